@@ -1,0 +1,167 @@
+//! One `Settings` struct: defaults in code, then `vestibule.toml` (or `VESTIBULE_CONFIG`),
+//! then `VESTIBULE_*` environment variables, which win.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use serde::Deserialize;
+use url::Url;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// `sqlite:./var/vestibule.db` or `postgres://…`.
+    pub database_url: String,
+    pub bind: String,
+    /// The URL people use to reach the portal; links in mail are built from it.
+    pub public_url: String,
+    /// `file:DIR`, `smtp://host:port` or `smtps://user:pass@host:port`.
+    pub mail: String,
+    pub mail_from: String,
+    /// Base64 of 32 random bytes. Unset: generated into `data_dir/instance.key`.
+    pub secret_key: Option<String>,
+    pub data_dir: PathBuf,
+    pub org_name: String,
+    pub privacy_url: String,
+    pub terms_text: String,
+    pub terms_version: String,
+    /// Days an invitation stays valid.
+    pub invitation_ttl_days: i64,
+    /// Run the background worker (mail delivery, expiry) inside `serve`.
+    pub worker: bool,
+    /// Seconds between two passes of the worker.
+    pub worker_interval_secs: u64,
+    /// HTTP worker threads; 0 means one per CPU.
+    pub http_workers: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            database_url: "sqlite:./var/vestibule.db".into(),
+            bind: "127.0.0.1:8080".into(),
+            public_url: "http://127.0.0.1:8080".into(),
+            mail: "file:./var/mail".into(),
+            mail_from: "Vestibule <no-reply@vestibule.localhost>".into(),
+            secret_key: None,
+            data_dir: PathBuf::from("./var"),
+            org_name: "Vestibule".into(),
+            privacy_url: String::new(),
+            terms_text:
+                "Use the shared applications only for the collaboration you were invited for. \
+                         Do not share your access with anyone else."
+                    .into(),
+            terms_version: "1".into(),
+            invitation_ttl_days: 30,
+            worker: true,
+            worker_interval_secs: 2,
+            http_workers: 0,
+        }
+    }
+}
+
+impl Settings {
+    /// Reads the config file (if any) and the environment.
+    pub fn load() -> anyhow::Result<Settings> {
+        let path = std::env::var("VESTIBULE_CONFIG").ok().map(PathBuf::from);
+        let mut settings = match &path {
+            Some(p) => Self::from_file(p)?,
+            None if Path::new("vestibule.toml").exists() => {
+                Self::from_file(Path::new("vestibule.toml"))?
+            }
+            None => Settings::default(),
+        };
+        settings.apply_env(|k| std::env::var(k).ok())?;
+        settings.check()?;
+        Ok(settings)
+    }
+
+    fn from_file(path: &Path) -> anyhow::Result<Settings> {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))
+    }
+
+    fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> anyhow::Result<()> {
+        let text = |k: &str, slot: &mut String| {
+            if let Some(v) = var(k) {
+                *slot = v;
+            }
+        };
+        text("VESTIBULE_DATABASE_URL", &mut self.database_url);
+        text("VESTIBULE_BIND", &mut self.bind);
+        text("VESTIBULE_PUBLIC_URL", &mut self.public_url);
+        text("VESTIBULE_MAIL", &mut self.mail);
+        text("VESTIBULE_MAIL_FROM", &mut self.mail_from);
+        text("VESTIBULE_ORG_NAME", &mut self.org_name);
+        text("VESTIBULE_PRIVACY_URL", &mut self.privacy_url);
+        if let Some(v) = var("VESTIBULE_SECRET_KEY") {
+            self.secret_key = Some(v);
+        }
+        if let Some(v) = var("VESTIBULE_DATA_DIR") {
+            self.data_dir = PathBuf::from(v);
+        }
+        if let Some(v) = var("VESTIBULE_WORKER") {
+            self.worker = matches!(v.as_str(), "1" | "true" | "yes" | "on");
+        }
+        Ok(())
+    }
+
+    fn check(&mut self) -> anyhow::Result<()> {
+        let url = Url::parse(&self.public_url).context("VESTIBULE_PUBLIC_URL is not a URL")?;
+        if !matches!(url.scheme(), "http" | "https") {
+            bail!("VESTIBULE_PUBLIC_URL must be http(s)");
+        }
+        self.public_url = self.public_url.trim_end_matches('/').to_string();
+        if self.invitation_ttl_days < 1 {
+            bail!("invitation_ttl_days must be at least 1");
+        }
+        Ok(())
+    }
+
+    /// Whether cookies get `Secure` and the `__Host-` prefix.
+    pub fn is_https(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+
+    /// The scheme, host and port of the public URL: what "same origin" means.
+    pub fn public_origin(&self) -> String {
+        Url::parse(&self.public_url)
+            .map(|u| u.origin().ascii_serialization())
+            .unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn environment_wins_over_defaults() {
+        let mut s = Settings::default();
+        s.apply_env(|k| (k == "VESTIBULE_BIND").then(|| "0.0.0.0:9000".to_string()))
+            .unwrap();
+        assert_eq!(s.bind, "0.0.0.0:9000");
+        assert_eq!(s.mail, "file:./var/mail");
+    }
+
+    #[test]
+    fn a_trailing_slash_is_dropped_from_the_public_url() {
+        let mut s = Settings {
+            public_url: "https://portal.example/".into(),
+            ..Settings::default()
+        };
+        s.check().unwrap();
+        assert_eq!(s.public_url, "https://portal.example");
+        assert!(s.is_https());
+    }
+
+    #[test]
+    fn a_non_http_public_url_is_refused() {
+        let mut s = Settings {
+            public_url: "ftp://x".into(),
+            ..Settings::default()
+        };
+        assert!(s.check().is_err());
+    }
+}

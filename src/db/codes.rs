@@ -1,0 +1,101 @@
+//! One-time email codes (sign-in, redemption). Only a keyed hash of each code is stored.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::{Conn, run};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct EmailCode {
+    pub id: Uuid,
+    pub purpose: String,
+    pub email: String,
+    pub user_id: Option<Uuid>,
+    pub invitation_id: Option<Uuid>,
+    pub code_hash: String,
+    pub attempts: i64,
+    pub expires_at: DateTime<Utc>,
+    pub consumed_at: Option<DateTime<Utc>>,
+}
+
+pub struct NewCode<'a> {
+    pub id: Uuid,
+    pub purpose: &'a str,
+    pub email: &'a str,
+    pub user_id: Option<Uuid>,
+    pub invitation_id: Option<Uuid>,
+    pub code_hash: &'a str,
+    pub expires_at: DateTime<Utc>,
+}
+
+pub async fn insert(c: Conn<'_>, n: &NewCode<'_>, now: DateTime<Utc>) -> sqlx::Result<()> {
+    run!(c, |e| {
+        sqlx::query(
+        "INSERT INTO email_codes (id, purpose, email, user_id, invitation_id, code_hash, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+    )
+    .bind(n.id)
+    .bind(n.purpose)
+    .bind(n.email)
+    .bind(n.user_id)
+    .bind(n.invitation_id)
+    .bind(n.code_hash)
+    .bind(now)
+    .bind(n.expires_at)
+    .execute(e)
+    .await
+    .map(|_| ())
+    })
+}
+
+/// How many codes of this purpose were sent to this address since `since`.
+pub async fn count_sent_since(
+    c: Conn<'_>,
+    purpose: &str,
+    email: &str,
+    since: DateTime<Utc>,
+) -> sqlx::Result<i64> {
+    run!(c, |e| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM email_codes WHERE purpose = $1 AND email = $2 AND created_at > $3"
+    )
+    .bind(purpose)
+    .bind(email)
+    .bind(since)
+    .fetch_one(e)
+    .await)
+}
+
+/// Counts one try against a live code and returns it; `None` when the code is used up,
+/// expired or out of tries. Counting before comparing means parallel guesses cannot
+/// exceed the limit.
+pub async fn take_attempt(
+    c: Conn<'_>,
+    id: Uuid,
+    max_attempts: i64,
+    now: DateTime<Utc>,
+) -> sqlx::Result<Option<EmailCode>> {
+    run!(c, |e| {
+        sqlx::query_as(
+        "UPDATE email_codes SET attempts = attempts + 1 \
+         WHERE id = $1 AND consumed_at IS NULL AND expires_at > $3 AND attempts < $2 \
+         RETURNING id, purpose, email, user_id, invitation_id, code_hash, attempts, expires_at, consumed_at"
+    )
+    .bind(id)
+    .bind(max_attempts)
+    .bind(now)
+    .fetch_optional(e)
+    .await
+    })
+}
+
+/// Uses a code up; only the first caller gets `true`.
+pub async fn consume(c: Conn<'_>, id: Uuid, now: DateTime<Utc>) -> sqlx::Result<bool> {
+    run!(c, |e| sqlx::query(
+        "UPDATE email_codes SET consumed_at = $2 WHERE id = $1 AND consumed_at IS NULL"
+    )
+    .bind(id)
+    .bind(now)
+    .execute(e)
+    .await
+    .map(|r| r.rows_affected() == 1))
+}

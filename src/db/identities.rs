@@ -1,0 +1,73 @@
+//! Identities: a user's external logins, unique on (issuer, subject).
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::{Conn, run};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Identity {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub provider: String,
+    pub issuer: String,
+    pub subject: String,
+    pub email: String,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+pub struct NewIdentity<'a> {
+    pub user_id: Uuid,
+    pub provider: &'a str,
+    pub issuer: &'a str,
+    pub subject: &'a str,
+    pub email: &'a str,
+}
+
+/// Links an identity; an existing (issuer, subject) link is left as it is.
+pub async fn link(c: Conn<'_>, i: &NewIdentity<'_>, now: DateTime<Utc>) -> sqlx::Result<()> {
+    run!(c, |e| {
+        sqlx::query(
+        "INSERT INTO identities (id, user_id, provider, issuer, subject, email, created_at, last_used_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7) ON CONFLICT (issuer, subject) DO NOTHING"
+    )
+    .bind(Uuid::new_v4())
+    .bind(i.user_id)
+    .bind(i.provider)
+    .bind(i.issuer)
+    .bind(i.subject)
+    .bind(i.email)
+    .bind(now)
+    .execute(e)
+    .await
+    .map(|_| ())
+    })
+}
+
+pub async fn for_user(c: Conn<'_>, user_id: Uuid) -> sqlx::Result<Vec<Identity>> {
+    run!(c, |e| sqlx::query_as(
+        "SELECT id, user_id, provider, issuer, subject, email, created_at, last_used_at \
+         FROM identities WHERE user_id = $1 ORDER BY created_at"
+    )
+    .bind(user_id)
+    .fetch_all(e)
+    .await)
+}
+
+pub async fn touch(
+    c: Conn<'_>,
+    issuer: &str,
+    subject: &str,
+    now: DateTime<Utc>,
+) -> sqlx::Result<()> {
+    run!(c, |e| sqlx::query(
+        "UPDATE identities SET last_used_at = $3 WHERE issuer = $1 AND subject = $2"
+    )
+    .bind(issuer)
+    .bind(subject)
+    .bind(now)
+    .execute(e)
+    .await
+    .map(|_| ()))
+}

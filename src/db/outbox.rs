@@ -1,0 +1,128 @@
+//! The mail outbox: rows written in the transaction that causes the mail, delivered later
+//! by the worker with retries. A claim is a lease (`locked_until`), re-checked by the
+//! UPDATE itself, so two workers on PostgreSQL never send the same message.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::{Conn, run};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OutboxMessage {
+    pub id: Uuid,
+    pub recipient: String,
+    pub subject: String,
+    pub html_body: String,
+    pub text_body: String,
+    pub status: String,
+    pub attempts: i64,
+    pub created_at: DateTime<Utc>,
+    pub next_attempt_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+}
+
+const COLUMNS: &str = "id, recipient, subject, html_body, text_body, status, attempts, created_at, \
+    next_attempt_at, sent_at, last_error";
+
+pub async fn enqueue(
+    c: Conn<'_>,
+    recipient: &str,
+    subject: &str,
+    html: &str,
+    text: &str,
+    now: DateTime<Utc>,
+) -> sqlx::Result<Uuid> {
+    let id = Uuid::new_v4();
+    run!(c, |e| {
+        sqlx::query(
+        "INSERT INTO outbox (id, recipient, subject, html_body, text_body, status, created_at, next_attempt_at) \
+         VALUES ($1, $2, $3, $4, $5, 'pending', $6, $6)"
+    )
+    .bind(id)
+    .bind(recipient)
+    .bind(subject)
+    .bind(html)
+    .bind(text)
+    .bind(now)
+    .execute(e)
+    .await
+    .map(|_| id)
+    })
+}
+
+/// Claims the next due message for `lease` and counts the attempt. On PostgreSQL,
+/// `SKIP LOCKED` lets concurrent workers pass each other; the outer `locked_until` check
+/// is what guarantees a single owner on both databases.
+pub async fn claim_next(
+    c: Conn<'_>,
+    now: DateTime<Utc>,
+    lease_until: DateTime<Utc>,
+) -> sqlx::Result<Option<OutboxMessage>> {
+    let due = "status = 'pending' AND next_attempt_at <= $1 AND (locked_until IS NULL OR locked_until <= $1)";
+    let pick = match c {
+        Conn::Sqlite(_) => {
+            format!("SELECT id FROM outbox WHERE {due} ORDER BY next_attempt_at LIMIT 1")
+        }
+        Conn::Postgres(_) => {
+            format!(
+                "SELECT id FROM outbox WHERE {due} ORDER BY next_attempt_at LIMIT 1 FOR UPDATE SKIP LOCKED"
+            )
+        }
+    };
+    let sql = format!(
+        "UPDATE outbox SET locked_until = $2, attempts = attempts + 1 WHERE id = ({pick}) AND {due} RETURNING {COLUMNS}"
+    );
+    run!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(now)
+        .bind(lease_until)
+        .fetch_optional(e)
+        .await)
+}
+
+pub async fn mark_sent(c: Conn<'_>, id: Uuid, now: DateTime<Utc>) -> sqlx::Result<()> {
+    run!(c, |e| {
+        sqlx::query(
+        "UPDATE outbox SET status = 'sent', sent_at = $2, locked_until = NULL, last_error = NULL WHERE id = $1"
+    )
+    .bind(id)
+    .bind(now)
+    .execute(e)
+    .await
+    .map(|_| ())
+    })
+}
+
+/// Records a failed attempt: try again at `retry_at`, or give up (`failed`) when `None`.
+pub async fn mark_failed(
+    c: Conn<'_>,
+    id: Uuid,
+    error: &str,
+    retry_at: Option<DateTime<Utc>>,
+) -> sqlx::Result<()> {
+    let status = if retry_at.is_some() {
+        "pending"
+    } else {
+        "failed"
+    };
+    run!(c, |e| {
+        sqlx::query(
+        "UPDATE outbox SET status = $2, next_attempt_at = COALESCE($3, next_attempt_at), locked_until = NULL, \
+         last_error = $4 WHERE id = $1"
+    )
+    .bind(id)
+    .bind(status)
+    .bind(retry_at)
+    .bind(error)
+    .execute(e)
+    .await
+    .map(|_| ())
+    })
+}
+
+pub async fn all(c: Conn<'_>) -> sqlx::Result<Vec<OutboxMessage>> {
+    let sql = format!("SELECT {COLUMNS} FROM outbox ORDER BY created_at, id");
+    run!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .fetch_all(e)
+        .await)
+}

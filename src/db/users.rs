@@ -1,0 +1,228 @@
+//! Users: members and guests.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::{Conn, Page, contains_pattern, run};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct User {
+    pub id: Uuid,
+    pub email: String,
+    pub display_name: String,
+    pub company: String,
+    pub user_type: String,
+    pub state: String,
+    pub created_via: String,
+    pub is_admin: bool,
+    pub session_epoch: i64,
+    pub terms_version: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub accepted_at: Option<DateTime<Utc>>,
+    pub last_sign_in_at: Option<DateTime<Utc>>,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+const COLUMNS: &str = "id, email, display_name, company, user_type, state, created_via, is_admin, \
+    session_epoch, terms_version, created_at, accepted_at, last_sign_in_at, expires_at";
+
+pub struct NewUser<'a> {
+    pub email: &'a str,
+    pub display_name: &'a str,
+    pub user_type: &'a str,
+    pub state: &'a str,
+    pub created_via: &'a str,
+    pub is_admin: bool,
+}
+
+pub async fn insert(c: Conn<'_>, u: &NewUser<'_>, now: DateTime<Utc>) -> sqlx::Result<User> {
+    let sql = format!(
+        "INSERT INTO users (id, email, display_name, user_type, state, created_via, is_admin, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {COLUMNS}"
+    );
+    run!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(Uuid::new_v4())
+        .bind(u.email)
+        .bind(u.display_name)
+        .bind(u.user_type)
+        .bind(u.state)
+        .bind(u.created_via)
+        .bind(u.is_admin)
+        .bind(now)
+        .fetch_one(e)
+        .await)
+}
+
+pub async fn find(c: Conn<'_>, id: Uuid) -> sqlx::Result<Option<User>> {
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE id = $1");
+    run!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(e)
+        .await)
+}
+
+pub async fn find_by_email(c: Conn<'_>, email: &str) -> sqlx::Result<Option<User>> {
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE email = $1");
+    run!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(email)
+        .fetch_optional(e)
+        .await)
+}
+
+pub struct Filter<'a> {
+    pub query: &'a str,
+    pub user_type: &'a str,
+    pub state: &'a str,
+}
+
+/// Users matching a search on name or email (a domain matches the email), newest first.
+pub async fn search(c: Conn<'_>, f: &Filter<'_>, page: Page) -> sqlx::Result<(Vec<User>, i64)> {
+    let pattern = contains_pattern(f.query.trim());
+    let cond = "($1 = '%%' OR lower(email) LIKE $1 ESCAPE '\\' OR lower(display_name) LIKE $1 ESCAPE '\\') \
+                AND ($2 = '' OR user_type = $2) AND ($3 = '' OR state = $3)";
+    let list = format!(
+        "SELECT {COLUMNS} FROM users WHERE {cond} ORDER BY created_at DESC, email LIMIT $4 OFFSET $5"
+    );
+    let count = format!("SELECT COUNT(*) FROM users WHERE {cond}");
+    run!(c, |e| {
+        let rows: Vec<User> = sqlx::query_as(sqlx::AssertSqlSafe(list))
+            .bind(&pattern)
+            .bind(f.user_type)
+            .bind(f.state)
+            .bind(page.size)
+            .bind(page.offset())
+            .fetch_all(&mut *e)
+            .await?;
+        let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(count))
+            .bind(&pattern)
+            .bind(f.user_type)
+            .bind(f.state)
+            .fetch_one(&mut *e)
+            .await?;
+        Ok((rows, total))
+    })
+}
+
+pub async fn count_by(c: Conn<'_>, user_type: &str, state: &str) -> sqlx::Result<i64> {
+    run!(c, |e| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM users WHERE user_type = $1 AND ($2 = '' OR state = $2)"
+    )
+    .bind(user_type)
+    .bind(state)
+    .fetch_one(e)
+    .await)
+}
+
+/// Marks an invited guest as having accepted; returns false if they were not pending.
+pub async fn accept(
+    c: Conn<'_>,
+    id: Uuid,
+    terms_version: &str,
+    now: DateTime<Utc>,
+) -> sqlx::Result<bool> {
+    run!(c, |e| {
+        sqlx::query(
+        "UPDATE users SET state = 'accepted', accepted_at = $2, terms_version = $3, last_sign_in_at = $2 \
+         WHERE id = $1 AND state = 'pending_acceptance'"
+    )
+    .bind(id)
+    .bind(now)
+    .bind(terms_version)
+    .execute(e)
+    .await
+    .map(|r| r.rows_affected() == 1)
+    })
+}
+
+pub async fn touch_sign_in(c: Conn<'_>, id: Uuid, now: DateTime<Utc>) -> sqlx::Result<()> {
+    run!(c, |e| sqlx::query(
+        "UPDATE users SET last_sign_in_at = $2 WHERE id = $1"
+    )
+    .bind(id)
+    .bind(now)
+    .execute(e)
+    .await
+    .map(|_| ()))
+}
+
+pub async fn set_display_name(c: Conn<'_>, id: Uuid, name: &str) -> sqlx::Result<()> {
+    run!(c, |e| sqlx::query(
+        "UPDATE users SET display_name = $2 WHERE id = $1"
+    )
+    .bind(id)
+    .bind(name)
+    .execute(e)
+    .await
+    .map(|_| ()))
+}
+
+pub async fn make_admin(c: Conn<'_>, id: Uuid) -> sqlx::Result<()> {
+    run!(c, |e| sqlx::query(
+        "UPDATE users SET is_admin = TRUE, session_epoch = session_epoch + 1 WHERE id = $1"
+    )
+    .bind(id)
+    .execute(e)
+    .await
+    .map(|_| ()))
+}
+
+/// Sets the state (accepted/blocked) and ends every session of the user.
+pub async fn set_state(c: Conn<'_>, id: Uuid, state: &str) -> sqlx::Result<()> {
+    run!(c, |e| sqlx::query(
+        "UPDATE users SET state = $2, session_epoch = session_epoch + 1 WHERE id = $1"
+    )
+    .bind(id)
+    .bind(state)
+    .execute(e)
+    .await
+    .map(|_| ()))
+}
+
+/// Ends every session of the user ("sign out everywhere").
+pub async fn bump_session_epoch(c: Conn<'_>, id: Uuid) -> sqlx::Result<()> {
+    run!(c, |e| sqlx::query(
+        "UPDATE users SET session_epoch = session_epoch + 1 WHERE id = $1"
+    )
+    .bind(id)
+    .execute(e)
+    .await
+    .map(|_| ()))
+}
+
+pub async fn add_sponsor(c: Conn<'_>, user_id: Uuid, sponsor_id: Uuid) -> sqlx::Result<()> {
+    run!(c, |e| sqlx::query(
+        "INSERT INTO user_sponsors (user_id, sponsor_id) VALUES ($1, $2) ON CONFLICT DO NOTHING"
+    )
+    .bind(user_id)
+    .bind(sponsor_id)
+    .execute(e)
+    .await
+    .map(|_| ()))
+}
+
+pub async fn sponsors(c: Conn<'_>, user_id: Uuid) -> sqlx::Result<Vec<User>> {
+    let sql = format!(
+        "SELECT {} FROM users u JOIN user_sponsors s ON s.sponsor_id = u.id WHERE s.user_id = $1 ORDER BY u.display_name",
+        COLUMNS
+            .split(", ")
+            .map(|c| format!("u.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    run!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(user_id)
+        .fetch_all(e)
+        .await)
+}
+
+impl User {
+    /// The state as people read it.
+    pub fn state_label(&self) -> &'static str {
+        match self.state.as_str() {
+            "pending_acceptance" => "pending acceptance",
+            "accepted" => "accepted",
+            "blocked" => "blocked",
+            _ => "unknown",
+        }
+    }
+}

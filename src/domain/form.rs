@@ -1,0 +1,31 @@
+//! Field-level errors for forms: shown next to the field, with the rest of the input kept.
+
+use std::collections::BTreeMap;
+
+#[derive(Debug, Default, Clone)]
+pub struct FieldErrors(BTreeMap<&'static str, String>);
+
+impl FieldErrors {
+    pub fn add(&mut self, field: &'static str, msg: impl Into<String>) {
+        self.0.entry(field).or_insert_with(|| msg.into());
+    }
+
+    /// Keeps the parsed value, or records why it was refused.
+    pub fn take<T>(&mut self, field: &'static str, r: Result<T, super::InputError>) -> Option<T> {
+        match r {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.add(field, e.0);
+                None
+            }
+        }
+    }
+
+    pub fn get(&self, field: &str) -> Option<&String> {
+        self.0.get(field)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}

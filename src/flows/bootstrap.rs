@@ -1,0 +1,70 @@
+//! The first admin, created from the command line with a one-time sign-in link.
+
+use chrono::Duration;
+
+use crate::app::AppState;
+use crate::db::audit::{self, Event};
+use crate::db::{signin_links, users};
+use crate::domain::audit::Actor;
+use crate::domain::user::{ACCEPTED, MEMBER};
+use crate::domain::{DisplayName, EmailAddress};
+use crate::secrets::Token;
+
+pub const LINK_TTL: Duration = Duration::minutes(15);
+
+/// Creates the admin (or makes an existing member one) and returns a sign-in link valid
+/// for 15 minutes, usable once.
+pub async fn create_admin(state: &AppState, email: &EmailAddress) -> anyhow::Result<String> {
+    let now = state.clock.now();
+    let actor = Actor::system("command line");
+    let mut tx = state.db.begin().await?;
+    let user = match users::find_by_email(tx.conn(), email.as_str()).await? {
+        Some(u) if u.user_type != MEMBER => {
+            anyhow::bail!("{email} is a guest; only members can be admins")
+        }
+        Some(u) => {
+            if !u.is_admin {
+                users::make_admin(tx.conn(), u.id).await?;
+                audit::record(
+                    tx.conn(),
+                    &actor,
+                    &Event::new("user.made_admin", "user", u.id, &u.email),
+                    now,
+                )
+                .await?;
+            }
+            u
+        }
+        None => {
+            let name = DisplayName::from_email(email);
+            let new = users::NewUser {
+                email: email.as_str(),
+                display_name: name.as_str(),
+                user_type: MEMBER,
+                state: ACCEPTED,
+                created_via: "admin",
+                is_admin: true,
+            };
+            let u = users::insert(tx.conn(), &new, now).await?;
+            audit::record(
+                tx.conn(),
+                &actor,
+                &Event::new("user.created_admin", "user", u.id, &u.email),
+                now,
+            )
+            .await?;
+            u
+        }
+    };
+    let token = Token::generate();
+    signin_links::insert(tx.conn(), user.id, &token.hash().0, now + LINK_TTL, now).await?;
+    audit::record(
+        tx.conn(),
+        &actor,
+        &Event::new("signin_link.created", "user", user.id, &user.email),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(state.url(&format!("/signin/link/{}", token.expose())))
+}

@@ -1,0 +1,115 @@
+//! Email one-time codes (F3): 8 digits, 10 minutes, 5 tries, keyed hash at rest, sends
+//! rate limited per address.
+
+use chrono::Duration;
+use uuid::Uuid;
+
+use crate::app::AppState;
+use crate::db::codes::{self, EmailCode, NewCode};
+use crate::db::{Conn, Tx};
+use crate::error::AppResult;
+use crate::mail;
+
+pub const TTL: Duration = Duration::minutes(10);
+pub const MAX_TRIES: i64 = 5;
+/// At most this many codes per address and purpose in a rolling hour.
+pub const SENDS_PER_HOUR: i64 = 5;
+
+pub enum Issued {
+    Sent(Uuid),
+    RateLimited,
+}
+
+pub struct CodeFor<'a> {
+    pub purpose: &'a str,
+    pub email: &'a str,
+    pub user_id: Option<Uuid>,
+    pub invitation_id: Option<Uuid>,
+    /// Mail the code? False for addresses we must not reveal we do not know.
+    pub deliver: bool,
+    /// Completes "Use it to …" in the mail.
+    pub use_text: &'a str,
+}
+
+/// Creates a code inside `tx` and queues its mail there too.
+pub async fn issue(state: &AppState, tx: &mut Tx, spec: &CodeFor<'_>) -> AppResult<Issued> {
+    let now = state.clock.now();
+    let recent = codes::count_sent_since(
+        tx.conn(),
+        spec.purpose,
+        spec.email,
+        now - Duration::hours(1),
+    )
+    .await?;
+    if recent >= SENDS_PER_HOUR {
+        return Ok(Issued::RateLimited);
+    }
+    let id = Uuid::new_v4();
+    let code = crate::secrets::one_time_code();
+    let hash = state.key.code_hash(&id.to_string(), &code);
+    let row = NewCode {
+        id,
+        purpose: spec.purpose,
+        email: spec.email,
+        user_id: spec.user_id,
+        invitation_id: spec.invitation_id,
+        code_hash: &hash,
+        expires_at: now + TTL,
+    };
+    codes::insert(tx.conn(), &row, now).await?;
+    if spec.deliver {
+        let letter = mail::letters::one_time_code(&state.branding(), spec.use_text, &code)?;
+        mail::queue(tx.conn(), spec.email, &letter, now).await?;
+    }
+    Ok(Issued::Sent(id))
+}
+
+pub enum Checked {
+    /// Right code, now used up.
+    Valid(EmailCode),
+    Wrong {
+        tries_left: i64,
+    },
+    /// Expired, used, or out of tries: ask for a new code.
+    Dead,
+}
+
+/// Checks a typed code against code `id` of `purpose`, counting the try first.
+pub async fn check(
+    state: &AppState,
+    c: Conn<'_>,
+    id: Uuid,
+    purpose: &str,
+    typed: &str,
+) -> AppResult<Checked> {
+    let now = state.clock.now();
+    let mut c = c;
+    let Some(row) = codes::take_attempt(c.reborrow(), id, MAX_TRIES, now).await? else {
+        return Ok(Checked::Dead);
+    };
+    if row.purpose != purpose {
+        return Ok(Checked::Dead);
+    }
+    let expected = state.key.code_hash(&row.id.to_string(), typed);
+    if crate::secrets::constant_time_eq(&expected, &row.code_hash) {
+        if codes::consume(c.reborrow(), row.id, now).await? {
+            return Ok(Checked::Valid(row));
+        }
+        return Ok(Checked::Dead);
+    }
+    let tries_left = MAX_TRIES - row.attempts;
+    Ok(if tries_left > 0 {
+        Checked::Wrong { tries_left }
+    } else {
+        Checked::Dead
+    })
+}
+
+/// Codes are typed by people: allow spaces and dashes, require 8 digits.
+pub fn normalize(typed: &str) -> Option<String> {
+    let digits: String = typed
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .collect();
+    (digits.len() == 8 && digits.chars().all(|c| c.is_ascii_digit())).then_some(digits)
+}

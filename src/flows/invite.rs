@@ -1,0 +1,245 @@
+//! F1 invite: creates the guest (pending acceptance) and the invitation, queues the mail and
+//! audits it, all in one transaction. Also resend and revoke.
+
+use chrono::Duration;
+use uuid::Uuid;
+
+use crate::app::AppState;
+use crate::db::audit::{self, Event};
+use crate::db::users::User;
+use crate::db::{Tx, apps, invitations, users};
+use crate::domain::audit::Actor;
+use crate::domain::invitation::{MAX_SENDS, RESEND_INTERVAL_SECS};
+use crate::domain::url::RedirectTarget;
+use crate::domain::user::{GUEST, PENDING};
+use crate::domain::{BoundedText, DisplayName, EmailAddress};
+use crate::error::{AppError, AppResult};
+use crate::mail;
+use crate::secrets::Token;
+
+pub struct InviteInput {
+    pub email: EmailAddress,
+    pub display_name: Option<DisplayName>,
+    pub redirect: Option<RedirectTarget>,
+    pub message: BoundedText,
+    pub app_ids: Vec<Uuid>,
+    pub send_email: bool,
+}
+
+pub struct Invited {
+    pub user_id: Uuid,
+    /// The redemption link, for the admin to pass on when no mail was sent.
+    pub link: String,
+    pub sent: bool,
+    /// The address already had a pending invitation: it was sent again.
+    pub resent: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum InviteRefused {
+    #[error("{0} is a member of this organization already.")]
+    IsMember(String),
+    #[error("{0} has redeemed an invitation already. Assign apps on their user page instead.")]
+    AlreadyGuest(String),
+    #[error("One of the chosen apps no longer exists. Reload the page and choose again.")]
+    UnknownApp,
+    #[error(
+        "An invitation to this address was sent less than a minute ago. Wait a moment before sending it again."
+    )]
+    TooSoon,
+    #[error(
+        "This invitation has been sent {0} times. Revoke it and check the address with the guest."
+    )]
+    TooManySends(i64),
+}
+
+pub async fn invite(
+    state: &AppState,
+    inviter: &User,
+    input: &InviteInput,
+    actor: &Actor,
+) -> AppResult<Result<Invited, InviteRefused>> {
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
+    for app_id in &input.app_ids {
+        if apps::find(tx.conn(), *app_id).await?.is_none() {
+            return Ok(Err(InviteRefused::UnknownApp));
+        }
+    }
+    let email = input.email.as_str();
+    let existing = users::find_by_email(tx.conn(), email).await?;
+    let invited = match existing {
+        Some(u) if u.user_type != GUEST => return Ok(Err(InviteRefused::IsMember(u.email))),
+        Some(u) if u.state != PENDING => return Ok(Err(InviteRefused::AlreadyGuest(u.email))),
+        Some(u) => {
+            // Inviting a pending guest again re-sends their invitation (with any new apps).
+            match resend_in(state, &mut tx, &u, input.send_email, actor).await? {
+                Ok((invitation_id, link)) => {
+                    for app_id in &input.app_ids {
+                        invitations::add_app(tx.conn(), invitation_id, *app_id).await?;
+                    }
+                    users::add_sponsor(tx.conn(), u.id, inviter.id).await?;
+                    Invited {
+                        user_id: u.id,
+                        link,
+                        sent: input.send_email,
+                        resent: true,
+                    }
+                }
+                Err(refused) => return Ok(Err(refused)),
+            }
+        }
+        None => {
+            let name = input
+                .display_name
+                .clone()
+                .unwrap_or_else(|| DisplayName::from_email(&input.email));
+            let new = users::NewUser {
+                email,
+                display_name: name.as_str(),
+                user_type: GUEST,
+                state: PENDING,
+                created_via: "invitation",
+                is_admin: false,
+            };
+            let user = users::insert(tx.conn(), &new, now).await?;
+            users::add_sponsor(tx.conn(), user.id, inviter.id).await?;
+            let token = Token::generate();
+            let row = invitations::NewInvitation {
+                user_id: user.id,
+                inviter_id: Some(inviter.id),
+                email,
+                redirect_url: input.redirect.as_ref().map(|r| r.as_str()),
+                message: input.message.as_str(),
+                token_hash: &token.hash().0,
+                sent: input.send_email,
+                expires_at: now + Duration::days(state.settings.invitation_ttl_days),
+            };
+            let invitation = invitations::insert(tx.conn(), &row, now).await?;
+            for app_id in &input.app_ids {
+                invitations::add_app(tx.conn(), invitation.id, *app_id).await?;
+            }
+            let link = redeem_link(state, &token);
+            if input.send_email {
+                queue_invitation_mail(state, &mut tx, &inviter.display_name, &invitation, &link)
+                    .await?;
+            }
+            let details = format!("apps={} mail={}", input.app_ids.len(), input.send_email);
+            let ev = Event::new("user.invited", "user", user.id, &user.email).details(details);
+            audit::record(tx.conn(), actor, &ev, now).await?;
+            Invited {
+                user_id: user.id,
+                link,
+                sent: input.send_email,
+                resent: false,
+            }
+        }
+    };
+    tx.commit().await?;
+    Ok(Ok(invited))
+}
+
+/// Issues a new link for the user's pending invitation (the old one stops working) and
+/// mails it.
+pub async fn resend(
+    state: &AppState,
+    user_id: Uuid,
+    actor: &Actor,
+) -> AppResult<Result<String, InviteRefused>> {
+    let mut tx = state.db.begin().await?;
+    let user = users::find(tx.conn(), user_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let outcome = resend_in(state, &mut tx, &user, true, actor).await?;
+    tx.commit().await?;
+    Ok(outcome.map(|(_, link)| link))
+}
+
+async fn resend_in(
+    state: &AppState,
+    tx: &mut Tx,
+    user: &User,
+    send: bool,
+    actor: &Actor,
+) -> AppResult<Result<(Uuid, String), InviteRefused>> {
+    let now = state.clock.now();
+    let invitation = invitations::pending_for_user(tx.conn(), user.id)
+        .await?
+        .ok_or_else(|| {
+            AppError::BadRequest(format!(
+                "{} has no pending invitation to send again.",
+                user.email
+            ))
+        })?;
+    if invitation.sent_count >= MAX_SENDS {
+        return Ok(Err(InviteRefused::TooManySends(invitation.sent_count)));
+    }
+    if invitation
+        .last_sent_at
+        .is_some_and(|t| now - t < Duration::seconds(RESEND_INTERVAL_SECS))
+    {
+        return Ok(Err(InviteRefused::TooSoon));
+    }
+    let token = Token::generate();
+    let expires = now + Duration::days(state.settings.invitation_ttl_days);
+    invitations::reissue(tx.conn(), invitation.id, &token.hash().0, expires, now).await?;
+    let link = redeem_link(state, &token);
+    if send {
+        let inviter = match invitation.inviter_id {
+            Some(id) => users::find(tx.conn(), id).await?.map(|u| u.display_name),
+            None => None,
+        };
+        let inviter = inviter.unwrap_or_else(|| state.settings.org_name.clone());
+        let invitation = invitations::Invitation {
+            expires_at: expires,
+            ..invitation
+        };
+        queue_invitation_mail(state, tx, &inviter, &invitation, &link).await?;
+    }
+    let ev = Event::new("invitation.resent", "user", user.id, &user.email)
+        .details(format!("invitation={}", invitation.id));
+    audit::record(tx.conn(), actor, &ev, now).await?;
+    Ok(Ok((invitation.id, link)))
+}
+
+pub async fn revoke(state: &AppState, user_id: Uuid, actor: &Actor) -> AppResult<bool> {
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
+    let user = users::find(tx.conn(), user_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let Some(invitation) = invitations::pending_for_user(tx.conn(), user.id).await? else {
+        return Ok(false);
+    };
+    let revoked = invitations::revoke(tx.conn(), invitation.id, now).await?;
+    if revoked {
+        let ev = Event::new("invitation.revoked", "user", user.id, &user.email)
+            .details(format!("invitation={}", invitation.id));
+        audit::record(tx.conn(), actor, &ev, now).await?;
+    }
+    tx.commit().await?;
+    Ok(revoked)
+}
+
+fn redeem_link(state: &AppState, token: &Token) -> String {
+    state.url(&format!("/redeem/{}", token.expose()))
+}
+
+async fn queue_invitation_mail(
+    state: &AppState,
+    tx: &mut Tx,
+    inviter: &str,
+    invitation: &invitations::Invitation,
+    link: &str,
+) -> AppResult<()> {
+    let expires = super::human_date(invitation.expires_at);
+    let letter = mail::letters::invitation(
+        &state.branding(),
+        inviter,
+        &invitation.message,
+        link,
+        &expires,
+    )?;
+    mail::queue(tx.conn(), &invitation.email, &letter, state.clock.now()).await?;
+    Ok(())
+}

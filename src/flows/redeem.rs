@@ -1,0 +1,168 @@
+//! F2 redeem: the landing page changes nothing; a code proves the invited address; the
+//! consent POST redeems — atomically and exactly once, however many clicks arrive.
+
+use uuid::Uuid;
+
+use super::codes::{self, Checked, CodeFor, Issued};
+use crate::app::AppState;
+use crate::db::apps::App;
+use crate::db::audit::{self, Event};
+use crate::db::invitations::Invitation;
+use crate::db::users::User;
+use crate::db::{Conn, apps, assignments, identities, invitations, users};
+use crate::domain::audit::Actor;
+use crate::domain::invitation::{LinkState, link_state};
+use crate::error::{AppError, AppResult};
+use crate::secrets::TokenHash;
+
+pub const PURPOSE: &str = "redeem";
+
+/// Everything the landing and consent pages show.
+pub struct Landing {
+    pub invitation: Invitation,
+    pub invitee: User,
+    pub inviter_name: String,
+    pub apps: Vec<App>,
+    pub state: LinkState,
+}
+
+/// Finds the invitation behind a link; `None` for a link that never existed.
+pub async fn find(c: &mut Conn<'_>, token: &str) -> AppResult<Option<Invitation>> {
+    let hash = TokenHash::of(token);
+    let found = invitations::find_by_token_hash(c.reborrow(), &hash.0).await?;
+    Ok(found.filter(|i| hash.matches(&i.token_hash)))
+}
+
+pub async fn open(state: &AppState, token: &str) -> AppResult<Option<Landing>> {
+    let mut pooled = state.db.acquire().await?;
+    let mut c = pooled.conn();
+    let Some(invitation) = find(&mut c, token).await? else {
+        return Ok(None);
+    };
+    let invitee = users::find(c.reborrow(), invitation.user_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let inviter_name = match invitation.inviter_id {
+        Some(id) => users::find(c.reborrow(), id).await?.map(|u| u.display_name),
+        None => None,
+    }
+    .unwrap_or_else(|| state.settings.org_name.clone());
+    let apps = apps::for_invitation(c.reborrow(), invitation.id).await?;
+    let state_now = link_state(&invitation.status, invitation.expires_at, state.clock.now());
+    Ok(Some(Landing {
+        invitation,
+        invitee,
+        inviter_name,
+        apps,
+        state: state_now,
+    }))
+}
+
+/// Mails a code to the invited address.
+pub async fn send_code(state: &AppState, invitation: &Invitation) -> AppResult<Issued> {
+    let mut tx = state.db.begin().await?;
+    let spec = CodeFor {
+        purpose: PURPOSE,
+        email: &invitation.email,
+        user_id: Some(invitation.user_id),
+        invitation_id: Some(invitation.id),
+        deliver: true,
+        use_text: &format!("accept your invitation to {}", state.settings.org_name),
+    };
+    let issued = codes::issue(state, &mut tx, &spec).await?;
+    tx.commit().await?;
+    Ok(issued)
+}
+
+/// Checks a code sent for `invitation_id`.
+pub async fn verify_code(
+    state: &AppState,
+    invitation_id: Uuid,
+    code_id: Uuid,
+    typed: &str,
+) -> AppResult<Checked> {
+    let mut tx = state.db.begin().await?;
+    let checked = codes::check(state, tx.conn(), code_id, PURPOSE, typed).await?;
+    tx.commit().await?;
+    Ok(match checked {
+        Checked::Valid(code) if code.invitation_id != Some(invitation_id) => Checked::Dead,
+        other => other,
+    })
+}
+
+/// How the guest proved who they are, kept in their session until they accept.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Proof {
+    pub invitation_id: Uuid,
+    pub provider: String,
+    pub issuer: String,
+    pub subject: String,
+    /// The verified email the proof carries.
+    pub email: String,
+}
+
+pub enum Redeemed {
+    /// Redeemed now; go to `redirect`.
+    Done {
+        user: User,
+        redirect: Option<String>,
+    },
+    /// Already redeemed — by this guest a moment ago (a double click), or earlier.
+    AlreadyRedeemed {
+        user_id: Uuid,
+    },
+    Closed(LinkState),
+    /// The proven email is not the invited one (strict matching).
+    EmailMismatch,
+}
+
+/// Redeems the invitation for the proven identity. The conditional UPDATE in
+/// `mark_redeemed` is the single point of truth: only one transaction can win it.
+pub async fn accept(state: &AppState, proof: &Proof, ip: &str) -> AppResult<Redeemed> {
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
+    let invitation = invitations::find(tx.conn(), proof.invitation_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !proof.email.eq_ignore_ascii_case(&invitation.email) {
+        return Ok(Redeemed::EmailMismatch);
+    }
+    if !invitations::mark_redeemed(tx.conn(), invitation.id, now).await? {
+        return Ok(
+            match link_state(&invitation.status, invitation.expires_at, now) {
+                LinkState::Redeemed | LinkState::Open => Redeemed::AlreadyRedeemed {
+                    user_id: invitation.user_id,
+                },
+                closed => Redeemed::Closed(closed),
+            },
+        );
+    }
+    let terms = &state.settings.terms_version;
+    users::accept(tx.conn(), invitation.user_id, terms, now).await?;
+    let identity = identities::NewIdentity {
+        user_id: invitation.user_id,
+        provider: &proof.provider,
+        issuer: &proof.issuer,
+        subject: &proof.subject,
+        email: &proof.email,
+    };
+    identities::link(tx.conn(), &identity, now).await?;
+    for app_id in invitations::app_ids(tx.conn(), invitation.id).await? {
+        assignments::assign(tx.conn(), app_id, invitation.user_id, now).await?;
+    }
+    let user = users::find(tx.conn(), invitation.user_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let actor = Actor::user(user.id, &user.email, ip);
+    let details = format!(
+        "invitation={} via={} terms={terms}",
+        invitation.id, proof.provider
+    );
+    let ev = Event::new("invitation.redeemed", "user", user.id, &user.email).details(details);
+    audit::record(tx.conn(), &actor, &ev, now).await?;
+    tx.commit().await?;
+    Ok(Redeemed::Done {
+        user,
+        redirect: invitation.redirect_url,
+    })
+}

@@ -1,0 +1,156 @@
+//! F3 sign-in: an email one-time code, or a one-time sign-in link (the first admin's).
+//! Unknown addresses get the same answer as known ones.
+
+use uuid::Uuid;
+
+use super::codes::{self, Checked, CodeFor, Issued};
+use crate::app::AppState;
+use crate::db::audit::{self, Event};
+use crate::db::users::User;
+use crate::db::{identities, signin_links, users};
+use crate::domain::EmailAddress;
+use crate::domain::audit::Actor;
+use crate::domain::user::{SignInVerdict, may_sign_in};
+use crate::error::AppResult;
+use crate::secrets::TokenHash;
+
+pub const PURPOSE: &str = "signin";
+
+/// Sends a code if the address belongs to an account that may get one; answers the same
+/// either way, and keeps a (never mailed) code row for unknown addresses so that the rate
+/// limit and the next page behave identically.
+pub async fn request_code(state: &AppState, email: &EmailAddress) -> AppResult<Issued> {
+    let mut tx = state.db.begin().await?;
+    let user = users::find_by_email(tx.conn(), email.as_str()).await?;
+    // Invited guests who have not redeemed yet sign in through their invitation link.
+    let deliver = user
+        .as_ref()
+        .is_some_and(|u| u.state != crate::domain::user::PENDING);
+    let spec = CodeFor {
+        purpose: PURPOSE,
+        email: email.as_str(),
+        user_id: user.as_ref().map(|u| u.id),
+        invitation_id: None,
+        deliver,
+        use_text: &format!("sign in to {}", state.settings.org_name),
+    };
+    let issued = codes::issue(state, &mut tx, &spec).await?;
+    tx.commit().await?;
+    Ok(issued)
+}
+
+pub enum SignIn {
+    Done(User),
+    Refused(SignInVerdict),
+    Wrong { tries_left: i64 },
+    Dead,
+}
+
+pub async fn verify_code(
+    state: &AppState,
+    code_id: Uuid,
+    typed: &str,
+    ip: &str,
+) -> AppResult<SignIn> {
+    let mut tx = state.db.begin().await?;
+    let outcome = match codes::check(state, tx.conn(), code_id, PURPOSE, typed).await? {
+        Checked::Wrong { tries_left } => SignIn::Wrong { tries_left },
+        Checked::Dead => SignIn::Dead,
+        Checked::Valid(code) => {
+            let user = match code.user_id {
+                Some(id) => users::find(tx.conn(), id).await?,
+                None => None,
+            };
+            match user {
+                // Only reachable by guessing a code never sent: treat as wrong.
+                None => SignIn::Dead,
+                Some(user) => {
+                    let issuer = super::email_issuer(&state.settings.public_url);
+                    let email = user.email.clone();
+                    let link = identities::NewIdentity {
+                        user_id: user.id,
+                        provider: "email",
+                        issuer: &issuer,
+                        subject: &email,
+                        email: &email,
+                    };
+                    complete(state, &mut tx, user, Some(link), ip).await?
+                }
+            }
+        }
+    };
+    tx.commit().await?;
+    Ok(outcome)
+}
+
+/// The verdict on a proven account: signs in (and audits) or refuses (and audits).
+async fn complete(
+    state: &AppState,
+    tx: &mut crate::db::Tx,
+    user: User,
+    identity: Option<identities::NewIdentity<'_>>,
+    ip: &str,
+) -> AppResult<SignIn> {
+    let now = state.clock.now();
+    let actor = Actor::user(user.id, &user.email, ip);
+    let verdict = may_sign_in(&user.state, user.expires_at, now);
+    if verdict != SignInVerdict::Allowed {
+        let ev = Event::new("user.sign_in_refused", "user", user.id, &user.email)
+            .details(format!("{verdict:?}"));
+        audit::record(tx.conn(), &actor, &ev, now).await?;
+        return Ok(SignIn::Refused(verdict));
+    }
+    if let Some(identity) = identity {
+        identities::link(tx.conn(), &identity, now).await?;
+        identities::touch(tx.conn(), identity.issuer, identity.subject, now).await?;
+    }
+    users::touch_sign_in(tx.conn(), user.id, now).await?;
+    audit::record(
+        tx.conn(),
+        &actor,
+        &Event::new("user.signed_in", "user", user.id, &user.email),
+        now,
+    )
+    .await?;
+    Ok(SignIn::Done(user))
+}
+
+pub enum LinkState {
+    Usable(User),
+    UsedOrExpired,
+}
+
+/// What a sign-in link leads to; `None` when no such link exists. Changes nothing.
+pub async fn peek_link(state: &AppState, token: &str) -> AppResult<Option<LinkState>> {
+    let mut c = state.db.acquire().await?;
+    let Some(link) = signin_links::find_by_token_hash(c.conn(), &TokenHash::of(token).0).await?
+    else {
+        return Ok(None);
+    };
+    if link.used_at.is_some() || link.expires_at <= state.clock.now() {
+        return Ok(Some(LinkState::UsedOrExpired));
+    }
+    Ok(users::find(c.conn(), link.user_id)
+        .await?
+        .map(LinkState::Usable))
+}
+
+/// Uses a sign-in link up and signs its user in; `None` if it was not usable.
+pub async fn use_link(state: &AppState, token: &str, ip: &str) -> AppResult<Option<SignIn>> {
+    let hash = TokenHash::of(token);
+    let mut tx = state.db.begin().await?;
+    let Some(link) = signin_links::find_by_token_hash(tx.conn(), &hash.0).await? else {
+        return Ok(None);
+    };
+    if !hash.matches(&link.token_hash)
+        || !signin_links::use_up(tx.conn(), link.id, state.clock.now()).await?
+    {
+        return Ok(None);
+    }
+    let Some(user) = users::find(tx.conn(), link.user_id).await? else {
+        return Ok(None);
+    };
+    let outcome = complete(state, &mut tx, user, None, ip).await?;
+    tx.commit().await?;
+    Ok(Some(outcome))
+}

@@ -1,0 +1,93 @@
+//! The background worker: delivers queued mail with retries and backoff, and expires
+//! invitations. `run_once` is one pass; `spawn` repeats it on an interval.
+
+use std::time::Duration;
+
+use chrono::Duration as Span;
+
+use crate::app::AppState;
+use crate::db::{invitations, outbox};
+
+/// A mail that failed this many times is given up on (marked failed for the admin).
+pub const MAX_ATTEMPTS: i64 = 12;
+/// How long a worker may hold a claimed message before another may take it.
+const LEASE: Span = Span::minutes(5);
+/// At most this many mails in one pass, so one pass never runs for long.
+const BATCH: usize = 50;
+
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Pass {
+    pub sent: usize,
+    pub failed: usize,
+    pub expired_invitations: u64,
+}
+
+/// Delay before the next try after `attempts` failures: 30 s, doubling, at most an hour.
+pub fn backoff(attempts: i64) -> Span {
+    let exp = attempts.clamp(1, 8) - 1;
+    Span::seconds((30i64 << exp).min(3600))
+}
+
+pub async fn run_once(state: &AppState) -> anyhow::Result<Pass> {
+    let mut pass = Pass::default();
+    {
+        let mut c = state.db.acquire().await?;
+        pass.expired_invitations = invitations::expire_due(c.conn(), state.clock.now()).await?;
+    }
+    for _ in 0..BATCH {
+        let now = state.clock.now();
+        let claimed = {
+            let mut c = state.db.acquire().await?;
+            outbox::claim_next(c.conn(), now, now + LEASE).await?
+        };
+        let Some(message) = claimed else { break };
+        let result = state.mailer.send(&message).await;
+        let mut c = state.db.acquire().await?;
+        match result {
+            Ok(()) => {
+                outbox::mark_sent(c.conn(), message.id, state.clock.now()).await?;
+                tracing::info!(outbox_id = %message.id, "mail delivered");
+                pass.sent += 1;
+            }
+            Err(err) => {
+                let retry_at = (message.attempts < MAX_ATTEMPTS)
+                    .then(|| state.clock.now() + backoff(message.attempts));
+                let error = format!("{err:#}");
+                tracing::warn!(outbox_id = %message.id, attempts = message.attempts, error = %error, "mail delivery failed");
+                outbox::mark_failed(c.conn(), message.id, &error, retry_at).await?;
+                pass.failed += 1;
+                // The transport is down: leave the rest for the next pass.
+                break;
+            }
+        }
+    }
+    Ok(pass)
+}
+
+/// Runs the worker until the process ends.
+pub fn spawn(state: AppState) {
+    let every = Duration::from_secs(state.settings.worker_interval_secs.max(1));
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(every);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticker.tick().await;
+            if let Err(err) = run_once(&state).await {
+                tracing::error!(error = %format!("{err:#}"), "worker pass failed");
+            }
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_an_hour() {
+        assert_eq!(backoff(1), Span::seconds(30));
+        assert_eq!(backoff(2), Span::seconds(60));
+        assert_eq!(backoff(4), Span::seconds(240));
+        assert_eq!(backoff(20), Span::seconds(3600));
+    }
+}

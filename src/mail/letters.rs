@@ -1,0 +1,122 @@
+//! One function per kind of mail; each renders an askama text part and HTML part.
+
+use askama::Template;
+
+use super::{Branding, Letter};
+
+/// The HTML part wraps a body in the branded mail layout.
+#[derive(Template)]
+#[template(path = "mail/layout.html")]
+struct HtmlPart<'a> {
+    brand: &'a Branding,
+    heading: &'a str,
+    body: &'a str,
+    button: Option<(&'a str, &'a str)>,
+    footnote: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "mail/invitation.txt")]
+struct InvitationText<'a> {
+    brand: &'a Branding,
+    inviter: &'a str,
+    message: &'a str,
+    link: &'a str,
+    expires: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "mail/invitation_body.html")]
+struct InvitationBody<'a> {
+    brand: &'a Branding,
+    inviter: &'a str,
+    message: &'a str,
+    expires: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "mail/code.txt")]
+struct CodeText<'a> {
+    brand: &'a Branding,
+    purpose: &'a str,
+    code: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "mail/code_body.html")]
+struct CodeBody<'a> {
+    purpose: &'a str,
+    code: &'a str,
+}
+
+fn html(
+    brand: &Branding,
+    heading: &str,
+    body: &str,
+    button: Option<(&str, &str)>,
+    footnote: &str,
+) -> askama::Result<String> {
+    HtmlPart {
+        brand,
+        heading,
+        body,
+        button,
+        footnote,
+    }
+    .render()
+}
+
+pub fn invitation(
+    brand: &Branding,
+    inviter: &str,
+    message: &str,
+    link: &str,
+    expires: &str,
+) -> askama::Result<Letter> {
+    let body = InvitationBody {
+        brand,
+        inviter,
+        message,
+        expires,
+    }
+    .render()?;
+    Ok(Letter {
+        subject: format!("{inviter} invited you to {}", brand.org_name),
+        text: InvitationText {
+            brand,
+            inviter,
+            message,
+            link,
+            expires,
+        }
+        .render()?,
+        html: html(
+            brand,
+            &format!("You're invited to {}", brand.org_name),
+            &body,
+            Some(("Accept invitation", link)),
+            "If you did not expect this invitation, you can ignore this mail.",
+        )?,
+    })
+}
+
+/// `purpose` completes "Use this code to …".
+pub fn one_time_code(brand: &Branding, purpose: &str, code: &str) -> askama::Result<Letter> {
+    let body = CodeBody { purpose, code }.render()?;
+    Ok(Letter {
+        subject: format!("Your {} code: {code}", brand.org_name),
+        text: CodeText {
+            brand,
+            purpose,
+            code,
+        }
+        .render()?,
+        html: html(
+            brand,
+            "Your one-time code",
+            &body,
+            None,
+            "The code is valid for 10 minutes. If you did not ask for it, ignore this mail: nobody can sign in without it.",
+        )?,
+    })
+}

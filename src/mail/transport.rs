@@ -1,0 +1,107 @@
+//! Where mail goes: `.eml` files in a folder (the default) or an SMTP(S) server.
+
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use lettre::message::{Mailbox, MultiPart};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use url::Url;
+
+use crate::db::outbox::OutboxMessage;
+
+pub struct Mailer {
+    from: Mailbox,
+    transport: Transport,
+}
+
+enum Transport {
+    File(AsyncFileTransport<Tokio1Executor>),
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+}
+
+impl Mailer {
+    /// `file:DIR`, `smtp://[user:pass@]host:port` (plain, or `?tls=starttls`), or
+    /// `smtps://[user:pass@]host:port` (implicit TLS).
+    pub fn from_config(spec: &str, from: &str) -> anyhow::Result<Mailer> {
+        let from: Mailbox = from
+            .parse()
+            .context("VESTIBULE_MAIL_FROM is not a mail address")?;
+        let transport = if let Some(dir) = spec.strip_prefix("file:") {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("creating the mail folder {dir}"))?;
+            Transport::File(AsyncFileTransport::new(dir))
+        } else {
+            Transport::Smtp(smtp(spec)?)
+        };
+        Ok(Mailer { from, transport })
+    }
+
+    /// Sends one outbox message; the error text is kept on the row for the admin.
+    pub async fn send(&self, m: &OutboxMessage) -> anyhow::Result<()> {
+        let to: Mailbox = m.recipient.parse().context("bad recipient address")?;
+        let message = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(&m.subject)
+            .multipart(MultiPart::alternative_plain_html(
+                m.text_body.clone(),
+                m.html_body.clone(),
+            ))
+            .context("building the message")?;
+        match &self.transport {
+            Transport::File(t) => t
+                .send(message)
+                .await
+                .map(|_| ())
+                .context("writing the mail file"),
+            Transport::Smtp(t) => t
+                .send(message)
+                .await
+                .map(|_| ())
+                .context("sending through SMTP"),
+        }
+    }
+}
+
+fn smtp(spec: &str) -> anyhow::Result<AsyncSmtpTransport<Tokio1Executor>> {
+    let url = Url::parse(spec).with_context(
+        || "VESTIBULE_MAIL must be file:DIR, smtp://host:port or smtps://host:port",
+    )?;
+    let host = url
+        .host_str()
+        .context("VESTIBULE_MAIL has no host")?
+        .to_string();
+    let builder = match url.scheme() {
+        "smtp"
+            if url
+                .query_pairs()
+                .any(|(k, v)| k == "tls" && v == "starttls") =>
+        {
+            AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&host)?
+                .port(url.port().unwrap_or(587))
+        }
+        // Plain SMTP: for a relay on the same host or network, and for tests.
+        "smtp" => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&host)
+            .port(url.port().unwrap_or(25)),
+        "smtps" => {
+            AsyncSmtpTransport::<Tokio1Executor>::relay(&host)?.port(url.port().unwrap_or(465))
+        }
+        other => bail!("unknown mail scheme {other}: use file:, smtp:// or smtps://"),
+    };
+    let builder = if url.username().is_empty() {
+        builder
+    } else {
+        let user = percent_decode(url.username());
+        let pass = percent_decode(url.password().unwrap_or(""));
+        builder.credentials(Credentials::new(user, pass))
+    };
+    Ok(builder.timeout(Some(Duration::from_secs(15))).build())
+}
+
+fn percent_decode(s: &str) -> String {
+    url::form_urlencoded::parse(format!("x={s}").as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default()
+}

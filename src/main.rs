@@ -1,0 +1,85 @@
+//! The `vestibule` command: parses arguments and calls into the library.
+
+use std::net::TcpListener;
+
+use clap::{Parser, Subcommand};
+use tracing_subscriber::EnvFilter;
+use vestibule::app::{self, AppState};
+use vestibule::clock::Clock;
+use vestibule::config::Settings;
+use vestibule::domain::EmailAddress;
+
+#[derive(Parser)]
+#[command(
+    name = "vestibule",
+    version,
+    about = "Self-hosted B2B guest collaboration portal"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the portal (the default).
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Manage administrators.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create an admin (or make a member one) and print a one-time sign-in link.
+    Create { email: String },
+}
+
+#[actix_web::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
+        )
+        .init();
+    let cli = Cli::parse();
+    let settings = Settings::load()?;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(settings).await,
+        Command::Migrate => {
+            AppState::open(settings, Clock::system()).await?;
+            println!("Migrations applied.");
+            Ok(())
+        }
+        Command::Admin {
+            command: AdminCommand::Create { email },
+        } => {
+            let email = EmailAddress::parse(&email).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let state = AppState::open(settings, Clock::system()).await?;
+            let link = vestibule::flows::bootstrap::create_admin(&state, &email).await?;
+            println!(
+                "Admin {email} is ready. Open this link within 15 minutes to sign in (it works once):\n\n  {link}\n"
+            );
+            Ok(())
+        }
+    }
+}
+
+async fn serve(settings: Settings) -> anyhow::Result<()> {
+    let listener = TcpListener::bind(&settings.bind)?;
+    let state = AppState::open(settings, Clock::system()).await?;
+    if state.settings.worker {
+        vestibule::jobs::spawn(state.clone());
+    }
+    let s = &state.settings;
+    println!(
+        "Vestibule is running at {} (listening on {}).\nMail goes to {}.\nCreate the first admin with:\n\n  cargo run --release -- admin create you@example.com\n",
+        s.public_url, s.bind, s.mail
+    );
+    app::serve(state, listener)?.await?;
+    Ok(())
+}

@@ -1,0 +1,183 @@
+//! The one home of randomness and keys: link tokens (256 bits from the OS CSPRNG, stored as
+//! SHA-256, compared in constant time), one-time codes, and the instance key that keys
+//! cookies and code hashes.
+
+use std::path::Path;
+
+use anyhow::{Context, bail};
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use hmac::{Hmac, Mac};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut buf = [0u8; N];
+    // The OS CSPRNG failing is not something the portal can carry on from.
+    getrandom::fill(&mut buf).expect("the operating system's random number generator failed");
+    buf
+}
+
+/// A secret that travels in a link. Only its hash is stored.
+pub struct Token(String);
+
+impl Token {
+    pub fn generate() -> Token {
+        Token(URL_SAFE_NO_PAD.encode(random_bytes::<32>()))
+    }
+
+    /// The secret text, for building the link. Never log it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    pub fn hash(&self) -> TokenHash {
+        TokenHash::of(&self.0)
+    }
+}
+
+/// SHA-256 of a token, hex-encoded: what the database keeps and looks up by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenHash(pub String);
+
+impl TokenHash {
+    pub fn of(token: &str) -> TokenHash {
+        TokenHash(hex::encode(Sha256::digest(token.as_bytes())))
+    }
+
+    /// Constant-time comparison with a stored hash.
+    pub fn matches(&self, stored: &str) -> bool {
+        self.0.as_bytes().ct_eq(stored.as_bytes()).into()
+    }
+}
+
+/// A CSRF token or other opaque per-session secret.
+pub fn session_secret() -> String {
+    URL_SAFE_NO_PAD.encode(random_bytes::<32>())
+}
+
+pub fn constant_time_eq(a: &str, b: &str) -> bool {
+    a.as_bytes().ct_eq(b.as_bytes()).into()
+}
+
+/// An 8-digit one-time code, uniformly drawn.
+pub fn one_time_code() -> String {
+    // Rejection sampling keeps the distribution uniform over 0..10^8.
+    loop {
+        let n = u32::from_le_bytes(random_bytes::<4>());
+        if n < 4_200_000_000 {
+            return format!("{:08}", n % 100_000_000);
+        }
+    }
+}
+
+/// The instance key: 32 random bytes from which cookie keys and code hashes are derived.
+#[derive(Clone)]
+pub struct InstanceKey([u8; 32]);
+
+impl InstanceKey {
+    /// From `VESTIBULE_SECRET_KEY` (base64), or else the key file in the data folder,
+    /// generated on first start.
+    pub fn load(configured: Option<&str>, data_dir: &Path) -> anyhow::Result<InstanceKey> {
+        if let Some(text) = configured {
+            return Self::parse(text).context("VESTIBULE_SECRET_KEY");
+        }
+        let path = data_dir.join("instance.key");
+        if path.exists() {
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            return Self::parse(&text).with_context(|| format!("{}", path.display()));
+        }
+        std::fs::create_dir_all(data_dir)
+            .with_context(|| format!("creating {}", data_dir.display()))?;
+        let key = InstanceKey(random_bytes::<32>());
+        write_private(&path, &STANDARD.encode(key.0))?;
+        tracing::info!(path = %path.display(), "generated a new instance key");
+        Ok(key)
+    }
+
+    pub fn parse(text: &str) -> anyhow::Result<InstanceKey> {
+        let bytes = STANDARD.decode(text.trim()).context("not base64")?;
+        let Ok(arr) = <[u8; 32]>::try_from(bytes.as_slice()) else {
+            bail!("must be 32 bytes (base64 of `head -c32 /dev/urandom`)");
+        };
+        Ok(InstanceKey(arr))
+    }
+
+    pub fn random() -> InstanceKey {
+        InstanceKey(random_bytes::<32>())
+    }
+
+    /// HMAC-SHA256 of `message` under a key derived for `purpose`.
+    pub fn mac(&self, purpose: &str, message: &[u8]) -> [u8; 32] {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes any key length");
+        mac.update(purpose.as_bytes());
+        mac.update(&[0]);
+        mac.update(message);
+        mac.finalize().into_bytes().into()
+    }
+
+    /// 64 bytes for the cookie key (signing and encryption halves).
+    pub fn cookie_key_material(&self) -> [u8; 64] {
+        let mut out = [0u8; 64];
+        out[..32].copy_from_slice(&self.mac("cookie", b"1"));
+        out[32..].copy_from_slice(&self.mac("cookie", b"2"));
+        out
+    }
+
+    /// The stored form of a one-time code: keyed, so a leaked table does not give the codes
+    /// away by a 10^8 brute force without the key.
+    pub fn code_hash(&self, code_id: &str, code: &str) -> String {
+        hex::encode(self.mac("one-time-code", format!("{code_id}:{code}").as_bytes()))
+    }
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("creating {}", path.display()))?;
+    f.write_all(text.as_bytes())?;
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
+    std::fs::write(path, text).with_context(|| format!("creating {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_carry_256_bits_and_hash_stably() {
+        let t = Token::generate();
+        assert_eq!(t.expose().len(), 43);
+        assert!(t.hash().matches(&TokenHash::of(t.expose()).0));
+        assert!(!t.hash().matches(&Token::generate().hash().0));
+    }
+
+    #[test]
+    fn codes_have_eight_digits() {
+        for _ in 0..100 {
+            let c = one_time_code();
+            assert_eq!(c.len(), 8);
+            assert!(c.chars().all(|ch| ch.is_ascii_digit()));
+        }
+    }
+
+    #[test]
+    fn the_key_round_trips_through_base64() {
+        let k = InstanceKey::random();
+        let again = InstanceKey::parse(&STANDARD.encode(k.0)).unwrap();
+        assert_eq!(k.code_hash("a", "1"), again.code_hash("a", "1"));
+        assert_ne!(k.code_hash("a", "1"), k.code_hash("b", "1"));
+        assert!(InstanceKey::parse("c2hvcnQ=").is_err());
+    }
+}

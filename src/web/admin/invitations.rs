@@ -1,0 +1,182 @@
+//! Admin: inviting a guest (F1, single).
+
+use std::collections::HashSet;
+
+use actix_session::Session;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::app::AppState;
+use crate::auth::AdminUser;
+use crate::db::apps::{self, App};
+use crate::domain::url::RedirectTarget;
+use crate::domain::{BoundedText, DisplayName, EmailAddress, FieldErrors};
+use crate::error::AppResult;
+use crate::flows::invite::{self, InviteInput};
+use crate::web::csrf::CsrfForm;
+use crate::web::page::{PageCtx, flash, render, render_invalid};
+use crate::web::{actor, see_other};
+
+#[derive(Template)]
+#[template(path = "admin/invite.html")]
+struct InvitePage {
+    ctx: PageCtx,
+    apps: Vec<App>,
+    chosen: HashSet<String>,
+    email: String,
+    display_name: String,
+    redirect_url: String,
+    message: String,
+    send_email: bool,
+    errors: FieldErrors,
+}
+
+impl InvitePage {
+    fn is_chosen(&self, id: &Uuid) -> bool {
+        self.chosen.contains(&id.to_string())
+    }
+}
+
+pub async fn form(
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    _a: AdminUser,
+) -> AppResult<HttpResponse> {
+    let mut c = state.db.acquire().await?;
+    let apps = apps::all(c.conn()).await?;
+    Ok(render(&InvitePage {
+        ctx,
+        apps,
+        chosen: HashSet::new(),
+        email: String::new(),
+        display_name: String::new(),
+        redirect_url: String::new(),
+        message: String::new(),
+        send_email: true,
+        errors: FieldErrors::default(),
+    }))
+}
+
+#[derive(Deserialize)]
+pub struct InviteForm {
+    email: String,
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    redirect_url: String,
+    #[serde(default)]
+    message: String,
+    #[serde(default)]
+    send_email: Option<String>,
+}
+
+/// Keeps what was typed, cut to a sane length, to show it again with the errors.
+fn kept(s: &str, max: usize) -> String {
+    s.chars().take(max).collect()
+}
+
+pub async fn create(
+    req: HttpRequest,
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    session: Session,
+    AdminUser(admin): AdminUser,
+    f: CsrfForm<InviteForm>,
+) -> AppResult<HttpResponse> {
+    let all_apps = {
+        let mut c = state.db.acquire().await?;
+        apps::all(c.conn()).await?
+    };
+    let chosen: HashSet<String> = f
+        .pairs
+        .iter()
+        .filter(|(k, _)| k == "app")
+        .map(|(_, v)| v.clone())
+        .collect();
+    let form = &f.form;
+    let mut errors = FieldErrors::default();
+    let email = errors.take("email", EmailAddress::parse(&form.email));
+    let display_name = if form.display_name.trim().is_empty() {
+        Some(None)
+    } else {
+        errors.take(
+            "display_name",
+            DisplayName::parse(&form.display_name).map(Some),
+        )
+    };
+    let redirect = if form.redirect_url.trim().is_empty() {
+        Some(None)
+    } else {
+        let origins = apps::origins(&all_apps);
+        errors.take(
+            "redirect_url",
+            RedirectTarget::parse(
+                &form.redirect_url,
+                &state.settings.public_origin(),
+                &origins,
+            )
+            .map(Some),
+        )
+    };
+    let message = errors.take(
+        "message",
+        BoundedText::parse(&form.message, "The message", 2000, true),
+    );
+    let mut app_ids = Vec::new();
+    for v in &chosen {
+        match Uuid::parse_str(v) {
+            Ok(id) => app_ids.push(id),
+            Err(_) => errors.add(
+                "apps",
+                "One of the chosen apps is not valid. Reload the page and choose again.",
+            ),
+        }
+    }
+    let send_email = form.send_email.is_some();
+    let input = match (email, display_name, redirect, message) {
+        (Some(email), Some(display_name), Some(redirect), Some(message)) if errors.is_empty() => {
+            Some(InviteInput {
+                email,
+                display_name,
+                redirect,
+                message,
+                app_ids,
+                send_email,
+            })
+        }
+        _ => None,
+    };
+    if let Some(input) = input {
+        match invite::invite(&state, &admin, &input, &actor(&req, &admin)).await? {
+            Ok(done) => {
+                let msg = match (done.sent, done.resent) {
+                    (true, false) => format!("Invitation sent to {}.", input.email),
+                    (true, true) => format!(
+                        "{} had a pending invitation: a new link was sent.",
+                        input.email
+                    ),
+                    (false, _) => format!(
+                        "Invitation created. No mail was sent: give {} this link: {}",
+                        input.email, done.link
+                    ),
+                };
+                flash(&session, msg);
+                return Ok(see_other(&format!("/admin/users/{}", done.user_id)));
+            }
+            Err(refused) => errors.add("email", refused.to_string()),
+        }
+    }
+    Ok(render_invalid(&InvitePage {
+        ctx,
+        apps: all_apps,
+        chosen,
+        email: kept(&form.email, 300),
+        display_name: kept(&form.display_name, 200),
+        redirect_url: kept(&form.redirect_url, 2100),
+        message: kept(&form.message, 4000),
+        send_email,
+        errors,
+    }))
+}

@@ -1,0 +1,268 @@
+//! Admin: the users list and a user's page with its actions.
+
+use actix_session::Session;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::app::AppState;
+use crate::auth::AdminUser;
+use crate::db::Page;
+use crate::db::apps::{self, App};
+use crate::db::audit::{self, AuditEvent};
+use crate::db::identities::{self, Identity};
+use crate::db::invitations::{self, Invitation};
+use crate::db::users::{self, Filter, User};
+use crate::error::{AppError, AppResult};
+use crate::flows;
+use crate::web::admin::{Pager, filtered, fmt_time};
+use crate::web::csrf::{CsrfForm, NoFields};
+use crate::web::page::{PageCtx, flash, render};
+use crate::web::{actor, parse_id, see_other};
+
+const PAGE_SIZE: i64 = 25;
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default, rename = "type")]
+    user_type: String,
+    #[serde(default)]
+    state: String,
+    #[serde(default)]
+    page: Option<i64>,
+}
+
+#[derive(Template)]
+#[template(path = "admin/users.html")]
+struct ListPage {
+    ctx: PageCtx,
+    q: String,
+    user_type: String,
+    state: String,
+    users: Vec<User>,
+    pager: Pager,
+}
+
+pub async fn list(
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    _a: AdminUser,
+    q: web::Query<ListQuery>,
+) -> AppResult<HttpResponse> {
+    let q = q.into_inner();
+    // Unknown filter values match nothing rather than everything.
+    let user_type = if matches!(q.user_type.as_str(), "" | "member" | "guest") {
+        q.user_type
+    } else {
+        "none".into()
+    };
+    let st = if matches!(
+        q.state.as_str(),
+        "" | "pending_acceptance" | "accepted" | "blocked"
+    ) {
+        q.state
+    } else {
+        "none".into()
+    };
+    let search: String = q.q.chars().take(200).collect();
+    let page = Page::new(q.page.unwrap_or(1), PAGE_SIZE);
+    let mut c = state.db.acquire().await?;
+    let filter = Filter {
+        query: &search,
+        user_type: &user_type,
+        state: &st,
+    };
+    let (users, total) = users::search(c.conn(), &filter, page).await?;
+    let base = filtered(
+        "/admin/users",
+        &[("q", &search), ("type", &user_type), ("state", &st)],
+    );
+    let pager = Pager::new(&base, page, total);
+    Ok(render(&ListPage {
+        ctx,
+        q: search,
+        user_type,
+        state: st,
+        users,
+        pager,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "admin/user.html")]
+struct UserPage {
+    ctx: PageCtx,
+    user: User,
+    is_self: bool,
+    sponsors: Vec<User>,
+    identities: Vec<Identity>,
+    invitations: Vec<Invitation>,
+    apps: Vec<App>,
+    other_apps: Vec<App>,
+    events: Vec<AuditEvent>,
+    has_pending_invitation: bool,
+}
+
+pub async fn show(
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    AdminUser(admin): AdminUser,
+    id: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let id = parse_id(&id)?;
+    let mut c = state.db.acquire().await?;
+    let user = users::find(c.conn(), id).await?.ok_or(AppError::NotFound)?;
+    let invitations = invitations::for_user(c.conn(), id).await?;
+    let apps = apps::for_user(c.conn(), id, state.clock.now()).await?;
+    let other_apps = apps::all(c.conn())
+        .await?
+        .into_iter()
+        .filter(|a| !apps.iter().any(|x| x.id == a.id))
+        .collect();
+    let page = UserPage {
+        ctx,
+        is_self: admin.id == user.id,
+        sponsors: users::sponsors(c.conn(), id).await?,
+        identities: identities::for_user(c.conn(), id).await?,
+        has_pending_invitation: invitations.iter().any(|i| i.status == "pending"),
+        invitations,
+        apps,
+        other_apps,
+        events: audit::list(c.conn(), "", &id.to_string(), Page::new(1, 50))
+            .await?
+            .0,
+        user,
+    };
+    Ok(render(&page))
+}
+
+fn back(id: uuid::Uuid) -> HttpResponse {
+    see_other(&format!("/admin/users/{id}"))
+}
+
+pub async fn resend(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: Session,
+    AdminUser(admin): AdminUser,
+    id: web::Path<String>,
+    _f: CsrfForm<NoFields>,
+) -> AppResult<HttpResponse> {
+    let id = parse_id(&id)?;
+    match flows::invite::resend(&state, id, &actor(&req, &admin)).await? {
+        Ok(_) => flash(
+            &session,
+            "A new invitation link was sent. The previous link no longer works.",
+        ),
+        Err(refused) => flash(&session, refused.to_string()),
+    }
+    Ok(back(id))
+}
+
+pub async fn revoke(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: Session,
+    AdminUser(admin): AdminUser,
+    id: web::Path<String>,
+    _f: CsrfForm<NoFields>,
+) -> AppResult<HttpResponse> {
+    let id = parse_id(&id)?;
+    if flows::invite::revoke(&state, id, &actor(&req, &admin)).await? {
+        flash(
+            &session,
+            "The invitation was revoked: its link no longer works.",
+        );
+    } else {
+        flash(&session, "There was no pending invitation to revoke.");
+    }
+    Ok(back(id))
+}
+
+async fn set_blocked(
+    req: HttpRequest,
+    state: &AppState,
+    session: &Session,
+    admin: &User,
+    id: &str,
+    blocked: bool,
+) -> AppResult<HttpResponse> {
+    let id = parse_id(id)?;
+    flows::users::set_blocked(state, id, blocked, &actor(&req, admin)).await?;
+    flash(
+        session,
+        if blocked {
+            "The user is blocked and was signed out everywhere."
+        } else {
+            "The user is unblocked."
+        },
+    );
+    Ok(back(id))
+}
+
+pub async fn block(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: Session,
+    AdminUser(admin): AdminUser,
+    id: web::Path<String>,
+    _f: CsrfForm<NoFields>,
+) -> AppResult<HttpResponse> {
+    set_blocked(req, &state, &session, &admin, &id, true).await
+}
+
+pub async fn unblock(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: Session,
+    AdminUser(admin): AdminUser,
+    id: web::Path<String>,
+    _f: CsrfForm<NoFields>,
+) -> AppResult<HttpResponse> {
+    set_blocked(req, &state, &session, &admin, &id, false).await
+}
+
+#[derive(Deserialize)]
+pub struct AssignForm {
+    app_id: String,
+}
+
+pub async fn assign_app(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: Session,
+    AdminUser(admin): AdminUser,
+    id: web::Path<String>,
+    f: CsrfForm<AssignForm>,
+) -> AppResult<HttpResponse> {
+    let id = parse_id(&id)?;
+    let app_id = uuid::Uuid::parse_str(&f.form.app_id)
+        .map_err(|_| AppError::BadRequest("Choose an app to assign.".into()))?;
+    if flows::apps::assign(&state, app_id, id, &actor(&req, &admin)).await? {
+        flash(&session, "The app was assigned.");
+    }
+    Ok(back(id))
+}
+
+pub async fn unassign_app(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: Session,
+    AdminUser(admin): AdminUser,
+    path: web::Path<(String, String)>,
+    _f: CsrfForm<NoFields>,
+) -> AppResult<HttpResponse> {
+    let (id, app_id) = (parse_id(&path.0)?, parse_id(&path.1)?);
+    if flows::apps::unassign(&state, app_id, id, &actor(&req, &admin)).await? {
+        flash(&session, "The app was removed from this user.");
+    }
+    Ok(back(id))
+}
+
+impl UserPage {
+    fn t(&self, t: &chrono::DateTime<chrono::Utc>) -> String {
+        fmt_time(t)
+    }
+}

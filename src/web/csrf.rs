@@ -1,0 +1,71 @@
+//! Every state-changing form is a POST carrying the session's CSRF token (a synchronizer
+//! token; SameSite=Lax cookies are the second line). `CsrfForm<T>` checks it and parses
+//! the rest of the form into `T`.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_session::SessionExt;
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest, web};
+use serde::de::DeserializeOwned;
+
+use crate::error::AppError;
+
+pub struct CsrfForm<T> {
+    pub form: T,
+    /// Every field as sent, for repeated fields (checkbox lists).
+    pub pairs: Vec<(String, String)>,
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let body = web::Bytes::from_request(&req, payload);
+        Box::pin(async move {
+            let is_form = req
+                .headers()
+                .get("content-type")
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+            if !is_form {
+                return Err(AppError::BadRequest(
+                    "This address only takes a submitted form.".into(),
+                ));
+            }
+            let body = body
+                .await
+                .map_err(|_| AppError::BadRequest("The form was too large.".into()))?;
+            let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
+                .map_err(|_| AppError::BadRequest("The form could not be read.".into()))?;
+            let sent = pairs
+                .iter()
+                .find(|(k, _)| k == "csrf")
+                .map(|(_, v)| v.as_str())
+                .unwrap_or("");
+            let expected = req
+                .get_session()
+                .get::<String>("csrf")
+                .ok()
+                .flatten()
+                .unwrap_or_default();
+            if expected.is_empty() || !crate::secrets::constant_time_eq(sent, &expected) {
+                tracing::warn!("CSRF token missing or wrong");
+                return Err(AppError::Csrf);
+            }
+            let form = serde_urlencoded::from_bytes(&body).map_err(|_| {
+                AppError::BadRequest(
+                    "The form was incomplete. Reload the page and try again.".into(),
+                )
+            })?;
+            Ok(CsrfForm { form, pairs })
+        })
+    }
+}
+
+/// A form with no fields but the token (buttons such as "Sign out").
+#[derive(serde::Deserialize)]
+pub struct NoFields {}

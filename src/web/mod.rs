@@ -1,0 +1,51 @@
+//! HTTP only: one module per area, the extractors they share, and the route table.
+
+pub mod admin;
+pub mod csrf;
+pub mod health;
+pub mod page;
+pub mod panel;
+pub mod public;
+pub mod request_log;
+pub mod static_files;
+
+use actix_web::http::header::LOCATION;
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use crate::domain::audit::Actor;
+use crate::error::AppError;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/healthz", web::get().to(health::healthz))
+        .route("/readyz", web::get().to(health::readyz))
+        .route("/static/{file}", web::get().to(static_files::serve))
+        .configure(public::routes)
+        .configure(panel::routes)
+        .configure(admin::routes)
+        .default_service(web::to(|| async {
+            Err::<HttpResponse, _>(AppError::NotFound)
+        }));
+}
+
+/// 303 See Other: where a browser goes after a POST.
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((LOCATION, location))
+        .finish()
+}
+
+/// The peer's address. Forwarded headers are not trusted: anyone can send them.
+pub fn client_ip(req: &HttpRequest) -> String {
+    req.peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default()
+}
+
+pub fn actor(req: &HttpRequest, user: &crate::db::users::User) -> Actor {
+    Actor::user(user.id, &user.email, &client_ip(req))
+}
+
+/// Parses a UUID from a path segment; anything else is a page that does not exist.
+pub fn parse_id(s: &str) -> Result<uuid::Uuid, AppError> {
+    uuid::Uuid::parse_str(s).map_err(|_| AppError::NotFound)
+}

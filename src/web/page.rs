@@ -1,0 +1,151 @@
+//! What every page needs (organization name, CSRF token, signed-in user, flash message),
+//! and rendering a template into a response.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::OnceLock;
+
+use actix_session::{Session, SessionExt};
+use actix_web::dev::Payload;
+use actix_web::http::StatusCode;
+use actix_web::{FromRequest, HttpRequest, HttpResponse};
+use askama::Template;
+
+use crate::error::AppError;
+
+static ORG_NAME: OnceLock<String> = OnceLock::new();
+
+/// The organization's name for pages rendered without app state (error pages).
+pub fn set_org_name(name: &str) {
+    ORG_NAME.get_or_init(|| name.to_string());
+}
+
+fn org_name() -> String {
+    ORG_NAME
+        .get()
+        .cloned()
+        .unwrap_or_else(|| "Vestibule".into())
+}
+
+pub struct NavUser {
+    pub name: String,
+    pub is_admin: bool,
+}
+
+/// The context of the base layout.
+pub struct PageCtx {
+    pub org_name: String,
+    pub csrf: String,
+    pub user: Option<NavUser>,
+    pub flash: Option<String>,
+}
+
+impl PageCtx {
+    /// The letter in the brand mark.
+    pub fn org_initial(&self) -> String {
+        self.org_name
+            .chars()
+            .next()
+            .map(|c| c.to_uppercase().to_string())
+            .unwrap_or_default()
+    }
+
+    /// For pages rendered outside a request's extractors (error pages).
+    pub fn bare() -> PageCtx {
+        PageCtx {
+            org_name: org_name(),
+            csrf: String::new(),
+            user: None,
+            flash: None,
+        }
+    }
+}
+
+/// The session's CSRF token, created on first use.
+pub fn csrf_token(session: &Session) -> String {
+    match session.get::<String>("csrf") {
+        Ok(Some(t)) => t,
+        _ => {
+            let t = crate::secrets::session_secret();
+            session.insert("csrf", &t).ok();
+            t
+        }
+    }
+}
+
+pub fn flash(session: &Session, message: impl Into<String>) {
+    session.insert("flash", message.into()).ok();
+}
+
+impl FromRequest for PageCtx {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let user = crate::auth::session::current(&req).await?;
+            let session = req.get_session();
+            Ok(PageCtx {
+                org_name: org_name(),
+                csrf: csrf_token(&session),
+                user: user.map(|u| NavUser {
+                    name: u.display_name,
+                    is_admin: u.is_admin,
+                }),
+                flash: session.remove_as::<String>("flash").and_then(Result::ok),
+            })
+        })
+    }
+}
+
+pub fn render<T: Template>(t: &T) -> HttpResponse {
+    render_with_status(StatusCode::OK, t)
+}
+
+/// 422 for a form sent back with errors next to its fields.
+pub fn render_invalid<T: Template>(t: &T) -> HttpResponse {
+    render_with_status(StatusCode::UNPROCESSABLE_ENTITY, t)
+}
+
+pub fn render_with_status<T: Template>(status: StatusCode, t: &T) -> HttpResponse {
+    match t.render() {
+        Ok(body) => HttpResponse::build(status)
+            .content_type("text/html; charset=utf-8")
+            .body(body),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed to render");
+            HttpResponse::InternalServerError()
+                .content_type("text/plain; charset=utf-8")
+                .body("Something went wrong.")
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub ctx: PageCtx,
+    pub title: String,
+    pub message: String,
+}
+
+impl ErrorPage {
+    pub fn new(title: &str, message: &str) -> ErrorPage {
+        ErrorPage {
+            ctx: PageCtx::bare(),
+            title: title.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// A page that tells the person what happened and what to do next.
+#[derive(Template)]
+#[template(path = "public/notice.html")]
+pub struct Notice {
+    pub ctx: PageCtx,
+    pub title: String,
+    pub message: String,
+    pub link: Option<(String, String)>,
+}

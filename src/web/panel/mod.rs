@@ -1,0 +1,137 @@
+//! The Access Panel (F6): the signed-in user's apps and profile.
+
+use actix_session::Session;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::app::AppState;
+use crate::auth::CurrentUser;
+use crate::db::apps::{self, App};
+use crate::db::identities::{self, Identity};
+use crate::db::users::{self, User};
+use crate::domain::DisplayName;
+use crate::error::AppResult;
+use crate::flows;
+use crate::web::csrf::{CsrfForm, NoFields};
+use crate::web::page::{PageCtx, flash, render, render_invalid};
+use crate::web::{actor, see_other};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/apps", web::get().to(apps_page))
+        .route("/profile", web::get().to(profile))
+        .route("/profile", web::post().to(rename))
+        .route(
+            "/profile/sign-out-everywhere",
+            web::post().to(sign_out_everywhere),
+        );
+}
+
+#[derive(Template)]
+#[template(path = "panel/apps.html")]
+struct AppsPage {
+    ctx: PageCtx,
+    name: String,
+    apps: Vec<App>,
+}
+
+async fn apps_page(
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    CurrentUser(user): CurrentUser,
+) -> AppResult<HttpResponse> {
+    let mut c = state.db.acquire().await?;
+    let apps = apps::for_user(c.conn(), user.id, state.clock.now()).await?;
+    let apps = apps.into_iter().filter(|a| a.visible_in_panel).collect();
+    Ok(render(&AppsPage {
+        ctx,
+        name: user.display_name,
+        apps,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "panel/profile.html")]
+struct ProfilePage {
+    ctx: PageCtx,
+    user: User,
+    name_input: String,
+    identities: Vec<Identity>,
+    sponsors: Vec<User>,
+    error: Option<String>,
+}
+
+impl ProfilePage {
+    fn expires(&self) -> Option<String> {
+        self.user.expires_at.map(flows::human_date)
+    }
+}
+
+async fn profile_page(
+    ctx: PageCtx,
+    state: &AppState,
+    user: User,
+    name_input: String,
+    error: Option<String>,
+) -> AppResult<ProfilePage> {
+    let mut c = state.db.acquire().await?;
+    let identities = identities::for_user(c.conn(), user.id).await?;
+    let sponsors = users::sponsors(c.conn(), user.id).await?;
+    Ok(ProfilePage {
+        ctx,
+        user,
+        name_input,
+        identities,
+        sponsors,
+        error,
+    })
+}
+
+async fn profile(
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    CurrentUser(user): CurrentUser,
+) -> AppResult<HttpResponse> {
+    let name = user.display_name.clone();
+    Ok(render(&profile_page(ctx, &state, user, name, None).await?))
+}
+
+#[derive(Deserialize)]
+struct RenameForm {
+    display_name: String,
+}
+
+async fn rename(
+    req: HttpRequest,
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    session: Session,
+    CurrentUser(user): CurrentUser,
+    f: CsrfForm<RenameForm>,
+) -> AppResult<HttpResponse> {
+    match DisplayName::parse(&f.form.display_name) {
+        Ok(name) => {
+            flows::users::rename(&state, user.id, &name, &actor(&req, &user)).await?;
+            flash(&session, "Your name was saved.");
+            Ok(see_other("/profile"))
+        }
+        Err(e) => {
+            let typed: String = f.form.display_name.chars().take(200).collect();
+            Ok(render_invalid(
+                &profile_page(ctx, &state, user, typed, Some(e.0)).await?,
+            ))
+        }
+    }
+}
+
+async fn sign_out_everywhere(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: Session,
+    CurrentUser(user): CurrentUser,
+    _f: CsrfForm<NoFields>,
+) -> AppResult<HttpResponse> {
+    flows::users::sign_out_everywhere(&state, user.id, &actor(&req, &user)).await?;
+    crate::auth::session::sign_out(&session);
+    Ok(see_other("/signin?signed_out=1"))
+}

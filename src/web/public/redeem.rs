@@ -1,0 +1,440 @@
+//! `/redeem/{token}`: landing (changes nothing) → email code → consent → redeemed.
+
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use chrono::Duration;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::app::AppState;
+use crate::auth::session;
+use crate::db::apps::{self, App};
+use crate::domain::invitation::LinkState;
+use crate::domain::url::RedirectTarget;
+use crate::domain::user::{SignInVerdict, may_sign_in};
+use crate::error::{AppError, AppResult};
+use crate::flows::codes::{Checked, Issued, normalize};
+use crate::flows::redeem::{self, Landing, Proof, Redeemed};
+use crate::flows::{email_issuer, human_date};
+use crate::web::csrf::{CsrfForm, NoFields};
+use crate::web::page::{Notice, PageCtx, render, render_invalid, render_with_status};
+use crate::web::{client_ip, see_other};
+
+const CODE_KEY: &str = "redeem_code";
+const PROOF_KEY: &str = "redeem_proof";
+/// A proof of identity must be turned into a redemption within this time.
+const PROOF_TTL: Duration = Duration::minutes(15);
+
+#[derive(Serialize, Deserialize)]
+struct CodeSent {
+    invitation_id: Uuid,
+    code_id: Uuid,
+}
+
+#[derive(Serialize, Deserialize)]
+struct HeldProof {
+    proof: Proof,
+    /// Unix seconds when the identity was proven.
+    at: i64,
+}
+
+#[derive(Template)]
+#[template(path = "public/redeem.html")]
+struct LandingPage {
+    ctx: PageCtx,
+    token: String,
+    inviter: String,
+    email: String,
+    message: String,
+    apps: Vec<App>,
+    expires: String,
+}
+
+#[derive(Template)]
+#[template(path = "public/redeem_code.html")]
+struct CodePage {
+    ctx: PageCtx,
+    token: String,
+    email: String,
+    error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "public/redeem_consent.html")]
+struct ConsentPage {
+    ctx: PageCtx,
+    token: String,
+    name: String,
+    email: String,
+    privacy_url: String,
+    terms_text: String,
+    terms_version: String,
+    apps: Vec<App>,
+    error: Option<String>,
+}
+
+/// Loads the invitation behind the link; a link that never existed is a 404.
+async fn load(state: &AppState, token: &str) -> AppResult<Landing> {
+    redeem::open(state, token).await?.ok_or(AppError::NotFound)
+}
+
+/// The page for a link that can no longer be redeemed, saying what happened and whom to ask.
+fn closed(ctx: PageCtx, landing: &Landing) -> HttpResponse {
+    let who = &landing.inviter_name;
+    let (status, title, message, link) = match landing.state {
+        LinkState::Redeemed => (
+            StatusCode::GONE,
+            "This invitation has already been accepted",
+            "Each invitation link works once. If you accepted it, sign in to open your apps."
+                .to_string(),
+            Some(("/signin".to_string(), "Sign in".to_string())),
+        ),
+        LinkState::Revoked => (
+            StatusCode::GONE,
+            "This invitation was withdrawn",
+            format!(
+                "{who} withdrew this invitation. If you still need access, ask {who} to invite you again."
+            ),
+            None,
+        ),
+        LinkState::Expired | LinkState::Open => (
+            StatusCode::GONE,
+            "This invitation has expired",
+            format!(
+                "Invitation links work for a limited time. Ask {who} to send you a new invitation."
+            ),
+            None,
+        ),
+    };
+    render_with_status(
+        status,
+        &Notice {
+            ctx,
+            title: title.into(),
+            message,
+            link,
+        },
+    )
+}
+
+pub async fn landing(
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let l = load(&state, &token).await?;
+    if l.state != LinkState::Open {
+        return Ok(closed(ctx, &l));
+    }
+    Ok(render(&LandingPage {
+        ctx,
+        token: token.into_inner(),
+        inviter: l.inviter_name,
+        email: l.invitation.email,
+        message: l.invitation.message,
+        apps: l.apps,
+        expires: human_date(l.invitation.expires_at),
+    }))
+}
+
+pub async fn send_code(
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    session: Session,
+    token: web::Path<String>,
+    _f: CsrfForm<NoFields>,
+) -> AppResult<HttpResponse> {
+    let l = load(&state, &token).await?;
+    if l.state != LinkState::Open {
+        return Ok(closed(ctx, &l));
+    }
+    match redeem::send_code(&state, &l.invitation).await? {
+        Issued::RateLimited => {
+            let notice = Notice {
+                ctx,
+                title: "Please wait a moment".into(),
+                message: "Several codes were sent to this address recently. Use the latest one, or wait a few minutes and ask again.".into(),
+                link: Some((format!("/redeem/{}/code", token.as_str()), "Enter a code".into())),
+            };
+            Ok(render_with_status(StatusCode::TOO_MANY_REQUESTS, &notice))
+        }
+        Issued::Sent(code_id) => {
+            session
+                .insert(
+                    CODE_KEY,
+                    CodeSent {
+                        invitation_id: l.invitation.id,
+                        code_id,
+                    },
+                )
+                .map_err(|e| AppError::Internal(anyhow::anyhow!("session: {e}")))?;
+            Ok(see_other(&format!("/redeem/{}/code", token.as_str())))
+        }
+    }
+}
+
+fn code_sent_for(session: &Session, invitation_id: Uuid) -> Option<CodeSent> {
+    session
+        .get::<CodeSent>(CODE_KEY)
+        .ok()
+        .flatten()
+        .filter(|c| c.invitation_id == invitation_id)
+}
+
+pub async fn code_form(
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    session: Session,
+    token: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let l = load(&state, &token).await?;
+    if l.state != LinkState::Open {
+        return Ok(closed(ctx, &l));
+    }
+    if code_sent_for(&session, l.invitation.id).is_none() {
+        return Ok(see_other(&format!("/redeem/{}", token.as_str())));
+    }
+    Ok(render(&CodePage {
+        ctx,
+        token: token.into_inner(),
+        email: l.invitation.email,
+        error: None,
+    }))
+}
+
+#[derive(Deserialize)]
+pub struct CodeForm {
+    code: String,
+}
+
+pub async fn verify_code(
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    session: Session,
+    token: web::Path<String>,
+    f: CsrfForm<CodeForm>,
+) -> AppResult<HttpResponse> {
+    let l = load(&state, &token).await?;
+    if l.state != LinkState::Open {
+        return Ok(closed(ctx, &l));
+    }
+    let token = token.into_inner();
+    let Some(sent) = code_sent_for(&session, l.invitation.id) else {
+        return Ok(see_other(&format!("/redeem/{token}")));
+    };
+    let email = l.invitation.email.clone();
+    let Some(code) = normalize(&f.form.code) else {
+        let error = Some("Enter the 8-digit code from the mail.".to_string());
+        return Ok(render_invalid(&CodePage {
+            ctx,
+            token,
+            email,
+            error,
+        }));
+    };
+    match redeem::verify_code(&state, l.invitation.id, sent.code_id, &code).await? {
+        Checked::Valid(_) => {
+            session.remove(CODE_KEY);
+            let proof = Proof {
+                invitation_id: l.invitation.id,
+                provider: "email".into(),
+                issuer: email_issuer(&state.settings.public_url),
+                subject: email.clone(),
+                email,
+            };
+            let held = HeldProof {
+                proof,
+                at: state.clock.now().timestamp(),
+            };
+            session
+                .insert(PROOF_KEY, held)
+                .map_err(|e| AppError::Internal(anyhow::anyhow!("session: {e}")))?;
+            Ok(see_other(&format!("/redeem/{token}/consent")))
+        }
+        Checked::Wrong { tries_left } => {
+            let error = Some(format!(
+                "That code is not right. {tries_left} {} left.",
+                if tries_left == 1 { "try" } else { "tries" }
+            ));
+            Ok(render_invalid(&CodePage {
+                ctx,
+                token,
+                email,
+                error,
+            }))
+        }
+        Checked::Dead => {
+            session.remove(CODE_KEY);
+            let notice = Notice {
+                ctx,
+                title: "This code no longer works".into(),
+                message: "Codes work once, for 10 minutes, and for at most 5 tries. Go back to your invitation to get a new one.".into(),
+                link: Some((format!("/redeem/{token}"), "Back to the invitation".into())),
+            };
+            Ok(render_invalid(&notice))
+        }
+    }
+}
+
+fn proof_for(state: &AppState, session: &Session, invitation_id: Uuid) -> Option<Proof> {
+    let held = session.get::<HeldProof>(PROOF_KEY).ok().flatten()?;
+    let fresh = state.clock.now().timestamp() - held.at < PROOF_TTL.num_seconds();
+    (fresh && held.proof.invitation_id == invitation_id).then_some(held.proof)
+}
+
+fn consent_page(
+    ctx: PageCtx,
+    state: &AppState,
+    token: String,
+    l: Landing,
+    error: Option<String>,
+) -> ConsentPage {
+    ConsentPage {
+        ctx,
+        token,
+        name: l.invitee.display_name,
+        email: l.invitation.email,
+        privacy_url: state.settings.privacy_url.clone(),
+        terms_text: state.settings.terms_text.clone(),
+        terms_version: state.settings.terms_version.clone(),
+        apps: l.apps,
+        error,
+    }
+}
+
+pub async fn consent(
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    session: Session,
+    token: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let l = load(&state, &token).await?;
+    if l.state != LinkState::Open {
+        return Ok(closed(ctx, &l));
+    }
+    if proof_for(&state, &session, l.invitation.id).is_none() {
+        return Ok(see_other(&format!("/redeem/{}", token.as_str())));
+    }
+    Ok(render(&consent_page(
+        ctx,
+        &state,
+        token.into_inner(),
+        l,
+        None,
+    )))
+}
+
+#[derive(Deserialize)]
+pub struct AcceptForm {
+    #[serde(default)]
+    accept_terms: Option<String>,
+}
+
+pub async fn accept(
+    req: HttpRequest,
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    session: Session,
+    token: web::Path<String>,
+    f: CsrfForm<AcceptForm>,
+) -> AppResult<HttpResponse> {
+    let l = load(&state, &token).await?;
+    let Some(proof) = proof_for(&state, &session, l.invitation.id) else {
+        // A second click after the first one signed the guest in lands where the first did.
+        if let Some(user) = session::current(&req).await?
+            && user.id == l.invitation.user_id
+            && l.state == LinkState::Redeemed
+        {
+            return Ok(see_other(
+                &redirect_target(&state, l.invitation.redirect_url.as_deref()).await?,
+            ));
+        }
+        if l.state != LinkState::Open {
+            return Ok(closed(ctx, &l));
+        }
+        return Ok(see_other(&format!("/redeem/{}", token.as_str())));
+    };
+    if f.form.accept_terms.is_none() {
+        let error = Some("Accept the terms of use to continue.".to_string());
+        return Ok(render_invalid(&consent_page(
+            ctx,
+            &state,
+            token.into_inner(),
+            l,
+            error,
+        )));
+    }
+    match redeem::accept(&state, &proof, &client_ip(&req)).await? {
+        Redeemed::Done { user, redirect } => {
+            session::sign_in(&session, &state, &user)?;
+            Ok(see_other(
+                &redirect_target(&state, redirect.as_deref()).await?,
+            ))
+        }
+        Redeemed::AlreadyRedeemed { user_id } => {
+            // The same person clicked twice: the proof is theirs, so finish as the first
+            // click did rather than show an error.
+            let user = {
+                let mut c = state.db.acquire().await?;
+                crate::db::users::find(c.conn(), user_id).await?
+            };
+            match user {
+                Some(u)
+                    if may_sign_in(&u.state, u.expires_at, state.clock.now())
+                        == SignInVerdict::Allowed =>
+                {
+                    session::sign_in(&session, &state, &u)?;
+                    Ok(see_other(
+                        &redirect_target(&state, l.invitation.redirect_url.as_deref()).await?,
+                    ))
+                }
+                _ => Ok(closed(
+                    ctx,
+                    &Landing {
+                        state: LinkState::Redeemed,
+                        ..l
+                    },
+                )),
+            }
+        }
+        Redeemed::Closed(link_state) => Ok(closed(
+            ctx,
+            &Landing {
+                state: link_state,
+                ..l
+            },
+        )),
+        Redeemed::EmailMismatch => {
+            let notice = Notice {
+                ctx,
+                title: "This invitation is for another address".into(),
+                message: format!(
+                    "The invitation was sent to {}, but you signed in as {}. Sign in with the invited address, or ask for an invitation to yours.",
+                    l.invitation.email, proof.email
+                ),
+                link: None,
+            };
+            Ok(render_with_status(StatusCode::FORBIDDEN, &notice))
+        }
+    }
+}
+
+/// The invitation's redirect URL, checked again now (apps may have changed since), or the
+/// Access Panel.
+async fn redirect_target(state: &AppState, stored: Option<&str>) -> AppResult<String> {
+    let Some(stored) = stored else {
+        return Ok("/apps".into());
+    };
+    let origins = {
+        let mut c = state.db.acquire().await?;
+        apps::origins(&apps::all(c.conn()).await?)
+    };
+    Ok(
+        match RedirectTarget::parse(stored, &state.settings.public_origin(), &origins) {
+            Ok(t) => t.as_str().to_string(),
+            Err(_) => "/apps".into(),
+        },
+    )
+}

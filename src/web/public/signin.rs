@@ -1,0 +1,290 @@
+//! `/signin`: email → one-time code → signed in. Also the CLI's one-time sign-in links.
+
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::app::AppState;
+use crate::auth::session;
+use crate::domain::EmailAddress;
+use crate::domain::url::is_local_path;
+use crate::domain::user::SignInVerdict;
+use crate::error::{AppError, AppResult};
+use crate::flows::codes::{Issued, normalize};
+use crate::flows::signin::{self, LinkState, SignIn};
+use crate::web::csrf::{CsrfForm, NoFields};
+use crate::web::page::{Notice, PageCtx, render, render_invalid, render_with_status};
+use crate::web::{client_ip, see_other};
+
+const PENDING_KEY: &str = "signin";
+
+/// The sign-in in progress, kept in the session between the two forms.
+#[derive(Serialize, Deserialize)]
+struct Pending {
+    code_id: Uuid,
+    email: String,
+    next: String,
+}
+
+#[derive(Template)]
+#[template(path = "public/signin.html")]
+struct SigninPage {
+    ctx: PageCtx,
+    email: String,
+    next: String,
+    error: Option<String>,
+    signed_out: bool,
+}
+
+#[derive(Template)]
+#[template(path = "public/signin_code.html")]
+struct CodePage {
+    ctx: PageCtx,
+    email: String,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct SigninQuery {
+    #[serde(default)]
+    next: String,
+    #[serde(default)]
+    signed_out: Option<String>,
+}
+
+pub async fn form(ctx: PageCtx, q: web::Query<SigninQuery>) -> HttpResponse {
+    let next = if is_local_path(&q.next) {
+        q.next.clone()
+    } else {
+        String::new()
+    };
+    render(&SigninPage {
+        ctx,
+        email: String::new(),
+        next,
+        error: None,
+        signed_out: q.signed_out.is_some(),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct EmailForm {
+    email: String,
+    #[serde(default)]
+    next: String,
+}
+
+pub async fn request_code(
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    session: Session,
+    f: CsrfForm<EmailForm>,
+) -> AppResult<HttpResponse> {
+    let f = f.form;
+    let next = if is_local_path(&f.next) {
+        f.next.clone()
+    } else {
+        String::new()
+    };
+    let email = match EmailAddress::parse(&f.email) {
+        Ok(e) => e,
+        Err(e) => {
+            let page = SigninPage {
+                ctx,
+                email: f.email.chars().take(300).collect(),
+                next,
+                error: Some(e.0),
+                signed_out: false,
+            };
+            return Ok(render_invalid(&page));
+        }
+    };
+    match signin::request_code(&state, &email).await? {
+        Issued::RateLimited => {
+            let error = Some(
+                "Too many codes were requested for this address. Wait a few minutes and try again."
+                    .to_string(),
+            );
+            let page = SigninPage {
+                ctx,
+                email: email.to_string(),
+                next,
+                error,
+                signed_out: false,
+            };
+            Ok(render_with_status(StatusCode::TOO_MANY_REQUESTS, &page))
+        }
+        Issued::Sent(code_id) => {
+            let pending = Pending {
+                code_id,
+                email: email.to_string(),
+                next,
+            };
+            session
+                .insert(PENDING_KEY, pending)
+                .map_err(|e| AppError::Internal(anyhow::anyhow!("session: {e}")))?;
+            Ok(see_other("/signin/code"))
+        }
+    }
+}
+
+pub async fn code_form(ctx: PageCtx, session: Session) -> HttpResponse {
+    match session.get::<Pending>(PENDING_KEY) {
+        Ok(Some(p)) => render(&CodePage {
+            ctx,
+            email: p.email,
+            error: None,
+        }),
+        _ => see_other("/signin"),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CodeForm {
+    code: String,
+}
+
+pub async fn verify_code(
+    req: HttpRequest,
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    session: Session,
+    f: CsrfForm<CodeForm>,
+) -> AppResult<HttpResponse> {
+    let Ok(Some(pending)) = session.get::<Pending>(PENDING_KEY) else {
+        return Ok(see_other("/signin"));
+    };
+    let Some(code) = normalize(&f.form.code) else {
+        let error = Some("Enter the 8-digit code from the mail.".to_string());
+        return Ok(render_invalid(&CodePage {
+            ctx,
+            email: pending.email,
+            error,
+        }));
+    };
+    match signin::verify_code(&state, pending.code_id, &code, &client_ip(&req)).await? {
+        SignIn::Done(user) => {
+            session::sign_in(&session, &state, &user)?;
+            let to = if pending.next.is_empty() {
+                super::landing_for(&user).to_string()
+            } else {
+                pending.next
+            };
+            Ok(see_other(&to))
+        }
+        SignIn::Refused(verdict) => {
+            session.remove(PENDING_KEY);
+            Ok(refusal(ctx, verdict))
+        }
+        SignIn::Wrong { tries_left } => {
+            let error = Some(format!(
+                "That code is not right. {tries_left} {} left.",
+                if tries_left == 1 { "try" } else { "tries" }
+            ));
+            Ok(render_invalid(&CodePage {
+                ctx,
+                email: pending.email,
+                error,
+            }))
+        }
+        SignIn::Dead => {
+            session.remove(PENDING_KEY);
+            let notice = Notice {
+                ctx,
+                title: "This code no longer works".into(),
+                message:
+                    "Codes work once, for 10 minutes, and for at most 5 tries. Ask for a new one."
+                        .into(),
+                link: Some(("/signin".into(), "Get a new code".into())),
+            };
+            Ok(render_invalid(&notice))
+        }
+    }
+}
+
+pub fn refusal(ctx: PageCtx, verdict: SignInVerdict) -> HttpResponse {
+    let (title, message) = match verdict {
+        SignInVerdict::Blocked => (
+            "Your access is blocked",
+            "An administrator has blocked sign-in for this account. If you think this is a mistake, contact your sponsor at the organization.",
+        ),
+        SignInVerdict::Expired => (
+            "Your access has expired",
+            "Guest access for this account has ended. Ask your sponsor at the organization to extend it.",
+        ),
+        SignInVerdict::NotRedeemed | SignInVerdict::Allowed => (
+            "Accept your invitation first",
+            "Open the invitation mail you received and follow its link to get started.",
+        ),
+    };
+    render_with_status(
+        StatusCode::FORBIDDEN,
+        &Notice {
+            ctx,
+            title: title.into(),
+            message: message.into(),
+            link: None,
+        },
+    )
+}
+
+pub async fn sign_out(session: Session, _f: CsrfForm<NoFields>) -> HttpResponse {
+    session::sign_out(&session);
+    see_other("/signin?signed_out=1")
+}
+
+#[derive(Template)]
+#[template(path = "public/signin_link.html")]
+struct LinkPage {
+    ctx: PageCtx,
+    email: String,
+}
+
+fn link_gone(ctx: PageCtx, status: StatusCode) -> HttpResponse {
+    let notice = Notice {
+        ctx,
+        title: "This sign-in link no longer works".into(),
+        message: "Sign-in links work once and for 15 minutes. Create a new one with `vestibule admin create EMAIL`, or sign in with an email code.".into(),
+        link: Some(("/signin".into(), "Sign in with an email code".into())),
+    };
+    render_with_status(status, &notice)
+}
+
+/// Shows who the link signs in; opening it changes nothing (mail scanners open links).
+pub async fn link_page(
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    Ok(match signin::peek_link(&state, &token).await? {
+        None => return Err(AppError::NotFound),
+        Some(LinkState::UsedOrExpired) => link_gone(ctx, StatusCode::GONE),
+        Some(LinkState::Usable(user)) => render(&LinkPage {
+            ctx,
+            email: user.email,
+        }),
+    })
+}
+
+pub async fn use_link(
+    req: HttpRequest,
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    session: Session,
+    token: web::Path<String>,
+    _f: CsrfForm<NoFields>,
+) -> AppResult<HttpResponse> {
+    Ok(
+        match signin::use_link(&state, &token, &client_ip(&req)).await? {
+            Some(SignIn::Done(user)) => {
+                session::sign_in(&session, &state, &user)?;
+                see_other(super::landing_for(&user))
+            }
+            Some(SignIn::Refused(verdict)) => refusal(ctx, verdict),
+            Some(_) | None => link_gone(ctx, StatusCode::GONE),
+        },
+    )
+}

@@ -1,0 +1,14 @@
+// Progressive touches for forms; every page works without this file.
+// - data-confirm: ask before a destructive action.
+// - data-once: after submitting, disable the button so a double click sends one request.
+document.addEventListener('submit', function (event) {
+  var form = event.target;
+  var button = event.submitter || form.querySelector('button[type=submit]');
+  if (button && button.dataset.confirm && !window.confirm(button.dataset.confirm)) {
+    event.preventDefault();
+    return;
+  }
+  if (button && button.hasAttribute('data-once')) {
+    setTimeout(function () { button.disabled = true; button.setAttribute('aria-busy', 'true'); }, 0);
+  }
+});

@@ -1,0 +1,276 @@
+//! F7 (first part): admin pages, apps, users, audit log; non-admins are refused.
+
+use reqwest::StatusCode;
+
+use crate::helpers::*;
+
+async fn admin_pages_refuse_guests_and_send_strangers_to_sign_in(app: TestApp) -> TestApp {
+    let r = app.get_raw("/admin/users").await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()["location"], "/signin?next=%2Fadmin%2Fusers");
+    app.sign_in_admin("root@contoso.example").await;
+    let link = app.invite("ana@partner.example", &[]).await;
+    app.sign_out().await;
+    app.prove_with_code(&app.browser, &link, "ana@partner.example")
+        .await;
+    app.post(&format!("{link}/accept"), &[("accept_terms", "yes")])
+        .await;
+    for path in [
+        "/admin",
+        "/admin/users",
+        "/admin/apps",
+        "/admin/apps/new",
+        "/admin/audit",
+        "/admin/invitations/new",
+    ] {
+        let page = app.get(path).await;
+        assert_eq!(page.status, StatusCode::FORBIDDEN, "{path}");
+        assert!(page.has("Not allowed"));
+    }
+    let page = app
+        .post(
+            "/admin/apps",
+            &[("name", "X"), ("launch_url", "https://x.example/")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    let page = app
+        .post(
+            "/admin/invitations",
+            &[("email", "eve@partner.example"), ("send_email", "yes")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.count("SELECT COUNT(*) FROM apps").await, 0);
+    assert!(
+        !app.get("/apps").await.has("href=\"/admin\""),
+        "no admin link for guests"
+    );
+    app
+}
+both!(admin_pages_refuse_guests_and_send_strangers_to_sign_in);
+
+async fn an_admin_adds_edits_and_deletes_an_app(app: TestApp) -> TestApp {
+    app.sign_in_admin("root@contoso.example").await;
+    let id = app
+        .add_app("Team Wiki", "https://wiki.contoso.example/")
+        .await;
+    let page = app.get(&format!("/admin/apps/{id}")).await;
+    assert!(page.has("value=\"Team Wiki\""));
+    let page = app
+        .post(
+            &format!("/admin/apps/{id}"),
+            &[
+                ("name", "Wiki"),
+                ("launch_url", "https://wiki.contoso.example/home"),
+                ("icon_url", ""),
+            ],
+        )
+        .await;
+    assert!(page.has("Wiki was saved.") && page.has("https://wiki.contoso.example/home"));
+    assert!(
+        page.has("Hidden"),
+        "unchecked box hides the app from the panel"
+    );
+    let page = app.post(&format!("/admin/apps/{id}/delete"), &[]).await;
+    assert!(page.has("The app was deleted."));
+    assert_eq!(app.count("SELECT COUNT(*) FROM apps").await, 0);
+    assert_eq!(
+        app.get(&format!("/admin/apps/{id}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let actions = app.audit_actions().await;
+    for a in ["app.created", "app.updated", "app.deleted"] {
+        assert!(actions.contains(&a.to_string()), "{a}");
+    }
+    app
+}
+both!(an_admin_adds_edits_and_deletes_an_app);
+
+async fn bad_app_input_keeps_what_was_typed(app: TestApp) -> TestApp {
+    app.sign_in_admin("root@contoso.example").await;
+    let long = "n".repeat(81);
+    let page = app
+        .post(
+            "/admin/apps",
+            &[
+                ("name", &long),
+                ("launch_url", "javascript:alert(1)"),
+                ("icon_url", "ftp://x"),
+                ("description", "Docs"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.has("A name can be at most 80 characters."));
+    assert!(page.has("The launch URL must start with https:// or http://."));
+    assert!(page.has("The icon URL must start with https:// or http://."));
+    assert!(page.has(">Docs</textarea>"));
+    let page = app
+        .post("/admin/apps", &[("name", ""), ("launch_url", "")])
+        .await;
+    assert!(page.has("Enter a name."));
+    let page = app
+        .post(
+            "/admin/apps",
+            &[
+                ("name", "<script>alert(1)</script>"),
+                ("launch_url", "https://x.example/"),
+            ],
+        )
+        .await;
+    assert!(!page.has("<script>alert(1)</script>"), "names are escaped");
+    assert!(page.has("&lt;script&gt;"));
+    app
+}
+both!(bad_app_input_keeps_what_was_typed);
+
+async fn the_users_list_searches_filters_and_pages(app: TestApp) -> TestApp {
+    app.sign_in_admin("root@contoso.example").await;
+    for i in 0..27 {
+        let email = format!("guest{i:02}@fabrikam.example");
+        let page = app
+            .post(
+                "/admin/invitations",
+                &[
+                    ("email", &email),
+                    ("display_name", &format!("Guest {i:02}")),
+                ],
+            )
+            .await;
+        assert!(page.has("No mail was sent"));
+    }
+    app.post(
+        "/admin/invitations",
+        &[
+            ("email", "ana@partner.example"),
+            ("display_name", "Ana Lopez"),
+        ],
+    )
+    .await;
+    let page = app.get("/admin/users?q=fabrikam.example").await;
+    assert!(page.has("Page 1 of 2 · 27 in all"), "{}", page.body);
+    let next = between(&page.body, "href=\"", "\" rel=\"next\"")
+        .unwrap()
+        .replace("&amp;", "&");
+    let page2 = app.get(&next).await;
+    assert!(page2.has("Page 2 of 2"));
+    let page = app.get("/admin/users?q=LOPEZ").await;
+    assert!(page.has("ana@partner.example") && page.has("1 in all"));
+    let page = app.get("/admin/users?type=member").await;
+    assert!(page.has("root@contoso.example") && page.has("1 in all"));
+    let page = app.get("/admin/users?state=blocked").await;
+    assert!(page.has("No users match."));
+    let page = app.get("/admin/users?q=100%25_").await;
+    assert!(page.has("No users match."), "LIKE wildcards are literal");
+    let page = app.get("/admin/users?page=abc").await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    let page = app.get("/admin/users?page=-5").await;
+    assert!(page.has("Page 1 of"));
+    app
+}
+both!(the_users_list_searches_filters_and_pages);
+
+async fn an_admin_assigns_and_removes_apps_and_blocks_a_guest(app: TestApp) -> TestApp {
+    app.sign_in_admin("root@contoso.example").await;
+    let wiki = app
+        .add_app("Team Wiki", "https://wiki.contoso.example/")
+        .await;
+    let link = app.invite("ana@partner.example", &[]).await;
+    let (guest, _) = app.new_browser();
+    app.prove_with_code(&guest, &link, "ana@partner.example")
+        .await;
+    let token = csrf_of(&guest, &format!("{link}/consent")).await;
+    guest
+        .post(format!("{link}/accept"))
+        .form(&[("csrf", token.as_str()), ("accept_terms", "yes")])
+        .send()
+        .await
+        .unwrap();
+    let panel = guest
+        .get(app.url("/apps"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(panel.contains("No apps yet."));
+    let list = app.get("/admin/users?q=ana").await;
+    let id = between(&list.body, "/admin/users/", "\"").unwrap();
+    let page = app
+        .post(&format!("/admin/users/{id}/apps"), &[("app_id", &wiki)])
+        .await;
+    assert!(page.has("The app was assigned."));
+    let panel = guest
+        .get(app.url("/apps"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(panel.contains("Team Wiki"));
+    app.post(&format!("/admin/users/{id}/apps/{wiki}/remove"), &[])
+        .await;
+    let panel = guest
+        .get(app.url("/apps"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!panel.contains("Team Wiki"));
+    // Blocking ends the guest's session at once.
+    let page = app.post(&format!("/admin/users/{id}/block"), &[]).await;
+    assert!(page.has("The user is blocked"));
+    let r = guest.get(app.url("/apps")).send().await.unwrap();
+    assert!(r.url().path().starts_with("/signin"), "{}", r.url());
+    // ... and a blocked guest who proves their address gets a clear refusal.
+    let token = csrf_of(&guest, &app.url("/signin")).await;
+    guest
+        .post(app.url("/signin"))
+        .form(&[("csrf", token.as_str()), ("email", "ana@partner.example")])
+        .send()
+        .await
+        .unwrap();
+    let code = code_in(&app.one_mail("ana@partner.example").await);
+    let r = guest
+        .post(app.url("/signin/code"))
+        .form(&[("csrf", token.as_str()), ("code", code.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert!(r.text().await.unwrap().contains("Your access is blocked"));
+    app.post(&format!("/admin/users/{id}/unblock"), &[]).await;
+    let page = app.get(&format!("/admin/users/{id}")).await;
+    assert!(page.has("state-accepted"));
+    let actions = app.audit_actions().await;
+    for a in [
+        "app.assigned",
+        "app.unassigned",
+        "user.blocked",
+        "user.unblocked",
+        "user.sign_in_refused",
+    ] {
+        assert!(actions.contains(&a.to_string()), "{a}");
+    }
+    app
+}
+both!(an_admin_assigns_and_removes_apps_and_blocks_a_guest);
+
+async fn the_audit_log_lists_and_filters_events(app: TestApp) -> TestApp {
+    app.sign_in_admin("root@contoso.example").await;
+    app.add_app("Team Wiki", "https://wiki.contoso.example/")
+        .await;
+    let page = app.get("/admin/audit").await;
+    assert!(page.has("app.created") && page.has("user.signed_in") && page.has("127.0.0.1"));
+    let page = app.get("/admin/audit?action=app.").await;
+    assert!(page.has("app.created") && !page.has("<code>user.signed_in</code>"));
+    let dash = app.get("/admin").await;
+    assert!(dash.has("Recent activity") && dash.has("app.created"));
+    app
+}
+both!(the_audit_log_lists_and_filters_events);

@@ -1,0 +1,551 @@
+//! `TestApp`: the real app on a random port with a fresh database (a temp SQLite file, or a
+//! PostgreSQL database cloned from a migrated template), a manual clock and a captured
+//! mailbox (the outbox). Helpers drive it over HTTP as a browser does.
+
+use std::collections::HashSet;
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+
+use chrono::{Duration, TimeZone, Utc};
+use reqwest::cookie::Jar;
+use reqwest::redirect::Policy;
+use reqwest::{Client, Response, StatusCode};
+use sqlx::{Connection, Executor, PgConnection};
+use uuid::Uuid;
+use vestibule::app::{self, AppState};
+use vestibule::clock::Clock;
+use vestibule::config::Settings;
+use vestibule::db::outbox::OutboxMessage;
+use vestibule::db::{Db, outbox};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DbKind {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs one test body against a fresh app, then checks that no mail went unread.
+pub async fn run<F, Fut>(kind: DbKind, body: F)
+where
+    F: FnOnce(TestApp) -> Fut,
+    Fut: std::future::Future<Output = TestApp>,
+{
+    let app = TestApp::spawn(kind).await;
+    let app = body(app).await;
+    app.finish().await;
+}
+
+/// Declares a test for each database: `both!(name);` runs `async fn name(app: TestApp) -> TestApp`.
+#[macro_export]
+macro_rules! both {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                $crate::helpers::run($crate::helpers::DbKind::Sqlite, super::$name).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                $crate::helpers::run($crate::helpers::DbKind::Postgres, super::$name).await
+            }
+        }
+    };
+}
+
+pub struct TestApp {
+    pub kind: DbKind,
+    pub state: AppState,
+    pub base: String,
+    /// Follows redirects, like a browser.
+    pub browser: Client,
+    /// Same cookies, but stops at redirects so tests can read `Location`.
+    pub raw: Client,
+    pub dir: tempfile::TempDir,
+    pg_database: Option<String>,
+    read_mail: Mutex<HashSet<Uuid>>,
+}
+
+pub fn start_time() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap()
+}
+
+impl TestApp {
+    pub async fn spawn(kind: DbKind) -> TestApp {
+        let dir = tempfile::tempdir().unwrap();
+        let (database_url, pg_database) = match kind {
+            DbKind::Sqlite => (
+                format!("sqlite:{}", dir.path().join("vestibule.db").display()),
+                None,
+            ),
+            DbKind::Postgres => {
+                let name = pg::fresh_database().await;
+                (pg::url(&name), Some(name))
+            }
+        };
+        Self::spawn_with(kind, dir, database_url, pg_database, |_| {}).await
+    }
+
+    pub async fn spawn_with(
+        kind: DbKind,
+        dir: tempfile::TempDir,
+        database_url: String,
+        pg_database: Option<String>,
+        tweak: impl FnOnce(&mut Settings),
+    ) -> TestApp {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let base = format!("http://127.0.0.1:{port}");
+        let mut settings = Settings {
+            database_url,
+            bind: format!("127.0.0.1:{port}"),
+            public_url: base.clone(),
+            mail: format!("file:{}", dir.path().join("mail").display()),
+            data_dir: dir.path().join("var"),
+            org_name: "Contoso".into(),
+            privacy_url: "https://contoso.example/privacy".into(),
+            terms_text: "Be kind. Keep shared data confidential.".into(),
+            terms_version: "2026-1".into(),
+            worker: false,
+            http_workers: 2,
+            ..Settings::default()
+        };
+        tweak(&mut settings);
+        let state = AppState::open(settings, Clock::manual(start_time()))
+            .await
+            .expect("app starts");
+        let server = app::serve(state.clone(), listener).expect("server binds");
+        tokio::spawn(server);
+        let jar = Arc::new(Jar::default());
+        let browser = Client::builder()
+            .cookie_provider(jar.clone())
+            .redirect(Policy::limited(10))
+            .build()
+            .unwrap();
+        let raw = Client::builder()
+            .cookie_provider(jar)
+            .redirect(Policy::none())
+            .build()
+            .unwrap();
+        TestApp {
+            kind,
+            state,
+            base,
+            browser,
+            raw,
+            dir,
+            pg_database,
+            read_mail: Mutex::new(HashSet::new()),
+        }
+    }
+
+    /// A second browser (its own cookies) on the same app.
+    pub fn new_browser(&self) -> (Client, Client) {
+        let jar = Arc::new(Jar::default());
+        let browser = Client::builder()
+            .cookie_provider(jar.clone())
+            .redirect(Policy::limited(10))
+            .build()
+            .unwrap();
+        let raw = Client::builder()
+            .cookie_provider(jar)
+            .redirect(Policy::none())
+            .build()
+            .unwrap();
+        (browser, raw)
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        if path.starts_with("http") {
+            path.to_string()
+        } else {
+            format!("{}{}", self.base, path)
+        }
+    }
+
+    pub fn advance(&self, by: Duration) {
+        self.state.clock.advance(by);
+    }
+
+    pub async fn get(&self, path: &str) -> Page {
+        Page::from(self.browser.get(self.url(path)).send().await.unwrap()).await
+    }
+
+    /// GET without following redirects.
+    pub async fn get_raw(&self, path: &str) -> Response {
+        self.raw.get(self.url(path)).send().await.unwrap()
+    }
+
+    /// The session's CSRF token, read from a form page as a browser would see it.
+    pub async fn csrf(&self) -> String {
+        csrf_of(&self.browser, &self.url("/signin")).await
+    }
+
+    /// Submits a form with the session's CSRF token and follows redirects.
+    pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let token = self.csrf().await;
+        let mut all: Vec<(&str, &str)> = vec![("csrf", &token)];
+        all.extend_from_slice(fields);
+        Page::from(
+            self.browser
+                .post(self.url(path))
+                .form(&all)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// Submits a form without following the redirect.
+    pub async fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> Response {
+        let token = self.csrf().await;
+        let mut all: Vec<(&str, &str)> = vec![("csrf", &token)];
+        all.extend_from_slice(fields);
+        self.raw
+            .post(self.url(path))
+            .form(&all)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn outbox(&self) -> Vec<OutboxMessage> {
+        let mut c = self.state.db.acquire().await.unwrap();
+        outbox::all(c.conn()).await.unwrap()
+    }
+
+    /// Mail to `to` not yet read by the test, oldest first; marks them read.
+    pub async fn take_mail(&self, to: &str) -> Vec<OutboxMessage> {
+        let mut read = self.read_mail.lock().unwrap().clone();
+        let new: Vec<OutboxMessage> = self
+            .outbox()
+            .await
+            .into_iter()
+            .filter(|m| m.recipient == to && !read.contains(&m.id))
+            .collect();
+        read.extend(new.iter().map(|m| m.id));
+        *self.read_mail.lock().unwrap() = read;
+        new
+    }
+
+    /// The one new mail to `to`.
+    pub async fn one_mail(&self, to: &str) -> OutboxMessage {
+        let mut mails = self.take_mail(to).await;
+        assert_eq!(
+            mails.len(),
+            1,
+            "expected exactly one new mail to {to}, got {}",
+            mails.len()
+        );
+        mails.remove(0)
+    }
+
+    pub async fn assert_no_mail(&self, to: &str) {
+        let mails = self.take_mail(to).await;
+        assert!(
+            mails.is_empty(),
+            "expected no mail to {to}, got: {:?}",
+            mails.iter().map(|m| &m.subject).collect::<Vec<_>>()
+        );
+    }
+
+    /// Creates the first admin through the CLI's flow and signs this browser in as them.
+    pub async fn sign_in_admin(&self, email: &str) {
+        let link = vestibule::flows::bootstrap::create_admin(
+            &self.state,
+            &vestibule::domain::EmailAddress::parse(email).unwrap(),
+        )
+        .await
+        .unwrap();
+        let page = self.get(&link).await;
+        assert_eq!(page.status, StatusCode::OK);
+        let page = self.post(&link, &[]).await;
+        assert!(
+            page.url.ends_with("/admin"),
+            "admin lands on the dashboard, got {}",
+            page.url
+        );
+    }
+
+    /// Signs this browser in with an email code.
+    pub async fn sign_in_with_code(&self, email: &str) -> Page {
+        let page = self.post("/signin", &[("email", email)]).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        let code = code_in(&self.one_mail(email).await);
+        self.post("/signin/code", &[("code", &code)]).await
+    }
+
+    pub async fn sign_out(&self) {
+        let page = self.post("/signout", &[]).await;
+        assert!(page.body.contains("You are signed out"));
+    }
+
+    /// Adds an app through the admin form; returns its id.
+    pub async fn add_app(&self, name: &str, launch_url: &str) -> String {
+        let page = self
+            .post(
+                "/admin/apps",
+                &[
+                    ("name", name),
+                    ("description", "Shared docs"),
+                    ("launch_url", launch_url),
+                    ("visible_in_panel", "yes"),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        let marker = format!(">{name}</a>");
+        let at = page.body.find(&marker).expect("the new app is listed");
+        let href = page.body[..at].rfind("/admin/apps/").unwrap();
+        page.body[href + "/admin/apps/".len()..at - 1].to_string()
+    }
+
+    /// Invites a guest through the admin form (the browser must be an admin's) and returns
+    /// the redemption link from the mail.
+    pub async fn invite(&self, email: &str, extra: &[(&str, &str)]) -> String {
+        let mut fields = vec![("email", email), ("send_email", "yes")];
+        fields.extend_from_slice(extra);
+        let page = self.post("/admin/invitations", &fields).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        assert!(
+            page.body.contains(&format!("Invitation sent to {email}")),
+            "{}",
+            page.body
+        );
+        redeem_link_in(&self.one_mail(email).await)
+    }
+
+    /// Redeems `link` with an email code in this browser, up to the consent page.
+    pub async fn prove_with_code(&self, browser: &Client, link: &str, email: &str) {
+        let page = Page::from(browser.get(link).send().await.unwrap()).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        let token = csrf_of(browser, link).await;
+        let page = Page::from(
+            browser
+                .post(format!("{link}/code"))
+                .form(&[("csrf", token.as_str())])
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        let code = code_in(&self.one_mail(email).await);
+        let page = Page::from(
+            browser
+                .post(format!("{link}/verify"))
+                .form(&[("csrf", token.as_str()), ("code", code.as_str())])
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        assert!(
+            page.body.contains("I accept the terms of use"),
+            "{}",
+            page.body
+        );
+    }
+
+    pub async fn audit_actions(&self) -> Vec<String> {
+        let mut c = self.state.db.acquire().await.unwrap();
+        let (events, _) =
+            vestibule::db::audit::list(c.conn(), "", "", vestibule::db::Page::new(1, 1000))
+                .await
+                .unwrap();
+        events.into_iter().map(|e| e.action).collect()
+    }
+
+    pub async fn count(&self, sql: &'static str) -> i64 {
+        match &self.state.db {
+            Db::Sqlite(p) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
+            Db::Postgres(p) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
+        }
+    }
+
+    /// Every mail the app queued must have been looked at by the test.
+    pub async fn finish(self) {
+        let read = self.read_mail.lock().unwrap().clone();
+        let unread: Vec<String> = self
+            .outbox()
+            .await
+            .into_iter()
+            .filter(|m| !read.contains(&m.id))
+            .map(|m| format!("{}: {}", m.recipient, m.subject))
+            .collect();
+        self.state.db.close().await;
+        if let Some(name) = &self.pg_database {
+            pg::drop_database(name).await;
+        }
+        assert!(
+            unread.is_empty(),
+            "the test left mail it did not expect: {unread:?}"
+        );
+    }
+}
+
+pub async fn csrf_of(client: &Client, url: &str) -> String {
+    let body = client.get(url).send().await.unwrap().text().await.unwrap();
+    between(&body, "name=\"csrf\" value=\"", "\"")
+        .unwrap_or_else(|| panic!("no CSRF token on {url}"))
+}
+
+/// A response read to the end.
+pub struct Page {
+    pub status: StatusCode,
+    pub url: String,
+    pub body: String,
+    pub headers: reqwest::header::HeaderMap,
+}
+
+impl Page {
+    pub async fn from(r: Response) -> Page {
+        let status = r.status();
+        let url = r.url().to_string();
+        let headers = r.headers().clone();
+        Page {
+            status,
+            url,
+            headers,
+            body: r.text().await.unwrap(),
+        }
+    }
+
+    pub fn has(&self, text: &str) -> bool {
+        self.body.contains(text)
+    }
+}
+
+pub fn between(s: &str, start: &str, end: &str) -> Option<String> {
+    let i = s.find(start)? + start.len();
+    let j = s[i..].find(end)? + i;
+    Some(s[i..j].to_string())
+}
+
+/// The 8-digit code in a mail.
+pub fn code_in(m: &OutboxMessage) -> String {
+    m.text_body
+        .split_whitespace()
+        .find(|w| w.len() == 8 && w.chars().all(|c| c.is_ascii_digit()))
+        .unwrap_or_else(|| panic!("no code in: {}", m.text_body))
+        .to_string()
+}
+
+/// The redemption link in an invitation mail.
+pub fn redeem_link_in(m: &OutboxMessage) -> String {
+    m.text_body
+        .split_whitespace()
+        .find(|w| w.contains("/redeem/"))
+        .unwrap_or_else(|| panic!("no link in: {}", m.text_body))
+        .to_string()
+}
+
+pub mod pg {
+    //! One migrated template database per migration set; each test clones it.
+
+    use super::*;
+
+    pub fn server() -> String {
+        std::env::var("VESTIBULE_TEST_PG")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+    }
+
+    pub fn url(db: &str) -> String {
+        format!("{}/{db}", server())
+    }
+
+    static TEMPLATE: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    static CLONING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+    async fn admin() -> PgConnection {
+        PgConnection::connect(&url("postgres"))
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "PostgreSQL must be reachable at {} for the tests: {e}",
+                    server()
+                )
+            })
+    }
+
+    fn migrations_digest() -> String {
+        use sha2::{Digest, Sha256};
+        let mut files: Vec<_> =
+            std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/postgres"))
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .collect();
+        files.sort();
+        let mut h = Sha256::new();
+        for f in files {
+            h.update(std::fs::read(f).unwrap());
+        }
+        hex::encode(&h.finalize()[..6])
+    }
+
+    async fn template() -> String {
+        TEMPLATE
+            .get_or_init(|| async {
+                let name = format!("vestibule_tpl_{}", migrations_digest());
+                let mut c = admin().await;
+                // Serialises template creation across test processes.
+                c.execute("SELECT pg_advisory_lock(727274)").await.unwrap();
+                let exists: bool = sqlx::query_scalar(
+                    "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)",
+                )
+                .bind(&name)
+                .fetch_one(&mut c)
+                .await
+                .unwrap();
+                if !exists {
+                    c.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                        .await
+                        .unwrap();
+                    let db = Db::connect(&url(&name)).await.unwrap();
+                    db.migrate().await.unwrap();
+                    db.close().await;
+                }
+                c.execute("SELECT pg_advisory_unlock(727274)")
+                    .await
+                    .unwrap();
+                name
+            })
+            .await
+            .clone()
+    }
+
+    pub async fn fresh_database() -> String {
+        let template = template().await;
+        let name = format!("vestibule_t_{}", Uuid::new_v4().simple());
+        let _one_at_a_time = CLONING.lock().await;
+        let mut c = admin().await;
+        let mut tries = 0;
+        loop {
+            match c
+                .execute(sqlx::AssertSqlSafe(format!(
+                    "CREATE DATABASE {name} TEMPLATE {template}"
+                )))
+                .await
+            {
+                Ok(_) => return name,
+                // Another process may be cloning the template this instant.
+                Err(e) if tries < 50 => {
+                    tries += 1;
+                    tracing::debug!("retrying clone: {e}");
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                }
+                Err(e) => panic!("cloning the template database failed: {e}"),
+            }
+        }
+    }
+
+    pub async fn drop_database(name: &str) {
+        let mut c = admin().await;
+        c.execute(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+        )))
+        .await
+        .ok();
+    }
+}

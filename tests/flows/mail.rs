@@ -1,0 +1,153 @@
+//! F11: the outbox and its delivery — to files, and through a real SMTP server that is down
+//! when the mail is queued and comes back later.
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration as StdDuration;
+
+use chrono::Duration;
+
+use crate::helpers::*;
+
+async fn mail_is_written_as_eml_files(app: TestApp) -> TestApp {
+    app.sign_in_admin("root@contoso.example").await;
+    app.invite("ana@partner.example", &[]).await;
+    let pass = vestibule::jobs::run_once(&app.state).await.unwrap();
+    assert_eq!(pass.sent, 2, "the admin's code... and the invitation");
+    let dir = app.dir.path().join("mail");
+    let files: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .collect();
+    let invitation = files
+        .iter()
+        .find(|f| f.contains("To: ana@partner.example"))
+        .expect("an .eml for the guest");
+    assert!(invitation.contains("Subject: root invited you to Contoso"));
+    assert!(invitation.contains("multipart/alternative"));
+    assert!(invitation.contains("text/plain") && invitation.contains("text/html"));
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM outbox WHERE status = 'sent'")
+            .await,
+        2
+    );
+    assert_eq!(
+        vestibule::jobs::run_once(&app.state).await.unwrap().sent,
+        0,
+        "nothing is sent twice"
+    );
+    app
+}
+both!(mail_is_written_as_eml_files);
+
+struct SmtpPeer(Child);
+
+impl Drop for SmtpPeer {
+    fn drop(&mut self) {
+        self.0.kill().ok();
+        self.0.wait().ok();
+    }
+}
+
+fn start_smtp(port: u16, out: &std::path::Path) -> SmtpPeer {
+    let e2e = concat!(env!("CARGO_MANIFEST_DIR"), "/e2e");
+    assert!(
+        std::path::Path::new(e2e)
+            .join("node_modules/smtp-server")
+            .exists(),
+        "the SMTP test peer is not installed: run `npm ci --prefix e2e` (scripts/test.sh does)"
+    );
+    let mut child = Command::new("node")
+        .arg(format!("{e2e}/peers/smtp-server.js"))
+        .arg(port.to_string())
+        .arg(out)
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("node runs");
+    let mut line = String::new();
+    use std::io::BufRead;
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert!(line.starts_with("listening"), "smtp-server said: {line}");
+    SmtpPeer(child)
+}
+
+async fn mail_queued_while_smtp_is_down_is_delivered_when_it_returns(app: TestApp) -> TestApp {
+    // A fresh app whose mail goes to an SMTP port nobody listens on yet.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let kind = app.kind;
+    app.finish().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (url, pg) = match kind {
+        DbKind::Sqlite => (
+            format!("sqlite:{}", dir.path().join("v.db").display()),
+            None,
+        ),
+        DbKind::Postgres => {
+            let name = pg::fresh_database().await;
+            (pg::url(&name), Some(name))
+        }
+    };
+    let app = TestApp::spawn_with(kind, dir, url, pg, |s| {
+        s.mail = format!("smtp://127.0.0.1:{port}")
+    })
+    .await;
+    app.sign_in_admin("root@contoso.example").await;
+    app.invite("ana@partner.example", &[]).await;
+
+    let pass = vestibule::jobs::run_once(&app.state).await.unwrap();
+    assert_eq!((pass.sent, pass.failed), (0, 1));
+    let pending = app.outbox().await;
+    assert!(
+        pending.iter().all(|m| m.status == "pending"),
+        "nothing is lost"
+    );
+    let failed = pending
+        .iter()
+        .find(|m| m.attempts == 1)
+        .expect("one attempt made");
+    assert!(
+        failed.last_error.as_deref().unwrap_or("").contains("SMTP"),
+        "{:?}",
+        failed.last_error
+    );
+    // Before the backoff has passed, nothing is retried.
+    assert_eq!(
+        vestibule::jobs::run_once(&app.state).await.unwrap(),
+        vestibule::jobs::Pass::default()
+    );
+
+    let received = app.dir.path().join("received");
+    let _smtp = start_smtp(port, &received);
+    app.advance(Duration::minutes(1));
+    let mut sent = 0;
+    for _ in 0..3 {
+        sent += vestibule::jobs::run_once(&app.state).await.unwrap().sent;
+        app.advance(Duration::minutes(2));
+    }
+    assert_eq!(sent, 2);
+    tokio::time::sleep(StdDuration::from_millis(200)).await;
+    let mails: Vec<String> = std::fs::read_dir(&received)
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .collect();
+    assert_eq!(mails.len(), 2);
+    assert!(
+        mails
+            .iter()
+            .any(|m| m.contains("X-Envelope-To: ana@partner.example")
+                && m.contains("root invited you to Contoso"))
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM outbox WHERE status = 'sent'")
+            .await,
+        2
+    );
+    app
+}
+both!(mail_queued_while_smtp_is_down_is_delivered_when_it_returns);

@@ -1,0 +1,12 @@
+//! Black-box tests over HTTP, each run on SQLite and on PostgreSQL (`both!`).
+
+#[macro_use]
+pub mod helpers;
+
+mod admin;
+mod foundation;
+mod invite;
+mod mail;
+mod panel;
+mod redeem;
+mod signin;

@@ -37,7 +37,8 @@ pub struct PageCtx {
     pub org_name: String,
     pub csrf: String,
     pub user: Option<NavUser>,
-    pub flash: Option<String>,
+    /// Read when the page renders, so a handler that redirects instead keeps the message.
+    session: Option<Session>,
 }
 
 impl PageCtx {
@@ -56,8 +57,13 @@ impl PageCtx {
             org_name: org_name(),
             csrf: String::new(),
             user: None,
-            flash: None,
+            session: None,
         }
+    }
+
+    /// The one-time message for this page, taken out of the session.
+    pub fn flash(&self) -> Option<String> {
+        self.session.as_ref()?.remove_as::<String>("flash")?.ok()
     }
 }
 
@@ -93,7 +99,7 @@ impl FromRequest for PageCtx {
                     name: u.display_name,
                     is_admin: u.is_admin,
                 }),
-                flash: session.remove_as::<String>("flash").and_then(Result::ok),
+                session: Some(session),
             })
         })
     }

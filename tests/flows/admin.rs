@@ -120,7 +120,7 @@ async fn bad_app_input_keeps_what_was_typed(app: TestApp) -> TestApp {
         )
         .await;
     assert!(!page.has("<script>alert(1)</script>"), "names are escaped");
-    assert!(page.has("&lt;script&gt;"));
+    assert!(page.has("&#60;script&#62;"), "{}", page.body);
     app
 }
 both!(bad_app_input_keeps_what_was_typed);
@@ -150,9 +150,9 @@ async fn the_users_list_searches_filters_and_pages(app: TestApp) -> TestApp {
     .await;
     let page = app.get("/admin/users?q=fabrikam.example").await;
     assert!(page.has("Page 1 of 2 · 27 in all"), "{}", page.body);
-    let next = between(&page.body, "href=\"", "\" rel=\"next\"")
-        .unwrap()
-        .replace("&amp;", "&");
+    let end = page.body.find("\" rel=\"next\"").expect("a next link");
+    let start = page.body[..end].rfind("href=\"").unwrap() + "href=\"".len();
+    let next = page.body[start..end].replace("&#38;", "&");
     let page2 = app.get(&next).await;
     assert!(page2.has("Page 2 of 2"));
     let page = app.get("/admin/users?q=LOPEZ").await;

@@ -131,3 +131,14 @@ fn prefixed(alias: &str) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+impl App {
+    /// The letter on a tile without an icon.
+    pub fn initial(&self) -> String {
+        self.name
+            .chars()
+            .find(|c| c.is_alphanumeric())
+            .map(|c| c.to_uppercase().to_string())
+            .unwrap_or_default()
+    }
+}

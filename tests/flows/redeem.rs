@@ -21,6 +21,10 @@ async fn invited(app: &TestApp) -> String {
             ],
         )
         .await;
+    let user_page = app.get("/admin/users?q=ana").await;
+    let id = between(&user_page.body, "/admin/users/", "\"").unwrap();
+    let user_page = app.get(&format!("/admin/users/{id}")).await;
+    assert!(user_page.has("When the invitation is accepted: Team Wiki."));
     app.sign_out().await;
     link
 }
@@ -37,6 +41,10 @@ async fn a_guest_redeems_with_a_code_and_sees_the_app(app: TestApp) -> TestApp {
     assert!(landing.has("Welcome aboard!"));
     assert!(landing.has("Team Wiki"));
     assert!(landing.has("Email me a one-time code"));
+    assert!(
+        landing.has("aria-hidden=\"true\">T</span>"),
+        "the app's initial stands in for an icon"
+    );
     app.prove_with_code(&app.browser, &link, "ana@partner.example")
         .await;
     let consent = app.get(&format!("{link}/consent")).await;

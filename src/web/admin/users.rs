@@ -101,6 +101,8 @@ struct UserPage {
     invitations: Vec<Invitation>,
     apps: Vec<App>,
     other_apps: Vec<App>,
+    /// Apps the pending invitation grants once it is redeemed.
+    granted_on_redemption: Vec<App>,
     events: Vec<AuditEvent>,
     has_pending_invitation: bool,
 }
@@ -121,7 +123,12 @@ pub async fn show(
         .into_iter()
         .filter(|a| !apps.iter().any(|x| x.id == a.id))
         .collect();
+    let granted_on_redemption = match invitations.iter().find(|i| i.status == "pending") {
+        Some(i) => apps::for_invitation(c.conn(), i.id).await?,
+        None => Vec::new(),
+    };
     let page = UserPage {
+        granted_on_redemption,
         ctx,
         is_self: admin.id == user.id,
         sponsors: users::sponsors(c.conn(), id).await?,

@@ -105,6 +105,14 @@ pub async fn check(
     })
 }
 
+/// What to tell someone who typed a wrong code.
+pub fn wrong_code_message(tries_left: i64) -> String {
+    let tries = if tries_left == 1 { "try" } else { "tries" };
+    format!("That code is not right. {tries_left} {tries} left.")
+}
+
+pub const MALFORMED_CODE: &str = "Enter the 8-digit code from the mail.";
+
 /// Codes are typed by people: allow spaces and dashes, require 8 digits.
 pub fn normalize(typed: &str) -> Option<String> {
     let digits: String = typed

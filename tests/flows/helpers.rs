@@ -180,15 +180,20 @@ impl TestApp {
         csrf_of(&self.browser, &self.url("/signin")).await
     }
 
+    /// `fields` with the session's CSRF token in front, as a browser's form would send them.
+    async fn with_csrf(&self, fields: &[(&str, &str)]) -> Vec<(String, String)> {
+        let mut all = vec![("csrf".to_string(), self.csrf().await)];
+        all.extend(fields.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        all
+    }
+
     /// Submits a form with the session's CSRF token and follows redirects.
     pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Page {
-        let token = self.csrf().await;
-        let mut all: Vec<(&str, &str)> = vec![("csrf", &token)];
-        all.extend_from_slice(fields);
+        let form = self.with_csrf(fields).await;
         Page::from(
             self.browser
                 .post(self.url(path))
-                .form(&all)
+                .form(&form)
                 .send()
                 .await
                 .unwrap(),
@@ -198,12 +203,10 @@ impl TestApp {
 
     /// Submits a form without following the redirect.
     pub async fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> Response {
-        let token = self.csrf().await;
-        let mut all: Vec<(&str, &str)> = vec![("csrf", &token)];
-        all.extend_from_slice(fields);
+        let form = self.with_csrf(fields).await;
         self.raw
             .post(self.url(path))
-            .form(&all)
+            .form(&form)
             .send()
             .await
             .unwrap()

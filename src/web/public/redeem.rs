@@ -15,7 +15,7 @@ use crate::domain::invitation::LinkState;
 use crate::domain::url::RedirectTarget;
 use crate::domain::user::{SignInVerdict, may_sign_in};
 use crate::error::{AppError, AppResult};
-use crate::flows::codes::{Checked, Issued, normalize};
+use crate::flows::codes::{Checked, Issued, MALFORMED_CODE, normalize, wrong_code_message};
 use crate::flows::redeem::{self, Landing, Proof, Redeemed};
 use crate::flows::{email_issuer, human_date};
 use crate::web::csrf::{CsrfForm, NoFields};
@@ -226,7 +226,7 @@ pub async fn verify_code(
     };
     let email = l.invitation.email.clone();
     let Some(code) = normalize(&f.form.code) else {
-        let error = Some("Enter the 8-digit code from the mail.".to_string());
+        let error = Some(MALFORMED_CODE.to_string());
         return Ok(render_invalid(&CodePage {
             ctx,
             token,
@@ -254,10 +254,7 @@ pub async fn verify_code(
             Ok(see_other(&format!("/redeem/{token}/consent")))
         }
         Checked::Wrong { tries_left } => {
-            let error = Some(format!(
-                "That code is not right. {tries_left} {} left.",
-                if tries_left == 1 { "try" } else { "tries" }
-            ));
+            let error = Some(wrong_code_message(tries_left));
             Ok(render_invalid(&CodePage {
                 ctx,
                 token,

@@ -13,7 +13,7 @@ use crate::domain::EmailAddress;
 use crate::domain::url::is_local_path;
 use crate::domain::user::SignInVerdict;
 use crate::error::{AppError, AppResult};
-use crate::flows::codes::{Issued, normalize};
+use crate::flows::codes::{Issued, MALFORMED_CODE, normalize, wrong_code_message};
 use crate::flows::signin::{self, LinkState, SignIn};
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::page::{Notice, PageCtx, render, render_invalid, render_with_status};
@@ -158,7 +158,7 @@ pub async fn verify_code(
         return Ok(see_other("/signin"));
     };
     let Some(code) = normalize(&f.form.code) else {
-        let error = Some("Enter the 8-digit code from the mail.".to_string());
+        let error = Some(MALFORMED_CODE.to_string());
         return Ok(render_invalid(&CodePage {
             ctx,
             email: pending.email,
@@ -180,10 +180,7 @@ pub async fn verify_code(
             Ok(refusal(ctx, verdict))
         }
         SignIn::Wrong { tries_left } => {
-            let error = Some(format!(
-                "That code is not right. {tries_left} {} left.",
-                if tries_left == 1 { "try" } else { "tries" }
-            ));
+            let error = Some(wrong_code_message(tries_left));
             Ok(render_invalid(&CodePage {
                 ctx,
                 email: pending.email,

@@ -6,7 +6,9 @@ use std::time::Duration;
 use chrono::Duration as Span;
 
 use crate::app::AppState;
+use crate::db::audit::{self, Event};
 use crate::db::{invitations, outbox};
+use crate::domain::audit::Actor;
 
 /// A mail that failed this many times is given up on (marked failed for the admin).
 pub const MAX_ATTEMPTS: i64 = 12;
@@ -30,10 +32,7 @@ pub fn backoff(attempts: i64) -> Span {
 
 pub async fn run_once(state: &AppState) -> anyhow::Result<Pass> {
     let mut pass = Pass::default();
-    {
-        let mut c = state.db.acquire().await?;
-        pass.expired_invitations = invitations::expire_due(c.conn(), state.clock.now()).await?;
-    }
+    pass.expired_invitations = expire_invitations(state).await?;
     for _ in 0..BATCH {
         let now = state.clock.now();
         let claimed = {
@@ -62,6 +61,20 @@ pub async fn run_once(state: &AppState) -> anyhow::Result<Pass> {
         }
     }
     Ok(pass)
+}
+
+/// Marks invitations past their date as expired, with one audit event for the batch.
+async fn expire_invitations(state: &AppState) -> anyhow::Result<u64> {
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
+    let n = invitations::expire_due(tx.conn(), now).await?;
+    if n > 0 {
+        let ev =
+            Event::new("invitations.expired", "invitation", "", "").details(format!("count={n}"));
+        audit::record(tx.conn(), &Actor::system("worker"), &ev, now).await?;
+    }
+    tx.commit().await?;
+    Ok(n)
 }
 
 /// Runs the worker until the process ends.

@@ -244,6 +244,14 @@ async fn expired_and_forged_links_say_what_happened(app: TestApp) -> TestApp {
         .get(&format!("{}/redeem/{}", app.base, "A".repeat(43)))
         .await;
     assert_eq!(forged.status, StatusCode::NOT_FOUND);
+    let pass = vestibule::jobs::run_once(&app.state).await.unwrap();
+    assert_eq!(pass.expired_invitations, 1);
+    assert!(
+        app.audit_actions()
+            .await
+            .contains(&"invitations.expired".to_string())
+    );
+    assert!(app.get(&link).await.has("This invitation has expired"));
     let truncated = app.get(&link[..link.len() - 3]).await;
     assert_eq!(truncated.status, StatusCode::NOT_FOUND);
     app

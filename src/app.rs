@@ -26,6 +26,8 @@ pub struct AppState {
     pub clock: Clock,
     pub key: InstanceKey,
     pub mailer: Arc<Mailer>,
+    /// For talking to identity providers.
+    pub http: reqwest::Client,
 }
 
 impl AppState {
@@ -36,20 +38,20 @@ impl AppState {
         db.migrate().await?;
         let mailer = Mailer::from_config(&settings.mail, &settings.mail_from)?;
         crate::web::page::set_org_name(&settings.org_name);
-        Ok(AppState {
+        let state = AppState {
             settings: Arc::new(settings),
             db,
             clock,
             key,
             mailer: Arc::new(mailer),
-        })
+            http: crate::federation::http_client()?,
+        };
+        crate::flows::idps::sync_from_config(&state, &state.settings.identity_providers).await?;
+        Ok(state)
     }
 
     pub fn branding(&self) -> Branding {
-        Branding {
-            org_name: self.settings.org_name.clone(),
-            public_url: self.settings.public_url.clone(),
-        }
+        Branding { org_name: self.settings.org_name.clone(), public_url: self.settings.public_url.clone() }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -61,12 +63,7 @@ impl AppState {
 pub fn serve(state: AppState, listener: TcpListener) -> anyhow::Result<Server> {
     let https = state.settings.is_https();
     let key = Key::from(&state.key.cookie_key_material());
-    let cookie_name = if https {
-        "__Host-vestibule"
-    } else {
-        "vestibule"
-    }
-    .to_string();
+    let cookie_name = if https { "__Host-vestibule" } else { "vestibule" }.to_string();
     let workers = state.settings.http_workers;
     let data = web::Data::new(state);
     let server = HttpServer::new(move || {

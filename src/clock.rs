@@ -16,9 +16,7 @@ impl Clock {
     }
 
     pub fn manual(start: DateTime<Utc>) -> Clock {
-        Clock {
-            manual: Some(Arc::new(Mutex::new(start))),
-        }
+        Clock { manual: Some(Arc::new(Mutex::new(start))) }
     }
 
     /// Now, to the microsecond: both databases keep that precision, so a value read back

@@ -33,6 +33,39 @@ pub struct Settings {
     pub worker_interval_secs: u64,
     /// HTTP worker threads; 0 means one per CPU.
     pub http_workers: usize,
+    /// Identity providers declared here are created or updated at start.
+    pub identity_providers: Vec<IdpConfig>,
+}
+
+/// `[[identity_providers]]` in `vestibule.toml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdpConfig {
+    pub slug: String,
+    #[serde(default = "oidc")]
+    pub kind: String,
+    pub display_name: String,
+    #[serde(default)]
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: String,
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    #[serde(default)]
+    pub domains: Vec<String>,
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// The host's own (workforce) IdP, through which members sign in.
+    #[serde(default)]
+    pub workforce: bool,
+}
+
+fn oidc() -> String {
+    "oidc".into()
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl Default for Settings {
@@ -47,15 +80,15 @@ impl Default for Settings {
             data_dir: PathBuf::from("./var"),
             org_name: "Vestibule".into(),
             privacy_url: String::new(),
-            terms_text:
-                "Use the shared applications only for the collaboration you were invited for. \
+            terms_text: "Use the shared applications only for the collaboration you were invited for. \
                          Do not share your access with anyone else."
-                    .into(),
+                .into(),
             terms_version: "1".into(),
             invitation_ttl_days: 30,
             worker: true,
             worker_interval_secs: 2,
             http_workers: 0,
+            identity_providers: Vec::new(),
         }
     }
 }
@@ -66,9 +99,7 @@ impl Settings {
         let path = std::env::var("VESTIBULE_CONFIG").ok().map(PathBuf::from);
         let mut settings = match &path {
             Some(p) => Self::from_file(p)?,
-            None if Path::new("vestibule.toml").exists() => {
-                Self::from_file(Path::new("vestibule.toml"))?
-            }
+            None if Path::new("vestibule.toml").exists() => Self::from_file(Path::new("vestibule.toml"))?,
             None => Settings::default(),
         };
         settings.apply_env(|k| std::env::var(k).ok())?;
@@ -77,8 +108,7 @@ impl Settings {
     }
 
     fn from_file(path: &Path) -> anyhow::Result<Settings> {
-        let text =
-            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))
     }
 
@@ -126,9 +156,7 @@ impl Settings {
 
     /// The scheme, host and port of the public URL: what "same origin" means.
     pub fn public_origin(&self) -> String {
-        Url::parse(&self.public_url)
-            .map(|u| u.origin().ascii_serialization())
-            .unwrap_or_default()
+        Url::parse(&self.public_url).map(|u| u.origin().ascii_serialization()).unwrap_or_default()
     }
 }
 
@@ -139,18 +167,14 @@ mod tests {
     #[test]
     fn environment_wins_over_defaults() {
         let mut s = Settings::default();
-        s.apply_env(|k| (k == "VESTIBULE_BIND").then(|| "0.0.0.0:9000".to_string()))
-            .unwrap();
+        s.apply_env(|k| (k == "VESTIBULE_BIND").then(|| "0.0.0.0:9000".to_string())).unwrap();
         assert_eq!(s.bind, "0.0.0.0:9000");
         assert_eq!(s.mail, "file:./var/mail");
     }
 
     #[test]
     fn a_trailing_slash_is_dropped_from_the_public_url() {
-        let mut s = Settings {
-            public_url: "https://portal.example/".into(),
-            ..Settings::default()
-        };
+        let mut s = Settings { public_url: "https://portal.example/".into(), ..Settings::default() };
         s.check().unwrap();
         assert_eq!(s.public_url, "https://portal.example");
         assert!(s.is_https());
@@ -158,10 +182,7 @@ mod tests {
 
     #[test]
     fn a_non_http_public_url_is_refused() {
-        let mut s = Settings {
-            public_url: "ftp://x".into(),
-            ..Settings::default()
-        };
+        let mut s = Settings { public_url: "ftp://x".into(), ..Settings::default() };
         assert!(s.check().is_err());
     }
 }

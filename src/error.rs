@@ -53,15 +53,24 @@ impl ResponseError for AppError {
 
     fn error_response(&self) -> HttpResponse {
         let (title, message): (&str, String) = match self {
-            AppError::NotFound => ("Page not found", "There is nothing at this address. Check the link, or start again from the home page.".into()),
-            AppError::Forbidden => ("Not allowed", "Your account cannot open this page. If you think it should, ask an administrator.".into()),
+            AppError::NotFound => (
+                "Page not found",
+                "There is nothing at this address. Check the link, or start again from the home page.".into(),
+            ),
+            AppError::Forbidden => (
+                "Not allowed",
+                "Your account cannot open this page. If you think it should, ask an administrator.".into(),
+            ),
             AppError::BadRequest(why) => ("Something is wrong with that request", why.clone()),
             AppError::Csrf => (
                 "This form has expired",
                 "For your safety the form could not be accepted. Go back, reload the page and try again.".into(),
             ),
             AppError::SignInRequired { next } => {
-                let target = format!("/signin?next={}", url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>());
+                let target = format!(
+                    "/signin?next={}",
+                    url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
+                );
                 return HttpResponse::SeeOther().insert_header((LOCATION, target)).finish();
             }
             AppError::TooManyRequests(why) => ("Please wait a moment", why.clone()),

@@ -10,6 +10,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod federation;
 pub mod flows;
 pub mod jobs;
 pub mod mail;

@@ -10,11 +10,7 @@ use vestibule::config::Settings;
 use vestibule::domain::EmailAddress;
 
 #[derive(Parser)]
-#[command(
-    name = "vestibule",
-    version,
-    about = "Self-hosted B2B guest collaboration portal"
-)]
+#[command(name = "vestibule", version, about = "Self-hosted B2B guest collaboration portal")]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -42,9 +38,7 @@ enum AdminCommand {
 #[actix_web::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
-        )
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")))
         .init();
     let cli = Cli::parse();
     let settings = Settings::load()?;
@@ -55,9 +49,7 @@ async fn main() -> anyhow::Result<()> {
             println!("Migrations applied.");
             Ok(())
         }
-        Command::Admin {
-            command: AdminCommand::Create { email },
-        } => {
+        Command::Admin { command: AdminCommand::Create { email } } => {
             let email = EmailAddress::parse(&email).map_err(|e| anyhow::anyhow!("{e}"))?;
             let state = AppState::open(settings, Clock::system()).await?;
             let link = vestibule::flows::bootstrap::create_admin(&state, &email).await?;

@@ -84,12 +84,10 @@ impl InstanceKey {
         }
         let path = data_dir.join("instance.key");
         if path.exists() {
-            let text = std::fs::read_to_string(&path)
-                .with_context(|| format!("reading {}", path.display()))?;
+            let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
             return Self::parse(&text).with_context(|| format!("{}", path.display()));
         }
-        std::fs::create_dir_all(data_dir)
-            .with_context(|| format!("creating {}", data_dir.display()))?;
+        std::fs::create_dir_all(data_dir).with_context(|| format!("creating {}", data_dir.display()))?;
         let key = InstanceKey(random_bytes::<32>());
         write_private(&path, &STANDARD.encode(key.0))?;
         tracing::info!(path = %path.display(), "generated a new instance key");
@@ -123,6 +121,35 @@ impl InstanceKey {
         out[..32].copy_from_slice(&self.mac("cookie", b"1"));
         out[32..].copy_from_slice(&self.mac("cookie", b"2"));
         out
+    }
+
+    /// Encrypts a secret for storage (AES-256-GCM under a key derived for `purpose`, with a
+    /// fresh 96-bit nonce): base64 of nonce ‖ ciphertext.
+    pub fn encrypt(&self, purpose: &str, plaintext: &str) -> String {
+        use aes_gcm::aead::{Aead, KeyInit};
+        let cipher = aes_gcm::Aes256Gcm::new_from_slice(&self.mac("encrypt", purpose.as_bytes())).expect("32-byte key");
+        let nonce = random_bytes::<12>();
+        let mut out = nonce.to_vec();
+        out.extend(
+            cipher
+                .encrypt(aes_gcm::Nonce::from_slice(&nonce), plaintext.as_bytes())
+                .expect("AES-GCM encryption of a short secret cannot fail"),
+        );
+        STANDARD.encode(out)
+    }
+
+    /// Reverses `encrypt`; fails if the value was not made with this key and purpose.
+    pub fn decrypt(&self, purpose: &str, stored: &str) -> anyhow::Result<String> {
+        use aes_gcm::aead::{Aead, KeyInit};
+        let bytes = STANDARD.decode(stored).context("stored secret is not base64")?;
+        if bytes.len() < 12 {
+            bail!("stored secret is too short");
+        }
+        let cipher = aes_gcm::Aes256Gcm::new_from_slice(&self.mac("encrypt", purpose.as_bytes())).expect("32-byte key");
+        let plain = cipher
+            .decrypt(aes_gcm::Nonce::from_slice(&bytes[..12]), &bytes[12..])
+            .map_err(|_| anyhow::anyhow!("stored secret does not decrypt with this instance key"))?;
+        String::from_utf8(plain).context("stored secret is not text")
     }
 
     /// The stored form of a one-time code: keyed, so a leaked table does not give the codes
@@ -170,6 +197,16 @@ mod tests {
             assert_eq!(c.len(), 8);
             assert!(c.chars().all(|ch| ch.is_ascii_digit()));
         }
+    }
+
+    #[test]
+    fn secrets_encrypt_and_decrypt_only_with_the_same_key_and_purpose() {
+        let k = InstanceKey::random();
+        let sealed = k.encrypt("idp", "s3cret");
+        assert_ne!(sealed, k.encrypt("idp", "s3cret"), "a fresh nonce each time");
+        assert_eq!(k.decrypt("idp", &sealed).unwrap(), "s3cret");
+        assert!(k.decrypt("totp", &sealed).is_err());
+        assert!(InstanceKey::random().decrypt("idp", &sealed).is_err());
     }
 
     #[test]

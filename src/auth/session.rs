@@ -38,15 +38,8 @@ pub fn sign_in(session: &Session, state: &AppState, user: &User) -> AppResult<()
     // `clear` + `renew`: a new session id and no old keys (`purge` would drop the cookie).
     session.clear();
     session.renew();
-    let stamp = Stamp {
-        uid: user.id,
-        epoch: user.session_epoch,
-        iat: now,
-        seen: now,
-    };
-    session
-        .insert(AUTH_KEY, stamp)
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("session: {e}")))?;
+    let stamp = Stamp { uid: user.id, epoch: user.session_epoch, iat: now, seen: now };
+    session.insert(AUTH_KEY, stamp).map_err(|e| AppError::Internal(anyhow::anyhow!("session: {e}")))?;
     Ok(())
 }
 
@@ -73,9 +66,8 @@ async fn load(req: &HttpRequest) -> AppResult<Option<User>> {
     let Ok(Some(stamp)) = session.get::<Stamp>(AUTH_KEY) else {
         return Ok(None);
     };
-    let state = req
-        .app_data::<web::Data<AppState>>()
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("no app state")))?;
+    let state =
+        req.app_data::<web::Data<AppState>>().ok_or_else(|| AppError::Internal(anyhow::anyhow!("no app state")))?;
     let now = state.clock.now();
     let ts = now.timestamp();
     let fresh = ts - stamp.iat < ABSOLUTE.num_seconds() && ts - stamp.seen < IDLE.num_seconds();
@@ -86,15 +78,12 @@ async fn load(req: &HttpRequest) -> AppResult<Option<User>> {
         None
     };
     let valid = user.filter(|u| {
-        u.session_epoch == stamp.epoch
-            && may_sign_in(&u.state, u.expires_at, now) == SignInVerdict::Allowed
+        u.session_epoch == stamp.epoch && may_sign_in(&u.state, u.expires_at, now) == SignInVerdict::Allowed
     });
     match &valid {
         None => {
             session.remove(AUTH_KEY);
-            session
-                .insert("flash", "Your session has ended. Please sign in again.")
-                .ok();
+            session.insert("flash", "Your session has ended. Please sign in again.").ok();
         }
         // Refresh the idle timer at most once a minute, to spare cookie rewrites.
         Some(_) if ts - stamp.seen >= 60 => {
@@ -126,9 +115,7 @@ impl FromRequest for CurrentUser {
         Box::pin(async move {
             match current(&req).await? {
                 Some(u) => Ok(CurrentUser(u)),
-                None => Err(AppError::SignInRequired {
-                    next: next_of(&req),
-                }),
+                None => Err(AppError::SignInRequired { next: next_of(&req) }),
             }
         })
     }
@@ -147,9 +134,7 @@ impl FromRequest for AdminUser {
             match current(&req).await? {
                 Some(u) if u.is_admin => Ok(AdminUser(u)),
                 Some(_) => Err(AppError::Forbidden),
-                None => Err(AppError::SignInRequired {
-                    next: next_of(&req),
-                }),
+                None => Err(AppError::SignInRequired { next: next_of(&req) }),
             }
         })
     }

@@ -31,30 +31,25 @@ pub struct NewCode<'a> {
 pub async fn insert(c: Conn<'_>, n: &NewCode<'_>, now: DateTime<Utc>) -> sqlx::Result<()> {
     run!(c, |e| {
         sqlx::query(
-        "INSERT INTO email_codes (id, purpose, email, user_id, invitation_id, code_hash, created_at, expires_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
-    )
-    .bind(n.id)
-    .bind(n.purpose)
-    .bind(n.email)
-    .bind(n.user_id)
-    .bind(n.invitation_id)
-    .bind(n.code_hash)
-    .bind(now)
-    .bind(n.expires_at)
-    .execute(e)
-    .await
-    .map(|_| ())
+            "INSERT INTO email_codes (id, purpose, email, user_id, invitation_id, code_hash, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(n.id)
+        .bind(n.purpose)
+        .bind(n.email)
+        .bind(n.user_id)
+        .bind(n.invitation_id)
+        .bind(n.code_hash)
+        .bind(now)
+        .bind(n.expires_at)
+        .execute(e)
+        .await
+        .map(|_| ())
     })
 }
 
 /// How many codes of this purpose were sent to this address since `since`.
-pub async fn count_sent_since(
-    c: Conn<'_>,
-    purpose: &str,
-    email: &str,
-    since: DateTime<Utc>,
-) -> sqlx::Result<i64> {
+pub async fn count_sent_since(c: Conn<'_>, purpose: &str, email: &str, since: DateTime<Utc>) -> sqlx::Result<i64> {
     run!(c, |e| sqlx::query_scalar(
         "SELECT COUNT(*) FROM email_codes WHERE purpose = $1 AND email = $2 AND created_at > $3"
     )
@@ -76,26 +71,24 @@ pub async fn take_attempt(
 ) -> sqlx::Result<Option<EmailCode>> {
     run!(c, |e| {
         sqlx::query_as(
-        "UPDATE email_codes SET attempts = attempts + 1 \
+            "UPDATE email_codes SET attempts = attempts + 1 \
          WHERE id = $1 AND consumed_at IS NULL AND expires_at > $3 AND attempts < $2 \
-         RETURNING id, purpose, email, user_id, invitation_id, code_hash, attempts, expires_at, consumed_at"
-    )
-    .bind(id)
-    .bind(max_attempts)
-    .bind(now)
-    .fetch_optional(e)
-    .await
+         RETURNING id, purpose, email, user_id, invitation_id, code_hash, attempts, expires_at, consumed_at",
+        )
+        .bind(id)
+        .bind(max_attempts)
+        .bind(now)
+        .fetch_optional(e)
+        .await
     })
 }
 
 /// Uses a code up; only the first caller gets `true`.
 pub async fn consume(c: Conn<'_>, id: Uuid, now: DateTime<Utc>) -> sqlx::Result<bool> {
-    run!(c, |e| sqlx::query(
-        "UPDATE email_codes SET consumed_at = $2 WHERE id = $1 AND consumed_at IS NULL"
-    )
-    .bind(id)
-    .bind(now)
-    .execute(e)
-    .await
-    .map(|r| r.rows_affected() == 1))
+    run!(c, |e| sqlx::query("UPDATE email_codes SET consumed_at = $2 WHERE id = $1 AND consumed_at IS NULL")
+        .bind(id)
+        .bind(now)
+        .execute(e)
+        .await
+        .map(|r| r.rows_affected() == 1))
 }

@@ -29,19 +29,19 @@ pub struct NewIdentity<'a> {
 pub async fn link(c: Conn<'_>, i: &NewIdentity<'_>, now: DateTime<Utc>) -> sqlx::Result<()> {
     run!(c, |e| {
         sqlx::query(
-        "INSERT INTO identities (id, user_id, provider, issuer, subject, email, created_at, last_used_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $7) ON CONFLICT (issuer, subject) DO NOTHING"
-    )
-    .bind(Uuid::new_v4())
-    .bind(i.user_id)
-    .bind(i.provider)
-    .bind(i.issuer)
-    .bind(i.subject)
-    .bind(i.email)
-    .bind(now)
-    .execute(e)
-    .await
-    .map(|_| ())
+            "INSERT INTO identities (id, user_id, provider, issuer, subject, email, created_at, last_used_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7) ON CONFLICT (issuer, subject) DO NOTHING",
+        )
+        .bind(Uuid::new_v4())
+        .bind(i.user_id)
+        .bind(i.provider)
+        .bind(i.issuer)
+        .bind(i.subject)
+        .bind(i.email)
+        .bind(now)
+        .execute(e)
+        .await
+        .map(|_| ())
     })
 }
 
@@ -55,19 +55,21 @@ pub async fn for_user(c: Conn<'_>, user_id: Uuid) -> sqlx::Result<Vec<Identity>>
     .await)
 }
 
-pub async fn touch(
-    c: Conn<'_>,
-    issuer: &str,
-    subject: &str,
-    now: DateTime<Utc>,
-) -> sqlx::Result<()> {
-    run!(c, |e| sqlx::query(
-        "UPDATE identities SET last_used_at = $3 WHERE issuer = $1 AND subject = $2"
-    )
-    .bind(issuer)
-    .bind(subject)
-    .bind(now)
-    .execute(e)
-    .await
-    .map(|_| ()))
+pub async fn touch(c: Conn<'_>, issuer: &str, subject: &str, now: DateTime<Utc>) -> sqlx::Result<()> {
+    run!(c, |e| sqlx::query("UPDATE identities SET last_used_at = $3 WHERE issuer = $1 AND subject = $2")
+        .bind(issuer)
+        .bind(subject)
+        .bind(now)
+        .execute(e)
+        .await
+        .map(|_| ()))
+}
+
+/// The user an external identity belongs to: the only way a returning user is found.
+pub async fn user_of(c: Conn<'_>, issuer: &str, subject: &str) -> sqlx::Result<Option<Uuid>> {
+    run!(c, |e| sqlx::query_scalar("SELECT user_id FROM identities WHERE issuer = $1 AND subject = $2")
+        .bind(issuer)
+        .bind(subject)
+        .fetch_optional(e)
+        .await)
 }

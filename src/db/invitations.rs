@@ -37,11 +37,7 @@ pub struct NewInvitation<'a> {
     pub expires_at: DateTime<Utc>,
 }
 
-pub async fn insert(
-    c: Conn<'_>,
-    i: &NewInvitation<'_>,
-    now: DateTime<Utc>,
-) -> sqlx::Result<Invitation> {
+pub async fn insert(c: Conn<'_>, i: &NewInvitation<'_>, now: DateTime<Utc>) -> sqlx::Result<Invitation> {
     let sql = format!(
         "INSERT INTO invitations (id, user_id, inviter_id, email, redirect_url, message, token_hash, status, \
          sent_count, created_at, expires_at, last_sent_at) \
@@ -65,37 +61,24 @@ pub async fn insert(
 
 pub async fn find(c: Conn<'_>, id: Uuid) -> sqlx::Result<Option<Invitation>> {
     let sql = format!("SELECT {COLUMNS} FROM invitations WHERE id = $1");
-    run!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(id)
-        .fetch_optional(e)
-        .await)
+    run!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(e).await)
 }
 
 pub async fn find_by_token_hash(c: Conn<'_>, hash: &str) -> sqlx::Result<Option<Invitation>> {
     let sql = format!("SELECT {COLUMNS} FROM invitations WHERE token_hash = $1");
-    run!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(hash)
-        .fetch_optional(e)
-        .await)
+    run!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(hash).fetch_optional(e).await)
 }
 
 pub async fn for_user(c: Conn<'_>, user_id: Uuid) -> sqlx::Result<Vec<Invitation>> {
-    let sql =
-        format!("SELECT {COLUMNS} FROM invitations WHERE user_id = $1 ORDER BY created_at DESC");
-    run!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(user_id)
-        .fetch_all(e)
-        .await)
+    let sql = format!("SELECT {COLUMNS} FROM invitations WHERE user_id = $1 ORDER BY created_at DESC");
+    run!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(user_id).fetch_all(e).await)
 }
 
 pub async fn pending_for_user(c: Conn<'_>, user_id: Uuid) -> sqlx::Result<Option<Invitation>> {
     let sql = format!(
         "SELECT {COLUMNS} FROM invitations WHERE user_id = $1 AND status = 'pending' ORDER BY created_at DESC LIMIT 1"
     );
-    run!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(user_id)
-        .fetch_optional(e)
-        .await)
+    run!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(user_id).fetch_optional(e).await)
 }
 
 /// The one step that makes redemption exactly-once: only the first caller sees `true`.
@@ -113,14 +96,12 @@ pub async fn mark_redeemed(c: Conn<'_>, id: Uuid, now: DateTime<Utc>) -> sqlx::R
 
 pub async fn revoke(c: Conn<'_>, id: Uuid, now: DateTime<Utc>) -> sqlx::Result<bool> {
     run!(c, |e| {
-        sqlx::query(
-        "UPDATE invitations SET status = 'revoked', revoked_at = $2 WHERE id = $1 AND status = 'pending'"
-    )
-    .bind(id)
-    .bind(now)
-    .execute(e)
-    .await
-    .map(|r| r.rows_affected() == 1)
+        sqlx::query("UPDATE invitations SET status = 'revoked', revoked_at = $2 WHERE id = $1 AND status = 'pending'")
+            .bind(id)
+            .bind(now)
+            .execute(e)
+            .await
+            .map(|r| r.rows_affected() == 1)
     })
 }
 
@@ -134,36 +115,30 @@ pub async fn reissue(
 ) -> sqlx::Result<bool> {
     run!(c, |e| {
         sqlx::query(
-        "UPDATE invitations SET token_hash = $2, expires_at = $3, last_sent_at = $4, sent_count = sent_count + 1 \
-         WHERE id = $1 AND status = 'pending'"
-    )
-    .bind(id)
-    .bind(token_hash)
-    .bind(expires_at)
-    .bind(now)
-    .execute(e)
-    .await
-    .map(|r| r.rows_affected() == 1)
+            "UPDATE invitations SET token_hash = $2, expires_at = $3, last_sent_at = $4, sent_count = sent_count + 1 \
+         WHERE id = $1 AND status = 'pending'",
+        )
+        .bind(id)
+        .bind(token_hash)
+        .bind(expires_at)
+        .bind(now)
+        .execute(e)
+        .await
+        .map(|r| r.rows_affected() == 1)
     })
 }
 
 /// Marks pending invitations past their date as expired; returns how many.
 pub async fn expire_due(c: Conn<'_>, now: DateTime<Utc>) -> sqlx::Result<u64> {
-    run!(c, |e| sqlx::query(
-        "UPDATE invitations SET status = 'expired' WHERE status = 'pending' AND expires_at <= $1"
-    )
-    .bind(now)
-    .execute(e)
-    .await
-    .map(|r| r.rows_affected()))
+    run!(c, |e| sqlx::query("UPDATE invitations SET status = 'expired' WHERE status = 'pending' AND expires_at <= $1")
+        .bind(now)
+        .execute(e)
+        .await
+        .map(|r| r.rows_affected()))
 }
 
 pub async fn count_pending(c: Conn<'_>) -> sqlx::Result<i64> {
-    run!(c, |e| sqlx::query_scalar(
-        "SELECT COUNT(*) FROM invitations WHERE status = 'pending'"
-    )
-    .fetch_one(e)
-    .await)
+    run!(c, |e| sqlx::query_scalar("SELECT COUNT(*) FROM invitations WHERE status = 'pending'").fetch_one(e).await)
 }
 
 pub async fn add_app(c: Conn<'_>, invitation_id: Uuid, app_id: Uuid) -> sqlx::Result<()> {
@@ -178,10 +153,8 @@ pub async fn add_app(c: Conn<'_>, invitation_id: Uuid, app_id: Uuid) -> sqlx::Re
 }
 
 pub async fn app_ids(c: Conn<'_>, invitation_id: Uuid) -> sqlx::Result<Vec<Uuid>> {
-    run!(c, |e| sqlx::query_scalar(
-        "SELECT app_id FROM invitation_apps WHERE invitation_id = $1"
-    )
-    .bind(invitation_id)
-    .fetch_all(e)
-    .await)
+    run!(c, |e| sqlx::query_scalar("SELECT app_id FROM invitation_apps WHERE invitation_id = $1")
+        .bind(invitation_id)
+        .fetch_all(e)
+        .await)
 }

@@ -16,6 +16,7 @@ pub mod assignments;
 pub mod audit;
 pub mod codes;
 pub mod identities;
+pub mod identity_providers;
 pub mod invitations;
 pub mod outbox;
 pub mod signin_links;
@@ -114,10 +115,7 @@ impl Db {
 
     pub async fn ping(&self) -> sqlx::Result<()> {
         let mut c = self.acquire().await?;
-        run!(c.conn(), |e| sqlx::query("SELECT 1")
-            .execute(e)
-            .await
-            .map(|_| ()))
+        run!(c.conn(), |e| sqlx::query("SELECT 1").execute(e).await.map(|_| ()))
     }
 
     pub fn is_postgres(&self) -> bool {
@@ -176,10 +174,7 @@ pub struct Page {
 
 impl Page {
     pub fn new(number: i64, size: i64) -> Page {
-        Page {
-            number: number.max(1),
-            size,
-        }
+        Page { number: number.max(1), size }
     }
 
     pub fn offset(&self) -> i64 {

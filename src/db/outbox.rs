@@ -36,18 +36,18 @@ pub async fn enqueue(
     let id = Uuid::new_v4();
     run!(c, |e| {
         sqlx::query(
-        "INSERT INTO outbox (id, recipient, subject, html_body, text_body, status, created_at, next_attempt_at) \
-         VALUES ($1, $2, $3, $4, $5, 'pending', $6, $6)"
-    )
-    .bind(id)
-    .bind(recipient)
-    .bind(subject)
-    .bind(html)
-    .bind(text)
-    .bind(now)
-    .execute(e)
-    .await
-    .map(|_| id)
+            "INSERT INTO outbox (id, recipient, subject, html_body, text_body, status, created_at, next_attempt_at) \
+         VALUES ($1, $2, $3, $4, $5, 'pending', $6, $6)",
+        )
+        .bind(id)
+        .bind(recipient)
+        .bind(subject)
+        .bind(html)
+        .bind(text)
+        .bind(now)
+        .execute(e)
+        .await
+        .map(|_| id)
     })
 }
 
@@ -65,64 +65,47 @@ pub async fn claim_next(
             format!("SELECT id FROM outbox WHERE {due} ORDER BY next_attempt_at LIMIT 1")
         }
         Conn::Postgres(_) => {
-            format!(
-                "SELECT id FROM outbox WHERE {due} ORDER BY next_attempt_at LIMIT 1 FOR UPDATE SKIP LOCKED"
-            )
+            format!("SELECT id FROM outbox WHERE {due} ORDER BY next_attempt_at LIMIT 1 FOR UPDATE SKIP LOCKED")
         }
     };
     let sql = format!(
         "UPDATE outbox SET locked_until = $2, attempts = attempts + 1 WHERE id = ({pick}) AND {due} RETURNING {COLUMNS}"
     );
-    run!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(now)
-        .bind(lease_until)
-        .fetch_optional(e)
-        .await)
+    run!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(now).bind(lease_until).fetch_optional(e).await)
 }
 
 pub async fn mark_sent(c: Conn<'_>, id: Uuid, now: DateTime<Utc>) -> sqlx::Result<()> {
     run!(c, |e| {
         sqlx::query(
-        "UPDATE outbox SET status = 'sent', sent_at = $2, locked_until = NULL, last_error = NULL WHERE id = $1"
-    )
-    .bind(id)
-    .bind(now)
-    .execute(e)
-    .await
-    .map(|_| ())
+            "UPDATE outbox SET status = 'sent', sent_at = $2, locked_until = NULL, last_error = NULL WHERE id = $1",
+        )
+        .bind(id)
+        .bind(now)
+        .execute(e)
+        .await
+        .map(|_| ())
     })
 }
 
 /// Records a failed attempt: try again at `retry_at`, or give up (`failed`) when `None`.
-pub async fn mark_failed(
-    c: Conn<'_>,
-    id: Uuid,
-    error: &str,
-    retry_at: Option<DateTime<Utc>>,
-) -> sqlx::Result<()> {
-    let status = if retry_at.is_some() {
-        "pending"
-    } else {
-        "failed"
-    };
+pub async fn mark_failed(c: Conn<'_>, id: Uuid, error: &str, retry_at: Option<DateTime<Utc>>) -> sqlx::Result<()> {
+    let status = if retry_at.is_some() { "pending" } else { "failed" };
     run!(c, |e| {
         sqlx::query(
-        "UPDATE outbox SET status = $2, next_attempt_at = COALESCE($3, next_attempt_at), locked_until = NULL, \
-         last_error = $4 WHERE id = $1"
-    )
-    .bind(id)
-    .bind(status)
-    .bind(retry_at)
-    .bind(error)
-    .execute(e)
-    .await
-    .map(|_| ())
+            "UPDATE outbox SET status = $2, next_attempt_at = COALESCE($3, next_attempt_at), locked_until = NULL, \
+         last_error = $4 WHERE id = $1",
+        )
+        .bind(id)
+        .bind(status)
+        .bind(retry_at)
+        .bind(error)
+        .execute(e)
+        .await
+        .map(|_| ())
     })
 }
 
 pub async fn all(c: Conn<'_>) -> sqlx::Result<Vec<OutboxMessage>> {
     let sql = format!("SELECT {COLUMNS} FROM outbox ORDER BY created_at, id");
-    run!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .fetch_all(e)
-        .await)
+    run!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(e).await)
 }

@@ -23,27 +23,25 @@ pub async fn insert(
 ) -> sqlx::Result<()> {
     run!(c, |e| {
         sqlx::query(
-        "INSERT INTO signin_links (id, user_id, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)"
-    )
-    .bind(Uuid::new_v4())
-    .bind(user_id)
-    .bind(token_hash)
-    .bind(now)
-    .bind(expires_at)
-    .execute(e)
-    .await
-    .map(|_| ())
+            "INSERT INTO signin_links (id, user_id, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(Uuid::new_v4())
+        .bind(user_id)
+        .bind(token_hash)
+        .bind(now)
+        .bind(expires_at)
+        .execute(e)
+        .await
+        .map(|_| ())
     })
 }
 
 pub async fn find_by_token_hash(c: Conn<'_>, hash: &str) -> sqlx::Result<Option<SigninLink>> {
     run!(c, |e| {
-        sqlx::query_as(
-        "SELECT id, user_id, token_hash, expires_at, used_at FROM signin_links WHERE token_hash = $1"
-    )
-    .bind(hash)
-    .fetch_optional(e)
-    .await
+        sqlx::query_as("SELECT id, user_id, token_hash, expires_at, used_at FROM signin_links WHERE token_hash = $1")
+            .bind(hash)
+            .fetch_optional(e)
+            .await
     })
 }
 

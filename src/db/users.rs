@@ -55,18 +55,12 @@ pub async fn insert(c: Conn<'_>, u: &NewUser<'_>, now: DateTime<Utc>) -> sqlx::R
 
 pub async fn find(c: Conn<'_>, id: Uuid) -> sqlx::Result<Option<User>> {
     let sql = format!("SELECT {COLUMNS} FROM users WHERE id = $1");
-    run!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(id)
-        .fetch_optional(e)
-        .await)
+    run!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(e).await)
 }
 
 pub async fn find_by_email(c: Conn<'_>, email: &str) -> sqlx::Result<Option<User>> {
     let sql = format!("SELECT {COLUMNS} FROM users WHERE email = $1");
-    run!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(email)
-        .fetch_optional(e)
-        .await)
+    run!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(email).fetch_optional(e).await)
 }
 
 pub struct Filter<'a> {
@@ -80,9 +74,7 @@ pub async fn search(c: Conn<'_>, f: &Filter<'_>, page: Page) -> sqlx::Result<(Ve
     let pattern = contains_pattern(f.query.trim());
     let cond = "($1 = '%%' OR lower(email) LIKE $1 ESCAPE '\\' OR lower(display_name) LIKE $1 ESCAPE '\\') \
                 AND ($2 = '' OR user_type = $2) AND ($3 = '' OR state = $3)";
-    let list = format!(
-        "SELECT {COLUMNS} FROM users WHERE {cond} ORDER BY created_at DESC, email LIMIT $4 OFFSET $5"
-    );
+    let list = format!("SELECT {COLUMNS} FROM users WHERE {cond} ORDER BY created_at DESC, email LIMIT $4 OFFSET $5");
     let count = format!("SELECT COUNT(*) FROM users WHERE {cond}");
     run!(c, |e| {
         let rows: Vec<User> = sqlx::query_as(sqlx::AssertSqlSafe(list))
@@ -104,115 +96,89 @@ pub async fn search(c: Conn<'_>, f: &Filter<'_>, page: Page) -> sqlx::Result<(Ve
 }
 
 pub async fn count_by(c: Conn<'_>, user_type: &str, state: &str) -> sqlx::Result<i64> {
-    run!(c, |e| sqlx::query_scalar(
-        "SELECT COUNT(*) FROM users WHERE user_type = $1 AND ($2 = '' OR state = $2)"
-    )
-    .bind(user_type)
-    .bind(state)
-    .fetch_one(e)
-    .await)
+    run!(c, |e| sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE user_type = $1 AND ($2 = '' OR state = $2)")
+        .bind(user_type)
+        .bind(state)
+        .fetch_one(e)
+        .await)
 }
 
 /// Marks an invited guest as having accepted; returns false if they were not pending.
-pub async fn accept(
-    c: Conn<'_>,
-    id: Uuid,
-    terms_version: &str,
-    now: DateTime<Utc>,
-) -> sqlx::Result<bool> {
+pub async fn accept(c: Conn<'_>, id: Uuid, terms_version: &str, now: DateTime<Utc>) -> sqlx::Result<bool> {
     run!(c, |e| {
         sqlx::query(
-        "UPDATE users SET state = 'accepted', accepted_at = $2, terms_version = $3, last_sign_in_at = $2 \
-         WHERE id = $1 AND state = 'pending_acceptance'"
-    )
-    .bind(id)
-    .bind(now)
-    .bind(terms_version)
-    .execute(e)
-    .await
-    .map(|r| r.rows_affected() == 1)
+            "UPDATE users SET state = 'accepted', accepted_at = $2, terms_version = $3, last_sign_in_at = $2 \
+         WHERE id = $1 AND state = 'pending_acceptance'",
+        )
+        .bind(id)
+        .bind(now)
+        .bind(terms_version)
+        .execute(e)
+        .await
+        .map(|r| r.rows_affected() == 1)
     })
 }
 
 pub async fn touch_sign_in(c: Conn<'_>, id: Uuid, now: DateTime<Utc>) -> sqlx::Result<()> {
-    run!(c, |e| sqlx::query(
-        "UPDATE users SET last_sign_in_at = $2 WHERE id = $1"
-    )
-    .bind(id)
-    .bind(now)
-    .execute(e)
-    .await
-    .map(|_| ()))
+    run!(c, |e| sqlx::query("UPDATE users SET last_sign_in_at = $2 WHERE id = $1")
+        .bind(id)
+        .bind(now)
+        .execute(e)
+        .await
+        .map(|_| ()))
 }
 
 pub async fn set_display_name(c: Conn<'_>, id: Uuid, name: &str) -> sqlx::Result<()> {
-    run!(c, |e| sqlx::query(
-        "UPDATE users SET display_name = $2 WHERE id = $1"
-    )
-    .bind(id)
-    .bind(name)
-    .execute(e)
-    .await
-    .map(|_| ()))
+    run!(c, |e| sqlx::query("UPDATE users SET display_name = $2 WHERE id = $1")
+        .bind(id)
+        .bind(name)
+        .execute(e)
+        .await
+        .map(|_| ()))
 }
 
 pub async fn make_admin(c: Conn<'_>, id: Uuid) -> sqlx::Result<()> {
-    run!(c, |e| sqlx::query(
-        "UPDATE users SET is_admin = TRUE, session_epoch = session_epoch + 1 WHERE id = $1"
-    )
-    .bind(id)
-    .execute(e)
-    .await
-    .map(|_| ()))
+    run!(c, |e| sqlx::query("UPDATE users SET is_admin = TRUE, session_epoch = session_epoch + 1 WHERE id = $1")
+        .bind(id)
+        .execute(e)
+        .await
+        .map(|_| ()))
 }
 
 /// Sets the state (accepted/blocked) and ends every session of the user.
 pub async fn set_state(c: Conn<'_>, id: Uuid, state: &str) -> sqlx::Result<()> {
-    run!(c, |e| sqlx::query(
-        "UPDATE users SET state = $2, session_epoch = session_epoch + 1 WHERE id = $1"
-    )
-    .bind(id)
-    .bind(state)
-    .execute(e)
-    .await
-    .map(|_| ()))
+    run!(c, |e| sqlx::query("UPDATE users SET state = $2, session_epoch = session_epoch + 1 WHERE id = $1")
+        .bind(id)
+        .bind(state)
+        .execute(e)
+        .await
+        .map(|_| ()))
 }
 
 /// Ends every session of the user ("sign out everywhere").
 pub async fn bump_session_epoch(c: Conn<'_>, id: Uuid) -> sqlx::Result<()> {
-    run!(c, |e| sqlx::query(
-        "UPDATE users SET session_epoch = session_epoch + 1 WHERE id = $1"
-    )
-    .bind(id)
-    .execute(e)
-    .await
-    .map(|_| ()))
+    run!(c, |e| sqlx::query("UPDATE users SET session_epoch = session_epoch + 1 WHERE id = $1")
+        .bind(id)
+        .execute(e)
+        .await
+        .map(|_| ()))
 }
 
 pub async fn add_sponsor(c: Conn<'_>, user_id: Uuid, sponsor_id: Uuid) -> sqlx::Result<()> {
-    run!(c, |e| sqlx::query(
-        "INSERT INTO user_sponsors (user_id, sponsor_id) VALUES ($1, $2) ON CONFLICT DO NOTHING"
-    )
-    .bind(user_id)
-    .bind(sponsor_id)
-    .execute(e)
-    .await
-    .map(|_| ()))
+    run!(c, |e| sqlx::query("INSERT INTO user_sponsors (user_id, sponsor_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+        .bind(user_id)
+        .bind(sponsor_id)
+        .execute(e)
+        .await
+        .map(|_| ()))
 }
 
 pub async fn sponsors(c: Conn<'_>, user_id: Uuid) -> sqlx::Result<Vec<User>> {
     let sql = format!(
         "SELECT {} FROM users u JOIN user_sponsors s ON s.sponsor_id = u.id WHERE s.user_id = $1 ORDER BY u.display_name",
-        COLUMNS
-            .split(", ")
-            .map(|c| format!("u.{c}"))
-            .collect::<Vec<_>>()
-            .join(", ")
+        COLUMNS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ")
     );
-    run!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(user_id)
-        .fetch_all(e)
-        .await)
+    run!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(user_id).fetch_all(e).await)
 }
 
 impl User {

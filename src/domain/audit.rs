@@ -14,29 +14,14 @@ pub struct Actor {
 
 impl Actor {
     pub fn user(id: Uuid, email: &str, ip: &str) -> Actor {
-        Actor {
-            kind: "user",
-            id: Some(id),
-            label: email.to_string(),
-            ip: ip.to_string(),
-        }
+        Actor { kind: "user", id: Some(id), label: email.to_string(), ip: ip.to_string() }
     }
 
     pub fn anonymous(ip: &str) -> Actor {
-        Actor {
-            kind: "anonymous",
-            id: None,
-            label: "anonymous".into(),
-            ip: ip.to_string(),
-        }
+        Actor { kind: "anonymous", id: None, label: "anonymous".into(), ip: ip.to_string() }
     }
 
     pub fn system(what: &str) -> Actor {
-        Actor {
-            kind: "system",
-            id: None,
-            label: what.to_string(),
-            ip: String::new(),
-        }
+        Actor { kind: "system", id: None, label: what.to_string(), ip: String::new() }
     }
 }

@@ -39,18 +39,9 @@ mod tests {
     #[test]
     fn a_pending_invitation_past_its_date_is_expired() {
         let now = Utc::now();
-        assert_eq!(
-            link_state(PENDING, now + Duration::days(1), now),
-            LinkState::Open
-        );
+        assert_eq!(link_state(PENDING, now + Duration::days(1), now), LinkState::Open);
         assert_eq!(link_state(PENDING, now, now), LinkState::Expired);
-        assert_eq!(
-            link_state(REDEEMED, now + Duration::days(1), now),
-            LinkState::Redeemed
-        );
-        assert_eq!(
-            link_state(REVOKED, now + Duration::days(1), now),
-            LinkState::Revoked
-        );
+        assert_eq!(link_state(REDEEMED, now + Duration::days(1), now), LinkState::Redeemed);
+        assert_eq!(link_state(REVOKED, now + Duration::days(1), now), LinkState::Revoked);
     }
 }

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod email;
 pub mod form;
+pub mod idp;
 pub mod invitation;
 pub mod text;
 pub mod url;

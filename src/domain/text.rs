@@ -8,23 +8,14 @@ use super::InputError;
 pub struct BoundedText(String);
 
 impl BoundedText {
-    pub fn parse(
-        input: &str,
-        what: &str,
-        max: usize,
-        multiline: bool,
-    ) -> Result<BoundedText, InputError> {
+    pub fn parse(input: &str, what: &str, max: usize, multiline: bool) -> Result<BoundedText, InputError> {
         let s = input.trim();
         if s.chars().count() > max {
-            return Err(InputError::new(format!(
-                "{what} can be at most {max} characters."
-            )));
+            return Err(InputError::new(format!("{what} can be at most {max} characters.")));
         }
         let bad = |c: char| c.is_control() && !(multiline && (c == '\n' || c == '\r' || c == '\t'));
         if s.chars().any(bad) {
-            return Err(InputError::new(format!(
-                "{what} contains characters that are not allowed."
-            )));
+            return Err(InputError::new(format!("{what} contains characters that are not allowed.")));
         }
         Ok(BoundedText(s.replace("\r\n", "\n")))
     }
@@ -54,9 +45,7 @@ impl DisplayName {
     pub const MAX_LEN: usize = 100;
 
     pub fn parse(input: &str) -> Result<DisplayName, InputError> {
-        Ok(DisplayName(
-            BoundedText::required(input, "A name", Self::MAX_LEN)?.into_string(),
-        ))
+        Ok(DisplayName(BoundedText::required(input, "A name", Self::MAX_LEN)?.into_string()))
     }
 
     /// A name to start with when none was given: the part of the email before the `@`.

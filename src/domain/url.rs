@@ -15,20 +15,13 @@ impl WebUrl {
         if s.len() > 2000 {
             return Err(InputError::new(format!("{what} is too long.")));
         }
-        let url = Url::parse(s).map_err(|_| {
-            InputError::new(format!(
-                "{what} must be a full address starting with https://."
-            ))
-        })?;
+        let url = Url::parse(s)
+            .map_err(|_| InputError::new(format!("{what} must be a full address starting with https://.")))?;
         if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-            return Err(InputError::new(format!(
-                "{what} must start with https:// or http://."
-            )));
+            return Err(InputError::new(format!("{what} must start with https:// or http://.")));
         }
         if !url.username().is_empty() || url.password().is_some() {
-            return Err(InputError::new(format!(
-                "{what} must not contain a user name or password."
-            )));
+            return Err(InputError::new(format!("{what} must not contain a user name or password.")));
         }
         Ok(WebUrl(url.to_string()))
     }
@@ -43,9 +36,7 @@ impl WebUrl {
 }
 
 pub fn origin_of(url: &str) -> Option<String> {
-    Url::parse(url)
-        .ok()
-        .map(|u| u.origin().ascii_serialization())
+    Url::parse(url).ok().map(|u| u.origin().ascii_serialization())
 }
 
 /// A same-origin path such as `/apps?x=1`: no scheme, no host, no `//` or `/\` tricks.
@@ -63,11 +54,7 @@ pub fn is_local_path(s: &str) -> bool {
 pub struct RedirectTarget(String);
 
 impl RedirectTarget {
-    pub fn parse(
-        input: &str,
-        public_origin: &str,
-        app_origins: &[String],
-    ) -> Result<RedirectTarget, InputError> {
+    pub fn parse(input: &str, public_origin: &str, app_origins: &[String]) -> Result<RedirectTarget, InputError> {
         let s = input.trim();
         if is_local_path(s) {
             return Ok(RedirectTarget(s.to_string()));
@@ -77,9 +64,7 @@ impl RedirectTarget {
         if origin == public_origin || app_origins.iter().any(|o| o == &origin) {
             Ok(RedirectTarget(url.0))
         } else {
-            Err(InputError::new(
-                "The redirect URL must be a page of this portal or of one of its registered apps.",
-            ))
+            Err(InputError::new("The redirect URL must be a page of this portal or of one of its registered apps."))
         }
     }
 

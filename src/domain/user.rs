@@ -19,11 +19,7 @@ pub enum SignInVerdict {
     Expired,
 }
 
-pub fn may_sign_in(
-    state: &str,
-    expires_at: Option<DateTime<Utc>>,
-    now: DateTime<Utc>,
-) -> SignInVerdict {
+pub fn may_sign_in(state: &str, expires_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> SignInVerdict {
     match state {
         BLOCKED => SignInVerdict::Blocked,
         PENDING => SignInVerdict::NotRedeemed,
@@ -41,10 +37,7 @@ mod tests {
     fn expired_and_blocked_accounts_cannot_sign_in() {
         let now = Utc::now();
         assert_eq!(may_sign_in(ACCEPTED, None, now), SignInVerdict::Allowed);
-        assert_eq!(
-            may_sign_in(ACCEPTED, Some(now - Duration::seconds(1)), now),
-            SignInVerdict::Expired
-        );
+        assert_eq!(may_sign_in(ACCEPTED, Some(now - Duration::seconds(1)), now), SignInVerdict::Expired);
         assert_eq!(may_sign_in(BLOCKED, None, now), SignInVerdict::Blocked);
         assert_eq!(may_sign_in(PENDING, None, now), SignInVerdict::NotRedeemed);
     }

@@ -30,30 +30,16 @@ impl AppInput {
     ) -> Result<AppInput, FieldErrors> {
         let mut errors = FieldErrors::default();
         let name = errors.take("name", BoundedText::required(name, "A name", 80));
-        let description = errors.take(
-            "description",
-            BoundedText::parse(description, "The description", 500, true),
-        );
+        let description = errors.take("description", BoundedText::parse(description, "The description", 500, true));
         let launch_url = errors.take("launch_url", WebUrl::parse(launch_url, "The launch URL"));
         let icon_url = if icon_url.trim().is_empty() {
             Some(None)
         } else {
-            errors.take(
-                "icon_url",
-                WebUrl::parse(icon_url, "The icon URL").map(Some),
-            )
+            errors.take("icon_url", WebUrl::parse(icon_url, "The icon URL").map(Some))
         };
         match (name, description, launch_url, icon_url) {
-            (Some(name), Some(description), Some(launch_url), Some(icon_url))
-                if errors.is_empty() =>
-            {
-                Ok(AppInput {
-                    name,
-                    description,
-                    launch_url,
-                    icon_url,
-                    visible_in_panel: visible,
-                })
+            (Some(name), Some(description), Some(launch_url), Some(icon_url)) if errors.is_empty() => {
+                Ok(AppInput { name, description, launch_url, icon_url, visible_in_panel: visible })
             }
             _ => Err(errors),
         }
@@ -74,13 +60,7 @@ pub async fn create(state: &AppState, input: &AppInput, actor: &Actor) -> AppRes
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     let app = apps::insert(tx.conn(), &input.fields(), now).await?;
-    audit::record(
-        tx.conn(),
-        actor,
-        &Event::new("app.created", "app", app.id, &app.name),
-        now,
-    )
-    .await?;
+    audit::record(tx.conn(), actor, &Event::new("app.created", "app", app.id, &app.name), now).await?;
     tx.commit().await?;
     Ok(app)
 }
@@ -91,13 +71,7 @@ pub async fn update(state: &AppState, id: Uuid, input: &AppInput, actor: &Actor)
     if !apps::update(tx.conn(), id, &input.fields(), now).await? {
         return Err(AppError::NotFound);
     }
-    audit::record(
-        tx.conn(),
-        actor,
-        &Event::new("app.updated", "app", id, input.name.as_str()),
-        now,
-    )
-    .await?;
+    audit::record(tx.conn(), actor, &Event::new("app.updated", "app", id, input.name.as_str()), now).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -107,56 +81,35 @@ pub async fn delete(state: &AppState, id: Uuid, actor: &Actor) -> AppResult<()> 
     let mut tx = state.db.begin().await?;
     let app = apps::find(tx.conn(), id).await?.ok_or(AppError::NotFound)?;
     apps::delete(tx.conn(), id).await?;
-    audit::record(
-        tx.conn(),
-        actor,
-        &Event::new("app.deleted", "app", id, &app.name),
-        now,
-    )
-    .await?;
+    audit::record(tx.conn(), actor, &Event::new("app.deleted", "app", id, &app.name), now).await?;
     tx.commit().await?;
     Ok(())
 }
 
-pub async fn assign(
-    state: &AppState,
-    app_id: Uuid,
-    user_id: Uuid,
-    actor: &Actor,
-) -> AppResult<bool> {
+pub async fn assign(state: &AppState, app_id: Uuid, user_id: Uuid, actor: &Actor) -> AppResult<bool> {
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     let app = apps::find(tx.conn(), app_id)
         .await?
         .ok_or_else(|| AppError::BadRequest("That app no longer exists.".into()))?;
-    let user = users::find(tx.conn(), user_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let user = users::find(tx.conn(), user_id).await?.ok_or(AppError::NotFound)?;
     let new = assignments::assign(tx.conn(), app_id, user_id, now).await?;
     if new {
-        let ev = Event::new("app.assigned", "user", user.id, &user.email)
-            .details(format!("app={} ({})", app.id, app.name));
+        let ev =
+            Event::new("app.assigned", "user", user.id, &user.email).details(format!("app={} ({})", app.id, app.name));
         audit::record(tx.conn(), actor, &ev, now).await?;
     }
     tx.commit().await?;
     Ok(new)
 }
 
-pub async fn unassign(
-    state: &AppState,
-    app_id: Uuid,
-    user_id: Uuid,
-    actor: &Actor,
-) -> AppResult<bool> {
+pub async fn unassign(state: &AppState, app_id: Uuid, user_id: Uuid, actor: &Actor) -> AppResult<bool> {
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
-    let user = users::find(tx.conn(), user_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let user = users::find(tx.conn(), user_id).await?.ok_or(AppError::NotFound)?;
     let removed = assignments::unassign(tx.conn(), app_id, user_id).await?;
     if removed {
-        let ev = Event::new("app.unassigned", "user", user.id, &user.email)
-            .details(format!("app={app_id}"));
+        let ev = Event::new("app.unassigned", "user", user.id, &user.email).details(format!("app={app_id}"));
         audit::record(tx.conn(), actor, &ev, now).await?;
     }
     tx.commit().await?;

@@ -25,13 +25,7 @@ pub async fn create_admin(state: &AppState, email: &EmailAddress) -> anyhow::Res
         Some(u) => {
             if !u.is_admin {
                 users::make_admin(tx.conn(), u.id).await?;
-                audit::record(
-                    tx.conn(),
-                    &actor,
-                    &Event::new("user.made_admin", "user", u.id, &u.email),
-                    now,
-                )
-                .await?;
+                audit::record(tx.conn(), &actor, &Event::new("user.made_admin", "user", u.id, &u.email), now).await?;
             }
             u
         }
@@ -46,25 +40,13 @@ pub async fn create_admin(state: &AppState, email: &EmailAddress) -> anyhow::Res
                 is_admin: true,
             };
             let u = users::insert(tx.conn(), &new, now).await?;
-            audit::record(
-                tx.conn(),
-                &actor,
-                &Event::new("user.created_admin", "user", u.id, &u.email),
-                now,
-            )
-            .await?;
+            audit::record(tx.conn(), &actor, &Event::new("user.created_admin", "user", u.id, &u.email), now).await?;
             u
         }
     };
     let token = Token::generate();
     signin_links::insert(tx.conn(), user.id, &token.hash().0, now + LINK_TTL, now).await?;
-    audit::record(
-        tx.conn(),
-        &actor,
-        &Event::new("signin_link.created", "user", user.id, &user.email),
-        now,
-    )
-    .await?;
+    audit::record(tx.conn(), &actor, &Event::new("signin_link.created", "user", user.id, &user.email), now).await?;
     tx.commit().await?;
     Ok(state.url(&format!("/signin/link/{}", token.expose())))
 }

@@ -34,13 +34,7 @@ pub struct CodeFor<'a> {
 /// Creates a code inside `tx` and queues its mail there too.
 pub async fn issue(state: &AppState, tx: &mut Tx, spec: &CodeFor<'_>) -> AppResult<Issued> {
     let now = state.clock.now();
-    let recent = codes::count_sent_since(
-        tx.conn(),
-        spec.purpose,
-        spec.email,
-        now - Duration::hours(1),
-    )
-    .await?;
+    let recent = codes::count_sent_since(tx.conn(), spec.purpose, spec.email, now - Duration::hours(1)).await?;
     if recent >= SENDS_PER_HOUR {
         return Ok(Issued::RateLimited);
     }
@@ -75,13 +69,7 @@ pub enum Checked {
 }
 
 /// Checks a typed code against code `id` of `purpose`, counting the try first.
-pub async fn check(
-    state: &AppState,
-    c: Conn<'_>,
-    id: Uuid,
-    purpose: &str,
-    typed: &str,
-) -> AppResult<Checked> {
+pub async fn check(state: &AppState, c: Conn<'_>, id: Uuid, purpose: &str, typed: &str) -> AppResult<Checked> {
     let now = state.clock.now();
     let mut c = c;
     let Some(row) = codes::take_attempt(c.reborrow(), id, MAX_TRIES, now).await? else {
@@ -98,11 +86,7 @@ pub async fn check(
         return Ok(Checked::Dead);
     }
     let tries_left = MAX_TRIES - row.attempts;
-    Ok(if tries_left > 0 {
-        Checked::Wrong { tries_left }
-    } else {
-        Checked::Dead
-    })
+    Ok(if tries_left > 0 { Checked::Wrong { tries_left } } else { Checked::Dead })
 }
 
 /// What to tell someone who typed a wrong code.
@@ -115,9 +99,6 @@ pub const MALFORMED_CODE: &str = "Enter the 8-digit code from the mail.";
 
 /// Codes are typed by people: allow spaces and dashes, require 8 digits.
 pub fn normalize(typed: &str) -> Option<String> {
-    let digits: String = typed
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != '-')
-        .collect();
+    let digits: String = typed.chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
     (digits.len() == 8 && digits.chars().all(|c| c.is_ascii_digit())).then_some(digits)
 }

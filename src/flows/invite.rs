@@ -43,13 +43,9 @@ pub enum InviteRefused {
     AlreadyGuest(String),
     #[error("One of the chosen apps no longer exists. Reload the page and choose again.")]
     UnknownApp,
-    #[error(
-        "An invitation to this address was sent less than a minute ago. Wait a moment before sending it again."
-    )]
+    #[error("An invitation to this address was sent less than a minute ago. Wait a moment before sending it again.")]
     TooSoon,
-    #[error(
-        "This invitation has been sent {0} times. Revoke it and check the address with the guest."
-    )]
+    #[error("This invitation has been sent {0} times. Revoke it and check the address with the guest.")]
     TooManySends(i64),
 }
 
@@ -79,21 +75,13 @@ pub async fn invite(
                         invitations::add_app(tx.conn(), invitation_id, *app_id).await?;
                     }
                     users::add_sponsor(tx.conn(), u.id, inviter.id).await?;
-                    Invited {
-                        user_id: u.id,
-                        link,
-                        sent: input.send_email,
-                        resent: true,
-                    }
+                    Invited { user_id: u.id, link, sent: input.send_email, resent: true }
                 }
                 Err(refused) => return Ok(Err(refused)),
             }
         }
         None => {
-            let name = input
-                .display_name
-                .clone()
-                .unwrap_or_else(|| DisplayName::from_email(&input.email));
+            let name = input.display_name.clone().unwrap_or_else(|| DisplayName::from_email(&input.email));
             let new = users::NewUser {
                 email,
                 display_name: name.as_str(),
@@ -121,18 +109,12 @@ pub async fn invite(
             }
             let link = redeem_link(state, &token);
             if input.send_email {
-                queue_invitation_mail(state, &mut tx, &inviter.display_name, &invitation, &link)
-                    .await?;
+                queue_invitation_mail(state, &mut tx, &inviter.display_name, &invitation, &link).await?;
             }
             let details = format!("apps={} mail={}", input.app_ids.len(), input.send_email);
             let ev = Event::new("user.invited", "user", user.id, &user.email).details(details);
             audit::record(tx.conn(), actor, &ev, now).await?;
-            Invited {
-                user_id: user.id,
-                link,
-                sent: input.send_email,
-                resent: false,
-            }
+            Invited { user_id: user.id, link, sent: input.send_email, resent: false }
         }
     };
     tx.commit().await?;
@@ -141,15 +123,9 @@ pub async fn invite(
 
 /// Issues a new link for the user's pending invitation (the old one stops working) and
 /// mails it.
-pub async fn resend(
-    state: &AppState,
-    user_id: Uuid,
-    actor: &Actor,
-) -> AppResult<Result<String, InviteRefused>> {
+pub async fn resend(state: &AppState, user_id: Uuid, actor: &Actor) -> AppResult<Result<String, InviteRefused>> {
     let mut tx = state.db.begin().await?;
-    let user = users::find(tx.conn(), user_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let user = users::find(tx.conn(), user_id).await?.ok_or(AppError::NotFound)?;
     let outcome = resend_in(state, &mut tx, &user, true, actor).await?;
     tx.commit().await?;
     Ok(outcome.map(|(_, link)| link))
@@ -165,19 +141,11 @@ async fn resend_in(
     let now = state.clock.now();
     let invitation = invitations::pending_for_user(tx.conn(), user.id)
         .await?
-        .ok_or_else(|| {
-            AppError::BadRequest(format!(
-                "{} has no pending invitation to send again.",
-                user.email
-            ))
-        })?;
+        .ok_or_else(|| AppError::BadRequest(format!("{} has no pending invitation to send again.", user.email)))?;
     if invitation.sent_count >= MAX_SENDS {
         return Ok(Err(InviteRefused::TooManySends(invitation.sent_count)));
     }
-    if invitation
-        .last_sent_at
-        .is_some_and(|t| now - t < Duration::seconds(RESEND_INTERVAL_SECS))
-    {
+    if invitation.last_sent_at.is_some_and(|t| now - t < Duration::seconds(RESEND_INTERVAL_SECS)) {
         return Ok(Err(InviteRefused::TooSoon));
     }
     let token = Token::generate();
@@ -190,14 +158,11 @@ async fn resend_in(
             None => None,
         };
         let inviter = inviter.unwrap_or_else(|| state.settings.org_name.clone());
-        let invitation = invitations::Invitation {
-            expires_at: expires,
-            ..invitation
-        };
+        let invitation = invitations::Invitation { expires_at: expires, ..invitation };
         queue_invitation_mail(state, tx, &inviter, &invitation, &link).await?;
     }
-    let ev = Event::new("invitation.resent", "user", user.id, &user.email)
-        .details(format!("invitation={}", invitation.id));
+    let ev =
+        Event::new("invitation.resent", "user", user.id, &user.email).details(format!("invitation={}", invitation.id));
     audit::record(tx.conn(), actor, &ev, now).await?;
     Ok(Ok((invitation.id, link)))
 }
@@ -205,9 +170,7 @@ async fn resend_in(
 pub async fn revoke(state: &AppState, user_id: Uuid, actor: &Actor) -> AppResult<bool> {
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
-    let user = users::find(tx.conn(), user_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let user = users::find(tx.conn(), user_id).await?.ok_or(AppError::NotFound)?;
     let Some(invitation) = invitations::pending_for_user(tx.conn(), user.id).await? else {
         return Ok(false);
     };
@@ -233,13 +196,7 @@ async fn queue_invitation_mail(
     link: &str,
 ) -> AppResult<()> {
     let expires = super::human_date(invitation.expires_at);
-    let letter = mail::letters::invitation(
-        &state.branding(),
-        inviter,
-        &invitation.message,
-        link,
-        &expires,
-    )?;
+    let letter = mail::letters::invitation(&state.branding(), inviter, &invitation.message, link, &expires)?;
     mail::queue(tx.conn(), &invitation.email, &letter, state.clock.now()).await?;
     Ok(())
 }

@@ -4,6 +4,8 @@
 pub mod apps;
 pub mod bootstrap;
 pub mod codes;
+pub mod federated;
+pub mod idps;
 pub mod invite;
 pub mod redeem;
 pub mod signin;

@@ -39,9 +39,7 @@ pub async fn open(state: &AppState, token: &str) -> AppResult<Option<Landing>> {
     let Some(invitation) = find(&mut c, token).await? else {
         return Ok(None);
     };
-    let invitee = users::find(c.reborrow(), invitation.user_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let invitee = users::find(c.reborrow(), invitation.user_id).await?.ok_or(AppError::NotFound)?;
     let inviter_name = match invitation.inviter_id {
         Some(id) => users::find(c.reborrow(), id).await?.map(|u| u.display_name),
         None => None,
@@ -49,13 +47,7 @@ pub async fn open(state: &AppState, token: &str) -> AppResult<Option<Landing>> {
     .unwrap_or_else(|| state.settings.org_name.clone());
     let apps = apps::for_invitation(c.reborrow(), invitation.id).await?;
     let state_now = link_state(&invitation.status, invitation.expires_at, state.clock.now());
-    Ok(Some(Landing {
-        invitation,
-        invitee,
-        inviter_name,
-        apps,
-        state: state_now,
-    }))
+    Ok(Some(Landing { invitation, invitee, inviter_name, apps, state: state_now }))
 }
 
 /// Mails a code to the invited address.
@@ -75,12 +67,7 @@ pub async fn send_code(state: &AppState, invitation: &Invitation) -> AppResult<I
 }
 
 /// Checks a code sent for `invitation_id`.
-pub async fn verify_code(
-    state: &AppState,
-    invitation_id: Uuid,
-    code_id: Uuid,
-    typed: &str,
-) -> AppResult<Checked> {
+pub async fn verify_code(state: &AppState, invitation_id: Uuid, code_id: Uuid, typed: &str) -> AppResult<Checked> {
     let mut tx = state.db.begin().await?;
     let checked = codes::check(state, tx.conn(), code_id, PURPOSE, typed).await?;
     tx.commit().await?;
@@ -121,21 +108,15 @@ pub enum Redeemed {
 pub async fn accept(state: &AppState, proof: &Proof, ip: &str) -> AppResult<Redeemed> {
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
-    let invitation = invitations::find(tx.conn(), proof.invitation_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let invitation = invitations::find(tx.conn(), proof.invitation_id).await?.ok_or(AppError::NotFound)?;
     if !proof.email.eq_ignore_ascii_case(&invitation.email) {
         return Ok(Redeemed::EmailMismatch);
     }
     if !invitations::mark_redeemed(tx.conn(), invitation.id, now).await? {
-        return Ok(
-            match link_state(&invitation.status, invitation.expires_at, now) {
-                LinkState::Redeemed | LinkState::Open => Redeemed::AlreadyRedeemed {
-                    user_id: invitation.user_id,
-                },
-                closed => Redeemed::Closed(closed),
-            },
-        );
+        return Ok(match link_state(&invitation.status, invitation.expires_at, now) {
+            LinkState::Redeemed | LinkState::Open => Redeemed::AlreadyRedeemed { user_id: invitation.user_id },
+            closed => Redeemed::Closed(closed),
+        });
     }
     let terms = &state.settings.terms_version;
     users::accept(tx.conn(), invitation.user_id, terms, now).await?;
@@ -150,19 +131,11 @@ pub async fn accept(state: &AppState, proof: &Proof, ip: &str) -> AppResult<Rede
     for app_id in invitations::app_ids(tx.conn(), invitation.id).await? {
         assignments::assign(tx.conn(), app_id, invitation.user_id, now).await?;
     }
-    let user = users::find(tx.conn(), invitation.user_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let user = users::find(tx.conn(), invitation.user_id).await?.ok_or(AppError::NotFound)?;
     let actor = Actor::user(user.id, &user.email, ip);
-    let details = format!(
-        "invitation={} via={} terms={terms}",
-        invitation.id, proof.provider
-    );
+    let details = format!("invitation={} via={} terms={terms}", invitation.id, proof.provider);
     let ev = Event::new("invitation.redeemed", "user", user.id, &user.email).details(details);
     audit::record(tx.conn(), &actor, &ev, now).await?;
     tx.commit().await?;
-    Ok(Redeemed::Done {
-        user,
-        redirect: invitation.redirect_url,
-    })
+    Ok(Redeemed::Done { user, redirect: invitation.redirect_url })
 }

@@ -23,9 +23,7 @@ pub async fn request_code(state: &AppState, email: &EmailAddress) -> AppResult<I
     let mut tx = state.db.begin().await?;
     let user = users::find_by_email(tx.conn(), email.as_str()).await?;
     // Invited guests who have not redeemed yet sign in through their invitation link.
-    let deliver = user
-        .as_ref()
-        .is_some_and(|u| u.state != crate::domain::user::PENDING);
+    let deliver = user.as_ref().is_some_and(|u| u.state != crate::domain::user::PENDING);
     let spec = CodeFor {
         purpose: PURPOSE,
         email: email.as_str(),
@@ -46,12 +44,7 @@ pub enum SignIn {
     Dead,
 }
 
-pub async fn verify_code(
-    state: &AppState,
-    code_id: Uuid,
-    typed: &str,
-    ip: &str,
-) -> AppResult<SignIn> {
+pub async fn verify_code(state: &AppState, code_id: Uuid, typed: &str, ip: &str) -> AppResult<SignIn> {
     let mut tx = state.db.begin().await?;
     let outcome = match codes::check(state, tx.conn(), code_id, PURPOSE, typed).await? {
         Checked::Wrong { tries_left } => SignIn::Wrong { tries_left },
@@ -84,7 +77,7 @@ pub async fn verify_code(
 }
 
 /// The verdict on a proven account: signs in (and audits) or refuses (and audits).
-async fn complete(
+pub async fn complete(
     state: &AppState,
     tx: &mut crate::db::Tx,
     user: User,
@@ -95,8 +88,7 @@ async fn complete(
     let actor = Actor::user(user.id, &user.email, ip);
     let verdict = may_sign_in(&user.state, user.expires_at, now);
     if verdict != SignInVerdict::Allowed {
-        let ev = Event::new("user.sign_in_refused", "user", user.id, &user.email)
-            .details(format!("{verdict:?}"));
+        let ev = Event::new("user.sign_in_refused", "user", user.id, &user.email).details(format!("{verdict:?}"));
         audit::record(tx.conn(), &actor, &ev, now).await?;
         return Ok(SignIn::Refused(verdict));
     }
@@ -105,13 +97,7 @@ async fn complete(
         identities::touch(tx.conn(), identity.issuer, identity.subject, now).await?;
     }
     users::touch_sign_in(tx.conn(), user.id, now).await?;
-    audit::record(
-        tx.conn(),
-        &actor,
-        &Event::new("user.signed_in", "user", user.id, &user.email),
-        now,
-    )
-    .await?;
+    audit::record(tx.conn(), &actor, &Event::new("user.signed_in", "user", user.id, &user.email), now).await?;
     Ok(SignIn::Done(user))
 }
 
@@ -123,16 +109,13 @@ pub enum LinkState {
 /// What a sign-in link leads to; `None` when no such link exists. Changes nothing.
 pub async fn peek_link(state: &AppState, token: &str) -> AppResult<Option<LinkState>> {
     let mut c = state.db.acquire().await?;
-    let Some(link) = signin_links::find_by_token_hash(c.conn(), &TokenHash::of(token).0).await?
-    else {
+    let Some(link) = signin_links::find_by_token_hash(c.conn(), &TokenHash::of(token).0).await? else {
         return Ok(None);
     };
     if link.used_at.is_some() || link.expires_at <= state.clock.now() {
         return Ok(Some(LinkState::UsedOrExpired));
     }
-    Ok(users::find(c.conn(), link.user_id)
-        .await?
-        .map(LinkState::Usable))
+    Ok(users::find(c.conn(), link.user_id).await?.map(LinkState::Usable))
 }
 
 /// Uses a sign-in link up and signs its user in; `None` if it was not usable.
@@ -142,9 +125,7 @@ pub async fn use_link(state: &AppState, token: &str, ip: &str) -> AppResult<Opti
     let Some(link) = signin_links::find_by_token_hash(tx.conn(), &hash.0).await? else {
         return Ok(None);
     };
-    if !hash.matches(&link.token_hash)
-        || !signin_links::use_up(tx.conn(), link.id, state.clock.now()).await?
-    {
+    if !hash.matches(&link.token_hash) || !signin_links::use_up(tx.conn(), link.id, state.clock.now()).await? {
         return Ok(None);
     }
     let Some(user) = users::find(tx.conn(), link.user_id).await? else {

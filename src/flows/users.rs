@@ -11,58 +11,29 @@ use crate::domain::user::{ACCEPTED, BLOCKED, PENDING};
 use crate::error::{AppError, AppResult};
 
 /// Blocks or unblocks; blocking ends the user's sessions at once.
-pub async fn set_blocked(
-    state: &AppState,
-    user_id: Uuid,
-    blocked: bool,
-    actor: &Actor,
-) -> AppResult<()> {
+pub async fn set_blocked(state: &AppState, user_id: Uuid, blocked: bool, actor: &Actor) -> AppResult<()> {
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
-    let user = users::find(tx.conn(), user_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let user = users::find(tx.conn(), user_id).await?.ok_or(AppError::NotFound)?;
     if actor.id == Some(user.id) {
-        return Err(AppError::BadRequest(
-            "You cannot block your own account.".into(),
-        ));
+        return Err(AppError::BadRequest("You cannot block your own account.".into()));
     }
     let (to, action) = match (blocked, user.state.as_str()) {
         (true, BLOCKED) | (false, ACCEPTED) | (false, PENDING) => return Ok(()),
         (true, _) => (BLOCKED, "user.blocked"),
         // Unblocked users go back to accepted if they ever accepted, else pending.
-        (false, _) => (
-            if user.accepted_at.is_some() {
-                ACCEPTED
-            } else {
-                PENDING
-            },
-            "user.unblocked",
-        ),
+        (false, _) => (if user.accepted_at.is_some() { ACCEPTED } else { PENDING }, "user.unblocked"),
     };
     users::set_state(tx.conn(), user.id, to).await?;
-    audit::record(
-        tx.conn(),
-        actor,
-        &Event::new(action, "user", user.id, &user.email),
-        now,
-    )
-    .await?;
+    audit::record(tx.conn(), actor, &Event::new(action, "user", user.id, &user.email), now).await?;
     tx.commit().await?;
     Ok(())
 }
 
-pub async fn rename(
-    state: &AppState,
-    user_id: Uuid,
-    name: &DisplayName,
-    actor: &Actor,
-) -> AppResult<()> {
+pub async fn rename(state: &AppState, user_id: Uuid, name: &DisplayName, actor: &Actor) -> AppResult<()> {
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
-    let user = users::find(tx.conn(), user_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let user = users::find(tx.conn(), user_id).await?.ok_or(AppError::NotFound)?;
     users::set_display_name(tx.conn(), user.id, name.as_str()).await?;
     let ev = Event::new("user.renamed", "user", user.id, &user.email).details(format!(
         "{} -> {}",
@@ -78,17 +49,10 @@ pub async fn rename(
 pub async fn sign_out_everywhere(state: &AppState, user_id: Uuid, actor: &Actor) -> AppResult<()> {
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
-    let user = users::find(tx.conn(), user_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let user = users::find(tx.conn(), user_id).await?.ok_or(AppError::NotFound)?;
     users::bump_session_epoch(tx.conn(), user.id).await?;
-    audit::record(
-        tx.conn(),
-        actor,
-        &Event::new("user.signed_out_everywhere", "user", user.id, &user.email),
-        now,
-    )
-    .await?;
+    audit::record(tx.conn(), actor, &Event::new("user.signed_out_everywhere", "user", user.id, &user.email), now)
+        .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -49,8 +49,7 @@ pub async fn run_once(state: &AppState) -> anyhow::Result<Pass> {
                 pass.sent += 1;
             }
             Err(err) => {
-                let retry_at = (message.attempts < MAX_ATTEMPTS)
-                    .then(|| state.clock.now() + backoff(message.attempts));
+                let retry_at = (message.attempts < MAX_ATTEMPTS).then(|| state.clock.now() + backoff(message.attempts));
                 let error = format!("{err:#}");
                 tracing::warn!(outbox_id = %message.id, attempts = message.attempts, error = %error, "mail delivery failed");
                 outbox::mark_failed(c.conn(), message.id, &error, retry_at).await?;
@@ -69,8 +68,7 @@ async fn expire_invitations(state: &AppState) -> anyhow::Result<u64> {
     let mut tx = state.db.begin().await?;
     let n = invitations::expire_due(tx.conn(), now).await?;
     if n > 0 {
-        let ev =
-            Event::new("invitations.expired", "invitation", "", "").details(format!("count={n}"));
+        let ev = Event::new("invitations.expired", "invitation", "", "").details(format!("count={n}"));
         audit::record(tx.conn(), &Actor::system("worker"), &ev, now).await?;
     }
     tx.commit().await?;

@@ -56,40 +56,14 @@ fn html(
     button: Option<(&str, &str)>,
     footnote: &str,
 ) -> askama::Result<String> {
-    HtmlPart {
-        brand,
-        heading,
-        body,
-        button,
-        footnote,
-    }
-    .render()
+    HtmlPart { brand, heading, body, button, footnote }.render()
 }
 
-pub fn invitation(
-    brand: &Branding,
-    inviter: &str,
-    message: &str,
-    link: &str,
-    expires: &str,
-) -> askama::Result<Letter> {
-    let body = InvitationBody {
-        brand,
-        inviter,
-        message,
-        expires,
-    }
-    .render()?;
+pub fn invitation(brand: &Branding, inviter: &str, message: &str, link: &str, expires: &str) -> askama::Result<Letter> {
+    let body = InvitationBody { brand, inviter, message, expires }.render()?;
     Ok(Letter {
         subject: format!("{inviter} invited you to {}", brand.org_name),
-        text: InvitationText {
-            brand,
-            inviter,
-            message,
-            link,
-            expires,
-        }
-        .render()?,
+        text: InvitationText { brand, inviter, message, link, expires }.render()?,
         html: html(
             brand,
             &format!("You're invited to {}", brand.org_name),
@@ -105,12 +79,7 @@ pub fn one_time_code(brand: &Branding, purpose: &str, code: &str) -> askama::Res
     let body = CodeBody { purpose, code }.render()?;
     Ok(Letter {
         subject: format!("Your {} code: {code}", brand.org_name),
-        text: CodeText {
-            brand,
-            purpose,
-            code,
-        }
-        .render()?,
+        text: CodeText { brand, purpose, code }.render()?,
         html: html(
             brand,
             "Your one-time code",

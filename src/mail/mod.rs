@@ -17,9 +17,7 @@ pub struct Letter {
 
 /// Writes the letter to the outbox; it goes out when the caller's transaction commits.
 pub async fn queue(c: Conn<'_>, to: &str, letter: &Letter, now: DateTime<Utc>) -> sqlx::Result<()> {
-    outbox::enqueue(c, to, &letter.subject, &letter.html, &letter.text, now)
-        .await
-        .map(|_| ())
+    outbox::enqueue(c, to, &letter.subject, &letter.html, &letter.text, now).await.map(|_| ())
 }
 
 /// What every mail shows of the host.

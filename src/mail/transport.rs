@@ -24,12 +24,9 @@ impl Mailer {
     /// `file:DIR`, `smtp://[user:pass@]host:port` (plain, or `?tls=starttls`), or
     /// `smtps://[user:pass@]host:port` (implicit TLS).
     pub fn from_config(spec: &str, from: &str) -> anyhow::Result<Mailer> {
-        let from: Mailbox = from
-            .parse()
-            .context("VESTIBULE_MAIL_FROM is not a mail address")?;
+        let from: Mailbox = from.parse().context("VESTIBULE_MAIL_FROM is not a mail address")?;
         let transport = if let Some(dir) = spec.strip_prefix("file:") {
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("creating the mail folder {dir}"))?;
+            std::fs::create_dir_all(dir).with_context(|| format!("creating the mail folder {dir}"))?;
             Transport::File(AsyncFileTransport::new(dir))
         } else {
             Transport::Smtp(smtp(spec)?)
@@ -44,49 +41,26 @@ impl Mailer {
             .from(self.from.clone())
             .to(to)
             .subject(&m.subject)
-            .multipart(MultiPart::alternative_plain_html(
-                m.text_body.clone(),
-                m.html_body.clone(),
-            ))
+            .multipart(MultiPart::alternative_plain_html(m.text_body.clone(), m.html_body.clone()))
             .context("building the message")?;
         match &self.transport {
-            Transport::File(t) => t
-                .send(message)
-                .await
-                .map(|_| ())
-                .context("writing the mail file"),
-            Transport::Smtp(t) => t
-                .send(message)
-                .await
-                .map(|_| ())
-                .context("sending through SMTP"),
+            Transport::File(t) => t.send(message).await.map(|_| ()).context("writing the mail file"),
+            Transport::Smtp(t) => t.send(message).await.map(|_| ()).context("sending through SMTP"),
         }
     }
 }
 
 fn smtp(spec: &str) -> anyhow::Result<AsyncSmtpTransport<Tokio1Executor>> {
-    let url = Url::parse(spec).with_context(
-        || "VESTIBULE_MAIL must be file:DIR, smtp://host:port or smtps://host:port",
-    )?;
-    let host = url
-        .host_str()
-        .context("VESTIBULE_MAIL has no host")?
-        .to_string();
+    let url =
+        Url::parse(spec).with_context(|| "VESTIBULE_MAIL must be file:DIR, smtp://host:port or smtps://host:port")?;
+    let host = url.host_str().context("VESTIBULE_MAIL has no host")?.to_string();
     let builder = match url.scheme() {
-        "smtp"
-            if url
-                .query_pairs()
-                .any(|(k, v)| k == "tls" && v == "starttls") =>
-        {
-            AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&host)?
-                .port(url.port().unwrap_or(587))
+        "smtp" if url.query_pairs().any(|(k, v)| k == "tls" && v == "starttls") => {
+            AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&host)?.port(url.port().unwrap_or(587))
         }
         // Plain SMTP: for a relay on the same host or network, and for tests.
-        "smtp" => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&host)
-            .port(url.port().unwrap_or(25)),
-        "smtps" => {
-            AsyncSmtpTransport::<Tokio1Executor>::relay(&host)?.port(url.port().unwrap_or(465))
-        }
+        "smtp" => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&host).port(url.port().unwrap_or(25)),
+        "smtps" => AsyncSmtpTransport::<Tokio1Executor>::relay(&host)?.port(url.port().unwrap_or(465)),
         other => bail!("unknown mail scheme {other}: use file:, smtp:// or smtps://"),
     };
     let builder = if url.username().is_empty() {
@@ -100,8 +74,5 @@ fn smtp(spec: &str) -> anyhow::Result<AsyncSmtpTransport<Tokio1Executor>> {
 }
 
 fn percent_decode(s: &str) -> String {
-    url::form_urlencoded::parse(format!("x={s}").as_bytes())
-        .next()
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_default()
+    url::form_urlencoded::parse(format!("x={s}").as_bytes()).next().map(|(_, v)| v.into_owned()).unwrap_or_default()
 }

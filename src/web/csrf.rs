@@ -32,35 +32,19 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
                 .and_then(|v| v.to_str().ok())
                 .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
             if !is_form {
-                return Err(AppError::BadRequest(
-                    "This address only takes a submitted form.".into(),
-                ));
+                return Err(AppError::BadRequest("This address only takes a submitted form.".into()));
             }
-            let body = body
-                .await
-                .map_err(|_| AppError::BadRequest("The form was too large.".into()))?;
+            let body = body.await.map_err(|_| AppError::BadRequest("The form was too large.".into()))?;
             let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
                 .map_err(|_| AppError::BadRequest("The form could not be read.".into()))?;
-            let sent = pairs
-                .iter()
-                .find(|(k, _)| k == "csrf")
-                .map(|(_, v)| v.as_str())
-                .unwrap_or("");
-            let expected = req
-                .get_session()
-                .get::<String>("csrf")
-                .ok()
-                .flatten()
-                .unwrap_or_default();
+            let sent = pairs.iter().find(|(k, _)| k == "csrf").map(|(_, v)| v.as_str()).unwrap_or("");
+            let expected = req.get_session().get::<String>("csrf").ok().flatten().unwrap_or_default();
             if expected.is_empty() || !crate::secrets::constant_time_eq(sent, &expected) {
                 tracing::warn!("CSRF token missing or wrong");
                 return Err(AppError::Csrf);
             }
-            let form = serde_urlencoded::from_bytes(&body).map_err(|_| {
-                AppError::BadRequest(
-                    "The form was incomplete. Reload the page and try again.".into(),
-                )
-            })?;
+            let form = serde_urlencoded::from_bytes(&body)
+                .map_err(|_| AppError::BadRequest("The form was incomplete. Reload the page and try again.".into()))?;
             Ok(CsrfForm { form, pairs })
         })
     }

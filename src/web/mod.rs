@@ -22,23 +22,17 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(public::routes)
         .configure(panel::routes)
         .configure(admin::routes)
-        .default_service(web::to(|| async {
-            Err::<HttpResponse, _>(AppError::NotFound)
-        }));
+        .default_service(web::to(|| async { Err::<HttpResponse, _>(AppError::NotFound) }));
 }
 
 /// 303 See Other: where a browser goes after a POST.
 pub fn see_other(location: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((LOCATION, location))
-        .finish()
+    HttpResponse::SeeOther().insert_header((LOCATION, location)).finish()
 }
 
 /// The peer's address. Forwarded headers are not trusted: anyone can send them.
 pub fn client_ip(req: &HttpRequest) -> String {
-    req.peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_default()
+    req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default()
 }
 
 pub fn actor(req: &HttpRequest, user: &crate::db::users::User) -> Actor {

@@ -21,10 +21,7 @@ pub fn set_org_name(name: &str) {
 }
 
 fn org_name() -> String {
-    ORG_NAME
-        .get()
-        .cloned()
-        .unwrap_or_else(|| "Vestibule".into())
+    ORG_NAME.get().cloned().unwrap_or_else(|| "Vestibule".into())
 }
 
 pub struct NavUser {
@@ -44,21 +41,12 @@ pub struct PageCtx {
 impl PageCtx {
     /// The letter in the brand mark.
     pub fn org_initial(&self) -> String {
-        self.org_name
-            .chars()
-            .next()
-            .map(|c| c.to_uppercase().to_string())
-            .unwrap_or_default()
+        self.org_name.chars().next().map(|c| c.to_uppercase().to_string()).unwrap_or_default()
     }
 
     /// For pages rendered outside a request's extractors (error pages).
     pub fn bare() -> PageCtx {
-        PageCtx {
-            org_name: org_name(),
-            csrf: String::new(),
-            user: None,
-            session: None,
-        }
+        PageCtx { org_name: org_name(), csrf: String::new(), user: None, session: None }
     }
 
     /// The one-time message for this page, taken out of the session.
@@ -95,10 +83,7 @@ impl FromRequest for PageCtx {
             Ok(PageCtx {
                 org_name: org_name(),
                 csrf: csrf_token(&session),
-                user: user.map(|u| NavUser {
-                    name: u.display_name,
-                    is_admin: u.is_admin,
-                }),
+                user: user.map(|u| NavUser { name: u.display_name, is_admin: u.is_admin }),
                 session: Some(session),
             })
         })
@@ -116,14 +101,10 @@ pub fn render_invalid<T: Template>(t: &T) -> HttpResponse {
 
 pub fn render_with_status<T: Template>(status: StatusCode, t: &T) -> HttpResponse {
     match t.render() {
-        Ok(body) => HttpResponse::build(status)
-            .content_type("text/html; charset=utf-8")
-            .body(body),
+        Ok(body) => HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body),
         Err(e) => {
             tracing::error!(error = %e, "template failed to render");
-            HttpResponse::InternalServerError()
-                .content_type("text/plain; charset=utf-8")
-                .body("Something went wrong.")
+            HttpResponse::InternalServerError().content_type("text/plain; charset=utf-8").body("Something went wrong.")
         }
     }
 }
@@ -138,11 +119,7 @@ pub struct ErrorPage {
 
 impl ErrorPage {
     pub fn new(title: &str, message: &str) -> ErrorPage {
-        ErrorPage {
-            ctx: PageCtx::bare(),
-            title: title.into(),
-            message: message.into(),
-        }
+        ErrorPage { ctx: PageCtx::bare(), title: title.into(), message: message.into() }
     }
 }
 

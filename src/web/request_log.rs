@@ -18,14 +18,9 @@ pub async fn trace_request(
     let started = std::time::Instant::now();
     let mut res = next.call(req).instrument(span.clone()).await?;
     let _entered = span.enter();
-    tracing::info!(
-        status = res.status().as_u16(),
-        ms = started.elapsed().as_millis() as u64,
-        "handled"
-    );
+    tracing::info!(status = res.status().as_u16(), ms = started.elapsed().as_millis() as u64, "handled");
     if let Ok(v) = HeaderValue::from_str(&request_id) {
-        res.headers_mut()
-            .insert(HeaderName::from_static("x-request-id"), v);
+        res.headers_mut().insert(HeaderName::from_static("x-request-id"), v);
     }
     Ok(res)
 }

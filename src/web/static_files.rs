@@ -5,30 +5,12 @@ use actix_web::{HttpResponse, web};
 use crate::error::AppError;
 
 const FILES: &[(&str, &str, &str)] = &[
-    (
-        "style.css",
-        "text/css; charset=utf-8",
-        include_str!("../../static/style.css"),
-    ),
-    (
-        "favicon.svg",
-        "image/svg+xml",
-        include_str!("../../static/favicon.svg"),
-    ),
-    (
-        "forms.js",
-        "text/javascript; charset=utf-8",
-        include_str!("../../static/forms.js"),
-    ),
+    ("style.css", "text/css; charset=utf-8", include_str!("../../static/style.css")),
+    ("favicon.svg", "image/svg+xml", include_str!("../../static/favicon.svg")),
+    ("forms.js", "text/javascript; charset=utf-8", include_str!("../../static/forms.js")),
 ];
 
 pub async fn serve(name: web::Path<String>) -> Result<HttpResponse, AppError> {
-    let (_, mime, body) = FILES
-        .iter()
-        .find(|(n, _, _)| *n == name.as_str())
-        .ok_or(AppError::NotFound)?;
-    Ok(HttpResponse::Ok()
-        .content_type(*mime)
-        .insert_header(("Cache-Control", "public, max-age=3600"))
-        .body(*body))
+    let (_, mime, body) = FILES.iter().find(|(n, _, _)| *n == name.as_str()).ok_or(AppError::NotFound)?;
+    Ok(HttpResponse::Ok().content_type(*mime).insert_header(("Cache-Control", "public, max-age=3600")).body(*body))
 }

@@ -11,74 +11,40 @@ async fn admin_pages_refuse_guests_and_send_strangers_to_sign_in(app: TestApp) -
     app.sign_in_admin("root@contoso.example").await;
     let link = app.invite("ana@partner.example", &[]).await;
     app.sign_out().await;
-    app.prove_with_code(&app.browser, &link, "ana@partner.example")
-        .await;
-    app.post(&format!("{link}/accept"), &[("accept_terms", "yes")])
-        .await;
-    for path in [
-        "/admin",
-        "/admin/users",
-        "/admin/apps",
-        "/admin/apps/new",
-        "/admin/audit",
-        "/admin/invitations/new",
-    ] {
+    app.prove_with_code(&app.browser, &link, "ana@partner.example").await;
+    app.post(&format!("{link}/accept"), &[("accept_terms", "yes")]).await;
+    for path in ["/admin", "/admin/users", "/admin/apps", "/admin/apps/new", "/admin/audit", "/admin/invitations/new"] {
         let page = app.get(path).await;
         assert_eq!(page.status, StatusCode::FORBIDDEN, "{path}");
         assert!(page.has("Not allowed"));
     }
-    let page = app
-        .post(
-            "/admin/apps",
-            &[("name", "X"), ("launch_url", "https://x.example/")],
-        )
-        .await;
+    let page = app.post("/admin/apps", &[("name", "X"), ("launch_url", "https://x.example/")]).await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
-    let page = app
-        .post(
-            "/admin/invitations",
-            &[("email", "eve@partner.example"), ("send_email", "yes")],
-        )
-        .await;
+    let page = app.post("/admin/invitations", &[("email", "eve@partner.example"), ("send_email", "yes")]).await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
     assert_eq!(app.count("SELECT COUNT(*) FROM apps").await, 0);
-    assert!(
-        !app.get("/apps").await.has("href=\"/admin\""),
-        "no admin link for guests"
-    );
+    assert!(!app.get("/apps").await.has("href=\"/admin\""), "no admin link for guests");
     app
 }
 both!(admin_pages_refuse_guests_and_send_strangers_to_sign_in);
 
 async fn an_admin_adds_edits_and_deletes_an_app(app: TestApp) -> TestApp {
     app.sign_in_admin("root@contoso.example").await;
-    let id = app
-        .add_app("Team Wiki", "https://wiki.contoso.example/")
-        .await;
+    let id = app.add_app("Team Wiki", "https://wiki.contoso.example/").await;
     let page = app.get(&format!("/admin/apps/{id}")).await;
     assert!(page.has("value=\"Team Wiki\""));
     let page = app
         .post(
             &format!("/admin/apps/{id}"),
-            &[
-                ("name", "Wiki"),
-                ("launch_url", "https://wiki.contoso.example/home"),
-                ("icon_url", ""),
-            ],
+            &[("name", "Wiki"), ("launch_url", "https://wiki.contoso.example/home"), ("icon_url", "")],
         )
         .await;
     assert!(page.has("Wiki was saved.") && page.has("https://wiki.contoso.example/home"));
-    assert!(
-        page.has("Hidden"),
-        "unchecked box hides the app from the panel"
-    );
+    assert!(page.has("Hidden"), "unchecked box hides the app from the panel");
     let page = app.post(&format!("/admin/apps/{id}/delete"), &[]).await;
     assert!(page.has("The app was deleted."));
     assert_eq!(app.count("SELECT COUNT(*) FROM apps").await, 0);
-    assert_eq!(
-        app.get(&format!("/admin/apps/{id}")).await.status,
-        StatusCode::NOT_FOUND
-    );
+    assert_eq!(app.get(&format!("/admin/apps/{id}")).await.status, StatusCode::NOT_FOUND);
     let actions = app.audit_actions().await;
     for a in ["app.created", "app.updated", "app.deleted"] {
         assert!(actions.contains(&a.to_string()), "{a}");
@@ -93,12 +59,7 @@ async fn bad_app_input_keeps_what_was_typed(app: TestApp) -> TestApp {
     let page = app
         .post(
             "/admin/apps",
-            &[
-                ("name", &long),
-                ("launch_url", "javascript:alert(1)"),
-                ("icon_url", "ftp://x"),
-                ("description", "Docs"),
-            ],
+            &[("name", &long), ("launch_url", "javascript:alert(1)"), ("icon_url", "ftp://x"), ("description", "Docs")],
         )
         .await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -106,19 +67,10 @@ async fn bad_app_input_keeps_what_was_typed(app: TestApp) -> TestApp {
     assert!(page.has("The launch URL must start with https:// or http://."));
     assert!(page.has("The icon URL must start with https:// or http://."));
     assert!(page.has(">Docs</textarea>"));
-    let page = app
-        .post("/admin/apps", &[("name", ""), ("launch_url", "")])
-        .await;
+    let page = app.post("/admin/apps", &[("name", ""), ("launch_url", "")]).await;
     assert!(page.has("Enter a name."));
-    let page = app
-        .post(
-            "/admin/apps",
-            &[
-                ("name", "<script>alert(1)</script>"),
-                ("launch_url", "https://x.example/"),
-            ],
-        )
-        .await;
+    let page =
+        app.post("/admin/apps", &[("name", "<script>alert(1)</script>"), ("launch_url", "https://x.example/")]).await;
     assert!(!page.has("<script>alert(1)</script>"), "names are escaped");
     assert!(page.has("&#60;script&#62;"), "{}", page.body);
     app
@@ -129,25 +81,11 @@ async fn the_users_list_searches_filters_and_pages(app: TestApp) -> TestApp {
     app.sign_in_admin("root@contoso.example").await;
     for i in 0..27 {
         let email = format!("guest{i:02}@fabrikam.example");
-        let page = app
-            .post(
-                "/admin/invitations",
-                &[
-                    ("email", &email),
-                    ("display_name", &format!("Guest {i:02}")),
-                ],
-            )
-            .await;
+        let page =
+            app.post("/admin/invitations", &[("email", &email), ("display_name", &format!("Guest {i:02}"))]).await;
         assert!(page.has("No mail was sent"));
     }
-    app.post(
-        "/admin/invitations",
-        &[
-            ("email", "ana@partner.example"),
-            ("display_name", "Ana Lopez"),
-        ],
-    )
-    .await;
+    app.post("/admin/invitations", &[("email", "ana@partner.example"), ("display_name", "Ana Lopez")]).await;
     let page = app.get("/admin/users?q=fabrikam.example").await;
     assert!(page.has("Page 1 of 2 · 27 in all"), "{}", page.body);
     let end = page.body.find("\" rel=\"next\"").expect("a next link");
@@ -173,13 +111,10 @@ both!(the_users_list_searches_filters_and_pages);
 
 async fn an_admin_assigns_and_removes_apps_and_blocks_a_guest(app: TestApp) -> TestApp {
     app.sign_in_admin("root@contoso.example").await;
-    let wiki = app
-        .add_app("Team Wiki", "https://wiki.contoso.example/")
-        .await;
+    let wiki = app.add_app("Team Wiki", "https://wiki.contoso.example/").await;
     let link = app.invite("ana@partner.example", &[]).await;
     let (guest, _) = app.new_browser();
-    app.prove_with_code(&guest, &link, "ana@partner.example")
-        .await;
+    app.prove_with_code(&guest, &link, "ana@partner.example").await;
     let token = csrf_of(&guest, &format!("{link}/consent")).await;
     guest
         .post(format!("{link}/accept"))
@@ -187,40 +122,16 @@ async fn an_admin_assigns_and_removes_apps_and_blocks_a_guest(app: TestApp) -> T
         .send()
         .await
         .unwrap();
-    let panel = guest
-        .get(app.url("/apps"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let panel = guest.get(app.url("/apps")).send().await.unwrap().text().await.unwrap();
     assert!(panel.contains("No apps yet."));
     let list = app.get("/admin/users?q=ana").await;
     let id = between(&list.body, "/admin/users/", "\"").unwrap();
-    let page = app
-        .post(&format!("/admin/users/{id}/apps"), &[("app_id", &wiki)])
-        .await;
+    let page = app.post(&format!("/admin/users/{id}/apps"), &[("app_id", &wiki)]).await;
     assert!(page.has("The app was assigned."));
-    let panel = guest
-        .get(app.url("/apps"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let panel = guest.get(app.url("/apps")).send().await.unwrap().text().await.unwrap();
     assert!(panel.contains("Team Wiki"));
-    app.post(&format!("/admin/users/{id}/apps/{wiki}/remove"), &[])
-        .await;
-    let panel = guest
-        .get(app.url("/apps"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    app.post(&format!("/admin/users/{id}/apps/{wiki}/remove"), &[]).await;
+    let panel = guest.get(app.url("/apps")).send().await.unwrap().text().await.unwrap();
     assert!(!panel.contains("Team Wiki"));
     // Blocking ends the guest's session at once.
     let page = app.post(&format!("/admin/users/{id}/block"), &[]).await;
@@ -248,13 +159,7 @@ async fn an_admin_assigns_and_removes_apps_and_blocks_a_guest(app: TestApp) -> T
     let page = app.get(&format!("/admin/users/{id}")).await;
     assert!(page.has("state-accepted"));
     let actions = app.audit_actions().await;
-    for a in [
-        "app.assigned",
-        "app.unassigned",
-        "user.blocked",
-        "user.unblocked",
-        "user.sign_in_refused",
-    ] {
+    for a in ["app.assigned", "app.unassigned", "user.blocked", "user.unblocked", "user.sign_in_refused"] {
         assert!(actions.contains(&a.to_string()), "{a}");
     }
     app
@@ -263,8 +168,7 @@ both!(an_admin_assigns_and_removes_apps_and_blocks_a_guest);
 
 async fn the_audit_log_lists_and_filters_events(app: TestApp) -> TestApp {
     app.sign_in_admin("root@contoso.example").await;
-    app.add_app("Team Wiki", "https://wiki.contoso.example/")
-        .await;
+    app.add_app("Team Wiki", "https://wiki.contoso.example/").await;
     let page = app.get("/admin/audit").await;
     assert!(page.has("app.created") && page.has("user.signed_in") && page.has("127.0.0.1"));
     let page = app.get("/admin/audit?action=app.").await;

@@ -16,12 +16,7 @@ both!(health_and_readiness_answer);
 
 async fn pages_carry_the_security_headers(app: TestApp) -> TestApp {
     let page = app.get("/signin").await;
-    let h = |n: &str| {
-        page.headers
-            .get(n)
-            .map(|v| v.to_str().unwrap().to_string())
-            .unwrap_or_default()
-    };
+    let h = |n: &str| page.headers.get(n).map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
     assert!(h("content-security-policy").contains("frame-ancestors 'none'"));
     assert!(h("content-security-policy").contains("script-src 'self'"));
     assert!(!h("content-security-policy").contains("unsafe-inline"));
@@ -30,10 +25,7 @@ async fn pages_carry_the_security_headers(app: TestApp) -> TestApp {
     assert_eq!(h("cache-control"), "no-store");
     assert!(!h("x-request-id").is_empty());
     let cookie = h("set-cookie");
-    assert!(
-        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
-        "{cookie}"
-    );
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
     assert!(page.has("<label for=\"email\">"), "every input has a label");
     app
 }
@@ -46,9 +38,7 @@ async fn an_unknown_address_gets_a_friendly_404(app: TestApp) -> TestApp {
     app.sign_in_admin("root@contoso.example").await;
     let page = app.get("/admin/users/not-a-uuid").await;
     assert_eq!(page.status, StatusCode::NOT_FOUND);
-    let page = app
-        .get("/admin/users/6f1c1d7e-0000-4000-8000-000000000000")
-        .await;
+    let page = app.get("/admin/users/6f1c1d7e-0000-4000-8000-000000000000").await;
     assert_eq!(page.status, StatusCode::NOT_FOUND);
     app
 }
@@ -57,50 +47,24 @@ both!(an_unknown_address_gets_a_friendly_404);
 async fn a_form_without_a_valid_csrf_token_is_refused(app: TestApp) -> TestApp {
     app.get("/signin").await;
     let url = app.url("/signin");
-    let missing = Page::from(
-        app.browser
-            .post(&url)
-            .form(&[("email", "a@b.example")])
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let missing = Page::from(app.browser.post(&url).form(&[("email", "a@b.example")]).send().await.unwrap()).await;
     assert_eq!(missing.status, StatusCode::FORBIDDEN);
     assert!(missing.has("This form has expired"));
-    let wrong = Page::from(
-        app.browser
-            .post(&url)
-            .form(&[("csrf", "forged"), ("email", "a@b.example")])
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let wrong =
+        Page::from(app.browser.post(&url).form(&[("csrf", "forged"), ("email", "a@b.example")]).send().await.unwrap())
+            .await;
     assert_eq!(wrong.status, StatusCode::FORBIDDEN);
     // A token from another browser's session does not work in this one.
     let (other, _) = app.new_browser();
     let theirs = csrf_of(&other, &url).await;
     let mixed = Page::from(
-        app.browser
-            .post(&url)
-            .form(&[("csrf", theirs.as_str()), ("email", "a@b.example")])
-            .send()
-            .await
-            .unwrap(),
+        app.browser.post(&url).form(&[("csrf", theirs.as_str()), ("email", "a@b.example")]).send().await.unwrap(),
     )
     .await;
     assert_eq!(mixed.status, StatusCode::FORBIDDEN);
-    let not_a_form = Page::from(
-        app.browser
-            .post(&url)
-            .body("{}")
-            .header("content-type", "application/json")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let not_a_form =
+        Page::from(app.browser.post(&url).body("{}").header("content-type", "application/json").send().await.unwrap())
+            .await;
     assert_eq!(not_a_form.status, StatusCode::BAD_REQUEST);
     app.assert_no_mail("a@b.example").await;
     app
@@ -109,9 +73,7 @@ both!(a_form_without_a_valid_csrf_token_is_refused);
 
 async fn the_first_admins_link_signs_in_once(app: TestApp) -> TestApp {
     let email = vestibule::domain::EmailAddress::parse("root@contoso.example").unwrap();
-    let link = vestibule::flows::bootstrap::create_admin(&app.state, &email)
-        .await
-        .unwrap();
+    let link = vestibule::flows::bootstrap::create_admin(&app.state, &email).await.unwrap();
     // Opening the link (a mail scanner would) changes nothing.
     for _ in 0..2 {
         let page = app.get(&link).await;
@@ -125,25 +87,18 @@ async fn the_first_admins_link_signs_in_once(app: TestApp) -> TestApp {
     let replay = app.post(&link, &[]).await;
     assert_eq!(replay.status, StatusCode::GONE);
     assert!(replay.has("This sign-in link no longer works"));
-    assert_eq!(
-        app.get("/admin").await.url,
-        app.url("/signin?next=%2Fadmin")
-    );
+    assert_eq!(app.get("/admin").await.url, app.url("/signin?next=%2Fadmin"));
     app
 }
 both!(the_first_admins_link_signs_in_once);
 
 async fn a_sign_in_link_expires_after_fifteen_minutes(app: TestApp) -> TestApp {
     let email = vestibule::domain::EmailAddress::parse("root@contoso.example").unwrap();
-    let link = vestibule::flows::bootstrap::create_admin(&app.state, &email)
-        .await
-        .unwrap();
+    let link = vestibule::flows::bootstrap::create_admin(&app.state, &email).await.unwrap();
     app.advance(Duration::minutes(16));
     assert_eq!(app.get(&link).await.status, StatusCode::GONE);
     assert_eq!(app.post(&link, &[]).await.status, StatusCode::GONE);
-    let forged = app
-        .get("/signin/link/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
-        .await;
+    let forged = app.get("/signin/link/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA").await;
     assert_eq!(forged.status, StatusCode::NOT_FOUND);
     app
 }

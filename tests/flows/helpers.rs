@@ -73,10 +73,7 @@ impl TestApp {
     pub async fn spawn(kind: DbKind) -> TestApp {
         let dir = tempfile::tempdir().unwrap();
         let (database_url, pg_database) = match kind {
-            DbKind::Sqlite => (
-                format!("sqlite:{}", dir.path().join("vestibule.db").display()),
-                None,
-            ),
+            DbKind::Sqlite => (format!("sqlite:{}", dir.path().join("vestibule.db").display()), None),
             DbKind::Postgres => {
                 let name = pg::fresh_database().await;
                 (pg::url(&name), Some(name))
@@ -110,56 +107,25 @@ impl TestApp {
             ..Settings::default()
         };
         tweak(&mut settings);
-        let state = AppState::open(settings, Clock::manual(start_time()))
-            .await
-            .expect("app starts");
+        let state = AppState::open(settings, Clock::manual(start_time())).await.expect("app starts");
         let server = app::serve(state.clone(), listener).expect("server binds");
         tokio::spawn(server);
         let jar = Arc::new(Jar::default());
-        let browser = Client::builder()
-            .cookie_provider(jar.clone())
-            .redirect(Policy::limited(10))
-            .build()
-            .unwrap();
-        let raw = Client::builder()
-            .cookie_provider(jar)
-            .redirect(Policy::none())
-            .build()
-            .unwrap();
-        TestApp {
-            kind,
-            state,
-            base,
-            browser,
-            raw,
-            dir,
-            pg_database,
-            read_mail: Mutex::new(HashSet::new()),
-        }
+        let browser = Client::builder().cookie_provider(jar.clone()).redirect(Policy::limited(10)).build().unwrap();
+        let raw = Client::builder().cookie_provider(jar).redirect(Policy::none()).build().unwrap();
+        TestApp { kind, state, base, browser, raw, dir, pg_database, read_mail: Mutex::new(HashSet::new()) }
     }
 
     /// A second browser (its own cookies) on the same app.
     pub fn new_browser(&self) -> (Client, Client) {
         let jar = Arc::new(Jar::default());
-        let browser = Client::builder()
-            .cookie_provider(jar.clone())
-            .redirect(Policy::limited(10))
-            .build()
-            .unwrap();
-        let raw = Client::builder()
-            .cookie_provider(jar)
-            .redirect(Policy::none())
-            .build()
-            .unwrap();
+        let browser = Client::builder().cookie_provider(jar.clone()).redirect(Policy::limited(10)).build().unwrap();
+        let raw = Client::builder().cookie_provider(jar).redirect(Policy::none()).build().unwrap();
         (browser, raw)
     }
 
     pub fn url(&self, path: &str) -> String {
-        if path.starts_with("http") {
-            path.to_string()
-        } else {
-            format!("{}{}", self.base, path)
-        }
+        if path.starts_with("http") { path.to_string() } else { format!("{}{}", self.base, path) }
     }
 
     pub fn advance(&self, by: Duration) {
@@ -190,26 +156,13 @@ impl TestApp {
     /// Submits a form with the session's CSRF token and follows redirects.
     pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Page {
         let form = self.with_csrf(fields).await;
-        Page::from(
-            self.browser
-                .post(self.url(path))
-                .form(&form)
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await
+        Page::from(self.browser.post(self.url(path)).form(&form).send().await.unwrap()).await
     }
 
     /// Submits a form without following the redirect.
     pub async fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> Response {
         let form = self.with_csrf(fields).await;
-        self.raw
-            .post(self.url(path))
-            .form(&form)
-            .send()
-            .await
-            .unwrap()
+        self.raw.post(self.url(path)).form(&form).send().await.unwrap()
     }
 
     pub async fn outbox(&self) -> Vec<OutboxMessage> {
@@ -220,12 +173,8 @@ impl TestApp {
     /// Mail to `to` not yet read by the test, oldest first; marks them read.
     pub async fn take_mail(&self, to: &str) -> Vec<OutboxMessage> {
         let mut read = self.read_mail.lock().unwrap().clone();
-        let new: Vec<OutboxMessage> = self
-            .outbox()
-            .await
-            .into_iter()
-            .filter(|m| m.recipient == to && !read.contains(&m.id))
-            .collect();
+        let new: Vec<OutboxMessage> =
+            self.outbox().await.into_iter().filter(|m| m.recipient == to && !read.contains(&m.id)).collect();
         read.extend(new.iter().map(|m| m.id));
         *self.read_mail.lock().unwrap() = read;
         new
@@ -234,12 +183,7 @@ impl TestApp {
     /// The one new mail to `to`.
     pub async fn one_mail(&self, to: &str) -> OutboxMessage {
         let mut mails = self.take_mail(to).await;
-        assert_eq!(
-            mails.len(),
-            1,
-            "expected exactly one new mail to {to}, got {}",
-            mails.len()
-        );
+        assert_eq!(mails.len(), 1, "expected exactly one new mail to {to}, got {}", mails.len());
         mails.remove(0)
     }
 
@@ -263,11 +207,7 @@ impl TestApp {
         let page = self.get(&link).await;
         assert_eq!(page.status, StatusCode::OK);
         let page = self.post(&link, &[]).await;
-        assert!(
-            page.url.ends_with("/admin"),
-            "admin lands on the dashboard, got {}",
-            page.url
-        );
+        assert!(page.url.ends_with("/admin"), "admin lands on the dashboard, got {}", page.url);
     }
 
     /// Signs this browser in with an email code.
@@ -310,11 +250,7 @@ impl TestApp {
         fields.extend_from_slice(extra);
         let page = self.post("/admin/invitations", &fields).await;
         assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-        assert!(
-            page.body.contains(&format!("Invitation sent to {email}")),
-            "{}",
-            page.body
-        );
+        assert!(page.body.contains(&format!("Invitation sent to {email}")), "{}", page.body);
         redeem_link_in(&self.one_mail(email).await)
     }
 
@@ -323,15 +259,9 @@ impl TestApp {
         let page = Page::from(browser.get(link).send().await.unwrap()).await;
         assert_eq!(page.status, StatusCode::OK, "{}", page.body);
         let token = csrf_of(browser, link).await;
-        let page = Page::from(
-            browser
-                .post(format!("{link}/code"))
-                .form(&[("csrf", token.as_str())])
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let page =
+            Page::from(browser.post(format!("{link}/code")).form(&[("csrf", token.as_str())]).send().await.unwrap())
+                .await;
         assert_eq!(page.status, StatusCode::OK, "{}", page.body);
         let code = code_in(&self.one_mail(email).await);
         let page = Page::from(
@@ -344,19 +274,13 @@ impl TestApp {
         )
         .await;
         assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-        assert!(
-            page.body.contains("I accept the terms of use"),
-            "{}",
-            page.body
-        );
+        assert!(page.body.contains("I accept the terms of use"), "{}", page.body);
     }
 
     pub async fn audit_actions(&self) -> Vec<String> {
         let mut c = self.state.db.acquire().await.unwrap();
         let (events, _) =
-            vestibule::db::audit::list(c.conn(), "", "", vestibule::db::Page::new(1, 1000))
-                .await
-                .unwrap();
+            vestibule::db::audit::list(c.conn(), "", "", vestibule::db::Page::new(1, 1000)).await.unwrap();
         events.into_iter().map(|e| e.action).collect()
     }
 
@@ -381,17 +305,13 @@ impl TestApp {
         if let Some(name) = &self.pg_database {
             pg::drop_database(name).await;
         }
-        assert!(
-            unread.is_empty(),
-            "the test left mail it did not expect: {unread:?}"
-        );
+        assert!(unread.is_empty(), "the test left mail it did not expect: {unread:?}");
     }
 }
 
 pub async fn csrf_of(client: &Client, url: &str) -> String {
     let body = client.get(url).send().await.unwrap().text().await.unwrap();
-    between(&body, "name=\"csrf\" value=\"", "\"")
-        .unwrap_or_else(|| panic!("no CSRF token on {url}"))
+    between(&body, "name=\"csrf\" value=\"", "\"").unwrap_or_else(|| panic!("no CSRF token on {url}"))
 }
 
 /// A response read to the end.
@@ -407,12 +327,7 @@ impl Page {
         let status = r.status();
         let url = r.url().to_string();
         let headers = r.headers().clone();
-        Page {
-            status,
-            url,
-            headers,
-            body: r.text().await.unwrap(),
-        }
+        Page { status, url, headers, body: r.text().await.unwrap() }
     }
 
     pub fn has(&self, text: &str) -> bool {
@@ -450,8 +365,7 @@ pub mod pg {
     use super::*;
 
     pub fn server() -> String {
-        std::env::var("VESTIBULE_TEST_PG")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+        std::env::var("VESTIBULE_TEST_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
     }
 
     pub fn url(db: &str) -> String {
@@ -464,21 +378,15 @@ pub mod pg {
     async fn admin() -> PgConnection {
         PgConnection::connect(&url("postgres"))
             .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "PostgreSQL must be reachable at {} for the tests: {e}",
-                    server()
-                )
-            })
+            .unwrap_or_else(|e| panic!("PostgreSQL must be reachable at {} for the tests: {e}", server()))
     }
 
     fn migrations_digest() -> String {
         use sha2::{Digest, Sha256};
-        let mut files: Vec<_> =
-            std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/postgres"))
-                .unwrap()
-                .map(|e| e.unwrap().path())
-                .collect();
+        let mut files: Vec<_> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/postgres"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
         files.sort();
         let mut h = Sha256::new();
         for f in files {
@@ -494,24 +402,18 @@ pub mod pg {
                 let mut c = admin().await;
                 // Serialises template creation across test processes.
                 c.execute("SELECT pg_advisory_lock(727274)").await.unwrap();
-                let exists: bool = sqlx::query_scalar(
-                    "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)",
-                )
-                .bind(&name)
-                .fetch_one(&mut c)
-                .await
-                .unwrap();
+                let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+                    .bind(&name)
+                    .fetch_one(&mut c)
+                    .await
+                    .unwrap();
                 if !exists {
-                    c.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                        .await
-                        .unwrap();
+                    c.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).await.unwrap();
                     let db = Db::connect(&url(&name)).await.unwrap();
                     db.migrate().await.unwrap();
                     db.close().await;
                 }
-                c.execute("SELECT pg_advisory_unlock(727274)")
-                    .await
-                    .unwrap();
+                c.execute("SELECT pg_advisory_unlock(727274)").await.unwrap();
                 name
             })
             .await
@@ -525,12 +427,7 @@ pub mod pg {
         let mut c = admin().await;
         let mut tries = 0;
         loop {
-            match c
-                .execute(sqlx::AssertSqlSafe(format!(
-                    "CREATE DATABASE {name} TEMPLATE {template}"
-                )))
-                .await
-            {
+            match c.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name} TEMPLATE {template}"))).await {
                 Ok(_) => return name,
                 // Another process may be cloning the template this instant.
                 Err(e) if tries < 50 => {
@@ -545,10 +442,6 @@ pub mod pg {
 
     pub async fn drop_database(name: &str) {
         let mut c = admin().await;
-        c.execute(sqlx::AssertSqlSafe(format!(
-            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-        )))
-        .await
-        .ok();
+        c.execute(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).await.ok();
     }
 }

@@ -8,14 +8,7 @@ use crate::helpers::*;
 async fn an_invitation_creates_a_pending_guest_and_mails_the_link(app: TestApp) -> TestApp {
     app.sign_in_admin("root@contoso.example").await;
     let page = app
-        .post(
-            "/admin/invitations",
-            &[
-                ("email", " Ana@Partner.Example "),
-                ("send_email", "yes"),
-                ("message", "Hi Ana"),
-            ],
-        )
+        .post("/admin/invitations", &[("email", " Ana@Partner.Example "), ("send_email", "yes"), ("message", "Hi Ana")])
         .await;
     assert!(page.url.contains("/admin/users/"), "{}", page.url);
     assert!(page.has("Invitation sent to ana@partner.example"));
@@ -26,17 +19,10 @@ async fn an_invitation_creates_a_pending_guest_and_mails_the_link(app: TestApp) 
     assert!(mail.html_body.contains("Accept invitation"));
     assert!(redeem_link_in(&mail).starts_with(&format!("{}/redeem/", app.base)));
     assert_eq!(
-        app.count(
-            "SELECT COUNT(*) FROM users WHERE user_type = 'guest' AND state = 'pending_acceptance'"
-        )
-        .await,
+        app.count("SELECT COUNT(*) FROM users WHERE user_type = 'guest' AND state = 'pending_acceptance'").await,
         1
     );
-    assert!(
-        app.audit_actions()
-            .await
-            .contains(&"user.invited".to_string())
-    );
+    assert!(app.audit_actions().await.contains(&"user.invited".to_string()));
     app
 }
 both!(an_invitation_creates_a_pending_guest_and_mails_the_link);
@@ -57,40 +43,22 @@ async fn bad_invitation_input_is_shown_next_to_the_field(app: TestApp) -> TestAp
         .await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.has("Enter an email address like name@example.com."));
-    assert!(
-        page.has(
-            "The redirect URL must be a page of this portal or of one of its registered apps."
-        )
-    );
+    assert!(page.has("The redirect URL must be a page of this portal or of one of its registered apps."));
     assert!(page.has("The message can be at most 2000 characters."));
     assert!(page.has("value=\"Ana\""), "other input is kept");
-    let page = app
-        .post(
-            "/admin/invitations",
-            &[("email", "ana@partner.example"), ("app", "not-a-uuid")],
-        )
-        .await;
+    let page = app.post("/admin/invitations", &[("email", "ana@partner.example"), ("app", "not-a-uuid")]).await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     let page = app
         .post(
             "/admin/invitations",
-            &[
-                ("email", "ana@partner.example"),
-                ("app", "6f1c1d7e-0000-4000-8000-000000000000"),
-            ],
+            &[("email", "ana@partner.example"), ("app", "6f1c1d7e-0000-4000-8000-000000000000")],
         )
         .await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.has("One of the chosen apps no longer exists"));
-    let page = app
-        .post("/admin/invitations", &[("email", "root@contoso.example")])
-        .await;
+    let page = app.post("/admin/invitations", &[("email", "root@contoso.example")]).await;
     assert!(page.has("is a member of this organization already"));
-    assert_eq!(
-        app.count("SELECT COUNT(*) FROM invitations").await,
-        0,
-        "nothing half-written"
-    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM invitations").await, 0, "nothing half-written");
     app
 }
 both!(bad_invitation_input_is_shown_next_to_the_field);
@@ -98,34 +66,16 @@ both!(bad_invitation_input_is_shown_next_to_the_field);
 async fn inviting_again_resends_and_the_old_link_stops_working(app: TestApp) -> TestApp {
     app.sign_in_admin("root@contoso.example").await;
     let first = app.invite("ana@partner.example", &[]).await;
-    let page = app
-        .post(
-            "/admin/invitations",
-            &[("email", "ana@partner.example"), ("send_email", "yes")],
-        )
-        .await;
+    let page = app.post("/admin/invitations", &[("email", "ana@partner.example"), ("send_email", "yes")]).await;
     assert!(page.has("An invitation to this address was sent less than a minute ago"));
     app.advance(Duration::minutes(2));
-    let page = app
-        .post(
-            "/admin/invitations",
-            &[("email", "ana@partner.example"), ("send_email", "yes")],
-        )
-        .await;
-    assert!(
-        page.has("had a pending invitation: a new link was sent"),
-        "{}",
-        page.body
-    );
+    let page = app.post("/admin/invitations", &[("email", "ana@partner.example"), ("send_email", "yes")]).await;
+    assert!(page.has("had a pending invitation: a new link was sent"), "{}", page.body);
     let second = redeem_link_in(&app.one_mail("ana@partner.example").await);
     assert_ne!(first, second);
     assert_eq!(app.get(&first).await.status, StatusCode::NOT_FOUND);
     assert_eq!(app.get(&second).await.status, StatusCode::OK);
-    assert_eq!(
-        app.count("SELECT COUNT(*) FROM users WHERE user_type = 'guest'")
-            .await,
-        1
-    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM users WHERE user_type = 'guest'").await, 1);
     app
 }
 both!(inviting_again_resends_and_the_old_link_stops_working);
@@ -136,10 +86,7 @@ async fn resend_and_revoke_from_the_user_page(app: TestApp) -> TestApp {
     let user_page = app.get("/admin/users?q=partner.example").await;
     let id = between(&user_page.body, "/admin/users/", "\"").unwrap();
     let page = app.post(&format!("/admin/users/{id}/resend"), &[]).await;
-    assert!(
-        page.has("sent less than a minute ago"),
-        "resends are rate limited"
-    );
+    assert!(page.has("sent less than a minute ago"), "resends are rate limited");
     app.advance(Duration::minutes(5));
     let page = app.post(&format!("/admin/users/{id}/resend"), &[]).await;
     assert!(page.has("A new invitation link was sent"));
@@ -149,23 +96,16 @@ async fn resend_and_revoke_from_the_user_page(app: TestApp) -> TestApp {
     assert!(page.has("The invitation was revoked"));
     let landing = app.get(&second).await;
     assert_eq!(landing.status, StatusCode::GONE);
-    assert!(
-        landing.has("This invitation was withdrawn") && landing.has("ask root to invite you again")
-    );
+    assert!(landing.has("This invitation was withdrawn") && landing.has("ask root to invite you again"));
     let actions = app.audit_actions().await;
-    assert!(
-        actions.contains(&"invitation.resent".to_string())
-            && actions.contains(&"invitation.revoked".to_string())
-    );
+    assert!(actions.contains(&"invitation.resent".to_string()) && actions.contains(&"invitation.revoked".to_string()));
     app
 }
 both!(resend_and_revoke_from_the_user_page);
 
 async fn an_invitation_without_mail_shows_the_link_to_the_admin(app: TestApp) -> TestApp {
     app.sign_in_admin("root@contoso.example").await;
-    let page = app
-        .post("/admin/invitations", &[("email", "bo@partner.example")])
-        .await;
+    let page = app.post("/admin/invitations", &[("email", "bo@partner.example")]).await;
     assert!(page.has("No mail was sent"));
     let link = between(&page.body, "give bo@partner.example this link: ", "<").unwrap();
     app.assert_no_mail("bo@partner.example").await;

@@ -13,32 +13,16 @@ async fn mail_is_written_as_eml_files(app: TestApp) -> TestApp {
     app.sign_in_admin("root@contoso.example").await;
     app.invite("ana@partner.example", &[]).await;
     let pass = vestibule::jobs::run_once(&app.state).await.unwrap();
-    assert_eq!(
-        pass.sent, 1,
-        "the invitation (the admin signed in with a link)"
-    );
+    assert_eq!(pass.sent, 1, "the invitation (the admin signed in with a link)");
     let dir = app.dir.path().join("mail");
-    let files: Vec<String> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
-        .collect();
-    let invitation = files
-        .iter()
-        .find(|f| f.contains("To: ana@partner.example"))
-        .expect("an .eml for the guest");
+    let files: Vec<String> =
+        std::fs::read_dir(&dir).unwrap().map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap()).collect();
+    let invitation = files.iter().find(|f| f.contains("To: ana@partner.example")).expect("an .eml for the guest");
     assert!(invitation.contains("Subject: root invited you to Contoso"));
     assert!(invitation.contains("multipart/alternative"));
     assert!(invitation.contains("text/plain") && invitation.contains("text/html"));
-    assert_eq!(
-        app.count("SELECT COUNT(*) FROM outbox WHERE status = 'sent'")
-            .await,
-        1
-    );
-    assert_eq!(
-        vestibule::jobs::run_once(&app.state).await.unwrap().sent,
-        0,
-        "nothing is sent twice"
-    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM outbox WHERE status = 'sent'").await, 1);
+    assert_eq!(vestibule::jobs::run_once(&app.state).await.unwrap().sent, 0, "nothing is sent twice");
     app
 }
 both!(mail_is_written_as_eml_files);
@@ -55,9 +39,7 @@ impl Drop for SmtpPeer {
 fn start_smtp(port: u16, out: &std::path::Path) -> SmtpPeer {
     let e2e = concat!(env!("CARGO_MANIFEST_DIR"), "/e2e");
     assert!(
-        std::path::Path::new(e2e)
-            .join("node_modules/smtp-server")
-            .exists(),
+        std::path::Path::new(e2e).join("node_modules/smtp-server").exists(),
         "the SMTP test peer is not installed: run `npm ci --prefix e2e` (scripts/test.sh does)"
     );
     let mut child = Command::new("node")
@@ -69,61 +51,36 @@ fn start_smtp(port: u16, out: &std::path::Path) -> SmtpPeer {
         .expect("node runs");
     let mut line = String::new();
     use std::io::BufRead;
-    std::io::BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
+    std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
     assert!(line.starts_with("listening"), "smtp-server said: {line}");
     SmtpPeer(child)
 }
 
 async fn mail_queued_while_smtp_is_down_is_delivered_when_it_returns(app: TestApp) -> TestApp {
     // A fresh app whose mail goes to an SMTP port nobody listens on yet.
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let kind = app.kind;
     app.finish().await;
     let dir = tempfile::tempdir().unwrap();
     let (url, pg) = match kind {
-        DbKind::Sqlite => (
-            format!("sqlite:{}", dir.path().join("v.db").display()),
-            None,
-        ),
+        DbKind::Sqlite => (format!("sqlite:{}", dir.path().join("v.db").display()), None),
         DbKind::Postgres => {
             let name = pg::fresh_database().await;
             (pg::url(&name), Some(name))
         }
     };
-    let app = TestApp::spawn_with(kind, dir, url, pg, |s| {
-        s.mail = format!("smtp://127.0.0.1:{port}")
-    })
-    .await;
+    let app = TestApp::spawn_with(kind, dir, url, pg, |s| s.mail = format!("smtp://127.0.0.1:{port}")).await;
     app.sign_in_admin("root@contoso.example").await;
     app.invite("ana@partner.example", &[]).await;
 
     let pass = vestibule::jobs::run_once(&app.state).await.unwrap();
     assert_eq!((pass.sent, pass.failed), (0, 1));
     let pending = app.outbox().await;
-    assert!(
-        pending.iter().all(|m| m.status == "pending"),
-        "nothing is lost"
-    );
-    let failed = pending
-        .iter()
-        .find(|m| m.attempts == 1)
-        .expect("one attempt made");
-    assert!(
-        failed.last_error.as_deref().unwrap_or("").contains("SMTP"),
-        "{:?}",
-        failed.last_error
-    );
+    assert!(pending.iter().all(|m| m.status == "pending"), "nothing is lost");
+    let failed = pending.iter().find(|m| m.attempts == 1).expect("one attempt made");
+    assert!(failed.last_error.as_deref().unwrap_or("").contains("SMTP"), "{:?}", failed.last_error);
     // Before the backoff has passed, nothing is retried.
-    assert_eq!(
-        vestibule::jobs::run_once(&app.state).await.unwrap(),
-        vestibule::jobs::Pass::default()
-    );
+    assert_eq!(vestibule::jobs::run_once(&app.state).await.unwrap(), vestibule::jobs::Pass::default());
 
     let received = app.dir.path().join("received");
     let _smtp = start_smtp(port, &received);
@@ -135,22 +92,15 @@ async fn mail_queued_while_smtp_is_down_is_delivered_when_it_returns(app: TestAp
     }
     assert_eq!(sent, 1);
     tokio::time::sleep(StdDuration::from_millis(200)).await;
-    let mails: Vec<String> = std::fs::read_dir(&received)
-        .unwrap()
-        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
-        .collect();
+    let mails: Vec<String> =
+        std::fs::read_dir(&received).unwrap().map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap()).collect();
     assert_eq!(mails.len(), 1);
     assert!(
         mails
             .iter()
-            .any(|m| m.contains("X-Envelope-To: ana@partner.example")
-                && m.contains("root invited you to Contoso"))
+            .any(|m| m.contains("X-Envelope-To: ana@partner.example") && m.contains("root invited you to Contoso"))
     );
-    assert_eq!(
-        app.count("SELECT COUNT(*) FROM outbox WHERE status = 'sent'")
-            .await,
-        1
-    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM outbox WHERE status = 'sent'").await, 1);
     app
 }
 both!(mail_queued_while_smtp_is_down_is_delivered_when_it_returns);

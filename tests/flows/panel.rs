@@ -8,16 +8,12 @@ async fn a_guest_edits_their_name_and_signs_out_everywhere(app: TestApp) -> Test
     app.sign_in_admin("root@contoso.example").await;
     let link = app.invite("ana@partner.example", &[]).await;
     app.sign_out().await;
-    app.prove_with_code(&app.browser, &link, "ana@partner.example")
-        .await;
-    app.post(&format!("{link}/accept"), &[("accept_terms", "yes")])
-        .await;
+    app.prove_with_code(&app.browser, &link, "ana@partner.example").await;
+    app.post(&format!("{link}/accept"), &[("accept_terms", "yes")]).await;
     let page = app.post("/profile", &[("display_name", "")]).await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.has("Enter a name."));
-    let page = app
-        .post("/profile", &[("display_name", "Ana María López")])
-        .await;
+    let page = app.post("/profile", &[("display_name", "Ana María López")]).await;
     assert!(page.has("Your name was saved.") && page.has("value=\"Ana María López\""));
     // A second browser of the same guest.
     let (other, _) = app.new_browser();
@@ -38,10 +34,7 @@ async fn a_guest_edits_their_name_and_signs_out_everywhere(app: TestApp) -> Test
     assert!(r.url().path().ends_with("/apps"));
     app.post("/profile/sign-out-everywhere", &[]).await;
     let r = other.get(app.url("/profile")).send().await.unwrap();
-    assert!(
-        r.url().path().starts_with("/signin"),
-        "the other browser is signed out too"
-    );
+    assert!(r.url().path().starts_with("/signin"), "the other browser is signed out too");
     assert!(app.get("/profile").await.url.contains("/signin"));
     app
 }

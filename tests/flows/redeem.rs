@@ -8,17 +8,11 @@ use crate::helpers::*;
 /// An admin's browser with one app, and an invitation link for `ana@partner.example`.
 async fn invited(app: &TestApp) -> String {
     app.sign_in_admin("root@contoso.example").await;
-    let app_id = app
-        .add_app("Team Wiki", "https://wiki.contoso.example/")
-        .await;
+    let app_id = app.add_app("Team Wiki", "https://wiki.contoso.example/").await;
     let link = app
         .invite(
             "ana@partner.example",
-            &[
-                ("display_name", "Ana Lopez"),
-                ("message", "Welcome aboard!"),
-                ("app", &app_id),
-            ],
+            &[("display_name", "Ana Lopez"), ("message", "Welcome aboard!"), ("app", &app_id)],
         )
         .await;
     let user_page = app.get("/admin/users?q=ana").await;
@@ -33,53 +27,26 @@ async fn a_guest_redeems_with_a_code_and_sees_the_app(app: TestApp) -> TestApp {
     let link = invited(&app).await;
     let landing = app.get(&link).await;
     assert_eq!(landing.status, StatusCode::OK);
-    assert!(
-        landing.has("root invited you to Contoso"),
-        "{}",
-        landing.body
-    );
+    assert!(landing.has("root invited you to Contoso"), "{}", landing.body);
     assert!(landing.has("Welcome aboard!"));
     assert!(landing.has("Team Wiki"));
     assert!(landing.has("Email me a one-time code"));
-    assert!(
-        landing.has("aria-hidden=\"true\">T</span>"),
-        "the app's initial stands in for an icon"
-    );
-    app.prove_with_code(&app.browser, &link, "ana@partner.example")
-        .await;
+    assert!(landing.has("aria-hidden=\"true\">T</span>"), "the app's initial stands in for an icon");
+    app.prove_with_code(&app.browser, &link, "ana@partner.example").await;
     let consent = app.get(&format!("{link}/consent")).await;
     assert!(consent.has("Ana Lopez") && consent.has("ana@partner.example"));
     assert!(consent.has("https://contoso.example/privacy"));
     assert!(consent.has("Be kind. Keep shared data confidential."));
     assert!(consent.has("version 2026-1"));
-    let page = app
-        .post(&format!("{link}/accept"), &[("accept_terms", "yes")])
-        .await;
+    let page = app.post(&format!("{link}/accept"), &[("accept_terms", "yes")]).await;
     assert!(page.url.ends_with("/apps"), "{}", page.url);
-    assert!(
-        page.has("href=\"https://wiki.contoso.example/\""),
-        "the tile opens the app: {}",
-        page.body
-    );
+    assert!(page.has("href=\"https://wiki.contoso.example/\""), "the tile opens the app: {}", page.body);
     assert_eq!(app.count("SELECT COUNT(*) FROM identities").await, 1);
-    assert_eq!(
-        app.count(
-            "SELECT COUNT(*) FROM users WHERE state = 'accepted' AND terms_version = '2026-1'"
-        )
-        .await,
-        1
-    );
-    assert!(
-        app.audit_actions()
-            .await
-            .contains(&"invitation.redeemed".to_string())
-    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM users WHERE state = 'accepted' AND terms_version = '2026-1'").await, 1);
+    assert!(app.audit_actions().await.contains(&"invitation.redeemed".to_string()));
     let profile = app.get("/profile").await;
     assert!(profile.has("One-time code mailed to ana@partner.example"));
-    assert!(
-        profile.has("root (root@contoso.example)"),
-        "the inviter is the sponsor"
-    );
+    assert!(profile.has("root (root@contoso.example)"), "the inviter is the sponsor");
     app
 }
 both!(a_guest_redeems_with_a_code_and_sees_the_app);
@@ -89,54 +56,33 @@ async fn opening_the_link_changes_nothing(app: TestApp) -> TestApp {
     for _ in 0..3 {
         assert_eq!(app.get(&link).await.status, StatusCode::OK);
     }
-    assert_eq!(
-        app.count("SELECT COUNT(*) FROM invitations WHERE status = 'pending'")
-            .await,
-        1
-    );
-    assert_eq!(
-        app.count("SELECT COUNT(*) FROM email_codes").await,
-        0,
-        "opening the link sends no code"
-    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM invitations WHERE status = 'pending'").await, 1);
+    assert_eq!(app.count("SELECT COUNT(*) FROM email_codes").await, 0, "opening the link sends no code");
     // Skipping ahead to the consent page without proof leads back to the start.
     let page = app.get(&format!("{link}/consent")).await;
     assert_eq!(page.url, link);
-    let page = app
-        .post(&format!("{link}/accept"), &[("accept_terms", "yes")])
-        .await;
+    let page = app.post(&format!("{link}/accept"), &[("accept_terms", "yes")]).await;
     assert_eq!(page.url, link);
-    assert_eq!(
-        app.count("SELECT COUNT(*) FROM invitations WHERE status = 'pending'")
-            .await,
-        1
-    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM invitations WHERE status = 'pending'").await, 1);
     app
 }
 both!(opening_the_link_changes_nothing);
 
 async fn the_terms_must_be_accepted(app: TestApp) -> TestApp {
     let link = invited(&app).await;
-    app.prove_with_code(&app.browser, &link, "ana@partner.example")
-        .await;
+    app.prove_with_code(&app.browser, &link, "ana@partner.example").await;
     let page = app.post(&format!("{link}/accept"), &[]).await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.has("Accept the terms of use to continue."));
-    assert_eq!(
-        app.count("SELECT COUNT(*) FROM invitations WHERE status = 'pending'")
-            .await,
-        1
-    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM invitations WHERE status = 'pending'").await, 1);
     app
 }
 both!(the_terms_must_be_accepted);
 
 async fn a_used_invitation_link_shows_already_redeemed(app: TestApp) -> TestApp {
     let link = invited(&app).await;
-    app.prove_with_code(&app.browser, &link, "ana@partner.example")
-        .await;
-    app.post(&format!("{link}/accept"), &[("accept_terms", "yes")])
-        .await;
+    app.prove_with_code(&app.browser, &link, "ana@partner.example").await;
+    app.post(&format!("{link}/accept"), &[("accept_terms", "yes")]).await;
     app.sign_out().await;
     let page = app.get(&link).await;
     assert_eq!(page.status, StatusCode::GONE);
@@ -153,41 +99,21 @@ both!(a_used_invitation_link_shows_already_redeemed);
 
 async fn a_double_click_on_accept_redeems_once(app: TestApp) -> TestApp {
     let link = invited(&app).await;
-    app.prove_with_code(&app.browser, &link, "ana@partner.example")
-        .await;
+    app.prove_with_code(&app.browser, &link, "ana@partner.example").await;
     let token = csrf_of(&app.browser, &format!("{link}/consent")).await;
     let form = [("csrf", token.as_str()), ("accept_terms", "yes")];
     let url = format!("{link}/accept");
-    let (a, b) = tokio::join!(
-        app.browser.post(&url).form(&form).send(),
-        app.browser.post(&url).form(&form).send()
-    );
+    let (a, b) = tokio::join!(app.browser.post(&url).form(&form).send(), app.browser.post(&url).form(&form).send());
     for r in [a.unwrap(), b.unwrap()] {
         let p = Page::from(r).await;
-        assert!(
-            p.url.ends_with("/apps"),
-            "both clicks end on the Access Panel: {} {}",
-            p.status,
-            p.body
-        );
+        assert!(p.url.ends_with("/apps"), "both clicks end on the Access Panel: {} {}", p.status, p.body);
     }
     // And a third, later, with the same (old) form.
     let p = Page::from(app.browser.post(&url).form(&form).send().await.unwrap()).await;
-    assert!(
-        p.url.ends_with("/apps") || p.status == StatusCode::FORBIDDEN,
-        "{}",
-        p.url
-    );
+    assert!(p.url.ends_with("/apps") || p.status == StatusCode::FORBIDDEN, "{}", p.url);
     assert_eq!(app.count("SELECT COUNT(*) FROM identities").await, 1);
     assert_eq!(app.count("SELECT COUNT(*) FROM assignments").await, 1);
-    assert_eq!(
-        app.audit_actions()
-            .await
-            .iter()
-            .filter(|a| *a == "invitation.redeemed")
-            .count(),
-        1
-    );
+    assert_eq!(app.audit_actions().await.iter().filter(|a| *a == "invitation.redeemed").count(), 1);
     app
 }
 both!(a_double_click_on_accept_redeems_once);
@@ -202,31 +128,16 @@ async fn two_browsers_redeeming_one_link_at_once_succeed_once(app: TestApp) -> T
     let t2 = csrf_of(&b2, &format!("{link}/consent")).await;
     let url = format!("{link}/accept");
     let (x, y) = tokio::join!(
-        r1.post(&url)
-            .form(&[("csrf", t1.as_str()), ("accept_terms", "yes")])
-            .send(),
-        r2.post(&url)
-            .form(&[("csrf", t2.as_str()), ("accept_terms", "yes")])
-            .send()
+        r1.post(&url).form(&[("csrf", t1.as_str()), ("accept_terms", "yes")]).send(),
+        r2.post(&url).form(&[("csrf", t2.as_str()), ("accept_terms", "yes")]).send()
     );
     let (x, y) = (x.unwrap(), y.unwrap());
     assert_eq!(x.status(), StatusCode::SEE_OTHER);
     assert_eq!(y.status(), StatusCode::SEE_OTHER);
-    assert_eq!(
-        app.audit_actions()
-            .await
-            .iter()
-            .filter(|a| *a == "invitation.redeemed")
-            .count(),
-        1
-    );
+    assert_eq!(app.audit_actions().await.iter().filter(|a| *a == "invitation.redeemed").count(), 1);
     assert_eq!(app.count("SELECT COUNT(*) FROM identities").await, 1);
     assert_eq!(app.count("SELECT COUNT(*) FROM assignments").await, 1);
-    assert_eq!(
-        app.count("SELECT COUNT(*) FROM invitations WHERE status = 'redeemed'")
-            .await,
-        1
-    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM invitations WHERE status = 'redeemed'").await, 1);
     app
 }
 both!(two_browsers_redeeming_one_link_at_once_succeed_once);
@@ -236,21 +147,12 @@ async fn expired_and_forged_links_say_what_happened(app: TestApp) -> TestApp {
     app.advance(Duration::days(31));
     let page = app.get(&link).await;
     assert_eq!(page.status, StatusCode::GONE);
-    assert!(
-        page.has("This invitation has expired")
-            && page.has("Ask root to send you a new invitation")
-    );
-    let forged = app
-        .get(&format!("{}/redeem/{}", app.base, "A".repeat(43)))
-        .await;
+    assert!(page.has("This invitation has expired") && page.has("Ask root to send you a new invitation"));
+    let forged = app.get(&format!("{}/redeem/{}", app.base, "A".repeat(43))).await;
     assert_eq!(forged.status, StatusCode::NOT_FOUND);
     let pass = vestibule::jobs::run_once(&app.state).await.unwrap();
     assert_eq!(pass.expired_invitations, 1);
-    assert!(
-        app.audit_actions()
-            .await
-            .contains(&"invitations.expired".to_string())
-    );
+    assert!(app.audit_actions().await.contains(&"invitations.expired".to_string()));
     assert!(app.get(&link).await.has("This invitation has expired"));
     let truncated = app.get(&link[..link.len() - 3]).await;
     assert_eq!(truncated.status, StatusCode::NOT_FOUND);
@@ -260,12 +162,9 @@ both!(expired_and_forged_links_say_what_happened);
 
 async fn a_link_that_expires_mid_redemption_is_refused(app: TestApp) -> TestApp {
     let link = invited(&app).await;
-    app.prove_with_code(&app.browser, &link, "ana@partner.example")
-        .await;
+    app.prove_with_code(&app.browser, &link, "ana@partner.example").await;
     app.advance(Duration::days(30));
-    let page = app
-        .post(&format!("{link}/accept"), &[("accept_terms", "yes")])
-        .await;
+    let page = app.post(&format!("{link}/accept"), &[("accept_terms", "yes")]).await;
     assert_eq!(page.status, StatusCode::GONE);
     assert!(page.has("expired"));
     assert_eq!(app.count("SELECT COUNT(*) FROM identities").await, 0);
@@ -278,48 +177,27 @@ async fn a_wrong_redemption_code_is_counted_and_then_dead(app: TestApp) -> TestA
     app.get(&link).await;
     app.post(&format!("{link}/code"), &[]).await;
     let right = code_in(&app.one_mail("ana@partner.example").await);
-    let wrong = if right == "00000000" {
-        "11111111"
-    } else {
-        "00000000"
-    };
+    let wrong = if right == "00000000" { "11111111" } else { "00000000" };
     for _ in 0..4 {
-        let page = app
-            .post(&format!("{link}/verify"), &[("code", wrong)])
-            .await;
+        let page = app.post(&format!("{link}/verify"), &[("code", wrong)]).await;
         assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(page.has("That code is not right"));
     }
-    let page = app
-        .post(&format!("{link}/verify"), &[("code", wrong)])
-        .await;
+    let page = app.post(&format!("{link}/verify"), &[("code", wrong)]).await;
     assert!(page.has("This code no longer works"));
-    let page = app
-        .post(&format!("{link}/verify"), &[("code", &right)])
-        .await;
+    let page = app.post(&format!("{link}/verify"), &[("code", &right)]).await;
     assert_eq!(page.url, link, "without a live code the guest starts over");
-    assert_eq!(
-        app.count("SELECT COUNT(*) FROM invitations WHERE status = 'pending'")
-            .await,
-        1
-    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM invitations WHERE status = 'pending'").await, 1);
     app
 }
 both!(a_wrong_redemption_code_is_counted_and_then_dead);
 
 async fn the_guest_goes_to_the_invitations_redirect_url(app: TestApp) -> TestApp {
     app.sign_in_admin("root@contoso.example").await;
-    app.add_app("Team Wiki", "https://wiki.contoso.example/")
-        .await;
-    let link = app
-        .invite(
-            "ana@partner.example",
-            &[("redirect_url", "https://wiki.contoso.example/welcome")],
-        )
-        .await;
+    app.add_app("Team Wiki", "https://wiki.contoso.example/").await;
+    let link = app.invite("ana@partner.example", &[("redirect_url", "https://wiki.contoso.example/welcome")]).await;
     app.sign_out().await;
-    app.prove_with_code(&app.browser, &link, "ana@partner.example")
-        .await;
+    app.prove_with_code(&app.browser, &link, "ana@partner.example").await;
     let token = csrf_of(&app.browser, &format!("{link}/consent")).await;
     let r = app
         .raw
@@ -329,10 +207,7 @@ async fn the_guest_goes_to_the_invitations_redirect_url(app: TestApp) -> TestApp
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    assert_eq!(
-        r.headers()["location"],
-        "https://wiki.contoso.example/welcome"
-    );
+    assert_eq!(r.headers()["location"], "https://wiki.contoso.example/welcome");
     app
 }
 both!(the_guest_goes_to_the_invitations_redirect_url);

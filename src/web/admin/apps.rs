@@ -22,16 +22,9 @@ struct ListPage {
     apps: Vec<App>,
 }
 
-pub async fn list(
-    ctx: PageCtx,
-    state: web::Data<AppState>,
-    _a: AdminUser,
-) -> AppResult<HttpResponse> {
+pub async fn list(ctx: PageCtx, state: web::Data<AppState>, _a: AdminUser) -> AppResult<HttpResponse> {
     let mut c = state.db.acquire().await?;
-    Ok(render(&ListPage {
-        ctx,
-        apps: apps::all(c.conn()).await?,
-    }))
+    Ok(render(&ListPage { ctx, apps: apps::all(c.conn()).await? }))
 }
 
 #[derive(Template)]
@@ -90,13 +83,7 @@ pub async fn new_form(ctx: PageCtx, _a: AdminUser) -> HttpResponse {
 }
 
 fn parse(f: &AppForm) -> Result<AppInput, FieldErrors> {
-    AppInput::parse(
-        &f.name,
-        &f.description,
-        &f.launch_url,
-        &f.icon_url,
-        f.visible_in_panel.is_some(),
-    )
+    AppInput::parse(&f.name, &f.description, &f.launch_url, &f.icon_url, f.visible_in_panel.is_some())
 }
 
 pub async fn create(
@@ -113,9 +100,7 @@ pub async fn create(
             flash(&session, format!("{} was added.", app.name));
             Ok(see_other("/admin/apps"))
         }
-        Err(errors) => Ok(render_invalid(&FormPage::from_form(
-            ctx, None, &f.form, errors,
-        ))),
+        Err(errors) => Ok(render_invalid(&FormPage::from_form(ctx, None, &f.form, errors))),
     }
 }
 
@@ -156,12 +141,7 @@ pub async fn update(
             flash(&session, format!("{} was saved.", input.name.as_str()));
             Ok(see_other("/admin/apps"))
         }
-        Err(errors) => Ok(render_invalid(&FormPage::from_form(
-            ctx,
-            Some(id.to_string()),
-            &f.form,
-            errors,
-        ))),
+        Err(errors) => Ok(render_invalid(&FormPage::from_form(ctx, Some(id.to_string()), &f.form, errors))),
     }
 }
 

@@ -45,15 +45,6 @@ pub async fn list(
     let page = Page::new(q.page.unwrap_or(1), 50);
     let mut c = state.db.acquire().await?;
     let (events, total) = audit::list(c.conn(), &action, "", page).await?;
-    let pager = Pager::new(
-        &filtered("/admin/audit", &[("action", &action)]),
-        page,
-        total,
-    );
-    Ok(render(&AuditPage {
-        ctx,
-        action,
-        events,
-        pager,
-    }))
+    let pager = Pager::new(&filtered("/admin/audit", &[("action", &action)]), page, total);
+    Ok(render(&AuditPage { ctx, action, events, pager }))
 }

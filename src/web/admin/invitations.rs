@@ -39,11 +39,7 @@ impl InvitePage {
     }
 }
 
-pub async fn form(
-    ctx: PageCtx,
-    state: web::Data<AppState>,
-    _a: AdminUser,
-) -> AppResult<HttpResponse> {
+pub async fn form(ctx: PageCtx, state: web::Data<AppState>, _a: AdminUser) -> AppResult<HttpResponse> {
     let mut c = state.db.acquire().await?;
     let apps = apps::all(c.conn()).await?;
     Ok(render(&InvitePage {
@@ -89,22 +85,14 @@ pub async fn create(
         let mut c = state.db.acquire().await?;
         apps::all(c.conn()).await?
     };
-    let chosen: HashSet<String> = f
-        .pairs
-        .iter()
-        .filter(|(k, _)| k == "app")
-        .map(|(_, v)| v.clone())
-        .collect();
+    let chosen: HashSet<String> = f.pairs.iter().filter(|(k, _)| k == "app").map(|(_, v)| v.clone()).collect();
     let form = &f.form;
     let mut errors = FieldErrors::default();
     let email = errors.take("email", EmailAddress::parse(&form.email));
     let display_name = if form.display_name.trim().is_empty() {
         Some(None)
     } else {
-        errors.take(
-            "display_name",
-            DisplayName::parse(&form.display_name).map(Some),
-        )
+        errors.take("display_name", DisplayName::parse(&form.display_name).map(Some))
     };
     let redirect = if form.redirect_url.trim().is_empty() {
         Some(None)
@@ -112,39 +100,21 @@ pub async fn create(
         let origins = apps::origins(&all_apps);
         errors.take(
             "redirect_url",
-            RedirectTarget::parse(
-                &form.redirect_url,
-                &state.settings.public_origin(),
-                &origins,
-            )
-            .map(Some),
+            RedirectTarget::parse(&form.redirect_url, &state.settings.public_origin(), &origins).map(Some),
         )
     };
-    let message = errors.take(
-        "message",
-        BoundedText::parse(&form.message, "The message", 2000, true),
-    );
+    let message = errors.take("message", BoundedText::parse(&form.message, "The message", 2000, true));
     let mut app_ids = Vec::new();
     for v in &chosen {
         match Uuid::parse_str(v) {
             Ok(id) => app_ids.push(id),
-            Err(_) => errors.add(
-                "apps",
-                "One of the chosen apps is not valid. Reload the page and choose again.",
-            ),
+            Err(_) => errors.add("apps", "One of the chosen apps is not valid. Reload the page and choose again."),
         }
     }
     let send_email = form.send_email.is_some();
     let input = match (email, display_name, redirect, message) {
         (Some(email), Some(display_name), Some(redirect), Some(message)) if errors.is_empty() => {
-            Some(InviteInput {
-                email,
-                display_name,
-                redirect,
-                message,
-                app_ids,
-                send_email,
-            })
+            Some(InviteInput { email, display_name, redirect, message, app_ids, send_email })
         }
         _ => None,
     };
@@ -153,14 +123,10 @@ pub async fn create(
             Ok(done) => {
                 let msg = match (done.sent, done.resent) {
                     (true, false) => format!("Invitation sent to {}.", input.email),
-                    (true, true) => format!(
-                        "{} had a pending invitation: a new link was sent.",
-                        input.email
-                    ),
-                    (false, _) => format!(
-                        "Invitation created. No mail was sent: give {} this link: {}",
-                        input.email, done.link
-                    ),
+                    (true, true) => format!("{} had a pending invitation: a new link was sent.", input.email),
+                    (false, _) => {
+                        format!("Invitation created. No mail was sent: give {} this link: {}", input.email, done.link)
+                    }
                 };
                 flash(&session, msg);
                 return Ok(see_other(&format!("/admin/users/{}", done.user_id)));

@@ -12,9 +12,7 @@ use askama::Template;
 use crate::app::AppState;
 use crate::auth::AdminUser;
 use crate::db::audit::AuditEvent;
-use crate::db::{
-    Page, apps as app_rows, audit as audit_rows, invitations as invitation_rows, users as user_rows,
-};
+use crate::db::{Page, apps as app_rows, audit as audit_rows, invitations as invitation_rows, users as user_rows};
 use crate::error::AppResult;
 use crate::web::page::{PageCtx, render};
 
@@ -27,10 +25,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/admin/users/{id}/block", web::post().to(users::block))
         .route("/admin/users/{id}/unblock", web::post().to(users::unblock))
         .route("/admin/users/{id}/apps", web::post().to(users::assign_app))
-        .route(
-            "/admin/users/{id}/apps/{app_id}/remove",
-            web::post().to(users::unassign_app),
-        )
+        .route("/admin/users/{id}/apps/{app_id}/remove", web::post().to(users::unassign_app))
         .route("/admin/invitations/new", web::get().to(invitations::form))
         .route("/admin/invitations", web::post().to(invitations::create))
         .route("/admin/apps", web::get().to(apps::list))
@@ -54,11 +49,7 @@ struct Dashboard {
     recent: Vec<AuditEvent>,
 }
 
-async fn dashboard(
-    ctx: PageCtx,
-    state: web::Data<AppState>,
-    _admin: AdminUser,
-) -> AppResult<HttpResponse> {
+async fn dashboard(ctx: PageCtx, state: web::Data<AppState>, _admin: AdminUser) -> AppResult<HttpResponse> {
     let mut c = state.db.acquire().await?;
     let page = Dashboard {
         ctx,
@@ -100,11 +91,7 @@ impl Pager {
 pub fn filtered(path: &str, filters: &[(&str, &str)]) -> String {
     let mut s = format!("{path}?");
     for (k, v) in filters.iter().filter(|(_, v)| !v.is_empty()) {
-        s.push_str(
-            &url::form_urlencoded::Serializer::new(String::new())
-                .append_pair(k, v)
-                .finish(),
-        );
+        s.push_str(&url::form_urlencoded::Serializer::new(String::new()).append_pair(k, v).finish());
         s.push('&');
     }
     s

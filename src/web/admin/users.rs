@@ -53,15 +53,8 @@ pub async fn list(
 ) -> AppResult<HttpResponse> {
     let q = q.into_inner();
     // Unknown filter values match nothing rather than everything.
-    let user_type = if matches!(q.user_type.as_str(), "" | "member" | "guest") {
-        q.user_type
-    } else {
-        "none".into()
-    };
-    let st = if matches!(
-        q.state.as_str(),
-        "" | "pending_acceptance" | "accepted" | "blocked"
-    ) {
+    let user_type = if matches!(q.user_type.as_str(), "" | "member" | "guest") { q.user_type } else { "none".into() };
+    let st = if matches!(q.state.as_str(), "" | "pending_acceptance" | "accepted" | "blocked") {
         q.state
     } else {
         "none".into()
@@ -69,25 +62,11 @@ pub async fn list(
     let search: String = q.q.chars().take(200).collect();
     let page = Page::new(q.page.unwrap_or(1), PAGE_SIZE);
     let mut c = state.db.acquire().await?;
-    let filter = Filter {
-        query: &search,
-        user_type: &user_type,
-        state: &st,
-    };
+    let filter = Filter { query: &search, user_type: &user_type, state: &st };
     let (users, total) = users::search(c.conn(), &filter, page).await?;
-    let base = filtered(
-        "/admin/users",
-        &[("q", &search), ("type", &user_type), ("state", &st)],
-    );
+    let base = filtered("/admin/users", &[("q", &search), ("type", &user_type), ("state", &st)]);
     let pager = Pager::new(&base, page, total);
-    Ok(render(&ListPage {
-        ctx,
-        q: search,
-        user_type,
-        state: st,
-        users,
-        pager,
-    }))
+    Ok(render(&ListPage { ctx, q: search, user_type, state: st, users, pager }))
 }
 
 #[derive(Template)]
@@ -118,11 +97,7 @@ pub async fn show(
     let user = users::find(c.conn(), id).await?.ok_or(AppError::NotFound)?;
     let invitations = invitations::for_user(c.conn(), id).await?;
     let apps = apps::for_user(c.conn(), id, state.clock.now()).await?;
-    let other_apps = apps::all(c.conn())
-        .await?
-        .into_iter()
-        .filter(|a| !apps.iter().any(|x| x.id == a.id))
-        .collect();
+    let other_apps = apps::all(c.conn()).await?.into_iter().filter(|a| !apps.iter().any(|x| x.id == a.id)).collect();
     let granted_on_redemption = match invitations.iter().find(|i| i.status == "pending") {
         Some(i) => apps::for_invitation(c.conn(), i.id).await?,
         None => Vec::new(),
@@ -137,9 +112,7 @@ pub async fn show(
         invitations,
         apps,
         other_apps,
-        events: audit::list(c.conn(), "", &id.to_string(), Page::new(1, 50))
-            .await?
-            .0,
+        events: audit::list(c.conn(), "", &id.to_string(), Page::new(1, 50)).await?.0,
         user,
     };
     Ok(render(&page))
@@ -159,10 +132,7 @@ pub async fn resend(
 ) -> AppResult<HttpResponse> {
     let id = parse_id(&id)?;
     match flows::invite::resend(&state, id, &actor(&req, &admin)).await? {
-        Ok(_) => flash(
-            &session,
-            "A new invitation link was sent. The previous link no longer works.",
-        ),
+        Ok(_) => flash(&session, "A new invitation link was sent. The previous link no longer works."),
         Err(refused) => flash(&session, refused.to_string()),
     }
     Ok(back(id))
@@ -178,10 +148,7 @@ pub async fn revoke(
 ) -> AppResult<HttpResponse> {
     let id = parse_id(&id)?;
     if flows::invite::revoke(&state, id, &actor(&req, &admin)).await? {
-        flash(
-            &session,
-            "The invitation was revoked: its link no longer works.",
-        );
+        flash(&session, "The invitation was revoked: its link no longer works.");
     } else {
         flash(&session, "There was no pending invitation to revoke.");
     }
@@ -200,11 +167,7 @@ async fn set_blocked(
     flows::users::set_blocked(state, id, blocked, &actor(&req, admin)).await?;
     flash(
         session,
-        if blocked {
-            "The user is blocked and was signed out everywhere."
-        } else {
-            "The user is unblocked."
-        },
+        if blocked { "The user is blocked and was signed out everywhere." } else { "The user is unblocked." },
     );
     Ok(back(id))
 }
@@ -245,8 +208,8 @@ pub async fn assign_app(
     f: CsrfForm<AssignForm>,
 ) -> AppResult<HttpResponse> {
     let id = parse_id(&id)?;
-    let app_id = uuid::Uuid::parse_str(&f.form.app_id)
-        .map_err(|_| AppError::BadRequest("Choose an app to assign.".into()))?;
+    let app_id =
+        uuid::Uuid::parse_str(&f.form.app_id).map_err(|_| AppError::BadRequest("Choose an app to assign.".into()))?;
     if flows::apps::assign(&state, app_id, id, &actor(&req, &admin)).await? {
         flash(&session, "The app was assigned.");
     }

@@ -21,10 +21,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/apps", web::get().to(apps_page))
         .route("/profile", web::get().to(profile))
         .route("/profile", web::post().to(rename))
-        .route(
-            "/profile/sign-out-everywhere",
-            web::post().to(sign_out_everywhere),
-        );
+        .route("/profile/sign-out-everywhere", web::post().to(sign_out_everywhere));
 }
 
 #[derive(Template)]
@@ -43,11 +40,7 @@ async fn apps_page(
     let mut c = state.db.acquire().await?;
     let apps = apps::for_user(c.conn(), user.id, state.clock.now()).await?;
     let apps = apps.into_iter().filter(|a| a.visible_in_panel).collect();
-    Ok(render(&AppsPage {
-        ctx,
-        name: user.display_name,
-        apps,
-    }))
+    Ok(render(&AppsPage { ctx, name: user.display_name, apps }))
 }
 
 #[derive(Template)]
@@ -77,21 +70,10 @@ async fn profile_page(
     let mut c = state.db.acquire().await?;
     let identities = identities::for_user(c.conn(), user.id).await?;
     let sponsors = users::sponsors(c.conn(), user.id).await?;
-    Ok(ProfilePage {
-        ctx,
-        user,
-        name_input,
-        identities,
-        sponsors,
-        error,
-    })
+    Ok(ProfilePage { ctx, user, name_input, identities, sponsors, error })
 }
 
-async fn profile(
-    ctx: PageCtx,
-    state: web::Data<AppState>,
-    CurrentUser(user): CurrentUser,
-) -> AppResult<HttpResponse> {
+async fn profile(ctx: PageCtx, state: web::Data<AppState>, CurrentUser(user): CurrentUser) -> AppResult<HttpResponse> {
     let name = user.display_name.clone();
     Ok(render(&profile_page(ctx, &state, user, name, None).await?))
 }
@@ -117,9 +99,7 @@ async fn rename(
         }
         Err(e) => {
             let typed: String = f.form.display_name.chars().take(200).collect();
-            Ok(render_invalid(
-                &profile_page(ctx, &state, user, typed, Some(e.0)).await?,
-            ))
+            Ok(render_invalid(&profile_page(ctx, &state, user, typed, Some(e.0)).await?))
         }
     }
 }

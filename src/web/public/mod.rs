@@ -1,5 +1,6 @@
 //! Pages for people who are not signed in: sign-in and invitation redemption.
 
+pub mod federation;
 pub mod redeem;
 pub mod signin;
 
@@ -16,13 +17,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/signin/link/{token}", web::get().to(signin::link_page))
         .route("/signin/link/{token}", web::post().to(signin::use_link))
         .route("/signout", web::post().to(signin::sign_out))
+        .route("/auth/{slug}/start", web::post().to(federation::start))
+        .route("/auth/{slug}/callback", web::get().to(federation::callback))
         .route("/redeem/{token}", web::get().to(redeem::landing))
         .route("/redeem/{token}/code", web::post().to(redeem::send_code))
         .route("/redeem/{token}/code", web::get().to(redeem::code_form))
-        .route(
-            "/redeem/{token}/verify",
-            web::post().to(redeem::verify_code),
-        )
+        .route("/redeem/{token}/verify", web::post().to(redeem::verify_code))
         .route("/redeem/{token}/consent", web::get().to(redeem::consent))
         .route("/redeem/{token}/accept", web::post().to(redeem::accept));
 }

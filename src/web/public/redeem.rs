@@ -44,6 +44,7 @@ struct HeldProof {
 #[template(path = "public/redeem.html")]
 struct LandingPage {
     ctx: PageCtx,
+    providers: Vec<super::signin::IdpChoice>,
     token: String,
     inviter: String,
     email: String,
@@ -81,55 +82,40 @@ async fn load(state: &AppState, token: &str) -> AppResult<Landing> {
 }
 
 /// The page for a link that can no longer be redeemed, saying what happened and whom to ask.
-fn closed(ctx: PageCtx, landing: &Landing) -> HttpResponse {
+pub fn closed(ctx: PageCtx, landing: &Landing) -> HttpResponse {
     let who = &landing.inviter_name;
     let (status, title, message, link) = match landing.state {
         LinkState::Redeemed => (
             StatusCode::GONE,
             "This invitation has already been accepted",
-            "Each invitation link works once. If you accepted it, sign in to open your apps."
-                .to_string(),
+            "Each invitation link works once. If you accepted it, sign in to open your apps.".to_string(),
             Some(("/signin".to_string(), "Sign in".to_string())),
         ),
         LinkState::Revoked => (
             StatusCode::GONE,
             "This invitation was withdrawn",
-            format!(
-                "{who} withdrew this invitation. If you still need access, ask {who} to invite you again."
-            ),
+            format!("{who} withdrew this invitation. If you still need access, ask {who} to invite you again."),
             None,
         ),
         LinkState::Expired | LinkState::Open => (
             StatusCode::GONE,
             "This invitation has expired",
-            format!(
-                "Invitation links work for a limited time. Ask {who} to send you a new invitation."
-            ),
+            format!("Invitation links work for a limited time. Ask {who} to send you a new invitation."),
             None,
         ),
     };
-    render_with_status(
-        status,
-        &Notice {
-            ctx,
-            title: title.into(),
-            message,
-            link,
-        },
-    )
+    render_with_status(status, &Notice { ctx, title: title.into(), message, link })
 }
 
-pub async fn landing(
-    ctx: PageCtx,
-    state: web::Data<AppState>,
-    token: web::Path<String>,
-) -> AppResult<HttpResponse> {
+pub async fn landing(ctx: PageCtx, state: web::Data<AppState>, token: web::Path<String>) -> AppResult<HttpResponse> {
     let l = load(&state, &token).await?;
     if l.state != LinkState::Open {
         return Ok(closed(ctx, &l));
     }
+    let domain = l.invitation.email.rsplit_once('@').map(|(_, d)| d.to_string());
     Ok(render(&LandingPage {
         ctx,
+        providers: super::signin::choices(&state, domain.as_deref()).await?,
         token: token.into_inner(),
         inviter: l.inviter_name,
         email: l.invitation.email,
@@ -162,13 +148,7 @@ pub async fn send_code(
         }
         Issued::Sent(code_id) => {
             session
-                .insert(
-                    CODE_KEY,
-                    CodeSent {
-                        invitation_id: l.invitation.id,
-                        code_id,
-                    },
-                )
+                .insert(CODE_KEY, CodeSent { invitation_id: l.invitation.id, code_id })
                 .map_err(|e| AppError::Internal(anyhow::anyhow!("session: {e}")))?;
             Ok(see_other(&format!("/redeem/{}/code", token.as_str())))
         }
@@ -176,11 +156,7 @@ pub async fn send_code(
 }
 
 fn code_sent_for(session: &Session, invitation_id: Uuid) -> Option<CodeSent> {
-    session
-        .get::<CodeSent>(CODE_KEY)
-        .ok()
-        .flatten()
-        .filter(|c| c.invitation_id == invitation_id)
+    session.get::<CodeSent>(CODE_KEY).ok().flatten().filter(|c| c.invitation_id == invitation_id)
 }
 
 pub async fn code_form(
@@ -196,12 +172,7 @@ pub async fn code_form(
     if code_sent_for(&session, l.invitation.id).is_none() {
         return Ok(see_other(&format!("/redeem/{}", token.as_str())));
     }
-    Ok(render(&CodePage {
-        ctx,
-        token: token.into_inner(),
-        email: l.invitation.email,
-        error: None,
-    }))
+    Ok(render(&CodePage { ctx, token: token.into_inner(), email: l.invitation.email, error: None }))
 }
 
 #[derive(Deserialize)]
@@ -227,12 +198,7 @@ pub async fn verify_code(
     let email = l.invitation.email.clone();
     let Some(code) = normalize(&f.form.code) else {
         let error = Some(MALFORMED_CODE.to_string());
-        return Ok(render_invalid(&CodePage {
-            ctx,
-            token,
-            email,
-            error,
-        }));
+        return Ok(render_invalid(&CodePage { ctx, token, email, error }));
     };
     match redeem::verify_code(&state, l.invitation.id, sent.code_id, &code).await? {
         Checked::Valid(_) => {
@@ -244,23 +210,12 @@ pub async fn verify_code(
                 subject: email.clone(),
                 email,
             };
-            let held = HeldProof {
-                proof,
-                at: state.clock.now().timestamp(),
-            };
-            session
-                .insert(PROOF_KEY, held)
-                .map_err(|e| AppError::Internal(anyhow::anyhow!("session: {e}")))?;
+            hold_proof(&session, &state, proof)?;
             Ok(see_other(&format!("/redeem/{token}/consent")))
         }
         Checked::Wrong { tries_left } => {
             let error = Some(wrong_code_message(tries_left));
-            Ok(render_invalid(&CodePage {
-                ctx,
-                token,
-                email,
-                error,
-            }))
+            Ok(render_invalid(&CodePage { ctx, token, email, error }))
         }
         Checked::Dead => {
             session.remove(CODE_KEY);
@@ -275,19 +230,19 @@ pub async fn verify_code(
     }
 }
 
+/// Keeps a proven identity in the session until the guest accepts on the consent page.
+pub fn hold_proof(session: &Session, state: &AppState, proof: Proof) -> AppResult<()> {
+    let held = HeldProof { proof, at: state.clock.now().timestamp() };
+    session.insert(PROOF_KEY, held).map_err(|e| AppError::Internal(anyhow::anyhow!("session: {e}")))
+}
+
 fn proof_for(state: &AppState, session: &Session, invitation_id: Uuid) -> Option<Proof> {
     let held = session.get::<HeldProof>(PROOF_KEY).ok().flatten()?;
     let fresh = state.clock.now().timestamp() - held.at < PROOF_TTL.num_seconds();
     (fresh && held.proof.invitation_id == invitation_id).then_some(held.proof)
 }
 
-fn consent_page(
-    ctx: PageCtx,
-    state: &AppState,
-    token: String,
-    l: Landing,
-    error: Option<String>,
-) -> ConsentPage {
+fn consent_page(ctx: PageCtx, state: &AppState, token: String, l: Landing, error: Option<String>) -> ConsentPage {
     ConsentPage {
         ctx,
         token,
@@ -314,13 +269,7 @@ pub async fn consent(
     if proof_for(&state, &session, l.invitation.id).is_none() {
         return Ok(see_other(&format!("/redeem/{}", token.as_str())));
     }
-    Ok(render(&consent_page(
-        ctx,
-        &state,
-        token.into_inner(),
-        l,
-        None,
-    )))
+    Ok(render(&consent_page(ctx, &state, token.into_inner(), l, None)))
 }
 
 #[derive(Deserialize)]
@@ -344,9 +293,7 @@ pub async fn accept(
             && user.id == l.invitation.user_id
             && l.state == LinkState::Redeemed
         {
-            return Ok(see_other(
-                &redirect_target(&state, l.invitation.redirect_url.as_deref()).await?,
-            ));
+            return Ok(see_other(&redirect_target(&state, l.invitation.redirect_url.as_deref()).await?));
         }
         if l.state != LinkState::Open {
             return Ok(closed(ctx, &l));
@@ -355,20 +302,12 @@ pub async fn accept(
     };
     if f.form.accept_terms.is_none() {
         let error = Some("Accept the terms of use to continue.".to_string());
-        return Ok(render_invalid(&consent_page(
-            ctx,
-            &state,
-            token.into_inner(),
-            l,
-            error,
-        )));
+        return Ok(render_invalid(&consent_page(ctx, &state, token.into_inner(), l, error)));
     }
     match redeem::accept(&state, &proof, &client_ip(&req)).await? {
         Redeemed::Done { user, redirect } => {
             session::sign_in(&session, &state, &user)?;
-            Ok(see_other(
-                &redirect_target(&state, redirect.as_deref()).await?,
-            ))
+            Ok(see_other(&redirect_target(&state, redirect.as_deref()).await?))
         }
         Redeemed::AlreadyRedeemed { user_id } => {
             // The same person clicked twice: the proof is theirs, so finish as the first
@@ -378,31 +317,14 @@ pub async fn accept(
                 crate::db::users::find(c.conn(), user_id).await?
             };
             match user {
-                Some(u)
-                    if may_sign_in(&u.state, u.expires_at, state.clock.now())
-                        == SignInVerdict::Allowed =>
-                {
+                Some(u) if may_sign_in(&u.state, u.expires_at, state.clock.now()) == SignInVerdict::Allowed => {
                     session::sign_in(&session, &state, &u)?;
-                    Ok(see_other(
-                        &redirect_target(&state, l.invitation.redirect_url.as_deref()).await?,
-                    ))
+                    Ok(see_other(&redirect_target(&state, l.invitation.redirect_url.as_deref()).await?))
                 }
-                _ => Ok(closed(
-                    ctx,
-                    &Landing {
-                        state: LinkState::Redeemed,
-                        ..l
-                    },
-                )),
+                _ => Ok(closed(ctx, &Landing { state: LinkState::Redeemed, ..l })),
             }
         }
-        Redeemed::Closed(link_state) => Ok(closed(
-            ctx,
-            &Landing {
-                state: link_state,
-                ..l
-            },
-        )),
+        Redeemed::Closed(link_state) => Ok(closed(ctx, &Landing { state: link_state, ..l })),
         Redeemed::EmailMismatch => {
             let notice = Notice {
                 ctx,
@@ -428,10 +350,8 @@ async fn redirect_target(state: &AppState, stored: Option<&str>) -> AppResult<St
         let mut c = state.db.acquire().await?;
         apps::origins(&apps::all(c.conn()).await?)
     };
-    Ok(
-        match RedirectTarget::parse(stored, &state.settings.public_origin(), &origins) {
-            Ok(t) => t.as_str().to_string(),
-            Err(_) => "/apps".into(),
-        },
-    )
+    Ok(match RedirectTarget::parse(stored, &state.settings.public_origin(), &origins) {
+        Ok(t) => t.as_str().to_string(),
+        Err(_) => "/apps".into(),
+    })
 }

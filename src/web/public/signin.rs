@@ -13,6 +13,7 @@ use crate::domain::EmailAddress;
 use crate::domain::url::is_local_path;
 use crate::domain::user::SignInVerdict;
 use crate::error::{AppError, AppResult};
+use crate::federation::Purpose;
 use crate::flows::codes::{Issued, MALFORMED_CODE, normalize, wrong_code_message};
 use crate::flows::signin::{self, LinkState, SignIn};
 use crate::web::csrf::{CsrfForm, NoFields};
@@ -20,6 +21,28 @@ use crate::web::page::{Notice, PageCtx, render, render_invalid, render_with_stat
 use crate::web::{client_ip, see_other};
 
 const PENDING_KEY: &str = "signin";
+
+/// A sign-in button for an enabled identity provider.
+pub struct IdpChoice {
+    pub slug: String,
+    pub name: String,
+    /// The IdP serves the email's domain (home-realm discovery).
+    pub home_realm: bool,
+}
+
+/// The enabled IdPs, those serving `domain` first.
+pub async fn choices(state: &AppState, domain: Option<&str>) -> AppResult<Vec<IdpChoice>> {
+    let mut c = state.db.acquire().await?;
+    let rows = crate::db::identity_providers::choices_for(c.conn(), domain).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| IdpChoice {
+            home_realm: domain.is_some_and(|d| crate::domain::idp::serves_domain(&r.domains, d)),
+            slug: r.slug,
+            name: r.display_name,
+        })
+        .collect())
+}
 
 /// The sign-in in progress, kept in the session between the two forms.
 #[derive(Serialize, Deserialize)]
@@ -33,6 +56,7 @@ struct Pending {
 #[template(path = "public/signin.html")]
 struct SigninPage {
     ctx: PageCtx,
+    providers: Vec<IdpChoice>,
     email: String,
     next: String,
     error: Option<String>,
@@ -55,19 +79,16 @@ pub struct SigninQuery {
     signed_out: Option<String>,
 }
 
-pub async fn form(ctx: PageCtx, q: web::Query<SigninQuery>) -> HttpResponse {
-    let next = if is_local_path(&q.next) {
-        q.next.clone()
-    } else {
-        String::new()
-    };
-    render(&SigninPage {
+pub async fn form(ctx: PageCtx, state: web::Data<AppState>, q: web::Query<SigninQuery>) -> AppResult<HttpResponse> {
+    let next = if is_local_path(&q.next) { q.next.clone() } else { String::new() };
+    Ok(render(&SigninPage {
         ctx,
+        providers: choices(&state, None).await?,
         email: String::new(),
         next,
         error: None,
         signed_out: q.signed_out.is_some(),
-    })
+    }))
 }
 
 #[derive(Deserialize)]
@@ -78,22 +99,20 @@ pub struct EmailForm {
 }
 
 pub async fn request_code(
+    req: HttpRequest,
     ctx: PageCtx,
     state: web::Data<AppState>,
     session: Session,
     f: CsrfForm<EmailForm>,
 ) -> AppResult<HttpResponse> {
     let f = f.form;
-    let next = if is_local_path(&f.next) {
-        f.next.clone()
-    } else {
-        String::new()
-    };
+    let next = if is_local_path(&f.next) { f.next.clone() } else { String::new() };
     let email = match EmailAddress::parse(&f.email) {
         Ok(e) => e,
         Err(e) => {
             let page = SigninPage {
                 ctx,
+                providers: choices(&state, None).await?,
                 email: f.email.chars().take(300).collect(),
                 next,
                 error: Some(e.0),
@@ -102,30 +121,23 @@ pub async fn request_code(
             return Ok(render_invalid(&page));
         }
     };
+    // Home-realm discovery: an address whose domain has its own IdP goes straight there.
+    let providers = choices(&state, Some(email.domain())).await?;
+    if let Some(home) = providers.iter().find(|p| p.home_realm) {
+        let purpose = Purpose::SignIn { next };
+        return super::federation::send_to_idp(&req, ctx, &state, &session, &home.slug, purpose, Some(email.as_str()))
+            .await;
+    }
     match signin::request_code(&state, &email).await? {
         Issued::RateLimited => {
-            let error = Some(
-                "Too many codes were requested for this address. Wait a few minutes and try again."
-                    .to_string(),
-            );
-            let page = SigninPage {
-                ctx,
-                email: email.to_string(),
-                next,
-                error,
-                signed_out: false,
-            };
+            let error =
+                Some("Too many codes were requested for this address. Wait a few minutes and try again.".to_string());
+            let page = SigninPage { ctx, providers, email: email.to_string(), next, error, signed_out: false };
             Ok(render_with_status(StatusCode::TOO_MANY_REQUESTS, &page))
         }
         Issued::Sent(code_id) => {
-            let pending = Pending {
-                code_id,
-                email: email.to_string(),
-                next,
-            };
-            session
-                .insert(PENDING_KEY, pending)
-                .map_err(|e| AppError::Internal(anyhow::anyhow!("session: {e}")))?;
+            let pending = Pending { code_id, email: email.to_string(), next };
+            session.insert(PENDING_KEY, pending).map_err(|e| AppError::Internal(anyhow::anyhow!("session: {e}")))?;
             Ok(see_other("/signin/code"))
         }
     }
@@ -133,11 +145,7 @@ pub async fn request_code(
 
 pub async fn code_form(ctx: PageCtx, session: Session) -> HttpResponse {
     match session.get::<Pending>(PENDING_KEY) {
-        Ok(Some(p)) => render(&CodePage {
-            ctx,
-            email: p.email,
-            error: None,
-        }),
+        Ok(Some(p)) => render(&CodePage { ctx, email: p.email, error: None }),
         _ => see_other("/signin"),
     }
 }
@@ -159,20 +167,12 @@ pub async fn verify_code(
     };
     let Some(code) = normalize(&f.form.code) else {
         let error = Some(MALFORMED_CODE.to_string());
-        return Ok(render_invalid(&CodePage {
-            ctx,
-            email: pending.email,
-            error,
-        }));
+        return Ok(render_invalid(&CodePage { ctx, email: pending.email, error }));
     };
     match signin::verify_code(&state, pending.code_id, &code, &client_ip(&req)).await? {
         SignIn::Done(user) => {
             session::sign_in(&session, &state, &user)?;
-            let to = if pending.next.is_empty() {
-                super::landing_for(&user).to_string()
-            } else {
-                pending.next
-            };
+            let to = if pending.next.is_empty() { super::landing_for(&user).to_string() } else { pending.next };
             Ok(see_other(&to))
         }
         SignIn::Refused(verdict) => {
@@ -181,20 +181,14 @@ pub async fn verify_code(
         }
         SignIn::Wrong { tries_left } => {
             let error = Some(wrong_code_message(tries_left));
-            Ok(render_invalid(&CodePage {
-                ctx,
-                email: pending.email,
-                error,
-            }))
+            Ok(render_invalid(&CodePage { ctx, email: pending.email, error }))
         }
         SignIn::Dead => {
             session.remove(PENDING_KEY);
             let notice = Notice {
                 ctx,
                 title: "This code no longer works".into(),
-                message:
-                    "Codes work once, for 10 minutes, and for at most 5 tries. Ask for a new one."
-                        .into(),
+                message: "Codes work once, for 10 minutes, and for at most 5 tries. Ask for a new one.".into(),
                 link: Some(("/signin".into(), "Get a new code".into())),
             };
             Ok(render_invalid(&notice))
@@ -217,15 +211,7 @@ pub fn refusal(ctx: PageCtx, verdict: SignInVerdict) -> HttpResponse {
             "Open the invitation mail you received and follow its link to get started.",
         ),
     };
-    render_with_status(
-        StatusCode::FORBIDDEN,
-        &Notice {
-            ctx,
-            title: title.into(),
-            message: message.into(),
-            link: None,
-        },
-    )
+    render_with_status(StatusCode::FORBIDDEN, &Notice { ctx, title: title.into(), message: message.into(), link: None })
 }
 
 pub async fn sign_out(session: Session, _f: CsrfForm<NoFields>) -> HttpResponse {
@@ -251,18 +237,11 @@ fn link_gone(ctx: PageCtx, status: StatusCode) -> HttpResponse {
 }
 
 /// Shows who the link signs in; opening it changes nothing (mail scanners open links).
-pub async fn link_page(
-    ctx: PageCtx,
-    state: web::Data<AppState>,
-    token: web::Path<String>,
-) -> AppResult<HttpResponse> {
+pub async fn link_page(ctx: PageCtx, state: web::Data<AppState>, token: web::Path<String>) -> AppResult<HttpResponse> {
     Ok(match signin::peek_link(&state, &token).await? {
         None => return Err(AppError::NotFound),
         Some(LinkState::UsedOrExpired) => link_gone(ctx, StatusCode::GONE),
-        Some(LinkState::Usable(user)) => render(&LinkPage {
-            ctx,
-            email: user.email,
-        }),
+        Some(LinkState::Usable(user)) => render(&LinkPage { ctx, email: user.email }),
     })
 }
 
@@ -274,14 +253,12 @@ pub async fn use_link(
     token: web::Path<String>,
     _f: CsrfForm<NoFields>,
 ) -> AppResult<HttpResponse> {
-    Ok(
-        match signin::use_link(&state, &token, &client_ip(&req)).await? {
-            Some(SignIn::Done(user)) => {
-                session::sign_in(&session, &state, &user)?;
-                see_other(super::landing_for(&user))
-            }
-            Some(SignIn::Refused(verdict)) => refusal(ctx, verdict),
-            Some(_) | None => link_gone(ctx, StatusCode::GONE),
-        },
-    )
+    Ok(match signin::use_link(&state, &token, &client_ip(&req)).await? {
+        Some(SignIn::Done(user)) => {
+            session::sign_in(&session, &state, &user)?;
+            see_other(super::landing_for(&user))
+        }
+        Some(SignIn::Refused(verdict)) => refusal(ctx, verdict),
+        Some(_) | None => link_gone(ctx, StatusCode::GONE),
+    })
 }

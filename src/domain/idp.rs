@@ -1,0 +1,92 @@
+//! Identity providers as configured: a URL-safe slug (it is part of the redirect URI), a
+//! kind, and the email domains that home-realm discovery sends to it.
+
+use super::InputError;
+
+pub const KINDS: &[(&str, &str)] = &[
+    ("oidc", "OpenID Connect (discovery)"),
+    ("github", "GitHub"),
+    ("google", "Google"),
+    ("microsoft", "Microsoft (Entra ID)"),
+];
+
+/// The slug: 2–40 of `a-z 0-9 -`, starting with a letter.
+pub fn parse_slug(input: &str) -> Result<String, InputError> {
+    let s = input.trim().to_lowercase();
+    let ok = (2..=40).contains(&s.len())
+        && s.starts_with(|c: char| c.is_ascii_lowercase())
+        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if ok {
+        Ok(s)
+    } else {
+        Err(InputError::new(
+            "The short name must be 2–40 lower-case letters, digits or dashes, starting with a letter.",
+        ))
+    }
+}
+
+pub fn parse_kind(input: &str) -> Result<&'static str, InputError> {
+    KINDS
+        .iter()
+        .map(|(k, _)| *k)
+        .find(|k| *k == input)
+        .ok_or_else(|| InputError::new("Choose a kind of identity provider."))
+}
+
+/// The issuer to discover for a kind: presets know theirs; generic OIDC needs one given.
+pub fn preset_issuer(kind: &str) -> Option<&'static str> {
+    match kind {
+        "google" => Some("https://accounts.google.com"),
+        // The multi-tenant endpoint: each token's issuer names the user's own tenant.
+        "microsoft" => Some("https://login.microsoftonline.com/common/v2.0"),
+        _ => None,
+    }
+}
+
+/// Email domains, separated by commas, spaces or lines; each lower-cased and checked.
+pub fn parse_domains(input: &str) -> Result<Vec<String>, InputError> {
+    let mut out: Vec<String> = Vec::new();
+    for d in input.split(|c: char| c == ',' || c.is_whitespace()).filter(|d| !d.is_empty()) {
+        let d = d.trim_start_matches('@').to_lowercase();
+        let probe = format!("x@{d}");
+        if super::EmailAddress::parse(&probe).is_err() {
+            return Err(InputError::new(format!("“{d}” is not a domain name like partner.example.")));
+        }
+        if !out.contains(&d) {
+            out.push(d);
+        }
+    }
+    if out.len() > 50 {
+        return Err(InputError::new("List at most 50 domains."));
+    }
+    Ok(out)
+}
+
+/// Whether an IdP's stored domain list (space separated) names this email's domain.
+pub fn serves_domain(domains: &str, email_domain: &str) -> bool {
+    domains.split_whitespace().any(|d| d == email_domain)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_url_safe() {
+        assert_eq!(parse_slug(" Contoso-SSO ").unwrap(), "contoso-sso");
+        for bad in ["a", "1abc", "has space", "x/y", "ümlaut"] {
+            assert!(parse_slug(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn domains_are_listed_and_checked() {
+        assert_eq!(
+            parse_domains("Partner.example, @other.example\nthird.example").unwrap(),
+            vec!["partner.example", "other.example", "third.example"]
+        );
+        assert!(parse_domains("not a domain!").is_err());
+        assert!(serves_domain("partner.example other.example", "other.example"));
+        assert!(!serves_domain("partner.example", "partner.example.evil"));
+    }
+}

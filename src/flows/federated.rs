@@ -1,0 +1,91 @@
+//! Signing in and redeeming through a home IdP: what a verified identity leads to.
+
+use crate::app::AppState;
+use crate::db::audit::{self, Event};
+use crate::db::identity_providers::{self, IdentityProvider};
+use crate::db::{identities, users};
+use crate::domain::audit::Actor;
+use crate::error::{AppError, AppResult};
+use crate::federation::{self, Authenticated, FederationError, Pending, Provider, Purpose};
+use crate::flows::signin::{self, SignIn};
+
+/// An enabled IdP by slug, ready to use.
+pub async fn provider(state: &AppState, slug: &str) -> AppResult<Option<(IdentityProvider, Provider)>> {
+    let row = {
+        let mut c = state.db.acquire().await?;
+        identity_providers::find_by_slug(c.conn(), slug).await?
+    };
+    let Some(row) = row.filter(|r| r.enabled) else { return Ok(None) };
+    let provider = Provider::from_row(&row, &state.key, &state.settings.public_url)
+        .map_err(|e| AppError::Internal(e.context(format!("identity provider {slug}"))))?;
+    Ok(Some((row, provider)))
+}
+
+/// Where to send the browser to start signing in at `slug`.
+pub async fn begin(
+    state: &AppState,
+    slug: &str,
+    purpose: Purpose,
+    login_hint: Option<&str>,
+) -> AppResult<Option<Result<(String, Pending), FederationError>>> {
+    let Some((_, p)) = provider(state, slug).await? else { return Ok(None) };
+    Ok(Some(federation::start(&state.http, &p, purpose, login_hint, state.clock.now().timestamp()).await))
+}
+
+pub enum FederatedSignIn {
+    Done(SignIn),
+    /// No account is linked to this identity.
+    NoAccount,
+}
+
+/// Signs in the user linked to this identity. On the host's workforce IdP, a member with
+/// the same verified address is linked on first use (the host runs that IdP); on any
+/// other IdP an unknown identity is refused — never matched by email (the "nOAuth" takeover).
+pub async fn sign_in(
+    state: &AppState,
+    idp: &IdentityProvider,
+    who: &Authenticated,
+    ip: &str,
+) -> AppResult<FederatedSignIn> {
+    let mut tx = state.db.begin().await?;
+    let mut user_id = identities::user_of(tx.conn(), &who.issuer, &who.subject).await?;
+    if user_id.is_none()
+        && idp.is_workforce
+        && let Some(email) = who.verified_email()
+        && let Some(member) = users::find_by_email(tx.conn(), &email).await?
+        && member.user_type == crate::domain::user::MEMBER
+    {
+        user_id = Some(member.id);
+    }
+    let Some(user) = (match user_id {
+        Some(id) => users::find(tx.conn(), id).await?,
+        None => None,
+    }) else {
+        let ev = Event::new("user.sign_in_refused", "identity", &who.subject, &idp.slug)
+            .details(format!("no account linked; issuer={}", who.issuer));
+        audit::record(tx.conn(), &Actor::anonymous(ip), &ev, state.clock.now()).await?;
+        tx.commit().await?;
+        return Ok(FederatedSignIn::NoAccount);
+    };
+    let email = who.verified_email().unwrap_or_else(|| user.email.clone());
+    let link = identities::NewIdentity {
+        user_id: user.id,
+        provider: &idp.slug,
+        issuer: &who.issuer,
+        subject: &who.subject,
+        email: &email,
+    };
+    let outcome = signin::complete(state, &mut tx, user, Some(link), ip).await?;
+    tx.commit().await?;
+    Ok(FederatedSignIn::Done(outcome))
+}
+
+/// Audits a federation failure (cancelled, tampered, IdP down, bad token) — no other change.
+pub async fn record_failure(state: &AppState, slug: &str, what: &str, ip: &str) -> AppResult<()> {
+    let mut tx = state.db.begin().await?;
+    let ev = Event::new("federation.failed", "identity_provider", slug, slug)
+        .details(what.chars().take(500).collect::<String>());
+    audit::record(tx.conn(), &Actor::anonymous(ip), &ev, state.clock.now()).await?;
+    tx.commit().await?;
+    Ok(())
+}

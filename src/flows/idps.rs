@@ -1,0 +1,232 @@
+//! Identity providers: create, edit, delete (admin pages) and sync from the config file.
+
+use uuid::Uuid;
+
+use crate::app::AppState;
+use crate::config::IdpConfig;
+use crate::db::audit::{self, Event};
+use crate::db::identity_providers::{self, IdentityProvider, IdpFields};
+use crate::domain::audit::Actor;
+use crate::domain::idp::{parse_domains, parse_kind, parse_slug, preset_issuer};
+use crate::domain::url::WebUrl;
+use crate::domain::{BoundedText, FieldErrors};
+use crate::error::{AppError, AppResult};
+use crate::federation::SECRET_PURPOSE;
+
+/// An IdP as typed into the admin form (or the config file), parsed.
+pub struct IdpInput {
+    pub slug: String,
+    pub kind: &'static str,
+    pub display_name: String,
+    pub issuer: String,
+    pub client_id: String,
+    /// `None`: keep the stored secret (editing without retyping it).
+    pub client_secret: Option<String>,
+    pub scopes: String,
+    pub domains: String,
+    pub enabled: bool,
+    pub is_workforce: bool,
+}
+
+pub struct RawIdp<'a> {
+    pub slug: &'a str,
+    pub kind: &'a str,
+    pub display_name: &'a str,
+    pub issuer: &'a str,
+    pub client_id: &'a str,
+    pub client_secret: &'a str,
+    pub scopes: &'a str,
+    pub domains: &'a str,
+    pub enabled: bool,
+    pub is_workforce: bool,
+}
+
+impl IdpInput {
+    /// `secret_required`: creating needs a secret; editing may leave it blank.
+    pub fn parse(raw: &RawIdp<'_>, secret_required: bool) -> Result<IdpInput, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let slug = errors.take("slug", parse_slug(raw.slug));
+        let kind = errors.take("kind", parse_kind(raw.kind));
+        let display_name = errors.take("display_name", BoundedText::required(raw.display_name, "A display name", 60));
+        let issuer = match kind.and_then(preset_issuer) {
+            Some(preset) => Some(preset.to_string()),
+            None if kind == Some("github") => Some(String::new()),
+            None => errors.take(
+                "issuer",
+                WebUrl::parse(raw.issuer, "The issuer URL").map(|u| u.as_str().trim_end_matches('/').to_string()),
+            ),
+        };
+        let client_id = errors.take("client_id", BoundedText::required(raw.client_id, "A client ID", 500));
+        let secret = raw.client_secret.trim();
+        let client_secret = match (secret.is_empty(), secret_required) {
+            (true, true) => {
+                errors.add("client_secret", "Enter the client secret.");
+                None
+            }
+            (true, false) => Some(None),
+            (false, _) if secret.len() > 2000 => {
+                errors.add("client_secret", "The client secret is too long.");
+                None
+            }
+            (false, _) => Some(Some(secret.to_string())),
+        };
+        let scopes = errors.take("scopes", BoundedText::parse(raw.scopes, "The scopes", 300, false));
+        let domains = errors.take("domains", parse_domains(raw.domains));
+        match (slug, kind, display_name, issuer, client_id, client_secret, scopes, domains) {
+            (
+                Some(slug),
+                Some(kind),
+                Some(name),
+                Some(issuer),
+                Some(client_id),
+                Some(client_secret),
+                Some(scopes),
+                Some(domains),
+            ) if errors.is_empty() => {
+                let scopes =
+                    if scopes.as_str().is_empty() { default_scopes(kind).to_string() } else { scopes.into_string() };
+                Ok(IdpInput {
+                    slug,
+                    kind,
+                    display_name: name.into_string(),
+                    issuer,
+                    client_id: client_id.into_string(),
+                    client_secret,
+                    scopes,
+                    domains: domains.join(" "),
+                    enabled: raw.enabled,
+                    is_workforce: raw.is_workforce,
+                })
+            }
+            _ => Err(errors),
+        }
+    }
+}
+
+fn default_scopes(kind: &str) -> &'static str {
+    if kind == "github" { "read:user user:email" } else { "openid email profile" }
+}
+
+fn fields<'a>(i: &'a IdpInput, secret_enc: Option<&'a str>, managed: bool) -> IdpFields<'a> {
+    IdpFields {
+        slug: &i.slug,
+        kind: i.kind,
+        display_name: &i.display_name,
+        issuer: &i.issuer,
+        client_id: &i.client_id,
+        client_secret_enc: secret_enc,
+        scopes: &i.scopes,
+        domains: &i.domains,
+        enabled: i.enabled,
+        is_workforce: i.is_workforce,
+        managed_by_config: managed,
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IdpRefused {
+    #[error("Another identity provider already uses this short name.")]
+    SlugTaken,
+    #[error("This identity provider is managed by the configuration file; change it there.")]
+    Managed,
+}
+
+pub async fn create(
+    state: &AppState,
+    input: &IdpInput,
+    actor: &Actor,
+) -> AppResult<Result<IdentityProvider, IdpRefused>> {
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
+    if identity_providers::find_by_slug(tx.conn(), &input.slug).await?.is_some() {
+        return Ok(Err(IdpRefused::SlugTaken));
+    }
+    let enc = input.client_secret.as_deref().map(|s| state.key.encrypt(SECRET_PURPOSE, s));
+    let row = identity_providers::insert(tx.conn(), &fields(input, enc.as_deref(), false), now).await?;
+    audit::record(
+        tx.conn(),
+        actor,
+        &Event::new("identity_provider.created", "identity_provider", row.id, &row.slug),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Ok(row))
+}
+
+pub async fn update(state: &AppState, id: Uuid, input: &IdpInput, actor: &Actor) -> AppResult<Result<(), IdpRefused>> {
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
+    let row = identity_providers::find(tx.conn(), id).await?.ok_or(AppError::NotFound)?;
+    if row.managed_by_config {
+        return Ok(Err(IdpRefused::Managed));
+    }
+    if let Some(other) = identity_providers::find_by_slug(tx.conn(), &input.slug).await?
+        && other.id != id
+    {
+        return Ok(Err(IdpRefused::SlugTaken));
+    }
+    let enc = input.client_secret.as_deref().map(|s| state.key.encrypt(SECRET_PURPOSE, s));
+    identity_providers::update(tx.conn(), id, &fields(input, enc.as_deref(), false), now).await?;
+    audit::record(
+        tx.conn(),
+        actor,
+        &Event::new("identity_provider.updated", "identity_provider", id, &input.slug),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Ok(()))
+}
+
+pub async fn delete(state: &AppState, id: Uuid, actor: &Actor) -> AppResult<Result<(), IdpRefused>> {
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
+    let row = identity_providers::find(tx.conn(), id).await?.ok_or(AppError::NotFound)?;
+    if row.managed_by_config {
+        return Ok(Err(IdpRefused::Managed));
+    }
+    identity_providers::delete(tx.conn(), id).await?;
+    audit::record(tx.conn(), actor, &Event::new("identity_provider.deleted", "identity_provider", id, &row.slug), now)
+        .await?;
+    tx.commit().await?;
+    Ok(Ok(()))
+}
+
+/// Creates or updates the IdPs declared in the config file, marked as managed by it.
+pub async fn sync_from_config(state: &AppState, declared: &[IdpConfig]) -> anyhow::Result<()> {
+    let now = state.clock.now();
+    let actor = Actor::system("configuration");
+    for d in declared {
+        let raw = RawIdp {
+            slug: &d.slug,
+            kind: &d.kind,
+            display_name: &d.display_name,
+            issuer: &d.issuer,
+            client_id: &d.client_id,
+            client_secret: &d.client_secret,
+            scopes: &d.scopes.join(" "),
+            domains: &d.domains.join(" "),
+            enabled: d.enabled,
+            is_workforce: d.workforce,
+        };
+        let input = IdpInput::parse(&raw, true)
+            .map_err(|e| anyhow::anyhow!("identity provider {:?} in the config file: {}", d.slug, format!("{e:?}")))?;
+        let enc = input.client_secret.as_deref().map(|s| state.key.encrypt(SECRET_PURPOSE, s));
+        let mut tx = state.db.begin().await?;
+        let action = match identity_providers::find_by_slug(tx.conn(), &input.slug).await? {
+            Some(row) => {
+                identity_providers::update(tx.conn(), row.id, &fields(&input, enc.as_deref(), true), now).await?;
+                "identity_provider.configured"
+            }
+            None => {
+                identity_providers::insert(tx.conn(), &fields(&input, enc.as_deref(), true), now).await?;
+                "identity_provider.created"
+            }
+        };
+        audit::record(tx.conn(), &actor, &Event::new(action, "identity_provider", &input.slug, &input.slug), now)
+            .await?;
+        tx.commit().await?;
+    }
+    Ok(())
+}

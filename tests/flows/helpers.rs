@@ -309,6 +309,22 @@ impl TestApp {
     }
 }
 
+/// Reads a peer's first line ("listening PORT"), then keeps draining its output in the
+/// background: a closed pipe would kill the peer at its next log line.
+pub fn wait_until_listening(child: &mut std::process::Child) -> String {
+    use std::io::BufRead;
+    let mut reader = std::io::BufReader::new(child.stdout.take().expect("stdout is piped"));
+    let mut line = String::new();
+    reader.read_line(&mut line).unwrap();
+    std::thread::spawn(move || {
+        let mut sink = String::new();
+        while reader.read_line(&mut sink).map(|n| n > 0).unwrap_or(false) {
+            sink.clear();
+        }
+    });
+    line
+}
+
 pub async fn csrf_of(client: &Client, url: &str) -> String {
     let body = client.get(url).send().await.unwrap().text().await.unwrap();
     between(&body, "name=\"csrf\" value=\"", "\"").unwrap_or_else(|| panic!("no CSRF token on {url}"))

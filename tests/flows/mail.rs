@@ -49,9 +49,7 @@ fn start_smtp(port: u16, out: &std::path::Path) -> SmtpPeer {
         .stdout(Stdio::piped())
         .spawn()
         .expect("node runs");
-    let mut line = String::new();
-    use std::io::BufRead;
-    std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let line = wait_until_listening(&mut child);
     assert!(line.starts_with("listening"), "smtp-server said: {line}");
     SmtpPeer(child)
 }

@@ -4,6 +4,7 @@
 pub mod helpers;
 
 mod admin;
+mod federation;
 mod foundation;
 mod invite;
 mod mail;

@@ -3,6 +3,7 @@
 
 pub mod apps;
 pub mod audit;
+pub mod idps;
 pub mod invitations;
 pub mod users;
 
@@ -34,7 +35,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/admin/apps/{id}", web::get().to(apps::edit_form))
         .route("/admin/apps/{id}", web::post().to(apps::update))
         .route("/admin/apps/{id}/delete", web::post().to(apps::delete))
-        .route("/admin/audit", web::get().to(audit::list));
+        .route("/admin/audit", web::get().to(audit::list))
+        .route("/admin/identity-providers", web::get().to(idps::list))
+        .route("/admin/identity-providers", web::post().to(idps::create))
+        .route("/admin/identity-providers/new", web::get().to(idps::new_form))
+        .route("/admin/identity-providers/{id}", web::get().to(idps::edit_form))
+        .route("/admin/identity-providers/{id}", web::post().to(idps::update))
+        .route("/admin/identity-providers/{id}/delete", web::post().to(idps::delete));
 }
 
 #[derive(Template)]

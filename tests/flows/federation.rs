@@ -1,0 +1,364 @@
+//! F2/F3 through a home IdP, against a real OpenID Provider (the npm `oidc-provider`).
+
+use std::process::{Child, Command, Stdio};
+
+use reqwest::{Client, StatusCode};
+
+use crate::helpers::*;
+
+pub struct OidcPeer {
+    child: Child,
+    pub issuer: String,
+    pub port: u16,
+}
+
+impl Drop for OidcPeer {
+    fn drop(&mut self) {
+        self.child.kill().ok();
+        self.child.wait().ok();
+    }
+}
+
+/// Starts the IdP, registering `redirect_uris` for the client `vestibule`.
+pub fn start_idp(redirect_uris: &[String]) -> OidcPeer {
+    let e2e = concat!(env!("CARGO_MANIFEST_DIR"), "/e2e");
+    assert!(
+        std::path::Path::new(e2e).join("node_modules/oidc-provider").exists(),
+        "the OpenID Provider test peer is not installed: run `npm ci --prefix e2e` (scripts/test.sh does)"
+    );
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut child = Command::new("node")
+        .arg(format!("{e2e}/peers/oidc-provider.mjs"))
+        .arg(port.to_string())
+        .args(redirect_uris)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("node runs");
+    let line = wait_until_listening(&mut child);
+    assert!(line.starts_with("listening"), "oidc-provider said: {line}");
+    OidcPeer { child, issuer: format!("http://127.0.0.1:{port}"), port }
+}
+
+/// Adds an IdP through the admin form (the app's browser must be an admin's).
+async fn add_idp(app: &TestApp, slug: &str, issuer: &str, domains: &str) {
+    let page = app
+        .post(
+            "/admin/identity-providers",
+            &[
+                ("display_name", "Partner SSO"),
+                ("slug", slug),
+                ("kind", "oidc"),
+                ("issuer", issuer),
+                ("client_id", "vestibule"),
+                ("client_secret", "vestibule-test-secret"),
+                ("domains", domains),
+                ("enabled", "yes"),
+            ],
+        )
+        .await;
+    assert!(page.has("Partner SSO was added"), "{}", page.body);
+    assert!(page.has(&format!("{}/auth/{slug}/callback", app.base)), "the redirect URI to register is shown");
+}
+
+/// Logs in at the IdP's own pages as `login` (and gives consent), following the browser
+/// back to Vestibule.
+async fn idp_login(browser: &Client, page: Page, login: &str) -> Page {
+    let mut page = page;
+    for _ in 0..3 {
+        let Some(action) = form_action(&page.body) else { return page };
+        if !page.url.contains("/interaction/") {
+            return page;
+        }
+        let url = absolute(&page.url, &action);
+        let form: Vec<(&str, &str)> = if page.has("value=\"login\"") {
+            vec![("prompt", "login"), ("login", login), ("password", "any")]
+        } else {
+            vec![("prompt", "consent")]
+        };
+        page = Page::from(browser.post(url).form(&form).send().await.unwrap()).await;
+    }
+    page
+}
+
+fn form_action(html: &str) -> Option<String> {
+    between(html, "action=\"", "\"")
+}
+
+fn absolute(current: &str, href: &str) -> String {
+    if href.starts_with("http") {
+        return href.to_string();
+    }
+    let origin_end =
+        current.find("://").map(|i| current[i + 3..].find('/').map(|j| i + 3 + j).unwrap_or(current.len())).unwrap();
+    format!("{}{}", &current[..origin_end], href)
+}
+
+/// An admin, an IdP for partner.example, and an invitation link for ana@partner.example.
+async fn federated_invitation(app: &TestApp) -> (OidcPeer, String) {
+    let idp = start_idp(&[format!("{}/auth/partner/callback", app.base)]);
+    app.sign_in_admin("root@contoso.example").await;
+    add_idp(app, "partner", &idp.issuer, "partner.example").await;
+    let wiki = app.add_app("Team Wiki", "https://wiki.contoso.example/").await;
+    let link = app.invite("ana@partner.example", &[("app", &wiki)]).await;
+    app.sign_out().await;
+    (idp, link)
+}
+
+/// Clicks the IdP button on the invitation page.
+async fn start_at_idp(app: &TestApp, browser: &Client, link: &str) -> Page {
+    let landing = Page::from(browser.get(link).send().await.unwrap()).await;
+    assert!(landing.has("Sign in with Partner SSO"));
+    let token = csrf_of(browser, link).await;
+    let redeem_token = link.rsplit('/').next().unwrap();
+    let form = [("csrf", token.as_str()), ("purpose", "redeem"), ("token", redeem_token)];
+    Page::from(browser.post(app.url("/auth/partner/start")).form(&form).send().await.unwrap()).await
+}
+
+async fn a_guest_redeems_through_their_home_idp_and_signs_in_again(app: TestApp) -> TestApp {
+    let (idp, link) = federated_invitation(&app).await;
+    let landing = app.get(&link).await;
+    let idp_button = landing.body.find("Sign in with Partner SSO").unwrap();
+    let code_button = landing.body.find("Email me a one-time code").unwrap();
+    assert!(idp_button < code_button, "home-realm discovery puts the partner's IdP first");
+    assert!(landing.has("Your organization's sign-in."));
+    // The authorization request carries state, nonce, PKCE S256 and the invited address.
+    let token = csrf_of(&app.browser, &link).await;
+    let redeem_token = link.rsplit('/').next().unwrap();
+    let form = [("csrf", token.as_str()), ("purpose", "redeem"), ("token", redeem_token)];
+    let r = app.raw.post(app.url("/auth/partner/start")).form(&form).send().await.unwrap();
+    let authorize = r.headers()["location"].to_str().unwrap().to_string();
+    assert!(authorize.starts_with(&format!("{}/auth?", idp.issuer)), "{authorize}");
+    for part in [
+        "state=",
+        "nonce=",
+        "code_challenge=",
+        "code_challenge_method=S256",
+        "login_hint=ana%40partner.example",
+        "redirect_uri=",
+    ] {
+        assert!(authorize.contains(part), "{part} in {authorize}");
+    }
+    let at_idp = start_at_idp(&app, &app.browser, &link).await;
+    assert!(at_idp.url.starts_with(&idp.issuer), "the browser is at the IdP: {}", at_idp.url);
+    let consent = idp_login(&app.browser, at_idp, "ana").await;
+    assert!(consent.url.ends_with("/consent"), "{} {}", consent.url, consent.body);
+    let page = app.post(&format!("{link}/accept"), &[("accept_terms", "yes")]).await;
+    assert!(page.url.ends_with("/apps") && page.has("Team Wiki"), "{}", page.url);
+    assert_eq!(app.count("SELECT COUNT(*) FROM identities WHERE provider = 'partner' AND subject = 'ana'").await, 1);
+    assert!(app.get("/profile").await.has("partner account ana@partner.example"));
+    // Returning: /signin sends the address straight to the IdP (home-realm discovery).
+    app.sign_out().await;
+    let page = app.post("/signin", &[("email", "ana@partner.example")]).await;
+    let page = idp_login(&app.browser, page, "ana").await;
+    assert!(page.url.ends_with("/apps"), "{} {}", page.url, page.body);
+    assert!(app.audit_actions().await.iter().any(|a| a == "user.signed_in"));
+    app
+}
+both!(a_guest_redeems_through_their_home_idp_and_signs_in_again);
+
+async fn an_identity_with_the_same_email_does_not_take_over_an_account(app: TestApp) -> TestApp {
+    // Bo redeemed with an email code; an IdP account claiming bo's address must not get in.
+    let (_idp, _link) = federated_invitation(&app).await;
+    app.sign_in_admin("root@contoso.example").await;
+    let page = app.post("/admin/invitations", &[("email", "bo@partner.example")]).await;
+    let bo_link = between(&page.body, "this link: ", "<").unwrap();
+    app.sign_out().await;
+    app.prove_with_code(&app.browser, &bo_link, "bo@partner.example").await;
+    app.post(&format!("{bo_link}/accept"), &[("accept_terms", "yes")]).await;
+    app.sign_out().await;
+    let token = app.csrf().await;
+    let form = [("csrf", token.as_str()), ("purpose", "signin"), ("next", "")];
+    let at_idp = Page::from(app.browser.post(app.url("/auth/partner/start")).form(&form).send().await.unwrap()).await;
+    let page = idp_login(&app.browser, at_idp, "bo").await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN, "{}", page.body);
+    assert!(page.has("No account found"));
+    assert!(app.get("/apps").await.url.contains("/signin"), "not signed in");
+    assert_eq!(app.count("SELECT COUNT(*) FROM identities WHERE provider = 'partner'").await, 0);
+    app
+}
+both!(an_identity_with_the_same_email_does_not_take_over_an_account);
+
+async fn another_or_an_unverified_email_at_the_idp_is_refused(app: TestApp) -> TestApp {
+    let (_idp, link) = federated_invitation(&app).await;
+    let page = idp_login(&app.browser, start_at_idp(&app, &app.browser, &link).await, "eve").await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    assert!(page.has("This invitation is for another address") && page.has("eve@elsewhere.example"), "{}", page.body);
+    let (other, _) = app.new_browser();
+    let page = idp_login(&other, start_at_idp(&app, &other, &link).await, "unverified").await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    assert!(page.has("Your email address is not verified"), "{}", page.body);
+    assert_eq!(app.count("SELECT COUNT(*) FROM identities").await, 0, "nothing half-linked");
+    assert_eq!(app.count("SELECT COUNT(*) FROM invitations WHERE status = 'pending'").await, 1);
+    assert!(app.audit_actions().await.iter().filter(|a| *a == "federation.failed").count() >= 2);
+    app
+}
+both!(another_or_an_unverified_email_at_the_idp_is_refused);
+
+async fn a_tampered_or_replayed_callback_is_refused(app: TestApp) -> TestApp {
+    let (idp, link) = federated_invitation(&app).await;
+    // Tampered state.
+    start_at_idp(&app, &app.browser, &link).await;
+    let page = app.get("/auth/partner/callback?code=abc&state=forged").await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(page.has("did not match the sign-in this browser started"));
+    // A real callback, captured and replayed.
+    let at_idp = start_at_idp(&app, &app.browser, &link).await;
+    let mut page = at_idp;
+    let callback = loop {
+        let action = absolute(&page.url, &form_action(&page.body).expect("an IdP form"));
+        let form: Vec<(&str, &str)> = if page.has("value=\"login\"") {
+            vec![("prompt", "login"), ("login", "ana"), ("password", "x")]
+        } else {
+            vec![("prompt", "consent")]
+        };
+        let mut r = app.raw.post(action).form(&form).send().await.unwrap();
+        // Follow the IdP's redirects by hand until one points back at Vestibule.
+        loop {
+            let location = r.headers().get("location").unwrap().to_str().unwrap().to_string();
+            let next = absolute(r.url().as_str(), &location);
+            if next.starts_with(&app.base) {
+                break;
+            }
+            r = app.raw.get(&next).send().await.unwrap();
+            if !r.status().is_redirection() {
+                break;
+            }
+        }
+        if let Some(l) = r.headers().get("location") {
+            let next = absolute(r.url().as_str(), l.to_str().unwrap());
+            if next.starts_with(&app.base) {
+                break next;
+            }
+        }
+        page = Page::from(r).await;
+        assert!(page.url.starts_with(&idp.issuer));
+    };
+    assert!(callback.contains("/auth/partner/callback?"), "{callback}");
+    let page = app.get(&callback).await;
+    assert!(page.url.ends_with("/consent"), "{} {}", page.url, page.body);
+    let replay = app.get(&callback).await;
+    assert_eq!(replay.status, StatusCode::BAD_REQUEST);
+    assert!(replay.has("was not started in this browser, or it was already used"));
+    app
+}
+both!(a_tampered_or_replayed_callback_is_refused);
+
+async fn cancelling_at_the_idp_changes_nothing(app: TestApp) -> TestApp {
+    let (_idp, link) = federated_invitation(&app).await;
+    let at_idp = start_at_idp(&app, &app.browser, &link).await;
+    let abort = between(&at_idp.body, "href=\"", "\"").filter(|h| h.contains("abort")).or_else(|| {
+        at_idp
+            .body
+            .split("href=\"")
+            .skip(1)
+            .map(|s| s.split('"').next().unwrap().to_string())
+            .find(|h| h.contains("abort"))
+    });
+    let abort = absolute(&at_idp.url, &abort.expect("a cancel link at the IdP"));
+    let page = app.get(&abort).await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(page.has("You cancelled signing in") && page.has("Back to your invitation"), "{}", page.body);
+    assert_eq!(app.count("SELECT COUNT(*) FROM invitations WHERE status = 'pending'").await, 1);
+    app
+}
+both!(cancelling_at_the_idp_changes_nothing);
+
+async fn an_idp_that_is_down_or_names_another_issuer_is_refused(app: TestApp) -> TestApp {
+    let idp = start_idp(&[format!("{}/auth/partner/callback", app.base)]);
+    app.sign_in_admin("root@contoso.example").await;
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    add_idp(&app, "down", &format!("http://127.0.0.1:{closed}"), "").await;
+    // Discovery at localhost answers with issuer 127.0.0.1: not the configured issuer.
+    let page = app
+        .post(
+            "/admin/identity-providers",
+            &[
+                ("display_name", "Mixed up"),
+                ("slug", "mixed"),
+                ("kind", "oidc"),
+                ("issuer", &format!("http://localhost:{}", idp.port)),
+                ("client_id", "vestibule"),
+                ("client_secret", "vestibule-test-secret"),
+                ("enabled", "yes"),
+            ],
+        )
+        .await;
+    assert!(page.has("Mixed up was added"));
+    app.sign_out().await;
+    for slug in ["down", "mixed"] {
+        let token = app.csrf().await;
+        let form = [("csrf", token.as_str()), ("purpose", "signin"), ("next", "")];
+        let page =
+            Page::from(app.browser.post(app.url(&format!("/auth/{slug}/start"))).form(&form).send().await.unwrap())
+                .await;
+        assert_eq!(page.status, StatusCode::BAD_GATEWAY, "{slug}: {}", page.body);
+        assert!(page.has("sign-in is not available"));
+    }
+    let token = app.csrf().await;
+    let form = [("csrf", token.as_str()), ("purpose", "signin"), ("next", "")];
+    let page = Page::from(app.browser.post(app.url("/auth/nope/start")).form(&form).send().await.unwrap()).await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    app
+}
+both!(an_idp_that_is_down_or_names_another_issuer_is_refused);
+
+async fn idp_secrets_are_encrypted_and_bad_input_is_refused(app: TestApp) -> TestApp {
+    app.sign_in_admin("root@contoso.example").await;
+    let page = app
+        .post(
+            "/admin/identity-providers",
+            &[
+                ("display_name", ""),
+                ("slug", "Not A Slug"),
+                ("kind", "oidc"),
+                ("issuer", "ftp://x"),
+                ("client_id", "c"),
+                ("domains", "bad domain!"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.has("Enter a display name."));
+    assert!(page.has("The short name must be"));
+    assert!(page.has("The issuer URL must start with https:// or http://."));
+    assert!(page.has("Enter the client secret"));
+    assert!(page.has("is not a domain name"));
+    add_idp(&app, "partner", "https://login.partner.example", "partner.example").await;
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM identity_providers WHERE client_secret_enc LIKE '%vestibule-test-secret%'")
+            .await,
+        0
+    );
+    let list = app.get("/admin/identity-providers").await;
+    let id = between(&list.body, "<td><a href=\"/admin/identity-providers/", "\"").unwrap();
+    let edit = app.get(&format!("/admin/identity-providers/{id}")).await;
+    assert!(!edit.has("vestibule-test-secret"), "the secret is never shown again");
+    let page = app
+        .post(
+            &format!("/admin/identity-providers/{id}"),
+            &[
+                ("display_name", "Partner"),
+                ("slug", "partner"),
+                ("kind", "oidc"),
+                ("issuer", "https://login.partner.example"),
+                ("client_id", "vestibule"),
+            ],
+        )
+        .await;
+    assert!(page.has("Partner was saved") && page.has("disabled"), "{}", page.body);
+    // The secret was kept: the provider still decrypts.
+    let row = {
+        let mut c = app.state.db.acquire().await.unwrap();
+        vestibule::db::identity_providers::find_by_slug(c.conn(), "partner").await.unwrap().unwrap()
+    };
+    let p = vestibule::federation::Provider::from_row(&row, &app.state.key, &app.state.settings.public_url).unwrap();
+    assert_eq!(p.client_secret, "vestibule-test-secret");
+    let actions = app.audit_actions().await;
+    assert!(
+        actions.contains(&"identity_provider.created".to_string())
+            && actions.contains(&"identity_provider.updated".to_string())
+    );
+    app
+}
+both!(idp_secrets_are_encrypted_and_bad_input_is_refused);

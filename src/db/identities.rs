@@ -73,3 +73,12 @@ pub async fn user_of(c: Conn<'_>, issuer: &str, subject: &str) -> sqlx::Result<O
         .fetch_optional(e)
         .await)
 }
+
+/// Unlinks every identity of a user (reset redemption); returns how many.
+pub async fn delete_for_user(c: Conn<'_>, user_id: Uuid) -> sqlx::Result<u64> {
+    run!(c, |e| sqlx::query("DELETE FROM identities WHERE user_id = $1")
+        .bind(user_id)
+        .execute(e)
+        .await
+        .map(|r| r.rows_affected()))
+}

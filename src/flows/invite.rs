@@ -7,7 +7,7 @@ use uuid::Uuid;
 use crate::app::AppState;
 use crate::db::audit::{self, Event};
 use crate::db::users::User;
-use crate::db::{Tx, apps, invitations, users};
+use crate::db::{Tx, apps, identities, invitations, users};
 use crate::domain::audit::Actor;
 use crate::domain::invitation::{MAX_SENDS, RESEND_INTERVAL_SECS};
 use crate::domain::url::RedirectTarget;
@@ -165,6 +165,47 @@ async fn resend_in(
         Event::new("invitation.resent", "user", user.id, &user.email).details(format!("invitation={}", invitation.id));
     audit::record(tx.conn(), actor, &ev, now).await?;
     Ok(Ok((invitation.id, link)))
+}
+
+/// Reset redemption: unlinks the guest's identities, ends their sessions, puts them back to
+/// pending acceptance and mails a new invitation. Their next redemption may use another
+/// identity; the apps they have stay assigned.
+pub async fn reset_redemption(
+    state: &AppState,
+    user_id: Uuid,
+    inviter: &User,
+    actor: &Actor,
+) -> AppResult<Result<String, InviteRefused>> {
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
+    let user = users::find(tx.conn(), user_id).await?.ok_or(AppError::NotFound)?;
+    if user.user_type != GUEST {
+        return Ok(Err(InviteRefused::IsMember(user.email)));
+    }
+    if let Some(pending) = invitations::pending_for_user(tx.conn(), user.id).await? {
+        invitations::revoke(tx.conn(), pending.id, now).await?;
+    }
+    let unlinked = identities::delete_for_user(tx.conn(), user.id).await?;
+    users::set_state(tx.conn(), user.id, PENDING).await?;
+    let token = Token::generate();
+    let row = invitations::NewInvitation {
+        user_id: user.id,
+        inviter_id: Some(inviter.id),
+        email: &user.email,
+        redirect_url: None,
+        message: "",
+        token_hash: &token.hash().0,
+        sent: true,
+        expires_at: now + Duration::days(state.settings.invitation_ttl_days),
+    };
+    let invitation = invitations::insert(tx.conn(), &row, now).await?;
+    let link = redeem_link(state, &token);
+    queue_invitation_mail(state, &mut tx, &inviter.display_name, &invitation, &link).await?;
+    let ev = Event::new("user.redemption_reset", "user", user.id, &user.email)
+        .details(format!("identities_unlinked={unlinked}"));
+    audit::record(tx.conn(), actor, &ev, now).await?;
+    tx.commit().await?;
+    Ok(Ok(link))
 }
 
 pub async fn revoke(state: &AppState, user_id: Uuid, actor: &Actor) -> AppResult<bool> {

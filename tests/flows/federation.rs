@@ -362,3 +362,38 @@ async fn idp_secrets_are_encrypted_and_bad_input_is_refused(app: TestApp) -> Tes
     app
 }
 both!(idp_secrets_are_encrypted_and_bad_input_is_refused);
+
+async fn after_a_reset_the_guest_redeems_again_with_another_identity(app: TestApp) -> TestApp {
+    let (_idp, link) = federated_invitation(&app).await;
+    let (guest, _) = app.new_browser();
+    let consent = idp_login(&guest, start_at_idp(&app, &guest, &link).await, "ana").await;
+    assert!(consent.url.ends_with("/consent"));
+    let token = csrf_of(&guest, &consent.url).await;
+    guest
+        .post(format!("{link}/accept"))
+        .form(&[("csrf", token.as_str()), ("accept_terms", "yes")])
+        .send()
+        .await
+        .unwrap();
+    assert!(guest.get(app.url("/apps")).send().await.unwrap().url().path().ends_with("/apps"));
+    app.sign_in_admin("root@contoso.example").await;
+    let list = app.get("/admin/users?q=ana").await;
+    let id = between(&list.body, "/admin/users/", "\"").unwrap();
+    let page = app.post(&format!("/admin/users/{id}/reset-redemption"), &[]).await;
+    assert!(page.has("Redemption was reset") && page.has("pending acceptance"), "{}", page.body);
+    assert_eq!(app.count("SELECT COUNT(*) FROM identities").await, 0);
+    let r = guest.get(app.url("/apps")).send().await.unwrap();
+    assert!(r.url().path().starts_with("/signin"), "the guest's session ended");
+    assert_eq!(app.get(&link).await.status, StatusCode::GONE, "the old link is used up");
+    let new_link = redeem_link_in(&app.one_mail("ana@partner.example").await);
+    app.sign_out().await;
+    // This time with an email code instead of the IdP.
+    app.prove_with_code(&app.browser, &new_link, "ana@partner.example").await;
+    let page = app.post(&format!("{new_link}/accept"), &[("accept_terms", "yes")]).await;
+    assert!(page.url.ends_with("/apps") && page.has("Team Wiki"), "the apps stayed assigned");
+    assert_eq!(app.count("SELECT COUNT(*) FROM identities WHERE provider = 'email'").await, 1);
+    assert_eq!(app.count("SELECT COUNT(*) FROM identities WHERE provider = 'partner'").await, 0);
+    assert!(app.audit_actions().await.contains(&"user.redemption_reset".to_string()));
+    app
+}
+both!(after_a_reset_the_guest_redeems_again_with_another_identity);

@@ -24,6 +24,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/admin/users/{id}/resend", web::post().to(users::resend))
         .route("/admin/users/{id}/revoke", web::post().to(users::revoke))
         .route("/admin/users/{id}/block", web::post().to(users::block))
+        .route("/admin/users/{id}/reset-redemption", web::post().to(users::reset_redemption))
         .route("/admin/users/{id}/unblock", web::post().to(users::unblock))
         .route("/admin/users/{id}/apps", web::post().to(users::assign_app))
         .route("/admin/users/{id}/apps/{app_id}/remove", web::post().to(users::unassign_app))

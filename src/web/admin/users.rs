@@ -155,6 +155,25 @@ pub async fn revoke(
     Ok(back(id))
 }
 
+pub async fn reset_redemption(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: Session,
+    AdminUser(admin): AdminUser,
+    id: web::Path<String>,
+    _f: CsrfForm<NoFields>,
+) -> AppResult<HttpResponse> {
+    let id = parse_id(&id)?;
+    match flows::invite::reset_redemption(&state, id, &admin, &actor(&req, &admin)).await? {
+        Ok(_) => flash(
+            &session,
+            "Redemption was reset: sign-in identities were unlinked, sessions ended, and a new invitation was sent.",
+        ),
+        Err(refused) => flash(&session, refused.to_string()),
+    }
+    Ok(back(id))
+}
+
 async fn set_blocked(
     req: HttpRequest,
     state: &AppState,

@@ -181,6 +181,27 @@ mod tests {
     }
 
     #[test]
+    fn identity_providers_can_be_declared_in_the_file() {
+        let s: Settings = toml::from_str(
+            r#"
+            org_name = "Contoso"
+            [[identity_providers]]
+            slug = "contoso"
+            display_name = "Contoso SSO"
+            issuer = "https://login.contoso.example"
+            client_id = "vestibule"
+            client_secret = "s"
+            domains = ["contoso.example"]
+            workforce = true
+            "#,
+        )
+        .unwrap();
+        let idp = &s.identity_providers[0];
+        assert_eq!((idp.kind.as_str(), idp.enabled, idp.workforce), ("oidc", true, true));
+        assert!(toml::from_str::<Settings>("[[identity_providers]]\nslug = \"x\"\ntypo = 1").is_err());
+    }
+
+    #[test]
     fn a_non_http_public_url_is_refused() {
         let mut s = Settings { public_url: "ftp://x".into(), ..Settings::default() };
         assert!(s.check().is_err());

@@ -2,7 +2,8 @@
 // pages (any login name is accepted as the account id; the password is ignored).
 // Usage: node oidc-provider.mjs PORT REDIRECT_URI [REDIRECT_URI…]
 // Accounts: ana (ana@partner.example, verified), bo (bo@partner.example, verified),
-// eve (eve@elsewhere.example, verified), unverified (ana@partner.example, NOT verified).
+// eve (eve@elsewhere.example, verified), unverified (ana@partner.example, NOT verified),
+// root (root@contoso.example, verified: a member of the host).
 // Prints "listening PORT" once ready. SIGTERM stops it.
 import Provider from 'oidc-provider';
 
@@ -17,6 +18,7 @@ const accounts = {
   bo: { email: 'bo@partner.example', email_verified: true, name: 'Bo Berg' },
   eve: { email: 'eve@elsewhere.example', email_verified: true, name: 'Eve' },
   unverified: { email: 'ana@partner.example', email_verified: false, name: 'Not Ana' },
+  root: { email: 'root@contoso.example', email_verified: true, name: 'Root' },
 };
 
 const provider = new Provider(`http://127.0.0.1:${port}`, {

@@ -397,3 +397,50 @@ async fn after_a_reset_the_guest_redeems_again_with_another_identity(app: TestAp
     app
 }
 both!(after_a_reset_the_guest_redeems_again_with_another_identity);
+
+async fn a_configured_workforce_idp_signs_members_in_and_cannot_be_edited(app: TestApp) -> TestApp {
+    let idp = start_idp(&[format!("{}/auth/corp/callback", app.base)]);
+    let declared = vestibule::config::IdpConfig {
+        slug: "corp".into(),
+        kind: "oidc".into(),
+        display_name: "Contoso Workforce".into(),
+        issuer: idp.issuer.clone(),
+        client_id: "vestibule".into(),
+        client_secret: "vestibule-test-secret".into(),
+        scopes: vec![],
+        domains: vec!["contoso.example".into()],
+        enabled: true,
+        workforce: true,
+    };
+    // What `serve` does at start with `[[identity_providers]]`, twice: it updates in place.
+    vestibule::flows::idps::sync_from_config(&app.state, std::slice::from_ref(&declared)).await.unwrap();
+    vestibule::flows::idps::sync_from_config(&app.state, &[declared]).await.unwrap();
+    assert_eq!(app.count("SELECT COUNT(*) FROM identity_providers WHERE managed_by_config").await, 1);
+    app.sign_in_admin("root@contoso.example").await;
+    let list = app.get("/admin/identity-providers").await;
+    assert!(list.has("managed by configuration") && list.has("workforce (members)"));
+    let id = between(&list.body, "<td><a href=\"/admin/identity-providers/", "\"").unwrap();
+    let page = app
+        .post(
+            &format!("/admin/identity-providers/{id}"),
+            &[
+                ("display_name", "Hijacked"),
+                ("slug", "corp"),
+                ("kind", "oidc"),
+                ("issuer", "https://evil.example"),
+                ("client_id", "x"),
+            ],
+        )
+        .await;
+    assert!(page.has("managed by the configuration file"), "{}", page.body);
+    let page = app.post(&format!("/admin/identity-providers/{id}/delete"), &[]).await;
+    assert!(page.has("managed by the configuration file"));
+    app.sign_out().await;
+    // The member's domain goes to the workforce IdP, which links the member on first use.
+    let page = app.post("/signin", &[("email", "root@contoso.example")]).await;
+    let page = idp_login(&app.browser, page, "root").await;
+    assert!(page.url.ends_with("/admin"), "{} {}", page.url, page.body);
+    assert_eq!(app.count("SELECT COUNT(*) FROM identities WHERE provider = 'corp' AND subject = 'root'").await, 1);
+    app
+}
+both!(a_configured_workforce_idp_signs_members_in_and_cannot_be_edited);

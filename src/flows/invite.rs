@@ -92,24 +92,12 @@ pub async fn invite(
             };
             let user = users::insert(tx.conn(), &new, now).await?;
             users::add_sponsor(tx.conn(), user.id, inviter.id).await?;
-            let token = Token::generate();
-            let row = invitations::NewInvitation {
-                user_id: user.id,
-                inviter_id: Some(inviter.id),
-                email,
-                redirect_url: input.redirect.as_ref().map(|r| r.as_str()),
-                message: input.message.as_str(),
-                token_hash: &token.hash().0,
-                sent: input.send_email,
-                expires_at: now + Duration::days(state.settings.invitation_ttl_days),
-            };
-            let invitation = invitations::insert(tx.conn(), &row, now).await?;
+            let redirect = input.redirect.as_ref().map(|r| r.as_str());
+            let (invitation, link) =
+                issue_invitation(state, &mut tx, &user, inviter, redirect, input.message.as_str(), input.send_email)
+                    .await?;
             for app_id in &input.app_ids {
                 invitations::add_app(tx.conn(), invitation.id, *app_id).await?;
-            }
-            let link = redeem_link(state, &token);
-            if input.send_email {
-                queue_invitation_mail(state, &mut tx, &inviter.display_name, &invitation, &link).await?;
             }
             let details = format!("apps={} mail={}", input.app_ids.len(), input.send_email);
             let ev = Event::new("user.invited", "user", user.id, &user.email).details(details);
@@ -187,20 +175,7 @@ pub async fn reset_redemption(
     }
     let unlinked = identities::delete_for_user(tx.conn(), user.id).await?;
     users::set_state(tx.conn(), user.id, PENDING).await?;
-    let token = Token::generate();
-    let row = invitations::NewInvitation {
-        user_id: user.id,
-        inviter_id: Some(inviter.id),
-        email: &user.email,
-        redirect_url: None,
-        message: "",
-        token_hash: &token.hash().0,
-        sent: true,
-        expires_at: now + Duration::days(state.settings.invitation_ttl_days),
-    };
-    let invitation = invitations::insert(tx.conn(), &row, now).await?;
-    let link = redeem_link(state, &token);
-    queue_invitation_mail(state, &mut tx, &inviter.display_name, &invitation, &link).await?;
+    let (_, link) = issue_invitation(state, &mut tx, &user, inviter, None, "", true).await?;
     let ev = Event::new("user.redemption_reset", "user", user.id, &user.email)
         .details(format!("identities_unlinked={unlinked}"));
     audit::record(tx.conn(), actor, &ev, now).await?;
@@ -223,6 +198,36 @@ pub async fn revoke(state: &AppState, user_id: Uuid, actor: &Actor) -> AppResult
     }
     tx.commit().await?;
     Ok(revoked)
+}
+
+/// A new invitation for `user` with a fresh link, mailed when `send`; returns it and the link.
+async fn issue_invitation(
+    state: &AppState,
+    tx: &mut Tx,
+    user: &User,
+    inviter: &User,
+    redirect_url: Option<&str>,
+    message: &str,
+    send: bool,
+) -> AppResult<(invitations::Invitation, String)> {
+    let now = state.clock.now();
+    let token = Token::generate();
+    let row = invitations::NewInvitation {
+        user_id: user.id,
+        inviter_id: Some(inviter.id),
+        email: &user.email,
+        redirect_url,
+        message,
+        token_hash: &token.hash().0,
+        sent: send,
+        expires_at: now + Duration::days(state.settings.invitation_ttl_days),
+    };
+    let invitation = invitations::insert(tx.conn(), &row, now).await?;
+    let link = redeem_link(state, &token);
+    if send {
+        queue_invitation_mail(state, tx, &inviter.display_name, &invitation, &link).await?;
+    }
+    Ok((invitation, link))
 }
 
 fn redeem_link(state: &AppState, token: &Token) -> String {

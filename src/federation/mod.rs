@@ -21,7 +21,6 @@ pub const FLOW_TTL_SECS: i64 = 600;
 pub struct Provider {
     pub slug: String,
     pub kind: String,
-    pub display_name: String,
     pub issuer: String,
     pub client_id: String,
     pub client_secret: String,
@@ -38,7 +37,6 @@ impl Provider {
         Ok(Provider {
             slug: row.slug.clone(),
             kind: row.kind.clone(),
-            display_name: row.display_name.clone(),
             issuer,
             client_id: row.client_id.clone(),
             client_secret: key.decrypt(SECRET_PURPOSE, &row.client_secret_enc)?,
@@ -79,7 +77,6 @@ pub struct Authenticated {
     pub subject: String,
     pub email: Option<String>,
     pub email_verified: bool,
-    pub name: Option<String>,
 }
 
 impl Authenticated {

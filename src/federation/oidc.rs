@@ -3,8 +3,8 @@
 
 use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreProviderMetadata};
 use openidconnect::{
-    AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl, Nonce, PkceCodeChallenge, PkceCodeVerifier,
-    RedirectUrl, Scope, TokenResponse,
+    AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointMaybeSet, EndpointNotSet, EndpointSet, IssuerUrl,
+    Nonce, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope, TokenResponse,
 };
 
 use super::{Authenticated, FederationError, Pending, Provider, Purpose};
@@ -16,8 +16,21 @@ async fn discover(http: &reqwest::Client, p: &Provider) -> Result<CoreProviderMe
     CoreProviderMetadata::discover_async(issuer, http).await.map_err(|e| FederationError::Discovery(error_chain(&e)))
 }
 
-fn redirect(p: &Provider) -> Result<RedirectUrl, FederationError> {
-    RedirectUrl::new(p.redirect_uri.clone()).map_err(|e| FederationError::Discovery(format!("redirect URI: {e}")))
+/// A client built from the discovery document: authorization endpoint set, token and
+/// userinfo endpoints as the document gives them.
+type DiscoveredClient =
+    CoreClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointMaybeSet, EndpointMaybeSet>;
+
+async fn client(http: &reqwest::Client, p: &Provider) -> Result<DiscoveredClient, FederationError> {
+    let meta = discover(http, p).await?;
+    let redirect = RedirectUrl::new(p.redirect_uri.clone())
+        .map_err(|e| FederationError::Discovery(format!("redirect URI: {e}")))?;
+    Ok(CoreClient::from_provider_metadata(
+        meta,
+        ClientId::new(p.client_id.clone()),
+        Some(ClientSecret::new(p.client_secret.clone())),
+    )
+    .set_redirect_uri(redirect))
 }
 
 pub async fn start(
@@ -27,13 +40,7 @@ pub async fn start(
     login_hint: Option<&str>,
     now: i64,
 ) -> Result<(String, Pending), FederationError> {
-    let meta = discover(http, p).await?;
-    let client = CoreClient::from_provider_metadata(
-        meta,
-        ClientId::new(p.client_id.clone()),
-        Some(ClientSecret::new(p.client_secret.clone())),
-    )
-    .set_redirect_uri(redirect(p)?);
+    let client = client(http, p).await?;
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
     let mut request = client
         .authorize_url(CoreAuthenticationFlow::AuthorizationCode, CsrfToken::new_random, Nonce::new_random)
@@ -62,13 +69,7 @@ pub async fn finish(
     pending: &Pending,
     code: &str,
 ) -> Result<Authenticated, FederationError> {
-    let meta = discover(http, p).await?;
-    let client = CoreClient::from_provider_metadata(
-        meta,
-        ClientId::new(p.client_id.clone()),
-        Some(ClientSecret::new(p.client_secret.clone())),
-    )
-    .set_redirect_uri(redirect(p)?);
+    let client = client(http, p).await?;
     let tokens = client
         .exchange_code(AuthorizationCode::new(code.to_string()))
         .map_err(|e| FederationError::Discovery(format!("no token endpoint: {e}")))?
@@ -87,7 +88,6 @@ pub async fn finish(
         subject: claims.subject().as_str().to_string(),
         email: claims.email().map(|e| e.as_str().to_string()),
         email_verified: claims.email_verified().unwrap_or(false),
-        name: claims.name().and_then(|n| n.get(None)).map(|n| n.as_str().to_string()),
     })
 }
 

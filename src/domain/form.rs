@@ -5,6 +5,14 @@ use std::collections::BTreeMap;
 #[derive(Debug, Default, Clone)]
 pub struct FieldErrors(BTreeMap<&'static str, String>);
 
+/// `field: message; field: message`, for errors that are not shown next to a form (config).
+impl std::fmt::Display for FieldErrors {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let parts: Vec<String> = self.0.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+        f.write_str(&parts.join("; "))
+    }
+}
+
 impl FieldErrors {
     pub fn add(&mut self, field: &'static str, msg: impl Into<String>) {
         self.0.entry(field).or_insert_with(|| msg.into());

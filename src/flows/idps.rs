@@ -211,7 +211,7 @@ pub async fn sync_from_config(state: &AppState, declared: &[IdpConfig]) -> anyho
             is_workforce: d.workforce,
         };
         let input = IdpInput::parse(&raw, true)
-            .map_err(|e| anyhow::anyhow!("identity provider {:?} in the config file: {}", d.slug, format!("{e:?}")))?;
+            .map_err(|e| anyhow::anyhow!("identity provider {:?} in the config file: {e}", d.slug))?;
         let enc = input.client_secret.as_deref().map(|s| state.key.encrypt(SECRET_PURPOSE, s));
         let mut tx = state.db.begin().await?;
         let action = match identity_providers::find_by_slug(tx.conn(), &input.slug).await? {

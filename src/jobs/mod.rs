@@ -31,8 +31,7 @@ pub fn backoff(attempts: i64) -> Span {
 }
 
 pub async fn run_once(state: &AppState) -> anyhow::Result<Pass> {
-    let mut pass = Pass::default();
-    pass.expired_invitations = expire_invitations(state).await?;
+    let mut pass = Pass { expired_invitations: expire_invitations(state).await?, ..Pass::default() };
     for _ in 0..BATCH {
         let now = state.clock.now();
         let claimed = {

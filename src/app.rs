@@ -28,6 +28,8 @@ pub struct AppState {
     pub mailer: Arc<Mailer>,
     /// For talking to identity providers.
     pub http: reqwest::Client,
+    /// The settings page's values, read through `flows::settings::current`.
+    pub portal: Arc<crate::flows::settings::SettingsCache>,
 }
 
 impl AppState {
@@ -45,13 +47,22 @@ impl AppState {
             key,
             mailer: Arc::new(mailer),
             http: crate::federation::http_client()?,
+            portal: Arc::default(),
         };
+        crate::web::page::set_org_name(&crate::flows::settings::current(&state).await?.org_name);
         crate::flows::idps::sync_from_config(&state, &state.settings.identity_providers).await?;
         Ok(state)
     }
 
-    pub fn branding(&self) -> Branding {
-        Branding { org_name: self.settings.org_name.clone(), public_url: self.settings.public_url.clone() }
+    /// The brand for mail, as the settings page has it now.
+    pub async fn branding(&self) -> crate::error::AppResult<Branding> {
+        let s = crate::flows::settings::current(self).await?;
+        Ok(Branding {
+            org_name: s.org_name.clone(),
+            logo_url: s.logo_url.clone(),
+            accent: s.accent.clone(),
+            public_url: self.settings.public_url.clone(),
+        })
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -22,6 +22,12 @@ fn random_bytes<const N: usize>() -> [u8; N] {
 pub struct Token(String);
 
 impl Token {
+    /// A link secret that the instance can compute again (for reminder mails) but nobody
+    /// without the instance key can: HMAC-SHA256 of `id` under `purpose`.
+    pub fn derived(key: &InstanceKey, purpose: &str, id: &uuid::Uuid) -> Token {
+        Token(URL_SAFE_NO_PAD.encode(key.mac(purpose, id.as_bytes())))
+    }
+
     pub fn generate() -> Token {
         Token(URL_SAFE_NO_PAD.encode(random_bytes::<32>()))
     }

@@ -4,7 +4,14 @@
 // Accounts: ana (ana@partner.example, verified), bo (bo@partner.example, verified),
 // eve (eve@elsewhere.example, verified), unverified (ana@partner.example, NOT verified),
 // root (root@contoso.example, verified: a member of the host).
+// Signing keys are generated at every start, so a restart on the same port is a key rotation.
+// With TENANT=<guid> in the environment it plays Microsoft Entra's multi-tenant endpoint:
+// the provider lives at /<guid>/v2.0, /common/v2.0 serves a discovery document whose issuer
+// is the pattern http://127.0.0.1:PORT/{tenantid}/v2.0, and ID tokens carry a `tid` claim
+// (the account "mallory" claims another tenant than the issuer's).
 // Prints "listening PORT" once ready. SIGTERM stops it.
+import http from 'node:http';
+import crypto from 'node:crypto';
 import Provider from 'oidc-provider';
 
 const [port, ...redirectUris] = process.argv.slice(2);
@@ -19,9 +26,17 @@ const accounts = {
   eve: { email: 'eve@elsewhere.example', email_verified: true, name: 'Eve' },
   unverified: { email: 'ana@partner.example', email_verified: false, name: 'Not Ana' },
   root: { email: 'root@contoso.example', email_verified: true, name: 'Root' },
+  mallory: { email: 'mallory@partner.example', email_verified: true, name: 'Mallory' },
 };
 
-const provider = new Provider(`http://127.0.0.1:${port}`, {
+const tenant = process.env.TENANT;
+const prefix = tenant ? `/${tenant}/v2.0` : '';
+const origin = `http://127.0.0.1:${port}`;
+const tidOf = (id) => (id === 'mallory' ? '00000000-0000-0000-0000-0000000bad00' : tenant);
+
+const signingKey = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' });
+
+const provider = new Provider(`${origin}${prefix}`, {
   clients: [{
     client_id: 'vestibule',
     client_secret: 'vestibule-test-secret',
@@ -29,21 +44,37 @@ const provider = new Provider(`http://127.0.0.1:${port}`, {
     grant_types: ['authorization_code'],
     response_types: ['code'],
   }],
-  claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
+  claims: { openid: ['sub', 'tid'], email: ['email', 'email_verified'], profile: ['name'] },
   scopes: ['openid', 'email', 'profile'],
   pkce: { required: () => true },
   features: { devInteractions: { enabled: true } },
+  interactions: { url: (ctx, interaction) => `${prefix}/interaction/${interaction.uid}` },
   cookies: { keys: ['test-cookie-key'] },
-  jwks: undefined,
+  jwks: { keys: [{ ...signingKey, kid: crypto.randomUUID(), use: 'sig', alg: 'RS256' }] },
   async findAccount(ctx, id) {
     const claims = accounts[id];
     if (!claims) return undefined;
-    return { accountId: id, async claims() { return { sub: id, ...claims }; } };
+    const tid = tenant ? { tid: tidOf(id) } : {};
+    return { accountId: id, async claims() { return { sub: id, ...tid, ...claims }; } };
   },
   // Put the claims in the ID token itself: Vestibule trusts only what the ID token says.
   conformIdTokenClaims: false,
 });
 provider.proxy = false;
 
-const server = provider.listen(Number(port), '127.0.0.1', () => console.log(`listening ${port}`));
+const callback = provider.callback();
+const server = http.createServer(async (req, res) => {
+  if (tenant && req.url.startsWith('/common/v2.0/.well-known/openid-configuration')) {
+    const own = await fetch(`${origin}${prefix}/.well-known/openid-configuration`).then((r) => r.json());
+    res.writeHead(200, { 'content-type': 'application/json' });
+    return res.end(JSON.stringify({ ...own, issuer: `${origin}/{tenantid}/v2.0` }));
+  }
+  if (prefix && req.url.startsWith(prefix)) {
+    // Mounted as Express would: the provider sees the path below its mount point.
+    req.originalUrl = req.url;
+    req.url = req.url.slice(prefix.length) || '/';
+  }
+  return callback(req, res);
+});
+server.listen(Number(port), '127.0.0.1', () => console.log(`listening ${port}`));
 for (const sig of ['SIGTERM', 'SIGINT']) process.on(sig, () => server.close(() => process.exit(0)));

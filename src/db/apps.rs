@@ -86,11 +86,13 @@ pub async fn for_invitation(c: Conn<'_>, invitation_id: Uuid) -> sqlx::Result<Ve
     run!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(invitation_id).fetch_all(e).await)
 }
 
-/// The apps a user may open now: assigned and not expired.
+/// The apps a user may open now: assigned to them or to one of their groups, not expired.
 pub async fn for_user(c: Conn<'_>, user_id: Uuid, now: DateTime<Utc>) -> sqlx::Result<Vec<App>> {
     let sql = format!(
         "SELECT {} FROM apps a WHERE a.id IN (SELECT s.app_id FROM assignments s WHERE s.user_id = $1 \
-         AND (s.expires_at IS NULL OR s.expires_at > $2)) ORDER BY lower(a.name)",
+         AND (s.expires_at IS NULL OR s.expires_at > $2)) \
+         OR a.id IN (SELECT ga.app_id FROM group_apps ga JOIN group_members m ON m.group_id = ga.group_id \
+         WHERE m.user_id = $1 AND (m.expires_at IS NULL OR m.expires_at > $2)) ORDER BY lower(a.name)",
         prefixed("a")
     );
     run!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(user_id).bind(now).fetch_all(e).await)

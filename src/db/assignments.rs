@@ -37,3 +37,27 @@ pub async fn count_for_user(c: Conn<'_>, user_id: Uuid) -> sqlx::Result<i64> {
         .fetch_one(e)
         .await)
 }
+
+/// Assigns an app through an access package, with the package's expiry (renewed when the
+/// package is granted again).
+pub async fn assign_from_package(
+    c: Conn<'_>,
+    app_id: Uuid,
+    user_id: Uuid,
+    expires_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> sqlx::Result<()> {
+    run!(c, |e| sqlx::query(
+        "INSERT INTO assignments (id, app_id, user_id, source, expires_at, created_at) \
+         VALUES ($1, $2, $3, 'package', $4, $5) \
+         ON CONFLICT (app_id, user_id, source) DO UPDATE SET expires_at = excluded.expires_at"
+    )
+    .bind(Uuid::new_v4())
+    .bind(app_id)
+    .bind(user_id)
+    .bind(expires_at)
+    .bind(now)
+    .execute(e)
+    .await
+    .map(|_| ()))
+}

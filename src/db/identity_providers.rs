@@ -108,6 +108,15 @@ pub async fn find_by_slug(c: Conn<'_>, slug: &str) -> sqlx::Result<Option<Identi
     run!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(slug).fetch_optional(e).await)
 }
 
+/// The host's enabled workforce IdP (the first by name, should there be several).
+pub async fn enabled_workforce(c: Conn<'_>) -> sqlx::Result<Option<IdentityProvider>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM identity_providers WHERE enabled AND is_workforce \
+         ORDER BY lower(display_name), slug LIMIT 1"
+    );
+    run!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_optional(e).await)
+}
+
 pub async fn all(c: Conn<'_>) -> sqlx::Result<Vec<IdentityProvider>> {
     let sql = format!("SELECT {COLUMNS} FROM identity_providers ORDER BY lower(display_name), slug");
     run!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(e).await)

@@ -15,10 +15,15 @@ pub mod apps;
 pub mod assignments;
 pub mod audit;
 pub mod codes;
+pub mod groups;
 pub mod identities;
 pub mod identity_providers;
 pub mod invitations;
+pub mod links;
 pub mod outbox;
+pub mod packages;
+pub mod requests;
+pub mod settings;
 pub mod signin_links;
 pub mod users;
 

@@ -192,3 +192,18 @@ impl User {
         }
     }
 }
+
+pub async fn set_company(c: Conn<'_>, id: Uuid, company: &str) -> sqlx::Result<()> {
+    run!(c, |e| sqlx::query("UPDATE users SET company = $2 WHERE id = $1")
+        .bind(id)
+        .bind(company)
+        .execute(e)
+        .await
+        .map(|_| ()))
+}
+
+/// The host's own people (who may approve requests), by name.
+pub async fn members(c: Conn<'_>) -> sqlx::Result<Vec<User>> {
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE user_type = 'member' ORDER BY lower(display_name), id");
+    run!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(e).await)
+}

@@ -33,9 +33,11 @@ pub fn parse_kind(input: &str) -> Result<&'static str, InputError> {
         .ok_or_else(|| InputError::new("Choose a kind of identity provider."))
 }
 
-/// The issuer to discover for a kind: presets know theirs; generic OIDC needs one given.
+/// The default issuer of a preset kind; generic OIDC needs one given.
 pub fn preset_issuer(kind: &str) -> Option<&'static str> {
     match kind {
+        // Not an OpenID issuer: GitHub's web origin (its API is at api.github.com).
+        "github" => Some("https://github.com"),
         "google" => Some("https://accounts.google.com"),
         // The multi-tenant endpoint: each token's issuer names the user's own tenant.
         "microsoft" => Some("https://login.microsoftonline.com/common/v2.0"),

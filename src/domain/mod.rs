@@ -6,6 +6,8 @@ pub mod email;
 pub mod form;
 pub mod idp;
 pub mod invitation;
+pub mod package;
+pub mod settings;
 pub mod text;
 pub mod url;
 pub mod user;

@@ -17,6 +17,8 @@ pub enum SignInVerdict {
     NotRedeemed,
     Blocked,
     Expired,
+    /// A member tried an email code where members must use the workforce IdP.
+    WorkforceOnly,
 }
 
 pub fn may_sign_in(state: &str, expires_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> SignInVerdict {

@@ -4,6 +4,7 @@
 //! issuer, audience, signature and expiry, and the email trusted only when the ID token
 //! itself says it is verified. Users are found by (issuer, subject), never by email.
 
+pub mod github;
 pub mod oidc;
 
 use serde::{Deserialize, Serialize};
@@ -30,9 +31,11 @@ pub struct Provider {
 
 impl Provider {
     pub fn from_row(row: &IdentityProvider, key: &InstanceKey, public_url: &str) -> anyhow::Result<Provider> {
+        // Presets may be given another issuer (a GitHub Enterprise server, a single Entra
+        // tenant or a national cloud); without one they use their public default.
         let issuer = match crate::domain::idp::preset_issuer(&row.kind) {
-            Some(preset) => preset.to_string(),
-            None => row.issuer.clone(),
+            Some(preset) if row.issuer.is_empty() => preset.to_string(),
+            _ => row.issuer.clone(),
         };
         Ok(Provider {
             slug: row.slug.clone(),
@@ -107,7 +110,8 @@ pub async fn start(
     now: i64,
 ) -> Result<(String, Pending), FederationError> {
     match p.kind.as_str() {
-        "oidc" | "google" => oidc::start(http, p, purpose, login_hint, now).await,
+        "github" => github::start(p, purpose, now),
+        "oidc" | "google" | "microsoft" => oidc::start(http, p, purpose, login_hint, now).await,
         _ => Err(FederationError::Unsupported),
     }
 }
@@ -120,7 +124,8 @@ pub async fn finish(
     code: &str,
 ) -> Result<Authenticated, FederationError> {
     match p.kind.as_str() {
-        "oidc" | "google" => oidc::finish(http, p, pending, code).await,
+        "github" => github::finish(http, p, pending, code).await,
+        "oidc" | "google" | "microsoft" => oidc::finish(http, p, pending, code).await,
         _ => Err(FederationError::Unsupported),
     }
 }
@@ -132,4 +137,15 @@ pub fn http_client() -> anyhow::Result<reqwest::Client> {
         .redirect(reqwest::redirect::Policy::none())
         .timeout(std::time::Duration::from_secs(10))
         .build()?)
+}
+
+pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut source = e.source();
+    while let Some(inner) = source {
+        s.push_str(": ");
+        s.push_str(&inner.to_string());
+        source = inner.source();
+    }
+    s
 }

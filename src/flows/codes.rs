@@ -52,7 +52,7 @@ pub async fn issue(state: &AppState, tx: &mut Tx, spec: &CodeFor<'_>) -> AppResu
     };
     codes::insert(tx.conn(), &row, now).await?;
     if spec.deliver {
-        let letter = mail::letters::one_time_code(&state.branding(), spec.use_text, &code)?;
+        let letter = mail::letters::one_time_code(&state.branding().await?, spec.use_text, &code)?;
         mail::queue(tx.conn(), spec.email, &letter, now).await?;
     }
     Ok(Issued::Sent(id))

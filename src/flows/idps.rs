@@ -48,10 +48,10 @@ impl IdpInput {
         let slug = errors.take("slug", parse_slug(raw.slug));
         let kind = errors.take("kind", parse_kind(raw.kind));
         let display_name = errors.take("display_name", BoundedText::required(raw.display_name, "A display name", 60));
+        // Presets may leave the issuer empty (their public default is used at sign-in).
         let issuer = match kind.and_then(preset_issuer) {
-            Some(preset) => Some(preset.to_string()),
-            None if kind == Some("github") => Some(String::new()),
-            None => errors.take(
+            Some(_) if raw.issuer.trim().is_empty() => Some(String::new()),
+            _ => errors.take(
                 "issuer",
                 WebUrl::parse(raw.issuer, "The issuer URL").map(|u| u.as_str().trim_end_matches('/').to_string()),
             ),

@@ -47,6 +47,8 @@ pub enum InviteRefused {
     TooSoon,
     #[error("This invitation has been sent {0} times. Revoke it and check the address with the guest.")]
     TooManySends(i64),
+    #[error("Addresses at {0} may not be invited: the partner domain policy in Settings does not allow it.")]
+    DomainNotAllowed(String),
 }
 
 pub async fn invite(
@@ -56,6 +58,9 @@ pub async fn invite(
     actor: &Actor,
 ) -> AppResult<Result<Invited, InviteRefused>> {
     let now = state.clock.now();
+    if !crate::flows::settings::current(state).await?.admits_domain(input.email.domain()) {
+        return Ok(Err(InviteRefused::DomainNotAllowed(input.email.domain().to_string())));
+    }
     let mut tx = state.db.begin().await?;
     for app_id in &input.app_ids {
         if apps::find(tx.conn(), *app_id).await?.is_none() {
@@ -93,9 +98,16 @@ pub async fn invite(
             let user = users::insert(tx.conn(), &new, now).await?;
             users::add_sponsor(tx.conn(), user.id, inviter.id).await?;
             let redirect = input.redirect.as_ref().map(|r| r.as_str());
-            let (invitation, link) =
-                issue_invitation(state, &mut tx, &user, inviter, redirect, input.message.as_str(), input.send_email)
-                    .await?;
+            let (invitation, link) = issue_invitation(
+                state,
+                &mut tx,
+                &user,
+                Some(inviter),
+                redirect,
+                input.message.as_str(),
+                input.send_email,
+            )
+            .await?;
             for app_id in &input.app_ids {
                 invitations::add_app(tx.conn(), invitation.id, *app_id).await?;
             }
@@ -137,7 +149,7 @@ async fn resend_in(
         return Ok(Err(InviteRefused::TooSoon));
     }
     let token = Token::generate();
-    let expires = now + Duration::days(state.settings.invitation_ttl_days);
+    let expires = now + Duration::days(crate::flows::settings::current(state).await?.invitation_ttl_days);
     invitations::reissue(tx.conn(), invitation.id, &token.hash().0, expires, now).await?;
     let link = redeem_link(state, &token);
     if send {
@@ -145,7 +157,10 @@ async fn resend_in(
             Some(id) => users::find(tx.conn(), id).await?.map(|u| u.display_name),
             None => None,
         };
-        let inviter = inviter.unwrap_or_else(|| state.settings.org_name.clone());
+        let inviter = match inviter {
+            Some(name) => name,
+            None => crate::flows::settings::current(state).await?.org_name.clone(),
+        };
         let invitation = invitations::Invitation { expires_at: expires, ..invitation };
         queue_invitation_mail(state, tx, &inviter, &invitation, &link).await?;
     }
@@ -175,7 +190,7 @@ pub async fn reset_redemption(
     }
     let unlinked = identities::delete_for_user(tx.conn(), user.id).await?;
     users::set_state(tx.conn(), user.id, PENDING).await?;
-    let (_, link) = issue_invitation(state, &mut tx, &user, inviter, None, "", true).await?;
+    let (_, link) = issue_invitation(state, &mut tx, &user, Some(inviter), None, "", true).await?;
     let ev = Event::new("user.redemption_reset", "user", user.id, &user.email)
         .details(format!("identities_unlinked={unlinked}"));
     audit::record(tx.conn(), actor, &ev, now).await?;
@@ -201,11 +216,13 @@ pub async fn revoke(state: &AppState, user_id: Uuid, actor: &Actor) -> AppResult
 }
 
 /// A new invitation for `user` with a fresh link, mailed when `send`; returns it and the link.
-async fn issue_invitation(
+/// A new invitation for `user`, mailed when `send`; without an inviter the mail names the
+/// organization (sign-up approvals without one approver).
+pub(crate) async fn issue_invitation(
     state: &AppState,
     tx: &mut Tx,
     user: &User,
-    inviter: &User,
+    inviter: Option<&User>,
     redirect_url: Option<&str>,
     message: &str,
     send: bool,
@@ -214,18 +231,22 @@ async fn issue_invitation(
     let token = Token::generate();
     let row = invitations::NewInvitation {
         user_id: user.id,
-        inviter_id: Some(inviter.id),
+        inviter_id: inviter.map(|i| i.id),
         email: &user.email,
         redirect_url,
         message,
         token_hash: &token.hash().0,
         sent: send,
-        expires_at: now + Duration::days(state.settings.invitation_ttl_days),
+        expires_at: now + Duration::days(crate::flows::settings::current(state).await?.invitation_ttl_days),
     };
     let invitation = invitations::insert(tx.conn(), &row, now).await?;
     let link = redeem_link(state, &token);
     if send {
-        queue_invitation_mail(state, tx, &inviter.display_name, &invitation, &link).await?;
+        let inviter_name = match inviter {
+            Some(i) => i.display_name.clone(),
+            None => crate::flows::settings::current(state).await?.org_name.clone(),
+        };
+        queue_invitation_mail(state, tx, &inviter_name, &invitation, &link).await?;
     }
     Ok((invitation, link))
 }
@@ -242,7 +263,7 @@ async fn queue_invitation_mail(
     link: &str,
 ) -> AppResult<()> {
     let expires = super::human_date(invitation.expires_at);
-    let letter = mail::letters::invitation(&state.branding(), inviter, &invitation.message, link, &expires)?;
+    let letter = mail::letters::invitation(&state.branding().await?, inviter, &invitation.message, link, &expires)?;
     mail::queue(tx.conn(), &invitation.email, &letter, state.clock.now()).await?;
     Ok(())
 }

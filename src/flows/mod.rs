@@ -5,11 +5,31 @@ pub mod apps;
 pub mod bootstrap;
 pub mod codes;
 pub mod federated;
+pub mod groups;
 pub mod idps;
 pub mod invite;
+pub mod packages;
 pub mod redeem;
+pub mod settings;
 pub mod signin;
+pub mod signup;
 pub mod users;
+
+/// Queues a plain notice mail (`mail::letters::notice`: a heading, a paragraph, maybe a
+/// button) in the caller's transaction, branded as the settings say now.
+pub(crate) async fn queue_notice(
+    state: &crate::app::AppState,
+    c: crate::db::Conn<'_>,
+    to: &str,
+    subject: &str,
+    heading: &str,
+    paragraph: &str,
+    button: Option<(&str, &str)>,
+) -> crate::error::AppResult<()> {
+    let letter = crate::mail::letters::notice(&state.branding().await?, subject, heading, paragraph, button)?;
+    crate::mail::queue(c, to, &letter, state.clock.now()).await?;
+    Ok(())
+}
 
 /// The issuer recorded for identities proven by an email one-time code.
 pub fn email_issuer(public_url: &str) -> String {

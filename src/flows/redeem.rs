@@ -34,6 +34,7 @@ pub async fn find(c: &mut Conn<'_>, token: &str) -> AppResult<Option<Invitation>
 }
 
 pub async fn open(state: &AppState, token: &str) -> AppResult<Option<Landing>> {
+    let portal = crate::flows::settings::current(state).await?;
     let mut pooled = state.db.acquire().await?;
     let mut c = pooled.conn();
     let Some(invitation) = find(&mut c, token).await? else {
@@ -44,7 +45,7 @@ pub async fn open(state: &AppState, token: &str) -> AppResult<Option<Landing>> {
         Some(id) => users::find(c.reborrow(), id).await?.map(|u| u.display_name),
         None => None,
     }
-    .unwrap_or_else(|| state.settings.org_name.clone());
+    .unwrap_or_else(|| portal.org_name.clone());
     let apps = apps::for_invitation(c.reborrow(), invitation.id).await?;
     let state_now = link_state(&invitation.status, invitation.expires_at, state.clock.now());
     Ok(Some(Landing { invitation, invitee, inviter_name, apps, state: state_now }))
@@ -59,7 +60,7 @@ pub async fn send_code(state: &AppState, invitation: &Invitation) -> AppResult<I
         user_id: Some(invitation.user_id),
         invitation_id: Some(invitation.id),
         deliver: true,
-        use_text: &format!("accept your invitation to {}", state.settings.org_name),
+        use_text: &format!("accept your invitation to {}", crate::flows::settings::current(state).await?.org_name),
     };
     let issued = codes::issue(state, &mut tx, &spec).await?;
     tx.commit().await?;
@@ -118,7 +119,7 @@ pub async fn accept(state: &AppState, proof: &Proof, ip: &str) -> AppResult<Rede
             closed => Redeemed::Closed(closed),
         });
     }
-    let terms = &state.settings.terms_version;
+    let terms = &crate::flows::settings::current(state).await?.terms_version;
     users::accept(tx.conn(), invitation.user_id, terms, now).await?;
     let identity = identities::NewIdentity {
         user_id: invitation.user_id,

@@ -7,9 +7,10 @@ use super::codes::{self, Checked, CodeFor, Issued};
 use crate::app::AppState;
 use crate::db::audit::{self, Event};
 use crate::db::users::User;
-use crate::db::{identities, signin_links, users};
+use crate::db::{Conn, identities, identity_providers, signin_links, users};
 use crate::domain::EmailAddress;
 use crate::domain::audit::Actor;
+use crate::domain::settings::PortalSettings;
 use crate::domain::user::{SignInVerdict, may_sign_in};
 use crate::error::AppResult;
 use crate::secrets::TokenHash;
@@ -20,21 +21,53 @@ pub const PURPOSE: &str = "signin";
 /// either way, and keeps a (never mailed) code row for unknown addresses so that the rate
 /// limit and the next page behave identically.
 pub async fn request_code(state: &AppState, email: &EmailAddress) -> AppResult<Issued> {
+    let portal = super::settings::current(state).await?;
     let mut tx = state.db.begin().await?;
     let user = users::find_by_email(tx.conn(), email.as_str()).await?;
+    let workforce_only = match &user {
+        Some(u) => workforce_only(&portal, tx.conn(), u).await?,
+        None => false,
+    };
     // Invited guests who have not redeemed yet sign in through their invitation link.
-    let deliver = user.as_ref().is_some_and(|u| u.state != crate::domain::user::PENDING);
+    let deliver = !workforce_only && user.as_ref().is_some_and(|u| u.state != crate::domain::user::PENDING);
     let spec = CodeFor {
         purpose: PURPOSE,
         email: email.as_str(),
         user_id: user.as_ref().map(|u| u.id),
         invitation_id: None,
         deliver,
-        use_text: &format!("sign in to {}", state.settings.org_name),
+        use_text: &format!("sign in to {}", portal.org_name),
     };
     let issued = codes::issue(state, &mut tx, &spec).await?;
+    if workforce_only && matches!(issued, Issued::Sent(_)) {
+        // The page answers as for anyone; the mail tells the member where to sign in.
+        super::queue_notice(
+            state,
+            tx.conn(),
+            email.as_str(),
+            &format!("Sign in to {} with your work account", portal.org_name),
+            "Use your organization's sign-in",
+            &format!(
+                "Someone asked for a sign-in code for this address. Members of {} sign in through \
+                 their organization's own sign-in page instead: enter your work address on the sign-in \
+                 page and you will be sent there.",
+                portal.org_name
+            ),
+            Some(("Go to sign-in", &state.url("/signin"))),
+        )
+        .await?;
+    }
     tx.commit().await?;
     Ok(issued)
+}
+
+/// Whether this user may not use email codes: a member, while the settings require the
+/// workforce IdP and an enabled one exists (so a disabled IdP cannot lock everyone out).
+async fn workforce_only(portal: &PortalSettings, c: Conn<'_>, user: &User) -> AppResult<bool> {
+    if user.user_type != crate::domain::user::MEMBER || !portal.members_require_workforce {
+        return Ok(false);
+    }
+    Ok(identity_providers::enabled_workforce(c).await?.is_some())
 }
 
 pub enum SignIn {
@@ -45,6 +78,7 @@ pub enum SignIn {
 }
 
 pub async fn verify_code(state: &AppState, code_id: Uuid, typed: &str, ip: &str) -> AppResult<SignIn> {
+    let portal = super::settings::current(state).await?;
     let mut tx = state.db.begin().await?;
     let outcome = match codes::check(state, tx.conn(), code_id, PURPOSE, typed).await? {
         Checked::Wrong { tries_left } => SignIn::Wrong { tries_left },
@@ -57,6 +91,13 @@ pub async fn verify_code(state: &AppState, code_id: Uuid, typed: &str, ip: &str)
             match user {
                 // Only reachable by guessing a code never sent: treat as wrong.
                 None => SignIn::Dead,
+                Some(user) if workforce_only(&portal, tx.conn(), &user).await? => {
+                    let now = state.clock.now();
+                    let ev = Event::new("user.sign_in_refused", "user", user.id, &user.email)
+                        .details(format!("{:?}", SignInVerdict::WorkforceOnly));
+                    audit::record(tx.conn(), &Actor::user(user.id, &user.email, ip), &ev, now).await?;
+                    SignIn::Refused(SignInVerdict::WorkforceOnly)
+                }
                 Some(user) => {
                     let issuer = super::email_issuer(&state.settings.public_url);
                     let email = user.email.clone();

@@ -1,5 +1,5 @@
-//! The background worker: delivers queued mail with retries and backoff, and expires
-//! invitations. `run_once` is one pass; `spawn` repeats it on an interval.
+//! The background worker: delivers queued mail with retries and backoff, expires
+//! invitations and sign-up requests, and reminds approvers. `run_once` is one pass; `spawn` repeats it on an interval.
 
 use std::time::Duration;
 
@@ -22,6 +22,8 @@ pub struct Pass {
     pub sent: usize,
     pub failed: usize,
     pub expired_invitations: u64,
+    pub expired_requests: usize,
+    pub reminders: usize,
 }
 
 /// Delay before the next try after `attempts` failures: 30 s, doubling, at most an hour.
@@ -31,7 +33,9 @@ pub fn backoff(attempts: i64) -> Span {
 }
 
 pub async fn run_once(state: &AppState) -> anyhow::Result<Pass> {
-    let mut pass = Pass { expired_invitations: expire_invitations(state).await?, ..Pass::default() };
+    let (expired_requests, reminders) = crate::flows::signup::housekeeping(state).await?;
+    let mut pass =
+        Pass { expired_invitations: expire_invitations(state).await?, expired_requests, reminders, ..Pass::default() };
     for _ in 0..BATCH {
         let now = state.clock.now();
         let claimed = {

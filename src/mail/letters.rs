@@ -89,3 +89,34 @@ pub fn one_time_code(brand: &Branding, purpose: &str, code: &str) -> askama::Res
         )?,
     })
 }
+
+#[derive(Template)]
+#[template(path = "mail/notice.txt")]
+struct NoticeText<'a> {
+    brand: &'a Branding,
+    heading: &'a str,
+    paragraph: &'a str,
+    button: Option<(&'a str, &'a str)>,
+}
+
+#[derive(Template)]
+#[template(path = "mail/notice_body.html")]
+struct NoticeBody<'a> {
+    paragraph: &'a str,
+}
+
+/// A plain message: a heading, a paragraph and maybe one button.
+pub fn notice(
+    brand: &Branding,
+    subject: &str,
+    heading: &str,
+    paragraph: &str,
+    button: Option<(&str, &str)>,
+) -> askama::Result<Letter> {
+    let body = NoticeBody { paragraph }.render()?;
+    Ok(Letter {
+        subject: subject.to_string(),
+        text: NoticeText { brand, heading, paragraph, button }.render()?,
+        html: html(brand, heading, &body, button, "This mail was sent automatically; replies are not read.")?,
+    })
+}

@@ -24,5 +24,7 @@ pub async fn queue(c: Conn<'_>, to: &str, letter: &Letter, now: DateTime<Utc>) -
 #[derive(Clone)]
 pub struct Branding {
     pub org_name: String,
+    pub logo_url: String,
+    pub accent: String,
     pub public_url: String,
 }

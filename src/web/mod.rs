@@ -19,6 +19,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
         .route("/static/{file}", web::get().to(static_files::serve))
+        .route("/brand.css", web::get().to(static_files::brand_css))
         .configure(public::routes)
         .configure(panel::routes)
         .configure(admin::routes)
@@ -42,4 +43,18 @@ pub fn actor(req: &HttpRequest, user: &crate::db::users::User) -> Actor {
 /// Parses a UUID from a path segment; anything else is a page that does not exist.
 pub fn parse_id(s: &str) -> Result<uuid::Uuid, AppError> {
     uuid::Uuid::parse_str(s).map_err(|_| AppError::NotFound)
+}
+
+/// The UUIDs sent for a repeated field (a list of checkboxes); anything else is dropped.
+pub fn chosen_ids(pairs: &[(String, String)], field: &str) -> Vec<uuid::Uuid> {
+    let mut ids: Vec<uuid::Uuid> =
+        pairs.iter().filter(|(k, _)| k == field).filter_map(|(_, v)| uuid::Uuid::parse_str(v).ok()).collect();
+    ids.sort();
+    ids.dedup();
+    ids
+}
+
+/// Keeps what was typed, cut to a sane length, to show it again with the errors.
+pub fn kept(s: &str, max: usize) -> String {
+    s.chars().take(max).collect()
 }

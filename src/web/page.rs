@@ -3,7 +3,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::OnceLock;
+use std::sync::RwLock;
 
 use actix_session::{Session, SessionExt};
 use actix_web::dev::Payload;
@@ -13,15 +13,17 @@ use askama::Template;
 
 use crate::error::AppError;
 
-static ORG_NAME: OnceLock<String> = OnceLock::new();
+static ORG_NAME: RwLock<String> = RwLock::new(String::new());
 
 /// The organization's name for pages rendered without app state (error pages).
 pub fn set_org_name(name: &str) {
-    ORG_NAME.get_or_init(|| name.to_string());
+    if let Ok(mut n) = ORG_NAME.write() {
+        *n = name.to_string();
+    }
 }
 
 fn org_name() -> String {
-    ORG_NAME.get().cloned().unwrap_or_else(|| "Vestibule".into())
+    ORG_NAME.read().map(|n| n.clone()).ok().filter(|n| !n.is_empty()).unwrap_or_else(|| "Vestibule".into())
 }
 
 pub struct NavUser {
@@ -32,6 +34,8 @@ pub struct NavUser {
 /// The context of the base layout.
 pub struct PageCtx {
     pub org_name: String,
+    /// An https URL, or empty for the initial letter.
+    pub logo_url: String,
     pub csrf: String,
     pub user: Option<NavUser>,
     /// Read when the page renders, so a handler that redirects instead keeps the message.
@@ -46,7 +50,7 @@ impl PageCtx {
 
     /// For pages rendered outside a request's extractors (error pages).
     pub fn bare() -> PageCtx {
-        PageCtx { org_name: org_name(), csrf: String::new(), user: None, session: None }
+        PageCtx { org_name: org_name(), logo_url: String::new(), csrf: String::new(), user: None, session: None }
     }
 
     /// The one-time message for this page, taken out of the session.
@@ -80,8 +84,13 @@ impl FromRequest for PageCtx {
         Box::pin(async move {
             let user = crate::auth::session::current(&req).await?;
             let session = req.get_session();
+            let state = req
+                .app_data::<actix_web::web::Data<crate::app::AppState>>()
+                .ok_or_else(|| AppError::Internal(anyhow::anyhow!("no app state")))?;
+            let brand = crate::flows::settings::current(state).await?;
             Ok(PageCtx {
-                org_name: org_name(),
+                org_name: brand.org_name.clone(),
+                logo_url: brand.logo_url.clone(),
                 csrf: csrf_token(&session),
                 user: user.map(|u| NavUser { name: u.display_name, is_admin: u.is_admin }),
                 session: Some(session),

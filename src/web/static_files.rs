@@ -14,3 +14,18 @@ pub async fn serve(name: web::Path<String>) -> Result<HttpResponse, AppError> {
     let (_, mime, body) = FILES.iter().find(|(n, _, _)| *n == name.as_str()).ok_or(AppError::NotFound)?;
     Ok(HttpResponse::Ok().content_type(*mime).insert_header(("Cache-Control", "public, max-age=3600")).body(*body))
 }
+
+/// `/brand.css`: the accent colour from the settings page (a stylesheet, so the CSP needs no
+/// inline styles). Shades are mixed from it.
+pub async fn brand_css(state: web::Data<crate::app::AppState>) -> Result<HttpResponse, AppError> {
+    let s = crate::flows::settings::current(&state).await?;
+    let css = format!(
+        ":root {{ --accent: {a}; --accent-dark: color-mix(in srgb, {a} 78%, black); \
+         --accent-soft: color-mix(in srgb, {a} 11%, white); }}\n",
+        a = s.accent
+    );
+    Ok(HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header(("Cache-Control", "no-cache"))
+        .body(css))
+}

@@ -178,3 +178,98 @@ async fn the_audit_log_lists_and_filters_events(app: TestApp) -> TestApp {
     app
 }
 both!(the_audit_log_lists_and_filters_events);
+
+fn settings_form<'a>(over: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut form = vec![
+        ("org_name", "Contoso"),
+        ("logo_url", ""),
+        ("accent", "#2f4ea8"),
+        ("privacy_url", ""),
+        ("terms_text", "Be nice."),
+        ("terms_version", "1"),
+        ("invitation_ttl_days", "30"),
+        ("signup_ttl_days", "14"),
+        ("domain_policy", "allow_all"),
+        ("domains", ""),
+    ];
+    for (k, v) in over {
+        form.retain(|(f, _)| f != k);
+        form.push((k, v));
+    }
+    form
+}
+
+async fn settings_brand_the_portal_and_bad_values_are_refused(app: TestApp) -> TestApp {
+    app.sign_in_admin("root@contoso.example").await;
+    let page = app.get("/admin/settings").await;
+    assert!(page.has("value=\"Contoso\"") && page.has("value=\"#2f4ea8\""), "the defaults from the config");
+    let bad = settings_form(&[
+        ("org_name", "Fabrikam <b>"),
+        ("accent", "#ffff00"),
+        ("logo_url", "javascript:alert(1)"),
+        ("invitation_ttl_days", "0"),
+        ("signup_ttl_days", "many"),
+        ("domain_policy", "allowlist"),
+        ("terms_text", ""),
+    ]);
+    let page = app.post("/admin/settings", &bad).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for message in [
+        "Choose a darker accent colour",
+        "The logo address must start with https:// or http://.",
+        "Invitations must last between 1 and 365 days.",
+        "Sign-up requests must last between 1 and 90 days.",
+        "List at least one domain to allow",
+        "Enter the terms of use.",
+    ] {
+        assert!(page.has(message), "{message}: {}", page.body);
+    }
+    assert!(page.has("value=\"Fabrikam &#60;b&#62;\""), "typed input is kept, escaped");
+    let good = settings_form(&[
+        ("org_name", "Contoso Ltd"),
+        ("logo_url", "https://contoso.example/logo.png"),
+        ("accent", "#1F4E3D"),
+        ("invitation_ttl_days", "7"),
+        ("terms_version", "2026-03"),
+    ]);
+    let page = app.post("/admin/settings", &good).await;
+    assert!(page.has("The settings were saved"), "{}", page.body);
+    assert!(page.has("<img class=\"brand-logo\" src=\"https://contoso.example/logo.png\""));
+    assert!(page.has("Settings · Contoso Ltd"));
+    let css = app.get("/brand.css").await;
+    assert!(css.has("--accent: #1f4e3d"), "{}", css.body);
+    // Mail and invitations follow the settings.
+    let page = app.post("/admin/invitations", &[("email", "ana@partner.example"), ("send_email", "yes")]).await;
+    assert!(page.has("Invitation sent"), "{}", page.body);
+    let mail = app.one_mail("ana@partner.example").await;
+    assert!(mail.subject.ends_with("invited you to Contoso Ltd"), "{}", mail.subject);
+    assert!(mail.html_body.contains("#1f4e3d") && mail.html_body.contains("https://contoso.example/logo.png"));
+    assert!(mail.text_body.contains("9 March 2026"), "valid for 7 days: {}", mail.text_body);
+    let link = redeem_link_in(&mail);
+    app.sign_out().await;
+    app.prove_with_code(&app.browser, &link, "ana@partner.example").await;
+    let page = app.post(&format!("{link}/accept"), &[("accept_terms", "yes")]).await;
+    assert!(page.url.ends_with("/apps"));
+    assert_eq!(app.count("SELECT COUNT(*) FROM users WHERE terms_version = '2026-03'").await, 1);
+    assert!(app.audit_actions().await.contains(&"settings.updated".to_string()));
+    app
+}
+both!(settings_brand_the_portal_and_bad_values_are_refused);
+
+async fn the_domain_policy_applies_to_invitations(app: TestApp) -> TestApp {
+    app.sign_in_admin("root@contoso.example").await;
+    let form = settings_form(&[("domain_policy", "allowlist"), ("domains", "partner.example\nfabrikam.example")]);
+    assert!(app.post("/admin/settings", &form).await.has("The settings were saved"));
+    let page = app.post("/admin/invitations", &[("email", "eve@elsewhere.example"), ("send_email", "yes")]).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.has("Addresses at elsewhere.example may not be invited"), "{}", page.body);
+    app.invite("ana@partner.example", &[]).await;
+    let form = settings_form(&[("domain_policy", "denylist"), ("domains", "partner.example")]);
+    assert!(app.post("/admin/settings", &form).await.has("The settings were saved"));
+    let page = app.post("/admin/invitations", &[("email", "bo@partner.example"), ("send_email", "yes")]).await;
+    assert!(page.has("Addresses at partner.example may not be invited"));
+    app.invite("eve@elsewhere.example", &[]).await;
+    assert_eq!(app.count("SELECT COUNT(*) FROM invitations").await, 2);
+    app
+}
+both!(the_domain_policy_applies_to_invitations);

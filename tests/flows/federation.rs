@@ -1,6 +1,6 @@
 //! F2/F3 through a home IdP, against a real OpenID Provider (the npm `oidc-provider`).
 
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 
 use reqwest::{Client, StatusCode};
 
@@ -21,34 +21,32 @@ impl Drop for OidcPeer {
 
 /// Starts the IdP, registering `redirect_uris` for the client `vestibule`.
 pub fn start_idp(redirect_uris: &[String]) -> OidcPeer {
-    let e2e = concat!(env!("CARGO_MANIFEST_DIR"), "/e2e");
-    assert!(
-        std::path::Path::new(e2e).join("node_modules/oidc-provider").exists(),
-        "the OpenID Provider test peer is not installed: run `npm ci --prefix e2e` (scripts/test.sh does)"
-    );
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut child = Command::new("node")
-        .arg(format!("{e2e}/peers/oidc-provider.mjs"))
-        .arg(port.to_string())
-        .args(redirect_uris)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("node runs");
-    let line = wait_until_listening(&mut child);
-    assert!(line.starts_with("listening"), "oidc-provider said: {line}");
+    start_peer("oidc-provider.mjs", free_port(), &[], redirect_uris)
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// Starts a Node peer from `e2e/peers` on `port`; its "issuer" is its origin.
+pub fn start_peer(script: &str, port: u16, env: &[(&str, &str)], args: &[String]) -> OidcPeer {
+    let child = spawn_node_peer(script, port, env, args);
     OidcPeer { child, issuer: format!("http://127.0.0.1:{port}"), port }
 }
 
 /// Adds an IdP through the admin form (the app's browser must be an admin's).
 async fn add_idp(app: &TestApp, slug: &str, issuer: &str, domains: &str) {
+    add_idp_of_kind(app, "oidc", slug, issuer, domains).await;
+}
+
+async fn add_idp_of_kind(app: &TestApp, kind: &str, slug: &str, issuer: &str, domains: &str) {
     let page = app
         .post(
             "/admin/identity-providers",
             &[
                 ("display_name", "Partner SSO"),
                 ("slug", slug),
-                ("kind", "oidc"),
+                ("kind", kind),
                 ("issuer", issuer),
                 ("client_id", "vestibule"),
                 ("client_secret", "vestibule-test-secret"),
@@ -107,12 +105,16 @@ async fn federated_invitation(app: &TestApp) -> (OidcPeer, String) {
 
 /// Clicks the IdP button on the invitation page.
 async fn start_at_idp(app: &TestApp, browser: &Client, link: &str) -> Page {
+    start_at(app, browser, link, "partner").await
+}
+
+async fn start_at(app: &TestApp, browser: &Client, link: &str, slug: &str) -> Page {
     let landing = Page::from(browser.get(link).send().await.unwrap()).await;
     assert!(landing.has("Sign in with Partner SSO"));
     let token = csrf_of(browser, link).await;
     let redeem_token = link.rsplit('/').next().unwrap();
     let form = [("csrf", token.as_str()), ("purpose", "redeem"), ("token", redeem_token)];
-    Page::from(browser.post(app.url("/auth/partner/start")).form(&form).send().await.unwrap()).await
+    Page::from(browser.post(app.url(&format!("/auth/{slug}/start"))).form(&form).send().await.unwrap()).await
 }
 
 async fn a_guest_redeems_through_their_home_idp_and_signs_in_again(app: TestApp) -> TestApp {
@@ -444,3 +446,179 @@ async fn a_configured_workforce_idp_signs_members_in_and_cannot_be_edited(app: T
     app
 }
 both!(a_configured_workforce_idp_signs_members_in_and_cannot_be_edited);
+
+/// Accepts the terms on the consent page in `browser` and lands on the Access Panel.
+async fn accept_terms(app: &TestApp, browser: &Client, consent: &Page, link: &str) -> Page {
+    assert!(consent.url.ends_with("/consent"), "{} {}", consent.url, consent.body);
+    let token = csrf_of(browser, &consent.url).await;
+    let form = [("csrf", token.as_str()), ("accept_terms", "yes")];
+    let page = Page::from(browser.post(format!("{link}/accept")).form(&form).send().await.unwrap()).await;
+    assert!(page.url.ends_with("/apps"), "{} {}", page.url, page.body);
+    let _ = app;
+    page
+}
+
+/// Signs in at the GitHub stand-in's authorize page as `login` (or cancels with `None`).
+async fn github_login(browser: &Client, at_github: Page, login: Option<&str>) -> Page {
+    let authorize = url::Url::parse(&at_github.url).unwrap();
+    assert_eq!(authorize.path(), "/login/oauth/authorize", "{}", at_github.body);
+    let q: std::collections::HashMap<String, String> = authorize.query_pairs().into_owned().collect();
+    let mut form: Vec<(&str, &str)> = ["state", "code_challenge", "code_challenge_method", "redirect_uri"]
+        .iter()
+        .map(|k| (*k, q.get(*k).map(String::as_str).unwrap_or("")))
+        .collect();
+    form.push(("login", login.unwrap_or("")));
+    form.push(("decision", if login.is_some() { "authorize" } else { "cancel" }));
+    let session = absolute(&at_github.url, "/session");
+    Page::from(browser.post(session).form(&form).send().await.unwrap()).await
+}
+
+async fn a_guest_redeems_and_signs_in_with_github(app: TestApp) -> TestApp {
+    let port = free_port();
+    let github = start_peer("github-api.mjs", port, &[], &[format!("{}/auth/github/callback", app.base)]);
+    app.sign_in_admin("root@contoso.example").await;
+    // A GitHub Enterprise server: its web origin is the issuer, its API at /api/v3.
+    add_idp_of_kind(&app, "github", "github", &github.issuer, "").await;
+    let wiki = app.add_app("Team Wiki", "https://wiki.contoso.example/").await;
+    let link = app.invite("octo@partner.example", &[("app", &wiki)]).await;
+    app.sign_out().await;
+    let at_github = start_at(&app, &app.browser, &link, "github").await;
+    assert!(at_github.url.contains("code_challenge_method=S256"), "{}", at_github.url);
+    let consent = github_login(&app.browser, at_github, Some("octo")).await;
+    let page = accept_terms(&app, &app.browser, &consent, &link).await;
+    assert!(page.has("Team Wiki"));
+    // Linked by GitHub's numeric user id, not the login name or the address.
+    assert_eq!(app.count("SELECT COUNT(*) FROM identities WHERE provider = 'github' AND subject = '583231'").await, 1);
+    app.sign_out().await;
+    let token = app.csrf().await;
+    let form = [("csrf", token.as_str()), ("purpose", "signin"), ("next", "")];
+    let at_github = Page::from(app.browser.post(app.url("/auth/github/start")).form(&form).send().await.unwrap()).await;
+    let page = github_login(&app.browser, at_github, Some("octo")).await;
+    assert!(page.url.ends_with("/apps"), "{} {}", page.url, page.body);
+    // A GitHub account whose primary address is unverified cannot redeem.
+    app.sign_in_admin("root@contoso.example").await;
+    let ana = app.invite("ana@partner.example", &[]).await;
+    app.sign_out().await;
+    let page = github_login(&app.browser, start_at(&app, &app.browser, &ana, "github").await, Some("unverified")).await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    assert!(page.has("Your email address is not verified"), "{}", page.body);
+    // Cancelling at GitHub.
+    let page = github_login(&app.browser, start_at(&app, &app.browser, &ana, "github").await, None).await;
+    assert!(page.has("You cancelled signing in"), "{}", page.body);
+    assert_eq!(app.count("SELECT COUNT(*) FROM identities WHERE provider = 'github'").await, 1);
+    app
+}
+both!(a_guest_redeems_and_signs_in_with_github);
+
+const TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+
+async fn microsoft_multi_tenant_tokens_must_name_their_own_tenant(app: TestApp) -> TestApp {
+    let callback = format!("{}/auth/entra/callback", app.base);
+    let entra = start_peer("oidc-provider.mjs", free_port(), &[("TENANT", TENANT)], &[callback]);
+    app.sign_in_admin("root@contoso.example").await;
+    // The multi-tenant authority: its discovery document names `{tenantid}` as the issuer.
+    add_idp_of_kind(&app, "microsoft", "entra", &format!("{}/common/v2.0", entra.issuer), "partner.example").await;
+    let link = app.invite("ana@partner.example", &[]).await;
+    let mallory = app.invite("mallory@partner.example", &[]).await;
+    app.sign_out().await;
+    let consent = idp_login(&app.browser, start_at(&app, &app.browser, &link, "entra").await, "ana").await;
+    accept_terms(&app, &app.browser, &consent, &link).await;
+    let issuer = format!("{}/{TENANT}/v2.0", entra.issuer);
+    let linked: Vec<String> = {
+        let mut c = app.state.db.acquire().await.unwrap();
+        let ana = vestibule::db::users::find_by_email(c.conn(), "ana@partner.example").await.unwrap().unwrap();
+        vestibule::db::identities::for_user(c.conn(), ana.id).await.unwrap().into_iter().map(|i| i.issuer).collect()
+    };
+    assert_eq!(linked, vec![issuer], "the identity's issuer is the user's own tenant");
+    // A token whose issuer is not its own `tid`'s is refused, and nothing is linked.
+    let (other, _) = app.new_browser();
+    let page = idp_login(&other, start_at(&app, &other, &mallory, "entra").await, "mallory").await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST, "{}", page.body);
+    assert!(page.has("could not be verified"), "{}", page.body);
+    assert_eq!(app.count("SELECT COUNT(*) FROM identities WHERE provider = 'entra'").await, 1);
+    app
+}
+both!(microsoft_multi_tenant_tokens_must_name_their_own_tenant);
+
+async fn rotated_signing_keys_are_picked_up(app: TestApp) -> TestApp {
+    let (idp, link) = federated_invitation(&app).await;
+    let consent = idp_login(&app.browser, start_at_idp(&app, &app.browser, &link).await, "ana").await;
+    accept_terms(&app, &app.browser, &consent, &link).await;
+    app.sign_out().await;
+    // The IdP restarts on the same address with a new signing key (the peer makes one at start).
+    let port = idp.port;
+    drop(idp);
+    let _idp = start_peer("oidc-provider.mjs", port, &[], &[format!("{}/auth/partner/callback", app.base)]);
+    let page = app.post("/signin", &[("email", "ana@partner.example")]).await;
+    let page = idp_login(&app.browser, page, "ana").await;
+    assert!(page.url.ends_with("/apps"), "{} {}", page.url, page.body);
+    app
+}
+both!(rotated_signing_keys_are_picked_up);
+
+async fn members_can_be_required_to_use_the_workforce_idp(app: TestApp) -> TestApp {
+    let idp = start_idp(&[format!("{}/auth/corp/callback", app.base)]);
+    app.sign_in_admin("root@contoso.example").await;
+    let settings_form = |require: &'static str| {
+        vec![
+            ("org_name", "Contoso"),
+            ("accent", "#2f4ea8"),
+            ("terms_text", "Be nice."),
+            ("terms_version", "1"),
+            ("invitation_ttl_days", "30"),
+            ("signup_ttl_days", "14"),
+            ("domain_policy", "allow_all"),
+            ("members_require_workforce", require),
+        ]
+    };
+    let page = app.post("/admin/settings", &settings_form("yes")).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.has("Add and enable a workforce identity provider first."), "{}", page.body);
+    let page = app
+        .post(
+            "/admin/identity-providers",
+            &[
+                ("display_name", "Contoso Workforce"),
+                ("slug", "corp"),
+                ("kind", "oidc"),
+                ("issuer", &idp.issuer),
+                ("client_id", "vestibule"),
+                ("client_secret", "vestibule-test-secret"),
+                ("enabled", "yes"),
+                ("is_workforce", "yes"),
+            ],
+        )
+        .await;
+    assert!(page.has("Contoso Workforce was added"), "{}", page.body);
+    // A code asked for before the rule is set...
+    let (early, _) = app.new_browser();
+    let token = csrf_of(&early, &app.url("/signin")).await;
+    let form = [("csrf", token.as_str()), ("email", "root@contoso.example")];
+    early.post(app.url("/signin")).form(&form).send().await.unwrap();
+    let early_code = code_in(&app.one_mail("root@contoso.example").await);
+    let page = app.post("/admin/settings", &settings_form("yes")).await;
+    assert!(page.has("The settings were saved"), "{}", page.body);
+    assert!(page.has("Members then sign in through Contoso Workforce only"));
+    // ...no longer works once it is.
+    let token = csrf_of(&early, &app.url("/signin/code")).await;
+    let form = [("csrf", token.as_str()), ("code", early_code.as_str())];
+    let page = Page::from(early.post(app.url("/signin/code")).form(&form).send().await.unwrap()).await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN, "{}", page.body);
+    assert!(page.has("Sign in with your organization&#39;s account"), "{}", page.body);
+    // Asking for a code now answers as for anyone, but the mail says where to sign in.
+    app.sign_out().await;
+    let page = app.post("/signin", &[("email", "root@contoso.example")]).await;
+    assert!(page.has("Check your mail"), "{}", page.body);
+    let mail = app.one_mail("root@contoso.example").await;
+    assert!(mail.subject.contains("with your work account"), "{}", mail.subject);
+    assert!(mail.text_body.contains("/signin") && !mail.text_body.contains("code for Contoso:"), "{}", mail.text_body);
+    // The workforce IdP signs the member in.
+    let token = app.csrf().await;
+    let form = [("csrf", token.as_str()), ("purpose", "signin"), ("next", "")];
+    let at_idp = Page::from(app.browser.post(app.url("/auth/corp/start")).form(&form).send().await.unwrap()).await;
+    let page = idp_login(&app.browser, at_idp, "root").await;
+    assert!(page.url.ends_with("/admin"), "{} {}", page.url, page.body);
+    assert!(app.audit_actions().await.contains(&"settings.updated".to_string()));
+    app
+}
+both!(members_can_be_required_to_use_the_workforce_idp);

@@ -11,3 +11,4 @@ mod mail;
 mod panel;
 mod redeem;
 mod signin;
+mod signup;

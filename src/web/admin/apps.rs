@@ -13,7 +13,7 @@ use crate::error::{AppError, AppResult};
 use crate::flows::apps::{self as app_flows, AppInput};
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::page::{PageCtx, flash, render, render_invalid};
-use crate::web::{actor, parse_id, see_other};
+use crate::web::{actor, kept, parse_id, see_other};
 
 #[derive(Template)]
 #[template(path = "admin/apps.html")]
@@ -55,14 +55,13 @@ pub struct AppForm {
 
 impl FormPage {
     fn from_form(ctx: PageCtx, id: Option<String>, f: &AppForm, errors: FieldErrors) -> FormPage {
-        let cut = |s: &str, n: usize| s.chars().take(n).collect::<String>();
         FormPage {
             ctx,
             id,
-            name: cut(&f.name, 200),
-            description: cut(&f.description, 1000),
-            launch_url: cut(&f.launch_url, 2100),
-            icon_url: cut(&f.icon_url, 2100),
+            name: kept(&f.name, 200),
+            description: kept(&f.description, 1000),
+            launch_url: kept(&f.launch_url, 2100),
+            icon_url: kept(&f.icon_url, 2100),
             visible: f.visible_in_panel.is_some(),
             errors,
         }

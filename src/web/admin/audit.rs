@@ -10,6 +10,7 @@ use crate::db::Page;
 use crate::db::audit::{self, AuditEvent};
 use crate::error::AppResult;
 use crate::web::admin::{Pager, filtered, fmt_time};
+use crate::web::kept;
 use crate::web::page::{PageCtx, render};
 
 #[derive(Deserialize)]
@@ -41,7 +42,7 @@ pub async fn list(
     _a: AdminUser,
     q: web::Query<Query>,
 ) -> AppResult<HttpResponse> {
-    let action: String = q.action.chars().take(100).collect();
+    let action: String = kept(&q.action, 100);
     let page = Page::new(q.page.unwrap_or(1), 50);
     let mut c = state.db.acquire().await?;
     let (events, total) = audit::list(c.conn(), &action, "", page).await?;

@@ -15,7 +15,7 @@ use crate::federation::redirect_uri;
 use crate::flows::idps::{self, IdpInput, RawIdp};
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::page::{PageCtx, flash, render, render_invalid};
-use crate::web::{actor, parse_id, see_other};
+use crate::web::{actor, kept, parse_id, see_other};
 
 #[derive(Template)]
 #[template(path = "admin/idps.html")]
@@ -91,16 +91,15 @@ impl IdpForm {
 
     /// What to show again: typed text cut to a sane length, never the secret.
     fn kept(self) -> IdpForm {
-        let cut = |s: String, n: usize| s.chars().take(n).collect::<String>();
         IdpForm {
-            slug: cut(self.slug, 60),
-            kind: cut(self.kind, 20),
-            display_name: cut(self.display_name, 100),
-            issuer: cut(self.issuer, 2100),
-            client_id: cut(self.client_id, 600),
+            slug: kept(&self.slug, 60),
+            kind: kept(&self.kind, 20),
+            display_name: kept(&self.display_name, 100),
+            issuer: kept(&self.issuer, 2100),
+            client_id: kept(&self.client_id, 600),
             client_secret: String::new(),
-            scopes: cut(self.scopes, 400),
-            domains: cut(self.domains, 3000),
+            scopes: kept(&self.scopes, 400),
+            domains: kept(&self.domains, 3000),
             ..self
         }
     }

@@ -17,7 +17,7 @@ use crate::error::AppResult;
 use crate::flows::invite::{self, InviteInput};
 use crate::web::csrf::CsrfForm;
 use crate::web::page::{PageCtx, flash, render, render_invalid};
-use crate::web::{actor, see_other};
+use crate::web::{actor, kept, see_other};
 
 #[derive(Template)]
 #[template(path = "admin/invite.html")]
@@ -66,11 +66,6 @@ pub struct InviteForm {
     message: String,
     #[serde(default)]
     send_email: Option<String>,
-}
-
-/// Keeps what was typed, cut to a sane length, to show it again with the errors.
-fn kept(s: &str, max: usize) -> String {
-    s.chars().take(max).collect()
 }
 
 pub async fn create(

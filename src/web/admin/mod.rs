@@ -3,8 +3,12 @@
 
 pub mod apps;
 pub mod audit;
+pub mod groups;
 pub mod idps;
 pub mod invitations;
+pub mod packages;
+pub mod requests;
+pub mod settings;
 pub mod users;
 
 use actix_web::{HttpResponse, web};
@@ -37,6 +41,25 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/admin/apps/{id}", web::post().to(apps::update))
         .route("/admin/apps/{id}/delete", web::post().to(apps::delete))
         .route("/admin/audit", web::get().to(audit::list))
+        .route("/admin/groups", web::get().to(groups::list))
+        .route("/admin/groups", web::post().to(groups::create))
+        .route("/admin/groups/new", web::get().to(groups::new_form))
+        .route("/admin/groups/{id}", web::get().to(groups::edit_form))
+        .route("/admin/groups/{id}", web::post().to(groups::update))
+        .route("/admin/groups/{id}/delete", web::post().to(groups::delete))
+        .route("/admin/groups/{id}/members", web::post().to(groups::add_member))
+        .route("/admin/groups/{id}/members/{user}/remove", web::post().to(groups::remove_member))
+        .route("/admin/packages", web::get().to(packages::list))
+        .route("/admin/packages", web::post().to(packages::create))
+        .route("/admin/packages/new", web::get().to(packages::new_form))
+        .route("/admin/packages/{id}", web::get().to(packages::edit_form))
+        .route("/admin/packages/{id}", web::post().to(packages::update))
+        .route("/admin/packages/{id}/delete", web::post().to(packages::delete))
+        .route("/admin/requests", web::get().to(requests::list))
+        .route("/admin/requests/{id}", web::get().to(requests::show))
+        .route("/admin/requests/{id}/decide", web::post().to(requests::decide))
+        .route("/admin/settings", web::get().to(settings::show))
+        .route("/admin/settings", web::post().to(settings::save))
         .route("/admin/identity-providers", web::get().to(idps::list))
         .route("/admin/identity-providers", web::post().to(idps::create))
         .route("/admin/identity-providers/new", web::get().to(idps::new_form))
@@ -53,6 +76,7 @@ struct Dashboard {
     guests: i64,
     pending_guests: i64,
     members: i64,
+    pending_requests: i64,
     apps: usize,
     recent: Vec<AuditEvent>,
 }
@@ -65,6 +89,7 @@ async fn dashboard(ctx: PageCtx, state: web::Data<AppState>, _admin: AdminUser) 
         guests: user_rows::count_by(c.conn(), "guest", "accepted").await?,
         pending_guests: user_rows::count_by(c.conn(), "guest", "pending_acceptance").await?,
         members: user_rows::count_by(c.conn(), "member", "").await?,
+        pending_requests: crate::db::requests::count_status(c.conn(), "pending_approval").await?,
         apps: app_rows::all(c.conn()).await?.len(),
         recent: audit_rows::list(c.conn(), "", "", Page::new(1, 8)).await?.0,
     };

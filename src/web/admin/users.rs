@@ -18,7 +18,7 @@ use crate::flows;
 use crate::web::admin::{Pager, filtered, fmt_time};
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::page::{PageCtx, flash, render};
-use crate::web::{actor, parse_id, see_other};
+use crate::web::{actor, kept, parse_id, see_other};
 
 const PAGE_SIZE: i64 = 25;
 
@@ -59,7 +59,7 @@ pub async fn list(
     } else {
         "none".into()
     };
-    let search: String = q.q.chars().take(200).collect();
+    let search: String = kept(&q.q, 200);
     let page = Page::new(q.page.unwrap_or(1), PAGE_SIZE);
     let mut c = state.db.acquire().await?;
     let filter = Filter { query: &search, user_type: &user_type, state: &st };

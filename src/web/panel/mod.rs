@@ -1,5 +1,7 @@
 //! The Access Panel (F6): the signed-in user's apps and profile.
 
+pub mod request;
+
 use actix_session::Session;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
@@ -15,10 +17,12 @@ use crate::error::AppResult;
 use crate::flows;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::page::{PageCtx, flash, render, render_invalid};
-use crate::web::{actor, see_other};
+use crate::web::{actor, kept, see_other};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/apps", web::get().to(apps_page))
+        .route("/apps/request", web::get().to(request::form))
+        .route("/apps/request", web::post().to(request::submit))
         .route("/profile", web::get().to(profile))
         .route("/profile", web::post().to(rename))
         .route("/profile/sign-out-everywhere", web::post().to(sign_out_everywhere));
@@ -98,7 +102,7 @@ async fn rename(
             Ok(see_other("/profile"))
         }
         Err(e) => {
-            let typed: String = f.form.display_name.chars().take(200).collect();
+            let typed: String = kept(&f.form.display_name, 200);
             Ok(render_invalid(&profile_page(ctx, &state, user, typed, Some(e.0)).await?))
         }
     }

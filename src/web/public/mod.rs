@@ -1,8 +1,10 @@
 //! Pages for people who are not signed in: sign-in and invitation redemption.
 
+pub mod approve;
 pub mod federation;
 pub mod redeem;
 pub mod signin;
+pub mod signup;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 
@@ -24,7 +26,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/redeem/{token}/code", web::get().to(redeem::code_form))
         .route("/redeem/{token}/verify", web::post().to(redeem::verify_code))
         .route("/redeem/{token}/consent", web::get().to(redeem::consent))
-        .route("/redeem/{token}/accept", web::post().to(redeem::accept));
+        .route("/redeem/{token}/accept", web::post().to(redeem::accept))
+        .route("/signup", web::get().to(signup::form))
+        .route("/signup", web::post().to(signup::submit))
+        .route("/signup/verify", web::get().to(signup::code_form))
+        .route("/signup/verify", web::post().to(signup::verify))
+        .route("/signup/status/{token}", web::get().to(signup::status))
+        .route("/signup/status/{token}/withdraw", web::post().to(signup::withdraw))
+        .route("/approve/{token}", web::get().to(approve::show))
+        .route("/approve/{token}", web::post().to(approve::decide));
 }
 
 async fn home(req: HttpRequest) -> AppResult<HttpResponse> {

@@ -242,15 +242,23 @@ fn proof_for(state: &AppState, session: &Session, invitation_id: Uuid) -> Option
     (fresh && held.proof.invitation_id == invitation_id).then_some(held.proof)
 }
 
-fn consent_page(ctx: PageCtx, state: &AppState, token: String, l: Landing, error: Option<String>) -> ConsentPage {
+use crate::domain::settings::PortalSettings;
+
+fn consent_page(
+    ctx: PageCtx,
+    portal: &PortalSettings,
+    token: String,
+    l: Landing,
+    error: Option<String>,
+) -> ConsentPage {
     ConsentPage {
         ctx,
         token,
         name: l.invitee.display_name,
         email: l.invitation.email,
-        privacy_url: state.settings.privacy_url.clone(),
-        terms_text: state.settings.terms_text.clone(),
-        terms_version: state.settings.terms_version.clone(),
+        privacy_url: portal.privacy_url.clone(),
+        terms_text: portal.terms_text.clone(),
+        terms_version: portal.terms_version.clone(),
         apps: l.apps,
         error,
     }
@@ -269,7 +277,7 @@ pub async fn consent(
     if proof_for(&state, &session, l.invitation.id).is_none() {
         return Ok(see_other(&format!("/redeem/{}", token.as_str())));
     }
-    Ok(render(&consent_page(ctx, &state, token.into_inner(), l, None)))
+    Ok(render(&consent_page(ctx, &*crate::flows::settings::current(&state).await?, token.into_inner(), l, None)))
 }
 
 #[derive(Deserialize)]
@@ -302,7 +310,13 @@ pub async fn accept(
     };
     if f.form.accept_terms.is_none() {
         let error = Some("Accept the terms of use to continue.".to_string());
-        return Ok(render_invalid(&consent_page(ctx, &state, token.into_inner(), l, error)));
+        return Ok(render_invalid(&consent_page(
+            ctx,
+            &*crate::flows::settings::current(&state).await?,
+            token.into_inner(),
+            l,
+            error,
+        )));
     }
     match redeem::accept(&state, &proof, &client_ip(&req)).await? {
         Redeemed::Done { user, redirect } => {

@@ -18,7 +18,7 @@ use crate::flows::codes::{Issued, MALFORMED_CODE, normalize, wrong_code_message}
 use crate::flows::signin::{self, LinkState, SignIn};
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::page::{Notice, PageCtx, render, render_invalid, render_with_status};
-use crate::web::{client_ip, see_other};
+use crate::web::{client_ip, kept, see_other};
 
 const PENDING_KEY: &str = "signin";
 
@@ -113,7 +113,7 @@ pub async fn request_code(
             let page = SigninPage {
                 ctx,
                 providers: choices(&state, None).await?,
-                email: f.email.chars().take(300).collect(),
+                email: kept(&f.email, 300),
                 next,
                 error: Some(e.0),
                 signed_out: false,
@@ -205,6 +205,10 @@ pub fn refusal(ctx: PageCtx, verdict: SignInVerdict) -> HttpResponse {
         SignInVerdict::Expired => (
             "Your access has expired",
             "Guest access for this account has ended. Ask your sponsor at the organization to extend it.",
+        ),
+        SignInVerdict::WorkforceOnly => (
+            "Sign in with your organization's account",
+            "Members of this organization sign in through its own sign-in page, not with an email code. Enter your work address on the sign-in page and you will be sent there.",
         ),
         SignInVerdict::NotRedeemed | SignInVerdict::Allowed => (
             "Accept your invitation first",

@@ -1,0 +1,266 @@
+//! The portal's settings that admins change at run time (SPEC §2 "Settings", F7): branding,
+//! terms, lifetimes, the partner domain policy and the members' sign-in rule. The config
+//! file gives the first values; what an admin saves is stored as key/value pairs.
+
+use super::{BoundedText, FieldErrors, InputError};
+use crate::config::Settings;
+use crate::domain::idp::parse_domains;
+use crate::domain::url::WebUrl;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DomainPolicy {
+    AllowAll,
+    Allowlist,
+    Denylist,
+}
+
+impl DomainPolicy {
+    pub const ALL: [(DomainPolicy, &'static str); 3] = [
+        (DomainPolicy::AllowAll, "Allow every partner domain"),
+        (DomainPolicy::Allowlist, "Allow only the domains listed"),
+        (DomainPolicy::Denylist, "Allow every domain except those listed"),
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DomainPolicy::AllowAll => "allow_all",
+            DomainPolicy::Allowlist => "allowlist",
+            DomainPolicy::Denylist => "denylist",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<DomainPolicy> {
+        Self::ALL.iter().map(|(p, _)| *p).find(|p| p.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PortalSettings {
+    pub org_name: String,
+    /// An https URL of the logo shown in pages and mail; empty for the initial letter.
+    pub logo_url: String,
+    /// `#rrggbb`.
+    pub accent: String,
+    pub privacy_url: String,
+    pub terms_text: String,
+    pub terms_version: String,
+    pub invitation_ttl_days: i64,
+    pub signup_ttl_days: i64,
+    pub domain_policy: DomainPolicy,
+    pub domains: Vec<String>,
+    /// Members may not sign in with an email code, only through the workforce IdP.
+    pub members_require_workforce: bool,
+}
+
+pub const DEFAULT_ACCENT: &str = "#2f4ea8";
+
+impl PortalSettings {
+    /// The values before any admin saved the settings page: from the config file.
+    pub fn defaults(cfg: &Settings) -> PortalSettings {
+        PortalSettings {
+            org_name: cfg.org_name.clone(),
+            logo_url: String::new(),
+            accent: DEFAULT_ACCENT.into(),
+            privacy_url: cfg.privacy_url.clone(),
+            terms_text: cfg.terms_text.clone(),
+            terms_version: cfg.terms_version.clone(),
+            invitation_ttl_days: cfg.invitation_ttl_days,
+            signup_ttl_days: 14,
+            domain_policy: DomainPolicy::AllowAll,
+            domains: Vec::new(),
+            members_require_workforce: false,
+        }
+    }
+
+    /// The stored pairs over the defaults. A stored value that no longer parses keeps the
+    /// default (and the settings page shows what is in effect).
+    pub fn from_pairs(defaults: PortalSettings, pairs: &[(String, String)]) -> PortalSettings {
+        let mut s = defaults;
+        for (k, v) in pairs {
+            match k.as_str() {
+                "org_name" => s.org_name = v.clone(),
+                "logo_url" => s.logo_url = v.clone(),
+                "accent" if parse_accent(v).is_ok() => s.accent = v.clone(),
+                "privacy_url" => s.privacy_url = v.clone(),
+                "terms_text" => s.terms_text = v.clone(),
+                "terms_version" => s.terms_version = v.clone(),
+                "invitation_ttl_days" => s.invitation_ttl_days = v.parse().unwrap_or(s.invitation_ttl_days),
+                "signup_ttl_days" => s.signup_ttl_days = v.parse().unwrap_or(s.signup_ttl_days),
+                "domain_policy" => s.domain_policy = DomainPolicy::parse(v).unwrap_or(s.domain_policy),
+                "domains" => s.domains = v.split_whitespace().map(str::to_string).collect(),
+                "members_require_workforce" => s.members_require_workforce = v == "true",
+                _ => {}
+            }
+        }
+        s
+    }
+
+    pub fn to_pairs(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("org_name", self.org_name.clone()),
+            ("logo_url", self.logo_url.clone()),
+            ("accent", self.accent.clone()),
+            ("privacy_url", self.privacy_url.clone()),
+            ("terms_text", self.terms_text.clone()),
+            ("terms_version", self.terms_version.clone()),
+            ("invitation_ttl_days", self.invitation_ttl_days.to_string()),
+            ("signup_ttl_days", self.signup_ttl_days.to_string()),
+            ("domain_policy", self.domain_policy.as_str().into()),
+            ("domains", self.domains.join(" ")),
+            ("members_require_workforce", self.members_require_workforce.to_string()),
+        ]
+    }
+
+    /// Whether the partner domain policy lets this email domain sign up or be invited.
+    pub fn admits_domain(&self, domain: &str) -> bool {
+        let listed = self.domains.iter().any(|d| d == domain);
+        match self.domain_policy {
+            DomainPolicy::AllowAll => true,
+            DomainPolicy::Allowlist => listed,
+            DomainPolicy::Denylist => !listed,
+        }
+    }
+}
+
+/// The settings form as typed.
+pub struct RawSettings<'a> {
+    pub org_name: &'a str,
+    pub logo_url: &'a str,
+    pub accent: &'a str,
+    pub privacy_url: &'a str,
+    pub terms_text: &'a str,
+    pub terms_version: &'a str,
+    pub invitation_ttl_days: &'a str,
+    pub signup_ttl_days: &'a str,
+    pub domain_policy: &'a str,
+    pub domains: &'a str,
+    pub members_require_workforce: bool,
+}
+
+impl RawSettings<'_> {
+    pub fn parse(&self) -> Result<PortalSettings, FieldErrors> {
+        let mut e = FieldErrors::default();
+        let org_name = e.take("org_name", BoundedText::required(self.org_name, "The organization name", 80));
+        let logo_url = e.take("logo_url", optional_url(self.logo_url, "The logo address"));
+        let accent = e.take("accent", parse_accent(self.accent.trim()));
+        let privacy_url = e.take("privacy_url", optional_url(self.privacy_url, "The privacy statement address"));
+        let terms_text = e.take(
+            "terms_text",
+            BoundedText::parse(self.terms_text, "The terms of use", 20_000, true).and_then(|t| {
+                if t.as_str().is_empty() { Err(InputError::new("Enter the terms of use.")) } else { Ok(t) }
+            }),
+        );
+        let terms_version = e.take("terms_version", BoundedText::required(self.terms_version, "The terms version", 40));
+        let invitation_ttl_days = e.take("invitation_ttl_days", days(self.invitation_ttl_days, "Invitations", 365));
+        let signup_ttl_days = e.take("signup_ttl_days", days(self.signup_ttl_days, "Sign-up requests", 90));
+        let domain_policy = e.take(
+            "domain_policy",
+            DomainPolicy::parse(self.domain_policy).ok_or_else(|| InputError::new("Choose a domain policy.")),
+        );
+        let domains = e.take("domains", parse_domains(self.domains));
+        if domain_policy == Some(DomainPolicy::Allowlist) && domains.as_ref().is_some_and(Vec::is_empty) {
+            e.add("domains", "List at least one domain to allow, or allow every domain.");
+        }
+        match (
+            org_name,
+            logo_url,
+            accent,
+            privacy_url,
+            terms_text,
+            terms_version,
+            invitation_ttl_days,
+            signup_ttl_days,
+            domain_policy,
+            domains,
+        ) {
+            (Some(o), Some(l), Some(a), Some(p), Some(tt), Some(tv), Some(it), Some(st), Some(dp), Some(d))
+                if e.is_empty() =>
+            {
+                Ok(PortalSettings {
+                    org_name: o.into_string(),
+                    logo_url: l,
+                    accent: a,
+                    privacy_url: p,
+                    terms_text: tt.into_string(),
+                    terms_version: tv.into_string(),
+                    invitation_ttl_days: it,
+                    signup_ttl_days: st,
+                    domain_policy: dp,
+                    domains: d,
+                    members_require_workforce: self.members_require_workforce,
+                })
+            }
+            _ => Err(e),
+        }
+    }
+}
+
+fn optional_url(input: &str, what: &str) -> Result<String, InputError> {
+    if input.trim().is_empty() { Ok(String::new()) } else { WebUrl::parse(input, what).map(|u| u.as_str().to_string()) }
+}
+
+/// `#rrggbb`, lower-cased, dark enough for white text on it (WCAG AA, 4.5:1): it fills
+/// buttons and the brand mark.
+pub fn parse_accent(input: &str) -> Result<String, InputError> {
+    let s = input.trim().to_lowercase();
+    if !(s.len() == 7 && s.starts_with('#') && s[1..].chars().all(|c| c.is_ascii_hexdigit())) {
+        return Err(InputError::new("The accent colour must look like #2f4ea8."));
+    }
+    let channel = |i: usize| {
+        let c = f64::from(u8::from_str_radix(&s[i..i + 2], 16).unwrap_or(0)) / 255.0;
+        if c <= 0.04045 { c / 12.92 } else { ((c + 0.055) / 1.055).powf(2.4) }
+    };
+    let luminance = 0.2126 * channel(1) + 0.7152 * channel(3) + 0.0722 * channel(5);
+    if 1.05 / (luminance + 0.05) < 4.5 {
+        return Err(InputError::new("Choose a darker accent colour: white text on it would be hard to read."));
+    }
+    Ok(s)
+}
+
+fn days(input: &str, what: &str, max: i64) -> Result<i64, InputError> {
+    match input.trim().parse::<i64>() {
+        Ok(n) if (1..=max).contains(&n) => Ok(n),
+        _ => Err(InputError::new(format!("{what} must last between 1 and {max} days."))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn domain_policy_admits_and_refuses() {
+        let mut s = PortalSettings::defaults(&Settings::default());
+        assert!(s.admits_domain("anything.example"));
+        s.domains = vec!["partner.example".into()];
+        s.domain_policy = DomainPolicy::Allowlist;
+        assert!(s.admits_domain("partner.example"));
+        assert!(!s.admits_domain("sub.partner.example"));
+        s.domain_policy = DomainPolicy::Denylist;
+        assert!(!s.admits_domain("partner.example"));
+        assert!(s.admits_domain("other.example"));
+    }
+
+    #[test]
+    fn stored_pairs_round_trip_and_bad_values_keep_defaults() {
+        let defaults = PortalSettings::defaults(&Settings::default());
+        let mut s = defaults.clone();
+        s.org_name = "Contoso".into();
+        s.domain_policy = DomainPolicy::Denylist;
+        s.domains = vec!["a.example".into(), "b.example".into()];
+        s.members_require_workforce = true;
+        let pairs: Vec<(String, String)> = s.to_pairs().into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+        assert_eq!(PortalSettings::from_pairs(defaults.clone(), &pairs), s);
+        let bad = vec![("accent".to_string(), "red".to_string()), ("signup_ttl_days".into(), "x".into())];
+        assert_eq!(PortalSettings::from_pairs(defaults.clone(), &bad), defaults);
+    }
+
+    #[test]
+    fn accent_colours_are_checked() {
+        assert_eq!(parse_accent(" #1F4E3D ").unwrap(), "#1f4e3d");
+        assert_eq!(parse_accent(DEFAULT_ACCENT).unwrap(), DEFAULT_ACCENT);
+        for bad in ["red", "#abc", "#12345g", "#1234567", "url(x)", "#ffff00", "#a1b2c3"] {
+            assert!(parse_accent(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,70 @@
+//! The portal settings in effect: read through a short cache (every page needs the brand),
+//! saved by admins with an audit event.
+
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use crate::app::AppState;
+use crate::db::audit::{self, Event};
+use crate::db::identity_providers;
+use crate::db::settings as rows;
+use crate::domain::FieldErrors;
+use crate::domain::audit::Actor;
+use crate::domain::settings::PortalSettings;
+use crate::error::AppResult;
+
+/// How long one instance trusts its copy; another instance's save shows within this.
+const FRESH_FOR: Duration = Duration::from_secs(5);
+
+#[derive(Default)]
+pub struct SettingsCache(RwLock<Option<(Instant, Arc<PortalSettings>)>>);
+
+impl SettingsCache {
+    fn fresh(&self) -> Option<Arc<PortalSettings>> {
+        let guard = self.0.read().ok()?;
+        guard.as_ref().filter(|(at, _)| at.elapsed() < FRESH_FOR).map(|(_, s)| s.clone())
+    }
+
+    fn store(&self, s: Arc<PortalSettings>) {
+        if let Ok(mut guard) = self.0.write() {
+            *guard = Some((Instant::now(), s));
+        }
+    }
+}
+
+pub async fn current(state: &AppState) -> AppResult<Arc<PortalSettings>> {
+    if let Some(s) = state.portal.fresh() {
+        return Ok(s);
+    }
+    let pairs = {
+        let mut c = state.db.acquire().await?;
+        rows::all(c.conn()).await?
+    };
+    let s = Arc::new(PortalSettings::from_pairs(PortalSettings::defaults(&state.settings), &pairs));
+    state.portal.store(s.clone());
+    Ok(s)
+}
+
+/// Saves every setting; the audit event names the ones that changed. Requiring the
+/// workforce IdP for members is refused while there is no enabled one.
+pub async fn save(state: &AppState, new: PortalSettings, actor: &Actor) -> AppResult<Result<(), FieldErrors>> {
+    let old = current(state).await?;
+    let changed: Vec<&str> =
+        new.to_pairs().iter().zip(old.to_pairs()).filter(|(n, o)| n.1 != o.1).map(|(n, _)| n.0).collect();
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
+    if new.members_require_workforce && identity_providers::enabled_workforce(tx.conn()).await?.is_none() {
+        let mut e = FieldErrors::default();
+        e.add("members_require_workforce", "Add and enable a workforce identity provider first.");
+        return Ok(Err(e));
+    }
+    for (key, value) in new.to_pairs() {
+        rows::put(tx.conn(), key, &value, now).await?;
+    }
+    let ev = Event::new("settings.updated", "settings", "portal", &new.org_name).details(changed.join(", "));
+    audit::record(tx.conn(), actor, &ev, now).await?;
+    tx.commit().await?;
+    crate::web::page::set_org_name(&new.org_name);
+    state.portal.store(Arc::new(new));
+    Ok(Ok(()))
+}

@@ -1,0 +1,210 @@
+//! Admin: access packages — list, create, edit (apps, groups, approvers, mode), delete.
+
+use actix_session::Session;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::app::AppState;
+use crate::auth::AdminUser;
+use crate::db::apps::{self, App};
+use crate::db::groups::{self, Group};
+use crate::db::packages::{self, Package};
+use crate::db::users::{self, User};
+use crate::domain::FieldErrors;
+use crate::domain::package::{MODES, RawPackage};
+use crate::error::{AppError, AppResult};
+use crate::flows::packages::{self as flow, Contents};
+use crate::web::csrf::{CsrfForm, NoFields};
+use crate::web::page::{PageCtx, flash, render, render_invalid};
+use crate::web::{actor, chosen_ids, kept, parse_id, see_other};
+
+#[derive(Template)]
+#[template(path = "admin/packages.html")]
+struct ListPage {
+    ctx: PageCtx,
+    packages: Vec<Package>,
+    signup_url: String,
+}
+
+pub async fn list(ctx: PageCtx, state: web::Data<AppState>, _a: AdminUser) -> AppResult<HttpResponse> {
+    let mut c = state.db.acquire().await?;
+    Ok(render(&ListPage { ctx, packages: packages::all(c.conn()).await?, signup_url: state.url("/signup") }))
+}
+
+#[derive(Deserialize, Default)]
+pub struct PackageForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    approval_mode: String,
+    #[serde(default)]
+    duration_days: String,
+    #[serde(default)]
+    domains: String,
+    #[serde(default)]
+    published: Option<String>,
+}
+
+impl PackageForm {
+    fn kept(self) -> PackageForm {
+        PackageForm {
+            name: kept(&self.name, 200),
+            description: kept(&self.description, 1200),
+            approval_mode: kept(&self.approval_mode, 10),
+            duration_days: kept(&self.duration_days, 10),
+            domains: kept(&self.domains, 3000),
+            ..self
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin/package_form.html")]
+struct FormPage {
+    ctx: PageCtx,
+    id: Option<Uuid>,
+    f: PackageForm,
+    modes: &'static [(&'static str, &'static str)],
+    apps: Vec<App>,
+    groups: Vec<Group>,
+    members: Vec<User>,
+    c: Contents,
+    errors: FieldErrors,
+}
+
+async fn form_page(
+    ctx: PageCtx,
+    state: &AppState,
+    id: Option<Uuid>,
+    f: PackageForm,
+    c: Contents,
+    errors: FieldErrors,
+) -> AppResult<FormPage> {
+    let mut conn = state.db.acquire().await?;
+    Ok(FormPage {
+        ctx,
+        id,
+        f: f.kept(),
+        modes: MODES,
+        apps: apps::all(conn.conn()).await?,
+        groups: groups::all(conn.conn()).await?,
+        members: users::members(conn.conn()).await?,
+        c,
+        errors,
+    })
+}
+
+fn contents_of(pairs: &[(String, String)]) -> Contents {
+    Contents {
+        app_ids: chosen_ids(pairs, "app"),
+        group_ids: chosen_ids(pairs, "group"),
+        approver_ids: chosen_ids(pairs, "approver"),
+    }
+}
+
+fn raw<'a>(f: &'a PackageForm, c: &Contents) -> RawPackage<'a> {
+    RawPackage {
+        name: &f.name,
+        description: &f.description,
+        approval_mode: &f.approval_mode,
+        duration_days: &f.duration_days,
+        domains: &f.domains,
+        published: f.published.is_some(),
+        approvers: c.approver_ids.len(),
+    }
+}
+
+pub async fn new_form(ctx: PageCtx, state: web::Data<AppState>, _a: AdminUser) -> AppResult<HttpResponse> {
+    let f = PackageForm { approval_mode: "any".into(), published: Some("yes".into()), ..PackageForm::default() };
+    let c = Contents { app_ids: vec![], group_ids: vec![], approver_ids: vec![] };
+    Ok(render(&form_page(ctx, &state, None, f, c, FieldErrors::default()).await?))
+}
+
+pub async fn create(
+    req: HttpRequest,
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    session: Session,
+    AdminUser(admin): AdminUser,
+    f: CsrfForm<PackageForm>,
+) -> AppResult<HttpResponse> {
+    let c = contents_of(&f.pairs);
+    let errors = match raw(&f.form, &c).parse() {
+        Ok(input) => match flow::create(&state, &input, &c, &actor(&req, &admin)).await? {
+            Ok(p) => {
+                flash(&session, format!("The access package {} was created.", p.name));
+                return Ok(see_other("/admin/packages"));
+            }
+            Err(e) => e,
+        },
+        Err(e) => e,
+    };
+    Ok(render_invalid(&form_page(ctx, &state, None, f.form, c, errors).await?))
+}
+
+async fn find(state: &AppState, id: &str) -> AppResult<Package> {
+    let id = parse_id(id)?;
+    let mut c = state.db.acquire().await?;
+    packages::find(c.conn(), id).await?.ok_or(AppError::NotFound)
+}
+
+pub async fn edit_form(
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    _a: AdminUser,
+    id: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let p = find(&state, &id).await?;
+    let c = flow::contents(&state, p.id).await?;
+    let f = PackageForm {
+        name: p.name,
+        description: p.description,
+        approval_mode: p.approval_mode,
+        duration_days: p.duration_days.map(|d| d.to_string()).unwrap_or_default(),
+        domains: p.domains.split_whitespace().collect::<Vec<_>>().join("\n"),
+        published: p.published.then(|| "yes".into()),
+    };
+    Ok(render(&form_page(ctx, &state, Some(p.id), f, c, FieldErrors::default()).await?))
+}
+
+pub async fn update(
+    req: HttpRequest,
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    session: Session,
+    AdminUser(admin): AdminUser,
+    id: web::Path<String>,
+    f: CsrfForm<PackageForm>,
+) -> AppResult<HttpResponse> {
+    let p = find(&state, &id).await?;
+    let c = contents_of(&f.pairs);
+    let errors = match raw(&f.form, &c).parse() {
+        Ok(input) => match flow::update(&state, p.id, &input, &c, &actor(&req, &admin)).await? {
+            Ok(()) => {
+                flash(&session, format!("The access package {} was saved.", input.name));
+                return Ok(see_other("/admin/packages"));
+            }
+            Err(e) => e,
+        },
+        Err(e) => e,
+    };
+    Ok(render_invalid(&form_page(ctx, &state, Some(p.id), f.form, c, errors).await?))
+}
+
+pub async fn delete(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: Session,
+    AdminUser(admin): AdminUser,
+    id: web::Path<String>,
+    _f: CsrfForm<NoFields>,
+) -> AppResult<HttpResponse> {
+    let p = find(&state, &id).await?;
+    flow::delete(&state, &p, &actor(&req, &admin)).await?;
+    flash(&session, format!("The access package {} was deleted, with its open requests.", p.name));
+    Ok(see_other("/admin/packages"))
+}

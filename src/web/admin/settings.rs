@@ -1,0 +1,138 @@
+//! Admin: the settings page — branding, terms, lifetimes, partner domain policy and the
+//! members' sign-in rule.
+
+use actix_session::Session;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::app::AppState;
+use crate::auth::AdminUser;
+use crate::db::identity_providers;
+use crate::domain::FieldErrors;
+use crate::domain::settings::{DomainPolicy, PortalSettings, RawSettings};
+use crate::error::AppResult;
+use crate::flows::settings;
+use crate::web::csrf::CsrfForm;
+use crate::web::page::{PageCtx, flash, render, render_invalid};
+use crate::web::{actor, kept, see_other};
+
+#[derive(Deserialize, Default)]
+pub struct SettingsForm {
+    #[serde(default)]
+    org_name: String,
+    #[serde(default)]
+    logo_url: String,
+    #[serde(default)]
+    accent: String,
+    #[serde(default)]
+    privacy_url: String,
+    #[serde(default)]
+    terms_text: String,
+    #[serde(default)]
+    terms_version: String,
+    #[serde(default)]
+    invitation_ttl_days: String,
+    #[serde(default)]
+    signup_ttl_days: String,
+    #[serde(default)]
+    domain_policy: String,
+    #[serde(default)]
+    domains: String,
+    #[serde(default)]
+    members_require_workforce: Option<String>,
+}
+
+impl SettingsForm {
+    fn of(s: &PortalSettings) -> SettingsForm {
+        SettingsForm {
+            org_name: s.org_name.clone(),
+            logo_url: s.logo_url.clone(),
+            accent: s.accent.clone(),
+            privacy_url: s.privacy_url.clone(),
+            terms_text: s.terms_text.clone(),
+            terms_version: s.terms_version.clone(),
+            invitation_ttl_days: s.invitation_ttl_days.to_string(),
+            signup_ttl_days: s.signup_ttl_days.to_string(),
+            domain_policy: s.domain_policy.as_str().into(),
+            domains: s.domains.join("\n"),
+            members_require_workforce: s.members_require_workforce.then(|| "yes".into()),
+        }
+    }
+
+    fn raw(&self) -> RawSettings<'_> {
+        RawSettings {
+            org_name: &self.org_name,
+            logo_url: &self.logo_url,
+            accent: &self.accent,
+            privacy_url: &self.privacy_url,
+            terms_text: &self.terms_text,
+            terms_version: &self.terms_version,
+            invitation_ttl_days: &self.invitation_ttl_days,
+            signup_ttl_days: &self.signup_ttl_days,
+            domain_policy: &self.domain_policy,
+            domains: &self.domains,
+            members_require_workforce: self.members_require_workforce.is_some(),
+        }
+    }
+
+    /// What to show again after a refusal: typed text, cut to a sane length.
+    fn kept(self) -> SettingsForm {
+        SettingsForm {
+            org_name: kept(&self.org_name, 200),
+            logo_url: kept(&self.logo_url, 2100),
+            accent: kept(&self.accent, 20),
+            privacy_url: kept(&self.privacy_url, 2100),
+            terms_text: kept(&self.terms_text, 21_000),
+            terms_version: kept(&self.terms_version, 60),
+            invitation_ttl_days: kept(&self.invitation_ttl_days, 10),
+            signup_ttl_days: kept(&self.signup_ttl_days, 10),
+            domain_policy: kept(&self.domain_policy, 20),
+            domains: kept(&self.domains, 3000),
+            ..self
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin/settings.html")]
+struct SettingsPage {
+    ctx: PageCtx,
+    f: SettingsForm,
+    policies: [(DomainPolicy, &'static str); 3],
+    /// The enabled workforce IdP's name, if there is one.
+    workforce: Option<String>,
+    errors: FieldErrors,
+}
+
+async fn page(ctx: PageCtx, state: &AppState, f: SettingsForm, errors: FieldErrors) -> AppResult<SettingsPage> {
+    let mut c = state.db.acquire().await?;
+    let workforce = identity_providers::enabled_workforce(c.conn()).await?.map(|i| i.display_name);
+    Ok(SettingsPage { ctx, f, policies: DomainPolicy::ALL, workforce, errors })
+}
+
+pub async fn show(ctx: PageCtx, state: web::Data<AppState>, _a: AdminUser) -> AppResult<HttpResponse> {
+    let current = settings::current(&state).await?;
+    Ok(render(&page(ctx, &state, SettingsForm::of(&current), FieldErrors::default()).await?))
+}
+
+pub async fn save(
+    req: HttpRequest,
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    session: Session,
+    AdminUser(admin): AdminUser,
+    f: CsrfForm<SettingsForm>,
+) -> AppResult<HttpResponse> {
+    let saved = match f.form.raw().parse() {
+        Ok(new) => settings::save(&state, new, &actor(&req, &admin)).await?,
+        Err(errors) => Err(errors),
+    };
+    match saved {
+        Ok(()) => {
+            flash(&session, "The settings were saved.");
+            Ok(see_other("/admin/settings"))
+        }
+        Err(errors) => Ok(render_invalid(&page(ctx, &state, f.form.kept(), errors).await?)),
+    }
+}

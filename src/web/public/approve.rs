@@ -1,0 +1,167 @@
+//! F5: an approver's link. Opening it changes nothing (mail scanners open links); the POST
+//! decides. The link is the approver's own: a browser signed in as someone else is refused.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::app::AppState;
+use crate::domain::{BoundedText, InputError};
+use crate::error::{AppError, AppResult};
+use crate::flows::signup::{self, ApprovalView, Decided, effective_status};
+use crate::web::csrf::CsrfForm;
+use crate::web::page::{Notice, PageCtx, render, render_with_status};
+use crate::web::{client_ip, kept};
+
+#[derive(Template)]
+#[template(path = "public/approve.html")]
+struct ApprovePage {
+    ctx: PageCtx,
+    token: String,
+    v: ApprovalView,
+    status: String,
+    /// The note as typed, when it was refused.
+    note: String,
+    error: Option<String>,
+    /// Set after a POST: what happened.
+    outcome: Option<String>,
+}
+
+/// The link belongs to another person than the one signed in here.
+async fn someone_else(req: &HttpRequest, v: &ApprovalView) -> AppResult<Option<String>> {
+    Ok(crate::auth::session::current(req).await?.filter(|u| u.id != v.approver.id).map(|u| u.email))
+}
+
+fn not_yours(ctx: PageCtx, v: &ApprovalView, signed_in: &str) -> HttpResponse {
+    render_with_status(
+        StatusCode::FORBIDDEN,
+        &Notice {
+            ctx,
+            title: "This link is for another approver".into(),
+            message: format!(
+                "This approval link was sent to {}, but this browser is signed in as {signed_in}. Use the link from your own mail, or sign out first.",
+                v.approver.email
+            ),
+            link: None,
+        },
+    )
+}
+
+pub async fn show(
+    req: HttpRequest,
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let v = signup::view_approval(&state, &token).await?.ok_or(AppError::NotFound)?;
+    if let Some(other) = someone_else(&req, &v).await? {
+        return Ok(not_yours(ctx, &v, &other));
+    }
+    let status = effective_status(&v.request, state.clock.now());
+    Ok(render(&ApprovePage {
+        ctx,
+        token: token.into_inner(),
+        v,
+        status,
+        note: String::new(),
+        error: None,
+        outcome: None,
+    }))
+}
+
+#[derive(Deserialize)]
+pub struct DecisionForm {
+    #[serde(default)]
+    decision: String,
+    #[serde(default)]
+    note: String,
+}
+
+impl DecisionForm {
+    /// Approve or deny (anything else is a form we did not send), and the note, or why the
+    /// note is refused.
+    pub fn parse(&self) -> AppResult<Result<(bool, String), InputError>> {
+        let approve = match self.decision.as_str() {
+            "approve" => true,
+            "deny" => false,
+            _ => return Err(AppError::BadRequest("Choose Approve or Deny.".into())),
+        };
+        Ok(BoundedText::parse(&self.note, "The note", 1000, true).map(|n| (approve, n.into_string())))
+    }
+}
+
+pub async fn decide(
+    req: HttpRequest,
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+    f: CsrfForm<DecisionForm>,
+) -> AppResult<HttpResponse> {
+    let v = signup::view_approval(&state, &token).await?.ok_or(AppError::NotFound)?;
+    if let Some(other) = someone_else(&req, &v).await? {
+        return Ok(not_yours(ctx, &v, &other));
+    }
+    let (approve, note) = match f.form.parse()? {
+        Ok(decision) => decision,
+        Err(e) => {
+            let status = effective_status(&v.request, state.clock.now());
+            let note = kept(&f.form.note, 1200);
+            let page = ApprovePage {
+                ctx,
+                token: token.into_inner(),
+                v,
+                status,
+                note,
+                error: Some(e.to_string()),
+                outcome: None,
+            };
+            return Ok(render_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page));
+        }
+    };
+    let decided = signup::decide(&state, &token, approve, &note, &client_ip(&req)).await?.ok_or(AppError::NotFound)?;
+    let v = signup::view_approval(&state, &token).await?.ok_or(AppError::NotFound)?;
+    let (http, outcome) = match decided {
+        Decided::Recorded(status) => (
+            StatusCode::OK,
+            match status.as_str() {
+                "approved" => "Thank you. The request is approved: the partner gets an invitation by mail.".to_string(),
+                "denied" => {
+                    "Thank you. The request is denied: the partner is told politely, with your note.".to_string()
+                }
+                _ => "Thank you. Your approval is recorded; the request waits for the other approvers.".to_string(),
+            },
+        ),
+        Decided::AlreadyClosed(status) => (
+            StatusCode::CONFLICT,
+            match status.as_str() {
+                "pending_approval" => "You decided on this request already; your first decision counts.".to_string(),
+                other => format!("Nothing was changed: this request was already {}.", human_status(other)),
+            },
+        ),
+    };
+    let status = effective_status(&v.request, state.clock.now());
+    let page = ApprovePage {
+        ctx,
+        token: token.into_inner(),
+        v,
+        status,
+        note: String::new(),
+        error: None,
+        outcome: Some(outcome),
+    };
+    Ok(render_with_status(http, &page))
+}
+
+/// How a request's status reads in a sentence.
+pub fn human_status(status: &str) -> &'static str {
+    match status {
+        "email_unverified" => "waiting for the email address to be confirmed",
+        "pending_approval" => "waiting for approval",
+        "approved" => "approved",
+        "denied" => "denied",
+        "expired" => "expired",
+        "withdrawn" => "withdrawn",
+        _ => "closed",
+    }
+}

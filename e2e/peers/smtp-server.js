@@ -30,6 +30,14 @@ const server = new SMTPServer({
     });
   },
 });
-server.on('error', (err) => { console.error('smtp-server error:', err.message); });
-server.listen(port, '127.0.0.1', () => { console.log(`listening ${port}`); });
+let listening = false;
+// A failed listen (port taken) ends the process, so whoever started it is not left waiting.
+server.on('error', (err) => {
+  console.error('smtp-server error:', err.message);
+  if (!listening) process.exit(1);
+});
+server.listen(port, '127.0.0.1', () => {
+  listening = true;
+  console.log(`listening ${port}`);
+});
 for (const sig of ['SIGTERM', 'SIGINT']) process.on(sig, () => server.close(() => process.exit(0)));

@@ -309,20 +309,66 @@ impl TestApp {
     }
 }
 
-/// Reads a peer's first line ("listening PORT"), then keeps draining its output in the
-/// background: a closed pipe would kill the peer at its next log line.
-pub fn wait_until_listening(child: &mut std::process::Child) -> String {
+/// Starts `node e2e/peers/{script} PORT ARGS…` and waits for its "listening PORT" line.
+/// A peer that has said nothing after 30 s is killed and started again (twice at most): a
+/// single hung start must fail one attempt, not the whole CI run. Its stderr goes to a file
+/// so a failure can say what the peer said.
+pub fn spawn_node_peer(script: &str, port: u16, env: &[(&str, &str)], args: &[String]) -> std::process::Child {
+    use std::process::{Command, Stdio};
+    let e2e = concat!(env!("CARGO_MANIFEST_DIR"), "/e2e");
+    assert!(
+        std::path::Path::new(e2e).join("node_modules/oidc-provider").exists(),
+        "the test peers are not installed: run `npm ci --prefix e2e` (scripts/test.sh does)"
+    );
+    let mut report = String::new();
+    for attempt in 1..=3 {
+        let stderr = tempfile::tempfile().expect("a temp file for the peer's stderr");
+        let mut child = Command::new("node")
+            .arg(format!("{e2e}/peers/{script}"))
+            .arg(port.to_string())
+            .args(args)
+            .envs(env.iter().copied())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(stderr.try_clone().unwrap())
+            .spawn()
+            .expect("node runs");
+        match first_line(&mut child, std::time::Duration::from_secs(30)) {
+            Some(line) if line.starts_with("listening") => return child,
+            said => {
+                child.kill().ok();
+                child.wait().ok();
+                report += &format!("attempt {attempt}: stdout {said:?}, stderr {:?}\n", read_all(stderr));
+            }
+        }
+    }
+    panic!("{script} on port {port} did not start:\n{report}");
+}
+
+/// The child's first stdout line, if it comes within `limit`. Its later output keeps being
+/// drained in the background: a closed pipe would kill the peer at its next log line.
+fn first_line(child: &mut std::process::Child, limit: std::time::Duration) -> Option<String> {
     use std::io::BufRead;
     let mut reader = std::io::BufReader::new(child.stdout.take().expect("stdout is piped"));
-    let mut line = String::new();
-    reader.read_line(&mut line).unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
+        let mut line = String::new();
+        reader.read_line(&mut line).ok();
+        tx.send(line).ok();
         let mut sink = String::new();
         while reader.read_line(&mut sink).map(|n| n > 0).unwrap_or(false) {
             sink.clear();
         }
     });
-    line
+    rx.recv_timeout(limit).ok()
+}
+
+fn read_all(mut file: std::fs::File) -> String {
+    use std::io::{Read, Seek};
+    let mut text = String::new();
+    file.rewind().ok();
+    file.read_to_string(&mut text).ok();
+    text
 }
 
 pub async fn csrf_of(client: &Client, url: &str) -> String {

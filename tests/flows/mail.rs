@@ -2,7 +2,7 @@
 //! when the mail is queued and comes back later.
 
 use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::Duration as StdDuration;
 
 use chrono::Duration;
@@ -37,21 +37,7 @@ impl Drop for SmtpPeer {
 }
 
 fn start_smtp(port: u16, out: &std::path::Path) -> SmtpPeer {
-    let e2e = concat!(env!("CARGO_MANIFEST_DIR"), "/e2e");
-    assert!(
-        std::path::Path::new(e2e).join("node_modules/smtp-server").exists(),
-        "the SMTP test peer is not installed: run `npm ci --prefix e2e` (scripts/test.sh does)"
-    );
-    let mut child = Command::new("node")
-        .arg(format!("{e2e}/peers/smtp-server.js"))
-        .arg(port.to_string())
-        .arg(out)
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("node runs");
-    let line = wait_until_listening(&mut child);
-    assert!(line.starts_with("listening"), "smtp-server said: {line}");
-    SmtpPeer(child)
+    SmtpPeer(spawn_node_peer("smtp-server.js", port, &[], &[out.display().to_string()]))
 }
 
 async fn mail_queued_while_smtp_is_down_is_delivered_when_it_returns(app: TestApp) -> TestApp {

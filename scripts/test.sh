@@ -1,11 +1,27 @@
 #!/usr/bin/env bash
-# Runs every test: unit tests, and the HTTP tests on SQLite and on PostgreSQL.
+# Runs every test: unit tests, the HTTP tests on SQLite and on PostgreSQL, then the browser
+# suite (e2e/run.mjs) against a release build, on both databases.
 # Needs PostgreSQL at VESTIBULE_TEST_PG (default postgres://postgres@127.0.0.1:5432, trust
-# auth) and Node.js for the real SMTP server the mail tests start.
+# auth), Node.js for the real peers in e2e/peers, and Debian's Chromium for the browser
+# suite (installed here when missing and we may). Arguments go to `cargo test` and skip the
+# browser suite: `./scripts/test.sh signup::` runs only those tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ ! -d e2e/node_modules/smtp-server ]; then
+if [ ! -d e2e/node_modules/playwright-core ]; then
   npm ci --prefix e2e --no-audit --no-fund
 fi
-cargo test --locked "$@"
+# A hung test must fail the run with a message, not eat CI's whole time.
+timeout --kill-after=30s 45m cargo test --locked "$@"
+[ $# -eq 0 ] || exit 0
+
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+  else
+    echo "The browser suite needs Debian's Chromium: sudo apt-get install -y chromium" >&2
+    exit 1
+  fi
+fi
+cargo build --release --locked
+timeout --kill-after=30s 20m node e2e/run.mjs

@@ -1,0 +1,298 @@
+// The scenarios, clicked through as a person would: fields found by their labels, buttons
+// and links by their text. Each one gets a fresh browser context (its own cookies), except
+// the admin's, which stays signed in across scenarios.
+import assert from 'node:assert/strict';
+import { createAdmin } from './processes.mjs';
+
+const ADMIN = 'admin@contoso.example';
+const WIKI = 'Partner Wiki';
+
+/** Fills and submits with the mouse; waits for the page the submit leads to. */
+async function press(page, name) {
+  const loaded = page.waitForEvent('load');
+  await page.getByRole('button', { name, exact: true }).click();
+  await loaded;
+}
+
+async function follow(page, name) {
+  const loaded = page.waitForEvent('load');
+  await page.getByRole('link', { name, exact: true }).click();
+  await loaded;
+}
+
+function heading(page) {
+  return page.getByRole('heading', { level: 1 }).innerText();
+}
+
+function codeIn(mail) {
+  const code = mail.text.match(/\b(\d{8})\b/);
+  assert.ok(code, `no 8-digit code in:\n${mail.text}`);
+  return code[1];
+}
+
+function linkIn(mail, pattern) {
+  const link = mail.links.find((l) => pattern.test(l));
+  assert.ok(link, `no link matching ${pattern} in:\n${mail.text}`);
+  return link;
+}
+
+/** Logs in at the home IdP's own pages (oidc-provider's login and consent), as `login`. */
+async function loginAtIdp(page, ctx, login) {
+  for (let step = 0; step < 4 && page.url().startsWith(ctx.idpOrigin); step += 1) {
+    const loaded = page.waitForEvent('load');
+    if (await page.locator('input[name="login"]').count()) {
+      await page.locator('input[name="login"]').fill(login);
+      await page.locator('input[name="password"]').fill('any password');
+      await page.locator('button[type="submit"]').click();
+    } else {
+      await page.locator('button[type="submit"]').first().click();
+    }
+    await loaded;
+  }
+  assert.ok(page.url().startsWith(ctx.base), `still at the IdP: ${page.url()}`);
+}
+
+export async function newPage(ctx) {
+  const context = await ctx.browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  ctx.inspector.watch(page, ctx.base);
+  return page;
+}
+
+async function invite(ctx, email, name) {
+  const { admin, look } = ctx;
+  await admin.goto(`${ctx.base}/admin/invitations/new`);
+  await look(admin, 'admin-invite');
+  await admin.getByLabel('Email address').fill(email);
+  await admin.getByLabel('Name (optional)').fill(name);
+  await admin.getByLabel(WIKI).check();
+  await press(admin, 'Invite');
+  assert.match(await admin.locator('body').innerText(), new RegExp(email.replace('.', '\\.')));
+  await look(admin, 'admin-invited');
+  return linkIn(await ctx.mailbox.next(email), /\/redeem\//);
+}
+
+/** Admin bootstrap → sign-in → add an app → invite → the guest redeems with an email code
+ * → sees the tile and launches it; then the used invitation link is refused. */
+export async function bootstrapInviteAndRedeemWithCode(ctx) {
+  const link = createAdmin(ctx.env, ADMIN);
+  const admin = await newPage(ctx);
+  ctx.admin = admin;
+  await admin.goto(link);
+  await ctx.look(admin, 'admin-sign-in-link');
+  await press(admin, 'Sign in');
+  assert.equal(new URL(admin.url()).pathname, '/admin');
+  await ctx.look(admin, 'admin-dashboard');
+
+  await follow(admin, 'Apps');
+  await ctx.look(admin, 'admin-apps-empty');
+  await follow(admin, 'Add an app');
+  await ctx.look(admin, 'admin-app-new');
+  await admin.getByLabel('Name', { exact: true }).fill(WIKI);
+  await admin.getByLabel('Description (optional)').fill('Specs, plans and meeting notes shared with partners.');
+  await admin.getByLabel('Launch URL').fill(ctx.appUrl);
+  await press(admin, 'Save');
+  assert.equal(new URL(admin.url()).pathname, '/admin/apps');
+  await ctx.look(admin, 'admin-apps');
+
+  const invitation = await invite(ctx, 'gus@fabrikam.example', 'Gus Guest');
+
+  const guest = await newPage(ctx);
+  await guest.goto(invitation);
+  await ctx.look(guest, 'redeem');
+  assert.match(await heading(guest), /invited you to Contoso/);
+  await press(guest, 'Email me a one-time code');
+  await ctx.look(guest, 'redeem-code');
+  const code = codeIn(await ctx.mailbox.next('gus@fabrikam.example'));
+  await guest.getByLabel('One-time code').fill(code);
+  await press(guest, 'Continue');
+  await ctx.look(guest, 'redeem-consent');
+  await guest.getByLabel('I accept the terms of use').check();
+  await press(guest, 'Accept and continue');
+  assert.equal(new URL(guest.url()).pathname, '/apps');
+  await ctx.look(guest, 'access-panel');
+
+  const loaded = guest.waitForEvent('load');
+  await guest.getByRole('link', { name: new RegExp(WIKI) }).click();
+  await loaded;
+  assert.ok(guest.url().startsWith(ctx.appUrl), `the tile launched ${guest.url()}`);
+  assert.equal(await heading(guest), 'The Partner Wiki');
+
+  // The same link again, in another browser: the invitation is spent.
+  const replay = await newPage(ctx);
+  const res = await replay.goto(invitation);
+  assert.equal(res.status(), 410);
+  await ctx.look(replay, 'invitation-used');
+  assert.match(await replay.locator('main').innerText(), /already been accepted/);
+}
+
+/** The admin adds the partner's IdP; ana redeems through it, signs out, and signs in again
+ * through home-realm discovery. */
+export async function redeemThroughHomeIdp(ctx) {
+  const { admin } = ctx;
+  await admin.goto(`${ctx.base}/admin/identity-providers`);
+  await ctx.look(admin, 'admin-idps-empty');
+  await follow(admin, 'Add an identity provider');
+  await ctx.look(admin, 'admin-idp-new');
+  await admin.getByLabel('Display name').fill('Partner SSO');
+  await admin.getByLabel('Short name').fill('partner');
+  await admin.getByLabel('Kind').selectOption('oidc');
+  await admin.getByLabel('Issuer URL').fill(ctx.idpOrigin);
+  await admin.getByLabel('Client ID').fill('vestibule');
+  await admin.getByLabel('Client secret').fill('vestibule-test-secret');
+  await admin.getByLabel('Email domains (optional)').fill('partner.example');
+  await admin.getByLabel('Enabled').check();
+  await press(admin, 'Save');
+  await ctx.look(admin, 'admin-idps');
+  assert.match(await admin.locator('main').innerText(), /Partner SSO was added/);
+
+  const invitation = await invite(ctx, 'ana@partner.example', 'Ana Lopez');
+  const ana = await newPage(ctx);
+  await ana.goto(invitation);
+  await ctx.look(ana, 'redeem-with-idp');
+  await press(ana, 'Sign in with Partner SSO');
+  await loginAtIdp(ana, ctx, 'ana');
+  await ctx.look(ana, 'redeem-consent-idp');
+  await ana.getByLabel('I accept the terms of use').check();
+  await press(ana, 'Accept and continue');
+  assert.equal(new URL(ana.url()).pathname, '/apps');
+  await ctx.look(ana, 'access-panel-idp');
+  assert.ok(await ana.getByRole('link', { name: new RegExp(WIKI) }).isVisible());
+
+  await press(ana, 'Sign out');
+  await ana.goto(`${ctx.base}/signin`);
+  await ctx.look(ana, 'signin');
+  await ana.getByLabel('Email address').fill('ana@partner.example');
+  // Home-realm discovery sends her straight to her own IdP, which may still know her and
+  // send her back at once: watch the authorization request go by.
+  const authorize = ana.waitForRequest((r) => r.url().startsWith(`${ctx.idpOrigin}/auth`));
+  await press(ana, 'Email me a code');
+  const request = new URL((await authorize).url());
+  assert.equal(request.searchParams.get('login_hint'), 'ana@partner.example');
+  assert.equal(request.searchParams.get('code_challenge_method'), 'S256');
+  await loginAtIdp(ana, ctx, 'ana');
+  assert.equal(new URL(ana.url()).pathname, '/apps');
+  await ctx.look(ana, 'access-panel-returning');
+}
+
+/** bo's invitation, but the person at the IdP is ana: refused, and the invitation still works. */
+export async function emailMismatchAtIdp(ctx) {
+  const invitation = await invite(ctx, 'bo@partner.example', 'Bo Berg');
+  const page = await newPage(ctx);
+  await page.goto(invitation);
+  await ctx.look(page, 'redeem-bo');
+  await press(page, 'Sign in with Partner SSO');
+  await loginAtIdp(page, ctx, 'ana');
+  await ctx.look(page, 'idp-email-mismatch');
+  const text = await page.locator('main').innerText();
+  assert.match(text, /bo@partner\.example/);
+  assert.match(text, /ana@partner\.example/);
+
+  const again = await newPage(ctx);
+  const res = await again.goto(invitation);
+  assert.equal(res.status(), 200, 'a refused attempt does not spend the invitation');
+  await ctx.look(again, 'redeem-bo-again');
+}
+
+/** Moves focus with Tab until the focused element's label or text is `name`. */
+async function tabTo(page, name) {
+  for (let i = 0; i < 60; i += 1) {
+    const focused = await page.evaluate(() => {
+      const el = document.activeElement;
+      if (!el || el === document.body) return '';
+      let label = el.labels?.[0]?.innerText ?? el.getAttribute('aria-label');
+      if (label == null) {
+        const copy = el.cloneNode(true);
+        copy.querySelectorAll('[aria-hidden="true"]').forEach((n) => n.remove());
+        label = copy.textContent;
+      }
+      return label.replace(/\s+/g, ' ').trim();
+    });
+    if (focused === name || focused.startsWith(`${name} `)) return;
+    await page.keyboard.press('Tab');
+  }
+  throw new Error(`Tab never reached "${name}" on ${page.url()}`);
+}
+
+async function keyboardSubmit(page, button) {
+  await tabTo(page, button);
+  const loaded = page.waitForEvent('load');
+  await page.keyboard.press('Enter');
+  await loaded;
+}
+
+/** The admin publishes an access package; a partner signs up using the keyboard alone, the
+ * sponsor approves from the mail, and the partner redeems (keyboard again) and launches. */
+export async function partnerSignUpApprovedByMail(ctx) {
+  const { admin } = ctx;
+  await admin.goto(`${ctx.base}/admin/packages`);
+  await ctx.look(admin, 'admin-packages-empty');
+  await follow(admin, 'Add an access package');
+  await ctx.look(admin, 'admin-package-new');
+  await admin.getByLabel('Name', { exact: true }).fill('Partner onboarding');
+  await admin.getByLabel('Description (shown to partners)').fill('The wiki, for partners starting a project with us.');
+  await admin.getByLabel(WIKI).check();
+  await admin.getByLabel('Any one approver decides').check();
+  await admin.getByLabel(new RegExp(ADMIN.replace('.', '\\.'))).check();
+  await admin.getByLabel('Offer it on the sign-up page').check();
+  await press(admin, 'Save');
+  await ctx.look(admin, 'admin-packages');
+
+  const pat = await newPage(ctx);
+  const email = 'pat@northwind.example';
+  await pat.goto(`${ctx.base}/signup`);
+  await ctx.look(pat, 'signup');
+  await tabTo(pat, 'Your name');
+  await pat.keyboard.type('Pat Partner');
+  await tabTo(pat, 'Work email');
+  await pat.keyboard.type(email);
+  await tabTo(pat, 'Company');
+  await pat.keyboard.type('Northwind');
+  await tabTo(pat, 'Why do you need it? (optional)');
+  await pat.keyboard.type('We start the Q1 integration project.');
+  await tabTo(pat, 'I accept the terms of use');
+  await pat.keyboard.press('Space');
+  assert.ok(await pat.getByLabel('I accept the terms of use').isChecked());
+  await keyboardSubmit(pat, 'Send my request');
+  await ctx.look(pat, 'signup-code');
+  const code = codeIn(await ctx.mailbox.next(email));
+  await tabTo(pat, 'One-time code');
+  await pat.keyboard.type(code);
+  await keyboardSubmit(pat, 'Confirm my address');
+  assert.match(new URL(pat.url()).pathname, /^\/signup\/status\//);
+  await ctx.look(pat, 'signup-status');
+  const status = linkIn(await ctx.mailbox.next(email), /\/signup\/status\//);
+  assert.equal(status, pat.url(), 'the mail links to the status page she sees');
+
+  const approval = linkIn(await ctx.mailbox.next(ADMIN), /\/approve\//);
+  await admin.goto(approval);
+  await ctx.look(admin, 'approve');
+  assert.match(await heading(admin), /Pat Partner asks for access/);
+  await press(admin, 'Approve');
+  await ctx.look(admin, 'approved');
+
+  const invitation = linkIn(await ctx.mailbox.next(email), /\/redeem\//);
+  await pat.goto(invitation);
+  await ctx.look(pat, 'redeem-after-approval');
+  await keyboardSubmit(pat, 'Email me a one-time code');
+  await ctx.look(pat, 'redeem-code-keyboard');
+  const code2 = codeIn(await ctx.mailbox.next(email));
+  await tabTo(pat, 'One-time code');
+  await pat.keyboard.type(code2);
+  await keyboardSubmit(pat, 'Continue');
+  await ctx.look(pat, 'redeem-consent-keyboard');
+  await tabTo(pat, 'I accept the terms of use');
+  await pat.keyboard.press('Space');
+  await keyboardSubmit(pat, 'Accept and continue');
+  assert.equal(new URL(pat.url()).pathname, '/apps');
+  await ctx.look(pat, 'access-panel-partner');
+  await keyboardSubmit(pat, WIKI);
+  assert.ok(pat.url().startsWith(ctx.appUrl), `the tile launched ${pat.url()}`);
+}
+
+export const scenarios = [
+  bootstrapInviteAndRedeemWithCode,
+  redeemThroughHomeIdp,
+  emailMismatchAtIdp,
+  partnerSignUpApprovedByMail,
+];

@@ -108,15 +108,25 @@ export async function bootstrapInviteAndRedeemWithCode(ctx) {
   await press(guest, 'Continue');
   await ctx.look(guest, 'redeem-consent');
   await guest.getByLabel('I accept the terms of use').check();
-  await press(guest, 'Accept and continue');
+  // An impatient double click: one redemption, one welcome, no error page.
+  const loaded = guest.waitForEvent('load');
+  await guest.getByRole('button', { name: 'Accept and continue', exact: true }).dblclick();
+  await loaded;
   assert.equal(new URL(guest.url()).pathname, '/apps');
   await ctx.look(guest, 'access-panel');
 
-  const loaded = guest.waitForEvent('load');
+  const launched = guest.waitForEvent('load');
   await guest.getByRole('link', { name: new RegExp(WIKI) }).click();
-  await loaded;
+  await launched;
   assert.ok(guest.url().startsWith(ctx.appUrl), `the tile launched ${guest.url()}`);
   assert.equal(await heading(guest), 'The Partner Wiki');
+
+  // The audit log, filtered as an admin would, shows that double click redeemed once.
+  await ctx.admin.goto(`${ctx.base}/admin/audit`);
+  await ctx.admin.getByLabel('Action starts with').fill('invitation.redeemed');
+  await press(ctx.admin, 'Filter');
+  await ctx.look(ctx.admin, 'admin-audit');
+  assert.equal(await ctx.admin.getByRole('row').filter({ hasText: 'gus@fabrikam.example' }).count(), 1);
 
   // The same link again, in another browser: the invitation is spent.
   const replay = await newPage(ctx);
@@ -170,6 +180,7 @@ export async function redeemThroughHomeIdp(ctx) {
   const request = new URL((await authorize).url());
   assert.equal(request.searchParams.get('login_hint'), 'ana@partner.example');
   assert.equal(request.searchParams.get('code_challenge_method'), 'S256');
+  for (const param of ['state', 'nonce', 'code_challenge']) assert.ok(request.searchParams.get(param), `${param} is sent`);
   await loginAtIdp(ana, ctx, 'ana');
   assert.equal(new URL(ana.url()).pathname, '/apps');
   await ctx.look(ana, 'access-panel-returning');

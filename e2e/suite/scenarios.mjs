@@ -9,15 +9,16 @@ const WIKI = 'Partner Wiki';
 
 /** Fills and submits with the mouse; waits for the page the submit leads to. */
 async function press(page, name) {
-  const loaded = page.waitForEvent('load');
-  await page.getByRole('button', { name, exact: true }).click();
-  await loaded;
+  await clickAndLoad(page, page.getByRole('button', { name, exact: true }));
 }
 
 async function follow(page, name) {
-  const loaded = page.waitForEvent('load');
-  await page.getByRole('link', { name, exact: true }).click();
-  await loaded;
+  await clickAndLoad(page, page.getByRole('link', { name, exact: true }));
+}
+
+/** Clicks and waits for the next page; either failing fails the scenario (never the process). */
+async function clickAndLoad(page, target, how = 'click') {
+  await Promise.all([page.waitForEvent('load'), target[how]()]);
 }
 
 function heading(page) {
@@ -39,15 +40,11 @@ function linkIn(mail, pattern) {
 /** Logs in at the home IdP's own pages (oidc-provider's login and consent), as `login`. */
 async function loginAtIdp(page, ctx, login) {
   for (let step = 0; step < 4 && page.url().startsWith(ctx.idpOrigin); step += 1) {
-    const loaded = page.waitForEvent('load');
     if (await page.locator('input[name="login"]').count()) {
       await page.locator('input[name="login"]').fill(login);
       await page.locator('input[name="password"]').fill('any password');
-      await page.locator('button[type="submit"]').click();
-    } else {
-      await page.locator('button[type="submit"]').first().click();
     }
-    await loaded;
+    await clickAndLoad(page, page.locator('button[type="submit"]').first());
   }
   assert.ok(page.url().startsWith(ctx.base), `still at the IdP: ${page.url()}`);
 }
@@ -109,15 +106,11 @@ export async function bootstrapInviteAndRedeemWithCode(ctx) {
   await ctx.look(guest, 'redeem-consent');
   await guest.getByLabel('I accept the terms of use').check();
   // An impatient double click: one redemption, one welcome, no error page.
-  const loaded = guest.waitForEvent('load');
-  await guest.getByRole('button', { name: 'Accept and continue', exact: true }).dblclick();
-  await loaded;
+  await clickAndLoad(guest, guest.getByRole('button', { name: 'Accept and continue', exact: true }), 'dblclick');
   assert.equal(new URL(guest.url()).pathname, '/apps');
   await ctx.look(guest, 'access-panel');
 
-  const launched = guest.waitForEvent('load');
-  await guest.getByRole('link', { name: new RegExp(WIKI) }).click();
-  await launched;
+  await clickAndLoad(guest, guest.getByRole('link', { name: new RegExp(WIKI) }));
   assert.ok(guest.url().startsWith(ctx.appUrl), `the tile launched ${guest.url()}`);
   assert.equal(await heading(guest), 'The Partner Wiki');
 
@@ -227,9 +220,7 @@ async function tabTo(page, name) {
 
 async function keyboardSubmit(page, button) {
   await tabTo(page, button);
-  const loaded = page.waitForEvent('load');
-  await page.keyboard.press('Enter');
-  await loaded;
+  await Promise.all([page.waitForEvent('load'), page.keyboard.press('Enter')]);
 }
 
 /** The admin publishes an access package; a partner signs up using the keyboard alone, the
@@ -301,9 +292,148 @@ export async function partnerSignUpApprovedByMail(ctx) {
   assert.ok(pat.url().startsWith(ctx.appUrl), `the tile launched ${pat.url()}`);
 }
 
+/** Signs `email` in with a mailed code at /signin, in a fresh browser; returns the page. */
+async function signInWithCode(ctx, email, name) {
+  const page = await newPage(ctx);
+  await page.goto(`${ctx.base}/signin`);
+  await page.getByLabel('Email address').fill(email);
+  await press(page, 'Email me a code');
+  await ctx.look(page, `${name}-signin-code`);
+  await page.getByLabel('One-time code').fill(codeIn(await ctx.mailbox.next(email, { subject: /code/ })));
+  await press(page, 'Sign in');
+  assert.equal(new URL(page.url()).pathname, '/apps');
+  return page;
+}
+
+/** The admin gives a new app to a group and offers the group in a package; Gus, already a
+ * guest, signs in with a code, asks for it from his Access Panel, the admin approves it on
+ * the requests page, and the app's tile appears for Gus. */
+export async function guestRequestsAccessThroughAGroup(ctx) {
+  const { admin } = ctx;
+  const origin = new URL(ctx.appUrl).origin;
+  await admin.goto(`${ctx.base}/admin/apps/new`);
+  await admin.getByLabel('Name', { exact: true }).fill('Atlas Board');
+  await admin.getByLabel('Launch URL').fill(`${origin}/atlas`);
+  await press(admin, 'Save');
+  await follow(admin, 'Groups');
+  await ctx.look(admin, 'admin-groups-empty');
+  await follow(admin, 'Add a group');
+  await ctx.look(admin, 'admin-group-new');
+  await admin.getByLabel('Name', { exact: true }).fill('Project Atlas');
+  await admin.getByLabel('Atlas Board').check();
+  await press(admin, 'Save');
+  await ctx.look(admin, 'admin-group');
+  assert.match(await admin.locator('main').innerText(), /The group Project Atlas was created/);
+
+  await admin.goto(`${ctx.base}/admin/packages/new`);
+  await admin.getByLabel('Name', { exact: true }).fill('Project Atlas');
+  await admin.getByLabel('Description (shown to partners)').fill('The Atlas board, for the project team.');
+  await admin.getByLabel('Project Atlas').check();
+  await admin.getByLabel('Any one approver decides').check();
+  await admin.getByLabel(new RegExp(ADMIN.replace('.', '\\.'))).check();
+  await press(admin, 'Save');
+
+  const gus = await signInWithCode(ctx, 'gus@fabrikam.example', 'gus');
+  ctx.gus = gus;
+  await ctx.look(gus, 'access-panel-gus');
+  assert.equal(await gus.getByRole('link', { name: /Atlas Board/ }).count(), 0);
+  await follow(gus, 'Request access');
+  await ctx.look(gus, 'request-access');
+  // Sent without a choice: the error says what is missing and the reason is kept.
+  await gus.getByLabel('Why do you need it? (optional)').fill('I joined the Atlas project.');
+  await press(gus, 'Send my request');
+  await ctx.look(gus, 'request-access-invalid');
+  assert.match(await gus.locator('main').innerText(), /Choose what you need access to/);
+  assert.equal(await gus.getByLabel('Why do you need it? (optional)').inputValue(), 'I joined the Atlas project.');
+  await gus.getByLabel(/^Project Atlas/).check();
+  await press(gus, 'Send my request');
+  assert.match(new URL(gus.url()).pathname, /^\/signup\/status\//);
+  await ctx.look(gus, 'request-access-status');
+  assert.match(await gus.locator('main').innerText(), /Waiting for a decision/);
+  await ctx.mailbox.next(ADMIN, { subject: /Gus Guest/ });
+
+  await follow(admin, 'Requests');
+  await ctx.look(admin, 'admin-requests');
+  await follow(admin, 'Gus Guest');
+  await ctx.look(admin, 'admin-request');
+  await admin.getByLabel('Note to the partner (optional)').fill('Welcome to Atlas.');
+  await press(admin, 'Approve');
+  await ctx.look(admin, 'admin-request-approved');
+  assert.match(await admin.locator('main').innerText(), /Approved/);
+
+  const granted = await ctx.mailbox.next('gus@fabrikam.example', { subject: /You now have access to Project Atlas/ });
+  assert.ok(granted.links.some((l) => l.startsWith(ctx.base)), `the mail links to the portal:\n${granted.text}`);
+  await gus.goto(`${ctx.base}/apps`);
+  await ctx.look(gus, 'access-panel-gus-atlas');
+  await clickAndLoad(gus, gus.getByRole('link', { name: /Atlas Board/ }));
+  assert.equal(new URL(gus.url()).pathname, '/atlas');
+}
+
+/** The admin finds a guest, looks at her page and changes the settings; a partner withdraws
+ * a sign-up (through the confirm dialog); Gus renames himself and signs out everywhere. */
+export async function adminPagesWithdrawalAndProfile(ctx) {
+  const { admin } = ctx;
+  await follow(admin, 'Users');
+  await ctx.look(admin, 'admin-users');
+  await admin.getByLabel('Name, email or domain').fill('partner.example');
+  await press(admin, 'Filter');
+  await ctx.look(admin, 'admin-users-filtered');
+  assert.equal(await admin.getByRole('row').filter({ hasText: 'fabrikam.example' }).count(), 0);
+  await follow(admin, 'Ana Lopez');
+  await ctx.look(admin, 'admin-user');
+  const identities = await admin.getByRole('heading', { name: 'Sign-in identities' }).locator('..').innerText();
+  assert.match(identities, /Partner SSO · ana@partner\.example/);
+  assert.ok(identities.includes(`issuer ${ctx.idpOrigin}`), identities);
+
+  await follow(admin, 'Settings');
+  await ctx.look(admin, 'admin-settings');
+  await admin.getByLabel('Accent colour').fill('#1d6b4f');
+  await admin.getByLabel('Privacy statement address (optional)').fill(`${new URL(ctx.appUrl).origin}/privacy`);
+  await press(admin, 'Save settings');
+  await ctx.look(admin, 'admin-settings-saved');
+  assert.match(await admin.locator('main').innerText(), /The settings were saved/);
+
+  const lee = await newPage(ctx);
+  const email = 'lee@northwind.example';
+  await lee.goto(`${ctx.base}/signup`);
+  await lee.getByLabel('Your name').fill('Lee Partner');
+  await lee.getByLabel('Work email').fill(email);
+  await lee.getByLabel('Company').fill('Northwind');
+  await lee.getByLabel(/^Partner onboarding/).check();
+  await lee.getByLabel('I accept the terms of use').check();
+  await press(lee, 'Send my request');
+  await lee.getByLabel('One-time code').fill(codeIn(await ctx.mailbox.next(email, { subject: /code/ })));
+  await press(lee, 'Confirm my address');
+  await ctx.mailbox.next(email, { subject: /Your request for/ });
+  await ctx.mailbox.next(ADMIN, { subject: /Lee Partner/ });
+  // The button asks first (static/app.js); a person says yes.
+  lee.once('dialog', (dialog) => dialog.accept());
+  await press(lee, 'Withdraw my request');
+  await ctx.look(lee, 'signup-withdrawn');
+  assert.match(await lee.locator('main').innerText(), /Withdrawn, as you asked/);
+  await ctx.mailbox.next(email, { subject: /You withdrew your request/ });
+
+  const { gus } = ctx;
+  await gus.goto(`${ctx.base}/apps`);
+  await follow(gus, 'Profile');
+  await ctx.look(gus, 'profile');
+  await gus.getByLabel('Name', { exact: true }).fill('Gus G. Guest');
+  await press(gus, 'Save');
+  await ctx.look(gus, 'profile-saved');
+  assert.equal(await gus.getByLabel('Name', { exact: true }).inputValue(), 'Gus G. Guest');
+  await press(gus, 'Sign out everywhere');
+  await ctx.look(gus, 'signed-out-everywhere');
+  assert.match(await gus.locator('main').innerText(), /signed out on every device/);
+  const res = await gus.goto(`${ctx.base}/apps`);
+  assert.equal(new URL(gus.url()).pathname, '/signin', `after signing out everywhere /apps answers ${res.status()} at ${gus.url()}`);
+  await ctx.look(gus, 'signin-after-sign-out');
+}
+
 export const scenarios = [
   bootstrapInviteAndRedeemWithCode,
   redeemThroughHomeIdp,
   emailMismatchAtIdp,
   partnerSignUpApprovedByMail,
+  guestRequestsAccessThroughAGroup,
+  adminPagesWithdrawalAndProfile,
 ];

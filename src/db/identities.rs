@@ -55,6 +55,28 @@ pub async fn for_user(c: Conn<'_>, user_id: Uuid) -> sqlx::Result<Vec<Identity>>
     .await)
 }
 
+/// A linked identity with the name people know its provider by: the IdP's display name,
+/// "Email code", or the slug of an IdP that has since been deleted.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct NamedIdentity {
+    #[sqlx(flatten)]
+    pub identity: Identity,
+    pub provider_name: String,
+}
+
+pub async fn named_for_user(c: Conn<'_>, user_id: Uuid) -> sqlx::Result<Vec<NamedIdentity>> {
+    run!(c, |e| sqlx::query_as(
+        "SELECT i.id, i.user_id, i.provider, i.issuer, i.subject, i.email, i.created_at, i.last_used_at, \
+           CASE WHEN i.provider = 'email' THEN 'Email code' ELSE COALESCE(p.display_name, i.provider) END \
+             AS provider_name \
+         FROM identities i LEFT JOIN identity_providers p ON p.slug = i.provider \
+         WHERE i.user_id = $1 ORDER BY i.created_at"
+    )
+    .bind(user_id)
+    .fetch_all(e)
+    .await)
+}
+
 pub async fn touch(c: Conn<'_>, issuer: &str, subject: &str, now: DateTime<Utc>) -> sqlx::Result<()> {
     run!(c, |e| sqlx::query("UPDATE identities SET last_used_at = $3 WHERE issuer = $1 AND subject = $2")
         .bind(issuer)

@@ -148,7 +148,7 @@ async fn a_guest_redeems_through_their_home_idp_and_signs_in_again(app: TestApp)
     let page = app.post(&format!("{link}/accept"), &[("accept_terms", "yes")]).await;
     assert!(page.url.ends_with("/apps") && page.has("Team Wiki"), "{}", page.url);
     assert_eq!(app.count("SELECT COUNT(*) FROM identities WHERE provider = 'partner' AND subject = 'ana'").await, 1);
-    assert!(app.get("/profile").await.has("partner account ana@partner.example"));
+    assert!(app.get("/profile").await.has("Partner SSO account ana@partner.example"));
     // Returning: /signin sends the address straight to the IdP (home-realm discovery).
     app.sign_out().await;
     let page = app.post("/signin", &[("email", "ana@partner.example")]).await;
@@ -381,6 +381,9 @@ async fn after_a_reset_the_guest_redeems_again_with_another_identity(app: TestAp
     app.sign_in_admin("root@contoso.example").await;
     let list = app.get("/admin/users?q=ana").await;
     let id = between(&list.body, "/admin/users/", "\"").unwrap();
+    let user_page = app.get(&format!("/admin/users/{id}")).await;
+    assert!(user_page.has("<strong>Partner SSO</strong> · ana@partner.example"), "{}", user_page.body);
+    assert!(user_page.has("subject ana"), "the admin sees the (issuer, subject) the account is linked by");
     let page = app.post(&format!("/admin/users/{id}/reset-redemption"), &[]).await;
     assert!(page.has("Redemption was reset") && page.has("pending acceptance"), "{}", page.body);
     assert_eq!(app.count("SELECT COUNT(*) FROM identities").await, 0);

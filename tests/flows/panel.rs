@@ -32,7 +32,8 @@ async fn a_guest_edits_their_name_and_signs_out_everywhere(app: TestApp) -> Test
         .await
         .unwrap();
     assert!(r.url().path().ends_with("/apps"));
-    app.post("/profile/sign-out-everywhere", &[]).await;
+    let page = app.post("/profile/sign-out-everywhere", &[]).await;
+    assert!(page.has("You are signed out on every device and browser."), "{}", page.body);
     let r = other.get(app.url("/profile")).send().await.unwrap();
     assert!(r.url().path().starts_with("/signin"), "the other browser is signed out too");
     assert!(app.get("/profile").await.url.contains("/signin"));

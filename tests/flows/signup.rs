@@ -392,6 +392,8 @@ async fn a_guest_requests_more_access_and_an_admin_decides(app: TestApp) -> Test
     let id = between(&list.body, "/admin/requests/", "\"").unwrap();
     let page = app.post(&format!("/admin/requests/{id}/decide"), &[("decision", "approve")]).await;
     assert!(page.has("The request is approved"), "{}", page.body);
+    assert!(page.has("<dd>Approved (by root@contoso.example)"), "{}", page.body);
+    assert!(page.has("no decision needed"), "the approver's link is moot now: {}", page.body);
     let page = app.post(&format!("/admin/requests/{id}/decide"), &[("decision", "deny")]).await;
     assert!(page.has("Nothing was changed"));
     let mail = app.one_mail("ana@partner.example").await;

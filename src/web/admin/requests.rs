@@ -58,6 +58,17 @@ impl ListPage {
     }
 }
 
+/// The state as a heading-case label ("Waiting for approval"), as the filter tabs name it.
+fn state_label(status: &str) -> String {
+    match STATES.iter().find(|(s, _)| *s == status) {
+        Some((_, label)) => (*label).to_string(),
+        None => {
+            let human = human_status(status);
+            human[..1].to_uppercase() + &human[1..]
+        }
+    }
+}
+
 pub async fn list(
     ctx: PageCtx,
     state: web::Data<AppState>,
@@ -93,6 +104,7 @@ struct ShowPage {
     r: Request,
     package: Package,
     status: String,
+    status_label: String,
     approvals: Vec<ApprovalRow>,
     error: Option<String>,
 }
@@ -108,7 +120,8 @@ async fn show_page(ctx: PageCtx, state: &AppState, id: &str, error: Option<Strin
         approvals.push(ApprovalRow { approver, decision: a.decision, note: a.note });
     }
     let status = effective_status(&r, state.clock.now());
-    Ok(ShowPage { ctx, r, package, status, approvals, error })
+    let status_label = state_label(&status);
+    Ok(ShowPage { ctx, r, package, status, status_label, approvals, error })
 }
 
 pub async fn show(

@@ -10,7 +10,7 @@ use crate::auth::AdminUser;
 use crate::db::Page;
 use crate::db::apps::{self, App};
 use crate::db::audit::{self, AuditEvent};
-use crate::db::identities::{self, Identity};
+use crate::db::identities::{self, NamedIdentity};
 use crate::db::invitations::{self, Invitation};
 use crate::db::users::{self, Filter, User};
 use crate::error::{AppError, AppResult};
@@ -76,7 +76,7 @@ struct UserPage {
     user: User,
     is_self: bool,
     sponsors: Vec<User>,
-    identities: Vec<Identity>,
+    identities: Vec<NamedIdentity>,
     invitations: Vec<Invitation>,
     apps: Vec<App>,
     other_apps: Vec<App>,
@@ -107,7 +107,7 @@ pub async fn show(
         ctx,
         is_self: admin.id == user.id,
         sponsors: users::sponsors(c.conn(), id).await?,
-        identities: identities::for_user(c.conn(), id).await?,
+        identities: identities::named_for_user(c.conn(), id).await?,
         has_pending_invitation: invitations.iter().any(|i| i.status == "pending"),
         invitations,
         apps,

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::db::apps::{self, App};
-use crate::db::identities::{self, Identity};
+use crate::db::identities::{self, NamedIdentity};
 use crate::db::users::{self, User};
 use crate::domain::DisplayName;
 use crate::error::AppResult;
@@ -53,7 +53,7 @@ struct ProfilePage {
     ctx: PageCtx,
     user: User,
     name_input: String,
-    identities: Vec<Identity>,
+    identities: Vec<NamedIdentity>,
     sponsors: Vec<User>,
     error: Option<String>,
 }
@@ -72,7 +72,7 @@ async fn profile_page(
     error: Option<String>,
 ) -> AppResult<ProfilePage> {
     let mut c = state.db.acquire().await?;
-    let identities = identities::for_user(c.conn(), user.id).await?;
+    let identities = identities::named_for_user(c.conn(), user.id).await?;
     let sponsors = users::sponsors(c.conn(), user.id).await?;
     Ok(ProfilePage { ctx, user, name_input, identities, sponsors, error })
 }
@@ -117,5 +117,5 @@ async fn sign_out_everywhere(
 ) -> AppResult<HttpResponse> {
     flows::users::sign_out_everywhere(&state, user.id, &actor(&req, &user)).await?;
     crate::auth::session::sign_out(&session);
-    Ok(see_other("/signin?signed_out=1"))
+    Ok(see_other("/signin?signed_out=everywhere"))
 }

@@ -60,7 +60,8 @@ struct SigninPage {
     email: String,
     next: String,
     error: Option<String>,
-    signed_out: bool,
+    /// The note after signing out: `?signed_out=1`, or `=everywhere` from the profile page.
+    signed_out: Option<&'static str>,
 }
 
 #[derive(Template)]
@@ -87,7 +88,10 @@ pub async fn form(ctx: PageCtx, state: web::Data<AppState>, q: web::Query<Signin
         email: String::new(),
         next,
         error: None,
-        signed_out: q.signed_out.is_some(),
+        signed_out: q.signed_out.as_deref().map(|how| match how {
+            "everywhere" => "You are signed out on every device and browser.",
+            _ => "You are signed out.",
+        }),
     }))
 }
 
@@ -116,7 +120,7 @@ pub async fn request_code(
                 email: kept(&f.email, 300),
                 next,
                 error: Some(e.0),
-                signed_out: false,
+                signed_out: None,
             };
             return Ok(render_invalid(&page));
         }
@@ -132,7 +136,7 @@ pub async fn request_code(
         Issued::RateLimited => {
             let error =
                 Some("Too many codes were requested for this address. Wait a few minutes and try again.".to_string());
-            let page = SigninPage { ctx, providers, email: email.to_string(), next, error, signed_out: false };
+            let page = SigninPage { ctx, providers, email: email.to_string(), next, error, signed_out: None };
             Ok(render_with_status(StatusCode::TOO_MANY_REQUESTS, &page))
         }
         Issued::Sent(code_id) => {

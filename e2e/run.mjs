@@ -2,7 +2,8 @@
 //
 // For each database it starts, on free ports: the release build of Vestibule on a fresh
 // database, the real SMTP server (peers/smtp-server.js) that Vestibule mails through, the
-// real OpenID Provider (peers/oidc-provider.mjs) as the guests' home IdP, and a small
+// real OpenID Provider (peers/oidc-provider.mjs) as the guests' home IdP, the stand-in for
+// GitHub's OAuth and REST API (peers/github-api.mjs, as an Enterprise server), and a small
 // "partner app" for tiles to launch. Debian's Chromium, driven by playwright-core, then
 // clicks through the scenarios in suite/scenarios.mjs while suite/look.mjs checks every page.
 // PostgreSQL comes from VESTIBULE_TEST_PG (default postgres://postgres@127.0.0.1:5432); an
@@ -34,13 +35,16 @@ async function runOn(db, browser) {
     psql(`CREATE DATABASE ${pgName}`);
     databaseUrl = `${pgServer}/${pgName}`;
   }
-  const [port, smtpPort, idpPort, appPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  const [port, smtpPort, idpPort, githubPort, appPort] = await Promise.all(
+    [freePort(), freePort(), freePort(), freePort(), freePort()],
+  );
   const base = `http://127.0.0.1:${port}`;
   const inspector = new Inspector(db);
   const ctx = {
     base,
     env: vestibuleEnv({ dataDir: tmp, databaseUrl, port, smtpPort }),
     idpOrigin: `http://127.0.0.1:${idpPort}`,
+    githubOrigin: `http://127.0.0.1:${githubPort}`,
     appUrl: `http://127.0.0.1:${appPort}/wiki`,
     mailbox: new Mailbox(path.join(tmp, 'mail')),
     inspector,
@@ -53,6 +57,7 @@ async function runOn(db, browser) {
   try {
     await startPeer('smtp-server.js', smtpPort, [ctx.mailbox.dir]);
     await startPeer('oidc-provider.mjs', idpPort, [`${base}/auth/partner/callback`]);
+    await startPeer('github-api.mjs', githubPort, [`${base}/auth/github/callback`]);
     vestibule = await startVestibule(ctx.env);
     for (const scenario of scenarios) {
       const started = Date.now();

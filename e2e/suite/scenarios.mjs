@@ -198,6 +198,44 @@ export async function emailMismatchAtIdp(ctx) {
   await ctx.look(again, 'redeem-bo-again');
 }
 
+/** The admin adds GitHub (an Enterprise server: the stand-in) as an identity provider; a
+ * developer passes over the partner's own IdP, offered first, and redeems by authorizing at
+ * GitHub; their profile names the linked GitHub account. */
+export async function redeemWithGitHub(ctx) {
+  const { admin } = ctx;
+  await admin.goto(`${ctx.base}/admin/identity-providers/new`);
+  await admin.getByLabel('Display name').fill('GitHub');
+  await admin.getByLabel('Short name').fill('github');
+  await admin.getByLabel('Kind').selectOption('github');
+  await admin.getByLabel('Issuer URL').fill(ctx.githubOrigin);
+  await admin.getByLabel('Client ID').fill('vestibule');
+  await admin.getByLabel('Client secret').fill('vestibule-test-secret');
+  await admin.getByLabel('Enabled').check();
+  await press(admin, 'Save');
+  assert.match(await admin.locator('main').innerText(), /GitHub was added/);
+  await ctx.look(admin, 'admin-idps-github');
+
+  const invitation = await invite(ctx, 'octo@partner.example', 'Octo Cat');
+  const octo = await newPage(ctx);
+  await octo.goto(invitation);
+  await ctx.look(octo, 'redeem-github');
+  await press(octo, 'Sign in with GitHub');
+  assert.equal(new URL(octo.url()).origin, ctx.githubOrigin);
+  const authorize = new URL(octo.url());
+  assert.equal(authorize.searchParams.get('code_challenge_method'), 'S256');
+  assert.ok(authorize.searchParams.get('state'), 'state is sent');
+  await octo.getByLabel('Username').fill('octo');
+  await press(octo, 'Authorize');
+  await ctx.look(octo, 'redeem-consent-github');
+  await octo.getByLabel('I accept the terms of use').check();
+  await press(octo, 'Accept and continue');
+  assert.equal(new URL(octo.url()).pathname, '/apps');
+  await ctx.look(octo, 'access-panel-github');
+  await follow(octo, 'Profile');
+  await ctx.look(octo, 'profile-github');
+  assert.match(await octo.locator('main').innerText(), /GitHub account octo@partner\.example/);
+}
+
 /** Moves focus with Tab until the focused element's label or text is `name`. */
 async function tabTo(page, name) {
   for (let i = 0; i < 60; i += 1) {
@@ -433,6 +471,7 @@ export const scenarios = [
   bootstrapInviteAndRedeemWithCode,
   redeemThroughHomeIdp,
   emailMismatchAtIdp,
+  redeemWithGitHub,
   partnerSignUpApprovedByMail,
   guestRequestsAccessThroughAGroup,
   adminPagesWithdrawalAndProfile,

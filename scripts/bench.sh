@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# Load figures for a release build: requests a second and latency of the pages people open
+# most, driven by `wrk` against `vestibule serve` on a fresh database with some data in it
+# (an admin, 12 apps given to the admin through a group, 60 invited guests). Not a test: it
+# prints numbers to compare between changes. The mail worker runs as in production.
+#
+# Usage: scripts/bench.sh [sqlite|postgres] [seconds per page] [connections]
+#        (defaults: sqlite, 10, 16). PostgreSQL comes from VESTIBULE_TEST_PG, as in the tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+db=${1:-sqlite}
+secs=${2:-10}
+conns=${3:-16}
+
+if ! command -v wrk >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk
+  else
+    echo "The benchmark needs wrk: sudo apt-get install -y wrk" >&2
+    exit 1
+  fi
+fi
+cargo build --release --locked --quiet
+bin=target/release/vestibule
+
+tmp=$(mktemp -d)
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+base="http://127.0.0.1:$port"
+export VESTIBULE_DATA_DIR="$tmp" VESTIBULE_BIND="127.0.0.1:$port" VESTIBULE_PUBLIC_URL="$base" \
+  VESTIBULE_MAIL="file:$tmp/mail" RUST_LOG=warn
+pg_server=${VESTIBULE_TEST_PG:-postgres://postgres@127.0.0.1:5432}
+pg_name="vestibule_bench_$$"
+if [ "$db" = postgres ]; then
+  psql "$pg_server/postgres" -qc "CREATE DATABASE $pg_name"
+  export VESTIBULE_DATABASE_URL="$pg_server/$pg_name"
+else
+  export VESTIBULE_DATABASE_URL="sqlite:$tmp/vestibule.db"
+fi
+server=
+cleanup() {
+  [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null || true
+  [ "$db" = postgres ] && psql "$pg_server/postgres" -qc "DROP DATABASE IF EXISTS $pg_name WITH (FORCE)" || true
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+"$bin" migrate >/dev/null
+link=$("$bin" admin create bench@contoso.example | grep -o "$base/signin/link/[^ ]*")
+"$bin" serve >"$tmp/serve.log" 2>&1 &
+server=$!
+for _ in $(seq 1 50); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.2; done
+
+# A browser's session: cookies kept in a jar, the CSRF token read from each form.
+jar="$tmp/cookies"
+get() { curl -sf -c "$jar" -b "$jar" "$base$1"; }
+csrf_of() { get "$1" | sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' | head -n1; }
+post() { # post PATH FORM_PAGE [curl args...]: prints where the answer redirects
+  local path=$1 form=$2
+  shift 2
+  curl -sf -o /dev/null -w '%{redirect_url}' -c "$jar" -b "$jar" --data-urlencode "csrf=$(csrf_of "$form")" "$@" "$base$path"
+}
+post "${link#"$base"}" "${link#"$base"}" >/dev/null
+
+app_args=()
+for i in $(seq 1 12); do
+  post /admin/apps /admin/apps/new --data-urlencode "name=App $i" \
+    --data-urlencode "launch_url=https://app$i.contoso.example/" --data-urlencode visible_in_panel=yes >/dev/null
+done
+for id in $(get /admin/apps | grep -o '/admin/apps/[0-9a-f-]\{36\}' | sort -u | cut -d/ -f4); do app_args+=(--data-urlencode "app=$id"); done
+group=$(post /admin/groups /admin/groups/new --data-urlencode "name=Everyone" "${app_args[@]}")
+post "${group#"$base"}/members" "${group#"$base"}" --data-urlencode email=bench@contoso.example >/dev/null
+for i in $(seq 1 60); do
+  post /admin/invitations /admin/invitations/new --data-urlencode "email=guest$i@partner$((i % 7)).example" \
+    --data-urlencode "display_name=Guest $i" >/dev/null
+done
+tiles=$(get /apps | grep -c 'class="tile"')
+[ "$tiles" = 12 ] || { echo "setup failed: /apps shows $tiles tiles, not 12" >&2; exit 1; }
+cookie=$(sed 's/^#HttpOnly_//' "$jar" | awk '!/^#/ && NF >= 7 { printf "%s%s=%s", sep, $6, $7; sep = "; " }')
+
+echo "Vestibule on $db, $(nproc) cores, wrk: 2 threads, $conns connections, ${secs} s a page"
+printf '%-28s %10s %10s %10s %8s\n' page 'req/s' 'p50' 'p99' errors
+bench() { # bench LABEL PATH [signed-in]
+  local args=(-t2 "-c$conns" "-d${secs}s" --latency) header=()
+  [ "${3:-}" = signed-in ] && header=(-H "Cookie: $cookie")
+  # wrk counts a redirect to /signin as success: check the page answers itself first.
+  local code
+  code=$(curl -s -o /dev/null -w '%{http_code}' "${header[@]}" "$base$2")
+  [ "$code" = 200 ] || { echo "$2 answers $code, not 200: not measured" >&2; exit 1; }
+  local out
+  out=$(wrk "${args[@]}" "${header[@]}" "$base$2")
+  local rps p50 p99 bad
+  rps=$(awk '/^Requests\/sec/ { print $2 }' <<<"$out")
+  p50=$(awk '$1 == "50%" { print $2 }' <<<"$out")
+  p99=$(awk '$1 == "99%" { print $2 }' <<<"$out")
+  bad=$(awk '/Non-2xx or 3xx/ { print $5 }' <<<"$out")
+  printf '%-28s %10s %10s %10s %8s\n' "$1" "$rps" "$p50" "$p99" "${bad:-0}"
+}
+bench 'GET /healthz (no database)' /healthz
+bench 'GET /signin' /signin
+bench 'GET /apps (12 tiles)' /apps signed-in
+bench 'GET /admin (dashboard)' /admin signed-in
+bench 'GET /admin/users (61 users)' /admin/users signed-in

@@ -129,6 +129,20 @@ export async function bootstrapInviteAndRedeemWithCode(ctx) {
   assert.match(await replay.locator('main').innerText(), /already been accepted/);
 }
 
+/** Fills the identity provider form (the test peers' client credentials) and saves it. */
+async function fillIdpForm(admin, name, slug, kind, issuer, domains) {
+  await admin.getByLabel('Display name').fill(name);
+  await admin.getByLabel('Short name').fill(slug);
+  await admin.getByLabel('Kind').selectOption(kind);
+  await admin.getByLabel('Issuer URL').fill(issuer);
+  await admin.getByLabel('Client ID').fill('vestibule');
+  await admin.getByLabel('Client secret').fill('vestibule-test-secret');
+  await admin.getByLabel('Email domains (optional)').fill(domains);
+  await admin.getByLabel('Enabled').check();
+  await press(admin, 'Save');
+  assert.match(await admin.locator('main').innerText(), new RegExp(`${name} was added`));
+}
+
 /** The admin adds the partner's IdP; ana redeems through it, signs out, and signs in again
  * through home-realm discovery. */
 export async function redeemThroughHomeIdp(ctx) {
@@ -137,17 +151,8 @@ export async function redeemThroughHomeIdp(ctx) {
   await ctx.look(admin, 'admin-idps-empty');
   await follow(admin, 'Add an identity provider');
   await ctx.look(admin, 'admin-idp-new');
-  await admin.getByLabel('Display name').fill('Partner SSO');
-  await admin.getByLabel('Short name').fill('partner');
-  await admin.getByLabel('Kind').selectOption('oidc');
-  await admin.getByLabel('Issuer URL').fill(ctx.idpOrigin);
-  await admin.getByLabel('Client ID').fill('vestibule');
-  await admin.getByLabel('Client secret').fill('vestibule-test-secret');
-  await admin.getByLabel('Email domains (optional)').fill('partner.example');
-  await admin.getByLabel('Enabled').check();
-  await press(admin, 'Save');
+  await fillIdpForm(admin, 'Partner SSO', 'partner', 'oidc', ctx.idpOrigin, 'partner.example');
   await ctx.look(admin, 'admin-idps');
-  assert.match(await admin.locator('main').innerText(), /Partner SSO was added/);
 
   const invitation = await invite(ctx, 'ana@partner.example', 'Ana Lopez');
   const ana = await newPage(ctx);
@@ -204,15 +209,7 @@ export async function emailMismatchAtIdp(ctx) {
 export async function redeemWithGitHub(ctx) {
   const { admin } = ctx;
   await admin.goto(`${ctx.base}/admin/identity-providers/new`);
-  await admin.getByLabel('Display name').fill('GitHub');
-  await admin.getByLabel('Short name').fill('github');
-  await admin.getByLabel('Kind').selectOption('github');
-  await admin.getByLabel('Issuer URL').fill(ctx.githubOrigin);
-  await admin.getByLabel('Client ID').fill('vestibule');
-  await admin.getByLabel('Client secret').fill('vestibule-test-secret');
-  await admin.getByLabel('Enabled').check();
-  await press(admin, 'Save');
-  assert.match(await admin.locator('main').innerText(), /GitHub was added/);
+  await fillIdpForm(admin, 'GitHub', 'github', 'github', ctx.githubOrigin, '');
   await ctx.look(admin, 'admin-idps-github');
 
   const invitation = await invite(ctx, 'octo@partner.example', 'Octo Cat');

@@ -9,16 +9,17 @@ const WIKI = 'Partner Wiki';
 
 /** Fills and submits with the mouse; waits for the page the submit leads to. */
 async function press(page, name) {
-  await clickAndLoad(page, page.getByRole('button', { name, exact: true }));
+  await loadAfter(page, () => page.getByRole('button', { name, exact: true }).click());
 }
 
 async function follow(page, name) {
-  await clickAndLoad(page, page.getByRole('link', { name, exact: true }));
+  await loadAfter(page, () => page.getByRole('link', { name, exact: true }).click());
 }
 
-/** Clicks and waits for the next page; either failing fails the scenario (never the process). */
-async function clickAndLoad(page, target, how = 'click') {
-  await Promise.all([page.waitForEvent('load'), target[how]()]);
+/** Does `action` (a click, a key) and waits for the page it leads to; either failing fails
+ * the scenario, never the whole process. */
+async function loadAfter(page, action) {
+  await Promise.all([page.waitForEvent('load'), action()]);
 }
 
 function heading(page) {
@@ -44,7 +45,7 @@ async function loginAtIdp(page, ctx, login) {
       await page.locator('input[name="login"]').fill(login);
       await page.locator('input[name="password"]').fill('any password');
     }
-    await clickAndLoad(page, page.locator('button[type="submit"]').first());
+    await loadAfter(page, () => page.locator('button[type="submit"]').first().click());
   }
   assert.ok(page.url().startsWith(ctx.base), `still at the IdP: ${page.url()}`);
 }
@@ -67,6 +68,15 @@ async function invite(ctx, email, name) {
   assert.match(await admin.locator('body').innerText(), new RegExp(email.replace('.', '\\.')));
   await look(admin, 'admin-invited');
   return linkIn(await ctx.mailbox.next(email), /\/redeem\//);
+}
+
+/** The admin invites `email`; the guest opens the mail's link in a browser of their own. */
+async function invitedGuestOpens(ctx, email, name, lookName) {
+  const invitation = await invite(ctx, email, name);
+  const page = await newPage(ctx);
+  await page.goto(invitation);
+  await ctx.look(page, lookName);
+  return { invitation, page };
 }
 
 /** Admin bootstrap → sign-in → add an app → invite → the guest redeems with an email code
@@ -92,11 +102,7 @@ export async function bootstrapInviteAndRedeemWithCode(ctx) {
   assert.equal(new URL(admin.url()).pathname, '/admin/apps');
   await ctx.look(admin, 'admin-apps');
 
-  const invitation = await invite(ctx, 'gus@fabrikam.example', 'Gus Guest');
-
-  const guest = await newPage(ctx);
-  await guest.goto(invitation);
-  await ctx.look(guest, 'redeem');
+  const { invitation, page: guest } = await invitedGuestOpens(ctx, 'gus@fabrikam.example', 'Gus Guest', 'redeem');
   assert.match(await heading(guest), /invited you to Contoso/);
   await press(guest, 'Email me a one-time code');
   await ctx.look(guest, 'redeem-code');
@@ -106,11 +112,11 @@ export async function bootstrapInviteAndRedeemWithCode(ctx) {
   await ctx.look(guest, 'redeem-consent');
   await guest.getByLabel('I accept the terms of use').check();
   // An impatient double click: one redemption, one welcome, no error page.
-  await clickAndLoad(guest, guest.getByRole('button', { name: 'Accept and continue', exact: true }), 'dblclick');
+  await loadAfter(guest, () => guest.getByRole('button', { name: 'Accept and continue', exact: true }).dblclick());
   assert.equal(new URL(guest.url()).pathname, '/apps');
   await ctx.look(guest, 'access-panel');
 
-  await clickAndLoad(guest, guest.getByRole('link', { name: new RegExp(WIKI) }));
+  await loadAfter(guest, () => guest.getByRole('link', { name: new RegExp(WIKI) }).click());
   assert.ok(guest.url().startsWith(ctx.appUrl), `the tile launched ${guest.url()}`);
   assert.equal(await heading(guest), 'The Partner Wiki');
 
@@ -154,10 +160,7 @@ export async function redeemThroughHomeIdp(ctx) {
   await fillIdpForm(admin, 'Partner SSO', 'partner', 'oidc', ctx.idpOrigin, 'partner.example');
   await ctx.look(admin, 'admin-idps');
 
-  const invitation = await invite(ctx, 'ana@partner.example', 'Ana Lopez');
-  const ana = await newPage(ctx);
-  await ana.goto(invitation);
-  await ctx.look(ana, 'redeem-with-idp');
+  const { page: ana } = await invitedGuestOpens(ctx, 'ana@partner.example', 'Ana Lopez', 'redeem-with-idp');
   await press(ana, 'Sign in with Partner SSO');
   await loginAtIdp(ana, ctx, 'ana');
   await ctx.look(ana, 'redeem-consent-idp');
@@ -186,10 +189,7 @@ export async function redeemThroughHomeIdp(ctx) {
 
 /** bo's invitation, but the person at the IdP is ana: refused, and the invitation still works. */
 export async function emailMismatchAtIdp(ctx) {
-  const invitation = await invite(ctx, 'bo@partner.example', 'Bo Berg');
-  const page = await newPage(ctx);
-  await page.goto(invitation);
-  await ctx.look(page, 'redeem-bo');
+  const { invitation, page } = await invitedGuestOpens(ctx, 'bo@partner.example', 'Bo Berg', 'redeem-bo');
   await press(page, 'Sign in with Partner SSO');
   await loginAtIdp(page, ctx, 'ana');
   await ctx.look(page, 'idp-email-mismatch');
@@ -212,10 +212,7 @@ export async function redeemWithGitHub(ctx) {
   await fillIdpForm(admin, 'GitHub', 'github', 'github', ctx.githubOrigin, '');
   await ctx.look(admin, 'admin-idps-github');
 
-  const invitation = await invite(ctx, 'octo@partner.example', 'Octo Cat');
-  const octo = await newPage(ctx);
-  await octo.goto(invitation);
-  await ctx.look(octo, 'redeem-github');
+  const { page: octo } = await invitedGuestOpens(ctx, 'octo@partner.example', 'Octo Cat', 'redeem-github');
   await press(octo, 'Sign in with GitHub');
   assert.equal(new URL(octo.url()).origin, ctx.githubOrigin);
   const authorize = new URL(octo.url());
@@ -255,7 +252,7 @@ async function tabTo(page, name) {
 
 async function keyboardSubmit(page, button) {
   await tabTo(page, button);
-  await Promise.all([page.waitForEvent('load'), page.keyboard.press('Enter')]);
+  await loadAfter(page, () => page.keyboard.press('Enter'));
 }
 
 /** The admin publishes an access package; a partner signs up using the keyboard alone, the
@@ -400,7 +397,7 @@ export async function guestRequestsAccessThroughAGroup(ctx) {
   assert.ok(granted.links.some((l) => l.startsWith(ctx.base)), `the mail links to the portal:\n${granted.text}`);
   await gus.goto(`${ctx.base}/apps`);
   await ctx.look(gus, 'access-panel-gus-atlas');
-  await clickAndLoad(gus, gus.getByRole('link', { name: /Atlas Board/ }));
+  await loadAfter(gus, () => gus.getByRole('link', { name: /Atlas Board/ }).click());
   assert.equal(new URL(gus.url()).pathname, '/atlas');
 }
 

@@ -58,16 +58,6 @@ impl ListPage {
     }
 }
 
-/// The state as a heading-case label ("Waiting for approval"), as the filter tabs name it.
-fn state_label(status: &str) -> String {
-    match STATES.iter().find(|(s, _)| *s == status) {
-        Some((_, label)) => (*label).to_string(),
-        None => {
-            let human = human_status(status);
-            human[..1].to_uppercase() + &human[1..]
-        }
-    }
-}
 
 pub async fn list(
     ctx: PageCtx,
@@ -104,7 +94,6 @@ struct ShowPage {
     r: Request,
     package: Package,
     status: String,
-    status_label: String,
     approvals: Vec<ApprovalRow>,
     error: Option<String>,
 }
@@ -120,8 +109,20 @@ async fn show_page(ctx: PageCtx, state: &AppState, id: &str, error: Option<Strin
         approvals.push(ApprovalRow { approver, decision: a.decision, note: a.note });
     }
     let status = effective_status(&r, state.clock.now());
-    let status_label = state_label(&status);
-    Ok(ShowPage { ctx, r, package, status, status_label, approvals, error })
+    Ok(ShowPage { ctx, r, package, status, approvals, error })
+}
+
+impl ShowPage {
+    /// The state as a heading-case label ("Waiting for approval"), as the filter tabs name it.
+    fn status_label(&self) -> String {
+        match STATES.iter().find(|(s, _)| *s == self.status) {
+            Some((_, label)) => (*label).to_string(),
+            None => {
+                let human = human_status(&self.status);
+                human[..1].to_uppercase() + &human[1..]
+            }
+        }
+    }
 }
 
 pub async fn show(

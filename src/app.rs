@@ -1,7 +1,6 @@
 //! Builds the server: shared state, middleware and the route table.
 
 use std::net::TcpListener;
-use std::sync::Arc;
 
 use actix_session::SessionMiddleware;
 use actix_session::config::{BrowserSession, CookieContentSecurity};
@@ -13,61 +12,14 @@ use actix_web::{App, HttpServer, web};
 
 use crate::clock::Clock;
 use crate::config::Settings;
-use crate::db::Db;
-use crate::mail::Branding;
-use crate::mail::transport::Mailer;
-use crate::secrets::InstanceKey;
+pub use crate::state::AppState;
 
-/// What every handler and job can reach.
-#[derive(Clone)]
-pub struct AppState {
-    pub settings: Arc<Settings>,
-    pub db: Db,
-    pub clock: Clock,
-    pub key: InstanceKey,
-    pub mailer: Arc<Mailer>,
-    /// For talking to identity providers.
-    pub http: reqwest::Client,
-    /// The settings page's values, read through `flows::settings::current`.
-    pub portal: Arc<crate::flows::settings::SettingsCache>,
-}
-
-impl AppState {
-    /// Connects and migrates the database, loads the instance key, sets up mail.
-    pub async fn open(settings: Settings, clock: Clock) -> anyhow::Result<AppState> {
-        let key = InstanceKey::load(settings.secret_key.as_deref(), &settings.data_dir)?;
-        let db = Db::connect(&settings.database_url).await?;
-        db.migrate().await?;
-        let mailer = Mailer::from_config(&settings.mail, &settings.mail_from)?;
-        crate::web::page::set_org_name(&settings.org_name);
-        let state = AppState {
-            settings: Arc::new(settings),
-            db,
-            clock,
-            key,
-            mailer: Arc::new(mailer),
-            http: crate::federation::http_client()?,
-            portal: Arc::default(),
-        };
-        crate::web::page::set_org_name(&crate::flows::settings::current(&state).await?.org_name);
-        crate::flows::idps::sync_from_config(&state, &state.settings.identity_providers).await?;
-        Ok(state)
-    }
-
-    /// The brand for mail, as the settings page has it now.
-    pub async fn branding(&self) -> crate::error::AppResult<Branding> {
-        let s = crate::flows::settings::current(self).await?;
-        Ok(Branding {
-            org_name: s.org_name.clone(),
-            logo_url: s.logo_url.clone(),
-            accent: s.accent.clone(),
-            public_url: self.settings.public_url.clone(),
-        })
-    }
-
-    pub fn url(&self, path: &str) -> String {
-        format!("{}{}", self.settings.public_url, path)
-    }
+/// The state of a running portal: `AppState` connected, and the identity providers of the
+/// configuration file created or updated.
+pub async fn open(settings: Settings, clock: Clock) -> anyhow::Result<AppState> {
+    let state = AppState::connect(settings, clock).await?;
+    crate::flows::idps::sync_from_config(&state, &state.settings.identity_providers).await?;
+    Ok(state)
 }
 
 /// Starts serving on `listener`; the future runs until shutdown.
@@ -110,6 +62,7 @@ pub fn serve(state: AppState, listener: TcpListener) -> anyhow::Result<Server> {
             .app_data(web::QueryConfig::default().error_handler(|e, _| {
                 crate::error::AppError::BadRequest(format!("The address has a malformed query: {e}")).into()
             }))
+            .wrap(actix_web::middleware::from_fn(crate::web::error_page::render_errors))
             .wrap(sessions)
             .wrap(headers)
             .wrap(actix_web::middleware::from_fn(crate::web::request_log::trace_request))

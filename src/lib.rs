@@ -15,4 +15,5 @@ pub mod flows;
 pub mod jobs;
 pub mod mail;
 pub mod secrets;
+pub mod state;
 pub mod web;

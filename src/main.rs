@@ -4,7 +4,7 @@ use std::net::TcpListener;
 
 use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
-use vestibule::app::{self, AppState};
+use vestibule::app;
 use vestibule::clock::Clock;
 use vestibule::config::Settings;
 use vestibule::domain::EmailAddress;
@@ -45,13 +45,13 @@ async fn main() -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(settings).await,
         Command::Migrate => {
-            AppState::open(settings, Clock::system()).await?;
+            app::open(settings, Clock::system()).await?;
             println!("Migrations applied.");
             Ok(())
         }
         Command::Admin { command: AdminCommand::Create { email } } => {
             let email = EmailAddress::parse(&email).map_err(|e| anyhow::anyhow!("{e}"))?;
-            let state = AppState::open(settings, Clock::system()).await?;
+            let state = app::open(settings, Clock::system()).await?;
             let link = vestibule::flows::bootstrap::create_admin(&state, &email).await?;
             println!(
                 "Admin {email} is ready. Open this link within 15 minutes to sign in (it works once):\n\n  {link}\n"
@@ -63,7 +63,7 @@ async fn main() -> anyhow::Result<()> {
 
 async fn serve(settings: Settings) -> anyhow::Result<()> {
     let listener = TcpListener::bind(&settings.bind)?;
-    let state = AppState::open(settings, Clock::system()).await?;
+    let state = app::open(settings, Clock::system()).await?;
     if state.settings.worker {
         vestibule::jobs::spawn(state.clone());
     }

@@ -1,6 +1,7 @@
-//! Sessions live in an encrypted cookie, but the cookie alone is never trusted: each
-//! request reloads the user and compares the session epoch, so blocking a user or "sign out
-//! everywhere" ends their sessions at once (SPEC §4). Idle 30 minutes, absolute 12 hours.
+//! Sessions: an encrypted cookie holds a random session token, and the server keeps one
+//! record per signed-in browser (`db::sessions`, the token's SHA-256 only). Every request
+//! checks the record, so signing out, "sign out everywhere", blocking or resetting a user
+//! end sessions on the server at once (SPEC §4). Idle 30 minutes, absolute 12 hours.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -9,87 +10,121 @@ use actix_session::{Session, SessionExt};
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use chrono::Duration;
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::app::AppState;
+use crate::db::sessions::{self, NewSession};
 use crate::db::users::{self, User};
 use crate::domain::user::{SignInVerdict, may_sign_in};
 use crate::error::{AppError, AppResult};
+use crate::secrets::{Token, TokenHash};
+use crate::state::AppState;
 
 pub const IDLE: Duration = Duration::minutes(30);
 pub const ABSOLUTE: Duration = Duration::hours(12);
-const AUTH_KEY: &str = "auth";
+/// The cookie key of the session token.
+const AUTH_KEY: &str = "sid";
+/// Longest user agent kept for the profile's list of sessions.
+const USER_AGENT_MAX: usize = 200;
 
-/// What the cookie holds about a signed-in user.
-#[derive(Serialize, Deserialize)]
-struct Stamp {
-    uid: Uuid,
-    epoch: i64,
-    /// Unix seconds of sign-in, and of the last request.
-    iat: i64,
-    seen: i64,
-}
-
-/// Starts a session for `user`: a fresh session (new cookie, new CSRF token) so nothing from
-/// before sign-in carries over (session fixation).
-pub fn sign_in(session: &Session, state: &AppState, user: &User) -> AppResult<()> {
-    let now = state.clock.now().timestamp();
+/// Starts a session for `user`: a fresh cookie session (new id, new CSRF token) so nothing
+/// from before sign-in carries over (session fixation), and its server-side record.
+pub async fn sign_in(req: &HttpRequest, session: &Session, state: &AppState, user: &User) -> AppResult<()> {
+    let token = Token::generate();
+    let user_agent: String = req
+        .headers()
+        .get(actix_web::http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(USER_AGENT_MAX)
+        .collect();
+    let client_ip = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
+    {
+        let mut c = state.db.acquire().await?;
+        let record = NewSession {
+            token_hash: &token.hash().0,
+            user_id: user.id,
+            client_ip: &client_ip,
+            user_agent: &user_agent,
+        };
+        sessions::insert(c.conn(), &record, state.clock.now()).await?;
+    }
     // `clear` + `renew`: a new session id and no old keys (`purge` would drop the cookie).
     session.clear();
     session.renew();
-    let stamp = Stamp { uid: user.id, epoch: user.session_epoch, iat: now, seen: now };
-    session.insert(AUTH_KEY, stamp).map_err(|e| AppError::Internal(anyhow::anyhow!("session: {e}")))?;
+    session.insert(AUTH_KEY, token.expose()).map_err(|e| AppError::Internal(anyhow::anyhow!("session: {e}")))?;
     Ok(())
 }
 
-pub fn sign_out(session: &Session) {
+/// Ends this browser's session on the server, then drops the cookie.
+pub async fn sign_out(session: &Session, state: &AppState) -> AppResult<()> {
+    if let Ok(Some(token)) = session.get::<String>(AUTH_KEY) {
+        let mut c = state.db.acquire().await?;
+        if let Some(record) = sessions::find_by_token_hash(c.conn(), &TokenHash::of(&token).0).await? {
+            sessions::end(c.conn(), record.id, record.user_id).await?;
+        }
+    }
     session.purge();
+    Ok(())
 }
 
-/// Cached per request so the user is loaded once however many extractors ask.
+/// The signed-in user and the id of their session record.
 #[derive(Clone)]
-struct Loaded(Option<User>);
+pub struct Signed {
+    pub user: User,
+    pub session_id: Uuid,
+}
+
+/// Cached per request so the session is checked once however many extractors ask.
+#[derive(Clone)]
+struct Loaded(Option<Signed>);
 
 /// The signed-in user, if the session is still valid; an invalid session is cleared.
 pub async fn current(req: &HttpRequest) -> AppResult<Option<User>> {
-    if let Some(Loaded(u)) = req.extensions().get::<Loaded>() {
-        return Ok(u.clone());
-    }
-    let user = load(req).await?;
-    req.extensions_mut().insert(Loaded(user.clone()));
-    Ok(user)
+    Ok(current_session(req).await?.map(|s| s.user))
 }
 
-async fn load(req: &HttpRequest) -> AppResult<Option<User>> {
+/// Like `current`, with the id of the session record (the profile marks "this browser").
+pub async fn current_session(req: &HttpRequest) -> AppResult<Option<Signed>> {
+    if let Some(Loaded(s)) = req.extensions().get::<Loaded>() {
+        return Ok(s.clone());
+    }
+    let signed = load(req).await?;
+    req.extensions_mut().insert(Loaded(signed.clone()));
+    Ok(signed)
+}
+
+async fn load(req: &HttpRequest) -> AppResult<Option<Signed>> {
     let session = req.get_session();
-    let Ok(Some(stamp)) = session.get::<Stamp>(AUTH_KEY) else {
+    let Ok(Some(token)) = session.get::<String>(AUTH_KEY) else {
         return Ok(None);
     };
     let state =
         req.app_data::<web::Data<AppState>>().ok_or_else(|| AppError::Internal(anyhow::anyhow!("no app state")))?;
     let now = state.clock.now();
-    let ts = now.timestamp();
-    let fresh = ts - stamp.iat < ABSOLUTE.num_seconds() && ts - stamp.seen < IDLE.num_seconds();
-    let user = if fresh {
-        let mut c = state.db.acquire().await?;
-        users::find(c.conn(), stamp.uid).await?
-    } else {
-        None
-    };
-    let valid = user.filter(|u| {
-        u.session_epoch == stamp.epoch && may_sign_in(&u.state, u.expires_at, now) == SignInVerdict::Allowed
-    });
-    match &valid {
-        None => {
-            session.remove(AUTH_KEY);
-            session.insert("flash", "Your session has ended. Please sign in again.").ok();
+    let mut c = state.db.acquire().await?;
+    let record = sessions::find_by_token_hash(c.conn(), &TokenHash::of(&token).0).await?;
+    let mut valid = None;
+    if let Some(r) = record {
+        let fresh = now - r.created_at < ABSOLUTE && now - r.last_seen_at < IDLE;
+        let user = if fresh { users::find(c.conn(), r.user_id).await? } else { None };
+        match user.filter(|u| may_sign_in(&u.state, u.expires_at, now) == SignInVerdict::Allowed) {
+            Some(user) => {
+                // Refresh the idle timer at most once a minute, to spare writes.
+                if now - r.last_seen_at >= Duration::minutes(1) {
+                    sessions::touch(c.conn(), r.id, now).await?;
+                }
+                valid = Some(Signed { user, session_id: r.id });
+            }
+            None => {
+                sessions::end(c.conn(), r.id, r.user_id).await?;
+            }
         }
-        // Refresh the idle timer at most once a minute, to spare cookie rewrites.
-        Some(_) if ts - stamp.seen >= 60 => {
-            session.insert(AUTH_KEY, Stamp { seen: ts, ..stamp }).ok();
-        }
-        Some(_) => {}
+    }
+    if valid.is_none() {
+        session.remove(AUTH_KEY);
+        session.insert("flash", "Your session has ended. Please sign in again.").ok();
     }
     Ok(valid)
 }

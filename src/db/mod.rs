@@ -23,6 +23,7 @@ pub mod links;
 pub mod outbox;
 pub mod packages;
 pub mod requests;
+pub mod sessions;
 pub mod settings;
 pub mod signin_links;
 pub mod users;

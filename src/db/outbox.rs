@@ -74,10 +74,14 @@ pub async fn claim_next(
     run!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(now).bind(lease_until).fetch_optional(e).await)
 }
 
+/// Marks a mail delivered and clears its bodies: a delivered mail's live links and codes
+/// must not stay readable in the database (SPEC §4). Recipient, subject, timestamps and
+/// attempts stay for the admin's outbox.
 pub async fn mark_sent(c: Conn<'_>, id: Uuid, now: DateTime<Utc>) -> sqlx::Result<()> {
     run!(c, |e| {
         sqlx::query(
-            "UPDATE outbox SET status = 'sent', sent_at = $2, locked_until = NULL, last_error = NULL WHERE id = $1",
+            "UPDATE outbox SET status = 'sent', sent_at = $2, locked_until = NULL, last_error = NULL, \
+             html_body = '', text_body = '' WHERE id = $1",
         )
         .bind(id)
         .bind(now)

@@ -138,27 +138,14 @@ pub async fn set_display_name(c: Conn<'_>, id: Uuid, name: &str) -> sqlx::Result
 }
 
 pub async fn make_admin(c: Conn<'_>, id: Uuid) -> sqlx::Result<()> {
-    run!(c, |e| sqlx::query("UPDATE users SET is_admin = TRUE, session_epoch = session_epoch + 1 WHERE id = $1")
-        .bind(id)
-        .execute(e)
-        .await
-        .map(|_| ()))
+    run!(c, |e| sqlx::query("UPDATE users SET is_admin = TRUE WHERE id = $1").bind(id).execute(e).await.map(|_| ()))
 }
 
-/// Sets the state (accepted/blocked) and ends every session of the user.
+/// Sets the state; the flow that calls it ends the user's sessions (`sessions::end_all`).
 pub async fn set_state(c: Conn<'_>, id: Uuid, state: &str) -> sqlx::Result<()> {
-    run!(c, |e| sqlx::query("UPDATE users SET state = $2, session_epoch = session_epoch + 1 WHERE id = $1")
+    run!(c, |e| sqlx::query("UPDATE users SET state = $2 WHERE id = $1")
         .bind(id)
         .bind(state)
-        .execute(e)
-        .await
-        .map(|_| ()))
-}
-
-/// Ends every session of the user ("sign out everywhere").
-pub async fn bump_session_epoch(c: Conn<'_>, id: Uuid) -> sqlx::Result<()> {
-    run!(c, |e| sqlx::query("UPDATE users SET session_epoch = session_epoch + 1 WHERE id = $1")
-        .bind(id)
         .execute(e)
         .await
         .map(|_| ()))

@@ -2,7 +2,6 @@
 
 use uuid::Uuid;
 
-use crate::app::AppState;
 use crate::db::apps::{self, App, AppFields};
 use crate::db::audit::{self, Event};
 use crate::db::{assignments, users};
@@ -10,6 +9,7 @@ use crate::domain::audit::Actor;
 use crate::domain::url::WebUrl;
 use crate::domain::{BoundedText, FieldErrors};
 use crate::error::{AppError, AppResult};
+use crate::state::AppState;
 
 /// An app as typed into the admin form, parsed.
 pub struct AppInput {

@@ -2,13 +2,13 @@
 
 use chrono::Duration;
 
-use crate::app::AppState;
 use crate::db::audit::{self, Event};
 use crate::db::{signin_links, users};
 use crate::domain::audit::Actor;
 use crate::domain::user::{ACCEPTED, MEMBER};
 use crate::domain::{DisplayName, EmailAddress};
 use crate::secrets::Token;
+use crate::state::AppState;
 
 pub const LINK_TTL: Duration = Duration::minutes(15);
 
@@ -25,6 +25,8 @@ pub async fn create_admin(state: &AppState, email: &EmailAddress) -> anyhow::Res
         Some(u) => {
             if !u.is_admin {
                 users::make_admin(tx.conn(), u.id).await?;
+                // A privilege change ends the old sessions: the next sign-in starts a new one.
+                crate::db::sessions::end_all(tx.conn(), u.id).await?;
                 audit::record(tx.conn(), &actor, &Event::new("user.made_admin", "user", u.id, &u.email), now).await?;
             }
             u

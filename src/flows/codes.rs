@@ -4,11 +4,11 @@
 use chrono::Duration;
 use uuid::Uuid;
 
-use crate::app::AppState;
 use crate::db::codes::{self, EmailCode, NewCode};
 use crate::db::{Conn, Tx};
 use crate::error::AppResult;
 use crate::mail;
+use crate::state::AppState;
 
 pub const TTL: Duration = Duration::minutes(10);
 pub const MAX_TRIES: i64 = 5;
@@ -52,7 +52,8 @@ pub async fn issue(state: &AppState, tx: &mut Tx, spec: &CodeFor<'_>) -> AppResu
     };
     codes::insert(tx.conn(), &row, now).await?;
     if spec.deliver {
-        let letter = mail::letters::one_time_code(&state.branding().await?, spec.use_text, &code)?;
+        let letter =
+            mail::letters::one_time_code(&crate::flows::settings::branding(state).await?, spec.use_text, &code)?;
         mail::queue(tx.conn(), spec.email, &letter, now).await?;
     }
     Ok(Issued::Sent(id))

@@ -1,6 +1,5 @@
 //! Signing in and redeeming through a home IdP: what a verified identity leads to.
 
-use crate::app::AppState;
 use crate::db::audit::{self, Event};
 use crate::db::identity_providers::{self, IdentityProvider};
 use crate::db::{identities, users};
@@ -8,6 +7,7 @@ use crate::domain::audit::Actor;
 use crate::error::{AppError, AppResult};
 use crate::federation::{self, Authenticated, FederationError, Pending, Provider, Purpose};
 use crate::flows::signin::{self, SignIn};
+use crate::state::AppState;
 
 /// An enabled IdP by slug, ready to use.
 pub async fn provider(state: &AppState, slug: &str) -> AppResult<Option<(IdentityProvider, Provider)>> {

@@ -2,7 +2,6 @@
 
 use uuid::Uuid;
 
-use crate::app::AppState;
 use crate::db::audit::{self, Event};
 use crate::db::groups::{self, Group};
 use crate::db::links::{self, GROUP_APPS};
@@ -10,6 +9,7 @@ use crate::db::users;
 use crate::domain::audit::Actor;
 use crate::domain::{BoundedText, EmailAddress, FieldErrors};
 use crate::error::AppResult;
+use crate::state::AppState;
 
 pub struct GroupInput {
     pub name: String,

@@ -2,7 +2,6 @@
 
 use uuid::Uuid;
 
-use crate::app::AppState;
 use crate::config::IdpConfig;
 use crate::db::audit::{self, Event};
 use crate::db::identity_providers::{self, IdentityProvider, IdpFields};
@@ -12,6 +11,7 @@ use crate::domain::url::WebUrl;
 use crate::domain::{BoundedText, FieldErrors};
 use crate::error::{AppError, AppResult};
 use crate::federation::SECRET_PURPOSE;
+use crate::state::AppState;
 
 /// An IdP as typed into the admin form (or the config file), parsed.
 pub struct IdpInput {

@@ -4,7 +4,6 @@
 use chrono::Duration;
 use uuid::Uuid;
 
-use crate::app::AppState;
 use crate::db::audit::{self, Event};
 use crate::db::users::User;
 use crate::db::{Tx, apps, identities, invitations, users};
@@ -16,6 +15,7 @@ use crate::domain::{BoundedText, DisplayName, EmailAddress};
 use crate::error::{AppError, AppResult};
 use crate::mail;
 use crate::secrets::Token;
+use crate::state::AppState;
 
 pub struct InviteInput {
     pub email: EmailAddress,
@@ -190,6 +190,7 @@ pub async fn reset_redemption(
     }
     let unlinked = identities::delete_for_user(tx.conn(), user.id).await?;
     users::set_state(tx.conn(), user.id, PENDING).await?;
+    crate::db::sessions::end_all(tx.conn(), user.id).await?;
     let (_, link) = issue_invitation(state, &mut tx, &user, Some(inviter), None, "", true).await?;
     let ev = Event::new("user.redemption_reset", "user", user.id, &user.email)
         .details(format!("identities_unlinked={unlinked}"));
@@ -263,7 +264,13 @@ async fn queue_invitation_mail(
     link: &str,
 ) -> AppResult<()> {
     let expires = super::human_date(invitation.expires_at);
-    let letter = mail::letters::invitation(&state.branding().await?, inviter, &invitation.message, link, &expires)?;
+    let letter = mail::letters::invitation(
+        &crate::flows::settings::branding(state).await?,
+        inviter,
+        &invitation.message,
+        link,
+        &expires,
+    )?;
     mail::queue(tx.conn(), &invitation.email, &letter, state.clock.now()).await?;
     Ok(())
 }

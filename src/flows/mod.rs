@@ -18,7 +18,7 @@ pub mod users;
 /// Queues a plain notice mail (`mail::letters::notice`: a heading, a paragraph, maybe a
 /// button) in the caller's transaction, branded as the settings say now.
 pub(crate) async fn queue_notice(
-    state: &crate::app::AppState,
+    state: &crate::state::AppState,
     c: crate::db::Conn<'_>,
     to: &str,
     subject: &str,
@@ -26,7 +26,13 @@ pub(crate) async fn queue_notice(
     paragraph: &str,
     button: Option<(&str, &str)>,
 ) -> crate::error::AppResult<()> {
-    let letter = crate::mail::letters::notice(&state.branding().await?, subject, heading, paragraph, button)?;
+    let letter = crate::mail::letters::notice(
+        &crate::flows::settings::branding(state).await?,
+        subject,
+        heading,
+        paragraph,
+        button,
+    )?;
     crate::mail::queue(c, to, &letter, state.clock.now()).await?;
     Ok(())
 }

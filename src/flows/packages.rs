@@ -2,7 +2,6 @@
 
 use uuid::Uuid;
 
-use crate::app::AppState;
 use crate::db::audit::{self, Event};
 use crate::db::links::{self, PACKAGE_APPROVERS, PACKAGE_APPS, PACKAGE_GROUPS};
 use crate::db::packages::{self, Package, PackageFields};
@@ -11,6 +10,7 @@ use crate::domain::FieldErrors;
 use crate::domain::audit::Actor;
 use crate::domain::package::PackageInput;
 use crate::error::AppResult;
+use crate::state::AppState;
 
 /// What a package grants and who approves it.
 pub struct Contents {

@@ -4,7 +4,6 @@
 use uuid::Uuid;
 
 use super::codes::{self, Checked, CodeFor, Issued};
-use crate::app::AppState;
 use crate::db::apps::App;
 use crate::db::audit::{self, Event};
 use crate::db::invitations::Invitation;
@@ -14,6 +13,7 @@ use crate::domain::audit::Actor;
 use crate::domain::invitation::{LinkState, link_state};
 use crate::error::{AppError, AppResult};
 use crate::secrets::TokenHash;
+use crate::state::AppState;
 
 pub const PURPOSE: &str = "redeem";
 

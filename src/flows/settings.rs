@@ -1,10 +1,8 @@
 //! The portal settings in effect: read through a short cache (every page needs the brand),
 //! saved by admins with an audit event.
 
-use std::sync::{Arc, RwLock};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
 
-use crate::app::AppState;
 use crate::db::audit::{self, Event};
 use crate::db::identity_providers;
 use crate::db::settings as rows;
@@ -12,25 +10,8 @@ use crate::domain::FieldErrors;
 use crate::domain::audit::Actor;
 use crate::domain::settings::PortalSettings;
 use crate::error::AppResult;
-
-/// How long one instance trusts its copy; another instance's save shows within this.
-const FRESH_FOR: Duration = Duration::from_secs(5);
-
-#[derive(Default)]
-pub struct SettingsCache(RwLock<Option<(Instant, Arc<PortalSettings>)>>);
-
-impl SettingsCache {
-    fn fresh(&self) -> Option<Arc<PortalSettings>> {
-        let guard = self.0.read().ok()?;
-        guard.as_ref().filter(|(at, _)| at.elapsed() < FRESH_FOR).map(|(_, s)| s.clone())
-    }
-
-    fn store(&self, s: Arc<PortalSettings>) {
-        if let Ok(mut guard) = self.0.write() {
-            *guard = Some((Instant::now(), s));
-        }
-    }
-}
+use crate::mail::Branding;
+use crate::state::AppState;
 
 pub async fn current(state: &AppState) -> AppResult<Arc<PortalSettings>> {
     if let Some(s) = state.portal.fresh() {
@@ -64,7 +45,17 @@ pub async fn save(state: &AppState, new: PortalSettings, actor: &Actor) -> AppRe
     let ev = Event::new("settings.updated", "settings", "portal", &new.org_name).details(changed.join(", "));
     audit::record(tx.conn(), actor, &ev, now).await?;
     tx.commit().await?;
-    crate::web::page::set_org_name(&new.org_name);
     state.portal.store(Arc::new(new));
     Ok(Ok(()))
+}
+
+/// The brand for mail, as the settings page has it now.
+pub async fn branding(state: &AppState) -> AppResult<Branding> {
+    let s = current(state).await?;
+    Ok(Branding {
+        org_name: s.org_name.clone(),
+        logo_url: s.logo_url.clone(),
+        accent: s.accent.clone(),
+        public_url: state.settings.public_url.clone(),
+    })
 }

@@ -4,7 +4,6 @@
 use uuid::Uuid;
 
 use super::codes::{self, Checked, CodeFor, Issued};
-use crate::app::AppState;
 use crate::db::audit::{self, Event};
 use crate::db::users::User;
 use crate::db::{Conn, identities, identity_providers, signin_links, users};
@@ -14,6 +13,7 @@ use crate::domain::settings::PortalSettings;
 use crate::domain::user::{SignInVerdict, may_sign_in};
 use crate::error::AppResult;
 use crate::secrets::TokenHash;
+use crate::state::AppState;
 
 pub const PURPOSE: &str = "signin";
 

@@ -7,7 +7,6 @@ use chrono::Duration;
 use uuid::Uuid;
 
 use super::codes::{self, Checked, CodeFor, Issued};
-use crate::app::AppState;
 use crate::db::audit::{self, Event};
 use crate::db::links::{self, PACKAGE_APPROVERS, PACKAGE_APPS, PACKAGE_GROUPS};
 use crate::db::packages::{self, Package};
@@ -22,10 +21,9 @@ use crate::domain::{BoundedText, DisplayName, EmailAddress, FieldErrors, InputEr
 use crate::error::AppResult;
 use crate::mail;
 use crate::secrets::{Token, TokenHash};
+use crate::state::AppState;
 
 pub const PURPOSE: &str = "signup";
-/// Approvers who have not decided are reminded once, this long after the request reached them.
-pub const REMIND_AFTER: Duration = Duration::days(3);
 /// New requests from one IP address in an hour (the bot brake, with the honeypot).
 pub const PER_IP_PER_HOUR: i64 = 10;
 const STATUS_PURPOSE: &str = "signup-status";
@@ -249,7 +247,7 @@ async fn route(state: &AppState, tx: &mut Tx, request: &Request, actor: &Actor) 
     Ok(())
 }
 
-async fn approval_letter(
+pub(crate) async fn approval_letter(
     state: &AppState,
     request: &Request,
     package: &Package,
@@ -257,7 +255,7 @@ async fn approval_letter(
     approval_id: Uuid,
     reminder: bool,
 ) -> AppResult<mail::Letter> {
-    let brand = state.branding().await?;
+    let brand = crate::flows::settings::branding(state).await?;
     let link = approval_link(state, approval_id);
     let who = if request.company.is_empty() {
         format!("{} ({})", request.name, request.email)
@@ -567,48 +565,4 @@ pub async fn request_more(
     route(state, &mut tx, &request, &Actor::user(user.id, &user.email, ip)).await?;
     tx.commit().await?;
     Ok(Ok(status_path(state, request.id)))
-}
-
-/// Worker: requests past their date end as expired (the partner is told, when their
-/// address was verified); approvers who have not decided after 3 days are reminded once.
-pub async fn housekeeping(state: &AppState) -> AppResult<(usize, usize)> {
-    let now = state.clock.now();
-    let mut tx = state.db.begin().await?;
-    let expired = requests::expire_due(tx.conn(), now).await?;
-    let org = super::settings::current(state).await?.org_name.clone();
-    for r in &expired {
-        if r.email_verified_at.is_none() {
-            continue;
-        }
-        super::queue_notice(
-            state,
-            tx.conn(),
-            &r.email,
-            "Your request has expired",
-            "Your request has expired",
-            &format!(
-                "Nobody decided on your request for access to {org} in time, so it has expired and no access was \
-                 given. You can send a new request."
-            ),
-            Some(("Ask again", &state.url("/signup"))),
-        )
-        .await?;
-    }
-    if !expired.is_empty() {
-        let ev = Event::new("signup.expired", "signup_request", "", "").details(format!("count={}", expired.len()));
-        audit::record(tx.conn(), &Actor::system("worker"), &ev, now).await?;
-    }
-    let due = requests::take_due_reminders(tx.conn(), now - REMIND_AFTER, now).await?;
-    let mut reminded = 0;
-    for r in &due {
-        let Some(package) = packages::find(tx.conn(), r.package_id).await? else { continue };
-        for a in requests::approvals_of(tx.conn(), r.id).await?.into_iter().filter(|a| a.decision.is_none()) {
-            let Some(approver) = users::find(tx.conn(), a.approver_id).await? else { continue };
-            let letter = approval_letter(state, r, &package, &approver, a.id, true).await?;
-            mail::queue(tx.conn(), &approver.email, &letter, now).await?;
-            reminded += 1;
-        }
-    }
-    tx.commit().await?;
-    Ok((expired.len(), reminded))
 }

@@ -2,13 +2,13 @@
 
 use uuid::Uuid;
 
-use crate::app::AppState;
 use crate::db::audit::{self, Event};
-use crate::db::users;
+use crate::db::{sessions, users};
 use crate::domain::DisplayName;
 use crate::domain::audit::Actor;
 use crate::domain::user::{ACCEPTED, BLOCKED, PENDING};
 use crate::error::{AppError, AppResult};
+use crate::state::AppState;
 
 /// Blocks or unblocks; blocking ends the user's sessions at once.
 pub async fn set_blocked(state: &AppState, user_id: Uuid, blocked: bool, actor: &Actor) -> AppResult<()> {
@@ -25,6 +25,7 @@ pub async fn set_blocked(state: &AppState, user_id: Uuid, blocked: bool, actor: 
         (false, _) => (if user.accepted_at.is_some() { ACCEPTED } else { PENDING }, "user.unblocked"),
     };
     users::set_state(tx.conn(), user.id, to).await?;
+    sessions::end_all(tx.conn(), user.id).await?;
     audit::record(tx.conn(), actor, &Event::new(action, "user", user.id, &user.email), now).await?;
     tx.commit().await?;
     Ok(())
@@ -50,9 +51,23 @@ pub async fn sign_out_everywhere(state: &AppState, user_id: Uuid, actor: &Actor)
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     let user = users::find(tx.conn(), user_id).await?.ok_or(AppError::NotFound)?;
-    users::bump_session_epoch(tx.conn(), user.id).await?;
+    sessions::end_all(tx.conn(), user.id).await?;
     audit::record(tx.conn(), actor, &Event::new("user.signed_out_everywhere", "user", user.id, &user.email), now)
         .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Ends one session of the user's; false when it was not theirs or already over.
+pub async fn end_session(state: &AppState, user_id: Uuid, session_id: Uuid, actor: &Actor) -> AppResult<bool> {
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
+    let user = users::find(tx.conn(), user_id).await?.ok_or(AppError::NotFound)?;
+    if !sessions::end(tx.conn(), session_id, user.id).await? {
+        return Ok(false);
+    }
+    let ev = Event::new("user.session_ended", "user", user.id, &user.email).details(format!("session={session_id}"));
+    audit::record(tx.conn(), actor, &ev, now).await?;
+    tx.commit().await?;
+    Ok(true)
 }

@@ -1,14 +1,14 @@
-//! The background worker: delivers queued mail with retries and backoff, expires
-//! invitations and sign-up requests, and reminds approvers. `run_once` is one pass; `spawn` repeats it on an interval.
+//! The background worker: delivers queued mail with retries and backoff, and runs the
+//! housekeeping (expiry, reminders). `run_once` is one pass; `spawn` repeats it on an interval.
+
+pub mod housekeeping;
 
 use std::time::Duration;
 
 use chrono::Duration as Span;
 
-use crate::app::AppState;
-use crate::db::audit::{self, Event};
-use crate::db::{invitations, outbox};
-use crate::domain::audit::Actor;
+use crate::db::outbox;
+use crate::state::AppState;
 
 /// A mail that failed this many times is given up on (marked failed for the admin).
 pub const MAX_ATTEMPTS: i64 = 12;
@@ -33,9 +33,13 @@ pub fn backoff(attempts: i64) -> Span {
 }
 
 pub async fn run_once(state: &AppState) -> anyhow::Result<Pass> {
-    let (expired_requests, reminders) = crate::flows::signup::housekeeping(state).await?;
-    let mut pass =
-        Pass { expired_invitations: expire_invitations(state).await?, expired_requests, reminders, ..Pass::default() };
+    let done = housekeeping::run(state).await?;
+    let mut pass = Pass {
+        expired_invitations: done.expired_invitations,
+        expired_requests: done.expired_requests,
+        reminders: done.reminders,
+        ..Pass::default()
+    };
     for _ in 0..BATCH {
         let now = state.clock.now();
         let claimed = {
@@ -63,19 +67,6 @@ pub async fn run_once(state: &AppState) -> anyhow::Result<Pass> {
         }
     }
     Ok(pass)
-}
-
-/// Marks invitations past their date as expired, with one audit event for the batch.
-async fn expire_invitations(state: &AppState) -> anyhow::Result<u64> {
-    let now = state.clock.now();
-    let mut tx = state.db.begin().await?;
-    let n = invitations::expire_due(tx.conn(), now).await?;
-    if n > 0 {
-        let ev = Event::new("invitations.expired", "invitation", "", "").details(format!("count={n}"));
-        audit::record(tx.conn(), &Actor::system("worker"), &ev, now).await?;
-    }
-    tx.commit().await?;
-    Ok(n)
 }
 
 /// Runs the worker until the process ends.

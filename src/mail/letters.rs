@@ -78,7 +78,8 @@ pub fn invitation(brand: &Branding, inviter: &str, message: &str, link: &str, ex
 pub fn one_time_code(brand: &Branding, purpose: &str, code: &str) -> askama::Result<Letter> {
     let body = CodeBody { purpose, code }.render()?;
     Ok(Letter {
-        subject: format!("Your {} code: {code}", brand.org_name),
+        // Never the code itself: subjects show on lock screens and stay in the outbox.
+        subject: format!("Your one-time code for {}", brand.org_name),
         text: CodeText { brand, purpose, code }.render()?,
         html: html(
             brand,

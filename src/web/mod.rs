@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod csrf;
+pub mod error_page;
 pub mod health;
 pub mod page;
 pub mod panel;

@@ -3,7 +3,6 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::RwLock;
 
 use actix_session::{Session, SessionExt};
 use actix_web::dev::Payload;
@@ -12,19 +11,6 @@ use actix_web::{FromRequest, HttpRequest, HttpResponse};
 use askama::Template;
 
 use crate::error::AppError;
-
-static ORG_NAME: RwLock<String> = RwLock::new(String::new());
-
-/// The organization's name for pages rendered without app state (error pages).
-pub fn set_org_name(name: &str) {
-    if let Ok(mut n) = ORG_NAME.write() {
-        *n = name.to_string();
-    }
-}
-
-fn org_name() -> String {
-    ORG_NAME.read().map(|n| n.clone()).ok().filter(|n| !n.is_empty()).unwrap_or_else(|| "Vestibule".into())
-}
 
 pub struct NavUser {
     pub name: String,
@@ -48,9 +34,15 @@ impl PageCtx {
         self.org_name.chars().next().map(|c| c.to_uppercase().to_string()).unwrap_or_default()
     }
 
-    /// For pages rendered outside a request's extractors (error pages).
+    /// For an error page when even the portal's settings could not be read.
     pub fn bare() -> PageCtx {
-        PageCtx { org_name: org_name(), logo_url: String::new(), csrf: String::new(), user: None, session: None }
+        PageCtx {
+            org_name: "Vestibule".into(),
+            logo_url: String::new(),
+            csrf: String::new(),
+            user: None,
+            session: None,
+        }
     }
 
     /// The one-time message for this page, taken out of the session.
@@ -85,7 +77,7 @@ impl FromRequest for PageCtx {
             let user = crate::auth::session::current(&req).await?;
             let session = req.get_session();
             let state = req
-                .app_data::<actix_web::web::Data<crate::app::AppState>>()
+                .app_data::<actix_web::web::Data<crate::state::AppState>>()
                 .ok_or_else(|| AppError::Internal(anyhow::anyhow!("no app state")))?;
             let brand = crate::flows::settings::current(state).await?;
             Ok(PageCtx {
@@ -115,20 +107,6 @@ pub fn render_with_status<T: Template>(status: StatusCode, t: &T) -> HttpRespons
             tracing::error!(error = %e, "template failed to render");
             HttpResponse::InternalServerError().content_type("text/plain; charset=utf-8").body("Something went wrong.")
         }
-    }
-}
-
-#[derive(Template)]
-#[template(path = "error.html")]
-pub struct ErrorPage {
-    pub ctx: PageCtx,
-    pub title: String,
-    pub message: String,
-}
-
-impl ErrorPage {
-    pub fn new(title: &str, message: &str) -> ErrorPage {
-        ErrorPage { ctx: PageCtx::bare(), title: title.into(), message: message.into() }
     }
 }
 

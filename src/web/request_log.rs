@@ -1,5 +1,7 @@
-//! One tracing span per request with a request id, and one log line per response. Paths
-//! that carry secrets (redemption and sign-in links) are logged with the token cut out.
+//! One tracing span per request with a request id, and one log line per response. The path
+//! is logged by its route: every `{token}` segment stays a pattern (redemption, approval,
+//! sign-up status and sign-in links carry secrets), other parameters are filled in, and a
+//! path that matched no route is not logged at all (it may be a mistyped link).
 
 use actix_web::Error;
 use actix_web::body::MessageBody;
@@ -13,10 +15,16 @@ pub async fn trace_request(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let request_id = uuid::Uuid::new_v4().simple().to_string();
-    let path = redact(req.path());
-    let span = tracing::info_span!("request", request_id = %request_id, method = %req.method(), path = %path);
+    let span = tracing::info_span!(
+        "request",
+        request_id = %request_id,
+        method = %req.method(),
+        path = tracing::field::Empty
+    );
     let started = std::time::Instant::now();
     let mut res = next.call(req).instrument(span.clone()).await?;
+    let path = logged_path(res.request().match_pattern().as_deref(), res.request().match_info().iter());
+    span.record("path", path.as_str());
     let _entered = span.enter();
     tracing::info!(status = res.status().as_u16(), ms = started.elapsed().as_millis() as u64, "handled");
     if let Ok(v) = HeaderValue::from_str(&request_id) {
@@ -25,28 +33,33 @@ pub async fn trace_request(
     Ok(res)
 }
 
-/// `/redeem/SECRET/code` → `/redeem/…/code`.
-pub fn redact(path: &str) -> String {
-    let mut out = Vec::new();
-    let mut hide_next = false;
-    for seg in path.split('/') {
-        if hide_next && !seg.is_empty() {
-            out.push("…");
-            hide_next = false;
-            continue;
+/// The route parameters that are secrets: they are logged as their pattern.
+const SECRET_PARAMS: &[&str] = &["token"];
+
+/// `/redeem/{token}/code` stays as it is; `/admin/users/{id}` becomes `/admin/users/4f…`.
+fn logged_path<'a>(pattern: Option<&str>, params: impl Iterator<Item = (&'a str, &'a str)>) -> String {
+    let Some(pattern) = pattern else {
+        return "(no route)".into();
+    };
+    let mut path = pattern.to_string();
+    for (name, value) in params {
+        if !SECRET_PARAMS.contains(&name) {
+            path = path.replace(&format!("{{{name}}}"), value);
         }
-        hide_next = matches!(seg, "redeem" | "link");
-        out.push(seg);
     }
-    out.join("/")
+    path
 }
 
 #[cfg(test)]
 mod tests {
+    use super::logged_path;
+
     #[test]
-    fn tokens_are_cut_from_logged_paths() {
-        assert_eq!(super::redact("/redeem/abc123/code"), "/redeem/…/code");
-        assert_eq!(super::redact("/signin/link/abc"), "/signin/link/…");
-        assert_eq!(super::redact("/admin/users"), "/admin/users");
+    fn secret_segments_are_logged_as_their_pattern() {
+        let params = [("token", "s3cret")];
+        assert_eq!(logged_path(Some("/approve/{token}"), params.into_iter()), "/approve/{token}");
+        let params = [("id", "42")];
+        assert_eq!(logged_path(Some("/admin/users/{id}"), params.into_iter()), "/admin/users/42");
+        assert_eq!(logged_path(None, std::iter::empty()), "(no route)");
     }
 }

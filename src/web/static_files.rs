@@ -17,7 +17,7 @@ pub async fn serve(name: web::Path<String>) -> Result<HttpResponse, AppError> {
 
 /// `/brand.css`: the accent colour from the settings page (a stylesheet, so the CSP needs no
 /// inline styles). Shades are mixed from it.
-pub async fn brand_css(state: web::Data<crate::app::AppState>) -> Result<HttpResponse, AppError> {
+pub async fn brand_css(state: web::Data<crate::state::AppState>) -> Result<HttpResponse, AppError> {
     let s = crate::flows::settings::current(&state).await?;
     let css = format!(
         ":root {{ --accent: {a}; --accent-dark: color-mix(in srgb, {a} 78%, black); \

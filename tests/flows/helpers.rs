@@ -12,11 +12,12 @@ use reqwest::redirect::Policy;
 use reqwest::{Client, Response, StatusCode};
 use sqlx::{Connection, Executor, PgConnection};
 use uuid::Uuid;
-use vestibule::app::{self, AppState};
+use vestibule::app;
 use vestibule::clock::Clock;
 use vestibule::config::Settings;
 use vestibule::db::outbox::OutboxMessage;
 use vestibule::db::{Db, outbox};
+use vestibule::state::AppState;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DbKind {
@@ -60,6 +61,8 @@ pub struct TestApp {
     pub browser: Client,
     /// Same cookies, but stops at redirects so tests can read `Location`.
     pub raw: Client,
+    /// The browser's cookies, to copy them as an attacker would.
+    pub jar: Arc<Jar>,
     pub dir: tempfile::TempDir,
     pg_database: Option<String>,
     read_mail: Mutex<HashSet<Uuid>>,
@@ -69,8 +72,46 @@ pub fn start_time() -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap()
 }
 
+/// Every log line of this test process, at debug level: the secrets test reads it.
+static LOGS: std::sync::OnceLock<Arc<Mutex<Vec<u8>>>> = std::sync::OnceLock::new();
+
+#[derive(Clone)]
+struct Capture(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Starts capturing the process's logs at debug level (once).
+fn capture_logs() -> Arc<Mutex<Vec<u8>>> {
+    LOGS.get_or_init(|| {
+        let buf = Arc::new(Mutex::new(Vec::new()));
+        let writer = Capture(buf.clone());
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new("debug"))
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .try_init()
+            .ok();
+        buf
+    })
+    .clone()
+}
+
+/// What the app has logged so far (all tests of this process).
+pub fn logged() -> String {
+    String::from_utf8_lossy(&capture_logs().lock().unwrap()).into_owned()
+}
+
 impl TestApp {
     pub async fn spawn(kind: DbKind) -> TestApp {
+        capture_logs();
         let dir = tempfile::tempdir().unwrap();
         let (database_url, pg_database) = match kind {
             DbKind::Sqlite => (format!("sqlite:{}", dir.path().join("vestibule.db").display()), None),
@@ -107,13 +148,13 @@ impl TestApp {
             ..Settings::default()
         };
         tweak(&mut settings);
-        let state = AppState::open(settings, Clock::manual(start_time())).await.expect("app starts");
+        let state = app::open(settings, Clock::manual(start_time())).await.expect("app starts");
         let server = app::serve(state.clone(), listener).expect("server binds");
         tokio::spawn(server);
         let jar = Arc::new(Jar::default());
         let browser = Client::builder().cookie_provider(jar.clone()).redirect(Policy::limited(10)).build().unwrap();
-        let raw = Client::builder().cookie_provider(jar).redirect(Policy::none()).build().unwrap();
-        TestApp { kind, state, base, browser, raw, dir, pg_database, read_mail: Mutex::new(HashSet::new()) }
+        let raw = Client::builder().cookie_provider(jar.clone()).redirect(Policy::none()).build().unwrap();
+        TestApp { kind, state, base, browser, raw, jar, dir, pg_database, read_mail: Mutex::new(HashSet::new()) }
     }
 
     /// A second browser (its own cookies) on the same app.
@@ -122,6 +163,19 @@ impl TestApp {
         let browser = Client::builder().cookie_provider(jar.clone()).redirect(Policy::limited(10)).build().unwrap();
         let raw = Client::builder().cookie_provider(jar).redirect(Policy::none()).build().unwrap();
         (browser, raw)
+    }
+
+    /// The `Cookie` header this browser sends.
+    pub fn cookie_header(&self) -> String {
+        use reqwest::cookie::CookieStore;
+        let url = self.base.parse().unwrap();
+        self.jar.cookies(&url).map(|v| v.to_str().unwrap().to_string()).unwrap_or_default()
+    }
+
+    /// GET `path` from a client with no cookie jar, sending `cookie` as it is.
+    pub async fn get_with_cookie(&self, path: &str, cookie: &str) -> Response {
+        let client = Client::builder().redirect(Policy::none()).build().unwrap();
+        client.get(self.url(path)).header("Cookie", cookie).send().await.unwrap()
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -277,11 +331,68 @@ impl TestApp {
         assert!(page.body.contains("I accept the terms of use"), "{}", page.body);
     }
 
+    /// Redeems `link` in `browser` with an email code and accepts the terms; the final page.
+    pub async fn redeem_as(&self, browser: &Client, link: &str, email: &str) -> Page {
+        self.prove_with_code(browser, link, email).await;
+        let token = csrf_of(browser, link).await;
+        let form = [("csrf", token.as_str()), ("accept_terms", "yes")];
+        Page::from(browser.post(format!("{link}/accept")).form(&form).send().await.unwrap()).await
+    }
+
+    pub async fn user_id(&self, email: &str) -> Uuid {
+        let mut c = self.state.db.acquire().await.unwrap();
+        vestibule::db::users::find_by_email(c.conn(), email).await.unwrap().expect("the user exists").id
+    }
+
     pub async fn audit_actions(&self) -> Vec<String> {
         let mut c = self.state.db.acquire().await.unwrap();
         let (events, _) =
             vestibule::db::audit::list(c.conn(), "", "", vestibule::db::Page::new(1, 1000)).await.unwrap();
         events.into_iter().map(|e| e.action).collect()
+    }
+
+    /// Every value in every table, as text: for asserting that no secret is stored.
+    pub async fn dump_database(&self) -> String {
+        let mut out = String::new();
+        match &self.state.db {
+            Db::Sqlite(p) => {
+                let tables: Vec<String> = sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table'")
+                    .fetch_all(p)
+                    .await
+                    .unwrap();
+                for t in tables {
+                    let cols: Vec<String> =
+                        sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT name FROM pragma_table_info('{t}')")))
+                            .fetch_all(p)
+                            .await
+                            .unwrap();
+                    for col in cols {
+                        let sql = format!("SELECT CAST(\"{col}\" AS BLOB) FROM \"{t}\"");
+                        let values: Vec<Option<Vec<u8>>> =
+                            sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_all(p).await.unwrap();
+                        for v in values.into_iter().flatten() {
+                            out.push_str(&format!("{t}.{col}: {}\n", String::from_utf8_lossy(&v)));
+                        }
+                    }
+                }
+            }
+            Db::Postgres(p) => {
+                let tables: Vec<String> = sqlx::query_scalar(
+                    "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public'",
+                )
+                .fetch_all(p)
+                .await
+                .unwrap();
+                for t in tables {
+                    let sql = format!("SELECT t::text FROM \"{t}\" t");
+                    let rows: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_all(p).await.unwrap();
+                    for r in rows {
+                        out.push_str(&format!("{t}: {r}\n"));
+                    }
+                }
+            }
+        }
+        out
     }
 
     pub async fn count(&self, sql: &'static str) -> i64 {

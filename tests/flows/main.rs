@@ -6,6 +6,7 @@ pub mod helpers;
 mod admin;
 mod federation;
 mod foundation;
+mod hardening;
 mod invite;
 mod mail;
 mod panel;

@@ -5,7 +5,7 @@ use reqwest::{Client, StatusCode};
 use crate::helpers::*;
 
 /// A word of a mail's text part that contains `part` (a link).
-fn link_in(m: &vestibule::db::outbox::OutboxMessage, part: &str) -> String {
+pub(crate) fn link_in(m: &vestibule::db::outbox::OutboxMessage, part: &str) -> String {
     m.text_body
         .split_whitespace()
         .find(|w| w.contains(part))
@@ -14,7 +14,7 @@ fn link_in(m: &vestibule::db::outbox::OutboxMessage, part: &str) -> String {
 }
 
 /// A second member of the host, able to approve (created like the first admin).
-async fn member(app: &TestApp, email: &str) {
+pub(crate) async fn member(app: &TestApp, email: &str) {
     let email = vestibule::domain::EmailAddress::parse(email).unwrap();
     vestibule::flows::bootstrap::create_admin(&app.state, &email).await.unwrap();
 }
@@ -24,7 +24,13 @@ fn id_of(users_page: &str) -> String {
 }
 
 /// Admin (root) creates an app and a package; returns the package id.
-async fn package(app: &TestApp, name: &str, mode: &str, approvers: &[&str], extra: &[(&str, &str)]) -> String {
+pub(crate) async fn package(
+    app: &TestApp,
+    name: &str,
+    mode: &str,
+    approvers: &[&str],
+    extra: &[(&str, &str)],
+) -> String {
     let mut ids = Vec::new();
     for email in approvers {
         ids.push(id_of(&app.get(&format!("/admin/users?q={email}")).await.body));
@@ -49,7 +55,7 @@ async fn package(app: &TestApp, name: &str, mode: &str, approvers: &[&str], extr
 }
 
 /// A partner fills in `/signup` in `browser` and confirms the code; returns the status page.
-async fn sign_up(app: &TestApp, browser: &Client, email: &str, package_id: &str) -> Page {
+pub(crate) async fn sign_up(app: &TestApp, browser: &Client, email: &str, package_id: &str) -> Page {
     let token = csrf_of(browser, &app.url("/signup")).await;
     let form = [
         ("csrf", token.as_str()),
@@ -234,15 +240,15 @@ async fn approvers_are_reminded_and_undecided_requests_expire(app: TestApp) -> T
     app.one_mail("pat@fabrikam.example").await;
     let link = link_in(&app.one_mail("root@contoso.example").await, "/approve/");
     app.advance(chrono::Duration::days(2));
-    assert_eq!(vestibule::jobs::run_once(&app.state).await.unwrap().reminders, 0);
+    assert_eq!(vestibule::jobs::housekeeping::run(&app.state).await.unwrap().reminders, 0);
     app.advance(chrono::Duration::days(1) + chrono::Duration::minutes(1));
-    assert_eq!(vestibule::jobs::run_once(&app.state).await.unwrap().reminders, 1);
+    assert_eq!(vestibule::jobs::housekeeping::run(&app.state).await.unwrap().reminders, 1);
     let reminder = app.one_mail("root@contoso.example").await;
     assert!(reminder.subject.starts_with("Reminder:"));
     assert_eq!(link_in(&reminder, "/approve/"), link, "the reminder carries the same link");
-    assert_eq!(vestibule::jobs::run_once(&app.state).await.unwrap().reminders, 0, "reminded once");
+    assert_eq!(vestibule::jobs::housekeeping::run(&app.state).await.unwrap().reminders, 0, "reminded once");
     app.advance(chrono::Duration::days(11));
-    assert_eq!(vestibule::jobs::run_once(&app.state).await.unwrap().expired_requests, 1);
+    assert_eq!(vestibule::jobs::housekeeping::run(&app.state).await.unwrap().expired_requests, 1);
     let mail = app.one_mail("pat@fabrikam.example").await;
     assert!(mail.subject.contains("expired"));
     assert!(Page::from(partner.get(status.url.as_str()).send().await.unwrap()).await.has("Expired"));

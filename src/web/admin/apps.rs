@@ -5,12 +5,12 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::app::AppState;
 use crate::auth::AdminUser;
 use crate::db::apps::{self, App};
 use crate::domain::FieldErrors;
 use crate::error::{AppError, AppResult};
 use crate::flows::apps::{self as app_flows, AppInput};
+use crate::state::AppState;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::page::{PageCtx, flash, render, render_invalid};
 use crate::web::{actor, kept, parse_id, see_other};

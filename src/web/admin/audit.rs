@@ -4,11 +4,11 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::app::AppState;
 use crate::auth::AdminUser;
 use crate::db::Page;
 use crate::db::audit::{self, AuditEvent};
 use crate::error::AppResult;
+use crate::state::AppState;
 use crate::web::admin::{Pager, filtered, fmt_time};
 use crate::web::kept;
 use crate::web::page::{PageCtx, render};

@@ -6,7 +6,6 @@ use askama::Template;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use crate::app::AppState;
 use crate::auth::AdminUser;
 use crate::db::apps::{self, App};
 use crate::db::groups::{self, Group, Member};
@@ -14,6 +13,7 @@ use crate::db::links::{self, GROUP_APPS};
 use crate::domain::FieldErrors;
 use crate::error::{AppError, AppResult};
 use crate::flows::groups::{self as flow, GroupInput};
+use crate::state::AppState;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::page::{PageCtx, flash, render, render_invalid};
 use crate::web::{actor, chosen_ids, kept, parse_id, see_other};

@@ -5,7 +5,6 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::app::AppState;
 use crate::auth::AdminUser;
 use crate::db::identity_providers::{self, IdentityProvider};
 use crate::domain::FieldErrors;
@@ -13,6 +12,7 @@ use crate::domain::idp::KINDS;
 use crate::error::{AppError, AppResult};
 use crate::federation::redirect_uri;
 use crate::flows::idps::{self, IdpInput, RawIdp};
+use crate::state::AppState;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::page::{PageCtx, flash, render, render_invalid};
 use crate::web::{actor, kept, parse_id, see_other};

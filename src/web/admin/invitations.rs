@@ -8,13 +8,13 @@ use askama::Template;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use crate::app::AppState;
 use crate::auth::AdminUser;
 use crate::db::apps::{self, App};
 use crate::domain::url::RedirectTarget;
 use crate::domain::{BoundedText, DisplayName, EmailAddress, FieldErrors};
 use crate::error::AppResult;
 use crate::flows::invite::{self, InviteInput};
+use crate::state::AppState;
 use crate::web::csrf::CsrfForm;
 use crate::web::page::{PageCtx, flash, render, render_invalid};
 use crate::web::{actor, kept, see_other};

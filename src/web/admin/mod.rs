@@ -14,11 +14,11 @@ pub mod users;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
-use crate::app::AppState;
 use crate::auth::AdminUser;
 use crate::db::audit::AuditEvent;
 use crate::db::{Page, apps as app_rows, audit as audit_rows, invitations as invitation_rows, users as user_rows};
 use crate::error::AppResult;
+use crate::state::AppState;
 use crate::web::page::{PageCtx, render};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

@@ -6,7 +6,6 @@ use askama::Template;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use crate::app::AppState;
 use crate::auth::AdminUser;
 use crate::db::apps::{self, App};
 use crate::db::groups::{self, Group};
@@ -16,6 +15,7 @@ use crate::domain::FieldErrors;
 use crate::domain::package::{MODES, RawPackage};
 use crate::error::{AppError, AppResult};
 use crate::flows::packages::{self as flow, Contents};
+use crate::state::AppState;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::page::{PageCtx, flash, render, render_invalid};
 use crate::web::{actor, chosen_ids, kept, parse_id, see_other};

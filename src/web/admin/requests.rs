@@ -6,13 +6,13 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::app::AppState;
 use crate::auth::AdminUser;
 use crate::db::packages::{self, Package};
 use crate::db::requests::{self, Request};
 use crate::db::users;
 use crate::error::{AppError, AppResult};
 use crate::flows::signup::{self, Decided, effective_status};
+use crate::state::AppState;
 use crate::web::csrf::CsrfForm;
 use crate::web::page::{PageCtx, flash, render};
 use crate::web::public::approve::{DecisionForm, human_status};
@@ -57,7 +57,6 @@ impl ListPage {
         human_status(s)
     }
 }
-
 
 pub async fn list(
     ctx: PageCtx,

@@ -6,13 +6,13 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::app::AppState;
 use crate::auth::AdminUser;
 use crate::db::identity_providers;
 use crate::domain::FieldErrors;
 use crate::domain::settings::{DomainPolicy, PortalSettings, RawSettings};
 use crate::error::AppResult;
 use crate::flows::settings;
+use crate::state::AppState;
 use crate::web::csrf::CsrfForm;
 use crate::web::page::{PageCtx, flash, render, render_invalid};
 use crate::web::{actor, kept, see_other};

@@ -5,7 +5,6 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::app::AppState;
 use crate::auth::AdminUser;
 use crate::db::Page;
 use crate::db::apps::{self, App};
@@ -15,6 +14,7 @@ use crate::db::invitations::{self, Invitation};
 use crate::db::users::{self, Filter, User};
 use crate::error::{AppError, AppResult};
 use crate::flows;
+use crate::state::AppState;
 use crate::web::admin::{Pager, filtered, fmt_time};
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::page::{PageCtx, flash, render};

@@ -7,14 +7,15 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::db::apps::{self, App};
 use crate::db::identities::{self, NamedIdentity};
+use crate::db::sessions::{self, SessionRecord};
 use crate::db::users::{self, User};
 use crate::domain::DisplayName;
 use crate::error::AppResult;
 use crate::flows;
+use crate::state::AppState;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::page::{PageCtx, flash, render, render_invalid};
 use crate::web::{actor, kept, see_other};
@@ -25,6 +26,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/apps/request", web::post().to(request::submit))
         .route("/profile", web::get().to(profile))
         .route("/profile", web::post().to(rename))
+        .route("/profile/sessions/{id}/end", web::post().to(end_session))
         .route("/profile/sign-out-everywhere", web::post().to(sign_out_everywhere));
 }
 
@@ -55,7 +57,25 @@ struct ProfilePage {
     name_input: String,
     identities: Vec<NamedIdentity>,
     sponsors: Vec<User>,
+    sessions: Vec<SessionRow>,
     error: Option<String>,
+}
+
+/// One signed-in browser on the profile page.
+struct SessionRow {
+    record: SessionRecord,
+    current: bool,
+}
+
+impl SessionRow {
+    /// A short name for the browser, from its user agent.
+    fn device(&self) -> String {
+        crate::domain::user::device_name(&self.record.user_agent)
+    }
+
+    fn last_seen(&self) -> String {
+        flows::human_date(self.record.last_seen_at)
+    }
 }
 
 impl ProfilePage {
@@ -65,21 +85,33 @@ impl ProfilePage {
 }
 
 async fn profile_page(
+    req: &HttpRequest,
     ctx: PageCtx,
     state: &AppState,
     user: User,
     name_input: String,
     error: Option<String>,
 ) -> AppResult<ProfilePage> {
+    let this = crate::auth::session::current_session(req).await?.map(|s| s.session_id);
     let mut c = state.db.acquire().await?;
     let identities = identities::named_for_user(c.conn(), user.id).await?;
     let sponsors = users::sponsors(c.conn(), user.id).await?;
-    Ok(ProfilePage { ctx, user, name_input, identities, sponsors, error })
+    let sessions = sessions::for_user(c.conn(), user.id)
+        .await?
+        .into_iter()
+        .map(|record| SessionRow { current: Some(record.id) == this, record })
+        .collect();
+    Ok(ProfilePage { ctx, user, name_input, identities, sponsors, sessions, error })
 }
 
-async fn profile(ctx: PageCtx, state: web::Data<AppState>, CurrentUser(user): CurrentUser) -> AppResult<HttpResponse> {
+async fn profile(
+    req: HttpRequest,
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    CurrentUser(user): CurrentUser,
+) -> AppResult<HttpResponse> {
     let name = user.display_name.clone();
-    Ok(render(&profile_page(ctx, &state, user, name, None).await?))
+    Ok(render(&profile_page(&req, ctx, &state, user, name, None).await?))
 }
 
 #[derive(Deserialize)]
@@ -103,7 +135,7 @@ async fn rename(
         }
         Err(e) => {
             let typed: String = kept(&f.form.display_name, 200);
-            Ok(render_invalid(&profile_page(ctx, &state, user, typed, Some(e.0)).await?))
+            Ok(render_invalid(&profile_page(&req, ctx, &state, user, typed, Some(e.0)).await?))
         }
     }
 }
@@ -116,6 +148,21 @@ async fn sign_out_everywhere(
     _f: CsrfForm<NoFields>,
 ) -> AppResult<HttpResponse> {
     flows::users::sign_out_everywhere(&state, user.id, &actor(&req, &user)).await?;
-    crate::auth::session::sign_out(&session);
+    crate::auth::session::sign_out(&session, &state).await?;
     Ok(see_other("/signin?signed_out=everywhere"))
+}
+
+/// Ends one of the user's other sessions (a lost phone, a shared computer).
+async fn end_session(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: Session,
+    CurrentUser(user): CurrentUser,
+    id: web::Path<uuid::Uuid>,
+    _f: CsrfForm<NoFields>,
+) -> AppResult<HttpResponse> {
+    if flows::users::end_session(&state, user.id, id.into_inner(), &actor(&req, &user)).await? {
+        flash(&session, "That session has ended.");
+    }
+    Ok(see_other("/profile"))
 }

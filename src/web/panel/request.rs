@@ -5,12 +5,12 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::db::packages::{self, Package};
 use crate::domain::FieldErrors;
 use crate::error::AppResult;
 use crate::flows::signup;
+use crate::state::AppState;
 use crate::web::csrf::CsrfForm;
 use crate::web::page::{PageCtx, render, render_invalid};
 use crate::web::{client_ip, kept, see_other};

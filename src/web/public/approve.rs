@@ -6,10 +6,10 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::app::AppState;
 use crate::domain::{BoundedText, InputError};
 use crate::error::{AppError, AppResult};
 use crate::flows::signup::{self, ApprovalView, Decided, effective_status};
+use crate::state::AppState;
 use crate::web::csrf::CsrfForm;
 use crate::web::page::{Notice, PageCtx, render, render_with_status};
 use crate::web::{client_ip, kept};

@@ -6,7 +6,6 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
-use crate::app::AppState;
 use crate::auth::session;
 use crate::domain::invitation::LinkState;
 use crate::error::{AppError, AppResult};
@@ -14,6 +13,7 @@ use crate::federation::{self, FLOW_TTL_SECS, FederationError, Pending, Purpose};
 use crate::flows::federated::{self, FederatedSignIn};
 use crate::flows::redeem::{self, Proof};
 use crate::flows::signin::SignIn;
+use crate::state::AppState;
 use crate::web::csrf::CsrfForm;
 use crate::web::page::{Notice, PageCtx, render_with_status};
 use crate::web::{client_ip, see_other};
@@ -205,7 +205,7 @@ pub async fn callback(
     match pending.purpose {
         Purpose::SignIn { next } => match federated::sign_in(&state, &idp, &who, &client_ip(&req)).await? {
             FederatedSignIn::Done(SignIn::Done(user)) => {
-                session::sign_in(&session, &state, &user)?;
+                session::sign_in(&req, &session, &state, &user).await?;
                 Ok(see_other(if next.is_empty() { super::landing_for(&user) } else { &next }))
             }
             FederatedSignIn::Done(SignIn::Refused(verdict)) => Ok(super::signin::refusal(ctx, verdict)),

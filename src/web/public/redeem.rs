@@ -8,7 +8,6 @@ use chrono::Duration;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::app::AppState;
 use crate::auth::session;
 use crate::db::apps::{self, App};
 use crate::domain::invitation::LinkState;
@@ -18,6 +17,7 @@ use crate::error::{AppError, AppResult};
 use crate::flows::codes::{Checked, Issued, MALFORMED_CODE, normalize, wrong_code_message};
 use crate::flows::redeem::{self, Landing, Proof, Redeemed};
 use crate::flows::{email_issuer, human_date};
+use crate::state::AppState;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::page::{Notice, PageCtx, render, render_invalid, render_with_status};
 use crate::web::{client_ip, see_other};
@@ -320,7 +320,7 @@ pub async fn accept(
     }
     match redeem::accept(&state, &proof, &client_ip(&req)).await? {
         Redeemed::Done { user, redirect } => {
-            session::sign_in(&session, &state, &user)?;
+            session::sign_in(&req, &session, &state, &user).await?;
             Ok(see_other(&redirect_target(&state, redirect.as_deref()).await?))
         }
         Redeemed::AlreadyRedeemed { user_id } => {
@@ -332,7 +332,7 @@ pub async fn accept(
             };
             match user {
                 Some(u) if may_sign_in(&u.state, u.expires_at, state.clock.now()) == SignInVerdict::Allowed => {
-                    session::sign_in(&session, &state, &u)?;
+                    session::sign_in(&req, &session, &state, &u).await?;
                     Ok(see_other(&redirect_target(&state, l.invitation.redirect_url.as_deref()).await?))
                 }
                 _ => Ok(closed(ctx, &Landing { state: LinkState::Redeemed, ..l })),

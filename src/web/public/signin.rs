@@ -7,7 +7,6 @@ use askama::Template;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::app::AppState;
 use crate::auth::session;
 use crate::domain::EmailAddress;
 use crate::domain::url::is_local_path;
@@ -16,6 +15,7 @@ use crate::error::{AppError, AppResult};
 use crate::federation::Purpose;
 use crate::flows::codes::{Issued, MALFORMED_CODE, normalize, wrong_code_message};
 use crate::flows::signin::{self, LinkState, SignIn};
+use crate::state::AppState;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::page::{Notice, PageCtx, render, render_invalid, render_with_status};
 use crate::web::{client_ip, kept, see_other};
@@ -175,7 +175,7 @@ pub async fn verify_code(
     };
     match signin::verify_code(&state, pending.code_id, &code, &client_ip(&req)).await? {
         SignIn::Done(user) => {
-            session::sign_in(&session, &state, &user)?;
+            session::sign_in(&req, &session, &state, &user).await?;
             let to = if pending.next.is_empty() { super::landing_for(&user).to_string() } else { pending.next };
             Ok(see_other(&to))
         }
@@ -222,9 +222,9 @@ pub fn refusal(ctx: PageCtx, verdict: SignInVerdict) -> HttpResponse {
     render_with_status(StatusCode::FORBIDDEN, &Notice { ctx, title: title.into(), message: message.into(), link: None })
 }
 
-pub async fn sign_out(session: Session, _f: CsrfForm<NoFields>) -> HttpResponse {
-    session::sign_out(&session);
-    see_other("/signin?signed_out=1")
+pub async fn sign_out(state: web::Data<AppState>, session: Session, _f: CsrfForm<NoFields>) -> AppResult<HttpResponse> {
+    session::sign_out(&session, &state).await?;
+    Ok(see_other("/signin?signed_out=1"))
 }
 
 #[derive(Template)]
@@ -263,7 +263,7 @@ pub async fn use_link(
 ) -> AppResult<HttpResponse> {
     Ok(match signin::use_link(&state, &token, &client_ip(&req)).await? {
         Some(SignIn::Done(user)) => {
-            session::sign_in(&session, &state, &user)?;
+            session::sign_in(&req, &session, &state, &user).await?;
             see_other(super::landing_for(&user))
         }
         Some(SignIn::Refused(verdict)) => refusal(ctx, verdict),

@@ -8,13 +8,13 @@ use askama::Template;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::app::AppState;
 use crate::db::packages::{self, Package};
 use crate::db::requests::Request;
 use crate::domain::FieldErrors;
 use crate::error::{AppError, AppResult};
 use crate::flows::codes::{MALFORMED_CODE, normalize, wrong_code_message};
 use crate::flows::signup::{self, RawSignup, Started, Verified, effective_status};
+use crate::state::AppState;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::page::{Notice, PageCtx, render, render_invalid, render_with_status};
 use crate::web::{client_ip, kept, see_other};

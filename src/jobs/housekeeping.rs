@@ -1,0 +1,85 @@
+//! The worker's housekeeping: invitations and sign-up requests past their date expire (the
+//! partner is told), and approvers who have not decided after 3 days are reminded once.
+
+use chrono::Duration;
+
+use crate::db::audit::{self, Event};
+use crate::db::{invitations, packages, requests, users};
+use crate::domain::audit::Actor;
+use crate::error::AppResult;
+use crate::mail;
+use crate::state::AppState;
+
+/// Approvers who have not decided are reminded once, this long after the request reached them.
+pub const REMIND_AFTER: Duration = Duration::days(3);
+
+/// What one pass of housekeeping did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Done {
+    pub expired_invitations: u64,
+    pub expired_requests: usize,
+    pub reminders: usize,
+}
+
+/// One pass; its mail is queued, not sent (the worker's delivery does that).
+pub async fn run(state: &AppState) -> AppResult<Done> {
+    let (expired_requests, reminders) = requests(state).await?;
+    Ok(Done { expired_invitations: expire_invitations(state).await?, expired_requests, reminders })
+}
+
+/// Marks invitations past their date as expired, with one audit event for the batch.
+async fn expire_invitations(state: &AppState) -> AppResult<u64> {
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
+    let n = invitations::expire_due(tx.conn(), now).await?;
+    if n > 0 {
+        let ev = Event::new("invitations.expired", "invitation", "", "").details(format!("count={n}"));
+        audit::record(tx.conn(), &Actor::system("worker"), &ev, now).await?;
+    }
+    tx.commit().await?;
+    Ok(n)
+}
+
+/// Worker: requests past their date end as expired (the partner is told, when their
+/// address was verified); approvers who have not decided after 3 days are reminded once.
+async fn requests(state: &AppState) -> AppResult<(usize, usize)> {
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
+    let expired = requests::expire_due(tx.conn(), now).await?;
+    let org = crate::flows::settings::current(state).await?.org_name.clone();
+    for r in &expired {
+        if r.email_verified_at.is_none() {
+            continue;
+        }
+        crate::flows::queue_notice(
+            state,
+            tx.conn(),
+            &r.email,
+            "Your request has expired",
+            "Your request has expired",
+            &format!(
+                "Nobody decided on your request for access to {org} in time, so it has expired and no access was \
+                 given. You can send a new request."
+            ),
+            Some(("Ask again", &state.url("/signup"))),
+        )
+        .await?;
+    }
+    if !expired.is_empty() {
+        let ev = Event::new("signup.expired", "signup_request", "", "").details(format!("count={}", expired.len()));
+        audit::record(tx.conn(), &Actor::system("worker"), &ev, now).await?;
+    }
+    let due = requests::take_due_reminders(tx.conn(), now - REMIND_AFTER, now).await?;
+    let mut reminded = 0;
+    for r in &due {
+        let Some(package) = packages::find(tx.conn(), r.package_id).await? else { continue };
+        for a in requests::approvals_of(tx.conn(), r.id).await?.into_iter().filter(|a| a.decision.is_none()) {
+            let Some(approver) = users::find(tx.conn(), a.approver_id).await? else { continue };
+            let letter = crate::flows::signup::approval_letter(state, r, &package, &approver, a.id, true).await?;
+            mail::queue(tx.conn(), &approver.email, &letter, now).await?;
+            reminded += 1;
+        }
+    }
+    tx.commit().await?;
+    Ok((expired.len(), reminded))
+}

@@ -1,0 +1,104 @@
+//! How an `AppError` becomes a friendly page. The person sees a safe message; the log gets
+//! the cause chain once, here at the boundary.
+//!
+//! `error_response` has no request, so it only marks the response with what to say
+//! (`ErrorParts`); the `render_errors` middleware, which has the request, renders the page
+//! with the organization's name and logo.
+
+use actix_web::Error;
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::StatusCode;
+use actix_web::http::header::LOCATION;
+use actix_web::middleware::Next;
+use actix_web::{FromRequest, HttpResponse, ResponseError};
+use askama::Template;
+
+use crate::error::AppError;
+use crate::web::page::{PageCtx, render_with_status};
+
+/// What an error page says, carried on the response until `render_errors` renders it.
+#[derive(Clone)]
+struct ErrorParts {
+    title: &'static str,
+    message: String,
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::SignInRequired { .. } => StatusCode::SEE_OTHER,
+            AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let (title, message): (&'static str, String) = match self {
+            AppError::NotFound => (
+                "Page not found",
+                "There is nothing at this address. Check the link, or start again from the home page.".into(),
+            ),
+            AppError::Forbidden => (
+                "Not allowed",
+                "Your account cannot open this page. If you think it should, ask an administrator.".into(),
+            ),
+            AppError::BadRequest(why) => ("Something is wrong with that request", why.clone()),
+            AppError::Csrf => (
+                "This form has expired",
+                "For your safety the form could not be accepted. Go back, reload the page and try again.".into(),
+            ),
+            AppError::SignInRequired { next } => {
+                let target = format!(
+                    "/signin?next={}",
+                    url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
+                );
+                return HttpResponse::SeeOther().insert_header((LOCATION, target)).finish();
+            }
+            AppError::TooManyRequests(why) => ("Please wait a moment", why.clone()),
+            AppError::Internal(err) => {
+                tracing::error!(error = %format!("{err:#}"), "internal error");
+                ("Something went wrong on our side", "The problem was logged. Try again in a moment.".into())
+            }
+        };
+        let mut res = HttpResponse::build(self.status_code()).content_type("text/html; charset=utf-8").finish();
+        res.extensions_mut().insert(ErrorParts { title, message });
+        res
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    ctx: PageCtx,
+    title: String,
+    message: String,
+}
+
+/// Renders the page of an error response, with the branding the request's portal has.
+pub async fn render_errors(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let res = next.call(req).await?.map_into_boxed_body();
+    let Some(parts) = res.response().extensions().get::<ErrorParts>().cloned() else {
+        return Ok(res);
+    };
+    let (req, res) = res.into_parts();
+    let ctx = match PageCtx::extract(&req).await {
+        Ok(ctx) => ctx,
+        // The database may be what failed: say it without the brand rather than not at all.
+        Err(_) => PageCtx::bare(),
+    };
+    let page = ErrorPage { ctx, title: parts.title.into(), message: parts.message };
+    let mut rendered = render_with_status(res.status(), &page);
+    for (name, value) in res.headers() {
+        if !rendered.headers().contains_key(name) {
+            rendered.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    Ok(ServiceResponse::new(req, rendered))
+}

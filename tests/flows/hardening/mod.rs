@@ -1,0 +1,5 @@
+//! Regression tests for the faults a security review found (issue 9): each failed before
+//! its fix. One module per kind of fault.
+
+mod secrets;
+mod sessions;

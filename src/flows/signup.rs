@@ -12,11 +12,11 @@ use crate::db::links::{self, PACKAGE_APPROVERS, PACKAGE_APPS, PACKAGE_GROUPS};
 use crate::db::packages::{self, Package};
 use crate::db::requests::{self, Request};
 use crate::db::users::{self, User};
-use crate::db::{Tx, assignments, groups};
+use crate::db::{Conn, Tx, assignments, groups};
 use crate::domain::audit::Actor;
 use crate::domain::package::{Outcome, outcome, package_admits};
 use crate::domain::settings::PortalSettings;
-use crate::domain::user::{GUEST, PENDING};
+use crate::domain::user::{GUEST, PENDING, SignInVerdict, may_sign_in};
 use crate::domain::{BoundedText, DisplayName, EmailAddress, FieldErrors, InputError};
 use crate::error::AppResult;
 use crate::mail;
@@ -370,6 +370,29 @@ pub struct ApprovalView {
     pub package: Package,
     pub approver: User,
     pub own_decision: Option<String>,
+    /// False once the approver left the package, can no longer sign in, or is the
+    /// requester: the link then decides nothing.
+    pub entitled: bool,
+}
+
+/// Whether `approver` may still decide `request` now: still one of the package's approvers,
+/// able to sign in, and not the person asking (nobody approves their own request).
+async fn still_entitled(
+    c: Conn<'_>,
+    package: &Package,
+    approver: &User,
+    request: &Request,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<bool> {
+    let approvers = links::items(c, &PACKAGE_APPROVERS, package.id).await?;
+    Ok(approvers.contains(&approver.id)
+        && may_sign_in(&approver.state, approver.expires_at, now) == SignInVerdict::Allowed
+        && !is_requester(approver, request))
+}
+
+/// The requester, by address: a guest's own "Request access" carries their account's email.
+fn is_requester(user: &User, request: &Request) -> bool {
+    user.email.eq_ignore_ascii_case(&request.email)
 }
 
 /// Opening an approval link: changes nothing. `None` for a link that does not exist.
@@ -386,7 +409,8 @@ pub async fn view_approval(state: &AppState, token: &str) -> AppResult<Option<Ap
         return Ok(None);
     };
     let Some(package) = packages::find(c.conn(), request.package_id).await? else { return Ok(None) };
-    Ok(Some(ApprovalView { request, package, approver, own_decision: approval.decision }))
+    let entitled = still_entitled(c.conn(), &package, &approver, &request, state.clock.now()).await?;
+    Ok(Some(ApprovalView { request, package, approver, own_decision: approval.decision, entitled }))
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -395,6 +419,9 @@ pub enum Decided {
     Recorded(String),
     /// The request was decided or ended before (the other approver was first, or it expired).
     AlreadyClosed(String),
+    /// The link's approver may no longer decide (removed from the package, blocked, or
+    /// the requester); nothing was changed.
+    NotEntitled,
 }
 
 /// An approver's POST. Under the request's row lock: record this approver's decision once,
@@ -411,6 +438,21 @@ pub async fn decide(state: &AppState, token: &str, approve: bool, note: &str, ip
     let Some(request) = requests::find(tx.conn(), approval.request_id).await? else { return Ok(None) };
     let Some(package) = packages::find(tx.conn(), request.package_id).await? else { return Ok(None) };
     let approver = users::find(tx.conn(), approval.approver_id).await?;
+    let entitled = match &approver {
+        Some(a) => still_entitled(tx.conn(), &package, a, &request, now).await?,
+        None => false,
+    };
+    if !entitled {
+        let actor = match &approver {
+            Some(a) => Actor::user(a.id, &a.email, ip),
+            None => Actor::anonymous(ip),
+        };
+        let ev = Event::new("signup.approval_refused", "signup_request", request.id, &request.email)
+            .details("the link's approver may no longer decide");
+        audit::record(tx.conn(), &actor, &ev, now).await?;
+        tx.commit().await?;
+        return Ok(Some(Decided::NotEntitled));
+    }
     let open = request.status == "pending_approval" && request.expires_at > now;
     let decision = if approve { "approved" } else { "denied" };
     if !open || !requests::record_decision(tx.conn(), approval.id, decision, note, now).await? {
@@ -462,6 +504,9 @@ pub async fn admin_decide(
     requests::lock(tx.conn(), request_id).await?;
     let Some(request) = requests::find(tx.conn(), request_id).await? else { return Ok(None) };
     let Some(package) = packages::find(tx.conn(), request.package_id).await? else { return Ok(None) };
+    if is_requester(admin, &request) {
+        return Ok(Some(Decided::NotEntitled));
+    }
     let status = if approve { "approved" } else { "denied" };
     if !requests::decide(tx.conn(), request.id, status, &admin.email, note, now).await? {
         tx.commit().await?;

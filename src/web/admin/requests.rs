@@ -160,5 +160,9 @@ pub async fn decide(
             flash(&session, format!("Nothing was changed: the request was already {}.", human_status(&status)));
             Ok(see_other(&format!("/admin/requests/{request_id}")))
         }
+        Some(Decided::NotEntitled) => {
+            flash(&session, "Nothing was changed: nobody decides their own request. Another admin or approver must.");
+            Ok(see_other(&format!("/admin/requests/{request_id}")))
+        }
     }
 }

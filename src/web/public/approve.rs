@@ -48,6 +48,20 @@ fn not_yours(ctx: PageCtx, v: &ApprovalView, signed_in: &str) -> HttpResponse {
     )
 }
 
+/// The link's approver may no longer decide: removed from the package, blocked, or the
+/// requester themself.
+fn no_longer_yours(ctx: PageCtx) -> HttpResponse {
+    render_with_status(
+        StatusCode::FORBIDDEN,
+        &Notice {
+            ctx,
+            title: "This link is no longer yours to use".into(),
+            message: "You are no longer an approver of this request, so this link cannot decide it. If you think you should be, ask an administrator of the organization.".into(),
+            link: None,
+        },
+    )
+}
+
 pub async fn show(
     req: HttpRequest,
     ctx: PageCtx,
@@ -57,6 +71,9 @@ pub async fn show(
     let v = signup::view_approval(&state, &token).await?.ok_or(AppError::NotFound)?;
     if let Some(other) = someone_else(&req, &v).await? {
         return Ok(not_yours(ctx, &v, &other));
+    }
+    if !v.entitled {
+        return Ok(no_longer_yours(ctx));
     }
     let status = effective_status(&v.request, state.clock.now());
     Ok(render(&ApprovePage {
@@ -139,6 +156,7 @@ pub async fn decide(
                 other => format!("Nothing was changed: this request was already {}.", human_status(other)),
             },
         ),
+        Decided::NotEntitled => return Ok(no_longer_yours(ctx)),
     };
     let status = effective_status(&v.request, state.clock.now());
     let page = ApprovePage {

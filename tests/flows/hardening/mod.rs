@@ -1,5 +1,6 @@
 //! Regression tests for the faults a security review found (issue 9): each failed before
 //! its fix. One module per kind of fault.
 
+mod approvers;
 mod secrets;
 mod sessions;

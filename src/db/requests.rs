@@ -29,6 +29,13 @@ pub struct Request {
     pub decision_note: String,
 }
 
+impl Request {
+    /// The address with a Unicode domain shown beside its ASCII form.
+    pub fn email_for_people(&self) -> String {
+        crate::domain::email::for_people(&self.email)
+    }
+}
+
 const COLUMNS: &str = "id, package_id, user_id, email, name, company, reason, status, status_token_hash, ip, \
     terms_version, created_at, updated_at, expires_at, email_verified_at, reminded_at, decided_at, decided_by, \
     decision_note";

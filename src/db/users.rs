@@ -169,6 +169,11 @@ pub async fn sponsors(c: Conn<'_>, user_id: Uuid) -> sqlx::Result<Vec<User>> {
 }
 
 impl User {
+    /// The address with a Unicode domain shown beside its ASCII form.
+    pub fn email_for_people(&self) -> String {
+        crate::domain::email::for_people(&self.email)
+    }
+
     /// The state as people read it.
     pub fn state_label(&self) -> &'static str {
         match self.state.as_str() {

@@ -49,11 +49,11 @@ pub fn preset_issuer(kind: &str) -> Option<&'static str> {
 pub fn parse_domains(input: &str) -> Result<Vec<String>, InputError> {
     let mut out: Vec<String> = Vec::new();
     for d in input.split(|c: char| c == ',' || c.is_whitespace()).filter(|d| !d.is_empty()) {
-        let d = d.trim_start_matches('@').to_lowercase();
-        let probe = format!("x@{d}");
-        if super::EmailAddress::parse(&probe).is_err() {
-            return Err(InputError::new(format!("“{d}” is not a domain name like partner.example.")));
-        }
+        let typed = d.trim_start_matches('@').to_lowercase();
+        let d = match super::EmailAddress::parse(&format!("x@{typed}")) {
+            Ok(probe) => probe.domain().to_string(),
+            Err(_) => return Err(InputError::new(format!("“{typed}” is not a domain name like partner.example."))),
+        };
         if !out.contains(&d) {
             out.push(d);
         }

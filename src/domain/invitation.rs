@@ -14,6 +14,9 @@ pub enum LinkState {
     Redeemed,
     Revoked,
     Expired,
+    /// Still pending, but its guest may not redeem now: blocked, or their domain is no
+    /// longer admitted by the partner domain policy.
+    Refused,
 }
 
 pub fn link_state(status: &str, expires_at: DateTime<Utc>, now: DateTime<Utc>) -> LinkState {

@@ -73,7 +73,7 @@ fn parse_duration(input: &str) -> Result<Option<i64>, InputError> {
 
 /// Whether a package's own domain list admits this email domain (empty admits all).
 pub fn package_admits(domains: &str, email_domain: &str) -> bool {
-    domains.trim().is_empty() || domains.split_whitespace().any(|d| d == email_domain)
+    domains.trim().is_empty() || domains.split_whitespace().any(|d| super::email::domain_is_under(email_domain, d))
 }
 
 /// Where a request stands after one more decision, given every approval row's decision.

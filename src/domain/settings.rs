@@ -111,9 +111,15 @@ impl PortalSettings {
         ]
     }
 
-    /// Whether the partner domain policy lets this email domain sign up or be invited.
+    /// `admits_domain` for a stored address.
+    pub fn admits_email(&self, email: &str) -> bool {
+        self.admits_domain(email.rsplit_once('@').map_or("", |(_, d)| d))
+    }
+
+    /// Whether the partner domain policy lets this email domain sign up, be invited, redeem
+    /// or sign in. An entry covers its subdomains.
     pub fn admits_domain(&self, domain: &str) -> bool {
-        let listed = self.domains.iter().any(|d| d == domain);
+        let listed = self.domains.iter().any(|d| super::email::domain_is_under(domain, d));
         match self.domain_policy {
             DomainPolicy::AllowAll => true,
             DomainPolicy::Allowlist => listed,
@@ -235,9 +241,12 @@ mod tests {
         s.domains = vec!["partner.example".into()];
         s.domain_policy = DomainPolicy::Allowlist;
         assert!(s.admits_domain("partner.example"));
-        assert!(!s.admits_domain("sub.partner.example"));
+        // An entry covers its subdomains, and only those.
+        assert!(s.admits_domain("sub.partner.example"));
+        assert!(!s.admits_domain("notpartner.example"));
         s.domain_policy = DomainPolicy::Denylist;
         assert!(!s.admits_domain("partner.example"));
+        assert!(!s.admits_domain("eu.partner.example"));
         assert!(s.admits_domain("other.example"));
     }
 

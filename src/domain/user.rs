@@ -19,6 +19,8 @@ pub enum SignInVerdict {
     Expired,
     /// A member tried an email code where members must use the workforce IdP.
     WorkforceOnly,
+    /// A guest whose email domain the partner domain policy no longer admits.
+    DomainRefused,
 }
 
 pub fn may_sign_in(state: &str, expires_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> SignInVerdict {

@@ -11,6 +11,8 @@ use crate::db::users::User;
 use crate::db::{Conn, apps, assignments, identities, invitations, users};
 use crate::domain::audit::Actor;
 use crate::domain::invitation::{LinkState, link_state};
+use crate::domain::settings::PortalSettings;
+use crate::domain::user::{BLOCKED, GUEST};
 use crate::error::{AppError, AppResult};
 use crate::secrets::TokenHash;
 use crate::state::AppState;
@@ -47,8 +49,17 @@ pub async fn open(state: &AppState, token: &str) -> AppResult<Option<Landing>> {
     }
     .unwrap_or_else(|| portal.org_name.clone());
     let apps = apps::for_invitation(c.reborrow(), invitation.id).await?;
-    let state_now = link_state(&invitation.status, invitation.expires_at, state.clock.now());
+    let state_now = match link_state(&invitation.status, invitation.expires_at, state.clock.now()) {
+        LinkState::Open if refused(&portal, &invitee) => LinkState::Refused,
+        other => other,
+    };
     Ok(Some(Landing { invitation, invitee, inviter_name, apps, state: state_now }))
+}
+
+/// Whether the invitee may not redeem now: blocked, or a guest of a domain the partner
+/// domain policy no longer admits (SPEC F2: checked again at redemption).
+fn refused(portal: &PortalSettings, invitee: &User) -> bool {
+    invitee.state == BLOCKED || (invitee.user_type == GUEST && !portal.admits_email(&invitee.email))
 }
 
 /// Mails a code to the invited address.
@@ -113,13 +124,22 @@ pub async fn accept(state: &AppState, proof: &Proof, ip: &str) -> AppResult<Rede
     if !proof.email.eq_ignore_ascii_case(&invitation.email) {
         return Ok(Redeemed::EmailMismatch);
     }
+    let invitee = users::find(tx.conn(), invitation.user_id).await?.ok_or(AppError::NotFound)?;
+    let portal = crate::flows::settings::current(state).await?;
+    if invitation.status == crate::domain::invitation::PENDING && refused(&portal, &invitee) {
+        let ev = Event::new("invitation.redemption_refused", "user", invitee.id, &invitee.email)
+            .details(if invitee.state == BLOCKED { "blocked" } else { "domain not admitted" });
+        audit::record(tx.conn(), &Actor::user(invitee.id, &invitee.email, ip), &ev, now).await?;
+        tx.commit().await?;
+        return Ok(Redeemed::Closed(LinkState::Refused));
+    }
     if !invitations::mark_redeemed(tx.conn(), invitation.id, now).await? {
         return Ok(match link_state(&invitation.status, invitation.expires_at, now) {
             LinkState::Redeemed | LinkState::Open => Redeemed::AlreadyRedeemed { user_id: invitation.user_id },
             closed => Redeemed::Closed(closed),
         });
     }
-    let terms = &crate::flows::settings::current(state).await?.terms_version;
+    let terms = &portal.terms_version;
     users::accept(tx.conn(), invitation.user_id, terms, now).await?;
     let identity = identities::NewIdentity {
         user_id: invitation.user_id,

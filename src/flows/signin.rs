@@ -10,7 +10,7 @@ use crate::db::{Conn, identities, identity_providers, signin_links, users};
 use crate::domain::EmailAddress;
 use crate::domain::audit::Actor;
 use crate::domain::settings::PortalSettings;
-use crate::domain::user::{SignInVerdict, may_sign_in};
+use crate::domain::user::{GUEST, SignInVerdict, may_sign_in};
 use crate::error::AppResult;
 use crate::secrets::TokenHash;
 use crate::state::AppState;
@@ -127,7 +127,14 @@ pub async fn complete(
 ) -> AppResult<SignIn> {
     let now = state.clock.now();
     let actor = Actor::user(user.id, &user.email, ip);
-    let verdict = may_sign_in(&user.state, user.expires_at, now);
+    let portal = super::settings::current(state).await?;
+    let verdict = match may_sign_in(&user.state, user.expires_at, now) {
+        // The partner domain policy holds at every door, sign-in included.
+        SignInVerdict::Allowed if user.user_type == GUEST && !portal.admits_email(&user.email) => {
+            SignInVerdict::DomainRefused
+        }
+        verdict => verdict,
+    };
     if verdict != SignInVerdict::Allowed {
         let ev = Event::new("user.sign_in_refused", "user", user.id, &user.email).details(format!("{verdict:?}"));
         audit::record(tx.conn(), &actor, &ev, now).await?;

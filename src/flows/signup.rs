@@ -422,6 +422,9 @@ pub enum Decided {
     /// The link's approver may no longer decide (removed from the package, blocked, or
     /// the requester); nothing was changed.
     NotEntitled,
+    /// An approval refused because the partner domain policy no longer admits the
+    /// requester's domain; nothing was changed (a denial still works).
+    DomainRefused,
 }
 
 /// An approver's POST. Under the request's row lock: record this approver's decision once,
@@ -454,6 +457,9 @@ pub async fn decide(state: &AppState, token: &str, approve: bool, note: &str, ip
         return Ok(Some(Decided::NotEntitled));
     }
     let open = request.status == "pending_approval" && request.expires_at > now;
+    if open && approve && !super::settings::current(state).await?.admits_email(&request.email) {
+        return Ok(Some(Decided::DomainRefused));
+    }
     let decision = if approve { "approved" } else { "denied" };
     if !open || !requests::record_decision(tx.conn(), approval.id, decision, note, now).await? {
         let status = if open { "pending_approval".to_string() } else { effective_status(&request, now) };
@@ -506,6 +512,9 @@ pub async fn admin_decide(
     let Some(package) = packages::find(tx.conn(), request.package_id).await? else { return Ok(None) };
     if is_requester(admin, &request) {
         return Ok(Some(Decided::NotEntitled));
+    }
+    if approve && !super::settings::current(state).await?.admits_email(&request.email) {
+        return Ok(Some(Decided::DomainRefused));
     }
     let status = if approve { "approved" } else { "denied" };
     if !requests::decide(tx.conn(), request.id, status, &admin.email, note, now).await? {

@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod csrf;
+pub mod decision;
 pub mod error_page;
 pub mod health;
 pub mod page;

@@ -14,8 +14,8 @@ use crate::error::{AppError, AppResult};
 use crate::flows::signup::{self, Decided, effective_status};
 use crate::state::AppState;
 use crate::web::csrf::CsrfForm;
+use crate::web::decision::{DOMAIN_REFUSED, DecisionForm, human_status};
 use crate::web::page::{PageCtx, flash, render};
-use crate::web::public::approve::{DecisionForm, human_status};
 use crate::web::{actor, parse_id, see_other};
 
 pub const STATES: &[(&str, &str)] = &[
@@ -158,6 +158,10 @@ pub async fn decide(
         }
         Some(Decided::AlreadyClosed(status)) => {
             flash(&session, format!("Nothing was changed: the request was already {}.", human_status(&status)));
+            Ok(see_other(&format!("/admin/requests/{request_id}")))
+        }
+        Some(Decided::DomainRefused) => {
+            flash(&session, DOMAIN_REFUSED);
             Ok(see_other(&format!("/admin/requests/{request_id}")))
         }
         Some(Decided::NotEntitled) => {

@@ -4,13 +4,12 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use serde::Deserialize;
 
-use crate::domain::{BoundedText, InputError};
 use crate::error::{AppError, AppResult};
 use crate::flows::signup::{self, ApprovalView, Decided, effective_status};
 use crate::state::AppState;
 use crate::web::csrf::CsrfForm;
+use crate::web::decision::{DOMAIN_REFUSED, DecisionForm, human_status};
 use crate::web::page::{Notice, PageCtx, render, render_with_status};
 use crate::web::{client_ip, kept};
 
@@ -87,27 +86,6 @@ pub async fn show(
     }))
 }
 
-#[derive(Deserialize)]
-pub struct DecisionForm {
-    #[serde(default)]
-    decision: String,
-    #[serde(default)]
-    note: String,
-}
-
-impl DecisionForm {
-    /// Approve or deny (anything else is a form we did not send), and the note, or why the
-    /// note is refused.
-    pub fn parse(&self) -> AppResult<Result<(bool, String), InputError>> {
-        let approve = match self.decision.as_str() {
-            "approve" => true,
-            "deny" => false,
-            _ => return Err(AppError::BadRequest("Choose Approve or Deny.".into())),
-        };
-        Ok(BoundedText::parse(&self.note, "The note", 1000, true).map(|n| (approve, n.into_string())))
-    }
-}
-
 pub async fn decide(
     req: HttpRequest,
     ctx: PageCtx,
@@ -157,6 +135,7 @@ pub async fn decide(
             },
         ),
         Decided::NotEntitled => return Ok(no_longer_yours(ctx)),
+        Decided::DomainRefused => (StatusCode::CONFLICT, DOMAIN_REFUSED.to_string()),
     };
     let status = effective_status(&v.request, state.clock.now());
     let page = ApprovePage {
@@ -169,17 +148,4 @@ pub async fn decide(
         outcome: Some(outcome),
     };
     Ok(render_with_status(http, &page))
-}
-
-/// How a request's status reads in a sentence.
-pub fn human_status(status: &str) -> &'static str {
-    match status {
-        "email_unverified" => "waiting for the email address to be confirmed",
-        "pending_approval" => "waiting for approval",
-        "approved" => "approved",
-        "denied" => "denied",
-        "expired" => "expired",
-        "withdrawn" => "withdrawn",
-        _ => "closed",
-    }
 }

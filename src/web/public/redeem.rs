@@ -97,6 +97,14 @@ pub fn closed(ctx: PageCtx, landing: &Landing) -> HttpResponse {
             format!("{who} withdrew this invitation. If you still need access, ask {who} to invite you again."),
             None,
         ),
+        LinkState::Refused => (
+            StatusCode::FORBIDDEN,
+            "This invitation cannot be accepted",
+            format!(
+                "The organization cannot admit this account at the moment, so the invitation cannot be accepted. Ask {who} what to do."
+            ),
+            None,
+        ),
         LinkState::Expired | LinkState::Open => (
             StatusCode::GONE,
             "This invitation has expired",

@@ -214,6 +214,10 @@ pub fn refusal(ctx: PageCtx, verdict: SignInVerdict) -> HttpResponse {
             "Sign in with your organization's account",
             "Members of this organization sign in through its own sign-in page, not with an email code. Enter your work address on the sign-in page and you will be sent there.",
         ),
+        SignInVerdict::DomainRefused => (
+            "Your organization's domain is not admitted",
+            "The organization no longer admits guests from your email domain, so this account cannot sign in. If you think this is a mistake, contact your sponsor at the organization.",
+        ),
         SignInVerdict::NotRedeemed | SignInVerdict::Allowed => (
             "Accept your invitation first",
             "Open the invitation mail you received and follow its link to get started.",

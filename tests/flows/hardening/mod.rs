@@ -2,5 +2,6 @@
 //! its fix. One module per kind of fault.
 
 mod approvers;
+mod domains;
 mod secrets;
 mod sessions;

@@ -1,0 +1,43 @@
+//! What the approver's page and the admin's request page share: the Approve/Deny form and
+//! how a request's status and outcomes read.
+
+use serde::Deserialize;
+
+use crate::domain::{BoundedText, InputError};
+use crate::error::{AppError, AppResult};
+
+#[derive(Deserialize)]
+pub struct DecisionForm {
+    #[serde(default)]
+    pub decision: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+impl DecisionForm {
+    /// Approve or deny (anything else is a form we did not send), and the note, or why the
+    /// note is refused.
+    pub fn parse(&self) -> AppResult<Result<(bool, String), InputError>> {
+        let approve = match self.decision.as_str() {
+            "approve" => true,
+            "deny" => false,
+            _ => return Err(AppError::BadRequest("Choose Approve or Deny.".into())),
+        };
+        Ok(BoundedText::parse(&self.note, "The note", 1000, true).map(|n| (approve, n.into_string())))
+    }
+}
+
+pub const DOMAIN_REFUSED: &str = "Nothing was changed: the organization no longer admits partners from this email domain, so the request cannot be approved. You can still deny it.";
+
+/// How a request's status reads in a sentence.
+pub fn human_status(status: &str) -> &'static str {
+    match status {
+        "email_unverified" => "waiting for the email address to be confirmed",
+        "pending_approval" => "waiting for approval",
+        "approved" => "approved",
+        "denied" => "denied",
+        "expired" => "expired",
+        "withdrawn" => "withdrawn",
+        _ => "closed",
+    }
+}

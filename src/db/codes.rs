@@ -26,13 +26,15 @@ pub struct NewCode<'a> {
     pub invitation_id: Option<Uuid>,
     pub code_hash: &'a str,
     pub expires_at: DateTime<Utc>,
+    /// Who asked: sends are limited per address+IP and per IP.
+    pub client_ip: &'a str,
 }
 
 pub async fn insert(c: Conn<'_>, n: &NewCode<'_>, now: DateTime<Utc>) -> sqlx::Result<()> {
     run!(c, |e| {
         sqlx::query(
-            "INSERT INTO email_codes (id, purpose, email, user_id, invitation_id, code_hash, created_at, expires_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            "INSERT INTO email_codes (id, purpose, email, user_id, invitation_id, code_hash, created_at, expires_at, \
+             client_ip) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(n.id)
         .bind(n.purpose)
@@ -42,6 +44,7 @@ pub async fn insert(c: Conn<'_>, n: &NewCode<'_>, now: DateTime<Utc>) -> sqlx::R
         .bind(n.code_hash)
         .bind(now)
         .bind(n.expires_at)
+        .bind(n.client_ip)
         .execute(e)
         .await
         .map(|_| ())
@@ -58,6 +61,34 @@ pub async fn count_sent_since(c: Conn<'_>, purpose: &str, email: &str, since: Da
     .bind(since)
     .fetch_one(e)
     .await)
+}
+
+/// How many codes of this purpose this client asked for this address since `since`.
+pub async fn count_sent_from(
+    c: Conn<'_>,
+    purpose: &str,
+    email: &str,
+    client_ip: &str,
+    since: DateTime<Utc>,
+) -> sqlx::Result<i64> {
+    run!(c, |e| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM email_codes WHERE purpose = $1 AND email = $2 AND client_ip = $3 AND created_at > $4"
+    )
+    .bind(purpose)
+    .bind(email)
+    .bind(client_ip)
+    .bind(since)
+    .fetch_one(e)
+    .await)
+}
+
+/// How many codes, for any address, this client asked for since `since`.
+pub async fn count_from_ip(c: Conn<'_>, client_ip: &str, since: DateTime<Utc>) -> sqlx::Result<i64> {
+    run!(c, |e| sqlx::query_scalar("SELECT COUNT(*) FROM email_codes WHERE client_ip = $1 AND created_at > $2")
+        .bind(client_ip)
+        .bind(since)
+        .fetch_one(e)
+        .await)
 }
 
 /// Counts one try against a live code and returns it; `None` when the code is used up,

@@ -1,5 +1,7 @@
-//! Email one-time codes (F3): 8 digits, 10 minutes, 5 tries, keyed hash at rest, sends
-//! rate limited per address.
+//! Email one-time codes (F3): 8 digits, 10 minutes, 5 tries, keyed hash at rest. Sends are
+//! limited so that nobody can lock a person out: a stranger asking for someone's codes
+//! uses up the allowance of *their* address+IP pair, not the person's own; a much higher
+//! per-address ceiling and a per-IP limit bound the mail either way.
 
 use chrono::Duration;
 use uuid::Uuid;
@@ -12,8 +14,12 @@ use crate::state::AppState;
 
 pub const TTL: Duration = Duration::minutes(10);
 pub const MAX_TRIES: i64 = 5;
-/// At most this many codes per address and purpose in a rolling hour.
+/// At most this many codes per address, purpose and client IP in a rolling hour…
 pub const SENDS_PER_HOUR: i64 = 5;
+/// …per address and purpose from all clients together…
+pub const SENDS_PER_ADDRESS_HOUR: i64 = 50;
+/// …and per client IP, whatever the address.
+pub const SENDS_PER_IP_HOUR: i64 = 30;
 
 pub enum Issued {
     Sent(Uuid),
@@ -29,13 +35,18 @@ pub struct CodeFor<'a> {
     pub deliver: bool,
     /// Completes "Use it to …" in the mail.
     pub use_text: &'a str,
+    pub client_ip: &'a str,
 }
 
 /// Creates a code inside `tx` and queues its mail there too.
 pub async fn issue(state: &AppState, tx: &mut Tx, spec: &CodeFor<'_>) -> AppResult<Issued> {
     let now = state.clock.now();
-    let recent = codes::count_sent_since(tx.conn(), spec.purpose, spec.email, now - Duration::hours(1)).await?;
-    if recent >= SENDS_PER_HOUR {
+    let hour_ago = now - Duration::hours(1);
+    let limited = codes::count_sent_from(tx.conn(), spec.purpose, spec.email, spec.client_ip, hour_ago).await?
+        >= SENDS_PER_HOUR
+        || codes::count_sent_since(tx.conn(), spec.purpose, spec.email, hour_ago).await? >= SENDS_PER_ADDRESS_HOUR
+        || codes::count_from_ip(tx.conn(), spec.client_ip, hour_ago).await? >= SENDS_PER_IP_HOUR;
+    if limited {
         return Ok(Issued::RateLimited);
     }
     let id = Uuid::new_v4();
@@ -49,6 +60,7 @@ pub async fn issue(state: &AppState, tx: &mut Tx, spec: &CodeFor<'_>) -> AppResu
         invitation_id: spec.invitation_id,
         code_hash: &hash,
         expires_at: now + TTL,
+        client_ip: spec.client_ip,
     };
     codes::insert(tx.conn(), &row, now).await?;
     if spec.deliver {

@@ -63,7 +63,7 @@ fn refused(portal: &PortalSettings, invitee: &User) -> bool {
 }
 
 /// Mails a code to the invited address.
-pub async fn send_code(state: &AppState, invitation: &Invitation) -> AppResult<Issued> {
+pub async fn send_code(state: &AppState, invitation: &Invitation, ip: &str) -> AppResult<Issued> {
     let mut tx = state.db.begin().await?;
     let spec = CodeFor {
         purpose: PURPOSE,
@@ -72,6 +72,7 @@ pub async fn send_code(state: &AppState, invitation: &Invitation) -> AppResult<I
         invitation_id: Some(invitation.id),
         deliver: true,
         use_text: &format!("accept your invitation to {}", crate::flows::settings::current(state).await?.org_name),
+        client_ip: ip,
     };
     let issued = codes::issue(state, &mut tx, &spec).await?;
     tx.commit().await?;

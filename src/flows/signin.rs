@@ -20,7 +20,7 @@ pub const PURPOSE: &str = "signin";
 /// Sends a code if the address belongs to an account that may get one; answers the same
 /// either way, and keeps a (never mailed) code row for unknown addresses so that the rate
 /// limit and the next page behave identically.
-pub async fn request_code(state: &AppState, email: &EmailAddress) -> AppResult<Issued> {
+pub async fn request_code(state: &AppState, email: &EmailAddress, ip: &str) -> AppResult<Issued> {
     let portal = super::settings::current(state).await?;
     let mut tx = state.db.begin().await?;
     let user = users::find_by_email(tx.conn(), email.as_str()).await?;
@@ -37,6 +37,7 @@ pub async fn request_code(state: &AppState, email: &EmailAddress) -> AppResult<I
         invitation_id: None,
         deliver,
         use_text: &format!("sign in to {}", portal.org_name),
+        client_ip: ip,
     };
     let issued = codes::issue(state, &mut tx, &spec).await?;
     if workforce_only && matches!(issued, Issued::Sent(_)) {

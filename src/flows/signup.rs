@@ -155,6 +155,7 @@ pub async fn start(state: &AppState, input: &SignupInput, ip: &str) -> AppResult
         invitation_id: None,
         deliver: true,
         use_text: &format!("confirm your request for access to {}", portal.org_name),
+        client_ip: ip,
     };
     let code_id = match codes::issue(state, &mut tx, &spec).await? {
         Issued::Sent(id) => id,

@@ -178,6 +178,17 @@ impl TestApp {
         client.get(self.url(path)).header("Cookie", cookie).send().await.unwrap()
     }
 
+    /// A browser on another machine: its requests come from `ip` (any 127.x address).
+    pub fn browser_from(&self, ip: &str) -> Client {
+        let jar = Arc::new(Jar::default());
+        Client::builder()
+            .cookie_provider(jar)
+            .local_address(ip.parse::<std::net::IpAddr>().unwrap())
+            .redirect(Policy::limited(10))
+            .build()
+            .unwrap()
+    }
+
     pub fn url(&self, path: &str) -> String {
         if path.starts_with("http") { path.to_string() } else { format!("{}{}", self.base, path) }
     }

@@ -134,6 +134,7 @@ pub async fn landing(ctx: PageCtx, state: web::Data<AppState>, token: web::Path<
 }
 
 pub async fn send_code(
+    req: HttpRequest,
     ctx: PageCtx,
     state: web::Data<AppState>,
     session: Session,
@@ -144,7 +145,7 @@ pub async fn send_code(
     if l.state != LinkState::Open {
         return Ok(closed(ctx, &l));
     }
-    match redeem::send_code(&state, &l.invitation).await? {
+    match redeem::send_code(&state, &l.invitation, &client_ip(&req)).await? {
         Issued::RateLimited => {
             let notice = Notice {
                 ctx,

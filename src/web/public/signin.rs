@@ -132,7 +132,7 @@ pub async fn request_code(
         return super::federation::send_to_idp(&req, ctx, &state, &session, &home.slug, purpose, Some(email.as_str()))
             .await;
     }
-    match signin::request_code(&state, &email).await? {
+    match signin::request_code(&state, &email, &client_ip(&req)).await? {
         Issued::RateLimited => {
             let error =
                 Some("Too many codes were requested for this address. Wait a few minutes and try again.".to_string());

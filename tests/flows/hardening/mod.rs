@@ -3,5 +3,6 @@
 
 mod approvers;
 mod domains;
+mod lockout;
 mod secrets;
 mod sessions;

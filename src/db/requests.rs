@@ -107,6 +107,34 @@ pub async fn count_status(c: Conn<'_>, status: &str) -> sqlx::Result<i64> {
         .await)
 }
 
+/// The user's open (waiting for a decision) request for this package, if any.
+pub async fn open_for(
+    c: Conn<'_>,
+    user_id: Uuid,
+    package_id: Uuid,
+    now: DateTime<Utc>,
+) -> sqlx::Result<Option<Request>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM signup_requests WHERE user_id = $1 AND package_id = $2 \
+         AND status = 'pending_approval' AND expires_at > $3 ORDER BY created_at DESC LIMIT 1"
+    );
+    run!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(user_id)
+        .bind(package_id)
+        .bind(now)
+        .fetch_optional(e)
+        .await)
+}
+
+/// Requests a signed-in user sent since `since` (Request access is rate limited).
+pub async fn count_by_user_since(c: Conn<'_>, user_id: Uuid, since: DateTime<Utc>) -> sqlx::Result<i64> {
+    run!(c, |e| sqlx::query_scalar("SELECT COUNT(*) FROM signup_requests WHERE user_id = $1 AND created_at > $2")
+        .bind(user_id)
+        .bind(since)
+        .fetch_one(e)
+        .await)
+}
+
 /// Requests created from this IP since `since` (the bot brake).
 pub async fn count_from_ip_since(c: Conn<'_>, ip: &str, since: DateTime<Utc>) -> sqlx::Result<i64> {
     run!(c, |e| sqlx::query_scalar("SELECT COUNT(*) FROM signup_requests WHERE ip = $1 AND created_at > $2")

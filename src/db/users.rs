@@ -128,6 +128,12 @@ pub async fn touch_sign_in(c: Conn<'_>, id: Uuid, now: DateTime<Utc>) -> sqlx::R
         .map(|_| ()))
 }
 
+/// Takes the user's row lock (PostgreSQL) so that two requests of one person queue up; a
+/// no-op write on SQLite, whose write transactions are serial anyway.
+pub async fn lock(c: Conn<'_>, id: Uuid) -> sqlx::Result<()> {
+    run!(c, |e| sqlx::query("UPDATE users SET email = email WHERE id = $1").bind(id).execute(e).await.map(|_| ()))
+}
+
 pub async fn set_display_name(c: Conn<'_>, id: Uuid, name: &str) -> sqlx::Result<()> {
     run!(c, |e| sqlx::query("UPDATE users SET display_name = $2 WHERE id = $1")
         .bind(id)

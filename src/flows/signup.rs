@@ -26,6 +26,8 @@ use crate::state::AppState;
 pub const PURPOSE: &str = "signup";
 /// New requests from one IP address in an hour (the bot brake, with the honeypot).
 pub const PER_IP_PER_HOUR: i64 = 10;
+/// Requests for more access one signed-in user may send in an hour.
+pub const REQUESTS_PER_USER_HOUR: i64 = 5;
 const STATUS_PURPOSE: &str = "signup-status";
 const APPROVAL_PURPOSE: &str = "approval-link";
 
@@ -600,6 +602,17 @@ pub async fn request_more(
     };
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
+    // The user's row lock queues two presses of one person (PostgreSQL; SQLite is serial).
+    users::lock(tx.conn(), user.id).await?;
+    // One open request per user and package: a second press shows the first.
+    if let Some(open) = requests::open_for(tx.conn(), user.id, package_id, now).await? {
+        return Ok(Ok(status_path(state, open.id)));
+    }
+    if requests::count_by_user_since(tx.conn(), user.id, now - Duration::hours(1)).await? >= REQUESTS_PER_USER_HOUR {
+        let mut e = FieldErrors::default();
+        e.add("package", "You have sent many requests in the last hour. Wait a while before sending another.");
+        return Ok(Err(e));
+    }
     let id = Uuid::new_v4();
     let row = requests::NewRequest {
         id,

@@ -4,5 +4,6 @@
 mod approvers;
 mod domains;
 mod lockout;
+mod requests;
 mod secrets;
 mod sessions;

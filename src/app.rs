@@ -7,7 +7,6 @@ use actix_session::config::{BrowserSession, CookieContentSecurity};
 use actix_session::storage::CookieSessionStore;
 use actix_web::cookie::{Key, SameSite};
 use actix_web::dev::Server;
-use actix_web::middleware::DefaultHeaders;
 use actix_web::{App, HttpServer, web};
 
 use crate::clock::Clock;
@@ -30,21 +29,6 @@ pub fn serve(state: AppState, listener: TcpListener) -> anyhow::Result<Server> {
     let workers = state.settings.http_workers;
     let data = web::Data::new(state);
     let server = HttpServer::new(move || {
-        let mut headers = DefaultHeaders::new()
-            .add((
-                "Content-Security-Policy",
-                "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; \
-                 object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
-            ))
-            .add(("Referrer-Policy", "no-referrer"))
-            .add(("X-Content-Type-Options", "nosniff"))
-            .add(("X-Frame-Options", "DENY"))
-            .add(("Cross-Origin-Opener-Policy", "same-origin"))
-            // Pages carry tokens and personal data: no caching (static files set their own).
-            .add(("Cache-Control", "no-store"));
-        if https {
-            headers = headers.add(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"));
-        }
         let sessions = SessionMiddleware::builder(CookieSessionStore::default(), key.clone())
             .cookie_name(cookie_name.clone())
             .cookie_secure(https)
@@ -62,9 +46,11 @@ pub fn serve(state: AppState, listener: TcpListener) -> anyhow::Result<Server> {
             .app_data(web::QueryConfig::default().error_handler(|e, _| {
                 crate::error::AppError::BadRequest(format!("The address has a malformed query: {e}")).into()
             }))
+            .wrap(actix_web::middleware::from_fn(crate::web::routes::head_as_get))
+            .wrap(actix_web::middleware::from_fn(crate::web::input_guard::refuse_bad_bytes))
             .wrap(actix_web::middleware::from_fn(crate::web::error_page::render_errors))
             .wrap(sessions)
-            .wrap(headers)
+            .wrap(actix_web::middleware::from_fn(crate::web::headers::security_headers))
             .wrap(actix_web::middleware::from_fn(crate::web::request_log::trace_request))
             .configure(crate::web::routes)
     })

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
+use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use url::Url;
 
@@ -15,11 +16,12 @@ pub struct Settings {
     pub bind: String,
     /// The URL people use to reach the portal; links in mail are built from it.
     pub public_url: String,
-    /// `file:DIR`, `smtp://host:port` or `smtps://user:pass@host:port`.
-    pub mail: String,
+    /// `file:DIR`, `smtp://host:port` or `smtps://user:pass@host:port`. A secret: it may
+    /// carry the SMTP password. Print it with `mail_for_people`.
+    pub mail: SecretString,
     pub mail_from: String,
     /// Base64 of 32 random bytes. Unset: generated into `data_dir/instance.key`.
-    pub secret_key: Option<String>,
+    pub secret_key: Option<SecretString>,
     pub data_dir: PathBuf,
     pub org_name: String,
     pub privacy_url: String,
@@ -33,6 +35,8 @@ pub struct Settings {
     pub worker_interval_secs: u64,
     /// HTTP worker threads; 0 means one per CPU.
     pub http_workers: usize,
+    /// Accept `http://` issuers for identity providers: for development and tests only.
+    pub allow_http_identity_providers: bool,
     /// Identity providers declared here are created or updated at start.
     pub identity_providers: Vec<IdpConfig>,
 }
@@ -48,7 +52,7 @@ pub struct IdpConfig {
     #[serde(default)]
     pub issuer: String,
     pub client_id: String,
-    pub client_secret: String,
+    pub client_secret: SecretString,
     #[serde(default)]
     pub scopes: Vec<String>,
     #[serde(default)]
@@ -74,7 +78,7 @@ impl Default for Settings {
             database_url: "sqlite:./var/vestibule.db".into(),
             bind: "127.0.0.1:8080".into(),
             public_url: "http://127.0.0.1:8080".into(),
-            mail: "file:./var/mail".into(),
+            mail: "file:./var/mail".to_string().into(),
             mail_from: "Vestibule <no-reply@vestibule.localhost>".into(),
             secret_key: None,
             data_dir: PathBuf::from("./var"),
@@ -88,6 +92,7 @@ impl Default for Settings {
             worker: true,
             worker_interval_secs: 2,
             http_workers: 0,
+            allow_http_identity_providers: false,
             identity_providers: Vec::new(),
         }
     }
@@ -121,18 +126,24 @@ impl Settings {
         text("VESTIBULE_DATABASE_URL", &mut self.database_url);
         text("VESTIBULE_BIND", &mut self.bind);
         text("VESTIBULE_PUBLIC_URL", &mut self.public_url);
-        text("VESTIBULE_MAIL", &mut self.mail);
+        if let Some(v) = var("VESTIBULE_MAIL") {
+            self.mail = v.into();
+        }
         text("VESTIBULE_MAIL_FROM", &mut self.mail_from);
         text("VESTIBULE_ORG_NAME", &mut self.org_name);
         text("VESTIBULE_PRIVACY_URL", &mut self.privacy_url);
         if let Some(v) = var("VESTIBULE_SECRET_KEY") {
-            self.secret_key = Some(v);
+            self.secret_key = Some(v.into());
         }
         if let Some(v) = var("VESTIBULE_DATA_DIR") {
             self.data_dir = PathBuf::from(v);
         }
+        let flag = |v: String| matches!(v.as_str(), "1" | "true" | "yes" | "on");
         if let Some(v) = var("VESTIBULE_WORKER") {
-            self.worker = matches!(v.as_str(), "1" | "true" | "yes" | "on");
+            self.worker = flag(v);
+        }
+        if let Some(v) = var("VESTIBULE_ALLOW_HTTP_IDENTITY_PROVIDERS") {
+            self.allow_http_identity_providers = flag(v);
         }
         Ok(())
     }
@@ -147,6 +158,18 @@ impl Settings {
             bail!("invitation_ttl_days must be at least 1");
         }
         Ok(())
+    }
+
+    /// Where mail goes, with any password in the SMTP URL masked: for logs and the console.
+    pub fn mail_for_people(&self) -> String {
+        let spec = self.mail.expose_secret();
+        match Url::parse(spec) {
+            Ok(mut url) if url.password().is_some() => {
+                url.set_password(Some("***")).ok();
+                url.to_string()
+            }
+            _ => spec.to_string(),
+        }
     }
 
     /// Whether cookies get `Secure` and the `__Host-` prefix.
@@ -169,7 +192,7 @@ mod tests {
         let mut s = Settings::default();
         s.apply_env(|k| (k == "VESTIBULE_BIND").then(|| "0.0.0.0:9000".to_string())).unwrap();
         assert_eq!(s.bind, "0.0.0.0:9000");
-        assert_eq!(s.mail, "file:./var/mail");
+        assert_eq!(s.mail.expose_secret(), "file:./var/mail");
     }
 
     #[test]
@@ -199,6 +222,20 @@ mod tests {
         let idp = &s.identity_providers[0];
         assert_eq!((idp.kind.as_str(), idp.enabled, idp.workforce), ("oidc", true, true));
         assert!(toml::from_str::<Settings>("[[identity_providers]]\nslug = \"x\"\ntypo = 1").is_err());
+    }
+
+    #[test]
+    fn secrets_are_never_printed() {
+        let mut s = Settings::default();
+        s.apply_env(|k| match k {
+            "VESTIBULE_MAIL" => Some("smtp://mailer:hunter2@smtp.contoso.example:587".into()),
+            "VESTIBULE_SECRET_KEY" => Some("c2VjcmV0LWtleS1tYXRlcmlhbA==".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(s.mail_for_people(), "smtp://mailer:***@smtp.contoso.example:587");
+        let debug = format!("{s:?}");
+        assert!(!debug.contains("hunter2") && !debug.contains("c2VjcmV0"), "{debug}");
     }
 
     #[test]

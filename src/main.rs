@@ -70,7 +70,9 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     let s = &state.settings;
     println!(
         "Vestibule is running at {} (listening on {}).\nMail goes to {}.\nCreate the first admin with:\n\n  cargo run --release -- admin create you@example.com\n",
-        s.public_url, s.bind, s.mail
+        s.public_url,
+        s.bind,
+        s.mail_for_people()
     );
     app::serve(state, listener)?.await?;
     Ok(())

@@ -4,6 +4,8 @@
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
+use secrecy::ExposeSecret;
+
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::Db;
@@ -21,16 +23,18 @@ pub struct AppState {
     /// For talking to identity providers.
     pub http: reqwest::Client,
     /// The settings page's values, read through `flows::settings::current`.
-    pub portal: Arc<SettingsCache>,
+    pub portal: Arc<Cached<PortalSettings>>,
+    /// The origins the CSP admits, read through `flows::settings::csp_sources`.
+    pub csp_sources: Arc<Cached<CspSources>>,
 }
 
 impl AppState {
     /// Connects and migrates the database, loads the instance key, sets up mail.
     pub async fn connect(settings: Settings, clock: Clock) -> anyhow::Result<AppState> {
-        let key = InstanceKey::load(settings.secret_key.as_deref(), &settings.data_dir)?;
+        let key = InstanceKey::load(settings.secret_key.as_ref().map(|k| k.expose_secret()), &settings.data_dir)?;
         let db = Db::connect(&settings.database_url).await?;
         db.migrate().await?;
-        let mailer = Mailer::from_config(&settings.mail, &settings.mail_from)?;
+        let mailer = Mailer::from_config(settings.mail.expose_secret(), &settings.mail_from)?;
         Ok(AppState {
             settings: Arc::new(settings),
             db,
@@ -39,6 +43,7 @@ impl AppState {
             mailer: Arc::new(mailer),
             http: crate::federation::http_client()?,
             portal: Arc::default(),
+            csp_sources: Arc::default(),
         })
     }
 
@@ -47,23 +52,43 @@ impl AppState {
     }
 }
 
-/// How long one instance trusts its copy of the settings; another instance's save shows
-/// within this.
+/// Origins beyond the portal's own that pages may use: images (the logo, app icons) and
+/// form targets (the enabled identity providers, where the federation start redirects).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct CspSources {
+    pub images: Vec<String>,
+    pub forms: Vec<String>,
+}
+
+/// How long one instance trusts its copy; another instance's change shows within this.
 const FRESH_FOR: Duration = Duration::from_secs(5);
 
-/// One instance's short-lived copy of the portal settings (every page needs the brand).
-#[derive(Default)]
-pub struct SettingsCache(RwLock<Option<(Instant, Arc<PortalSettings>)>>);
+/// One instance's short-lived copy of something every page needs (the brand, the IdPs'
+/// origins for the CSP), so that a page does not query it each time.
+pub struct Cached<T>(RwLock<Option<(Instant, Arc<T>)>>);
 
-impl SettingsCache {
-    pub fn fresh(&self) -> Option<Arc<PortalSettings>> {
+impl<T> Default for Cached<T> {
+    fn default() -> Self {
+        Cached(RwLock::new(None))
+    }
+}
+
+impl<T> Cached<T> {
+    pub fn fresh(&self) -> Option<Arc<T>> {
         let guard = self.0.read().ok()?;
         guard.as_ref().filter(|(at, _)| at.elapsed() < FRESH_FOR).map(|(_, s)| s.clone())
     }
 
-    pub fn store(&self, s: Arc<PortalSettings>) {
+    pub fn store(&self, s: Arc<T>) {
         if let Ok(mut guard) = self.0.write() {
             *guard = Some((Instant::now(), s));
+        }
+    }
+
+    /// Forgets the copy: this instance changed the data and reads it anew.
+    pub fn forget(&self) {
+        if let Ok(mut guard) = self.0.write() {
+            *guard = None;
         }
     }
 }

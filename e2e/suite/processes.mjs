@@ -71,6 +71,8 @@ export function vestibuleEnv({ dataDir, databaseUrl, port, smtpPort }) {
     VESTIBULE_PUBLIC_URL: `http://127.0.0.1:${port}`,
     VESTIBULE_MAIL: `smtp://127.0.0.1:${smtpPort}`,
     VESTIBULE_ORG_NAME: 'Contoso',
+    // The IdP peers speak plain http on loopback.
+    VESTIBULE_ALLOW_HTTP_IDENTITY_PROVIDERS: 'true',
     RUST_LOG: 'warn',
   };
 }

@@ -179,12 +179,15 @@ pub struct Page {
 }
 
 impl Page {
+    /// Page numbers past this are clamped (a typed `?page=` must not overflow the offset).
+    pub const MAX_NUMBER: i64 = 1_000_000;
+
     pub fn new(number: i64, size: i64) -> Page {
-        Page { number: number.max(1), size }
+        Page { number: number.clamp(1, Self::MAX_NUMBER), size }
     }
 
     pub fn offset(&self) -> i64 {
-        (self.number - 1) * self.size
+        (self.number - 1).saturating_mul(self.size)
     }
 }
 

@@ -64,6 +64,36 @@ pub fn parse_domains(input: &str) -> Result<Vec<String>, InputError> {
     Ok(out)
 }
 
+/// Where Vestibule may send a client secret and fetch keys from: `https://` (plain `http://`
+/// only when the operator allowed it for development), and never a link-local or cloud
+/// metadata address, whatever the setting (a server-side request to those reads the
+/// host's credentials).
+pub fn check_issuer(issuer: &str, allow_http: bool) -> Result<(), InputError> {
+    let url = url::Url::parse(issuer).map_err(|_| InputError::new("The issuer URL must be a full address."))?;
+    if url.scheme() != "https" && !(allow_http && url.scheme() == "http") {
+        return Err(InputError::new("The issuer URL must start with https://."));
+    }
+    let refused = match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_link_local() || ip.octets() == [100, 100, 100, 200],
+        Some(url::Host::Ipv6(ip)) => {
+            (ip.segments()[0] & 0xffc0) == 0xfe80
+                || ip.segments() == [0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254]
+                || ip.to_ipv4_mapped().is_some_and(|v4| v4.is_link_local())
+        }
+        Some(url::Host::Domain(d)) => {
+            let d = d.trim_end_matches('.');
+            matches!(d, "metadata" | "metadata.google.internal" | "instance-data" | "instance-data.ec2.internal")
+        }
+        None => true,
+    };
+    if refused {
+        return Err(InputError::new(
+            "The issuer URL points at a link-local or cloud metadata address, which is never allowed.",
+        ));
+    }
+    Ok(())
+}
+
 /// Whether an IdP's stored domain list (space separated) names this email's domain.
 pub fn serves_domain(domains: &str, email_domain: &str) -> bool {
     domains.split_whitespace().any(|d| d == email_domain)
@@ -72,6 +102,23 @@ pub fn serves_domain(domains: &str, email_domain: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn issuers_must_be_https_and_never_metadata() {
+        assert!(check_issuer("https://login.fabrikam.example", false).is_ok());
+        assert!(check_issuer("http://login.fabrikam.example", false).is_err());
+        assert!(check_issuer("http://127.0.0.1:9000", true).is_ok());
+        for bad in [
+            "https://169.254.169.254/latest",
+            "http://169.254.169.254",
+            "https://[fe80::1]/",
+            "https://metadata.google.internal/",
+            "https://100.100.100.200/",
+            "https://[fd00:ec2::254]/",
+        ] {
+            assert!(check_issuer(bad, true).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn slugs_are_url_safe() {

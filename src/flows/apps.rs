@@ -62,6 +62,7 @@ pub async fn create(state: &AppState, input: &AppInput, actor: &Actor) -> AppRes
     let app = apps::insert(tx.conn(), &input.fields(), now).await?;
     audit::record(tx.conn(), actor, &Event::new("app.created", "app", app.id, &app.name), now).await?;
     tx.commit().await?;
+    state.csp_sources.forget();
     Ok(app)
 }
 
@@ -73,6 +74,7 @@ pub async fn update(state: &AppState, id: Uuid, input: &AppInput, actor: &Actor)
     }
     audit::record(tx.conn(), actor, &Event::new("app.updated", "app", id, input.name.as_str()), now).await?;
     tx.commit().await?;
+    state.csp_sources.forget();
     Ok(())
 }
 
@@ -83,6 +85,7 @@ pub async fn delete(state: &AppState, id: Uuid, actor: &Actor) -> AppResult<()> 
     apps::delete(tx.conn(), id).await?;
     audit::record(tx.conn(), actor, &Event::new("app.deleted", "app", id, &app.name), now).await?;
     tx.commit().await?;
+    state.csp_sources.forget();
     Ok(())
 }
 

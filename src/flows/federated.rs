@@ -80,10 +80,21 @@ pub async fn sign_in(
     Ok(FederatedSignIn::Done(outcome))
 }
 
+/// Whether `slug` names a configured identity provider. Callback and start URLs with any
+/// other slug are 404s that write nothing: no attacker-chosen rows.
+pub async fn known(state: &AppState, slug: &str) -> AppResult<bool> {
+    let mut c = state.db.acquire().await?;
+    Ok(identity_providers::find_by_slug(c.conn(), slug).await?.is_some())
+}
+
 /// Audits a federation failure (cancelled, tampered, IdP down, bad token) — no other change.
+/// Only for a configured IdP, named by its id and slug as stored.
 pub async fn record_failure(state: &AppState, slug: &str, what: &str, ip: &str) -> AppResult<()> {
     let mut tx = state.db.begin().await?;
-    let ev = Event::new("federation.failed", "identity_provider", slug, slug)
+    let Some(idp) = identity_providers::find_by_slug(tx.conn(), slug).await? else {
+        return Ok(());
+    };
+    let ev = Event::new("federation.failed", "identity_provider", idp.id, &idp.slug)
         .details(what.chars().take(500).collect::<String>());
     audit::record(tx.conn(), &Actor::anonymous(ip), &ev, state.clock.now()).await?;
     tx.commit().await?;

@@ -1,12 +1,13 @@
 //! Identity providers: create, edit, delete (admin pages) and sync from the config file.
 
+use secrecy::ExposeSecret;
 use uuid::Uuid;
 
 use crate::config::IdpConfig;
 use crate::db::audit::{self, Event};
 use crate::db::identity_providers::{self, IdentityProvider, IdpFields};
 use crate::domain::audit::Actor;
-use crate::domain::idp::{parse_domains, parse_kind, parse_slug, preset_issuer};
+use crate::domain::idp::{check_issuer, parse_domains, parse_kind, parse_slug, preset_issuer};
 use crate::domain::url::WebUrl;
 use crate::domain::{BoundedText, FieldErrors};
 use crate::error::{AppError, AppResult};
@@ -42,8 +43,9 @@ pub struct RawIdp<'a> {
 }
 
 impl IdpInput {
-    /// `secret_required`: creating needs a secret; editing may leave it blank.
-    pub fn parse(raw: &RawIdp<'_>, secret_required: bool) -> Result<IdpInput, FieldErrors> {
+    /// `secret_required`: creating needs a secret; editing may leave it blank (but see
+    /// `update`). `allow_http`: the operator's `allow_http_identity_providers`.
+    pub fn parse(raw: &RawIdp<'_>, secret_required: bool, allow_http: bool) -> Result<IdpInput, FieldErrors> {
         let mut errors = FieldErrors::default();
         let slug = errors.take("slug", parse_slug(raw.slug));
         let kind = errors.take("kind", parse_kind(raw.kind));
@@ -53,7 +55,9 @@ impl IdpInput {
             Some(_) if raw.issuer.trim().is_empty() => Some(String::new()),
             _ => errors.take(
                 "issuer",
-                WebUrl::parse(raw.issuer, "The issuer URL").map(|u| u.as_str().trim_end_matches('/').to_string()),
+                WebUrl::parse(raw.issuer, "The issuer URL")
+                    .map(|u| u.as_str().trim_end_matches('/').to_string())
+                    .and_then(|u| check_issuer(&u, allow_http).map(|()| u)),
             ),
         };
         let client_id = errors.take("client_id", BoundedText::required(raw.client_id, "A client ID", 500));
@@ -129,6 +133,18 @@ pub enum IdpRefused {
     SlugTaken,
     #[error("This identity provider is managed by the configuration file; change it there.")]
     Managed,
+    #[error("Enter the client secret again: the issuer changed, and the stored secret is never sent to another one.")]
+    SecretNeeded,
+}
+
+impl IdpRefused {
+    /// The form field the refusal is shown next to.
+    pub fn field(&self) -> &'static str {
+        match self {
+            IdpRefused::SecretNeeded => "client_secret",
+            IdpRefused::SlugTaken | IdpRefused::Managed => "slug",
+        }
+    }
 }
 
 pub async fn create(
@@ -151,6 +167,7 @@ pub async fn create(
     )
     .await?;
     tx.commit().await?;
+    state.csp_sources.forget();
     Ok(Ok(row))
 }
 
@@ -166,6 +183,11 @@ pub async fn update(state: &AppState, id: Uuid, input: &IdpInput, actor: &Actor)
     {
         return Ok(Err(IdpRefused::SlugTaken));
     }
+    // The stored secret belongs to the issuer it was given for: a new issuer (or kind, which
+    // decides the endpoints) gets it only when the admin types it again.
+    if (row.issuer != input.issuer || row.kind != input.kind) && input.client_secret.is_none() {
+        return Ok(Err(IdpRefused::SecretNeeded));
+    }
     let enc = input.client_secret.as_deref().map(|s| state.key.encrypt(SECRET_PURPOSE, s));
     identity_providers::update(tx.conn(), id, &fields(input, enc.as_deref(), false), now).await?;
     audit::record(
@@ -176,6 +198,7 @@ pub async fn update(state: &AppState, id: Uuid, input: &IdpInput, actor: &Actor)
     )
     .await?;
     tx.commit().await?;
+    state.csp_sources.forget();
     Ok(Ok(()))
 }
 
@@ -190,6 +213,7 @@ pub async fn delete(state: &AppState, id: Uuid, actor: &Actor) -> AppResult<Resu
     audit::record(tx.conn(), actor, &Event::new("identity_provider.deleted", "identity_provider", id, &row.slug), now)
         .await?;
     tx.commit().await?;
+    state.csp_sources.forget();
     Ok(Ok(()))
 }
 
@@ -204,13 +228,13 @@ pub async fn sync_from_config(state: &AppState, declared: &[IdpConfig]) -> anyho
             display_name: &d.display_name,
             issuer: &d.issuer,
             client_id: &d.client_id,
-            client_secret: &d.client_secret,
+            client_secret: d.client_secret.expose_secret(),
             scopes: &d.scopes.join(" "),
             domains: &d.domains.join(" "),
             enabled: d.enabled,
             is_workforce: d.workforce,
         };
-        let input = IdpInput::parse(&raw, true)
+        let input = IdpInput::parse(&raw, true, state.settings.allow_http_identity_providers)
             .map_err(|e| anyhow::anyhow!("identity provider {:?} in the config file: {e}", d.slug))?;
         let enc = input.client_secret.as_deref().map(|s| state.key.encrypt(SECRET_PURPOSE, s));
         let mut tx = state.db.begin().await?;
@@ -228,5 +252,6 @@ pub async fn sync_from_config(state: &AppState, declared: &[IdpConfig]) -> anyho
             .await?;
         tx.commit().await?;
     }
+    state.csp_sources.forget();
     Ok(())
 }

@@ -8,10 +8,12 @@ use crate::db::identity_providers;
 use crate::db::settings as rows;
 use crate::domain::FieldErrors;
 use crate::domain::audit::Actor;
+use crate::domain::idp::preset_issuer;
 use crate::domain::settings::PortalSettings;
+use crate::domain::url::origin_of;
 use crate::error::AppResult;
 use crate::mail::Branding;
-use crate::state::AppState;
+use crate::state::{AppState, CspSources};
 
 pub async fn current(state: &AppState) -> AppResult<Arc<PortalSettings>> {
     if let Some(s) = state.portal.fresh() {
@@ -46,6 +48,7 @@ pub async fn save(state: &AppState, new: PortalSettings, actor: &Actor) -> AppRe
     audit::record(tx.conn(), actor, &ev, now).await?;
     tx.commit().await?;
     state.portal.store(Arc::new(new));
+    state.csp_sources.forget();
     Ok(Ok(()))
 }
 
@@ -58,4 +61,34 @@ pub async fn branding(state: &AppState) -> AppResult<Branding> {
         accent: s.accent.clone(),
         public_url: state.settings.public_url.clone(),
     })
+}
+
+/// The origins the CSP admits beyond the portal's own: the logo's and the apps' icons'
+/// (`img-src`), and the enabled identity providers' (`form-action`: the federation start
+/// POST redirects there, and browsers check redirects too). Cached like the settings.
+pub async fn csp_sources(state: &AppState) -> AppResult<Arc<CspSources>> {
+    if let Some(s) = state.csp_sources.fresh() {
+        return Ok(s);
+    }
+    let portal = current(state).await?;
+    let (idps, apps) = {
+        let mut c = state.db.acquire().await?;
+        (identity_providers::all(c.conn()).await?, crate::db::apps::all(c.conn()).await?)
+    };
+    let mut images: Vec<String> = std::iter::once(portal.logo_url.as_str())
+        .chain(apps.iter().filter_map(|a| a.icon_url.as_deref()))
+        .filter_map(origin_of)
+        .collect();
+    let mut forms: Vec<String> = idps
+        .iter()
+        .filter(|idp| idp.enabled)
+        .filter_map(|idp| origin_of(if idp.issuer.is_empty() { preset_issuer(&idp.kind)? } else { &idp.issuer }))
+        .collect();
+    for list in [&mut images, &mut forms] {
+        list.sort();
+        list.dedup();
+    }
+    let sources = Arc::new(CspSources { images, forms });
+    state.csp_sources.store(sources.clone());
+    Ok(sources)
 }

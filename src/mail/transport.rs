@@ -21,7 +21,8 @@ enum Transport {
 }
 
 impl Mailer {
-    /// `file:DIR`, `smtp://[user:pass@]host:port` (plain, or `?tls=starttls`), or
+    /// `file:DIR`, `smtp://[user:pass@]host:port` (STARTTLS when a user name is given or
+    /// `?tls=starttls`; plain only without one, or with an explicit `?tls=none`), or
     /// `smtps://[user:pass@]host:port` (implicit TLS).
     pub fn from_config(spec: &str, from: &str) -> anyhow::Result<Mailer> {
         let from: Mailbox = from.parse().context("VESTIBULE_MAIL_FROM is not a mail address")?;
@@ -54,14 +55,17 @@ fn smtp(spec: &str) -> anyhow::Result<AsyncSmtpTransport<Tokio1Executor>> {
     let url =
         Url::parse(spec).with_context(|| "VESTIBULE_MAIL must be file:DIR, smtp://host:port or smtps://host:port")?;
     let host = url.host_str().context("VESTIBULE_MAIL has no host")?.to_string();
-    let builder = match url.scheme() {
-        "smtp" if url.query_pairs().any(|(k, v)| k == "tls" && v == "starttls") => {
+    let builder = match security(&url)? {
+        SmtpSecurity::StartTls => {
             AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&host)?.port(url.port().unwrap_or(587))
         }
         // Plain SMTP: for a relay on the same host or network, and for tests.
-        "smtp" => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&host).port(url.port().unwrap_or(25)),
-        "smtps" => AsyncSmtpTransport::<Tokio1Executor>::relay(&host)?.port(url.port().unwrap_or(465)),
-        other => bail!("unknown mail scheme {other}: use file:, smtp:// or smtps://"),
+        SmtpSecurity::Plain => {
+            AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&host).port(url.port().unwrap_or(25))
+        }
+        SmtpSecurity::ImplicitTls => {
+            AsyncSmtpTransport::<Tokio1Executor>::relay(&host)?.port(url.port().unwrap_or(465))
+        }
     };
     let builder = if url.username().is_empty() {
         builder
@@ -73,6 +77,44 @@ fn smtp(spec: &str) -> anyhow::Result<AsyncSmtpTransport<Tokio1Executor>> {
     Ok(builder.timeout(Some(Duration::from_secs(15))).build())
 }
 
+#[derive(Debug, PartialEq, Eq)]
+enum SmtpSecurity {
+    Plain,
+    StartTls,
+    ImplicitTls,
+}
+
+/// A password is never sent in the clear by default: `smtp://` with a user name means
+/// STARTTLS unless `?tls=none` says otherwise.
+fn security(url: &Url) -> anyhow::Result<SmtpSecurity> {
+    let tls = url.query_pairs().find(|(k, _)| k == "tls").map(|(_, v)| v.into_owned());
+    Ok(match (url.scheme(), tls.as_deref()) {
+        ("smtps", _) => SmtpSecurity::ImplicitTls,
+        ("smtp", Some("starttls")) => SmtpSecurity::StartTls,
+        ("smtp", Some("none")) => SmtpSecurity::Plain,
+        ("smtp", None) if !url.username().is_empty() => SmtpSecurity::StartTls,
+        ("smtp", None) => SmtpSecurity::Plain,
+        ("smtp", Some(other)) => bail!("unknown ?tls={other} in VESTIBULE_MAIL: use starttls or none"),
+        (other, _) => bail!("unknown mail scheme {other}: use file:, smtp:// or smtps://"),
+    })
+}
+
 fn percent_decode(s: &str) -> String {
     url::form_urlencoded::parse(format!("x={s}").as_bytes()).next().map(|(_, v)| v.into_owned()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_password_is_never_sent_in_the_clear_by_default() {
+        let sec = |s: &str| security(&Url::parse(s).unwrap()).unwrap();
+        assert_eq!(sec("smtp://relay.contoso.example:25"), SmtpSecurity::Plain);
+        assert_eq!(sec("smtp://u:p@relay.contoso.example:587"), SmtpSecurity::StartTls);
+        assert_eq!(sec("smtp://u:p@relay.contoso.example:25?tls=none"), SmtpSecurity::Plain);
+        assert_eq!(sec("smtp://relay.contoso.example?tls=starttls"), SmtpSecurity::StartTls);
+        assert_eq!(sec("smtps://u:p@relay.contoso.example"), SmtpSecurity::ImplicitTls);
+        assert!(security(&Url::parse("smtp://x?tls=maybe").unwrap()).is_err());
+    }
 }

@@ -37,6 +37,9 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
             let body = body.await.map_err(|_| AppError::BadRequest("The form was too large.".into()))?;
             let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
                 .map_err(|_| AppError::BadRequest("The form could not be read.".into()))?;
+            if pairs.iter().any(|(k, v)| k.contains('\0') || v.contains('\0')) {
+                return Err(AppError::BadRequest("The form holds a character that is not allowed (NUL).".into()));
+            }
             let sent = pairs.iter().find(|(k, _)| k == "csrf").map(|(_, v)| v.as_str()).unwrap_or("");
             let expected = req.get_session().get::<String>("csrf").ok().flatten().unwrap_or_default();
             if expected.is_empty() || !crate::secrets::constant_time_eq(sent, &expected) {

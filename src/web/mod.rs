@@ -4,11 +4,14 @@ pub mod admin;
 pub mod csrf;
 pub mod decision;
 pub mod error_page;
+pub mod headers;
 pub mod health;
+pub mod input_guard;
 pub mod page;
 pub mod panel;
 pub mod public;
 pub mod request_log;
+pub mod routes;
 pub mod static_files;
 
 use actix_web::http::header::LOCATION;
@@ -18,14 +21,17 @@ use crate::domain::audit::Actor;
 use crate::error::AppError;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(health::healthz))
+    let mut table = routes::Routes::default();
+    table
+        .route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
         .route("/static/{file}", web::get().to(static_files::serve))
-        .route("/brand.css", web::get().to(static_files::brand_css))
-        .configure(public::routes)
-        .configure(panel::routes)
-        .configure(admin::routes)
-        .default_service(web::to(|| async { Err::<HttpResponse, _>(AppError::NotFound) }));
+        .route("/brand.css", web::get().to(static_files::brand_css));
+    public::routes(&mut table);
+    panel::routes(&mut table);
+    admin::routes(&mut table);
+    table.register(cfg);
+    cfg.default_service(web::to(|| async { Err::<HttpResponse, _>(AppError::NotFound) }));
 }
 
 /// 303 See Other: where a browser goes after a POST.

@@ -111,7 +111,11 @@ pub fn logged() -> String {
 
 impl TestApp {
     pub async fn spawn(kind: DbKind) -> TestApp {
-        capture_logs();
+        Self::spawn_tweaked(kind, |_| {}).await
+    }
+
+    /// `spawn`, with the settings changed by `tweak` first.
+    pub async fn spawn_tweaked(kind: DbKind, tweak: impl FnOnce(&mut Settings)) -> TestApp {
         let dir = tempfile::tempdir().unwrap();
         let (database_url, pg_database) = match kind {
             DbKind::Sqlite => (format!("sqlite:{}", dir.path().join("vestibule.db").display()), None),
@@ -120,7 +124,7 @@ impl TestApp {
                 (pg::url(&name), Some(name))
             }
         };
-        Self::spawn_with(kind, dir, database_url, pg_database, |_| {}).await
+        Self::spawn_with(kind, dir, database_url, pg_database, tweak).await
     }
 
     pub async fn spawn_with(
@@ -130,6 +134,7 @@ impl TestApp {
         pg_database: Option<String>,
         tweak: impl FnOnce(&mut Settings),
     ) -> TestApp {
+        capture_logs();
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let base = format!("http://127.0.0.1:{port}");
@@ -137,7 +142,7 @@ impl TestApp {
             database_url,
             bind: format!("127.0.0.1:{port}"),
             public_url: base.clone(),
-            mail: format!("file:{}", dir.path().join("mail").display()),
+            mail: format!("file:{}", dir.path().join("mail").display()).into(),
             data_dir: dir.path().join("var"),
             org_name: "Contoso".into(),
             privacy_url: "https://contoso.example/privacy".into(),
@@ -145,6 +150,7 @@ impl TestApp {
             terms_version: "2026-1".into(),
             worker: false,
             http_workers: 2,
+            allow_http_identity_providers: true,
             ..Settings::default()
         };
         tweak(&mut settings);

@@ -53,7 +53,7 @@ async fn mail_queued_while_smtp_is_down_is_delivered_when_it_returns(app: TestAp
             (pg::url(&name), Some(name))
         }
     };
-    let app = TestApp::spawn_with(kind, dir, url, pg, |s| s.mail = format!("smtp://127.0.0.1:{port}")).await;
+    let app = TestApp::spawn_with(kind, dir, url, pg, |s| s.mail = format!("smtp://127.0.0.1:{port}").into()).await;
     app.sign_in_admin("root@contoso.example").await;
     app.invite("ana@partner.example", &[]).await;
 

@@ -131,7 +131,7 @@ pub async fn create(
     AdminUser(admin): AdminUser,
     f: CsrfForm<IdpForm>,
 ) -> AppResult<HttpResponse> {
-    let mut errors = match IdpInput::parse(&f.form.raw(), true) {
+    let mut errors = match IdpInput::parse(&f.form.raw(), true, state.settings.allow_http_identity_providers) {
         Ok(input) => match idps::create(&state, &input, &actor(&req, &admin)).await? {
             Ok(row) => {
                 flash(&session, format!("{} was added. Register its redirect URI at the provider.", row.display_name));
@@ -139,7 +139,7 @@ pub async fn create(
             }
             Err(refused) => {
                 let mut e = FieldErrors::default();
-                e.add("slug", refused.to_string());
+                e.add(refused.field(), refused.to_string());
                 e
             }
         },
@@ -183,7 +183,7 @@ pub async fn update(
     f: CsrfForm<IdpForm>,
 ) -> AppResult<HttpResponse> {
     let id = parse_id(&id)?;
-    let errors = match IdpInput::parse(&f.form.raw(), false) {
+    let errors = match IdpInput::parse(&f.form.raw(), false, state.settings.allow_http_identity_providers) {
         Ok(input) => match idps::update(&state, id, &input, &actor(&req, &admin)).await? {
             Ok(()) => {
                 flash(&session, format!("{} was saved.", input.display_name));
@@ -191,7 +191,7 @@ pub async fn update(
             }
             Err(refused) => {
                 let mut e = FieldErrors::default();
-                e.add("slug", refused.to_string());
+                e.add(refused.field(), refused.to_string());
                 e
             }
         },

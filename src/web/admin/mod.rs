@@ -21,7 +21,7 @@ use crate::error::AppResult;
 use crate::state::AppState;
 use crate::web::page::{PageCtx, render};
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+pub fn routes(cfg: &mut crate::web::routes::Routes) {
     cfg.route("/admin", web::get().to(dashboard))
         .route("/admin/users", web::get().to(users::list))
         .route("/admin/users/{id}", web::get().to(users::show))

@@ -20,7 +20,7 @@ use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::page::{PageCtx, flash, render, render_invalid};
 use crate::web::{actor, kept, see_other};
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+pub fn routes(cfg: &mut crate::web::routes::Routes) {
     cfg.route("/apps", web::get().to(apps_page))
         .route("/apps/request", web::get().to(request::form))
         .route("/apps/request", web::post().to(request::submit))

@@ -47,6 +47,9 @@ pub async fn start(
     slug: web::Path<String>,
     f: CsrfForm<StartForm>,
 ) -> AppResult<HttpResponse> {
+    if !federated::known(&state, &slug).await? {
+        return Err(AppError::NotFound);
+    }
     let (purpose, hint) = match f.form.purpose.as_str() {
         "redeem" => {
             let landing = redeem::open(&state, &f.form.token).await?.ok_or(AppError::NotFound)?;
@@ -140,6 +143,9 @@ pub async fn callback(
     slug: web::Path<String>,
     q: web::Query<CallbackQuery>,
 ) -> AppResult<HttpResponse> {
+    if !federated::known(&state, &slug).await? {
+        return Err(AppError::NotFound);
+    }
     let ip = client_ip(&req);
     // Single use: a replayed callback finds nothing here.
     let pending: Option<Pending> = session.remove_as(FLOW_KEY).and_then(Result::ok);

@@ -10,7 +10,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::error::AppResult;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+pub fn routes(cfg: &mut crate::web::routes::Routes) {
     cfg.route("/", web::get().to(home))
         .route("/signin", web::get().to(signin::form))
         .route("/signin", web::post().to(signin::request_code))

@@ -3,6 +3,7 @@
 
 mod approvers;
 mod domains;
+mod idps;
 mod lockout;
 mod requests;
 mod secrets;

@@ -3,7 +3,9 @@
 
 mod approvers;
 mod domains;
+mod headers;
 mod idps;
+mod input;
 mod lockout;
 mod requests;
 mod secrets;

@@ -52,7 +52,7 @@ pub fn serve(state: AppState, listener: TcpListener) -> anyhow::Result<Server> {
             .wrap(sessions)
             .wrap(actix_web::middleware::from_fn(crate::web::headers::security_headers))
             .wrap(actix_web::middleware::from_fn(crate::web::request_log::trace_request))
-            .configure(crate::web::routes)
+            .configure(crate::web::routes::table)
     })
     .workers(if workers == 0 { std::thread::available_parallelism().map_or(2, |n| n.get()) } else { workers })
     .listen(listener)?

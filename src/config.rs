@@ -8,6 +8,8 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use url::Url;
 
+use crate::domain::settings::{DEFAULT_ACCENT, DomainPolicy, PortalSettings};
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Settings {
@@ -158,6 +160,23 @@ impl Settings {
             bail!("invitation_ttl_days must be at least 1");
         }
         Ok(())
+    }
+
+    /// The portal settings before any admin saved the settings page: from this file.
+    pub fn portal_defaults(&self) -> PortalSettings {
+        PortalSettings {
+            org_name: self.org_name.clone(),
+            logo_url: String::new(),
+            accent: DEFAULT_ACCENT.into(),
+            privacy_url: self.privacy_url.clone(),
+            terms_text: self.terms_text.clone(),
+            terms_version: self.terms_version.clone(),
+            invitation_ttl_days: self.invitation_ttl_days,
+            signup_ttl_days: 14,
+            domain_policy: DomainPolicy::AllowAll,
+            domains: Vec::new(),
+            members_require_workforce: false,
+        }
     }
 
     /// Where mail goes, with any password in the SMTP URL masked: for logs and the console.

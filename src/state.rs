@@ -47,8 +47,9 @@ impl AppState {
         })
     }
 
-    pub fn url(&self, path: &str) -> String {
-        format!("{}{}", self.settings.public_url, path)
+    /// The portal's addresses that mail carries.
+    pub fn links(&self) -> crate::mail::links::Links<'_> {
+        crate::mail::links::Links::new(&self.settings.public_url)
     }
 }
 

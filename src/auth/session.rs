@@ -109,7 +109,7 @@ async fn load(req: &HttpRequest) -> AppResult<Option<Signed>> {
     if let Some(r) = record {
         let fresh = now - r.created_at < ABSOLUTE && now - r.last_seen_at < IDLE;
         let user = if fresh { users::find(c.conn(), r.user_id).await? } else { None };
-        match user.filter(|u| may_sign_in(&u.state, u.expires_at, now) == SignInVerdict::Allowed) {
+        match user.filter(|u| may_sign_in(u.state, u.expires_at, now) == SignInVerdict::Allowed) {
             Some(user) => {
                 // Refresh the idle timer at most once a minute, to spare writes.
                 if now - r.last_seen_at >= Duration::minutes(1) {

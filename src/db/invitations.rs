@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::{Conn, run};
+use crate::domain::invitation::InvitationStatus;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Invitation {
@@ -14,7 +15,7 @@ pub struct Invitation {
     pub redirect_url: Option<String>,
     pub message: String,
     pub token_hash: String,
-    pub status: String,
+    pub status: InvitationStatus,
     pub sent_count: i64,
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,

@@ -39,6 +39,42 @@ macro_rules! run {
 }
 pub(crate) use run;
 
+/// Stores a domain state enum (with `as_str` and `parse`) as its text, on both databases.
+macro_rules! text_enum {
+    ($t:ty) => {
+        text_enum!(@db $t, sqlx::Sqlite);
+        text_enum!(@db $t, sqlx::Postgres);
+    };
+    (@db $t:ty, $db:ty) => {
+        impl sqlx::Type<$db> for $t {
+            fn type_info() -> <$db as sqlx::Database>::TypeInfo {
+                <str as sqlx::Type<$db>>::type_info()
+            }
+            fn compatible(ty: &<$db as sqlx::Database>::TypeInfo) -> bool {
+                <str as sqlx::Type<$db>>::compatible(ty)
+            }
+        }
+        impl sqlx::Encode<'_, $db> for $t {
+            fn encode_by_ref(
+                &self,
+                buf: &mut <$db as sqlx::Database>::ArgumentBuffer,
+            ) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
+                <&str as sqlx::Encode<$db>>::encode(self.as_str(), buf)
+            }
+        }
+        impl<'r> sqlx::Decode<'r, $db> for $t {
+            fn decode(value: <$db as sqlx::Database>::ValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+                let s = <&str as sqlx::Decode<$db>>::decode(value)?;
+                <$t>::parse(s).ok_or_else(|| format!("unknown {} {s:?}", stringify!($t)).into())
+            }
+        }
+    };
+}
+
+text_enum!(crate::domain::request::RequestStatus);
+text_enum!(crate::domain::user::UserState);
+text_enum!(crate::domain::invitation::InvitationStatus);
+
 #[derive(Clone, Debug)]
 pub enum Db {
     Sqlite(SqlitePool),

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::{Conn, run};
+use crate::domain::request::RequestStatus;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Request {
@@ -15,7 +16,7 @@ pub struct Request {
     pub name: String,
     pub company: String,
     pub reason: String,
-    pub status: String,
+    pub status: RequestStatus,
     pub status_token_hash: String,
     pub ip: String,
     pub terms_version: String,
@@ -48,7 +49,7 @@ pub struct NewRequest<'a> {
     pub name: &'a str,
     pub company: &'a str,
     pub reason: &'a str,
-    pub status: &'a str,
+    pub status: RequestStatus,
     pub status_token_hash: &'a str,
     pub ip: &'a str,
     pub terms_version: &'a str,
@@ -91,8 +92,9 @@ pub async fn find_by_status_token(c: Conn<'_>, hash: &str) -> sqlx::Result<Optio
     run!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(hash).fetch_optional(e).await)
 }
 
-/// Newest first; `status` empty for all.
-pub async fn list(c: Conn<'_>, status: &str, limit: i64) -> sqlx::Result<Vec<Request>> {
+/// Newest first; `status` `None` for all.
+pub async fn list(c: Conn<'_>, status: Option<RequestStatus>, limit: i64) -> sqlx::Result<Vec<Request>> {
+    let status = status.map_or("", RequestStatus::as_str);
     let sql = format!(
         "SELECT {COLUMNS} FROM signup_requests WHERE ($1 = '' OR status = $1) AND status <> 'email_unverified' \
          ORDER BY created_at DESC, id LIMIT $2"
@@ -100,7 +102,7 @@ pub async fn list(c: Conn<'_>, status: &str, limit: i64) -> sqlx::Result<Vec<Req
     run!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(status).bind(limit).fetch_all(e).await)
 }
 
-pub async fn count_status(c: Conn<'_>, status: &str) -> sqlx::Result<i64> {
+pub async fn count_status(c: Conn<'_>, status: RequestStatus) -> sqlx::Result<i64> {
     run!(c, |e| sqlx::query_scalar("SELECT COUNT(*) FROM signup_requests WHERE status = $1")
         .bind(status)
         .fetch_one(e)
@@ -146,7 +148,13 @@ pub async fn count_from_ip_since(c: Conn<'_>, ip: &str, since: DateTime<Utc>) ->
 
 /// Moves a request from `from` to `to` if it is still in `from` and not past its date (for
 /// the moves people make); returns whether this call made the move.
-pub async fn transition(c: Conn<'_>, id: Uuid, from: &str, to: &str, now: DateTime<Utc>) -> sqlx::Result<bool> {
+pub async fn transition(
+    c: Conn<'_>,
+    id: Uuid,
+    from: RequestStatus,
+    to: RequestStatus,
+    now: DateTime<Utc>,
+) -> sqlx::Result<bool> {
     run!(c, |e| sqlx::query(
         "UPDATE signup_requests SET status = $3, updated_at = $4, \
          email_verified_at = CASE WHEN $2 = 'email_unverified' THEN $4 ELSE email_verified_at END \
@@ -165,7 +173,7 @@ pub async fn transition(c: Conn<'_>, id: Uuid, from: &str, to: &str, now: DateTi
 pub async fn decide(
     c: Conn<'_>,
     id: Uuid,
-    status: &str,
+    status: RequestStatus,
     by: &str,
     note: &str,
     now: DateTime<Utc>,

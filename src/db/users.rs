@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::{Conn, Page, contains_pattern, run};
+use crate::domain::user::UserState;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct User {
@@ -12,7 +13,7 @@ pub struct User {
     pub display_name: String,
     pub company: String,
     pub user_type: String,
-    pub state: String,
+    pub state: UserState,
     pub created_via: String,
     pub is_admin: bool,
     pub session_epoch: i64,
@@ -30,7 +31,7 @@ pub struct NewUser<'a> {
     pub email: &'a str,
     pub display_name: &'a str,
     pub user_type: &'a str,
-    pub state: &'a str,
+    pub state: UserState,
     pub created_via: &'a str,
     pub is_admin: bool,
 }
@@ -66,6 +67,7 @@ pub async fn find_by_email(c: Conn<'_>, email: &str) -> sqlx::Result<Option<User
 pub struct Filter<'a> {
     pub query: &'a str,
     pub user_type: &'a str,
+    /// A stored state name; empty for all.
     pub state: &'a str,
 }
 
@@ -148,7 +150,7 @@ pub async fn make_admin(c: Conn<'_>, id: Uuid) -> sqlx::Result<()> {
 }
 
 /// Sets the state; the flow that calls it ends the user's sessions (`sessions::end_all`).
-pub async fn set_state(c: Conn<'_>, id: Uuid, state: &str) -> sqlx::Result<()> {
+pub async fn set_state(c: Conn<'_>, id: Uuid, state: UserState) -> sqlx::Result<()> {
     run!(c, |e| sqlx::query("UPDATE users SET state = $2 WHERE id = $1")
         .bind(id)
         .bind(state)
@@ -178,16 +180,6 @@ impl User {
     /// The address with a Unicode domain shown beside its ASCII form.
     pub fn email_for_people(&self) -> String {
         crate::domain::email::for_people(&self.email)
-    }
-
-    /// The state as people read it.
-    pub fn state_label(&self) -> &'static str {
-        match self.state.as_str() {
-            "pending_acceptance" => "pending acceptance",
-            "accepted" => "accepted",
-            "blocked" => "blocked",
-            _ => "unknown",
-        }
     }
 }
 

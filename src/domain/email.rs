@@ -4,7 +4,7 @@
 //! whose labels mix scripts (a Cyrillic `о` in `hоst.example`) is refused: it is how look-alike
 //! domains pass for real ones.
 
-use super::InputError;
+use super::form::InputError;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct EmailAddress(String);

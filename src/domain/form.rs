@@ -2,6 +2,17 @@
 
 use std::collections::BTreeMap;
 
+/// Why a piece of input was refused, phrased for the person who typed it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct InputError(pub String);
+
+impl InputError {
+    pub fn new(msg: impl Into<String>) -> Self {
+        InputError(msg.into())
+    }
+}
+
 #[derive(Debug, Default, Clone)]
 pub struct FieldErrors(BTreeMap<&'static str, String>);
 
@@ -19,7 +30,7 @@ impl FieldErrors {
     }
 
     /// Keeps the parsed value, or records why it was refused.
-    pub fn take<T>(&mut self, field: &'static str, r: Result<T, super::InputError>) -> Option<T> {
+    pub fn take<T>(&mut self, field: &'static str, r: Result<T, InputError>) -> Option<T> {
         match r {
             Ok(v) => Some(v),
             Err(e) => {

@@ -1,7 +1,7 @@
 //! Identity providers as configured: a URL-safe slug (it is part of the redirect URI), a
 //! kind, and the email domains that home-realm discovery sends to it.
 
-use super::InputError;
+use super::form::InputError;
 
 pub const KINDS: &[(&str, &str)] = &[
     ("oidc", "OpenID Connect (discovery)"),
@@ -50,7 +50,7 @@ pub fn parse_domains(input: &str) -> Result<Vec<String>, InputError> {
     let mut out: Vec<String> = Vec::new();
     for d in input.split(|c: char| c == ',' || c.is_whitespace()).filter(|d| !d.is_empty()) {
         let typed = d.trim_start_matches('@').to_lowercase();
-        let d = match super::EmailAddress::parse(&format!("x@{typed}")) {
+        let d = match super::email::EmailAddress::parse(&format!("x@{typed}")) {
             Ok(probe) => probe.domain().to_string(),
             Err(_) => return Err(InputError::new(format!("“{typed}” is not a domain name like partner.example."))),
         };

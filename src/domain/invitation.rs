@@ -2,10 +2,49 @@
 
 use chrono::{DateTime, Utc};
 
-pub const PENDING: &str = "pending";
-pub const REDEEMED: &str = "redeemed";
-pub const REVOKED: &str = "revoked";
-pub const EXPIRED: &str = "expired";
+/// An invitation's stored status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InvitationStatus {
+    Pending,
+    Redeemed,
+    Revoked,
+    Expired,
+}
+
+impl InvitationStatus {
+    pub const ALL: [InvitationStatus; 4] =
+        [InvitationStatus::Pending, InvitationStatus::Redeemed, InvitationStatus::Revoked, InvitationStatus::Expired];
+
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InvitationStatus::Pending => "pending",
+            InvitationStatus::Redeemed => "redeemed",
+            InvitationStatus::Revoked => "revoked",
+            InvitationStatus::Expired => "expired",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<InvitationStatus> {
+        Self::ALL.into_iter().find(|i| i.as_str() == s)
+    }
+
+    /// As people read it.
+    pub fn label(self) -> &'static str {
+        match self {
+            InvitationStatus::Pending => "pending",
+            InvitationStatus::Redeemed => "accepted",
+            InvitationStatus::Revoked => "revoked",
+            InvitationStatus::Expired => "expired",
+        }
+    }
+}
+
+impl std::fmt::Display for InvitationStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// What a redemption link leads to, judged from the stored invitation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,11 +58,11 @@ pub enum LinkState {
     Refused,
 }
 
-pub fn link_state(status: &str, expires_at: DateTime<Utc>, now: DateTime<Utc>) -> LinkState {
+pub fn link_state(status: InvitationStatus, expires_at: DateTime<Utc>, now: DateTime<Utc>) -> LinkState {
     match status {
-        REDEEMED => LinkState::Redeemed,
-        REVOKED => LinkState::Revoked,
-        EXPIRED => LinkState::Expired,
+        InvitationStatus::Redeemed => LinkState::Redeemed,
+        InvitationStatus::Revoked => LinkState::Revoked,
+        InvitationStatus::Expired => LinkState::Expired,
         _ if expires_at <= now => LinkState::Expired,
         _ => LinkState::Open,
     }
@@ -42,9 +81,10 @@ mod tests {
     #[test]
     fn a_pending_invitation_past_its_date_is_expired() {
         let now = Utc::now();
-        assert_eq!(link_state(PENDING, now + Duration::days(1), now), LinkState::Open);
-        assert_eq!(link_state(PENDING, now, now), LinkState::Expired);
-        assert_eq!(link_state(REDEEMED, now + Duration::days(1), now), LinkState::Redeemed);
-        assert_eq!(link_state(REVOKED, now + Duration::days(1), now), LinkState::Revoked);
+        use InvitationStatus::{Pending, Redeemed, Revoked};
+        assert_eq!(link_state(Pending, now + Duration::days(1), now), LinkState::Open);
+        assert_eq!(link_state(Pending, now, now), LinkState::Expired);
+        assert_eq!(link_state(Redeemed, now + Duration::days(1), now), LinkState::Redeemed);
+        assert_eq!(link_state(Revoked, now + Duration::days(1), now), LinkState::Revoked);
     }
 }

@@ -1,6 +1,7 @@
 //! Access packages as typed into the admin form, and their approval rules.
 
-use super::{BoundedText, FieldErrors, InputError};
+use super::form::{FieldErrors, InputError};
+use super::text::BoundedText;
 use crate::domain::idp::parse_domains;
 
 pub const MODES: &[(&str, &str)] = &[

@@ -2,8 +2,8 @@
 //! terms, lifetimes, the partner domain policy and the members' sign-in rule. The config
 //! file gives the first values; what an admin saves is stored as key/value pairs.
 
-use super::{BoundedText, FieldErrors, InputError};
-use crate::config::Settings;
+use super::form::{FieldErrors, InputError};
+use super::text::BoundedText;
 use crate::domain::idp::parse_domains;
 use crate::domain::url::WebUrl;
 
@@ -55,23 +55,6 @@ pub struct PortalSettings {
 pub const DEFAULT_ACCENT: &str = "#2f4ea8";
 
 impl PortalSettings {
-    /// The values before any admin saved the settings page: from the config file.
-    pub fn defaults(cfg: &Settings) -> PortalSettings {
-        PortalSettings {
-            org_name: cfg.org_name.clone(),
-            logo_url: String::new(),
-            accent: DEFAULT_ACCENT.into(),
-            privacy_url: cfg.privacy_url.clone(),
-            terms_text: cfg.terms_text.clone(),
-            terms_version: cfg.terms_version.clone(),
-            invitation_ttl_days: cfg.invitation_ttl_days,
-            signup_ttl_days: 14,
-            domain_policy: DomainPolicy::AllowAll,
-            domains: Vec::new(),
-            members_require_workforce: false,
-        }
-    }
-
     /// The stored pairs over the defaults. A stored value that no longer parses keeps the
     /// default (and the settings page shows what is in effect).
     pub fn from_pairs(defaults: PortalSettings, pairs: &[(String, String)]) -> PortalSettings {
@@ -236,7 +219,7 @@ mod tests {
 
     #[test]
     fn domain_policy_admits_and_refuses() {
-        let mut s = PortalSettings::defaults(&Settings::default());
+        let mut s = crate::config::Settings::default().portal_defaults();
         assert!(s.admits_domain("anything.example"));
         s.domains = vec!["partner.example".into()];
         s.domain_policy = DomainPolicy::Allowlist;
@@ -252,7 +235,7 @@ mod tests {
 
     #[test]
     fn stored_pairs_round_trip_and_bad_values_keep_defaults() {
-        let defaults = PortalSettings::defaults(&Settings::default());
+        let defaults = crate::config::Settings::default().portal_defaults();
         let mut s = defaults.clone();
         s.org_name = "Contoso".into();
         s.domain_policy = DomainPolicy::Denylist;

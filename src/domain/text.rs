@@ -1,6 +1,6 @@
 //! Free text typed by people, bounded and cleaned of control characters.
 
-use super::InputError;
+use super::form::InputError;
 
 /// Text of at most `max` characters, trimmed; control characters (other than newlines
 /// where allowed) are refused so nothing odd reaches mail headers or logs.
@@ -49,7 +49,7 @@ impl DisplayName {
     }
 
     /// A name to start with when none was given: the part of the email before the `@`.
-    pub fn from_email(email: &super::EmailAddress) -> DisplayName {
+    pub fn from_email(email: &super::email::EmailAddress) -> DisplayName {
         let local = email.as_str().split('@').next().unwrap_or("guest");
         DisplayName(local.chars().take(Self::MAX_LEN).collect())
     }

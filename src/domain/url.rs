@@ -3,7 +3,7 @@
 
 use url::Url;
 
-use super::InputError;
+use super::form::InputError;
 
 /// An absolute http(s) URL, at most 2,000 characters.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,9 +5,49 @@ use chrono::{DateTime, Utc};
 pub const MEMBER: &str = "member";
 pub const GUEST: &str = "guest";
 
-pub const PENDING: &str = "pending_acceptance";
-pub const ACCEPTED: &str = "accepted";
-pub const BLOCKED: &str = "blocked";
+/// A user's state: invited and not yet redeemed, accepted, or blocked by an admin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserState {
+    PendingAcceptance,
+    Accepted,
+    Blocked,
+}
+
+impl UserState {
+    pub const ALL: [UserState; 3] = [UserState::PendingAcceptance, UserState::Accepted, UserState::Blocked];
+
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UserState::PendingAcceptance => "pending_acceptance",
+            UserState::Accepted => "accepted",
+            UserState::Blocked => "blocked",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<UserState> {
+        Self::ALL.into_iter().find(|u| u.as_str() == s)
+    }
+
+    /// As people read it.
+    pub fn label(self) -> &'static str {
+        match self {
+            UserState::PendingAcceptance => "pending acceptance",
+            UserState::Accepted => "accepted",
+            UserState::Blocked => "blocked",
+        }
+    }
+}
+
+impl std::fmt::Display for UserState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+pub const PENDING: UserState = UserState::PendingAcceptance;
+pub const ACCEPTED: UserState = UserState::Accepted;
+pub const BLOCKED: UserState = UserState::Blocked;
 
 /// Whether an account may start a session now, and if not, what to tell the person.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,10 +63,10 @@ pub enum SignInVerdict {
     DomainRefused,
 }
 
-pub fn may_sign_in(state: &str, expires_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> SignInVerdict {
+pub fn may_sign_in(state: UserState, expires_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> SignInVerdict {
     match state {
-        BLOCKED => SignInVerdict::Blocked,
-        PENDING => SignInVerdict::NotRedeemed,
+        UserState::Blocked => SignInVerdict::Blocked,
+        UserState::PendingAcceptance => SignInVerdict::NotRedeemed,
         _ if expires_at.is_some_and(|e| e <= now) => SignInVerdict::Expired,
         _ => SignInVerdict::Allowed,
     }

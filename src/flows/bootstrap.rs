@@ -50,5 +50,5 @@ pub async fn create_admin(state: &AppState, email: &EmailAddress) -> anyhow::Res
     signin_links::insert(tx.conn(), user.id, &token.hash().0, now + LINK_TTL, now).await?;
     audit::record(tx.conn(), &actor, &Event::new("signin_link.created", "user", user.id, &user.email), now).await?;
     tx.commit().await?;
-    Ok(state.url(&format!("/signin/link/{}", token.expose())))
+    Ok(state.links().signin_link(token.expose()))
 }

@@ -253,7 +253,7 @@ pub(crate) async fn issue_invitation(
 }
 
 fn redeem_link(state: &AppState, token: &Token) -> String {
-    state.url(&format!("/redeem/{}", token.expose()))
+    state.links().redeem(token.expose())
 }
 
 async fn queue_invitation_mail(

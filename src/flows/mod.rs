@@ -1,6 +1,7 @@
 //! The flows of the spec (F1 invite, F2 redeem, F3 sign in, …): each public function makes
 //! one change in one transaction, with its audit event and any mail queued alongside.
 
+pub mod approval;
 pub mod apps;
 pub mod bootstrap;
 pub mod codes;
@@ -15,22 +16,20 @@ pub mod signin;
 pub mod signup;
 pub mod users;
 
-/// Queues a plain notice mail (`mail::letters::notice`: a heading, a paragraph, maybe a
-/// button) in the caller's transaction, branded as the settings say now.
+/// Queues a plain notice mail (its words from `mail::notices`) in the caller's
+/// transaction, branded as the settings say now.
 pub(crate) async fn queue_notice(
     state: &crate::state::AppState,
     c: crate::db::Conn<'_>,
     to: &str,
-    subject: &str,
-    heading: &str,
-    paragraph: &str,
-    button: Option<(&str, &str)>,
+    notice: &crate::mail::notices::Notice,
 ) -> crate::error::AppResult<()> {
+    let button = notice.button.as_ref().map(|(words, url)| (*words, url.as_str()));
     let letter = crate::mail::letters::notice(
         &crate::flows::settings::branding(state).await?,
-        subject,
-        heading,
-        paragraph,
+        &notice.subject,
+        &notice.heading,
+        &notice.paragraph,
         button,
     )?;
     crate::mail::queue(c, to, &letter, state.clock.now()).await?;

@@ -49,7 +49,7 @@ pub async fn open(state: &AppState, token: &str) -> AppResult<Option<Landing>> {
     }
     .unwrap_or_else(|| portal.org_name.clone());
     let apps = apps::for_invitation(c.reborrow(), invitation.id).await?;
-    let state_now = match link_state(&invitation.status, invitation.expires_at, state.clock.now()) {
+    let state_now = match link_state(invitation.status, invitation.expires_at, state.clock.now()) {
         LinkState::Open if refused(&portal, &invitee) => LinkState::Refused,
         other => other,
     };
@@ -127,7 +127,7 @@ pub async fn accept(state: &AppState, proof: &Proof, ip: &str) -> AppResult<Rede
     }
     let invitee = users::find(tx.conn(), invitation.user_id).await?.ok_or(AppError::NotFound)?;
     let portal = crate::flows::settings::current(state).await?;
-    if invitation.status == crate::domain::invitation::PENDING && refused(&portal, &invitee) {
+    if invitation.status == crate::domain::invitation::InvitationStatus::Pending && refused(&portal, &invitee) {
         let ev = Event::new("invitation.redemption_refused", "user", invitee.id, &invitee.email)
             .details(if invitee.state == BLOCKED { "blocked" } else { "domain not admitted" });
         audit::record(tx.conn(), &Actor::user(invitee.id, &invitee.email, ip), &ev, now).await?;
@@ -135,7 +135,7 @@ pub async fn accept(state: &AppState, proof: &Proof, ip: &str) -> AppResult<Rede
         return Ok(Redeemed::Closed(LinkState::Refused));
     }
     if !invitations::mark_redeemed(tx.conn(), invitation.id, now).await? {
-        return Ok(match link_state(&invitation.status, invitation.expires_at, now) {
+        return Ok(match link_state(invitation.status, invitation.expires_at, now) {
             LinkState::Redeemed | LinkState::Open => Redeemed::AlreadyRedeemed { user_id: invitation.user_id },
             closed => Redeemed::Closed(closed),
         });

@@ -23,7 +23,7 @@ pub async fn current(state: &AppState) -> AppResult<Arc<PortalSettings>> {
         let mut c = state.db.acquire().await?;
         rows::all(c.conn()).await?
     };
-    let s = Arc::new(PortalSettings::from_pairs(PortalSettings::defaults(&state.settings), &pairs));
+    let s = Arc::new(PortalSettings::from_pairs(state.settings.portal_defaults(), &pairs));
     state.portal.store(s.clone());
     Ok(s)
 }

@@ -42,21 +42,8 @@ pub async fn request_code(state: &AppState, email: &EmailAddress, ip: &str) -> A
     let issued = codes::issue(state, &mut tx, &spec).await?;
     if workforce_only && matches!(issued, Issued::Sent(_)) {
         // The page answers as for anyone; the mail tells the member where to sign in.
-        super::queue_notice(
-            state,
-            tx.conn(),
-            email.as_str(),
-            &format!("Sign in to {} with your work account", portal.org_name),
-            "Use your organization's sign-in",
-            &format!(
-                "Someone asked for a sign-in code for this address. Members of {} sign in through \
-                 their organization's own sign-in page instead: enter your work address on the sign-in \
-                 page and you will be sent there.",
-                portal.org_name
-            ),
-            Some(("Go to sign-in", &state.url("/signin"))),
-        )
-        .await?;
+        let notice = crate::mail::notices::workforce_signin(&portal.org_name, state.links().signin());
+        super::queue_notice(state, tx.conn(), email.as_str(), &notice).await?;
     }
     tx.commit().await?;
     Ok(issued)
@@ -129,7 +116,7 @@ pub async fn complete(
     let now = state.clock.now();
     let actor = Actor::user(user.id, &user.email, ip);
     let portal = super::settings::current(state).await?;
-    let verdict = match may_sign_in(&user.state, user.expires_at, now) {
+    let verdict = match may_sign_in(user.state, user.expires_at, now) {
         // The partner domain policy holds at every door, sign-in included.
         SignInVerdict::Allowed if user.user_type == GUEST && !portal.admits_email(&user.email) => {
             SignInVerdict::DomainRefused

@@ -18,7 +18,7 @@ pub async fn set_blocked(state: &AppState, user_id: Uuid, blocked: bool, actor: 
     if actor.id == Some(user.id) {
         return Err(AppError::BadRequest("You cannot block your own account.".into()));
     }
-    let (to, action) = match (blocked, user.state.as_str()) {
+    let (to, action) = match (blocked, user.state) {
         (true, BLOCKED) | (false, ACCEPTED) | (false, PENDING) => return Ok(()),
         (true, _) => (BLOCKED, "user.blocked"),
         // Unblocked users go back to accepted if they ever accepted, else pending.

@@ -51,19 +51,8 @@ async fn requests(state: &AppState) -> AppResult<(usize, usize)> {
         if r.email_verified_at.is_none() {
             continue;
         }
-        crate::flows::queue_notice(
-            state,
-            tx.conn(),
-            &r.email,
-            "Your request has expired",
-            "Your request has expired",
-            &format!(
-                "Nobody decided on your request for access to {org} in time, so it has expired and no access was \
-                 given. You can send a new request."
-            ),
-            Some(("Ask again", &state.url("/signup"))),
-        )
-        .await?;
+        let notice = crate::mail::notices::request_expired(&org, state.links().signup());
+        crate::flows::queue_notice(state, tx.conn(), &r.email, &notice).await?;
     }
     if !expired.is_empty() {
         let ev = Event::new("signup.expired", "signup_request", "", "").details(format!("count={}", expired.len()));
@@ -75,7 +64,7 @@ async fn requests(state: &AppState) -> AppResult<(usize, usize)> {
         let Some(package) = packages::find(tx.conn(), r.package_id).await? else { continue };
         for a in requests::approvals_of(tx.conn(), r.id).await?.into_iter().filter(|a| a.decision.is_none()) {
             let Some(approver) = users::find(tx.conn(), a.approver_id).await? else { continue };
-            let letter = crate::flows::signup::approval_letter(state, r, &package, &approver, a.id, true).await?;
+            let letter = crate::flows::approval::approval_letter(state, r, &package, &approver, a.id, true).await?;
             mail::queue(tx.conn(), &approver.email, &letter, now).await?;
             reminded += 1;
         }

@@ -2,6 +2,8 @@
 //! queued in the outbox inside the caller's transaction, delivered by the worker.
 
 pub mod letters;
+pub mod links;
+pub mod notices;
 pub mod transport;
 
 use chrono::{DateTime, Utc};

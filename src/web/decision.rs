@@ -28,16 +28,3 @@ impl DecisionForm {
 }
 
 pub const DOMAIN_REFUSED: &str = "Nothing was changed: the organization no longer admits partners from this email domain, so the request cannot be approved. You can still deny it.";
-
-/// How a request's status reads in a sentence.
-pub fn human_status(status: &str) -> &'static str {
-    match status {
-        "email_unverified" => "waiting for the email address to be confirmed",
-        "pending_approval" => "waiting for approval",
-        "approved" => "approved",
-        "denied" => "denied",
-        "expired" => "expired",
-        "withdrawn" => "withdrawn",
-        _ => "closed",
-    }
-}

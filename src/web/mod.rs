@@ -15,24 +15,9 @@ pub mod routes;
 pub mod static_files;
 
 use actix_web::http::header::LOCATION;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse};
 
 use crate::domain::audit::Actor;
-use crate::error::AppError;
-
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    let mut table = routes::Routes::default();
-    table
-        .route("/healthz", web::get().to(health::healthz))
-        .route("/readyz", web::get().to(health::readyz))
-        .route("/static/{file}", web::get().to(static_files::serve))
-        .route("/brand.css", web::get().to(static_files::brand_css));
-    public::routes(&mut table);
-    panel::routes(&mut table);
-    admin::routes(&mut table);
-    table.register(cfg);
-    cfg.default_service(web::to(|| async { Err::<HttpResponse, _>(AppError::NotFound) }));
-}
 
 /// 303 See Other: where a browser goes after a POST.
 pub fn see_other(location: &str) -> HttpResponse {
@@ -46,11 +31,6 @@ pub fn client_ip(req: &HttpRequest) -> String {
 
 pub fn actor(req: &HttpRequest, user: &crate::db::users::User) -> Actor {
     Actor::user(user.id, &user.email, &client_ip(req))
-}
-
-/// Parses a UUID from a path segment; anything else is a page that does not exist.
-pub fn parse_id(s: &str) -> Result<uuid::Uuid, AppError> {
-    uuid::Uuid::parse_str(s).map_err(|_| AppError::NotFound)
 }
 
 /// The UUIDs sent for a repeated field (a list of checkboxes); anything else is dropped.

@@ -1,22 +1,114 @@
-//! The route table, one resource per path: routes added with `route(path, method…)` are
-//! grouped by path, so a method a path does not serve gets 405 with an `Allow` header
-//! (actix's resource default) rather than a 404. HEAD is answered as GET without a body by
-//! `head_as_get`.
+//! The route table: every address of the portal and its handler, in one place. Routes are
+//! grouped by path into one resource each, so a method a path does not serve gets 405 with
+//! an `Allow` header (actix's resource default) rather than a 404. HEAD is answered as GET
+//! without a body by `head_as_get`.
 
+use actix_web::HttpResponse;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
 use actix_web::middleware::Next;
 use actix_web::{Error, Route, web};
 
+use super::{admin, health, panel, public, static_files};
+use crate::error::AppError;
+
+pub fn table(cfg: &mut web::ServiceConfig) {
+    let mut t = Routes::default();
+    t.route("/healthz", web::get().to(health::healthz))
+        .route("/readyz", web::get().to(health::readyz))
+        .route("/static/{file}", web::get().to(static_files::serve))
+        .route("/brand.css", web::get().to(static_files::brand_css))
+        // People who are not signed in: sign-in, redemption, sign-up, approval.
+        .route("/", web::get().to(public::home))
+        .route("/signin", web::get().to(public::signin::form))
+        .route("/signin", web::post().to(public::signin::request_code))
+        .route("/signin/code", web::get().to(public::signin::code_form))
+        .route("/signin/code", web::post().to(public::signin::verify_code))
+        .route("/signin/link/{token}", web::get().to(public::signin::link_page))
+        .route("/signin/link/{token}", web::post().to(public::signin::use_link))
+        .route("/signout", web::post().to(public::signin::sign_out))
+        .route("/auth/{slug}/start", web::post().to(public::federation::start))
+        .route("/auth/{slug}/callback", web::get().to(public::federation::callback))
+        .route("/redeem/{token}", web::get().to(public::redeem::landing))
+        .route("/redeem/{token}/code", web::post().to(public::redeem::send_code))
+        .route("/redeem/{token}/code", web::get().to(public::redeem::code_form))
+        .route("/redeem/{token}/verify", web::post().to(public::redeem::verify_code))
+        .route("/redeem/{token}/consent", web::get().to(public::redeem::consent))
+        .route("/redeem/{token}/accept", web::post().to(public::redeem::accept))
+        .route("/signup", web::get().to(public::signup::form))
+        .route("/signup", web::post().to(public::signup::submit))
+        .route("/signup/verify", web::get().to(public::signup::code_form))
+        .route("/signup/verify", web::post().to(public::signup::verify))
+        .route("/signup/status/{token}", web::get().to(public::signup::status))
+        .route("/signup/status/{token}/withdraw", web::post().to(public::signup::withdraw))
+        .route("/approve/{token}", web::get().to(public::approve::show))
+        .route("/approve/{token}", web::post().to(public::approve::decide))
+        // The Access Panel (F6).
+        .route("/apps", web::get().to(panel::apps_page))
+        .route("/apps/request", web::get().to(panel::request::form))
+        .route("/apps/request", web::post().to(panel::request::submit))
+        .route("/profile", web::get().to(panel::profile))
+        .route("/profile", web::post().to(panel::rename))
+        .route("/profile/sessions/{id}/end", web::post().to(panel::end_session))
+        .route("/profile/sign-out-everywhere", web::post().to(panel::sign_out_everywhere))
+        // The admin portal (F7): every handler takes AdminUser.
+        .route("/admin", web::get().to(admin::dashboard))
+        .route("/admin/users", web::get().to(admin::users::list))
+        .route("/admin/users/{id}", web::get().to(admin::users::show))
+        .route("/admin/users/{id}/resend", web::post().to(admin::users::resend))
+        .route("/admin/users/{id}/revoke", web::post().to(admin::users::revoke))
+        .route("/admin/users/{id}/block", web::post().to(admin::users::block))
+        .route("/admin/users/{id}/reset-redemption", web::post().to(admin::users::reset_redemption))
+        .route("/admin/users/{id}/unblock", web::post().to(admin::users::unblock))
+        .route("/admin/users/{id}/apps", web::post().to(admin::users::assign_app))
+        .route("/admin/users/{id}/apps/{app_id}/remove", web::post().to(admin::users::unassign_app))
+        .route("/admin/invitations/new", web::get().to(admin::invitations::form))
+        .route("/admin/invitations", web::post().to(admin::invitations::create))
+        .route("/admin/apps", web::get().to(admin::apps::list))
+        .route("/admin/apps", web::post().to(admin::apps::create))
+        .route("/admin/apps/new", web::get().to(admin::apps::new_form))
+        .route("/admin/apps/{id}", web::get().to(admin::apps::edit_form))
+        .route("/admin/apps/{id}", web::post().to(admin::apps::update))
+        .route("/admin/apps/{id}/delete", web::post().to(admin::apps::delete))
+        .route("/admin/audit", web::get().to(admin::audit::list))
+        .route("/admin/groups", web::get().to(admin::groups::list))
+        .route("/admin/groups", web::post().to(admin::groups::create))
+        .route("/admin/groups/new", web::get().to(admin::groups::new_form))
+        .route("/admin/groups/{id}", web::get().to(admin::groups::edit_form))
+        .route("/admin/groups/{id}", web::post().to(admin::groups::update))
+        .route("/admin/groups/{id}/delete", web::post().to(admin::groups::delete))
+        .route("/admin/groups/{id}/members", web::post().to(admin::groups::add_member))
+        .route("/admin/groups/{id}/members/{user}/remove", web::post().to(admin::groups::remove_member))
+        .route("/admin/packages", web::get().to(admin::packages::list))
+        .route("/admin/packages", web::post().to(admin::packages::create))
+        .route("/admin/packages/new", web::get().to(admin::packages::new_form))
+        .route("/admin/packages/{id}", web::get().to(admin::packages::edit_form))
+        .route("/admin/packages/{id}", web::post().to(admin::packages::update))
+        .route("/admin/packages/{id}/delete", web::post().to(admin::packages::delete))
+        .route("/admin/requests", web::get().to(admin::requests::list))
+        .route("/admin/requests/{id}", web::get().to(admin::requests::show))
+        .route("/admin/requests/{id}/decide", web::post().to(admin::requests::decide))
+        .route("/admin/settings", web::get().to(admin::settings::show))
+        .route("/admin/settings", web::post().to(admin::settings::save))
+        .route("/admin/identity-providers", web::get().to(admin::idps::list))
+        .route("/admin/identity-providers", web::post().to(admin::idps::create))
+        .route("/admin/identity-providers/new", web::get().to(admin::idps::new_form))
+        .route("/admin/identity-providers/{id}", web::get().to(admin::idps::edit_form))
+        .route("/admin/identity-providers/{id}", web::post().to(admin::idps::update))
+        .route("/admin/identity-providers/{id}/delete", web::post().to(admin::idps::delete));
+    t.register(cfg);
+    cfg.default_service(web::to(|| async { Err::<HttpResponse, _>(AppError::NotFound) }));
+}
+
 #[derive(Default)]
-pub struct Routes {
+struct Routes {
     /// Paths in the order first added: actix tries resources in registration order.
     paths: Vec<(&'static str, Vec<Route>)>,
 }
 
 impl Routes {
-    pub fn route(&mut self, path: &'static str, route: Route) -> &mut Self {
+    fn route(&mut self, path: &'static str, route: Route) -> &mut Self {
         match self.paths.iter_mut().find(|(p, _)| *p == path) {
             Some((_, routes)) => routes.push(route),
             None => self.paths.push((path, vec![route])),
@@ -24,7 +116,7 @@ impl Routes {
         self
     }
 
-    pub fn register(self, cfg: &mut web::ServiceConfig) {
+    fn register(self, cfg: &mut web::ServiceConfig) {
         for (path, routes) in self.paths {
             let resource = routes.into_iter().fold(web::resource(path), |r, route| r.route(route));
             cfg.service(resource);

@@ -79,8 +79,8 @@ pub(crate) async fn sign_up(app: &TestApp, browser: &Client, email: &str, packag
 
 async fn status_of(app: &TestApp) -> String {
     let mut c = app.state.db.acquire().await.unwrap();
-    let rows = vestibule::db::requests::list(c.conn(), "", 10).await.unwrap();
-    rows[0].status.clone()
+    let rows = vestibule::db::requests::list(c.conn(), None, 10).await.unwrap();
+    rows[0].status.as_str().to_string()
 }
 
 async fn a_partner_signs_up_a_sponsor_approves_and_the_partner_redeems(app: TestApp) -> TestApp {

@@ -5,6 +5,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
+use uuid::Uuid;
+
 use crate::auth::AdminUser;
 use crate::db::apps::{self, App};
 use crate::domain::FieldErrors;
@@ -13,7 +15,7 @@ use crate::flows::apps::{self as app_flows, AppInput};
 use crate::state::AppState;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::page::{PageCtx, flash, render, render_invalid};
-use crate::web::{actor, kept, parse_id, see_other};
+use crate::web::{actor, kept, see_other};
 
 #[derive(Template)]
 #[template(path = "admin/apps.html")]
@@ -107,9 +109,9 @@ pub async fn edit_form(
     ctx: PageCtx,
     state: web::Data<AppState>,
     _a: AdminUser,
-    id: web::Path<String>,
+    id: web::Path<Uuid>,
 ) -> AppResult<HttpResponse> {
-    let id = parse_id(&id)?;
+    let id = id.into_inner();
     let mut c = state.db.acquire().await?;
     let app = apps::find(c.conn(), id).await?.ok_or(AppError::NotFound)?;
     Ok(render(&FormPage {
@@ -130,10 +132,10 @@ pub async fn update(
     state: web::Data<AppState>,
     session: Session,
     AdminUser(admin): AdminUser,
-    id: web::Path<String>,
+    id: web::Path<Uuid>,
     f: CsrfForm<AppForm>,
 ) -> AppResult<HttpResponse> {
-    let id = parse_id(&id)?;
+    let id = id.into_inner();
     match parse(&f.form) {
         Ok(input) => {
             app_flows::update(&state, id, &input, &actor(&req, &admin)).await?;
@@ -149,10 +151,10 @@ pub async fn delete(
     state: web::Data<AppState>,
     session: Session,
     AdminUser(admin): AdminUser,
-    id: web::Path<String>,
+    id: web::Path<Uuid>,
     _f: CsrfForm<NoFields>,
 ) -> AppResult<HttpResponse> {
-    let id = parse_id(&id)?;
+    let id = id.into_inner();
     app_flows::delete(&state, id, &actor(&req, &admin)).await?;
     flash(&session, "The app was deleted.");
     Ok(see_other("/admin/apps"))

@@ -16,7 +16,7 @@ use crate::flows::groups::{self as flow, GroupInput};
 use crate::state::AppState;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::page::{PageCtx, flash, render, render_invalid};
-use crate::web::{actor, chosen_ids, kept, parse_id, see_other};
+use crate::web::{actor, chosen_ids, kept, see_other};
 
 #[derive(Template)]
 #[template(path = "admin/groups.html")]
@@ -105,8 +105,7 @@ pub async fn create(
     Ok(render_invalid(&form_page(ctx, &state, None, f.form, chosen, errors).await?))
 }
 
-async fn find(state: &AppState, id: &str) -> AppResult<Group> {
-    let id = parse_id(id)?;
+async fn find(state: &AppState, id: Uuid) -> AppResult<Group> {
     let mut c = state.db.acquire().await?;
     groups::find(c.conn(), id).await?.ok_or(AppError::NotFound)
 }
@@ -115,9 +114,9 @@ pub async fn edit_form(
     ctx: PageCtx,
     state: web::Data<AppState>,
     _a: AdminUser,
-    id: web::Path<String>,
+    id: web::Path<Uuid>,
 ) -> AppResult<HttpResponse> {
-    let group = find(&state, &id).await?;
+    let group = find(&state, *id).await?;
     Ok(render(&saved_form_page(ctx, &state, group).await?))
 }
 
@@ -137,10 +136,10 @@ pub async fn update(
     state: web::Data<AppState>,
     session: Session,
     AdminUser(admin): AdminUser,
-    id: web::Path<String>,
+    id: web::Path<Uuid>,
     f: CsrfForm<GroupForm>,
 ) -> AppResult<HttpResponse> {
-    let group = find(&state, &id).await?;
+    let group = find(&state, *id).await?;
     let chosen = chosen_ids(&f.pairs, "app");
     let errors = match GroupInput::parse(&f.form.name, &f.form.description, chosen.clone()) {
         Ok(input) => match flow::update(&state, group.id, &input, &actor(&req, &admin)).await? {
@@ -160,10 +159,10 @@ pub async fn delete(
     state: web::Data<AppState>,
     session: Session,
     AdminUser(admin): AdminUser,
-    id: web::Path<String>,
+    id: web::Path<Uuid>,
     _f: CsrfForm<NoFields>,
 ) -> AppResult<HttpResponse> {
-    let group = find(&state, &id).await?;
+    let group = find(&state, *id).await?;
     flow::delete(&state, &group, &actor(&req, &admin)).await?;
     flash(&session, format!("The group {} was deleted. Its members lost the apps it gave them.", group.name));
     Ok(see_other("/admin/groups"))
@@ -181,10 +180,10 @@ pub async fn add_member(
     state: web::Data<AppState>,
     session: Session,
     AdminUser(admin): AdminUser,
-    id: web::Path<String>,
+    id: web::Path<Uuid>,
     f: CsrfForm<MemberForm>,
 ) -> AppResult<HttpResponse> {
-    let group = find(&state, &id).await?;
+    let group = find(&state, *id).await?;
     match flow::add_member(&state, &group, &f.form.email, &actor(&req, &admin)).await? {
         Ok(()) => {
             flash(&session, format!("{} was added to {}.", f.form.email.trim(), group.name));
@@ -203,11 +202,11 @@ pub async fn remove_member(
     state: web::Data<AppState>,
     session: Session,
     AdminUser(admin): AdminUser,
-    path: web::Path<(String, String)>,
+    path: web::Path<(Uuid, Uuid)>,
     _f: CsrfForm<NoFields>,
 ) -> AppResult<HttpResponse> {
-    let group = find(&state, &path.0).await?;
-    let user_id = parse_id(&path.1)?;
+    let group = find(&state, path.0).await?;
+    let user_id = path.1;
     flow::remove_member(&state, &group, user_id, &actor(&req, &admin)).await?;
     flash(&session, "The member was removed.");
     Ok(see_other(&format!("/admin/groups/{}", group.id)))

@@ -5,6 +5,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
+use uuid::Uuid;
+
 use crate::auth::AdminUser;
 use crate::db::identity_providers::{self, IdentityProvider};
 use crate::domain::FieldErrors;
@@ -15,7 +17,7 @@ use crate::flows::idps::{self, IdpInput, RawIdp};
 use crate::state::AppState;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::page::{PageCtx, flash, render, render_invalid};
-use crate::web::{actor, kept, parse_id, see_other};
+use crate::web::{actor, kept, see_other};
 
 #[derive(Template)]
 #[template(path = "admin/idps.html")]
@@ -153,9 +155,9 @@ pub async fn edit_form(
     ctx: PageCtx,
     state: web::Data<AppState>,
     _a: AdminUser,
-    id: web::Path<String>,
+    id: web::Path<Uuid>,
 ) -> AppResult<HttpResponse> {
-    let id = parse_id(&id)?;
+    let id = id.into_inner();
     let mut c = state.db.acquire().await?;
     let row = identity_providers::find(c.conn(), id).await?.ok_or(AppError::NotFound)?;
     let f = IdpForm {
@@ -179,10 +181,10 @@ pub async fn update(
     state: web::Data<AppState>,
     session: Session,
     AdminUser(admin): AdminUser,
-    id: web::Path<String>,
+    id: web::Path<Uuid>,
     f: CsrfForm<IdpForm>,
 ) -> AppResult<HttpResponse> {
-    let id = parse_id(&id)?;
+    let id = id.into_inner();
     let errors = match IdpInput::parse(&f.form.raw(), false, state.settings.allow_http_identity_providers) {
         Ok(input) => match idps::update(&state, id, &input, &actor(&req, &admin)).await? {
             Ok(()) => {
@@ -205,10 +207,10 @@ pub async fn delete(
     state: web::Data<AppState>,
     session: Session,
     AdminUser(admin): AdminUser,
-    id: web::Path<String>,
+    id: web::Path<Uuid>,
     _f: CsrfForm<NoFields>,
 ) -> AppResult<HttpResponse> {
-    let id = parse_id(&id)?;
+    let id = id.into_inner();
     match idps::delete(&state, id, &actor(&req, &admin)).await? {
         Ok(()) => flash(&session, "The identity provider was deleted. Identities already linked stay on their users."),
         Err(refused) => flash(&session, refused.to_string()),

@@ -18,7 +18,7 @@ use crate::flows::packages::{self as flow, Contents};
 use crate::state::AppState;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::page::{PageCtx, flash, render, render_invalid};
-use crate::web::{actor, chosen_ids, kept, parse_id, see_other};
+use crate::web::{actor, chosen_ids, kept, see_other};
 
 #[derive(Template)]
 #[template(path = "admin/packages.html")]
@@ -30,7 +30,7 @@ struct ListPage {
 
 pub async fn list(ctx: PageCtx, state: web::Data<AppState>, _a: AdminUser) -> AppResult<HttpResponse> {
     let mut c = state.db.acquire().await?;
-    Ok(render(&ListPage { ctx, packages: packages::all(c.conn()).await?, signup_url: state.url("/signup") }))
+    Ok(render(&ListPage { ctx, packages: packages::all(c.conn()).await?, signup_url: state.links().signup() }))
 }
 
 #[derive(Deserialize, Default)]
@@ -146,8 +146,7 @@ pub async fn create(
     Ok(render_invalid(&form_page(ctx, &state, None, f.form, c, errors).await?))
 }
 
-async fn find(state: &AppState, id: &str) -> AppResult<Package> {
-    let id = parse_id(id)?;
+async fn find(state: &AppState, id: Uuid) -> AppResult<Package> {
     let mut c = state.db.acquire().await?;
     packages::find(c.conn(), id).await?.ok_or(AppError::NotFound)
 }
@@ -156,9 +155,9 @@ pub async fn edit_form(
     ctx: PageCtx,
     state: web::Data<AppState>,
     _a: AdminUser,
-    id: web::Path<String>,
+    id: web::Path<Uuid>,
 ) -> AppResult<HttpResponse> {
-    let p = find(&state, &id).await?;
+    let p = find(&state, *id).await?;
     let c = flow::contents(&state, p.id).await?;
     let f = PackageForm {
         name: p.name,
@@ -177,10 +176,10 @@ pub async fn update(
     state: web::Data<AppState>,
     session: Session,
     AdminUser(admin): AdminUser,
-    id: web::Path<String>,
+    id: web::Path<Uuid>,
     f: CsrfForm<PackageForm>,
 ) -> AppResult<HttpResponse> {
-    let p = find(&state, &id).await?;
+    let p = find(&state, *id).await?;
     let c = contents_of(&f.pairs);
     let errors = match raw(&f.form, &c).parse() {
         Ok(input) => match flow::update(&state, p.id, &input, &c, &actor(&req, &admin)).await? {
@@ -200,10 +199,10 @@ pub async fn delete(
     state: web::Data<AppState>,
     session: Session,
     AdminUser(admin): AdminUser,
-    id: web::Path<String>,
+    id: web::Path<Uuid>,
     _f: CsrfForm<NoFields>,
 ) -> AppResult<HttpResponse> {
-    let p = find(&state, &id).await?;
+    let p = find(&state, *id).await?;
     flow::delete(&state, &p, &actor(&req, &admin)).await?;
     flash(&session, format!("The access package {} was deleted, with its open requests.", p.name));
     Ok(see_other("/admin/packages"))

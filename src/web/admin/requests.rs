@@ -5,57 +5,63 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
+use uuid::Uuid;
 
 use crate::auth::AdminUser;
 use crate::db::packages::{self, Package};
 use crate::db::requests::{self, Request};
 use crate::db::users;
+use crate::domain::request::RequestStatus;
 use crate::error::{AppError, AppResult};
-use crate::flows::signup::{self, Decided, effective_status};
+use crate::flows::approval::{self, Decided};
 use crate::state::AppState;
 use crate::web::csrf::CsrfForm;
-use crate::web::decision::{DOMAIN_REFUSED, DecisionForm, human_status};
-use crate::web::page::{PageCtx, flash, render};
-use crate::web::{actor, parse_id, see_other};
+use crate::web::decision::{DOMAIN_REFUSED, DecisionForm};
+use crate::web::page::{PageCtx, flash, render, render_with_status};
+use crate::web::{actor, see_other};
 
-pub const STATES: &[(&str, &str)] = &[
-    ("pending_approval", "Waiting for approval"),
-    ("approved", "Approved"),
-    ("denied", "Denied"),
-    ("expired", "Expired"),
-    ("withdrawn", "Withdrawn"),
-    ("", "All"),
+/// The filter tabs: the states worth looking at, then all of them.
+const TABS: [Option<RequestStatus>; 6] = [
+    Some(RequestStatus::PendingApproval),
+    Some(RequestStatus::Approved),
+    Some(RequestStatus::Denied),
+    Some(RequestStatus::Expired),
+    Some(RequestStatus::Withdrawn),
+    None,
 ];
+
+pub struct Tab {
+    status: Option<RequestStatus>,
+    current: bool,
+}
+
+impl Tab {
+    fn query(&self) -> &'static str {
+        self.status.map_or("", RequestStatus::as_str)
+    }
+
+    fn label(&self) -> &'static str {
+        self.status.map_or("All", RequestStatus::label)
+    }
+}
 
 #[derive(Deserialize)]
 pub struct Query {
-    #[serde(default = "pending")]
-    status: String,
-}
-
-fn pending() -> String {
-    "pending_approval".into()
+    status: Option<String>,
 }
 
 pub struct Row {
     pub r: Request,
     pub package: String,
-    pub status: String,
+    pub status: RequestStatus,
 }
 
 #[derive(Template)]
 #[template(path = "admin/requests.html")]
 struct ListPage {
     ctx: PageCtx,
-    status: String,
-    states: &'static [(&'static str, &'static str)],
+    tabs: Vec<Tab>,
     rows: Vec<Row>,
-}
-
-impl ListPage {
-    fn human(&self, s: &str) -> &'static str {
-        human_status(s)
-    }
 }
 
 pub async fn list(
@@ -64,20 +70,25 @@ pub async fn list(
     _a: AdminUser,
     q: web::Query<Query>,
 ) -> AppResult<HttpResponse> {
-    let status = STATES.iter().map(|(s, _)| *s).find(|s| *s == q.status).unwrap_or("pending_approval").to_string();
+    // No filter given: what waits for a decision. `?status=` (empty): all.
+    let filter = match q.status.as_deref() {
+        None => Some(RequestStatus::PendingApproval),
+        Some(s) => RequestStatus::parse(s),
+    };
     let now = state.clock.now();
     let mut c = state.db.acquire().await?;
     let all_packages = packages::all(c.conn()).await?;
-    let rows = requests::list(c.conn(), &status, 200)
+    let rows = requests::list(c.conn(), filter, 200)
         .await?
         .into_iter()
         .map(|r| Row {
             package: all_packages.iter().find(|p| p.id == r.package_id).map(|p| p.name.clone()).unwrap_or_default(),
-            status: effective_status(&r, now),
+            status: r.status.effective(r.expires_at, now),
             r,
         })
         .collect();
-    Ok(render(&ListPage { ctx, status, states: STATES, rows }))
+    let tabs = TABS.into_iter().map(|status| Tab { status, current: status == filter }).collect();
+    Ok(render(&ListPage { ctx, tabs, rows }))
 }
 
 pub struct ApprovalRow {
@@ -92,13 +103,12 @@ struct ShowPage {
     ctx: PageCtx,
     r: Request,
     package: Package,
-    status: String,
+    status: RequestStatus,
     approvals: Vec<ApprovalRow>,
     error: Option<String>,
 }
 
-async fn show_page(ctx: PageCtx, state: &AppState, id: &str, error: Option<String>) -> AppResult<ShowPage> {
-    let id = parse_id(id)?;
+async fn show_page(ctx: PageCtx, state: &AppState, id: Uuid, error: Option<String>) -> AppResult<ShowPage> {
     let mut c = state.db.acquire().await?;
     let r = requests::find(c.conn(), id).await?.ok_or(AppError::NotFound)?;
     let package = packages::find(c.conn(), r.package_id).await?.ok_or(AppError::NotFound)?;
@@ -107,20 +117,13 @@ async fn show_page(ctx: PageCtx, state: &AppState, id: &str, error: Option<Strin
         let approver = users::find(c.conn(), a.approver_id).await?.map(|u| u.email).unwrap_or_default();
         approvals.push(ApprovalRow { approver, decision: a.decision, note: a.note });
     }
-    let status = effective_status(&r, state.clock.now());
+    let status = r.status.effective(r.expires_at, state.clock.now());
     Ok(ShowPage { ctx, r, package, status, approvals, error })
 }
 
 impl ShowPage {
-    /// The state as a heading-case label ("Waiting for approval"), as the filter tabs name it.
-    fn status_label(&self) -> String {
-        match STATES.iter().find(|(s, _)| *s == self.status) {
-            Some((_, label)) => (*label).to_string(),
-            None => {
-                let human = human_status(&self.status);
-                human[..1].to_uppercase() + &human[1..]
-            }
-        }
+    fn pending(&self) -> bool {
+        self.status == RequestStatus::PendingApproval
     }
 }
 
@@ -128,9 +131,9 @@ pub async fn show(
     ctx: PageCtx,
     state: web::Data<AppState>,
     _a: AdminUser,
-    id: web::Path<String>,
+    id: web::Path<Uuid>,
 ) -> AppResult<HttpResponse> {
-    Ok(render(&show_page(ctx, &state, &id, None).await?))
+    Ok(render(&show_page(ctx, &state, *id, None).await?))
 }
 
 pub async fn decide(
@@ -139,34 +142,29 @@ pub async fn decide(
     state: web::Data<AppState>,
     session: Session,
     AdminUser(admin): AdminUser,
-    id: web::Path<String>,
+    id: web::Path<Uuid>,
     f: CsrfForm<DecisionForm>,
 ) -> AppResult<HttpResponse> {
-    let request_id = parse_id(&id)?;
+    let request_id = *id;
     let (approve, note) = match f.form.parse()? {
         Ok(decision) => decision,
         Err(e) => {
-            let page = show_page(ctx, &state, &id, Some(e.to_string())).await?;
-            return Ok(crate::web::page::render_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page));
+            let page = show_page(ctx, &state, request_id, Some(e.to_string())).await?;
+            return Ok(render_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page));
         }
     };
-    match signup::admin_decide(&state, request_id, approve, &note, &admin, &actor(&req, &admin)).await? {
-        None => Err(AppError::NotFound),
-        Some(Decided::Recorded(status)) => {
-            flash(&session, format!("The request is {}.", human_status(&status)));
-            Ok(see_other(&format!("/admin/requests/{request_id}")))
-        }
+    let message = match approval::admin_decide(&state, request_id, approve, &note, &admin, &actor(&req, &admin)).await?
+    {
+        None => return Err(AppError::NotFound),
+        Some(Decided::Recorded(status)) => format!("The request is {}.", status.in_sentence()),
         Some(Decided::AlreadyClosed(status)) => {
-            flash(&session, format!("Nothing was changed: the request was already {}.", human_status(&status)));
-            Ok(see_other(&format!("/admin/requests/{request_id}")))
+            format!("Nothing was changed: the request was already {}.", status.in_sentence())
         }
-        Some(Decided::DomainRefused) => {
-            flash(&session, DOMAIN_REFUSED);
-            Ok(see_other(&format!("/admin/requests/{request_id}")))
-        }
+        Some(Decided::DomainRefused) => DOMAIN_REFUSED.to_string(),
         Some(Decided::NotEntitled) => {
-            flash(&session, "Nothing was changed: nobody decides their own request. Another admin or approver must.");
-            Ok(see_other(&format!("/admin/requests/{request_id}")))
+            "Nothing was changed: nobody decides their own request. Another admin or approver must.".to_string()
         }
-    }
+    };
+    flash(&session, message);
+    Ok(see_other(&format!("/admin/requests/{request_id}")))
 }

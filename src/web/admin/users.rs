@@ -5,6 +5,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
+use uuid::Uuid;
+
 use crate::auth::AdminUser;
 use crate::db::Page;
 use crate::db::apps::{self, App};
@@ -12,13 +14,14 @@ use crate::db::audit::{self, AuditEvent};
 use crate::db::identities::{self, NamedIdentity};
 use crate::db::invitations::{self, Invitation};
 use crate::db::users::{self, Filter, User};
+use crate::domain::invitation::InvitationStatus;
 use crate::error::{AppError, AppResult};
 use crate::flows;
 use crate::state::AppState;
 use crate::web::admin::{Pager, filtered, fmt_time};
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::page::{PageCtx, flash, render};
-use crate::web::{actor, kept, parse_id, see_other};
+use crate::web::{actor, kept, see_other};
 
 const PAGE_SIZE: i64 = 25;
 
@@ -90,15 +93,15 @@ pub async fn show(
     ctx: PageCtx,
     state: web::Data<AppState>,
     AdminUser(admin): AdminUser,
-    id: web::Path<String>,
+    id: web::Path<Uuid>,
 ) -> AppResult<HttpResponse> {
-    let id = parse_id(&id)?;
+    let id = id.into_inner();
     let mut c = state.db.acquire().await?;
     let user = users::find(c.conn(), id).await?.ok_or(AppError::NotFound)?;
     let invitations = invitations::for_user(c.conn(), id).await?;
     let apps = apps::for_user(c.conn(), id, state.clock.now()).await?;
     let other_apps = apps::all(c.conn()).await?.into_iter().filter(|a| !apps.iter().any(|x| x.id == a.id)).collect();
-    let granted_on_redemption = match invitations.iter().find(|i| i.status == "pending") {
+    let granted_on_redemption = match invitations.iter().find(|i| i.status == InvitationStatus::Pending) {
         Some(i) => apps::for_invitation(c.conn(), i.id).await?,
         None => Vec::new(),
     };
@@ -108,7 +111,7 @@ pub async fn show(
         is_self: admin.id == user.id,
         sponsors: users::sponsors(c.conn(), id).await?,
         identities: identities::named_for_user(c.conn(), id).await?,
-        has_pending_invitation: invitations.iter().any(|i| i.status == "pending"),
+        has_pending_invitation: invitations.iter().any(|i| i.status == InvitationStatus::Pending),
         invitations,
         apps,
         other_apps,
@@ -118,7 +121,7 @@ pub async fn show(
     Ok(render(&page))
 }
 
-fn back(id: uuid::Uuid) -> HttpResponse {
+fn back(id: Uuid) -> HttpResponse {
     see_other(&format!("/admin/users/{id}"))
 }
 
@@ -127,10 +130,10 @@ pub async fn resend(
     state: web::Data<AppState>,
     session: Session,
     AdminUser(admin): AdminUser,
-    id: web::Path<String>,
+    id: web::Path<Uuid>,
     _f: CsrfForm<NoFields>,
 ) -> AppResult<HttpResponse> {
-    let id = parse_id(&id)?;
+    let id = id.into_inner();
     match flows::invite::resend(&state, id, &actor(&req, &admin)).await? {
         Ok(_) => flash(&session, "A new invitation link was sent. The previous link no longer works."),
         Err(refused) => flash(&session, refused.to_string()),
@@ -143,10 +146,10 @@ pub async fn revoke(
     state: web::Data<AppState>,
     session: Session,
     AdminUser(admin): AdminUser,
-    id: web::Path<String>,
+    id: web::Path<Uuid>,
     _f: CsrfForm<NoFields>,
 ) -> AppResult<HttpResponse> {
-    let id = parse_id(&id)?;
+    let id = id.into_inner();
     if flows::invite::revoke(&state, id, &actor(&req, &admin)).await? {
         flash(&session, "The invitation was revoked: its link no longer works.");
     } else {
@@ -160,10 +163,10 @@ pub async fn reset_redemption(
     state: web::Data<AppState>,
     session: Session,
     AdminUser(admin): AdminUser,
-    id: web::Path<String>,
+    id: web::Path<Uuid>,
     _f: CsrfForm<NoFields>,
 ) -> AppResult<HttpResponse> {
-    let id = parse_id(&id)?;
+    let id = id.into_inner();
     match flows::invite::reset_redemption(&state, id, &admin, &actor(&req, &admin)).await? {
         Ok(_) => flash(
             &session,
@@ -179,10 +182,9 @@ async fn set_blocked(
     state: &AppState,
     session: &Session,
     admin: &User,
-    id: &str,
+    id: Uuid,
     blocked: bool,
 ) -> AppResult<HttpResponse> {
-    let id = parse_id(id)?;
     flows::users::set_blocked(state, id, blocked, &actor(&req, admin)).await?;
     flash(
         session,
@@ -196,10 +198,10 @@ pub async fn block(
     state: web::Data<AppState>,
     session: Session,
     AdminUser(admin): AdminUser,
-    id: web::Path<String>,
+    id: web::Path<Uuid>,
     _f: CsrfForm<NoFields>,
 ) -> AppResult<HttpResponse> {
-    set_blocked(req, &state, &session, &admin, &id, true).await
+    set_blocked(req, &state, &session, &admin, *id, true).await
 }
 
 pub async fn unblock(
@@ -207,10 +209,10 @@ pub async fn unblock(
     state: web::Data<AppState>,
     session: Session,
     AdminUser(admin): AdminUser,
-    id: web::Path<String>,
+    id: web::Path<Uuid>,
     _f: CsrfForm<NoFields>,
 ) -> AppResult<HttpResponse> {
-    set_blocked(req, &state, &session, &admin, &id, false).await
+    set_blocked(req, &state, &session, &admin, *id, false).await
 }
 
 #[derive(Deserialize)]
@@ -223,10 +225,10 @@ pub async fn assign_app(
     state: web::Data<AppState>,
     session: Session,
     AdminUser(admin): AdminUser,
-    id: web::Path<String>,
+    id: web::Path<Uuid>,
     f: CsrfForm<AssignForm>,
 ) -> AppResult<HttpResponse> {
-    let id = parse_id(&id)?;
+    let id = id.into_inner();
     let app_id =
         uuid::Uuid::parse_str(&f.form.app_id).map_err(|_| AppError::BadRequest("Choose an app to assign.".into()))?;
     if flows::apps::assign(&state, app_id, id, &actor(&req, &admin)).await? {
@@ -240,10 +242,10 @@ pub async fn unassign_app(
     state: web::Data<AppState>,
     session: Session,
     AdminUser(admin): AdminUser,
-    path: web::Path<(String, String)>,
+    path: web::Path<(Uuid, Uuid)>,
     _f: CsrfForm<NoFields>,
 ) -> AppResult<HttpResponse> {
-    let (id, app_id) = (parse_id(&path.0)?, parse_id(&path.1)?);
+    let (id, app_id) = path.into_inner();
     if flows::apps::unassign(&state, app_id, id, &actor(&req, &admin)).await? {
         flash(&session, "The app was removed from this user.");
     }

@@ -20,16 +20,6 @@ use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::page::{PageCtx, flash, render, render_invalid};
 use crate::web::{actor, kept, see_other};
 
-pub fn routes(cfg: &mut crate::web::routes::Routes) {
-    cfg.route("/apps", web::get().to(apps_page))
-        .route("/apps/request", web::get().to(request::form))
-        .route("/apps/request", web::post().to(request::submit))
-        .route("/profile", web::get().to(profile))
-        .route("/profile", web::post().to(rename))
-        .route("/profile/sessions/{id}/end", web::post().to(end_session))
-        .route("/profile/sign-out-everywhere", web::post().to(sign_out_everywhere));
-}
-
 #[derive(Template)]
 #[template(path = "panel/apps.html")]
 struct AppsPage {
@@ -38,7 +28,7 @@ struct AppsPage {
     apps: Vec<App>,
 }
 
-async fn apps_page(
+pub async fn apps_page(
     ctx: PageCtx,
     state: web::Data<AppState>,
     CurrentUser(user): CurrentUser,
@@ -104,7 +94,7 @@ async fn profile_page(
     Ok(ProfilePage { ctx, user, name_input, identities, sponsors, sessions, error })
 }
 
-async fn profile(
+pub async fn profile(
     req: HttpRequest,
     ctx: PageCtx,
     state: web::Data<AppState>,
@@ -115,11 +105,11 @@ async fn profile(
 }
 
 #[derive(Deserialize)]
-struct RenameForm {
+pub struct RenameForm {
     display_name: String,
 }
 
-async fn rename(
+pub async fn rename(
     req: HttpRequest,
     ctx: PageCtx,
     state: web::Data<AppState>,
@@ -140,7 +130,7 @@ async fn rename(
     }
 }
 
-async fn sign_out_everywhere(
+pub async fn sign_out_everywhere(
     req: HttpRequest,
     state: web::Data<AppState>,
     session: Session,
@@ -153,7 +143,7 @@ async fn sign_out_everywhere(
 }
 
 /// Ends one of the user's other sessions (a lost phone, a shared computer).
-async fn end_session(
+pub async fn end_session(
     req: HttpRequest,
     state: web::Data<AppState>,
     session: Session,

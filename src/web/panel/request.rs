@@ -64,7 +64,7 @@ pub async fn submit(
         return Ok(render_invalid(&page(ctx, &state, package, reason, e).await?));
     };
     match signup::request_more(&state, &user, package_id, &reason, &client_ip(&req)).await? {
-        Ok(status_path) => Ok(see_other(&status_path)),
+        Ok(status_token) => Ok(see_other(&format!("/signup/status/{status_token}"))),
         Err(e) => Ok(render_invalid(&page(ctx, &state, package, reason, e).await?)),
     }
 }

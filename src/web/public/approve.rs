@@ -5,11 +5,12 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
+use crate::domain::request::RequestStatus;
 use crate::error::{AppError, AppResult};
-use crate::flows::signup::{self, ApprovalView, Decided, effective_status};
+use crate::flows::approval::{self, ApprovalView, Decided};
 use crate::state::AppState;
 use crate::web::csrf::CsrfForm;
-use crate::web::decision::{DOMAIN_REFUSED, DecisionForm, human_status};
+use crate::web::decision::{DOMAIN_REFUSED, DecisionForm};
 use crate::web::page::{Notice, PageCtx, render, render_with_status};
 use crate::web::{client_ip, kept};
 
@@ -19,7 +20,7 @@ struct ApprovePage {
     ctx: PageCtx,
     token: String,
     v: ApprovalView,
-    status: String,
+    status: RequestStatus,
     /// The note as typed, when it was refused.
     note: String,
     error: Option<String>,
@@ -67,14 +68,14 @@ pub async fn show(
     state: web::Data<AppState>,
     token: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let v = signup::view_approval(&state, &token).await?.ok_or(AppError::NotFound)?;
+    let v = approval::view_approval(&state, &token).await?.ok_or(AppError::NotFound)?;
     if let Some(other) = someone_else(&req, &v).await? {
         return Ok(not_yours(ctx, &v, &other));
     }
     if !v.entitled {
         return Ok(no_longer_yours(ctx));
     }
-    let status = effective_status(&v.request, state.clock.now());
+    let status = v.request.status.effective(v.request.expires_at, state.clock.now());
     Ok(render(&ApprovePage {
         ctx,
         token: token.into_inner(),
@@ -93,14 +94,14 @@ pub async fn decide(
     token: web::Path<String>,
     f: CsrfForm<DecisionForm>,
 ) -> AppResult<HttpResponse> {
-    let v = signup::view_approval(&state, &token).await?.ok_or(AppError::NotFound)?;
+    let v = approval::view_approval(&state, &token).await?.ok_or(AppError::NotFound)?;
     if let Some(other) = someone_else(&req, &v).await? {
         return Ok(not_yours(ctx, &v, &other));
     }
     let (approve, note) = match f.form.parse()? {
         Ok(decision) => decision,
         Err(e) => {
-            let status = effective_status(&v.request, state.clock.now());
+            let status = v.request.status.effective(v.request.expires_at, state.clock.now());
             let note = kept(&f.form.note, 1200);
             let page = ApprovePage {
                 ctx,
@@ -114,14 +115,17 @@ pub async fn decide(
             return Ok(render_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page));
         }
     };
-    let decided = signup::decide(&state, &token, approve, &note, &client_ip(&req)).await?.ok_or(AppError::NotFound)?;
-    let v = signup::view_approval(&state, &token).await?.ok_or(AppError::NotFound)?;
+    let decided =
+        approval::decide(&state, &token, approve, &note, &client_ip(&req)).await?.ok_or(AppError::NotFound)?;
+    let v = approval::view_approval(&state, &token).await?.ok_or(AppError::NotFound)?;
     let (http, outcome) = match decided {
         Decided::Recorded(status) => (
             StatusCode::OK,
-            match status.as_str() {
-                "approved" => "Thank you. The request is approved: the partner gets an invitation by mail.".to_string(),
-                "denied" => {
+            match status {
+                RequestStatus::Approved => {
+                    "Thank you. The request is approved: the partner gets an invitation by mail.".to_string()
+                }
+                RequestStatus::Denied => {
                     "Thank you. The request is denied: the partner is told politely, with your note.".to_string()
                 }
                 _ => "Thank you. Your approval is recorded; the request waits for the other approvers.".to_string(),
@@ -129,15 +133,17 @@ pub async fn decide(
         ),
         Decided::AlreadyClosed(status) => (
             StatusCode::CONFLICT,
-            match status.as_str() {
-                "pending_approval" => "You decided on this request already; your first decision counts.".to_string(),
-                other => format!("Nothing was changed: this request was already {}.", human_status(other)),
+            match status {
+                RequestStatus::PendingApproval => {
+                    "You decided on this request already; your first decision counts.".to_string()
+                }
+                other => format!("Nothing was changed: this request was already {}.", other.in_sentence()),
             },
         ),
         Decided::NotEntitled => return Ok(no_longer_yours(ctx)),
         Decided::DomainRefused => (StatusCode::CONFLICT, DOMAIN_REFUSED.to_string()),
     };
-    let status = effective_status(&v.request, state.clock.now());
+    let status = v.request.status.effective(v.request.expires_at, state.clock.now());
     let page = ApprovePage {
         ctx,
         token: token.into_inner(),

@@ -54,7 +54,7 @@ pub async fn start(
         "redeem" => {
             let landing = redeem::open(&state, &f.form.token).await?.ok_or(AppError::NotFound)?;
             if landing.state != LinkState::Open {
-                return Ok(super::redeem::closed(ctx, &landing));
+                return Ok(super::outcomes::closed(ctx, &landing));
             }
             (Purpose::Redeem { token: f.form.token.clone() }, Some(landing.invitation.email))
         }
@@ -214,7 +214,7 @@ pub async fn callback(
                 session::sign_in(&req, &session, &state, &user).await?;
                 Ok(see_other(if next.is_empty() { super::landing_for(&user) } else { &next }))
             }
-            FederatedSignIn::Done(SignIn::Refused(verdict)) => Ok(super::signin::refusal(ctx, verdict)),
+            FederatedSignIn::Done(SignIn::Refused(verdict)) => Ok(super::outcomes::refusal(ctx, verdict)),
             FederatedSignIn::Done(_) | FederatedSignIn::NoAccount => {
                 let msg = format!(
                     "No account here is linked to this {} account. If you were invited, open the link in your invitation mail to accept it first.",
@@ -232,7 +232,7 @@ pub async fn callback(
         Purpose::Redeem { token } => {
             let landing = redeem::open(&state, &token).await?.ok_or(AppError::NotFound)?;
             if landing.state != LinkState::Open {
-                return Ok(super::redeem::closed(ctx, &landing));
+                return Ok(super::outcomes::closed(ctx, &landing));
             }
             let Some(email) = who.verified_email() else {
                 fail("the identity provider did not say the email is verified").await?;

@@ -20,6 +20,7 @@ use crate::flows::{email_issuer, human_date};
 use crate::state::AppState;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::page::{Notice, PageCtx, render, render_invalid, render_with_status};
+use crate::web::public::outcomes::closed;
 use crate::web::{client_ip, see_other};
 
 const CODE_KEY: &str = "redeem_code";
@@ -44,7 +45,7 @@ struct HeldProof {
 #[template(path = "public/redeem.html")]
 struct LandingPage {
     ctx: PageCtx,
-    providers: Vec<super::signin::IdpChoice>,
+    providers: Vec<super::idp_choices::IdpChoice>,
     token: String,
     inviter: String,
     email: String,
@@ -81,40 +82,6 @@ async fn load(state: &AppState, token: &str) -> AppResult<Landing> {
     redeem::open(state, token).await?.ok_or(AppError::NotFound)
 }
 
-/// The page for a link that can no longer be redeemed, saying what happened and whom to ask.
-pub fn closed(ctx: PageCtx, landing: &Landing) -> HttpResponse {
-    let who = &landing.inviter_name;
-    let (status, title, message, link) = match landing.state {
-        LinkState::Redeemed => (
-            StatusCode::GONE,
-            "This invitation has already been accepted",
-            "Each invitation link works once. If you accepted it, sign in to open your apps.".to_string(),
-            Some(("/signin".to_string(), "Sign in".to_string())),
-        ),
-        LinkState::Revoked => (
-            StatusCode::GONE,
-            "This invitation was withdrawn",
-            format!("{who} withdrew this invitation. If you still need access, ask {who} to invite you again."),
-            None,
-        ),
-        LinkState::Refused => (
-            StatusCode::FORBIDDEN,
-            "This invitation cannot be accepted",
-            format!(
-                "The organization cannot admit this account at the moment, so the invitation cannot be accepted. Ask {who} what to do."
-            ),
-            None,
-        ),
-        LinkState::Expired | LinkState::Open => (
-            StatusCode::GONE,
-            "This invitation has expired",
-            format!("Invitation links work for a limited time. Ask {who} to send you a new invitation."),
-            None,
-        ),
-    };
-    render_with_status(status, &Notice { ctx, title: title.into(), message, link })
-}
-
 pub async fn landing(ctx: PageCtx, state: web::Data<AppState>, token: web::Path<String>) -> AppResult<HttpResponse> {
     let l = load(&state, &token).await?;
     if l.state != LinkState::Open {
@@ -123,7 +90,7 @@ pub async fn landing(ctx: PageCtx, state: web::Data<AppState>, token: web::Path<
     let domain = l.invitation.email.rsplit_once('@').map(|(_, d)| d.to_string());
     Ok(render(&LandingPage {
         ctx,
-        providers: super::signin::choices(&state, domain.as_deref()).await?,
+        providers: super::idp_choices::choices(&state, domain.as_deref()).await?,
         token: token.into_inner(),
         inviter: l.inviter_name,
         email: l.invitation.email,
@@ -340,7 +307,7 @@ pub async fn accept(
                 crate::db::users::find(c.conn(), user_id).await?
             };
             match user {
-                Some(u) if may_sign_in(&u.state, u.expires_at, state.clock.now()) == SignInVerdict::Allowed => {
+                Some(u) if may_sign_in(u.state, u.expires_at, state.clock.now()) == SignInVerdict::Allowed => {
                     session::sign_in(&req, &session, &state, &u).await?;
                     Ok(see_other(&redirect_target(&state, l.invitation.redirect_url.as_deref()).await?))
                 }

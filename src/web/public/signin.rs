@@ -10,7 +10,6 @@ use uuid::Uuid;
 use crate::auth::session;
 use crate::domain::EmailAddress;
 use crate::domain::url::is_local_path;
-use crate::domain::user::SignInVerdict;
 use crate::error::{AppError, AppResult};
 use crate::federation::Purpose;
 use crate::flows::codes::{Issued, MALFORMED_CODE, normalize, wrong_code_message};
@@ -18,31 +17,11 @@ use crate::flows::signin::{self, LinkState, SignIn};
 use crate::state::AppState;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::page::{Notice, PageCtx, render, render_invalid, render_with_status};
+use crate::web::public::idp_choices::{IdpChoice, choices};
+use crate::web::public::outcomes::refusal;
 use crate::web::{client_ip, kept, see_other};
 
 const PENDING_KEY: &str = "signin";
-
-/// A sign-in button for an enabled identity provider.
-pub struct IdpChoice {
-    pub slug: String,
-    pub name: String,
-    /// The IdP serves the email's domain (home-realm discovery).
-    pub home_realm: bool,
-}
-
-/// The enabled IdPs, those serving `domain` first.
-pub async fn choices(state: &AppState, domain: Option<&str>) -> AppResult<Vec<IdpChoice>> {
-    let mut c = state.db.acquire().await?;
-    let rows = crate::db::identity_providers::choices_for(c.conn(), domain).await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| IdpChoice {
-            home_realm: domain.is_some_and(|d| crate::domain::idp::serves_domain(&r.domains, d)),
-            slug: r.slug,
-            name: r.display_name,
-        })
-        .collect())
-}
 
 /// The sign-in in progress, kept in the session between the two forms.
 #[derive(Serialize, Deserialize)]
@@ -198,32 +177,6 @@ pub async fn verify_code(
             Ok(render_invalid(&notice))
         }
     }
-}
-
-pub fn refusal(ctx: PageCtx, verdict: SignInVerdict) -> HttpResponse {
-    let (title, message) = match verdict {
-        SignInVerdict::Blocked => (
-            "Your access is blocked",
-            "An administrator has blocked sign-in for this account. If you think this is a mistake, contact your sponsor at the organization.",
-        ),
-        SignInVerdict::Expired => (
-            "Your access has expired",
-            "Guest access for this account has ended. Ask your sponsor at the organization to extend it.",
-        ),
-        SignInVerdict::WorkforceOnly => (
-            "Sign in with your organization's account",
-            "Members of this organization sign in through its own sign-in page, not with an email code. Enter your work address on the sign-in page and you will be sent there.",
-        ),
-        SignInVerdict::DomainRefused => (
-            "Your organization's domain is not admitted",
-            "The organization no longer admits guests from your email domain, so this account cannot sign in. If you think this is a mistake, contact your sponsor at the organization.",
-        ),
-        SignInVerdict::NotRedeemed | SignInVerdict::Allowed => (
-            "Accept your invitation first",
-            "Open the invitation mail you received and follow its link to get started.",
-        ),
-    };
-    render_with_status(StatusCode::FORBIDDEN, &Notice { ctx, title: title.into(), message: message.into(), link: None })
 }
 
 pub async fn sign_out(state: web::Data<AppState>, session: Session, _f: CsrfForm<NoFields>) -> AppResult<HttpResponse> {

@@ -11,9 +11,10 @@ use uuid::Uuid;
 use crate::db::packages::{self, Package};
 use crate::db::requests::Request;
 use crate::domain::FieldErrors;
+use crate::domain::request::RequestStatus;
 use crate::error::{AppError, AppResult};
 use crate::flows::codes::{MALFORMED_CODE, normalize, wrong_code_message};
-use crate::flows::signup::{self, RawSignup, Started, Verified, effective_status};
+use crate::flows::signup::{self, RawSignup, Started, Verified};
 use crate::state::AppState;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::page::{Notice, PageCtx, render, render_invalid, render_with_status};
@@ -180,9 +181,9 @@ pub async fn verify(
         return Ok(render_invalid(&CodePage { ctx, email: pending.email, error: Some(MALFORMED_CODE.into()) }));
     };
     match signup::verify(&state, pending.request_id, pending.code_id, &code, &client_ip(&req)).await? {
-        Verified::Done(status_path) => {
+        Verified::Done(status_token) => {
             session.remove(PENDING_KEY);
-            Ok(see_other(&status_path))
+            Ok(see_other(&format!("/signup/status/{status_token}")))
         }
         Verified::Wrong { tries_left } => {
             Ok(render_invalid(&CodePage { ctx, email: pending.email, error: Some(wrong_code_message(tries_left)) }))
@@ -208,12 +209,12 @@ struct StatusPage {
     token: String,
     request: Request,
     package: Package,
-    status: String,
+    status: RequestStatus,
 }
 
 pub async fn status(ctx: PageCtx, state: web::Data<AppState>, token: web::Path<String>) -> AppResult<HttpResponse> {
     let (request, package) = signup::by_status_token(&state, &token).await?.ok_or(AppError::NotFound)?;
-    let status = effective_status(&request, state.clock.now());
+    let status = request.status.effective(request.expires_at, state.clock.now());
     Ok(render(&StatusPage { ctx, token: token.into_inner(), request, package, status }))
 }
 
@@ -226,7 +227,7 @@ pub async fn withdraw(
 ) -> AppResult<HttpResponse> {
     let (request, package) = signup::by_status_token(&state, &token).await?.ok_or(AppError::NotFound)?;
     if !signup::withdraw(&state, &request, &client_ip(&req)).await? {
-        let status = effective_status(&request, state.clock.now());
+        let status = request.status.effective(request.expires_at, state.clock.now());
         return Ok(render_with_status(
             StatusCode::CONFLICT,
             &StatusPage { ctx, token: token.into_inner(), request, package, status },

@@ -18,7 +18,7 @@ async fn decide(app: &TestApp, link: &str, decision: &str) -> (Client, Page) {
 
 async fn request_status(app: &TestApp) -> String {
     let mut c = app.state.db.acquire().await.unwrap();
-    vestibule::db::requests::list(c.conn(), "", 10).await.unwrap()[0].status.clone()
+    vestibule::db::requests::list(c.conn(), None, 10).await.unwrap()[0].status.as_str().to_string()
 }
 
 async fn a_removed_or_blocked_approvers_link_decides_nothing(app: TestApp) -> TestApp {

@@ -1,0 +1,312 @@
+//! F5 sponsor approval. A verified request goes to the package's approvers, one link
+//! each (or is granted at once when the package needs no approval). Opening a link changes
+//! nothing; the POST decides, as a conditional update under the request's row lock, so
+//! concurrent clicks give exactly one outcome. The link works only while its approver may
+//! still decide.
+
+use chrono::Duration;
+use uuid::Uuid;
+
+use crate::db::audit::{self, Event};
+use crate::db::links::{self, PACKAGE_APPROVERS, PACKAGE_APPS, PACKAGE_GROUPS};
+use crate::db::packages::{self, Package};
+use crate::db::requests::{self, Request};
+use crate::db::users::{self, User};
+use crate::db::{Conn, Tx, assignments, groups};
+use crate::domain::audit::Actor;
+use crate::domain::package::{Outcome, outcome};
+use crate::domain::request::RequestStatus;
+use crate::domain::user::{GUEST, PENDING, SignInVerdict, may_sign_in};
+use crate::error::AppResult;
+use crate::mail;
+use crate::mail::notices::{self, Requester};
+use crate::secrets::{Token, TokenHash};
+use crate::state::AppState;
+
+const APPROVAL_PURPOSE: &str = "approval-link";
+
+fn approval_link(state: &AppState, approval_id: Uuid) -> String {
+    state.links().approve(Token::derived(&state.key, APPROVAL_PURPOSE, &approval_id).expose())
+}
+
+/// A verified request: granted at once when its package needs no approval, else one link
+/// per approver. (The partner has been told where to follow it: `signup`.)
+pub(super) async fn route(state: &AppState, tx: &mut Tx, request: &Request, actor: &Actor) -> AppResult<()> {
+    let now = state.clock.now();
+    let Some(package) = packages::find(tx.conn(), request.package_id).await? else { return Ok(()) };
+    let ev = Event::new("signup.submitted", "signup_request", request.id, &request.email).details(package.name.clone());
+    audit::record(tx.conn(), actor, &ev, now).await?;
+    if package.approval_mode == "none" {
+        if requests::decide(tx.conn(), request.id, RequestStatus::Approved, "automatic", "", now).await? {
+            grant(state, tx, request, &package, None).await?;
+        }
+        return Ok(());
+    }
+    for approver_id in links::items(tx.conn(), &PACKAGE_APPROVERS, package.id).await? {
+        let Some(approver) = users::find(tx.conn(), approver_id).await? else { continue };
+        // Nobody approves their own request.
+        if approver.email == request.email {
+            continue;
+        }
+        let approval_id = Uuid::new_v4();
+        let token = Token::derived(&state.key, APPROVAL_PURPOSE, &approval_id);
+        requests::insert_approval(tx.conn(), approval_id, request.id, approver.id, &token.hash().0, now).await?;
+        let letter = approval_letter(state, request, &package, &approver, approval_id, false).await?;
+        mail::queue(tx.conn(), &approver.email, &letter, now).await?;
+    }
+    Ok(())
+}
+
+/// The mail to one approver (and, `reminder`, once more after a few days).
+pub(crate) async fn approval_letter(
+    state: &AppState,
+    request: &Request,
+    package: &Package,
+    approver: &User,
+    approval_id: Uuid,
+    reminder: bool,
+) -> AppResult<mail::Letter> {
+    let who =
+        Requester { name: &request.name, email: &request.email, company: &request.company, reason: &request.reason };
+    let n = notices::approval_request(
+        &approver.display_name,
+        &who,
+        &package.name,
+        approval_link(state, approval_id),
+        reminder,
+    );
+    let button = n.button.as_ref().map(|(w, u)| (*w, u.as_str()));
+    let brand = crate::flows::settings::branding(state).await?;
+    Ok(mail::letters::notice(&brand, &n.subject, &n.heading, &n.paragraph, button)?)
+}
+
+/// Approval: the guest gets the package's apps and groups (expiring after its duration) and
+/// an invitation to redeem, or — when they can sign in already — a mail saying so.
+async fn grant(
+    state: &AppState,
+    tx: &mut Tx,
+    request: &Request,
+    package: &Package,
+    by: Option<&User>,
+) -> AppResult<()> {
+    let now = state.clock.now();
+    let user = match request.user_id {
+        Some(id) => users::find(tx.conn(), id).await?,
+        None => users::find_by_email(tx.conn(), &request.email).await?,
+    };
+    let user = match user {
+        Some(u) => u,
+        None => {
+            let new = users::NewUser {
+                email: &request.email,
+                display_name: &request.name,
+                user_type: GUEST,
+                state: PENDING,
+                created_via: "self_service",
+                is_admin: false,
+            };
+            let u = users::insert(tx.conn(), &new, now).await?;
+            users::set_company(tx.conn(), u.id, &request.company).await?;
+            u
+        }
+    };
+    let expires = package.duration_days.map(|d| now + Duration::days(d));
+    for app_id in links::items(tx.conn(), &PACKAGE_APPS, package.id).await? {
+        assignments::assign_from_package(tx.conn(), app_id, user.id, expires, now).await?;
+    }
+    for group_id in links::items(tx.conn(), &PACKAGE_GROUPS, package.id).await? {
+        groups::add_member(tx.conn(), group_id, user.id, expires, now).await?;
+    }
+    if let Some(sponsor) = by {
+        users::add_sponsor(tx.conn(), user.id, sponsor.id).await?;
+    }
+    if user.state == PENDING {
+        super::invite::issue_invitation(state, tx, &user, by, None, "", true).await?;
+    } else {
+        let notice = notices::access_granted(&package.name, state.links().apps());
+        super::queue_notice(state, tx.conn(), &user.email, &notice).await?;
+    }
+    let ev = Event::new("signup.approved", "signup_request", request.id, &request.email).details(package.name.clone());
+    audit::record(tx.conn(), &Actor::system("approval"), &ev, now).await?;
+    Ok(())
+}
+
+async fn deny(state: &AppState, tx: &mut Tx, request: &Request, package_name: &str, note: &str) -> AppResult<()> {
+    let now = state.clock.now();
+    let org = super::settings::current(state).await?.org_name.clone();
+    let notice = notices::request_denied(&org, &request.name, package_name, note);
+    super::queue_notice(state, tx.conn(), &request.email, &notice).await?;
+    let ev = Event::new("signup.denied", "signup_request", request.id, &request.email).details(note.to_string());
+    audit::record(tx.conn(), &Actor::system("approval"), &ev, now).await?;
+    Ok(())
+}
+
+/// What an approval link shows: the request, and whether this approver may still decide.
+pub struct ApprovalView {
+    pub request: Request,
+    pub package: Package,
+    pub approver: User,
+    pub own_decision: Option<String>,
+    /// False once the approver left the package, can no longer sign in, or is the
+    /// requester: the link then decides nothing.
+    pub entitled: bool,
+}
+
+/// Whether `approver` may still decide `request` now: still one of the package's approvers,
+/// able to sign in, and not the person asking (nobody approves their own request).
+async fn still_entitled(
+    c: Conn<'_>,
+    package: &Package,
+    approver: &User,
+    request: &Request,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<bool> {
+    let approvers = links::items(c, &PACKAGE_APPROVERS, package.id).await?;
+    Ok(approvers.contains(&approver.id)
+        && may_sign_in(approver.state, approver.expires_at, now) == SignInVerdict::Allowed
+        && !is_requester(approver, request))
+}
+
+/// The requester, by address: a guest's own "Request access" carries their account's email.
+fn is_requester(user: &User, request: &Request) -> bool {
+    user.email.eq_ignore_ascii_case(&request.email)
+}
+
+/// Opening an approval link: changes nothing. `None` for a link that does not exist.
+pub async fn view_approval(state: &AppState, token: &str) -> AppResult<Option<ApprovalView>> {
+    let hash = TokenHash::of(token);
+    let mut c = state.db.acquire().await?;
+    let Some(approval) = requests::approval_by_token(c.conn(), &hash.0).await?.filter(|a| hash.matches(&a.token_hash))
+    else {
+        return Ok(None);
+    };
+    let (Some(request), Some(approver)) =
+        (requests::find(c.conn(), approval.request_id).await?, users::find(c.conn(), approval.approver_id).await?)
+    else {
+        return Ok(None);
+    };
+    let Some(package) = packages::find(c.conn(), request.package_id).await? else { return Ok(None) };
+    let entitled = still_entitled(c.conn(), &package, &approver, &request, state.clock.now()).await?;
+    Ok(Some(ApprovalView { request, package, approver, own_decision: approval.decision, entitled }))
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Decided {
+    /// This decision counted; the request's status now.
+    Recorded(RequestStatus),
+    /// The request was decided or ended before (the other approver was first, or it expired).
+    AlreadyClosed(RequestStatus),
+    /// The link's approver may no longer decide (removed from the package, blocked, or
+    /// the requester); nothing was changed.
+    NotEntitled,
+    /// An approval refused because the partner domain policy no longer admits the
+    /// requester's domain; nothing was changed (a denial still works).
+    DomainRefused,
+}
+
+/// An approver's POST. Under the request's row lock: record this approver's decision once,
+/// then settle the request if the mode says it is settled.
+pub async fn decide(state: &AppState, token: &str, approve: bool, note: &str, ip: &str) -> AppResult<Option<Decided>> {
+    let hash = TokenHash::of(token);
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
+    let Some(approval) = requests::approval_by_token(tx.conn(), &hash.0).await?.filter(|a| hash.matches(&a.token_hash))
+    else {
+        return Ok(None);
+    };
+    requests::lock(tx.conn(), approval.request_id).await?;
+    let Some(request) = requests::find(tx.conn(), approval.request_id).await? else { return Ok(None) };
+    let Some(package) = packages::find(tx.conn(), request.package_id).await? else { return Ok(None) };
+    let approver = users::find(tx.conn(), approval.approver_id).await?;
+    let entitled = match &approver {
+        Some(a) => still_entitled(tx.conn(), &package, a, &request, now).await?,
+        None => false,
+    };
+    if !entitled {
+        let actor = match &approver {
+            Some(a) => Actor::user(a.id, &a.email, ip),
+            None => Actor::anonymous(ip),
+        };
+        let ev = Event::new("signup.approval_refused", "signup_request", request.id, &request.email)
+            .details("the link's approver may no longer decide");
+        audit::record(tx.conn(), &actor, &ev, now).await?;
+        tx.commit().await?;
+        return Ok(Some(Decided::NotEntitled));
+    }
+    let open = request.status == RequestStatus::PendingApproval && request.expires_at > now;
+    if open && approve && !super::settings::current(state).await?.admits_email(&request.email) {
+        return Ok(Some(Decided::DomainRefused));
+    }
+    let decision = if approve { RequestStatus::Approved } else { RequestStatus::Denied };
+    if !open || !requests::record_decision(tx.conn(), approval.id, decision.as_str(), note, now).await? {
+        let status =
+            if open { RequestStatus::PendingApproval } else { request.status.effective(request.expires_at, now) };
+        tx.commit().await?;
+        return Ok(Some(Decided::AlreadyClosed(status)));
+    }
+    let actor = match &approver {
+        Some(a) => Actor::user(a.id, &a.email, ip),
+        None => Actor::anonymous(ip),
+    };
+    let ev = Event::new("signup.approval_recorded", "signup_request", request.id, &request.email)
+        .details(format!("{decision}{}", if note.is_empty() { String::new() } else { format!(": {note}") }));
+    audit::record(tx.conn(), &actor, &ev, now).await?;
+    let decisions: Vec<Option<String>> =
+        requests::approvals_of(tx.conn(), request.id).await?.into_iter().map(|a| a.decision).collect();
+    let decisions: Vec<Option<&str>> = decisions.iter().map(Option::as_deref).collect();
+    let by = approver.as_ref().map(|a| a.email.as_str()).unwrap_or("");
+    let status = match outcome(&package.approval_mode, &decisions) {
+        Outcome::Approved => {
+            if requests::decide(tx.conn(), request.id, RequestStatus::Approved, by, note, now).await? {
+                grant(state, &mut tx, &request, &package, approver.as_ref()).await?;
+            }
+            RequestStatus::Approved
+        }
+        Outcome::Denied => {
+            if requests::decide(tx.conn(), request.id, RequestStatus::Denied, by, note, now).await? {
+                deny(state, &mut tx, &request, &package.name, note).await?;
+            }
+            RequestStatus::Denied
+        }
+        Outcome::Waiting => RequestStatus::PendingApproval,
+    };
+    tx.commit().await?;
+    Ok(Some(Decided::Recorded(status)))
+}
+
+/// An admin decides a pending request outright, whatever the approval mode.
+pub async fn admin_decide(
+    state: &AppState,
+    request_id: Uuid,
+    approve: bool,
+    note: &str,
+    admin: &User,
+    actor: &Actor,
+) -> AppResult<Option<Decided>> {
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
+    requests::lock(tx.conn(), request_id).await?;
+    let Some(request) = requests::find(tx.conn(), request_id).await? else { return Ok(None) };
+    let Some(package) = packages::find(tx.conn(), request.package_id).await? else { return Ok(None) };
+    if is_requester(admin, &request) {
+        return Ok(Some(Decided::NotEntitled));
+    }
+    if approve && !super::settings::current(state).await?.admits_email(&request.email) {
+        return Ok(Some(Decided::DomainRefused));
+    }
+    let status = if approve { RequestStatus::Approved } else { RequestStatus::Denied };
+    if !requests::decide(tx.conn(), request.id, status, &admin.email, note, now).await? {
+        tx.commit().await?;
+        return Ok(Some(Decided::AlreadyClosed(request.status.effective(request.expires_at, now))));
+    }
+    let ev =
+        Event::new("signup.decided_by_admin", "signup_request", request.id, &request.email).details(status.as_str());
+    audit::record(tx.conn(), actor, &ev, now).await?;
+    if approve {
+        grant(state, &mut tx, &request, &package, Some(admin)).await?;
+    } else {
+        deny(state, &mut tx, &request, &package.name, note).await?;
+    }
+    tx.commit().await?;
+    Ok(Some(Decided::Recorded(status)))
+}

@@ -1,0 +1,48 @@
+//! The portal's addresses that mail carries, built on the public URL. The web layer owns
+//! the routes; these match them (the tests follow every link a mail holds).
+
+pub struct Links<'a> {
+    base: &'a str,
+}
+
+impl<'a> Links<'a> {
+    pub fn new(public_url: &'a str) -> Links<'a> {
+        Links { base: public_url }
+    }
+
+    fn at(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub fn signin(&self) -> String {
+        self.at("/signin")
+    }
+
+    pub fn signup(&self) -> String {
+        self.at("/signup")
+    }
+
+    pub fn apps(&self) -> String {
+        self.at("/apps")
+    }
+
+    /// An invitation's redemption link (`inviteRedeemUrl`).
+    pub fn redeem(&self, token: &str) -> String {
+        self.at(&format!("/redeem/{token}"))
+    }
+
+    /// One approver's link to a sign-up request.
+    pub fn approve(&self, token: &str) -> String {
+        self.at(&format!("/approve/{token}"))
+    }
+
+    /// The partner's status page of their request.
+    pub fn signup_status(&self, token: &str) -> String {
+        self.at(&format!("/signup/status/{token}"))
+    }
+
+    /// A one-time sign-in link (the first admin's, from the command line).
+    pub fn signin_link(&self, token: &str) -> String {
+        self.at(&format!("/signin/link/{token}"))
+    }
+}

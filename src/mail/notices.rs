@@ -1,0 +1,117 @@
+//! The words of the plain notice mails (a heading, a paragraph, maybe a button): one
+//! function per mail, so that flows decide *that* a mail goes, never *what it says*.
+
+pub struct Notice {
+    pub subject: String,
+    pub heading: String,
+    pub paragraph: String,
+    /// The button's words and address.
+    pub button: Option<(&'static str, String)>,
+}
+
+/// To the partner, when their verified request reaches the approvers.
+pub fn request_received(org: &str, name: &str, package: &str, status_url: String) -> Notice {
+    Notice {
+        subject: format!("Your request for {package} at {org}"),
+        heading: "We received your request".into(),
+        paragraph: format!(
+            "Thank you, {name}. Your request for {package} is with the people who approve it. You will get a mail \
+             when they decide. You can follow it, or withdraw it, on its status page."
+        ),
+        button: Some(("See your request", status_url)),
+    }
+}
+
+/// Who asks, as an approver reads it.
+pub struct Requester<'a> {
+    pub name: &'a str,
+    pub email: &'a str,
+    pub company: &'a str,
+    pub reason: &'a str,
+}
+
+/// To one approver: the request and their own link (and once more as a reminder).
+pub fn approval_request(approver: &str, who: &Requester<'_>, package: &str, link: String, reminder: bool) -> Notice {
+    let person = if who.company.is_empty() {
+        format!("{} ({})", who.name, who.email)
+    } else {
+        format!("{} ({}, {})", who.name, who.email, who.company)
+    };
+    let reason = if who.reason.is_empty() { String::new() } else { format!(" Their reason: “{}”.", who.reason) };
+    Notice {
+        subject: if reminder {
+            format!("Reminder: {} is waiting for your decision", who.name)
+        } else {
+            format!("{} asks for access to {package}", who.name)
+        },
+        heading: format!("A request for {package}"),
+        paragraph: format!(
+            "Hello {approver}, {person} asks for access to {package}.{reason} The link below shows the request; \
+             nothing is decided until you press Approve or Deny there."
+        ),
+        button: Some(("Review the request", link)),
+    }
+}
+
+/// To a guest who can sign in already, when more access was approved.
+pub fn access_granted(package: &str, apps_url: String) -> Notice {
+    Notice {
+        subject: format!("You now have access to {package}"),
+        heading: "Your request was approved".into(),
+        paragraph: format!("Your request for {package} was approved. Its apps are in your Access Panel."),
+        button: Some(("Open your apps", apps_url)),
+    }
+}
+
+/// To the partner, politely, with the approver's note.
+pub fn request_denied(org: &str, name: &str, package: &str, note: &str) -> Notice {
+    let note = if note.is_empty() { String::new() } else { format!(" The note from the approver: “{note}”.") };
+    Notice {
+        subject: format!("Your request for {package}"),
+        heading: "Your request was not approved".into(),
+        paragraph: format!(
+            "Thank you for your interest, {name}. Your request for {package} was not approved this time.{note} \
+             If you think this is a mistake, contact your partner at {org}."
+        ),
+        button: None,
+    }
+}
+
+/// To the partner who withdrew their request.
+pub fn request_withdrawn(signup_url: String) -> Notice {
+    Notice {
+        subject: "You withdrew your request".into(),
+        heading: "Your request was withdrawn".into(),
+        paragraph: "As you asked, your request was withdrawn and nobody will decide on it. You can send a new one \
+                    at any time."
+            .into(),
+        button: Some(("Ask again", signup_url)),
+    }
+}
+
+/// To the partner whose request nobody decided in time.
+pub fn request_expired(org: &str, signup_url: String) -> Notice {
+    Notice {
+        subject: "Your request has expired".into(),
+        heading: "Your request has expired".into(),
+        paragraph: format!(
+            "Nobody decided on your request for access to {org} in time, so it has expired and no access was \
+             given. You can send a new request."
+        ),
+        button: Some(("Ask again", signup_url)),
+    }
+}
+
+/// To a member who asked for an email code where the workforce IdP is required.
+pub fn workforce_signin(org: &str, signin_url: String) -> Notice {
+    Notice {
+        subject: format!("Sign in to {org} with your work account"),
+        heading: "Use your organization's sign-in".into(),
+        paragraph: format!(
+            "Someone asked for a sign-in code for this address. Members of {org} sign in through their \
+             organization's own sign-in page instead: enter your work address on the sign-in page and you will be \
+             sent there."
+        ),
+        button: Some(("Go to sign-in", signin_url)),
+    }
+}

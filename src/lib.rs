@@ -1,4 +1,33 @@
 //! Vestibule: a self-hosted B2B guest collaboration portal.
+//!
+//! # The house: layers, and who may import whom
+//!
+//! Requests flow one way, and imports point the same way — down:
+//!
+//! ```text
+//!   main.rs ─ app.rs                 the binary; app builds the server (the only user of web)
+//!        │
+//!       web/                         HTTP only: routes.rs (the route table), extractors,
+//!        │                           one template struct per page, error pages, headers
+//!   ┌────┴─────┐
+//! flows/     jobs/                   flows: the spec's F1–F12, one change = one transaction,
+//!   │          │                     audited, mail queued alongside. jobs: the worker
+//!   ├──────────┤                     (delivers mail, runs housekeeping through flows)
+//! auth/  federation/                 sessions; the client side of OIDC/OAuth
+//!   │          │
+//! state.rs ─ mail/ ─ db/             AppState (imports neither web nor flows); mail words,
+//!   │          │      │              links and transports; one module per table
+//! config.rs  secrets.rs  error.rs    settings; tokens and keys; error *types* (no HTML)
+//!   │
+//! domain/                            types and rules, no I/O, imports no other layer
+//! ```
+//!
+//! - Nothing below `web` imports `web`; `web/admin` borrows nothing from `web/public`.
+//! - `flows` never writes a route or the words of a mail: addresses come from
+//!   `mail::links`, wording from `mail::notices` and the mail templates.
+//! - Pages and (later) the API call the same flows: a rule is written once.
+//! - The import graph of `src/` has no circle. `tests/flows/architecture.rs` reads the
+//!   source and enforces all of this; put a new piece in the room its imports allow.
 
 // Outcome enums carry a `User` in one arm; they live for one call, so boxing buys nothing.
 #![allow(clippy::large_enum_variant)]

@@ -1,6 +1,7 @@
 //! Every state-changing form is a POST carrying the session's CSRF token (a synchronizer
 //! token; SameSite=Lax cookies are the second line). `CsrfForm<T>` checks it and parses
-//! the rest of the form into `T`.
+//! the rest of the form into `T`. Repeated fields (checkbox lists) deserialize into `Vec`s
+//! (`serde_html_form`): `app=…&app=…` is `app: Vec<Uuid>`.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -14,8 +15,6 @@ use crate::error::AppError;
 
 pub struct CsrfForm<T> {
     pub form: T,
-    /// Every field as sent, for repeated fields (checkbox lists).
-    pub pairs: Vec<(String, String)>,
 }
 
 impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
@@ -46,9 +45,9 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
                 tracing::warn!("CSRF token missing or wrong");
                 return Err(AppError::Csrf);
             }
-            let form = serde_urlencoded::from_bytes(&body)
+            let form = serde_html_form::from_bytes(&body)
                 .map_err(|_| AppError::BadRequest("The form was incomplete. Reload the page and try again.".into()))?;
-            Ok(CsrfForm { form, pairs })
+            Ok(CsrfForm { form })
         })
     }
 }

@@ -33,10 +33,9 @@ pub fn actor(req: &HttpRequest, user: &crate::db::users::User) -> Actor {
     Actor::user(user.id, &user.email, &client_ip(req))
 }
 
-/// The UUIDs sent for a repeated field (a list of checkboxes); anything else is dropped.
-pub fn chosen_ids(pairs: &[(String, String)], field: &str) -> Vec<uuid::Uuid> {
-    let mut ids: Vec<uuid::Uuid> =
-        pairs.iter().filter(|(k, _)| k == field).filter_map(|(_, v)| uuid::Uuid::parse_str(v).ok()).collect();
+/// The ids ticked in a checkbox list, each once, in a stable order.
+pub fn chosen(ids: &[uuid::Uuid]) -> Vec<uuid::Uuid> {
+    let mut ids = ids.to_vec();
     ids.sort();
     ids.dedup();
     ids

@@ -67,6 +67,13 @@ async fn bad_app_input_keeps_what_was_typed(app: TestApp) -> TestApp {
     assert!(page.has("The launch URL must start with https:// or http://."));
     assert!(page.has("The icon URL must start with https:// or http://."));
     assert!(page.has(">Docs</textarea>"));
+    // Each error is tied to its field for screen readers (the field macro).
+    assert!(
+        page.has("value=\"nnnn") && page.has("aria-invalid=\"true\" aria-describedby=\"name-error\">"),
+        "{}",
+        page.body
+    );
+    assert!(page.has("<p class=\"field-error\" id=\"name-error\">A name can be at most 80 characters.</p>"));
     let page = app.post("/admin/apps", &[("name", ""), ("launch_url", "")]).await;
     assert!(page.has("Enter a name."));
     let page =

@@ -46,8 +46,9 @@ async fn bad_invitation_input_is_shown_next_to_the_field(app: TestApp) -> TestAp
     assert!(page.has("The redirect URL must be a page of this portal or of one of its registered apps."));
     assert!(page.has("The message can be at most 2000 characters."));
     assert!(page.has("value=\"Ana\""), "other input is kept");
+    // A tampered checkbox value is a form this page never sends.
     let page = app.post("/admin/invitations", &[("email", "ana@partner.example"), ("app", "not-a-uuid")]).await;
-    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
     let page = app
         .post(
             "/admin/invitations",

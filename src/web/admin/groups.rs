@@ -16,7 +16,7 @@ use crate::flows::groups::{self as flow, GroupInput};
 use crate::state::AppState;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::page::{PageCtx, flash, render, render_invalid};
-use crate::web::{actor, chosen_ids, kept, see_other};
+use crate::web::{actor, chosen, kept, see_other};
 
 #[derive(Template)]
 #[template(path = "admin/groups.html")]
@@ -50,6 +50,9 @@ pub struct GroupForm {
     name: String,
     #[serde(default)]
     description: String,
+    /// The apps ticked.
+    #[serde(default)]
+    app: Vec<Uuid>,
 }
 
 async fn form_page(
@@ -91,7 +94,7 @@ pub async fn create(
     AdminUser(admin): AdminUser,
     f: CsrfForm<GroupForm>,
 ) -> AppResult<HttpResponse> {
-    let chosen = chosen_ids(&f.pairs, "app");
+    let chosen = chosen(&f.form.app);
     let errors = match GroupInput::parse(&f.form.name, &f.form.description, chosen.clone()) {
         Ok(input) => match flow::create(&state, &input, &actor(&req, &admin)).await? {
             Ok(group) => {
@@ -126,7 +129,7 @@ async fn saved_form_page(ctx: PageCtx, state: &AppState, group: Group) -> AppRes
         let mut c = state.db.acquire().await?;
         links::items(c.conn(), &GROUP_APPS, group.id).await?
     };
-    let f = GroupForm { name: group.name, description: group.description };
+    let f = GroupForm { name: group.name, description: group.description, app: Vec::new() };
     form_page(ctx, state, Some(group.id), f, chosen, FieldErrors::default()).await
 }
 
@@ -140,7 +143,7 @@ pub async fn update(
     f: CsrfForm<GroupForm>,
 ) -> AppResult<HttpResponse> {
     let group = find(&state, *id).await?;
-    let chosen = chosen_ids(&f.pairs, "app");
+    let chosen = chosen(&f.form.app);
     let errors = match GroupInput::parse(&f.form.name, &f.form.description, chosen.clone()) {
         Ok(input) => match flow::update(&state, group.id, &input, &actor(&req, &admin)).await? {
             Ok(()) => {

@@ -51,6 +51,13 @@ struct FormPage {
     errors: FieldErrors,
 }
 
+impl FormPage {
+    /// Beside the secret's label when editing: a blank secret keeps the stored one.
+    fn secret_note(&self) -> &'static str {
+        if self.id.is_some() { "leave empty to keep the stored one" } else { "" }
+    }
+}
+
 #[derive(Deserialize, Default)]
 pub struct IdpForm {
     #[serde(default)]

@@ -1,7 +1,5 @@
 //! Admin: inviting a guest (F1, single).
 
-use std::collections::HashSet;
-
 use actix_session::Session;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
@@ -24,7 +22,7 @@ use crate::web::{actor, kept, see_other};
 struct InvitePage {
     ctx: PageCtx,
     apps: Vec<App>,
-    chosen: HashSet<String>,
+    chosen: Vec<Uuid>,
     email: String,
     display_name: String,
     redirect_url: String,
@@ -35,7 +33,7 @@ struct InvitePage {
 
 impl InvitePage {
     fn is_chosen(&self, id: &Uuid) -> bool {
-        self.chosen.contains(&id.to_string())
+        self.chosen.contains(id)
     }
 }
 
@@ -45,7 +43,7 @@ pub async fn form(ctx: PageCtx, state: web::Data<AppState>, _a: AdminUser) -> Ap
     Ok(render(&InvitePage {
         ctx,
         apps,
-        chosen: HashSet::new(),
+        chosen: Vec::new(),
         email: String::new(),
         display_name: String::new(),
         redirect_url: String::new(),
@@ -66,6 +64,9 @@ pub struct InviteForm {
     message: String,
     #[serde(default)]
     send_email: Option<String>,
+    /// The apps ticked.
+    #[serde(default)]
+    app: Vec<Uuid>,
 }
 
 pub async fn create(
@@ -80,7 +81,7 @@ pub async fn create(
         let mut c = state.db.acquire().await?;
         apps::all(c.conn()).await?
     };
-    let chosen: HashSet<String> = f.pairs.iter().filter(|(k, _)| k == "app").map(|(_, v)| v.clone()).collect();
+    let app_ids = crate::web::chosen(&f.form.app);
     let form = &f.form;
     let mut errors = FieldErrors::default();
     let email = errors.take("email", EmailAddress::parse(&form.email));
@@ -99,17 +100,10 @@ pub async fn create(
         )
     };
     let message = errors.take("message", BoundedText::parse(&form.message, "The message", 2000, true));
-    let mut app_ids = Vec::new();
-    for v in &chosen {
-        match Uuid::parse_str(v) {
-            Ok(id) => app_ids.push(id),
-            Err(_) => errors.add("apps", "One of the chosen apps is not valid. Reload the page and choose again."),
-        }
-    }
     let send_email = form.send_email.is_some();
     let input = match (email, display_name, redirect, message) {
         (Some(email), Some(display_name), Some(redirect), Some(message)) if errors.is_empty() => {
-            Some(InviteInput { email, display_name, redirect, message, app_ids, send_email })
+            Some(InviteInput { email, display_name, redirect, message, app_ids: app_ids.clone(), send_email })
         }
         _ => None,
     };
@@ -132,7 +126,7 @@ pub async fn create(
     Ok(render_invalid(&InvitePage {
         ctx,
         apps: all_apps,
-        chosen,
+        chosen: app_ids,
         email: kept(&form.email, 300),
         display_name: kept(&form.display_name, 200),
         redirect_url: kept(&form.redirect_url, 2100),

@@ -18,7 +18,7 @@ use crate::flows::packages::{self as flow, Contents};
 use crate::state::AppState;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::page::{PageCtx, flash, render, render_invalid};
-use crate::web::{actor, chosen_ids, kept, see_other};
+use crate::web::{actor, chosen, kept, see_other};
 
 #[derive(Template)]
 #[template(path = "admin/packages.html")]
@@ -47,6 +47,13 @@ pub struct PackageForm {
     domains: String,
     #[serde(default)]
     published: Option<String>,
+    /// The apps, groups and approvers ticked.
+    #[serde(default)]
+    app: Vec<Uuid>,
+    #[serde(default)]
+    group: Vec<Uuid>,
+    #[serde(default)]
+    approver: Vec<Uuid>,
 }
 
 impl PackageForm {
@@ -98,12 +105,8 @@ async fn form_page(
     })
 }
 
-fn contents_of(pairs: &[(String, String)]) -> Contents {
-    Contents {
-        app_ids: chosen_ids(pairs, "app"),
-        group_ids: chosen_ids(pairs, "group"),
-        approver_ids: chosen_ids(pairs, "approver"),
-    }
+fn contents_of(f: &PackageForm) -> Contents {
+    Contents { app_ids: chosen(&f.app), group_ids: chosen(&f.group), approver_ids: chosen(&f.approver) }
 }
 
 fn raw<'a>(f: &'a PackageForm, c: &Contents) -> RawPackage<'a> {
@@ -132,7 +135,7 @@ pub async fn create(
     AdminUser(admin): AdminUser,
     f: CsrfForm<PackageForm>,
 ) -> AppResult<HttpResponse> {
-    let c = contents_of(&f.pairs);
+    let c = contents_of(&f.form);
     let errors = match raw(&f.form, &c).parse() {
         Ok(input) => match flow::create(&state, &input, &c, &actor(&req, &admin)).await? {
             Ok(p) => {
@@ -166,6 +169,7 @@ pub async fn edit_form(
         duration_days: p.duration_days.map(|d| d.to_string()).unwrap_or_default(),
         domains: p.domains.split_whitespace().collect::<Vec<_>>().join("\n"),
         published: p.published.then(|| "yes".into()),
+        ..PackageForm::default()
     };
     Ok(render(&form_page(ctx, &state, Some(p.id), f, c, FieldErrors::default()).await?))
 }
@@ -180,7 +184,7 @@ pub async fn update(
     f: CsrfForm<PackageForm>,
 ) -> AppResult<HttpResponse> {
     let p = find(&state, *id).await?;
-    let c = contents_of(&f.pairs);
+    let c = contents_of(&f.form);
     let errors = match raw(&f.form, &c).parse() {
         Ok(input) => match flow::update(&state, p.id, &input, &c, &actor(&req, &admin)).await? {
             Ok(()) => {

@@ -101,17 +101,3 @@ pub async fn check(state: &AppState, c: Conn<'_>, id: Uuid, purpose: &str, typed
     let tries_left = MAX_TRIES - row.attempts;
     Ok(if tries_left > 0 { Checked::Wrong { tries_left } } else { Checked::Dead })
 }
-
-/// What to tell someone who typed a wrong code.
-pub fn wrong_code_message(tries_left: i64) -> String {
-    let tries = if tries_left == 1 { "try" } else { "tries" };
-    format!("That code is not right. {tries_left} {tries} left.")
-}
-
-pub const MALFORMED_CODE: &str = "Enter the 8-digit code from the mail.";
-
-/// Codes are typed by people: allow spaces and dashes, require 8 digits.
-pub fn normalize(typed: &str) -> Option<String> {
-    let digits: String = typed.chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
-    (digits.len() == 8 && digits.chars().all(|c| c.is_ascii_digit())).then_some(digits)
-}

@@ -2,6 +2,7 @@
 //! the approver's link.
 
 pub mod approve;
+pub mod code_step;
 pub mod federation;
 pub mod idp_choices;
 pub mod outcomes;

@@ -14,12 +14,13 @@ use crate::domain::invitation::LinkState;
 use crate::domain::url::RedirectTarget;
 use crate::domain::user::{SignInVerdict, may_sign_in};
 use crate::error::{AppError, AppResult};
-use crate::flows::codes::{Checked, Issued, MALFORMED_CODE, normalize, wrong_code_message};
+use crate::flows::codes::{Checked, Issued};
 use crate::flows::redeem::{self, Landing, Proof, Redeemed};
 use crate::flows::{email_issuer, human_date};
 use crate::state::AppState;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::page::{Notice, PageCtx, render, render_invalid, render_with_status};
+use crate::web::public::code_step::{self, CodeForm, Step};
 use crate::web::public::outcomes::closed;
 use crate::web::{client_ip, see_other};
 
@@ -52,15 +53,6 @@ struct LandingPage {
     message: String,
     apps: Vec<App>,
     expires: String,
-}
-
-#[derive(Template)]
-#[template(path = "public/redeem_code.html")]
-struct CodePage {
-    ctx: PageCtx,
-    token: String,
-    email: String,
-    error: Option<String>,
 }
 
 #[derive(Template)]
@@ -148,12 +140,7 @@ pub async fn code_form(
     if code_sent_for(&session, l.invitation.id).is_none() {
         return Ok(see_other(&format!("/redeem/{}", token.as_str())));
     }
-    Ok(render(&CodePage { ctx, token: token.into_inner(), email: l.invitation.email, error: None }))
-}
-
-#[derive(Deserialize)]
-pub struct CodeForm {
-    code: String,
+    Ok(code_step::ask(ctx, Step::Redeem(token.into_inner()), l.invitation.email))
 }
 
 pub async fn verify_code(
@@ -172,9 +159,8 @@ pub async fn verify_code(
         return Ok(see_other(&format!("/redeem/{token}")));
     };
     let email = l.invitation.email.clone();
-    let Some(code) = normalize(&f.form.code) else {
-        let error = Some(MALFORMED_CODE.to_string());
-        return Ok(render_invalid(&CodePage { ctx, token, email, error }));
+    let Some(code) = code_step::digits(&f.form.code) else {
+        return Ok(code_step::malformed(ctx, Step::Redeem(token), email));
     };
     match redeem::verify_code(&state, l.invitation.id, sent.code_id, &code).await? {
         Checked::Valid(_) => {
@@ -189,19 +175,10 @@ pub async fn verify_code(
             hold_proof(&session, &state, proof)?;
             Ok(see_other(&format!("/redeem/{token}/consent")))
         }
-        Checked::Wrong { tries_left } => {
-            let error = Some(wrong_code_message(tries_left));
-            Ok(render_invalid(&CodePage { ctx, token, email, error }))
-        }
+        Checked::Wrong { tries_left } => Ok(code_step::wrong(ctx, Step::Redeem(token), email, tries_left)),
         Checked::Dead => {
             session.remove(CODE_KEY);
-            let notice = Notice {
-                ctx,
-                title: "This code no longer works".into(),
-                message: "Codes work once, for 10 minutes, and for at most 5 tries. Go back to your invitation to get a new one.".into(),
-                link: Some((format!("/redeem/{token}"), "Back to the invitation".into())),
-            };
-            Ok(render_invalid(&notice))
+            Ok(code_step::spent(ctx, &Step::Redeem(token)))
         }
     }
 }

@@ -12,11 +12,12 @@ use crate::domain::EmailAddress;
 use crate::domain::url::is_local_path;
 use crate::error::{AppError, AppResult};
 use crate::federation::Purpose;
-use crate::flows::codes::{Issued, MALFORMED_CODE, normalize, wrong_code_message};
+use crate::flows::codes::Issued;
 use crate::flows::signin::{self, LinkState, SignIn};
 use crate::state::AppState;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::page::{Notice, PageCtx, render, render_invalid, render_with_status};
+use crate::web::public::code_step::{self, CodeForm, Step};
 use crate::web::public::idp_choices::{IdpChoice, choices};
 use crate::web::public::outcomes::refusal;
 use crate::web::{client_ip, kept, see_other};
@@ -41,14 +42,6 @@ struct SigninPage {
     error: Option<String>,
     /// The note after signing out: `?signed_out=1`, or `=everywhere` from the profile page.
     signed_out: Option<&'static str>,
-}
-
-#[derive(Template)]
-#[template(path = "public/signin_code.html")]
-struct CodePage {
-    ctx: PageCtx,
-    email: String,
-    error: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -128,14 +121,9 @@ pub async fn request_code(
 
 pub async fn code_form(ctx: PageCtx, session: Session) -> HttpResponse {
     match session.get::<Pending>(PENDING_KEY) {
-        Ok(Some(p)) => render(&CodePage { ctx, email: p.email, error: None }),
+        Ok(Some(p)) => code_step::ask(ctx, Step::SignIn, p.email),
         _ => see_other("/signin"),
     }
-}
-
-#[derive(Deserialize)]
-pub struct CodeForm {
-    code: String,
 }
 
 pub async fn verify_code(
@@ -148,9 +136,8 @@ pub async fn verify_code(
     let Ok(Some(pending)) = session.get::<Pending>(PENDING_KEY) else {
         return Ok(see_other("/signin"));
     };
-    let Some(code) = normalize(&f.form.code) else {
-        let error = Some(MALFORMED_CODE.to_string());
-        return Ok(render_invalid(&CodePage { ctx, email: pending.email, error }));
+    let Some(code) = code_step::digits(&f.form.code) else {
+        return Ok(code_step::malformed(ctx, Step::SignIn, pending.email));
     };
     match signin::verify_code(&state, pending.code_id, &code, &client_ip(&req)).await? {
         SignIn::Done(user) => {
@@ -162,19 +149,10 @@ pub async fn verify_code(
             session.remove(PENDING_KEY);
             Ok(refusal(ctx, verdict))
         }
-        SignIn::Wrong { tries_left } => {
-            let error = Some(wrong_code_message(tries_left));
-            Ok(render_invalid(&CodePage { ctx, email: pending.email, error }))
-        }
+        SignIn::Wrong { tries_left } => Ok(code_step::wrong(ctx, Step::SignIn, pending.email, tries_left)),
         SignIn::Dead => {
             session.remove(PENDING_KEY);
-            let notice = Notice {
-                ctx,
-                title: "This code no longer works".into(),
-                message: "Codes work once, for 10 minutes, and for at most 5 tries. Ask for a new one.".into(),
-                link: Some(("/signin".into(), "Get a new code".into())),
-            };
-            Ok(render_invalid(&notice))
+            Ok(code_step::spent(ctx, &Step::SignIn))
         }
     }
 }

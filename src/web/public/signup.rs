@@ -13,11 +13,11 @@ use crate::db::requests::Request;
 use crate::domain::FieldErrors;
 use crate::domain::request::RequestStatus;
 use crate::error::{AppError, AppResult};
-use crate::flows::codes::{MALFORMED_CODE, normalize, wrong_code_message};
 use crate::flows::signup::{self, RawSignup, Started, Verified};
 use crate::state::AppState;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::page::{Notice, PageCtx, render, render_invalid, render_with_status};
+use crate::web::public::code_step::{self, CodeForm, Step};
 use crate::web::{client_ip, kept, see_other};
 
 const PENDING_KEY: &str = "signup_pending";
@@ -102,14 +102,6 @@ pub async fn form(ctx: PageCtx, state: web::Data<AppState>, q: web::Query<FormQu
     Ok(render(&signup_page(ctx, &state, f, FieldErrors::default()).await?))
 }
 
-#[derive(Template)]
-#[template(path = "public/signup_code.html")]
-struct CodePage {
-    ctx: PageCtx,
-    email: String,
-    error: Option<String>,
-}
-
 pub async fn submit(
     req: HttpRequest,
     ctx: PageCtx,
@@ -133,7 +125,7 @@ pub async fn submit(
     if !f.website.is_empty() {
         // A bot filled the hidden field: answer as usual, keep nothing, send nothing.
         tracing::info!(ip = %client_ip(&req), "sign-up honeypot filled");
-        return Ok(render(&CodePage { ctx, email: input.email.as_str().to_string(), error: None }));
+        return Ok(code_step::ask(ctx, Step::SignUp, input.email.as_str().to_string()));
     }
     match signup::start(&state, &input, &client_ip(&req)).await? {
         Started::Verify { request_id, code_id } => {
@@ -156,15 +148,9 @@ pub async fn submit(
 
 pub async fn code_form(ctx: PageCtx, session: Session) -> HttpResponse {
     match session.get::<PendingSignup>(PENDING_KEY) {
-        Ok(Some(p)) => render(&CodePage { ctx, email: p.email, error: None }),
+        Ok(Some(p)) => code_step::ask(ctx, Step::SignUp, p.email),
         _ => see_other("/signup"),
     }
-}
-
-#[derive(Deserialize)]
-pub struct CodeForm {
-    #[serde(default)]
-    code: String,
 }
 
 pub async fn verify(
@@ -177,27 +163,18 @@ pub async fn verify(
     let Ok(Some(pending)) = session.get::<PendingSignup>(PENDING_KEY) else {
         return Ok(see_other("/signup"));
     };
-    let Some(code) = normalize(&f.form.code) else {
-        return Ok(render_invalid(&CodePage { ctx, email: pending.email, error: Some(MALFORMED_CODE.into()) }));
+    let Some(code) = code_step::digits(&f.form.code) else {
+        return Ok(code_step::malformed(ctx, Step::SignUp, pending.email));
     };
     match signup::verify(&state, pending.request_id, pending.code_id, &code, &client_ip(&req)).await? {
         Verified::Done(status_token) => {
             session.remove(PENDING_KEY);
             Ok(see_other(&format!("/signup/status/{status_token}")))
         }
-        Verified::Wrong { tries_left } => {
-            Ok(render_invalid(&CodePage { ctx, email: pending.email, error: Some(wrong_code_message(tries_left)) }))
-        }
+        Verified::Wrong { tries_left } => Ok(code_step::wrong(ctx, Step::SignUp, pending.email, tries_left)),
         Verified::Dead => {
             session.remove(PENDING_KEY);
-            Ok(render_invalid(&Notice {
-                ctx,
-                title: "This code no longer works".into(),
-                message:
-                    "Codes work once, for 10 minutes, and for at most 5 tries. Send the form again to get a new one."
-                        .into(),
-                link: Some(("/signup".into(), "Back to the sign-up page".into())),
-            }))
+            Ok(code_step::spent(ctx, &Step::SignUp))
         }
     }
 }

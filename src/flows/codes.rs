@@ -10,6 +10,7 @@ use crate::db::codes::{self, EmailCode, NewCode};
 use crate::db::{Conn, Tx};
 use crate::error::AppResult;
 use crate::mail;
+use crate::mail::letters::CodeUse;
 use crate::state::AppState;
 
 pub const TTL: Duration = Duration::minutes(10);
@@ -33,8 +34,8 @@ pub struct CodeFor<'a> {
     pub invitation_id: Option<Uuid>,
     /// Mail the code? False for addresses we must not reveal we do not know.
     pub deliver: bool,
-    /// Completes "Use it to …" in the mail.
-    pub use_text: &'a str,
+    /// What the mail says the code is for.
+    pub code_use: CodeUse,
     pub client_ip: &'a str,
 }
 
@@ -65,7 +66,7 @@ pub async fn issue(state: &AppState, tx: &mut Tx, spec: &CodeFor<'_>) -> AppResu
     codes::insert(tx.conn(), &row, now).await?;
     if spec.deliver {
         let letter =
-            mail::letters::one_time_code(&crate::flows::settings::branding(state).await?, spec.use_text, &code)?;
+            mail::letters::one_time_code(&crate::flows::settings::branding(state).await?, spec.code_use, &code)?;
         mail::queue(tx.conn(), spec.email, &letter, now).await?;
     }
     Ok(Issued::Sent(id))

@@ -14,6 +14,7 @@ use crate::domain::invitation::{LinkState, link_state};
 use crate::domain::settings::PortalSettings;
 use crate::domain::user::{BLOCKED, GUEST};
 use crate::error::{AppError, AppResult};
+use crate::mail::letters::CodeUse;
 use crate::secrets::TokenHash;
 use crate::state::AppState;
 
@@ -71,7 +72,7 @@ pub async fn send_code(state: &AppState, invitation: &Invitation, ip: &str) -> A
         user_id: Some(invitation.user_id),
         invitation_id: Some(invitation.id),
         deliver: true,
-        use_text: &format!("accept your invitation to {}", crate::flows::settings::current(state).await?.org_name),
+        code_use: CodeUse::AcceptInvitation,
         client_ip: ip,
     };
     let issued = codes::issue(state, &mut tx, &spec).await?;

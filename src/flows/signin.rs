@@ -12,6 +12,7 @@ use crate::domain::audit::Actor;
 use crate::domain::settings::PortalSettings;
 use crate::domain::user::{GUEST, SignInVerdict, may_sign_in};
 use crate::error::AppResult;
+use crate::mail::letters::CodeUse;
 use crate::secrets::TokenHash;
 use crate::state::AppState;
 
@@ -36,7 +37,7 @@ pub async fn request_code(state: &AppState, email: &EmailAddress, ip: &str) -> A
         user_id: user.as_ref().map(|u| u.id),
         invitation_id: None,
         deliver,
-        use_text: &format!("sign in to {}", portal.org_name),
+        code_use: CodeUse::SignIn,
         client_ip: ip,
     };
     let issued = codes::issue(state, &mut tx, &spec).await?;

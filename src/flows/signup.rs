@@ -17,6 +17,7 @@ use crate::domain::request::RequestStatus;
 use crate::domain::settings::PortalSettings;
 use crate::domain::{BoundedText, DisplayName, EmailAddress, FieldErrors, InputError};
 use crate::error::AppResult;
+use crate::mail::letters::CodeUse;
 use crate::secrets::{Token, TokenHash};
 use crate::state::AppState;
 
@@ -154,7 +155,7 @@ pub async fn start(state: &AppState, input: &SignupInput, ip: &str) -> AppResult
         user_id: None,
         invitation_id: None,
         deliver: true,
-        use_text: &format!("confirm your request for access to {}", portal.org_name),
+        code_use: CodeUse::ConfirmRequest,
         client_ip: ip,
     };
     let code_id = match codes::issue(state, &mut tx, &spec).await? {

@@ -74,8 +74,27 @@ pub fn invitation(brand: &Branding, inviter: &str, message: &str, link: &str, ex
     })
 }
 
-/// `purpose` completes "Use this code to …".
-pub fn one_time_code(brand: &Branding, purpose: &str, code: &str) -> askama::Result<Letter> {
+/// What a one-time code is for, as its mail says it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeUse {
+    SignIn,
+    AcceptInvitation,
+    ConfirmRequest,
+}
+
+impl CodeUse {
+    /// Completes "Use this code to …".
+    fn words(self, org: &str) -> String {
+        match self {
+            CodeUse::SignIn => format!("sign in to {org}"),
+            CodeUse::AcceptInvitation => format!("accept your invitation to {org}"),
+            CodeUse::ConfirmRequest => format!("confirm your request for access to {org}"),
+        }
+    }
+}
+
+pub fn one_time_code(brand: &Branding, code_use: CodeUse, code: &str) -> askama::Result<Letter> {
+    let purpose = &code_use.words(&brand.org_name);
     let body = CodeBody { purpose, code }.render()?;
     Ok(Letter {
         // Never the code itself: subjects show on lock screens and stay in the outbox.

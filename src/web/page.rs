@@ -10,7 +10,13 @@ use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpRequest, HttpResponse};
 use askama::Template;
 
+use std::sync::Arc;
+
+use actix_web::HttpMessage;
+
+use crate::domain::settings::PortalSettings;
 use crate::error::AppError;
+use crate::state::AppState;
 
 pub struct NavUser {
     pub name: String,
@@ -79,7 +85,7 @@ impl FromRequest for PageCtx {
             let state = req
                 .app_data::<actix_web::web::Data<crate::state::AppState>>()
                 .ok_or_else(|| AppError::Internal(anyhow::anyhow!("no app state")))?;
-            let brand = crate::flows::settings::current(state).await?;
+            let brand = portal(&req, state).await?;
             Ok(PageCtx {
                 org_name: brand.org_name.clone(),
                 logo_url: brand.logo_url.clone(),
@@ -89,6 +95,17 @@ impl FromRequest for PageCtx {
             })
         })
     }
+}
+
+/// The portal's settings (brand, policies) for this request: read once, then kept with the
+/// request for every extractor and page that asks again.
+pub async fn portal(req: &HttpRequest, state: &AppState) -> Result<Arc<PortalSettings>, AppError> {
+    if let Some(p) = req.extensions().get::<Arc<PortalSettings>>() {
+        return Ok(p.clone());
+    }
+    let p = crate::flows::settings::current(state).await?;
+    req.extensions_mut().insert(p.clone());
+    Ok(p)
 }
 
 pub fn render<T: Template>(t: &T) -> HttpResponse {

@@ -2,33 +2,17 @@
 
 use chrono::{DateTime, Utc};
 
-/// An invitation's stored status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum InvitationStatus {
-    Pending,
-    Redeemed,
-    Revoked,
-    Expired,
+stored_states! {
+    /// An invitation's stored status.
+    pub enum InvitationStatus {
+        Pending = "pending",
+        Redeemed = "redeemed",
+        Revoked = "revoked",
+        Expired = "expired",
+    }
 }
 
 impl InvitationStatus {
-    pub const ALL: [InvitationStatus; 4] =
-        [InvitationStatus::Pending, InvitationStatus::Redeemed, InvitationStatus::Revoked, InvitationStatus::Expired];
-
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            InvitationStatus::Pending => "pending",
-            InvitationStatus::Redeemed => "redeemed",
-            InvitationStatus::Revoked => "revoked",
-            InvitationStatus::Expired => "expired",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<InvitationStatus> {
-        Self::ALL.into_iter().find(|i| i.as_str() == s)
-    }
-
     /// As people read it.
     pub fn label(self) -> &'static str {
         match self {
@@ -37,12 +21,6 @@ impl InvitationStatus {
             InvitationStatus::Revoked => "revoked",
             InvitationStatus::Expired => "expired",
         }
-    }
-}
-
-impl std::fmt::Display for InvitationStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 

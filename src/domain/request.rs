@@ -3,42 +3,18 @@
 
 use chrono::{DateTime, Utc};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RequestStatus {
-    EmailUnverified,
-    PendingApproval,
-    Approved,
-    Denied,
-    Expired,
-    Withdrawn,
+stored_states! {
+    pub enum RequestStatus {
+        EmailUnverified = "email_unverified",
+        PendingApproval = "pending_approval",
+        Approved = "approved",
+        Denied = "denied",
+        Expired = "expired",
+        Withdrawn = "withdrawn",
+    }
 }
 
 impl RequestStatus {
-    pub const ALL: [RequestStatus; 6] = [
-        RequestStatus::EmailUnverified,
-        RequestStatus::PendingApproval,
-        RequestStatus::Approved,
-        RequestStatus::Denied,
-        RequestStatus::Expired,
-        RequestStatus::Withdrawn,
-    ];
-
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RequestStatus::EmailUnverified => "email_unverified",
-            RequestStatus::PendingApproval => "pending_approval",
-            RequestStatus::Approved => "approved",
-            RequestStatus::Denied => "denied",
-            RequestStatus::Expired => "expired",
-            RequestStatus::Withdrawn => "withdrawn",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<RequestStatus> {
-        Self::ALL.into_iter().find(|r| r.as_str() == s)
-    }
-
     /// As a list or a heading shows it: "Waiting for approval".
     pub fn label(self) -> &'static str {
         match self {
@@ -75,12 +51,6 @@ impl RequestStatus {
     }
 }
 
-impl std::fmt::Display for RequestStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -88,7 +58,7 @@ mod tests {
     #[test]
     fn stored_names_round_trip_and_open_requests_expire_on_time() {
         for s in RequestStatus::ALL {
-            assert_eq!(RequestStatus::parse(s.as_str()), Some(s));
+            assert_eq!(RequestStatus::parse(s.as_str()), Some(*s));
         }
         assert_eq!(RequestStatus::parse("maybe"), None);
         let now = Utc::now();

@@ -5,30 +5,16 @@ use chrono::{DateTime, Utc};
 pub const MEMBER: &str = "member";
 pub const GUEST: &str = "guest";
 
-/// A user's state: invited and not yet redeemed, accepted, or blocked by an admin.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum UserState {
-    PendingAcceptance,
-    Accepted,
-    Blocked,
+stored_states! {
+    /// A user's state: invited and not yet redeemed, accepted, or blocked by an admin.
+    pub enum UserState {
+        PendingAcceptance = "pending_acceptance",
+        Accepted = "accepted",
+        Blocked = "blocked",
+    }
 }
 
 impl UserState {
-    pub const ALL: [UserState; 3] = [UserState::PendingAcceptance, UserState::Accepted, UserState::Blocked];
-
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            UserState::PendingAcceptance => "pending_acceptance",
-            UserState::Accepted => "accepted",
-            UserState::Blocked => "blocked",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<UserState> {
-        Self::ALL.into_iter().find(|u| u.as_str() == s)
-    }
-
     /// As people read it.
     pub fn label(self) -> &'static str {
         match self {
@@ -38,16 +24,6 @@ impl UserState {
         }
     }
 }
-
-impl std::fmt::Display for UserState {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-pub const PENDING: UserState = UserState::PendingAcceptance;
-pub const ACCEPTED: UserState = UserState::Accepted;
-pub const BLOCKED: UserState = UserState::Blocked;
 
 /// Whether an account may start a session now, and if not, what to tell the person.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -126,9 +102,9 @@ mod tests {
     #[test]
     fn expired_and_blocked_accounts_cannot_sign_in() {
         let now = Utc::now();
-        assert_eq!(may_sign_in(ACCEPTED, None, now), SignInVerdict::Allowed);
-        assert_eq!(may_sign_in(ACCEPTED, Some(now - Duration::seconds(1)), now), SignInVerdict::Expired);
-        assert_eq!(may_sign_in(BLOCKED, None, now), SignInVerdict::Blocked);
-        assert_eq!(may_sign_in(PENDING, None, now), SignInVerdict::NotRedeemed);
+        assert_eq!(may_sign_in(UserState::Accepted, None, now), SignInVerdict::Allowed);
+        assert_eq!(may_sign_in(UserState::Accepted, Some(now - Duration::seconds(1)), now), SignInVerdict::Expired);
+        assert_eq!(may_sign_in(UserState::Blocked, None, now), SignInVerdict::Blocked);
+        assert_eq!(may_sign_in(UserState::PendingAcceptance, None, now), SignInVerdict::NotRedeemed);
     }
 }

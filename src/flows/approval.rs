@@ -16,7 +16,7 @@ use crate::db::{Conn, Tx, assignments, groups};
 use crate::domain::audit::Actor;
 use crate::domain::package::{Outcome, outcome};
 use crate::domain::request::RequestStatus;
-use crate::domain::user::{GUEST, PENDING, SignInVerdict, may_sign_in};
+use crate::domain::user::{GUEST, SignInVerdict, UserState, may_sign_in};
 use crate::error::AppResult;
 use crate::mail;
 use crate::mail::notices::{self, Requester};
@@ -101,7 +101,7 @@ async fn grant(
                 email: &request.email,
                 display_name: &request.name,
                 user_type: GUEST,
-                state: PENDING,
+                state: UserState::PendingAcceptance,
                 created_via: "self_service",
                 is_admin: false,
             };
@@ -120,7 +120,7 @@ async fn grant(
     if let Some(sponsor) = by {
         users::add_sponsor(tx.conn(), user.id, sponsor.id).await?;
     }
-    if user.state == PENDING {
+    if user.state == UserState::PendingAcceptance {
         super::invite::issue_invitation(state, tx, &user, by, None, "", true).await?;
     } else {
         let notice = notices::access_granted(&package.name, state.links().apps());

@@ -5,7 +5,7 @@ use chrono::Duration;
 use crate::db::audit::{self, Event};
 use crate::db::{signin_links, users};
 use crate::domain::audit::Actor;
-use crate::domain::user::{ACCEPTED, MEMBER};
+use crate::domain::user::{MEMBER, UserState};
 use crate::domain::{DisplayName, EmailAddress};
 use crate::secrets::Token;
 use crate::state::AppState;
@@ -37,7 +37,7 @@ pub async fn create_admin(state: &AppState, email: &EmailAddress) -> anyhow::Res
                 email: email.as_str(),
                 display_name: name.as_str(),
                 user_type: MEMBER,
-                state: ACCEPTED,
+                state: UserState::Accepted,
                 created_via: "admin",
                 is_admin: true,
             };

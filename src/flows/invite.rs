@@ -10,7 +10,7 @@ use crate::db::{Tx, apps, identities, invitations, users};
 use crate::domain::audit::Actor;
 use crate::domain::invitation::{MAX_SENDS, RESEND_INTERVAL_SECS};
 use crate::domain::url::RedirectTarget;
-use crate::domain::user::{GUEST, PENDING};
+use crate::domain::user::{GUEST, UserState};
 use crate::domain::{BoundedText, DisplayName, EmailAddress};
 use crate::error::{AppError, AppResult};
 use crate::mail;
@@ -71,7 +71,7 @@ pub async fn invite(
     let existing = users::find_by_email(tx.conn(), email).await?;
     let invited = match existing {
         Some(u) if u.user_type != GUEST => return Ok(Err(InviteRefused::IsMember(u.email))),
-        Some(u) if u.state != PENDING => return Ok(Err(InviteRefused::AlreadyGuest(u.email))),
+        Some(u) if u.state != UserState::PendingAcceptance => return Ok(Err(InviteRefused::AlreadyGuest(u.email))),
         Some(u) => {
             // Inviting a pending guest again re-sends their invitation (with any new apps).
             match resend_in(state, &mut tx, &u, input.send_email, actor).await? {
@@ -91,7 +91,7 @@ pub async fn invite(
                 email,
                 display_name: name.as_str(),
                 user_type: GUEST,
-                state: PENDING,
+                state: UserState::PendingAcceptance,
                 created_via: "invitation",
                 is_admin: false,
             };
@@ -189,7 +189,7 @@ pub async fn reset_redemption(
         invitations::revoke(tx.conn(), pending.id, now).await?;
     }
     let unlinked = identities::delete_for_user(tx.conn(), user.id).await?;
-    users::set_state(tx.conn(), user.id, PENDING).await?;
+    users::set_state(tx.conn(), user.id, UserState::PendingAcceptance).await?;
     crate::db::sessions::end_all(tx.conn(), user.id).await?;
     let (_, link) = issue_invitation(state, &mut tx, &user, Some(inviter), None, "", true).await?;
     let ev = Event::new("user.redemption_reset", "user", user.id, &user.email)

@@ -12,7 +12,7 @@ use crate::db::{Conn, apps, assignments, identities, invitations, users};
 use crate::domain::audit::Actor;
 use crate::domain::invitation::{LinkState, link_state};
 use crate::domain::settings::PortalSettings;
-use crate::domain::user::{BLOCKED, GUEST};
+use crate::domain::user::{GUEST, UserState};
 use crate::error::{AppError, AppResult};
 use crate::mail::letters::CodeUse;
 use crate::secrets::TokenHash;
@@ -60,7 +60,7 @@ pub async fn open(state: &AppState, token: &str) -> AppResult<Option<Landing>> {
 /// Whether the invitee may not redeem now: blocked, or a guest of a domain the partner
 /// domain policy no longer admits (SPEC F2: checked again at redemption).
 fn refused(portal: &PortalSettings, invitee: &User) -> bool {
-    invitee.state == BLOCKED || (invitee.user_type == GUEST && !portal.admits_email(&invitee.email))
+    invitee.state == UserState::Blocked || (invitee.user_type == GUEST && !portal.admits_email(&invitee.email))
 }
 
 /// Mails a code to the invited address.
@@ -130,7 +130,7 @@ pub async fn accept(state: &AppState, proof: &Proof, ip: &str) -> AppResult<Rede
     let portal = crate::flows::settings::current(state).await?;
     if invitation.status == crate::domain::invitation::InvitationStatus::Pending && refused(&portal, &invitee) {
         let ev = Event::new("invitation.redemption_refused", "user", invitee.id, &invitee.email)
-            .details(if invitee.state == BLOCKED { "blocked" } else { "domain not admitted" });
+            .details(if invitee.state == UserState::Blocked { "blocked" } else { "domain not admitted" });
         audit::record(tx.conn(), &Actor::user(invitee.id, &invitee.email, ip), &ev, now).await?;
         tx.commit().await?;
         return Ok(Redeemed::Closed(LinkState::Refused));

@@ -30,7 +30,8 @@ pub async fn request_code(state: &AppState, email: &EmailAddress, ip: &str) -> A
         None => false,
     };
     // Invited guests who have not redeemed yet sign in through their invitation link.
-    let deliver = !workforce_only && user.as_ref().is_some_and(|u| u.state != crate::domain::user::PENDING);
+    let deliver =
+        !workforce_only && user.as_ref().is_some_and(|u| u.state != crate::domain::user::UserState::PendingAcceptance);
     let spec = CodeFor {
         purpose: PURPOSE,
         email: email.as_str(),

@@ -6,7 +6,7 @@ use crate::db::audit::{self, Event};
 use crate::db::{sessions, users};
 use crate::domain::DisplayName;
 use crate::domain::audit::Actor;
-use crate::domain::user::{ACCEPTED, BLOCKED, PENDING};
+use crate::domain::user::UserState;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
@@ -19,10 +19,15 @@ pub async fn set_blocked(state: &AppState, user_id: Uuid, blocked: bool, actor: 
         return Err(AppError::BadRequest("You cannot block your own account.".into()));
     }
     let (to, action) = match (blocked, user.state) {
-        (true, BLOCKED) | (false, ACCEPTED) | (false, PENDING) => return Ok(()),
-        (true, _) => (BLOCKED, "user.blocked"),
+        (true, UserState::Blocked) | (false, UserState::Accepted) | (false, UserState::PendingAcceptance) => {
+            return Ok(());
+        }
+        (true, _) => (UserState::Blocked, "user.blocked"),
         // Unblocked users go back to accepted if they ever accepted, else pending.
-        (false, _) => (if user.accepted_at.is_some() { ACCEPTED } else { PENDING }, "user.unblocked"),
+        (false, _) => (
+            if user.accepted_at.is_some() { UserState::Accepted } else { UserState::PendingAcceptance },
+            "user.unblocked",
+        ),
     };
     users::set_state(tx.conn(), user.id, to).await?;
     sessions::end_all(tx.conn(), user.id).await?;

@@ -186,26 +186,6 @@ async fn the_audit_log_lists_and_filters_events(app: TestApp) -> TestApp {
 }
 both!(the_audit_log_lists_and_filters_events);
 
-fn settings_form<'a>(over: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
-    let mut form = vec![
-        ("org_name", "Contoso"),
-        ("logo_url", ""),
-        ("accent", "#2f4ea8"),
-        ("privacy_url", ""),
-        ("terms_text", "Be nice."),
-        ("terms_version", "1"),
-        ("invitation_ttl_days", "30"),
-        ("signup_ttl_days", "14"),
-        ("domain_policy", "allow_all"),
-        ("domains", ""),
-    ];
-    for (k, v) in over {
-        form.retain(|(f, _)| f != k);
-        form.push((k, v));
-    }
-    form
-}
-
 async fn settings_brand_the_portal_and_bad_values_are_refused(app: TestApp) -> TestApp {
     app.sign_in_admin("root@contoso.example").await;
     let page = app.get("/admin/settings").await;

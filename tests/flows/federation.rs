@@ -562,18 +562,7 @@ both!(rotated_signing_keys_are_picked_up);
 async fn members_can_be_required_to_use_the_workforce_idp(app: TestApp) -> TestApp {
     let idp = start_idp(&[format!("{}/auth/corp/callback", app.base)]);
     app.sign_in_admin("root@contoso.example").await;
-    let settings_form = |require: &'static str| {
-        vec![
-            ("org_name", "Contoso"),
-            ("accent", "#2f4ea8"),
-            ("terms_text", "Be nice."),
-            ("terms_version", "1"),
-            ("invitation_ttl_days", "30"),
-            ("signup_ttl_days", "14"),
-            ("domain_policy", "allow_all"),
-            ("members_require_workforce", require),
-        ]
-    };
+    let settings_form = |require: &'static str| settings_form(&[("members_require_workforce", require)]);
     let page = app.post("/admin/settings", &settings_form("yes")).await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.has("Add and enable a workforce identity provider first."), "{}", page.body);

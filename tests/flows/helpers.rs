@@ -525,6 +525,27 @@ impl Page {
     }
 }
 
+/// The settings form as the page sends it with its defaults, with `over` changed.
+pub fn settings_form<'a>(over: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut form = vec![
+        ("org_name", "Contoso"),
+        ("logo_url", ""),
+        ("accent", "#2f4ea8"),
+        ("privacy_url", ""),
+        ("terms_text", "Be nice."),
+        ("terms_version", "1"),
+        ("invitation_ttl_days", "30"),
+        ("signup_ttl_days", "14"),
+        ("domain_policy", "allow_all"),
+        ("domains", ""),
+    ];
+    for (k, v) in over {
+        form.retain(|(f, _)| f != k);
+        form.push((k, v));
+    }
+    form
+}
+
 pub fn between(s: &str, start: &str, end: &str) -> Option<String> {
     let i = s.find(start)? + start.len();
     let j = s[i..].find(end)? + i;

@@ -304,16 +304,7 @@ both!(a_partner_withdraws_and_links_are_checked);
 async fn sign_up_obeys_domains_the_honeypot_and_the_rate_limit(app: TestApp) -> TestApp {
     app.sign_in_admin("root@contoso.example").await;
     let pkg = package(&app, "Atlas", "none", &[], &[("domains", "fabrikam.example\nnorthwind.example")]).await;
-    let form = [
-        ("org_name", "Contoso"),
-        ("accent", "#2f4ea8"),
-        ("terms_text", "Be nice."),
-        ("terms_version", "1"),
-        ("invitation_ttl_days", "30"),
-        ("signup_ttl_days", "14"),
-        ("domain_policy", "denylist"),
-        ("domains", "northwind.example"),
-    ];
+    let form = settings_form(&[("domain_policy", "denylist"), ("domains", "northwind.example")]);
     assert!(app.post("/admin/settings", &form).await.has("The settings were saved"));
     app.sign_out().await;
     let post = |email: &'static str, website: &'static str, terms: &'static str| {

@@ -7,18 +7,8 @@ use crate::helpers::*;
 use crate::signup::{link_in, member, package, sign_up};
 
 /// Saves the settings with this partner domain policy.
-pub(crate) async fn set_domain_policy(app: &TestApp, policy: &str, domains: &str) {
-    let form = [
-        ("org_name", "Contoso"),
-        ("accent", "#2f4ea8"),
-        ("terms_text", "Be nice."),
-        ("terms_version", "1"),
-        ("invitation_ttl_days", "30"),
-        ("signup_ttl_days", "14"),
-        ("domain_policy", policy),
-        ("domains", domains),
-    ];
-    let page = app.post("/admin/settings", &form).await;
+async fn set_domain_policy(app: &TestApp, policy: &str, domains: &str) {
+    let page = app.post("/admin/settings", &settings_form(&[("domain_policy", policy), ("domains", domains)])).await;
     assert!(page.has("The settings were saved"), "{}", page.body);
 }
 

@@ -17,17 +17,7 @@ async fn pages_send_a_narrow_csp_and_answer_head_and_other_methods(app: TestApp)
 
     // A logo, an app icon and an identity provider widen exactly their origins.
     app.sign_in_admin("root@contoso.example").await;
-    let form = [
-        ("org_name", "Contoso"),
-        ("logo_url", "https://cdn.contoso.example/logo.png"),
-        ("accent", "#2f4ea8"),
-        ("terms_text", "Be nice."),
-        ("terms_version", "1"),
-        ("invitation_ttl_days", "30"),
-        ("signup_ttl_days", "14"),
-        ("domain_policy", "allow_all"),
-        ("domains", ""),
-    ];
+    let form = settings_form(&[("logo_url", "https://cdn.contoso.example/logo.png")]);
     assert!(app.post("/admin/settings", &form).await.has("The settings were saved"));
     let form = [
         ("name", "Wiki"),

@@ -6,24 +6,32 @@ use reqwest::StatusCode;
 
 use crate::helpers::*;
 
-/// Every `.route("PATH", web::METHOD()…)` in `src/web`.
-fn routes() -> Vec<(String, String)> {
-    let mut found = Vec::new();
-    let mut stack = vec![std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/src/web"))];
+/// Every file below `dir` (of this crate), as text.
+fn texts_under(dir: &str) -> Vec<String> {
+    let mut texts = Vec::new();
+    let mut stack = vec![std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir)];
     while let Some(dir) = stack.pop() {
         for entry in std::fs::read_dir(dir).unwrap() {
             let path = entry.unwrap().path();
             if path.is_dir() {
                 stack.push(path);
-                continue;
+            } else {
+                texts.push(std::fs::read_to_string(&path).unwrap());
             }
-            let text = std::fs::read_to_string(&path).unwrap();
-            for part in text.split(".route(\"").skip(1) {
-                let Some((route, rest)) = part.split_once('"') else { continue };
-                let method =
-                    if rest.trim_start_matches(',').trim_start().starts_with("web::post()") { "POST" } else { "GET" };
-                found.push((method.to_string(), route.to_string()));
-            }
+        }
+    }
+    texts
+}
+
+/// Every `.route("PATH", web::METHOD()…)` in `src/web`.
+fn routes() -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    for text in texts_under("src/web") {
+        for part in text.split(".route(\"").skip(1) {
+            let Some((route, rest)) = part.split_once('"') else { continue };
+            let method =
+                if rest.trim_start_matches(',').trim_start().starts_with("web::post()") { "POST" } else { "GET" };
+            found.push((method.to_string(), route.to_string()));
         }
     }
     found.sort();
@@ -35,22 +43,13 @@ fn routes() -> Vec<(String, String)> {
 /// Every `name="…"` of a form field in the templates.
 fn field_names() -> Vec<String> {
     let mut names = Vec::new();
-    let mut stack = vec![std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/templates"))];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                let text = std::fs::read_to_string(&path).unwrap();
-                for part in text.split(" name=\"").skip(1) {
-                    if let Some((name, _)) = part.split_once('"')
-                        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-                        && name != "csrf"
-                    {
-                        names.push(name.to_string());
-                    }
-                }
+    for text in texts_under("templates") {
+        for part in text.split(" name=\"").skip(1) {
+            if let Some((name, _)) = part.split_once('"')
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                && name != "csrf"
+            {
+                names.push(name.to_string());
             }
         }
     }

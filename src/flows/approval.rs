@@ -251,8 +251,18 @@ pub async fn decide(state: &AppState, token: &str, approve: bool, note: &str, ip
     let ev = Event::new("signup.approval_recorded", "signup_request", request.id, &request.email)
         .details(format!("{decision}{}", if note.is_empty() { String::new() } else { format!(": {note}") }));
     audit::record(tx.conn(), &actor, &ev, now).await?;
-    let decisions: Vec<Option<String>> =
-        requests::approvals_of(tx.conn(), request.id).await?.into_iter().map(|a| a.decision).collect();
+    // Only the approvers who may still decide count: in "all" mode, one who left the
+    // package (or was blocked) would otherwise hold the request until it expires.
+    let mut decisions: Vec<Option<String>> = Vec::new();
+    for a in requests::approvals_of(tx.conn(), request.id).await? {
+        let counts = match users::find(tx.conn(), a.approver_id).await? {
+            Some(u) => still_entitled(tx.conn(), &package, &u, &request, now).await?,
+            None => false,
+        };
+        if counts {
+            decisions.push(a.decision);
+        }
+    }
     let decisions: Vec<Option<&str>> = decisions.iter().map(Option::as_deref).collect();
     let by = approver.as_ref().map(|a| a.email.as_str()).unwrap_or("");
     let status = match outcome(&package.approval_mode, &decisions) {

@@ -1,5 +1,6 @@
 //! The worker's housekeeping: invitations and sign-up requests past their date expire (the
-//! partner is told), and approvers who have not decided after 3 days are reminded once.
+//! partner is told), approvers who have not decided after 3 days are reminded once, and
+//! session records past their idle or absolute limit are dropped.
 
 use chrono::Duration;
 
@@ -19,12 +20,26 @@ pub struct Done {
     pub expired_invitations: u64,
     pub expired_requests: usize,
     pub reminders: usize,
+    pub ended_sessions: u64,
 }
 
 /// One pass; its mail is queued, not sent (the worker's delivery does that).
 pub async fn run(state: &AppState) -> AppResult<Done> {
     let (expired_requests, reminders) = requests(state).await?;
-    Ok(Done { expired_invitations: expire_invitations(state).await?, expired_requests, reminders })
+    Ok(Done {
+        expired_invitations: expire_invitations(state).await?,
+        expired_requests,
+        reminders,
+        ended_sessions: end_stale_sessions(state).await?,
+    })
+}
+
+/// Sessions nobody can use any more (a request would refuse them): their rows go.
+async fn end_stale_sessions(state: &AppState) -> AppResult<u64> {
+    use crate::auth::session::{ABSOLUTE, IDLE};
+    let now = state.clock.now();
+    let mut c = state.db.acquire().await?;
+    Ok(crate::db::sessions::end_stale(c.conn(), now - IDLE, now - ABSOLUTE).await?)
 }
 
 /// Marks invitations past their date as expired, with one audit event for the batch.

@@ -72,3 +72,29 @@ async fn an_admin_cannot_approve_their_own_request(app: TestApp) -> TestApp {
     app
 }
 both!(an_admin_cannot_approve_their_own_request);
+
+async fn in_all_mode_an_approver_who_left_no_longer_holds_the_request(app: TestApp) -> TestApp {
+    app.sign_in_admin("root@contoso.example").await;
+    member(&app, "sam@contoso.example").await;
+    member(&app, "kim@contoso.example").await;
+    let pkg = package(&app, "Atlas", "all", &["sam@contoso.example", "kim@contoso.example"], &[]).await;
+    let (partner, _) = app.new_browser();
+    sign_up(&app, &partner, "pat@fabrikam.example", &pkg).await;
+    app.one_mail("pat@fabrikam.example").await;
+    app.one_mail("sam@contoso.example").await;
+    let kim_link = link_in(&app.one_mail("kim@contoso.example").await, "/approve/");
+    // Sam leaves the package before deciding; Kim's approval is now all it takes.
+    let kim = app.user_id("kim@contoso.example").await;
+    {
+        let mut tx = app.state.db.begin().await.unwrap();
+        let pkg = pkg.parse().unwrap();
+        vestibule::db::links::replace(tx.conn(), &vestibule::db::links::PACKAGE_APPROVERS, pkg, &[kim]).await.unwrap();
+        tx.commit().await.unwrap();
+    }
+    let (_, page) = decide(&app, &kim_link, "approve").await;
+    assert!(page.has("The request is approved"), "{}", page.body);
+    assert_eq!(request_status(&app).await, "approved");
+    app.one_mail("pat@fabrikam.example").await;
+    app
+}
+both!(in_all_mode_an_approver_who_left_no_longer_holds_the_request);

@@ -11,6 +11,7 @@ use oauth2::{
     AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointNotSet, EndpointSet, PkceCodeChallenge,
     PkceCodeVerifier, RedirectUrl, Scope, TokenResponse, TokenUrl,
 };
+use secrecy::ExposeSecret;
 use serde::Deserialize;
 
 use super::{Authenticated, FederationError, Pending, Provider, Purpose, error_chain};
@@ -24,7 +25,7 @@ type GithubClient = BasicClient<EndpointSet, EndpointNotSet, EndpointNotSet, End
 fn client(p: &Provider) -> Result<GithubClient, FederationError> {
     let bad = |what: &str, e: url::ParseError| FederationError::Discovery(format!("{what}: {e}"));
     Ok(BasicClient::new(ClientId::new(p.client_id.clone()))
-        .set_client_secret(ClientSecret::new(p.client_secret.clone()))
+        .set_client_secret(ClientSecret::new(p.client_secret.expose_secret().to_string()))
         .set_auth_uri(AuthUrl::new(format!("{}/login/oauth/authorize", p.issuer)).map_err(|e| bad("authorize URL", e))?)
         .set_token_uri(
             TokenUrl::new(format!("{}/login/oauth/access_token", p.issuer)).map_err(|e| bad("token URL", e))?,

@@ -7,6 +7,7 @@
 pub mod github;
 pub mod oidc;
 
+use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
 use crate::db::identity_providers::IdentityProvider;
@@ -24,7 +25,8 @@ pub struct Provider {
     pub kind: String,
     pub issuer: String,
     pub client_id: String,
-    pub client_secret: String,
+    /// Decrypted only here, for the token request; never printed.
+    pub client_secret: SecretString,
     pub scopes: String,
     pub redirect_uri: String,
 }
@@ -42,7 +44,7 @@ impl Provider {
             kind: row.kind.clone(),
             issuer,
             client_id: row.client_id.clone(),
-            client_secret: key.decrypt(SECRET_PURPOSE, &row.client_secret_enc)?,
+            client_secret: key.decrypt(SECRET_PURPOSE, &row.client_secret_enc)?.into(),
             scopes: row.scopes.clone(),
             redirect_uri: redirect_uri(public_url, &row.slug),
         })

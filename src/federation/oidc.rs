@@ -6,6 +6,7 @@ use openidconnect::{
     AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointMaybeSet, EndpointNotSet, EndpointSet, IssuerUrl,
     Nonce, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope, TokenResponse,
 };
+use secrecy::ExposeSecret;
 
 use super::{Authenticated, FederationError, Pending, Provider, Purpose, error_chain};
 
@@ -100,7 +101,7 @@ async fn client(http: &reqwest::Client, p: &Provider) -> Result<DiscoveredClient
     Ok(CoreClient::from_provider_metadata(
         meta,
         ClientId::new(p.client_id.clone()),
-        Some(ClientSecret::new(p.client_secret.clone())),
+        Some(ClientSecret::new(p.client_secret.expose_secret().to_string())),
     )
     .set_redirect_uri(redirect))
 }

@@ -355,7 +355,7 @@ async fn idp_secrets_are_encrypted_and_bad_input_is_refused(app: TestApp) -> Tes
         vestibule::db::identity_providers::find_by_slug(c.conn(), "partner").await.unwrap().unwrap()
     };
     let p = vestibule::federation::Provider::from_row(&row, &app.state.key, &app.state.settings.public_url).unwrap();
-    assert_eq!(p.client_secret, "vestibule-test-secret");
+    assert_eq!(secrecy::ExposeSecret::expose_secret(&p.client_secret), "vestibule-test-secret");
     let actions = app.audit_actions().await;
     assert!(
         actions.contains(&"identity_provider.created".to_string())

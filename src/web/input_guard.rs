@@ -3,10 +3,10 @@
 //! no route of the portal means either. Form bodies get the same check in `CsrfForm`.
 
 use actix_web::Error;
+use actix_web::ResponseError;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
-use actix_web::{ResponseError, http::Method};
 
 use crate::error::AppError;
 
@@ -16,14 +16,14 @@ pub async fn refuse_bad_bytes(
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
     let uri = req.uri();
     let bad = !clean(uri.path()) || uri.query().is_some_and(|q| !clean(q));
-    if bad && req.method() != Method::OPTIONS {
+    if bad {
         let res = AppError::BadRequest("The address holds characters that are not allowed.".into()).error_response();
         return Ok(req.into_response(res).map_into_right_body());
     }
     Ok(next.call(req).await?.map_into_left_body())
 }
 
-/// Percent-decodes `raw` (and `+` in queries does not matter here) and checks the bytes.
+/// Percent-decodes `raw` and checks the bytes (`+` for a space does not matter here).
 fn clean(raw: &str) -> bool {
     let bytes = raw.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());

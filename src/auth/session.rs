@@ -42,6 +42,12 @@ pub async fn sign_in(req: &HttpRequest, session: &Session, state: &AppState, use
     let client_ip = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
     {
         let mut c = state.db.acquire().await?;
+        // A browser signing in again leaves no earlier session of its own behind.
+        if let Ok(Some(earlier)) = session.get::<String>(AUTH_KEY)
+            && let Some(record) = sessions::find_by_token_hash(c.conn(), &TokenHash::of(&earlier).0).await?
+        {
+            sessions::end(c.conn(), record.id, record.user_id).await?;
+        }
         let record = NewSession {
             token_hash: &token.hash().0,
             user_id: user.id,

@@ -95,3 +95,12 @@ async fn the_worker_drops_sessions_past_their_limits(app: TestApp) -> TestApp {
     app
 }
 both!(the_worker_drops_sessions_past_their_limits);
+
+async fn signing_in_again_in_the_same_browser_leaves_one_session(app: TestApp) -> TestApp {
+    app.sign_in_admin("root@contoso.example").await;
+    app.sign_in_with_code("root@contoso.example").await;
+    assert_eq!(app.count("SELECT COUNT(*) FROM sessions").await, 1);
+    assert_eq!(app.get("/admin").await.status, reqwest::StatusCode::OK);
+    app
+}
+both!(signing_in_again_in_the_same_browser_leaves_one_session);

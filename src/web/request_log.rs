@@ -35,6 +35,8 @@ pub async fn trace_request(
 
 /// The route parameters that are secrets: they are logged as their pattern.
 const SECRET_PARAMS: &[&str] = &["token"];
+/// The longest parameter value logged.
+const PARAM_MAX: usize = 64;
 
 /// `/redeem/{token}/code` stays as it is; `/admin/users/{id}` becomes `/admin/users/4f…`.
 fn logged_path<'a>(pattern: Option<&str>, params: impl Iterator<Item = (&'a str, &'a str)>) -> String {
@@ -44,7 +46,9 @@ fn logged_path<'a>(pattern: Option<&str>, params: impl Iterator<Item = (&'a str,
     let mut path = pattern.to_string();
     for (name, value) in params {
         if !SECRET_PARAMS.contains(&name) {
-            path = path.replace(&format!("{{{name}}}"), value);
+            // Ids and slugs are short; an attacker's 8,000-character slug is not logged whole.
+            let value: String = value.chars().take(PARAM_MAX).collect();
+            path = path.replace(&format!("{{{name}}}"), &value);
         }
     }
     path
@@ -61,5 +65,8 @@ mod tests {
         let params = [("id", "42")];
         assert_eq!(logged_path(Some("/admin/users/{id}"), params.into_iter()), "/admin/users/42");
         assert_eq!(logged_path(None, std::iter::empty()), "(no route)");
+        let long = "x".repeat(8000);
+        let logged = logged_path(Some("/auth/{slug}/start"), [("slug", long.as_str())].into_iter());
+        assert_eq!(logged.len(), "/auth//start".len() + 64);
     }
 }

@@ -65,7 +65,9 @@ pub async fn find_by_email(c: Conn<'_>, email: &str) -> sqlx::Result<Option<User
 }
 
 pub struct Filter<'a> {
+    /// Matched against names as typed, and against addresses in their stored (ASCII) form.
     pub query: &'a str,
+    pub email_query: &'a str,
     pub user_type: &'a str,
     /// A stored state name; empty for all.
     pub state: &'a str,
@@ -74,15 +76,17 @@ pub struct Filter<'a> {
 /// Users matching a search on name or email (a domain matches the email), newest first.
 pub async fn search(c: Conn<'_>, f: &Filter<'_>, page: Page) -> sqlx::Result<(Vec<User>, i64)> {
     let pattern = contains_pattern(f.query.trim());
-    let cond = "($1 = '%%' OR lower(email) LIKE $1 ESCAPE '\\' OR lower(display_name) LIKE $1 ESCAPE '\\') \
+    let email_pattern = contains_pattern(f.email_query.trim());
+    let cond = "($1 = '%%' OR lower(email) LIKE $4 ESCAPE '\\' OR lower(display_name) LIKE $1 ESCAPE '\\') \
                 AND ($2 = '' OR user_type = $2) AND ($3 = '' OR state = $3)";
-    let list = format!("SELECT {COLUMNS} FROM users WHERE {cond} ORDER BY created_at DESC, email LIMIT $4 OFFSET $5");
+    let list = format!("SELECT {COLUMNS} FROM users WHERE {cond} ORDER BY created_at DESC, email LIMIT $5 OFFSET $6");
     let count = format!("SELECT COUNT(*) FROM users WHERE {cond}");
     run!(c, |e| {
         let rows: Vec<User> = sqlx::query_as(sqlx::AssertSqlSafe(list))
             .bind(&pattern)
             .bind(f.user_type)
             .bind(f.state)
+            .bind(&email_pattern)
             .bind(page.size)
             .bind(page.offset())
             .fetch_all(&mut *e)
@@ -91,6 +95,7 @@ pub async fn search(c: Conn<'_>, f: &Filter<'_>, page: Page) -> sqlx::Result<(Ve
             .bind(&pattern)
             .bind(f.user_type)
             .bind(f.state)
+            .bind(&email_pattern)
             .fetch_one(&mut *e)
             .await?;
         Ok((rows, total))

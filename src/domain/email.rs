@@ -68,6 +68,23 @@ pub fn for_people(stored: &str) -> String {
     }
 }
 
+/// A search typed by a person, in the form addresses are stored in: a Unicode domain (or
+/// part of one) becomes ASCII, so `bücher` finds `ana@xn--bcher-kva.example`.
+pub fn ascii_for_search(query: &str) -> String {
+    if query.is_ascii() {
+        return query.to_string();
+    }
+    let (local, domain) = match query.rsplit_once('@') {
+        Some((l, d)) => (Some(l), d),
+        None => (None, query),
+    };
+    let domain = idna::domain_to_ascii(domain).unwrap_or_else(|_| domain.to_string());
+    match local {
+        Some(l) => format!("{l}@{domain}"),
+        None => domain,
+    }
+}
+
 /// The ASCII (UTS-46) form of a domain; refuses what does not map, and labels that mix
 /// scripts.
 pub fn normalize_domain(domain: &str) -> Result<String, InputError> {
@@ -163,6 +180,13 @@ mod tests {
         assert!(EmailAddress::parse(&format!("ana@{puny}")).is_err());
         // One script per label is fine.
         assert!(EmailAddress::parse("ivan@пример.example").is_ok());
+    }
+
+    #[test]
+    fn searches_for_unicode_domains_find_their_ascii_form() {
+        assert_eq!(ascii_for_search("bücher"), "xn--bcher-kva");
+        assert_eq!(ascii_for_search("ana@bücher.example"), "ana@xn--bcher-kva.example");
+        assert_eq!(ascii_for_search("partner.example"), "partner.example");
     }
 
     #[test]

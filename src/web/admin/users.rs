@@ -65,7 +65,8 @@ pub async fn list(
     let search: String = kept(&q.q, 200);
     let page = Page::new(q.page.unwrap_or(1), PAGE_SIZE);
     let mut c = state.db.acquire().await?;
-    let filter = Filter { query: &search, user_type: &user_type, state: &st };
+    let email_query = crate::domain::email::ascii_for_search(&search);
+    let filter = Filter { query: &search, email_query: &email_query, user_type: &user_type, state: &st };
     let (users, total) = users::search(c.conn(), &filter, page).await?;
     let base = filtered("/admin/users", &[("q", &search), ("type", &user_type), ("state", &st)]);
     let pager = Pager::new(&base, page, total);

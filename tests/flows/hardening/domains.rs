@@ -96,6 +96,9 @@ async fn unicode_domains_show_both_forms_and_mixed_scripts_are_refused(app: Test
     let id = app.user_id("ana@xn--bcher-kva.example").await;
     let user = app.get(&format!("/admin/users/{id}")).await;
     assert!(user.has("ana@bücher.example (ana@xn--bcher-kva.example)"), "{}", user.body);
+    // Admins search as they write the domain.
+    let list = app.get("/admin/users?q=b%C3%BCcher").await;
+    assert!(list.has("ana@bücher.example (ana@xn--bcher-kva.example)"), "{}", list.body);
     // A Cyrillic "о" in "host".
     let page = app.post("/admin/invitations", &[("email", "eve@h\u{43e}st.example"), ("send_email", "yes")]).await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);

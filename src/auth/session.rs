@@ -13,7 +13,7 @@ use chrono::Duration;
 use uuid::Uuid;
 
 use crate::db::sessions::{self, NewSession};
-use crate::db::users::{self, User};
+use crate::db::users::User;
 use crate::domain::user::{SignInVerdict, may_sign_in};
 use crate::error::{AppError, AppResult};
 use crate::secrets::{Token, TokenHash};
@@ -110,22 +110,18 @@ async fn load(req: &HttpRequest) -> AppResult<Option<Signed>> {
         req.app_data::<web::Data<AppState>>().ok_or_else(|| AppError::Internal(anyhow::anyhow!("no app state")))?;
     let now = state.clock.now();
     let mut c = state.db.acquire().await?;
-    let record = sessions::find_by_token_hash(c.conn(), &TokenHash::of(&token).0).await?;
     let mut valid = None;
-    if let Some(r) = record {
-        let fresh = now - r.created_at < ABSOLUTE && now - r.last_seen_at < IDLE;
-        let user = if fresh { users::find(c.conn(), r.user_id).await? } else { None };
-        match user.filter(|u| may_sign_in(u.state, u.expires_at, now) == SignInVerdict::Allowed) {
-            Some(user) => {
-                // Refresh the idle timer at most once a minute, to spare writes.
-                if now - r.last_seen_at >= Duration::minutes(1) {
-                    sessions::touch(c.conn(), r.id, now).await?;
-                }
-                valid = Some(Signed { user, session_id: r.id });
+    if let Some(found) = sessions::find_with_user(c.conn(), &TokenHash::of(&token).0).await? {
+        let fresh = now - found.session_created_at < ABSOLUTE && now - found.session_last_seen_at < IDLE;
+        let user = found.user;
+        if fresh && may_sign_in(user.state, user.expires_at, now) == SignInVerdict::Allowed {
+            // Refresh the idle timer at most once a minute, to spare writes.
+            if now - found.session_last_seen_at >= Duration::minutes(1) {
+                sessions::touch(c.conn(), found.session_id, now).await?;
             }
-            None => {
-                sessions::end(c.conn(), r.id, r.user_id).await?;
-            }
+            valid = Some(Signed { user, session_id: found.session_id });
+        } else {
+            sessions::end(c.conn(), found.session_id, user.id).await?;
         }
     }
     if valid.is_none() {

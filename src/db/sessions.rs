@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use super::users::User;
 use super::{Conn, run};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -41,6 +42,26 @@ pub async fn insert(c: Conn<'_>, s: &NewSession<'_>, now: DateTime<Utc>) -> sqlx
     .execute(e)
     .await
     .map(|_| id))
+}
+
+/// A session with its user, found by the token's hash: one round trip for the check that
+/// every signed-in request makes.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SessionWithUser {
+    pub session_id: Uuid,
+    pub session_created_at: DateTime<Utc>,
+    pub session_last_seen_at: DateTime<Utc>,
+    #[sqlx(flatten)]
+    pub user: User,
+}
+
+pub async fn find_with_user(c: Conn<'_>, hash: &str) -> sqlx::Result<Option<SessionWithUser>> {
+    let sql = format!(
+        "SELECT s.id AS session_id, s.created_at AS session_created_at, s.last_seen_at AS session_last_seen_at, {} \
+         FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1",
+        super::users::columns_of("u")
+    );
+    run!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(hash).fetch_optional(e).await)
 }
 
 pub async fn find_by_token_hash(c: Conn<'_>, hash: &str) -> sqlx::Result<Option<SessionRecord>> {

@@ -24,8 +24,13 @@ pub struct User {
     pub expires_at: Option<DateTime<Utc>>,
 }
 
-const COLUMNS: &str = "id, email, display_name, company, user_type, state, created_via, is_admin, \
+pub(super) const COLUMNS: &str = "id, email, display_name, company, user_type, state, created_via, is_admin, \
     session_epoch, terms_version, created_at, accepted_at, last_sign_in_at, expires_at";
+
+/// The user columns of a query that names the users table `alias`.
+pub(super) fn columns_of(alias: &str) -> String {
+    COLUMNS.split(", ").map(|c| format!("{alias}.{c}")).collect::<Vec<_>>().join(", ")
+}
 
 pub struct NewUser<'a> {
     pub email: &'a str,
@@ -176,7 +181,7 @@ pub async fn add_sponsor(c: Conn<'_>, user_id: Uuid, sponsor_id: Uuid) -> sqlx::
 pub async fn sponsors(c: Conn<'_>, user_id: Uuid) -> sqlx::Result<Vec<User>> {
     let sql = format!(
         "SELECT {} FROM users u JOIN user_sponsors s ON s.sponsor_id = u.id WHERE s.user_id = $1 ORDER BY u.display_name",
-        COLUMNS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ")
+        columns_of("u")
     );
     run!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(user_id).fetch_all(e).await)
 }

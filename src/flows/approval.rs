@@ -121,7 +121,8 @@ async fn grant(
         users::add_sponsor(tx.conn(), user.id, sponsor.id).await?;
     }
     if user.state == UserState::PendingAcceptance {
-        super::invite::issue_invitation(state, tx, &user, by, None, "", true).await?;
+        let mail_with = super::invite::InvitationMail::Approval { package: &package.name };
+        super::invite::issue_invitation(state, tx, &user, by, None, "", mail_with).await?;
     } else {
         let notice = notices::access_granted(&package.name, state.links().apps());
         super::queue_notice(state, tx.conn(), &user.email, &notice).await?;

@@ -105,7 +105,7 @@ pub async fn invite(
                 Some(inviter),
                 redirect,
                 input.message.as_str(),
-                input.send_email,
+                if input.send_email { InvitationMail::Invitation } else { InvitationMail::None },
             )
             .await?;
             for app_id in &input.app_ids {
@@ -191,7 +191,8 @@ pub async fn reset_redemption(
     let unlinked = identities::delete_for_user(tx.conn(), user.id).await?;
     users::set_state(tx.conn(), user.id, UserState::PendingAcceptance).await?;
     crate::db::sessions::end_all(tx.conn(), user.id).await?;
-    let (_, link) = issue_invitation(state, &mut tx, &user, Some(inviter), None, "", true).await?;
+    let (_, link) =
+        issue_invitation(state, &mut tx, &user, Some(inviter), None, "", InvitationMail::Invitation).await?;
     let ev = Event::new("user.redemption_reset", "user", user.id, &user.email)
         .details(format!("identities_unlinked={unlinked}"));
     audit::record(tx.conn(), actor, &ev, now).await?;
@@ -219,6 +220,17 @@ pub async fn revoke(state: &AppState, user_id: Uuid, actor: &Actor) -> AppResult
 /// A new invitation for `user` with a fresh link, mailed when `send`; returns it and the link.
 /// A new invitation for `user`, mailed when `send`; without an inviter the mail names the
 /// organization (sign-up approvals without one approver).
+/// Which mail an invitation goes out with, if any.
+pub(crate) enum InvitationMail<'a> {
+    None,
+    /// "{inviter} invited you to …", with the invitation's message.
+    Invitation,
+    /// "Your request for {package} was approved": the partner asked for it.
+    Approval {
+        package: &'a str,
+    },
+}
+
 pub(crate) async fn issue_invitation(
     state: &AppState,
     tx: &mut Tx,
@@ -226,8 +238,9 @@ pub(crate) async fn issue_invitation(
     inviter: Option<&User>,
     redirect_url: Option<&str>,
     message: &str,
-    send: bool,
+    mail_with: InvitationMail<'_>,
 ) -> AppResult<(invitations::Invitation, String)> {
+    let send = !matches!(mail_with, InvitationMail::None);
     let now = state.clock.now();
     let token = Token::generate();
     let row = invitations::NewInvitation {
@@ -242,12 +255,22 @@ pub(crate) async fn issue_invitation(
     };
     let invitation = invitations::insert(tx.conn(), &row, now).await?;
     let link = redeem_link(state, &token);
-    if send {
-        let inviter_name = match inviter {
-            Some(i) => i.display_name.clone(),
-            None => crate::flows::settings::current(state).await?.org_name.clone(),
-        };
-        queue_invitation_mail(state, tx, &inviter_name, &invitation, &link).await?;
+    match mail_with {
+        InvitationMail::None => {}
+        InvitationMail::Invitation => {
+            let inviter_name = match inviter {
+                Some(i) => i.display_name.clone(),
+                None => crate::flows::settings::current(state).await?.org_name.clone(),
+            };
+            queue_invitation_mail(state, tx, &inviter_name, &invitation, &link).await?;
+        }
+        InvitationMail::Approval { package } => {
+            let by = inviter.map(|i| i.display_name.as_str()).unwrap_or("");
+            let expires = super::human_date(invitation.expires_at);
+            let brand = crate::flows::settings::branding(state).await?;
+            let letter = mail::letters::approved_invitation(&brand, package, by, &link, &expires)?;
+            mail::queue(tx.conn(), &invitation.email, &letter, state.clock.now()).await?;
+        }
     }
     Ok((invitation, link))
 }

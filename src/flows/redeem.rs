@@ -49,7 +49,14 @@ pub async fn open(state: &AppState, token: &str) -> AppResult<Option<Landing>> {
         None => None,
     }
     .unwrap_or_else(|| portal.org_name.clone());
-    let apps = apps::for_invitation(c.reborrow(), invitation.id).await?;
+    // What the guest will get: the invitation's apps, and those already given to them (an
+    // approved access package assigns its apps and groups before redemption).
+    let mut apps = apps::for_invitation(c.reborrow(), invitation.id).await?;
+    for app in apps::for_user(c.reborrow(), invitee.id, state.clock.now()).await? {
+        if !apps.iter().any(|a| a.id == app.id) {
+            apps.push(app);
+        }
+    }
     let state_now = match link_state(invitation.status, invitation.expires_at, state.clock.now()) {
         LinkState::Open if refused(&portal, &invitee) => LinkState::Refused,
         other => other,

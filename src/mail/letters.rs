@@ -74,6 +74,48 @@ pub fn invitation(brand: &Branding, inviter: &str, message: &str, link: &str, ex
     })
 }
 
+#[derive(Template)]
+#[template(path = "mail/approved.txt")]
+struct ApprovedText<'a> {
+    brand: &'a Branding,
+    package: &'a str,
+    by: &'a str,
+    link: &'a str,
+    expires: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "mail/approved_body.html")]
+struct ApprovedBody<'a> {
+    brand: &'a Branding,
+    package: &'a str,
+    by: &'a str,
+    expires: &'a str,
+}
+
+/// The invitation of a partner whose request for `package` was approved (`by` the
+/// approver's name; empty when the package needs no approval).
+pub fn approved_invitation(
+    brand: &Branding,
+    package: &str,
+    by: &str,
+    link: &str,
+    expires: &str,
+) -> askama::Result<Letter> {
+    let body = ApprovedBody { brand, package, by, expires }.render()?;
+    Ok(Letter {
+        subject: format!("Your request for {package} was approved"),
+        text: ApprovedText { brand, package, by, link, expires }.render()?,
+        html: html(
+            brand,
+            "Your request was approved",
+            &body,
+            Some(("Accept invitation", link)),
+            "You asked for this access on the sign-up page.",
+        )?,
+    })
+}
+
 /// What a one-time code is for, as its mail says it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CodeUse {

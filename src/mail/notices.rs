@@ -1,6 +1,13 @@
 //! The words of the plain notice mails (a heading, a paragraph, maybe a button): one
 //! function per mail, so that flows decide *that* a mail goes, never *what it says*.
 
+/// Someone's words in quotes, ending a sentence: one full stop, not `“… together.”.`.
+fn quoted(words: &str) -> String {
+    let words = words.trim();
+    let stop = if words.ends_with(['.', '!', '?', '…']) { "" } else { "." };
+    format!("“{words}”{stop}")
+}
+
 pub struct Notice {
     pub subject: String,
     pub heading: String,
@@ -37,7 +44,7 @@ pub fn approval_request(approver: &str, who: &Requester<'_>, package: &str, link
     } else {
         format!("{} ({}, {})", who.name, who.email, who.company)
     };
-    let reason = if who.reason.is_empty() { String::new() } else { format!(" Their reason: “{}”.", who.reason) };
+    let reason = if who.reason.is_empty() { String::new() } else { format!(" Their reason: {}", quoted(who.reason)) };
     Notice {
         subject: if reminder {
             format!("Reminder: {} is waiting for your decision", who.name)
@@ -65,13 +72,13 @@ pub fn access_granted(package: &str, apps_url: String) -> Notice {
 
 /// To the partner, politely, with the approver's note.
 pub fn request_denied(org: &str, name: &str, package: &str, note: &str) -> Notice {
-    let note = if note.is_empty() { String::new() } else { format!(" The note from the approver: “{note}”.") };
+    let note = if note.is_empty() { String::new() } else { format!(" The note from the approver: {}", quoted(note)) };
     Notice {
         subject: format!("Your request for {package}"),
         heading: "Your request was not approved".into(),
         paragraph: format!(
             "Thank you for your interest, {name}. Your request for {package} was not approved this time.{note} \
-             If you think this is a mistake, contact your partner at {org}."
+             If you think this is a mistake, ask your contact at {org}."
         ),
         button: None,
     }
@@ -113,5 +120,19 @@ pub fn workforce_signin(org: &str, signin_url: String) -> Notice {
              sent there."
         ),
         button: Some(("Go to sign-in", signin_url)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoted_words_end_with_one_full_stop() {
+        assert_eq!(quoted("See you there."), "“See you there.”");
+        assert_eq!(quoted("Welcome"), "“Welcome”.");
+        let n = request_denied("Contoso", "Pat", "Atlas", "Not this quarter.");
+        assert!(n.paragraph.contains("“Not this quarter.” If"), "{}", n.paragraph);
+        assert!(n.paragraph.contains("ask your contact at Contoso"), "{}", n.paragraph);
     }
 }

@@ -118,6 +118,7 @@ async fn a_partner_signs_up_a_sponsor_approves_and_the_partner_redeems(app: Test
     let form = [("csrf", token.as_str()), ("decision", "approve"), ("note", "")];
     let page = Page::from(approver.post(&root_link).form(&form).send().await.unwrap()).await;
     assert!(page.has("The request is approved"), "{}", page.body);
+    assert_eq!(page.body.matches("The request is approved").count(), 1, "the outcome is said once: {}", page.body);
     // The other approver's link now shows the outcome, and deciding there changes nothing.
     let (other, _) = app.new_browser();
     let page = Page::from(other.get(&sam_link).send().await.unwrap()).await;
@@ -132,9 +133,15 @@ async fn a_partner_signs_up_a_sponsor_approves_and_the_partner_redeems(app: Test
     let page = Page::from(other.post(&sam_link).form(&form).send().await.unwrap()).await;
     assert_eq!(page.status, StatusCode::CONFLICT);
     assert!(page.has("this request was already approved"));
-    // The partner redeems the invitation and finds the package's apps.
+    // The partner is told their request was approved, and by whom, with the link…
     let invitation = app.one_mail("pat@fabrikam.example").await;
+    assert_eq!(invitation.subject, "Your request for Atlas was approved");
+    assert!(invitation.text_body.contains("was approved by root."), "{}", invitation.text_body);
+    assert!(!invitation.text_body.contains("did not expect"), "{}", invitation.text_body);
     let link = redeem_link_in(&invitation);
+    // …and the invitation shows what the package gives.
+    let landing = Page::from(partner.get(&link).send().await.unwrap()).await;
+    assert!(landing.has("Atlas Wiki") && landing.has("Atlas Board"), "{}", landing.body);
     app.prove_with_code(&partner, &link, "pat@fabrikam.example").await;
     let token = csrf_of(&partner, &format!("{link}/consent")).await;
     let form = [("csrf", token.as_str()), ("accept_terms", "yes")];
@@ -186,10 +193,11 @@ async fn in_all_mode_one_denial_denies_and_two_approvals_approve(app: TestApp) -
             assert!(page.has("The request is denied"), "{}", page.body);
             let mail = app.one_mail(email).await;
             assert!(mail.subject.contains("Your request for Atlas"));
-            assert!(
-                mail.text_body.contains("was not approved")
-                    && mail.text_body.contains("Please ask via your project lead.")
-            );
+            assert!(mail.text_body.contains("was not approved"), "{}", mail.text_body);
+            // The note is quoted with one full stop, and the partner is sent to their contact.
+            assert!(mail.text_body.contains("“Please ask via your project lead.” If"), "{}", mail.text_body);
+            assert!(mail.text_body.contains("ask your contact at Contoso"), "{}", mail.text_body);
+            assert!(!mail.text_body.contains(".”."), "{}", mail.text_body);
         } else {
             assert!(page.has("The request is approved"), "{}", page.body);
             redeem_link_in(&app.one_mail(email).await);

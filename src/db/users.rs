@@ -16,7 +16,6 @@ pub struct User {
     pub state: UserState,
     pub created_via: String,
     pub is_admin: bool,
-    pub session_epoch: i64,
     pub terms_version: Option<String>,
     pub created_at: DateTime<Utc>,
     pub accepted_at: Option<DateTime<Utc>>,
@@ -25,7 +24,7 @@ pub struct User {
 }
 
 pub(super) const COLUMNS: &str = "id, email, display_name, company, user_type, state, created_via, is_admin, \
-    session_epoch, terms_version, created_at, accepted_at, last_sign_in_at, expires_at";
+    terms_version, created_at, accepted_at, last_sign_in_at, expires_at";
 
 /// The user columns of a query that names the users table `alias`.
 pub(super) fn columns_of(alias: &str) -> String {

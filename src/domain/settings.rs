@@ -217,9 +217,26 @@ fn days(input: &str, what: &str, max: i64) -> Result<i64, InputError> {
 mod tests {
     use super::*;
 
+    /// Settings as a fresh portal has them (the config file's part is `config`'s business).
+    fn defaults() -> PortalSettings {
+        PortalSettings {
+            org_name: "Vestibule".into(),
+            logo_url: String::new(),
+            accent: DEFAULT_ACCENT.into(),
+            privacy_url: String::new(),
+            terms_text: "Be kind.".into(),
+            terms_version: "1".into(),
+            invitation_ttl_days: 30,
+            signup_ttl_days: 14,
+            domain_policy: DomainPolicy::AllowAll,
+            domains: Vec::new(),
+            members_require_workforce: false,
+        }
+    }
+
     #[test]
     fn domain_policy_admits_and_refuses() {
-        let mut s = crate::config::Settings::default().portal_defaults();
+        let mut s = defaults();
         assert!(s.admits_domain("anything.example"));
         s.domains = vec!["partner.example".into()];
         s.domain_policy = DomainPolicy::Allowlist;
@@ -235,7 +252,7 @@ mod tests {
 
     #[test]
     fn stored_pairs_round_trip_and_bad_values_keep_defaults() {
-        let defaults = crate::config::Settings::default().portal_defaults();
+        let defaults = defaults();
         let mut s = defaults.clone();
         s.org_name = "Contoso".into();
         s.domain_policy = DomainPolicy::Denylist;

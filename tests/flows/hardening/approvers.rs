@@ -16,6 +16,15 @@ async fn decide(app: &TestApp, link: &str, decision: &str) -> (Client, Page) {
     (b, decided)
 }
 
+/// The package's approvers become just `keep` (as an admin's edit of the package would).
+async fn keep_only_approver(app: &TestApp, package: &str, keep: &str) {
+    let keep = app.user_id(keep).await;
+    let mut tx = app.state.db.begin().await.unwrap();
+    let links = &vestibule::db::links::PACKAGE_APPROVERS;
+    vestibule::db::links::replace(tx.conn(), links, package.parse().unwrap(), &[keep]).await.unwrap();
+    tx.commit().await.unwrap();
+}
+
 async fn request_status(app: &TestApp) -> String {
     let mut c = app.state.db.acquire().await.unwrap();
     vestibule::db::requests::list(c.conn(), None, 10).await.unwrap()[0].status.as_str().to_string()
@@ -33,13 +42,8 @@ async fn a_removed_or_blocked_approvers_link_decides_nothing(app: TestApp) -> Te
     let kim_link = link_in(&app.one_mail("kim@contoso.example").await, "/approve/");
 
     // Sam leaves the package's approvers: the link in his mail no longer decides.
+    keep_only_approver(&app, &pkg, "kim@contoso.example").await;
     let kim = app.user_id("kim@contoso.example").await;
-    {
-        let mut tx = app.state.db.begin().await.unwrap();
-        let pkg = pkg.parse().unwrap();
-        vestibule::db::links::replace(tx.conn(), &vestibule::db::links::PACKAGE_APPROVERS, pkg, &[kim]).await.unwrap();
-        tx.commit().await.unwrap();
-    }
     let (_, page) = decide(&app, &sam_link, "approve").await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
     assert!(page.has("This link is no longer yours to use"), "{}", page.body);
@@ -84,13 +88,7 @@ async fn in_all_mode_an_approver_who_left_no_longer_holds_the_request(app: TestA
     app.one_mail("sam@contoso.example").await;
     let kim_link = link_in(&app.one_mail("kim@contoso.example").await, "/approve/");
     // Sam leaves the package before deciding; Kim's approval is now all it takes.
-    let kim = app.user_id("kim@contoso.example").await;
-    {
-        let mut tx = app.state.db.begin().await.unwrap();
-        let pkg = pkg.parse().unwrap();
-        vestibule::db::links::replace(tx.conn(), &vestibule::db::links::PACKAGE_APPROVERS, pkg, &[kim]).await.unwrap();
-        tx.commit().await.unwrap();
-    }
+    keep_only_approver(&app, &pkg, "kim@contoso.example").await;
     let (_, page) = decide(&app, &kim_link, "approve").await;
     assert!(page.has("The request is approved"), "{}", page.body);
     assert_eq!(request_status(&app).await, "approved");

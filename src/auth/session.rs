@@ -43,10 +43,8 @@ pub async fn sign_in(req: &HttpRequest, session: &Session, state: &AppState, use
     {
         let mut c = state.db.acquire().await?;
         // A browser signing in again leaves no earlier session of its own behind.
-        if let Ok(Some(earlier)) = session.get::<String>(AUTH_KEY)
-            && let Some(record) = sessions::find_by_token_hash(c.conn(), &TokenHash::of(&earlier).0).await?
-        {
-            sessions::end(c.conn(), record.id, record.user_id).await?;
+        if let Ok(Some(earlier)) = session.get::<String>(AUTH_KEY) {
+            sessions::end_by_token_hash(c.conn(), &TokenHash::of(&earlier).0).await?;
         }
         let record = NewSession {
             token_hash: &token.hash().0,
@@ -67,9 +65,7 @@ pub async fn sign_in(req: &HttpRequest, session: &Session, state: &AppState, use
 pub async fn sign_out(session: &Session, state: &AppState) -> AppResult<()> {
     if let Ok(Some(token)) = session.get::<String>(AUTH_KEY) {
         let mut c = state.db.acquire().await?;
-        if let Some(record) = sessions::find_by_token_hash(c.conn(), &TokenHash::of(&token).0).await? {
-            sessions::end(c.conn(), record.id, record.user_id).await?;
-        }
+        sessions::end_by_token_hash(c.conn(), &TokenHash::of(&token).0).await?;
     }
     session.purge();
     Ok(())

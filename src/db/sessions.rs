@@ -64,9 +64,9 @@ pub async fn find_with_user(c: Conn<'_>, hash: &str) -> sqlx::Result<Option<Sess
     run!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(hash).fetch_optional(e).await)
 }
 
-pub async fn find_by_token_hash(c: Conn<'_>, hash: &str) -> sqlx::Result<Option<SessionRecord>> {
-    let sql = format!("SELECT {COLUMNS} FROM sessions WHERE token_hash = $1");
-    run!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(hash).fetch_optional(e).await)
+/// Ends the session whose token hashes to `hash` (this browser's sign-out).
+pub async fn end_by_token_hash(c: Conn<'_>, hash: &str) -> sqlx::Result<()> {
+    run!(c, |e| sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(hash).execute(e).await.map(|_| ()))
 }
 
 pub async fn touch(c: Conn<'_>, id: Uuid, now: DateTime<Utc>) -> sqlx::Result<()> {

@@ -94,6 +94,12 @@ impl PortalSettings {
         ]
     }
 
+    /// Whether an account may come in under the partner domain policy: it binds guests;
+    /// members are the host's own.
+    pub fn admits_account(&self, user_type: &str, email: &str) -> bool {
+        user_type != super::user::GUEST || self.admits_email(email)
+    }
+
     /// `admits_domain` for a stored address.
     pub fn admits_email(&self, email: &str) -> bool {
         self.admits_domain(email.rsplit_once('@').map_or("", |(_, d)| d))

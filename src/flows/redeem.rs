@@ -12,7 +12,7 @@ use crate::db::{Conn, apps, assignments, identities, invitations, users};
 use crate::domain::audit::Actor;
 use crate::domain::invitation::{LinkState, link_state};
 use crate::domain::settings::PortalSettings;
-use crate::domain::user::{GUEST, UserState};
+use crate::domain::user::UserState;
 use crate::error::{AppError, AppResult};
 use crate::mail::letters::CodeUse;
 use crate::secrets::TokenHash;
@@ -67,7 +67,7 @@ pub async fn open(state: &AppState, token: &str) -> AppResult<Option<Landing>> {
 /// Whether the invitee may not redeem now: blocked, or a guest of a domain the partner
 /// domain policy no longer admits (SPEC F2: checked again at redemption).
 fn refused(portal: &PortalSettings, invitee: &User) -> bool {
-    invitee.state == UserState::Blocked || (invitee.user_type == GUEST && !portal.admits_email(&invitee.email))
+    invitee.state == UserState::Blocked || !portal.admits_account(&invitee.user_type, &invitee.email)
 }
 
 /// Mails a code to the invited address.

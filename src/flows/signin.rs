@@ -10,7 +10,7 @@ use crate::db::{Conn, identities, identity_providers, signin_links, users};
 use crate::domain::EmailAddress;
 use crate::domain::audit::Actor;
 use crate::domain::settings::PortalSettings;
-use crate::domain::user::{GUEST, SignInVerdict, may_sign_in};
+use crate::domain::user::{SignInVerdict, may_sign_in};
 use crate::error::AppResult;
 use crate::mail::letters::CodeUse;
 use crate::secrets::TokenHash;
@@ -120,9 +120,7 @@ pub async fn complete(
     let portal = super::settings::current(state).await?;
     let verdict = match may_sign_in(user.state, user.expires_at, now) {
         // The partner domain policy holds at every door, sign-in included.
-        SignInVerdict::Allowed if user.user_type == GUEST && !portal.admits_email(&user.email) => {
-            SignInVerdict::DomainRefused
-        }
+        SignInVerdict::Allowed if !portal.admits_account(&user.user_type, &user.email) => SignInVerdict::DomainRefused,
         verdict => verdict,
     };
     if verdict != SignInVerdict::Allowed {

@@ -13,8 +13,8 @@
 //! flows/     jobs/                   flows: the spec's F1–F12, one change = one transaction,
 //!   │          │                     audited, mail queued alongside. jobs: the worker
 //!   ├──────────┤                     (delivers mail, runs housekeeping through flows)
-//! auth/  federation/                 sessions; the client side of OIDC/OAuth
-//!   │          │
+//! auth/  federation/  provider/      sessions; the client side of OIDC/OAuth (home IdPs);
+//!   │          │          │          the server side (the portal as its apps' OpenID Provider)
 //! state.rs ─ mail/ ─ db/             AppState (imports neither web nor flows); mail words,
 //!   │          │      │              links and transports; one module per table
 //! config.rs  secrets.rs  error.rs    settings; tokens and keys; error *types* (no HTML)
@@ -43,6 +43,7 @@ pub mod federation;
 pub mod flows;
 pub mod jobs;
 pub mod mail;
+pub mod provider;
 pub mod secrets;
 pub mod state;
 pub mod web;

@@ -1,5 +1,6 @@
 //! `AppState`: what every handler, flow and job can reach (settings, database, clock, keys,
-//! mailer, caches). It imports neither `web` nor `flows`: it is below both.
+//! mailer, caches). It imports neither `web` nor `flows`: it is below both (and of the
+//! provider only the key ring's type, whose module takes no `AppState`).
 
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
@@ -26,6 +27,8 @@ pub struct AppState {
     pub portal: Arc<Cached<PortalSettings>>,
     /// The origins the CSP admits, read through `flows::settings::csp_sources`.
     pub csp_sources: Arc<Cached<CspSources>>,
+    /// The OpenID Provider's signing keys, read through `provider::key_ring`.
+    pub signing_keys: Arc<Cached<crate::provider::keys::KeyRing>>,
 }
 
 impl AppState {
@@ -44,6 +47,7 @@ impl AppState {
             http: crate::federation::http_client()?,
             portal: Arc::default(),
             csp_sources: Arc::default(),
+            signing_keys: Arc::default(),
         })
     }
 

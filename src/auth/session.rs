@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use crate::db::sessions::{self, NewSession};
 use crate::db::users::User;
-use crate::domain::user::{SignInVerdict, may_sign_in};
+use crate::domain::user::{SignInMethod, SignInVerdict, may_sign_in};
 use crate::error::{AppError, AppResult};
 use crate::secrets::{Token, TokenHash};
 use crate::state::AppState;
@@ -28,7 +28,13 @@ const USER_AGENT_MAX: usize = 200;
 
 /// Starts a session for `user`: a fresh cookie session (new id, new CSRF token) so nothing
 /// from before sign-in carries over (session fixation), and its server-side record.
-pub async fn sign_in(req: &HttpRequest, session: &Session, state: &AppState, user: &User) -> AppResult<()> {
+pub async fn sign_in(
+    req: &HttpRequest,
+    session: &Session,
+    state: &AppState,
+    user: &User,
+    method: SignInMethod,
+) -> AppResult<()> {
     let token = Token::generate();
     let user_agent: String = req
         .headers()
@@ -44,13 +50,14 @@ pub async fn sign_in(req: &HttpRequest, session: &Session, state: &AppState, use
         let mut c = state.db.acquire().await?;
         // A browser signing in again leaves no earlier session of its own behind.
         if let Ok(Some(earlier)) = session.get::<String>(AUTH_KEY) {
-            sessions::end_by_token_hash(c.conn(), &TokenHash::of(&earlier).0).await?;
+            sessions::end_by_token_hash(c.conn(), &TokenHash::of(&earlier).0, state.clock.now()).await?;
         }
         let record = NewSession {
             token_hash: &token.hash().0,
             user_id: user.id,
             client_ip: &client_ip,
             user_agent: &user_agent,
+            amr: method.amr(),
         };
         sessions::insert(c.conn(), &record, state.clock.now()).await?;
     }
@@ -65,7 +72,7 @@ pub async fn sign_in(req: &HttpRequest, session: &Session, state: &AppState, use
 pub async fn sign_out(session: &Session, state: &AppState) -> AppResult<()> {
     if let Ok(Some(token)) = session.get::<String>(AUTH_KEY) {
         let mut c = state.db.acquire().await?;
-        sessions::end_by_token_hash(c.conn(), &TokenHash::of(&token).0).await?;
+        sessions::end_by_token_hash(c.conn(), &TokenHash::of(&token).0, state.clock.now()).await?;
     }
     session.purge();
     Ok(())
@@ -76,6 +83,9 @@ pub async fn sign_out(session: &Session, state: &AppState) -> AppResult<()> {
 pub struct Signed {
     pub user: User,
     pub session_id: Uuid,
+    /// When this session signed in: the ID token's `auth_time`.
+    pub signed_in_at: chrono::DateTime<chrono::Utc>,
+    pub amr: String,
 }
 
 /// Cached per request so the session is checked once however many extractors ask.
@@ -115,9 +125,14 @@ async fn load(req: &HttpRequest) -> AppResult<Option<Signed>> {
             if now - found.session_last_seen_at >= Duration::minutes(1) {
                 sessions::touch(c.conn(), found.session_id, now).await?;
             }
-            valid = Some(Signed { user, session_id: found.session_id });
+            valid = Some(Signed {
+                user,
+                session_id: found.session_id,
+                signed_in_at: found.session_created_at,
+                amr: found.session_amr,
+            });
         } else {
-            sessions::end(c.conn(), found.session_id, user.id).await?;
+            sessions::end_lapsed(c.conn(), found.session_id).await?;
         }
     }
     if valid.is_none() {

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::{Conn, run};
+use crate::domain::client::{ClientType, SigningAlg};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct App {
@@ -15,9 +16,39 @@ pub struct App {
     pub visible_in_panel: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Set when the app signs people in through the portal's OpenID Provider.
+    pub client_id: Option<String>,
+    pub client_type: ClientType,
+    /// SHA-256 of the client secret (256 random bits, so a plain hash suffices).
+    pub client_secret_hash: Option<String>,
+    /// One per line, compared exactly.
+    pub redirect_uris: String,
+    pub post_logout_redirect_uris: String,
+    pub backchannel_logout_uri: Option<String>,
+    pub initiate_login_uri: Option<String>,
+    pub id_token_alg: SigningAlg,
+    pub consent_required: bool,
+    pub pairwise_subject: bool,
+    /// The client id may be edited until an app first uses it.
+    pub client_first_used_at: Option<DateTime<Utc>>,
 }
 
-const COLUMNS: &str = "id, name, description, launch_url, icon_url, visible_in_panel, created_at, updated_at";
+const COLUMNS: &str = "id, name, description, launch_url, icon_url, visible_in_panel, created_at, updated_at, \
+    client_id, client_type, client_secret_hash, redirect_uris, post_logout_redirect_uris, backchannel_logout_uri, \
+    initiate_login_uri, id_token_alg, consent_required, pairwise_subject, client_first_used_at";
+
+/// The OpenID Connect side of an app, as the admin form or the config file sets it.
+pub struct ClientFields<'a> {
+    pub client_id: &'a str,
+    pub client_type: ClientType,
+    pub redirect_uris: &'a [String],
+    pub post_logout_redirect_uris: &'a [String],
+    pub backchannel_logout_uri: Option<&'a str>,
+    pub initiate_login_uri: Option<&'a str>,
+    pub id_token_alg: SigningAlg,
+    pub consent_required: bool,
+    pub pairwise_subject: bool,
+}
 
 pub struct AppFields<'a> {
     pub name: &'a str,
@@ -61,6 +92,91 @@ pub async fn update(c: Conn<'_>, id: Uuid, a: &AppFields<'_>, now: DateTime<Utc>
         .await
         .map(|r| r.rows_affected() == 1)
     })
+}
+
+/// Makes the app an OIDC client, or changes its client settings; `None` makes it a plain
+/// bookmark again (and forgets the secret). Returns false when another app has the client id.
+pub async fn set_client(mut c: Conn<'_>, id: Uuid, f: Option<&ClientFields<'_>>) -> sqlx::Result<bool> {
+    let Some(f) = f else {
+        return run!(c, |e| sqlx::query(
+            "UPDATE apps SET client_id = NULL, client_secret_hash = NULL, redirect_uris = '', \
+             post_logout_redirect_uris = '', backchannel_logout_uri = NULL, initiate_login_uri = NULL WHERE id = $1"
+        )
+        .bind(id)
+        .execute(e)
+        .await
+        .map(|_| true));
+    };
+    let taken: Option<Uuid> =
+        run!(c.reborrow(), |e| sqlx::query_scalar("SELECT id FROM apps WHERE client_id = $1 AND id <> $2")
+            .bind(f.client_id)
+            .bind(id)
+            .fetch_optional(e)
+            .await)?;
+    if taken.is_some() {
+        return Ok(false);
+    }
+    run!(c, |e| sqlx::query(
+        "UPDATE apps SET client_id = $2, client_type = $3, redirect_uris = $4, post_logout_redirect_uris = $5, \
+         backchannel_logout_uri = $6, initiate_login_uri = $7, id_token_alg = $8, consent_required = $9, \
+         pairwise_subject = $10, client_secret_hash = CASE WHEN $3 = 'public' THEN NULL ELSE client_secret_hash END \
+         WHERE id = $1"
+    )
+    .bind(id)
+    .bind(f.client_id)
+    .bind(f.client_type)
+    .bind(f.redirect_uris.join("\n"))
+    .bind(f.post_logout_redirect_uris.join("\n"))
+    .bind(f.backchannel_logout_uri)
+    .bind(f.initiate_login_uri)
+    .bind(f.id_token_alg)
+    .bind(f.consent_required)
+    .bind(f.pairwise_subject)
+    .execute(e)
+    .await
+    .map(|_| true))
+}
+
+pub async fn set_client_secret_hash(c: Conn<'_>, id: Uuid, hash: &str) -> sqlx::Result<bool> {
+    run!(c, |e| sqlx::query("UPDATE apps SET client_secret_hash = $2 WHERE id = $1 AND client_id IS NOT NULL")
+        .bind(id)
+        .bind(hash)
+        .execute(e)
+        .await
+        .map(|r| r.rows_affected() == 1))
+}
+
+/// The app whose OIDC client id this is.
+pub async fn find_by_client_id(c: Conn<'_>, client_id: &str) -> sqlx::Result<Option<App>> {
+    let sql = format!("SELECT {COLUMNS} FROM apps WHERE client_id = $1");
+    run!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(client_id).fetch_optional(e).await)
+}
+
+/// Notes the first use of a client id (from then on it cannot be edited).
+pub async fn mark_client_used(c: Conn<'_>, id: Uuid, now: DateTime<Utc>) -> sqlx::Result<()> {
+    run!(c, |e| sqlx::query("UPDATE apps SET client_first_used_at = $2 WHERE id = $1 AND client_first_used_at IS NULL")
+        .bind(id)
+        .bind(now)
+        .execute(e)
+        .await
+        .map(|_| ()))
+}
+
+/// Whether the user may open the app now: assigned directly, through a package or
+/// through a group, and that assignment not expired. (Blocked or expired accounts are the
+/// caller's check: `domain::user::may_sign_in`.)
+pub async fn user_may_open(c: Conn<'_>, app_id: Uuid, user_id: Uuid, now: DateTime<Utc>) -> sqlx::Result<bool> {
+    run!(c, |e| sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM assignments s WHERE s.app_id = $1 AND s.user_id = $2 \
+         AND (s.expires_at IS NULL OR s.expires_at > $3)) \
+         OR EXISTS (SELECT 1 FROM group_apps ga JOIN group_members m ON m.group_id = ga.group_id \
+         WHERE ga.app_id = $1 AND m.user_id = $2 AND (m.expires_at IS NULL OR m.expires_at > $3))"
+    )
+    .bind(app_id)
+    .bind(user_id)
+    .bind(now)
+    .fetch_one(e)
+    .await)
 }
 
 pub async fn delete(c: Conn<'_>, id: Uuid) -> sqlx::Result<bool> {
@@ -107,6 +223,14 @@ fn prefixed(alias: &str) -> String {
 }
 
 impl App {
+    pub fn redirect_uri_list(&self) -> Vec<String> {
+        self.redirect_uris.lines().map(String::from).collect()
+    }
+
+    pub fn post_logout_uri_list(&self) -> Vec<String> {
+        self.post_logout_redirect_uris.lines().map(String::from).collect()
+    }
+
     /// The letter on a tile without an icon.
     pub fn initial(&self) -> String {
         self.name.chars().find(|c| c.is_alphanumeric()).map(|c| c.to_uppercase().to_string()).unwrap_or_default()

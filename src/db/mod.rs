@@ -20,12 +20,14 @@ pub mod identities;
 pub mod identity_providers;
 pub mod invitations;
 pub mod links;
+pub mod oauth;
 pub mod outbox;
 pub mod packages;
 pub mod requests;
 pub mod sessions;
 pub mod settings;
 pub mod signin_links;
+pub mod signing_keys;
 pub mod users;
 
 /// Runs `$body` with `$e` bound to the connection of whichever database `$conn` is on.
@@ -74,6 +76,8 @@ macro_rules! text_enum {
 text_enum!(crate::domain::request::RequestStatus);
 text_enum!(crate::domain::user::UserState);
 text_enum!(crate::domain::invitation::InvitationStatus);
+text_enum!(crate::domain::client::ClientType);
+text_enum!(crate::domain::client::SigningAlg);
 
 #[derive(Clone, Debug)]
 pub enum Db {

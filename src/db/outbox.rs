@@ -10,6 +10,8 @@ use super::{Conn, run};
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct OutboxMessage {
     pub id: Uuid,
+    /// `mail`, or `backchannel_logout` (recipient: the app's logout URI).
+    pub kind: String,
     pub recipient: String,
     pub subject: String,
     pub html_body: String,
@@ -22,7 +24,7 @@ pub struct OutboxMessage {
     pub last_error: Option<String>,
 }
 
-const COLUMNS: &str = "id, recipient, subject, html_body, text_body, status, attempts, created_at, \
+const COLUMNS: &str = "id, kind, recipient, subject, html_body, text_body, status, attempts, created_at, \
     next_attempt_at, sent_at, last_error";
 
 pub async fn enqueue(
@@ -44,6 +46,31 @@ pub async fn enqueue(
         .bind(subject)
         .bind(html)
         .bind(text)
+        .bind(now)
+        .execute(e)
+        .await
+        .map(|_| id)
+    })
+}
+
+/// Queues a back-channel logout (OpenID Back-Channel Logout 1.0) for delivery by the
+/// worker, with the same retries as mail. The row holds no token: the worker signs a fresh
+/// logout token from these ids when it delivers (`provider::logout`).
+pub async fn enqueue_backchannel_logout(
+    c: Conn<'_>,
+    t: &super::oauth::LogoutTarget,
+    now: DateTime<Utc>,
+) -> sqlx::Result<Uuid> {
+    let id = Uuid::new_v4();
+    let body = serde_json::json!({ "app_id": t.app_id, "user_id": t.user_id, "sid": t.session_id }).to_string();
+    run!(c, |e| {
+        sqlx::query(
+            "INSERT INTO outbox (id, kind, recipient, subject, html_body, text_body, status, created_at, next_attempt_at) \
+         VALUES ($1, 'backchannel_logout', $2, 'Back-channel logout', '', $3, 'pending', $4, $4)",
+        )
+        .bind(id)
+        .bind(&t.backchannel_logout_uri)
+        .bind(body)
         .bind(now)
         .execute(e)
         .await

@@ -102,3 +102,14 @@ pub async fn published(c: Conn<'_>) -> sqlx::Result<Vec<Package>> {
     let sql = format!("SELECT {COLUMNS} FROM access_packages WHERE published ORDER BY lower(name), id");
     run!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(e).await)
 }
+
+/// The published packages that grant `app_id` (directly or through one of their groups):
+/// what a refused person can ask for.
+pub async fn published_granting(c: Conn<'_>, app_id: Uuid) -> sqlx::Result<Vec<Package>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM access_packages WHERE published AND (id IN (SELECT package_id FROM package_apps \
+         WHERE app_id = $1) OR id IN (SELECT pg.package_id FROM package_groups pg JOIN group_apps ga \
+         ON ga.group_id = pg.group_id WHERE ga.app_id = $1)) ORDER BY lower(name), id"
+    );
+    run!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(app_id).fetch_all(e).await)
+}

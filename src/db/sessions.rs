@@ -5,8 +5,9 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use super::oauth::{self, Ending};
 use super::users::User;
-use super::{Conn, run};
+use super::{Conn, outbox, run};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SessionRecord {
@@ -25,13 +26,15 @@ pub struct NewSession<'a> {
     pub user_id: Uuid,
     pub client_ip: &'a str,
     pub user_agent: &'a str,
+    /// How the person signed in (RFC 8176 values, space-separated): the ID token's `amr`.
+    pub amr: &'a str,
 }
 
 pub async fn insert(c: Conn<'_>, s: &NewSession<'_>, now: DateTime<Utc>) -> sqlx::Result<Uuid> {
     let id = Uuid::new_v4();
     run!(c, |e| sqlx::query(
-        "INSERT INTO sessions (id, token_hash, user_id, created_at, last_seen_at, client_ip, user_agent) \
-         VALUES ($1, $2, $3, $4, $4, $5, $6)"
+        "INSERT INTO sessions (id, token_hash, user_id, created_at, last_seen_at, client_ip, user_agent, amr) \
+         VALUES ($1, $2, $3, $4, $4, $5, $6, $7)"
     )
     .bind(id)
     .bind(s.token_hash)
@@ -39,6 +42,7 @@ pub async fn insert(c: Conn<'_>, s: &NewSession<'_>, now: DateTime<Utc>) -> sqlx
     .bind(now)
     .bind(s.client_ip)
     .bind(s.user_agent)
+    .bind(s.amr)
     .execute(e)
     .await
     .map(|_| id))
@@ -51,22 +55,33 @@ pub struct SessionWithUser {
     pub session_id: Uuid,
     pub session_created_at: DateTime<Utc>,
     pub session_last_seen_at: DateTime<Utc>,
+    pub session_amr: String,
     #[sqlx(flatten)]
     pub user: User,
 }
 
 pub async fn find_with_user(c: Conn<'_>, hash: &str) -> sqlx::Result<Option<SessionWithUser>> {
     let sql = format!(
-        "SELECT s.id AS session_id, s.created_at AS session_created_at, s.last_seen_at AS session_last_seen_at, {} \
-         FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1",
+        "SELECT s.id AS session_id, s.created_at AS session_created_at, s.last_seen_at AS session_last_seen_at, \
+         s.amr AS session_amr, {} FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1",
         super::users::columns_of("u")
     );
     run!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(hash).fetch_optional(e).await)
 }
 
 /// Ends the session whose token hashes to `hash` (this browser's sign-out).
-pub async fn end_by_token_hash(c: Conn<'_>, hash: &str) -> sqlx::Result<()> {
+pub async fn end_by_token_hash(mut c: Conn<'_>, hash: &str, now: DateTime<Utc>) -> sqlx::Result<()> {
+    tell_apps(c.reborrow(), Ending::TokenHash(hash), now).await?;
     run!(c, |e| sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(hash).execute(e).await.map(|_| ()))
+}
+
+/// Queues a back-channel logout for each app signed in through the ending sessions; their
+/// grants (and refresh tokens) go with the session rows (ON DELETE CASCADE).
+async fn tell_apps(mut c: Conn<'_>, ending: Ending<'_>, now: DateTime<Utc>) -> sqlx::Result<()> {
+    for t in oauth::logout_targets(c.reborrow(), ending).await? {
+        outbox::enqueue_backchannel_logout(c.reborrow(), &t, now).await?;
+    }
+    Ok(())
 }
 
 pub async fn touch(c: Conn<'_>, id: Uuid, now: DateTime<Utc>) -> sqlx::Result<()> {
@@ -85,7 +100,11 @@ pub async fn for_user(c: Conn<'_>, user_id: Uuid) -> sqlx::Result<Vec<SessionRec
 }
 
 /// Ends one session; `user_id` makes sure a person ends only their own.
-pub async fn end(c: Conn<'_>, id: Uuid, user_id: Uuid) -> sqlx::Result<bool> {
+pub async fn end(mut c: Conn<'_>, id: Uuid, user_id: Uuid, now: DateTime<Utc>) -> sqlx::Result<bool> {
+    if !for_user(c.reborrow(), user_id).await?.iter().any(|s| s.id == id) {
+        return Ok(false);
+    }
+    tell_apps(c.reborrow(), Ending::Session(id), now).await?;
     run!(c, |e| sqlx::query("DELETE FROM sessions WHERE id = $1 AND user_id = $2")
         .bind(id)
         .bind(user_id)
@@ -94,8 +113,15 @@ pub async fn end(c: Conn<'_>, id: Uuid, user_id: Uuid) -> sqlx::Result<bool> {
         .map(|r| r.rows_affected() == 1))
 }
 
+/// A session past its limits, found on a request: dropped without telling the apps (they
+/// keep their own sessions until they next refresh, as with the worker's sweep).
+pub async fn end_lapsed(c: Conn<'_>, id: Uuid) -> sqlx::Result<()> {
+    run!(c, |e| sqlx::query("DELETE FROM sessions WHERE id = $1").bind(id).execute(e).await.map(|_| ()))
+}
+
 /// Ends every session of the user.
-pub async fn end_all(c: Conn<'_>, user_id: Uuid) -> sqlx::Result<u64> {
+pub async fn end_all(mut c: Conn<'_>, user_id: Uuid, now: DateTime<Utc>) -> sqlx::Result<u64> {
+    tell_apps(c.reborrow(), Ending::AllOfUser(user_id), now).await?;
     run!(c, |e| sqlx::query("DELETE FROM sessions WHERE user_id = $1")
         .bind(user_id)
         .execute(e)
@@ -111,4 +137,13 @@ pub async fn end_stale(c: Conn<'_>, idle_since: DateTime<Utc>, created_before: D
         .execute(e)
         .await
         .map(|r| r.rows_affected()))
+}
+
+/// Whether the session is still there (not signed out, not ended).
+pub async fn exists(c: Conn<'_>, id: Uuid) -> sqlx::Result<bool> {
+    let found: Option<Uuid> = run!(c, |e| sqlx::query_scalar("SELECT id FROM sessions WHERE id = $1")
+        .bind(id)
+        .fetch_optional(e)
+        .await)?;
+    Ok(found.is_some())
 }

@@ -35,6 +35,7 @@ macro_rules! stored_states {
 }
 
 pub mod audit;
+pub mod client;
 pub mod email;
 pub mod form;
 pub mod idp;

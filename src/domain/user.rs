@@ -39,6 +39,25 @@ pub enum SignInVerdict {
     DomainRefused,
 }
 
+/// How a person proved who they are, for the session and the ID token's `amr` (RFC 8176;
+/// `fed` as Microsoft Entra uses it for a federated sign-in).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignInMethod {
+    /// A one-time code mailed to them, or a one-time sign-in link.
+    OneTimeCode,
+    /// Their home identity provider.
+    Federated,
+}
+
+impl SignInMethod {
+    pub fn amr(self) -> &'static str {
+        match self {
+            SignInMethod::OneTimeCode => "otp",
+            SignInMethod::Federated => "fed",
+        }
+    }
+}
+
 pub fn may_sign_in(state: UserState, expires_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> SignInVerdict {
     match state {
         UserState::Blocked => SignInVerdict::Blocked,

@@ -190,7 +190,7 @@ pub async fn reset_redemption(
     }
     let unlinked = identities::delete_for_user(tx.conn(), user.id).await?;
     users::set_state(tx.conn(), user.id, UserState::PendingAcceptance).await?;
-    crate::db::sessions::end_all(tx.conn(), user.id).await?;
+    crate::db::sessions::end_all(tx.conn(), user.id, now).await?;
     let (_, link) =
         issue_invitation(state, &mut tx, &user, Some(inviter), None, "", InvitationMail::Invitation).await?;
     let ev = Event::new("user.redemption_reset", "user", user.id, &user.email)

@@ -109,6 +109,13 @@ pub struct Proof {
     pub email: String,
 }
 
+impl Proof {
+    pub fn method(&self) -> crate::domain::user::SignInMethod {
+        use crate::domain::user::SignInMethod;
+        if self.provider == "email" { SignInMethod::OneTimeCode } else { SignInMethod::Federated }
+    }
+}
+
 pub enum Redeemed {
     /// Redeemed now; go to `redirect`.
     Done {

@@ -84,6 +84,14 @@ pub async fn csp_sources(state: &AppState) -> AppResult<Arc<CspSources>> {
         .filter(|idp| idp.enabled)
         .filter_map(|idp| origin_of(if idp.issuer.is_empty() { preset_issuer(&idp.kind)? } else { &idp.issuer }))
         .collect();
+    // A form on the portal (sign-in, consent, sign-out) may end in a redirect to an app:
+    // browsers hold such redirects to `form-action` too.
+    forms.extend(
+        apps.iter()
+            .filter(|a| a.client_id.is_some())
+            .flat_map(|a| a.redirect_uri_list().into_iter().chain(a.post_logout_uri_list()))
+            .filter_map(|u| origin_of(&u)),
+    );
     for list in [&mut images, &mut forms] {
         list.sort();
         list.dedup();

@@ -30,7 +30,7 @@ pub async fn set_blocked(state: &AppState, user_id: Uuid, blocked: bool, actor: 
         ),
     };
     users::set_state(tx.conn(), user.id, to).await?;
-    sessions::end_all(tx.conn(), user.id).await?;
+    sessions::end_all(tx.conn(), user.id, now).await?;
     audit::record(tx.conn(), actor, &Event::new(action, "user", user.id, &user.email), now).await?;
     tx.commit().await?;
     Ok(())
@@ -56,7 +56,7 @@ pub async fn sign_out_everywhere(state: &AppState, user_id: Uuid, actor: &Actor)
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     let user = users::find(tx.conn(), user_id).await?.ok_or(AppError::NotFound)?;
-    sessions::end_all(tx.conn(), user.id).await?;
+    sessions::end_all(tx.conn(), user.id, now).await?;
     audit::record(tx.conn(), actor, &Event::new("user.signed_out_everywhere", "user", user.id, &user.email), now)
         .await?;
     tx.commit().await?;
@@ -68,7 +68,7 @@ pub async fn end_session(state: &AppState, user_id: Uuid, session_id: Uuid, acto
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     let user = users::find(tx.conn(), user_id).await?.ok_or(AppError::NotFound)?;
-    if !sessions::end(tx.conn(), session_id, user.id).await? {
+    if !sessions::end(tx.conn(), session_id, user.id, now).await? {
         return Ok(false);
     }
     let ev = Event::new("user.session_ended", "user", user.id, &user.email).details(format!("session={session_id}"));

@@ -1,6 +1,7 @@
 //! The worker's housekeeping: invitations and sign-up requests past their date expire (the
 //! partner is told), approvers who have not decided after 3 days are reminded once, and
-//! session records past their idle or absolute limit are dropped.
+//! session records past their idle or absolute limit are dropped, and the OpenID
+//! Provider's signing keys rotate when due.
 
 use chrono::Duration;
 
@@ -21,6 +22,7 @@ pub struct Done {
     pub expired_requests: usize,
     pub reminders: usize,
     pub ended_sessions: u64,
+    pub rotated_keys: usize,
 }
 
 /// One pass; its mail is queued, not sent (the worker's delivery does that).
@@ -31,7 +33,27 @@ pub async fn run(state: &AppState) -> AppResult<Done> {
         expired_requests,
         reminders,
         ended_sessions: end_stale_sessions(state).await?,
+        rotated_keys: rotate_keys(state).await?,
     })
+}
+
+/// The OpenID Provider's upkeep: spent codes and refresh tokens go, and signing keys rotate
+/// on their schedule (several instances may try at once: the rotation admits one).
+async fn rotate_keys(state: &AppState) -> AppResult<usize> {
+    let now = state.clock.now();
+    {
+        let mut c = state.db.acquire().await?;
+        crate::db::oauth::sweep(c.conn(), now).await?;
+    }
+    let n = crate::provider::keys::rotate_if_due(&state.db, &state.key, now).await?;
+    if n > 0 {
+        state.signing_keys.forget();
+        let mut tx = state.db.begin().await?;
+        let ev = Event::new("signing_keys.rotated", "signing_key", "", "").details(format!("algorithms={n}"));
+        audit::record(tx.conn(), &Actor::system("worker"), &ev, now).await?;
+        tx.commit().await?;
+    }
+    Ok(n)
 }
 
 /// Sessions nobody can use any more (a request would refuse them): their rows go.

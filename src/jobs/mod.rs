@@ -1,4 +1,5 @@
-//! The background worker: delivers queued mail with retries and backoff, and runs the
+//! The background worker: delivers queued mail and back-channel logouts with retries and
+//! backoff, and runs the
 //! housekeeping (expiry, reminders). `run_once` is one pass; `spawn` repeats it on an interval.
 
 pub mod housekeeping;
@@ -47,22 +48,30 @@ pub async fn run_once(state: &AppState) -> anyhow::Result<Pass> {
             outbox::claim_next(c.conn(), now, now + LEASE).await?
         };
         let Some(message) = claimed else { break };
-        let result = state.mailer.send(&message).await;
+        let is_mail = message.kind == "mail";
+        let result = if is_mail {
+            state.mailer.send(&message).await
+        } else {
+            crate::provider::logout::deliver(state, &message).await
+        };
         let mut c = state.db.acquire().await?;
         match result {
             Ok(()) => {
                 outbox::mark_sent(c.conn(), message.id, state.clock.now()).await?;
-                tracing::info!(outbox_id = %message.id, "mail delivered");
+                tracing::info!(outbox_id = %message.id, kind = %message.kind, "delivered");
                 pass.sent += 1;
             }
             Err(err) => {
                 let retry_at = (message.attempts < MAX_ATTEMPTS).then(|| state.clock.now() + backoff(message.attempts));
                 let error = format!("{err:#}");
-                tracing::warn!(outbox_id = %message.id, attempts = message.attempts, error = %error, "mail delivery failed");
+                tracing::warn!(outbox_id = %message.id, kind = %message.kind, attempts = message.attempts, error = %error, "delivery failed");
                 outbox::mark_failed(c.conn(), message.id, &error, retry_at).await?;
                 pass.failed += 1;
-                // The transport is down: leave the rest for the next pass.
-                break;
+                // The mail transport is down: leave the rest for the next pass. (One app
+                // that does not answer its logout URI holds up nothing else.)
+                if is_mail {
+                    break;
+                }
             }
         }
     }

@@ -10,7 +10,7 @@ use actix_web::http::Method;
 use actix_web::middleware::Next;
 use actix_web::{Error, Route, web};
 
-use super::{admin, health, panel, public, static_files};
+use super::{admin, health, oauth2, panel, public, static_files};
 use crate::error::AppError;
 
 pub fn table(cfg: &mut web::ServiceConfig) {
@@ -44,6 +44,19 @@ pub fn table(cfg: &mut web::ServiceConfig) {
         .route("/signup/status/{token}/withdraw", web::post().to(public::signup::withdraw))
         .route("/approve/{token}", web::get().to(public::approve::show))
         .route("/approve/{token}", web::post().to(public::approve::decide))
+        // The OpenID Provider of the host's apps (F9).
+        .route("/.well-known/openid-configuration", web::get().to(oauth2::discovery_document))
+        .route("/oauth2/jwks", web::get().to(oauth2::jwks))
+        .route("/oauth2/authorize", web::get().to(oauth2::authorize::authorize))
+        .route("/oauth2/authorize", web::post().to(oauth2::authorize::authorize))
+        .route("/oauth2/authorize/consent", web::post().to(oauth2::authorize::consent))
+        .route("/oauth2/token", web::post().to(oauth2::token::token))
+        .route("/oauth2/revoke", web::post().to(oauth2::token::revoke))
+        .route("/oauth2/userinfo", web::get().to(oauth2::token::userinfo))
+        .route("/oauth2/userinfo", web::post().to(oauth2::token::userinfo))
+        .route("/oauth2/end_session", web::get().to(oauth2::logout::end_session))
+        .route("/oauth2/end_session", web::post().to(oauth2::logout::end_session))
+        .route("/oauth2/end_session/confirm", web::post().to(oauth2::logout::confirm))
         // The Access Panel (F6).
         .route("/apps", web::get().to(panel::apps_page))
         .route("/apps/request", web::get().to(panel::request::form))

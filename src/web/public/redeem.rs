@@ -273,7 +273,7 @@ pub async fn accept(
     }
     match redeem::accept(&state, &proof, &client_ip(&req)).await? {
         Redeemed::Done { user, redirect } => {
-            session::sign_in(&req, &session, &state, &user).await?;
+            session::sign_in(&req, &session, &state, &user, proof.method()).await?;
             Ok(see_other(&redirect_target(&state, redirect.as_deref()).await?))
         }
         Redeemed::AlreadyRedeemed { user_id } => {
@@ -285,7 +285,7 @@ pub async fn accept(
             };
             match user {
                 Some(u) if may_sign_in(u.state, u.expires_at, state.clock.now()) == SignInVerdict::Allowed => {
-                    session::sign_in(&req, &session, &state, &u).await?;
+                    session::sign_in(&req, &session, &state, &u, proof.method()).await?;
                     Ok(see_other(&redirect_target(&state, l.invitation.redirect_url.as_deref()).await?))
                 }
                 _ => Ok(closed(ctx, &Landing { state: LinkState::Redeemed, ..l })),

@@ -10,6 +10,7 @@ use uuid::Uuid;
 use crate::auth::session;
 use crate::domain::EmailAddress;
 use crate::domain::url::is_local_path;
+use crate::domain::user::SignInMethod;
 use crate::error::{AppError, AppResult};
 use crate::federation::Purpose;
 use crate::flows::codes::Issued;
@@ -141,7 +142,7 @@ pub async fn verify_code(
     };
     match signin::verify_code(&state, pending.code_id, &code, &client_ip(&req)).await? {
         SignIn::Done(user) => {
-            session::sign_in(&req, &session, &state, &user).await?;
+            session::sign_in(&req, &session, &state, &user, SignInMethod::OneTimeCode).await?;
             let to = if pending.next.is_empty() { super::landing_for(&user).to_string() } else { pending.next };
             Ok(see_other(&to))
         }
@@ -198,7 +199,7 @@ pub async fn use_link(
 ) -> AppResult<HttpResponse> {
     Ok(match signin::use_link(&state, &token, &client_ip(&req)).await? {
         Some(SignIn::Done(user)) => {
-            session::sign_in(&req, &session, &state, &user).await?;
+            session::sign_in(&req, &session, &state, &user, SignInMethod::OneTimeCode).await?;
             see_other(super::landing_for(&user))
         }
         Some(SignIn::Refused(verdict)) => refusal(ctx, verdict),

@@ -1,0 +1,276 @@
+//! The OpenID Provider's tables: authorization codes, grants with their refresh tokens,
+//! and consents. A grant belongs to one browser session and ends with it (the cascade).
+//! Single use is enforced by the UPDATE itself (`… WHERE used_at IS NULL`), so two
+//! instances racing on one code or refresh token cannot both win.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::users::User;
+use super::{Conn, run};
+
+pub struct NewCode<'a> {
+    pub code_hash: &'a str,
+    pub app_id: Uuid,
+    pub session_id: Uuid,
+    pub redirect_uri: &'a str,
+    pub code_challenge: &'a str,
+    pub nonce: Option<&'a str>,
+    pub scope: &'a str,
+}
+
+pub async fn insert_code(c: Conn<'_>, code: &NewCode<'_>, now: DateTime<Utc>, expires_at: DateTime<Utc>) -> sqlx::Result<()> {
+    run!(c, |e| sqlx::query(
+        "INSERT INTO oauth_codes (code_hash, app_id, session_id, redirect_uri, code_challenge, nonce, scope, \
+         created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+    )
+    .bind(code.code_hash)
+    .bind(code.app_id)
+    .bind(code.session_id)
+    .bind(code.redirect_uri)
+    .bind(code.code_challenge)
+    .bind(code.nonce)
+    .bind(code.scope)
+    .bind(now)
+    .bind(expires_at)
+    .execute(e)
+    .await
+    .map(|_| ()))
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CodeRow {
+    pub app_id: Uuid,
+    pub session_id: Uuid,
+    pub redirect_uri: String,
+    pub code_challenge: String,
+    pub nonce: Option<String>,
+    pub scope: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Uses a code: the row on its first use, `None` if it is unknown or was used before.
+pub async fn take_code(c: Conn<'_>, code_hash: &str, now: DateTime<Utc>) -> sqlx::Result<Option<CodeRow>> {
+    run!(c, |e| sqlx::query_as(
+        "UPDATE oauth_codes SET used_at = $2 WHERE code_hash = $1 AND used_at IS NULL \
+         RETURNING app_id, session_id, redirect_uri, code_challenge, nonce, scope, expires_at"
+    )
+    .bind(code_hash)
+    .bind(now)
+    .fetch_optional(e)
+    .await)
+}
+
+/// A replayed code: revokes the grant its first use made (RFC 6749 §4.1.2). Returns
+/// whether the code was known.
+pub async fn revoke_grant_of_code(mut c: Conn<'_>, code_hash: &str) -> sqlx::Result<bool> {
+    let known: Option<String> =
+        run!(c.reborrow(), |e| sqlx::query_scalar("SELECT code_hash FROM oauth_codes WHERE code_hash = $1")
+            .bind(code_hash)
+            .fetch_optional(e)
+            .await)?;
+    run!(c, |e| sqlx::query("DELETE FROM oauth_grants WHERE code_hash = $1").bind(code_hash).execute(e).await.map(|_| ()))?;
+    Ok(known.is_some())
+}
+
+pub struct NewGrant<'a> {
+    pub id: Uuid,
+    pub app_id: Uuid,
+    pub session_id: Uuid,
+    pub code_hash: &'a str,
+    pub scope: &'a str,
+}
+
+pub async fn insert_grant(c: Conn<'_>, g: &NewGrant<'_>, now: DateTime<Utc>) -> sqlx::Result<()> {
+    run!(c, |e| sqlx::query(
+        "INSERT INTO oauth_grants (id, app_id, session_id, code_hash, scope, created_at) VALUES ($1, $2, $3, $4, $5, $6)"
+    )
+    .bind(g.id)
+    .bind(g.app_id)
+    .bind(g.session_id)
+    .bind(g.code_hash)
+    .bind(g.scope)
+    .bind(now)
+    .execute(e)
+    .await
+    .map(|_| ()))
+}
+
+pub async fn revoke_grant(c: Conn<'_>, grant_id: Uuid) -> sqlx::Result<bool> {
+    run!(c, |e| sqlx::query("DELETE FROM oauth_grants WHERE id = $1")
+        .bind(grant_id)
+        .execute(e)
+        .await
+        .map(|r| r.rows_affected() == 1))
+}
+
+/// A live grant with what its tokens say: the session (auth time, methods) and the user.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LiveGrant {
+    pub grant_id: Uuid,
+    pub app_id: Uuid,
+    pub scope: String,
+    pub session_id: Uuid,
+    pub session_created_at: DateTime<Utc>,
+    pub session_last_seen_at: DateTime<Utc>,
+    pub amr: String,
+    #[sqlx(flatten)]
+    pub user: User,
+}
+
+fn live_grant_select() -> String {
+    format!(
+        "SELECT g.id AS grant_id, g.app_id, g.scope, s.id AS session_id, s.created_at AS session_created_at, \
+         s.last_seen_at AS session_last_seen_at, s.amr, {} FROM oauth_grants g \
+         JOIN sessions s ON s.id = g.session_id JOIN users u ON u.id = s.user_id",
+        super::users::columns_of("u")
+    )
+}
+
+pub async fn find_grant(c: Conn<'_>, grant_id: Uuid) -> sqlx::Result<Option<LiveGrant>> {
+    let sql = format!("{} WHERE g.id = $1", live_grant_select());
+    run!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(grant_id).fetch_optional(e).await)
+}
+
+pub async fn insert_refresh_token(
+    c: Conn<'_>,
+    token_hash: &str,
+    grant_id: Uuid,
+    now: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+) -> sqlx::Result<()> {
+    run!(c, |e| sqlx::query(
+        "INSERT INTO oauth_refresh_tokens (token_hash, grant_id, created_at, expires_at) VALUES ($1, $2, $3, $4)"
+    )
+    .bind(token_hash)
+    .bind(grant_id)
+    .bind(now)
+    .bind(expires_at)
+    .execute(e)
+    .await
+    .map(|_| ()))
+}
+
+/// What presenting a refresh token found.
+pub enum RefreshUse {
+    /// First use: the grant it belongs to, and when the token expires.
+    Fresh { grant_id: Uuid, expires_at: DateTime<Utc> },
+    /// Used before: someone replays it (RFC 9700 §4.14.2).
+    Reused { grant_id: Uuid },
+    Unknown,
+}
+
+pub async fn use_refresh_token(mut c: Conn<'_>, token_hash: &str, now: DateTime<Utc>) -> sqlx::Result<RefreshUse> {
+    let fresh: Option<(Uuid, DateTime<Utc>)> = run!(c.reborrow(), |e| sqlx::query_as(
+        "UPDATE oauth_refresh_tokens SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL \
+         RETURNING grant_id, expires_at"
+    )
+    .bind(token_hash)
+    .bind(now)
+    .fetch_optional(e)
+    .await)?;
+    if let Some((grant_id, expires_at)) = fresh {
+        return Ok(RefreshUse::Fresh { grant_id, expires_at });
+    }
+    let used: Option<Uuid> =
+        run!(c, |e| sqlx::query_scalar("SELECT grant_id FROM oauth_refresh_tokens WHERE token_hash = $1")
+            .bind(token_hash)
+            .fetch_optional(e)
+            .await)?;
+    Ok(used.map_or(RefreshUse::Unknown, |grant_id| RefreshUse::Reused { grant_id }))
+}
+
+/// The grant a refresh token belongs to, without using it (revocation).
+pub async fn grant_of_refresh_token(c: Conn<'_>, token_hash: &str) -> sqlx::Result<Option<(Uuid, Uuid)>> {
+    run!(c, |e| sqlx::query_as(
+        "SELECT g.id, g.app_id FROM oauth_refresh_tokens t JOIN oauth_grants g ON g.id = t.grant_id \
+         WHERE t.token_hash = $1"
+    )
+    .bind(token_hash)
+    .fetch_optional(e)
+    .await)
+}
+
+pub async fn has_consent(c: Conn<'_>, user_id: Uuid, app_id: Uuid, scope: &str) -> sqlx::Result<bool> {
+    let stored: Option<String> =
+        run!(c, |e| sqlx::query_scalar("SELECT scope FROM oauth_consents WHERE user_id = $1 AND app_id = $2")
+            .bind(user_id)
+            .bind(app_id)
+            .fetch_optional(e)
+            .await)?;
+    // Consent covers the scopes agreed to; asking for more asks again.
+    Ok(stored.is_some_and(|s| scope.split(' ').all(|w| s.split(' ').any(|g| g == w))))
+}
+
+pub async fn record_consent(
+    c: Conn<'_>,
+    user_id: Uuid,
+    app_id: Uuid,
+    scope: &str,
+    now: DateTime<Utc>,
+) -> sqlx::Result<()> {
+    run!(c, |e| sqlx::query(
+        "INSERT INTO oauth_consents (user_id, app_id, scope, granted_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (user_id, app_id) DO UPDATE SET scope = excluded.scope, granted_at = excluded.granted_at"
+    )
+    .bind(user_id)
+    .bind(app_id)
+    .bind(scope)
+    .bind(now)
+    .execute(e)
+    .await
+    .map(|_| ()))
+}
+
+/// Someone an app must be told has signed out (OpenID Back-Channel Logout 1.0).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LogoutTarget {
+    pub app_id: Uuid,
+    pub user_id: Uuid,
+    pub session_id: Uuid,
+    pub backchannel_logout_uri: String,
+}
+
+/// Which sessions are ending.
+#[derive(Clone, Copy)]
+pub enum Ending<'a> {
+    Session(Uuid),
+    TokenHash(&'a str),
+    AllOfUser(Uuid),
+}
+
+/// The apps with a back-channel logout URI that hold a grant in the ending sessions.
+pub async fn logout_targets(c: Conn<'_>, ending: Ending<'_>) -> sqlx::Result<Vec<LogoutTarget>> {
+    let filter = match ending {
+        Ending::Session(_) => "s.id = $1",
+        Ending::TokenHash(_) => "s.token_hash = $1",
+        Ending::AllOfUser(_) => "s.user_id = $1",
+    };
+    let sql = format!(
+        "SELECT DISTINCT g.app_id, s.user_id, s.id AS session_id, a.backchannel_logout_uri FROM oauth_grants g \
+         JOIN sessions s ON s.id = g.session_id JOIN apps a ON a.id = g.app_id \
+         WHERE a.backchannel_logout_uri IS NOT NULL AND a.client_id IS NOT NULL AND {filter}"
+    );
+    let q = sqlx::AssertSqlSafe(sql);
+    match ending {
+        Ending::Session(id) | Ending::AllOfUser(id) => {
+            run!(c, |e| sqlx::query_as(q).bind(id).fetch_all(e).await)
+        }
+        Ending::TokenHash(hash) => run!(c, |e| sqlx::query_as(q).bind(hash).fetch_all(e).await),
+    }
+}
+
+/// Drops used or expired codes and refresh tokens past their life (housekeeping).
+pub async fn sweep(mut c: Conn<'_>, now: DateTime<Utc>) -> sqlx::Result<u64> {
+    let codes = run!(c.reborrow(), |e| sqlx::query("DELETE FROM oauth_codes WHERE expires_at < $1")
+        .bind(now - chrono::Duration::hours(1))
+        .execute(e)
+        .await
+        .map(|r| r.rows_affected()))?;
+    let tokens = run!(c, |e| sqlx::query("DELETE FROM oauth_refresh_tokens WHERE expires_at < $1")
+        .bind(now)
+        .execute(e)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(codes + tokens)
+}

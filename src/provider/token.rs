@@ -1,0 +1,279 @@
+//! The token endpoint (RFC 6749 §3.2, OIDC Core §3.1.3) and revocation (RFC 7009):
+//! client authentication, the authorization-code grant with PKCE, the refresh grant with
+//! rotation and reuse detection (RFC 9700 §4.14.2), each re-checking who may get in.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::claims::{self, Sign};
+use super::{ProviderError, ProviderResult, TOKEN_LIFETIME, key_ring};
+use crate::auth::session::{ABSOLUTE, IDLE};
+use crate::db::apps::{self, App};
+use crate::db::oauth::{self, LiveGrant, NewGrant, RefreshUse};
+use crate::db::{groups, sessions};
+use crate::domain::client::{ClientType, is_pkce_value};
+use crate::domain::user::{SignInVerdict, may_sign_in};
+use crate::secrets::{Token, TokenHash};
+use crate::state::AppState;
+
+/// The form of a token or revocation request, as sent.
+#[derive(Debug, Default, Deserialize)]
+pub struct TokenForm {
+    pub grant_type: Option<String>,
+    pub code: Option<String>,
+    pub redirect_uri: Option<String>,
+    pub code_verifier: Option<String>,
+    pub refresh_token: Option<String>,
+    pub client_id: Option<String>,
+    pub client_secret: Option<String>,
+    pub scope: Option<String>,
+    /// Revocation (RFC 7009 §2.1).
+    pub token: Option<String>,
+    pub token_type_hint: Option<String>,
+}
+
+/// Credentials from an `Authorization: Basic` header (already form-decoded, RFC 6749 §2.3.1).
+pub struct BasicAuth {
+    pub client_id: String,
+    pub client_secret: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TokenResponse {
+    pub access_token: String,
+    pub token_type: &'static str,
+    pub expires_in: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_token: Option<String>,
+    pub refresh_token: String,
+    pub scope: String,
+}
+
+/// A client secret: 256 random bits; the app form shows it once, the table keeps its hash.
+pub fn new_client_secret() -> (String, String) {
+    let t = Token::generate();
+    (t.expose().to_string(), t.hash().0)
+}
+
+/// Finds and authenticates the client: a confidential one by its secret (Basic or POST,
+/// exactly one), a public one by client id alone (its proof is the PKCE verifier).
+pub async fn authenticate(state: &AppState, f: &TokenForm, basic: Option<BasicAuth>) -> ProviderResult<App> {
+    let invalid = || ProviderError::oauth("invalid_client", "client authentication failed");
+    let (client_id, secret) = match (&basic, &f.client_secret) {
+        (Some(_), Some(_)) => {
+            return Err(ProviderError::oauth("invalid_request", "use one client authentication method, not two"));
+        }
+        (Some(b), None) => {
+            if f.client_id.as_ref().is_some_and(|id| *id != b.client_id) {
+                return Err(invalid());
+            }
+            (b.client_id.clone(), Some(b.client_secret.clone()))
+        }
+        (None, secret) => (f.client_id.clone().ok_or_else(invalid)?, secret.clone()),
+    };
+    let app = {
+        let mut c = state.db.acquire().await?;
+        apps::find_by_client_id(c.conn(), &client_id).await?
+    };
+    let app = app.ok_or_else(invalid)?;
+    match (app.client_type, secret, app.client_secret_hash.as_deref()) {
+        (ClientType::Public, None, _) => Ok(app),
+        (ClientType::Confidential, Some(s), Some(stored)) if TokenHash::of(&s).matches(stored) => Ok(app),
+        _ => Err(invalid()),
+    }
+}
+
+pub async fn grant(state: &AppState, app: &App, f: &TokenForm) -> ProviderResult<TokenResponse> {
+    match f.grant_type.as_deref() {
+        Some("authorization_code") => exchange_code(state, app, f).await,
+        Some("refresh_token") => refresh(state, app, f).await,
+        Some(_) => Err(ProviderError::oauth("unsupported_grant_type", "only authorization_code and refresh_token")),
+        None => Err(ProviderError::oauth("invalid_request", "grant_type is missing")),
+    }
+}
+
+fn bad_grant(d: &str) -> ProviderError {
+    ProviderError::oauth("invalid_grant", d)
+}
+
+async fn exchange_code(state: &AppState, app: &App, f: &TokenForm) -> ProviderResult<TokenResponse> {
+    let now = state.clock.now();
+    let code = f.code.as_deref().filter(|c| !c.is_empty() && c.len() <= 100).ok_or_else(|| bad_grant("code is missing"))?;
+    let code_hash = TokenHash::of(code).0;
+    let mut tx = state.db.begin().await?;
+    let Some(row) = oauth::take_code(tx.conn(), &code_hash, now).await? else {
+        // A second use: whatever the first use issued is revoked (RFC 6749 §4.1.2).
+        let known = oauth::revoke_grant_of_code(tx.conn(), &code_hash).await?;
+        tx.commit().await?;
+        if known {
+            tracing::warn!(client_id = app.client_id.as_deref().unwrap_or(""), "authorization code replayed");
+        }
+        return Err(bad_grant("the code is unknown, or was used before"));
+    };
+    // From here a failure still spends the code: the commit below happens on every path.
+    let checked = (|| {
+        if row.app_id != app.id {
+            return Err(bad_grant("the code was issued to another client"));
+        }
+        if row.expires_at <= now {
+            return Err(bad_grant("the code has expired"));
+        }
+        if f.redirect_uri.as_deref() != Some(row.redirect_uri.as_str()) {
+            return Err(bad_grant("redirect_uri does not match the authorization request"));
+        }
+        let verifier = f.code_verifier.as_deref().filter(|v| is_pkce_value(v));
+        let verifier = verifier.ok_or_else(|| bad_grant("code_verifier is missing or malformed"))?;
+        if B64.encode(Sha256::digest(verifier.as_bytes())) != row.code_challenge {
+            return Err(bad_grant("code_verifier does not match the code_challenge"));
+        }
+        Ok(())
+    })();
+    if let Err(e) = checked {
+        tx.commit().await?;
+        return Err(e);
+    }
+    let grant_id = Uuid::new_v4();
+    let new = NewGrant { id: grant_id, app_id: app.id, session_id: row.session_id, code_hash: &code_hash, scope: &row.scope };
+    // The session may have ended since the code was issued: then there is no grant.
+    if sessions::exists(tx.conn(), row.session_id).await? {
+        oauth::insert_grant(tx.conn(), &new, now).await?;
+    }
+    tx.commit().await?;
+    let live = live_grant(state, grant_id).await?.ok_or_else(|| bad_grant("the sign-in behind this code has ended"))?;
+    let refresh_token = new_refresh_token(state, &live, now).await?;
+    issue(state, app, &live, row.nonce.as_deref(), Some(code), refresh_token, now).await
+}
+
+async fn refresh(state: &AppState, app: &App, f: &TokenForm) -> ProviderResult<TokenResponse> {
+    let now = state.clock.now();
+    let presented = f.refresh_token.as_deref().filter(|t| t.len() <= 100).ok_or_else(|| bad_grant("refresh_token is missing"))?;
+    let hash = TokenHash::of(presented).0;
+    let used = {
+        let mut c = state.db.acquire().await?;
+        oauth::use_refresh_token(c.conn(), &hash, now).await?
+    };
+    let (grant_id, expires_at) = match used {
+        RefreshUse::Fresh { grant_id, expires_at } => (grant_id, expires_at),
+        RefreshUse::Reused { grant_id } => {
+            // An old token again: someone holds a copy. End the whole family.
+            let mut c = state.db.acquire().await?;
+            oauth::revoke_grant(c.conn(), grant_id).await?;
+            tracing::warn!(client_id = app.client_id.as_deref().unwrap_or(""), "refresh token reused: grant revoked");
+            return Err(bad_grant("the refresh token was used before; its grant is revoked"));
+        }
+        RefreshUse::Unknown => return Err(bad_grant("the refresh token is unknown or revoked")),
+    };
+    let live = live_grant(state, grant_id).await?.ok_or_else(|| bad_grant("the grant has ended"))?;
+    if live.app_id != app.id {
+        return Err(bad_grant("the refresh token was issued to another client"));
+    }
+    if expires_at <= now || now - live.session_created_at >= ABSOLUTE || now - live.session_last_seen_at >= IDLE {
+        return Err(bad_grant("the refresh token has expired"));
+    }
+    // The same rules as a new sign-in: assigned, not blocked, not expired.
+    let allowed = may_sign_in(live.user.state, live.user.expires_at, now) == SignInVerdict::Allowed && {
+        let mut c = state.db.acquire().await?;
+        apps::user_may_open(c.conn(), app.id, live.user.id, now).await?
+    };
+    if !allowed {
+        let mut c = state.db.acquire().await?;
+        oauth::revoke_grant(c.conn(), grant_id).await?;
+        return Err(bad_grant("the person may no longer use this app"));
+    }
+    if f.scope.as_deref().is_some_and(|s| s.split(' ').any(|w| !live.scope.split(' ').any(|g| g == w))) {
+        return Err(ProviderError::oauth("invalid_scope", "a refresh cannot widen the scope"));
+    }
+    // Using an app keeps the portal session alive, as using the portal would.
+    if now - live.session_last_seen_at >= chrono::Duration::minutes(1) {
+        let mut c = state.db.acquire().await?;
+        sessions::touch(c.conn(), live.session_id, now).await?;
+    }
+    let refresh_token = new_refresh_token(state, &live, now).await?;
+    issue(state, app, &live, None, None, refresh_token, now).await
+}
+
+async fn live_grant(state: &AppState, grant_id: Uuid) -> ProviderResult<Option<LiveGrant>> {
+    let mut c = state.db.acquire().await?;
+    Ok(oauth::find_grant(c.conn(), grant_id).await?)
+}
+
+async fn new_refresh_token(state: &AppState, live: &LiveGrant, now: DateTime<Utc>) -> ProviderResult<String> {
+    let token = Token::generate();
+    let mut c = state.db.acquire().await?;
+    // It cannot outlive the session it belongs to.
+    let expires_at = live.session_created_at + ABSOLUTE;
+    oauth::insert_refresh_token(c.conn(), &token.hash().0, live.grant_id, now, expires_at).await?;
+    Ok(token.expose().to_string())
+}
+
+/// Signs the access token, and an ID token after a code exchange (a refresh returns none:
+/// OIDC Core §12.2 makes it optional, and each signature costs).
+async fn issue(
+    state: &AppState,
+    app: &App,
+    live: &LiveGrant,
+    nonce: Option<&str>,
+    code: Option<&str>,
+    refresh_token: String,
+    now: DateTime<Utc>,
+) -> ProviderResult<TokenResponse> {
+    let ring = key_ring(state).await?;
+    let key = ring.current(app.id_token_alg).ok_or_else(|| anyhow::anyhow!("no current {} key", app.id_token_alg))?;
+    let group_names: Vec<String> = if live.scope.split(' ').any(|s| s == "groups") {
+        let mut c = state.db.acquire().await?;
+        groups::of_user(c.conn(), live.user.id, now).await?.into_iter().map(|g| g.name).collect()
+    } else {
+        Vec::new()
+    };
+    let sign = Sign {
+        app,
+        user: &live.user,
+        groups: &group_names,
+        scope: &live.scope,
+        session_id: live.session_id,
+        auth_time: live.session_created_at,
+        amr: &live.amr,
+        nonce,
+    };
+    let access_token = claims::access_token(state, key, &sign, live.grant_id, now)?;
+    let id_token = match code {
+        Some(code) => Some(claims::id_token(state, key, &sign, &access_token, Some(code), now)?),
+        None => None,
+    };
+    Ok(TokenResponse {
+        access_token,
+        token_type: "Bearer",
+        expires_in: TOKEN_LIFETIME.num_seconds(),
+        id_token,
+        refresh_token,
+        scope: live.scope.clone(),
+    })
+}
+
+/// RFC 7009: revokes a refresh token's grant, or an access token's. An unknown token, or
+/// another client's, is answered the same way (200), so nothing can be probed.
+pub async fn revoke(state: &AppState, app: &App, f: &TokenForm) -> ProviderResult<()> {
+    let token = f.token.as_deref().filter(|t| !t.is_empty()).ok_or_else(|| ProviderError::oauth("invalid_request", "token is missing"))?;
+    if token.len() > 4000 {
+        return Ok(());
+    }
+    let mut c = state.db.acquire().await?;
+    if let Some((grant_id, app_id)) = oauth::grant_of_refresh_token(c.conn(), &TokenHash::of(token).0).await? {
+        if app_id == app.id {
+            oauth::revoke_grant(c.conn(), grant_id).await?;
+        }
+        return Ok(());
+    }
+    drop(c);
+    if let Some(at) = super::userinfo::verify_access_token(state, token, false).await?
+        && at.client_id == app.client_id.clone().unwrap_or_default()
+    {
+        let mut c = state.db.acquire().await?;
+        oauth::revoke_grant(c.conn(), at.grant_id).await?;
+    }
+    Ok(())
+}

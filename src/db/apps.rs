@@ -223,6 +223,21 @@ fn prefixed(alias: &str) -> String {
 }
 
 impl App {
+    /// Where the app's tile goes: its initiate-login URI, when it has one, so the person
+    /// arrives signed in (OIDC Core §4, third-party-initiated login); else the launch URL.
+    pub fn tile_href(&self, issuer: &str) -> String {
+        match (&self.client_id, &self.initiate_login_uri) {
+            (Some(_), Some(uri)) => match url::Url::parse(uri) {
+                Ok(mut url) => {
+                    url.query_pairs_mut().append_pair("iss", issuer).append_pair("target_link_uri", &self.launch_url);
+                    url.to_string()
+                }
+                Err(_) => self.launch_url.clone(),
+            },
+            _ => self.launch_url.clone(),
+        }
+    }
+
     pub fn redirect_uri_list(&self) -> Vec<String> {
         self.redirect_uris.lines().map(String::from).collect()
     }

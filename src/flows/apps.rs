@@ -2,10 +2,13 @@
 
 use uuid::Uuid;
 
-use crate::db::apps::{self, App, AppFields};
+use crate::db::apps::{self, App, AppFields, ClientFields};
 use crate::db::audit::{self, Event};
 use crate::db::{assignments, users};
 use crate::domain::audit::Actor;
+use crate::domain::client::{
+    ClientType, SigningAlg, client_id_from_name, parse_client_id, parse_optional_uri, parse_uri_list,
+};
 use crate::domain::url::WebUrl;
 use crate::domain::{BoundedText, FieldErrors};
 use crate::error::{AppError, AppResult};
@@ -18,6 +21,96 @@ pub struct AppInput {
     pub launch_url: WebUrl,
     pub icon_url: Option<WebUrl>,
     pub visible_in_panel: bool,
+    /// Set when the app signs people in through the portal (OpenID Connect).
+    pub client: Option<ClientInput>,
+}
+
+/// The OpenID Connect settings of an app, as typed into the admin form.
+pub struct ClientForm<'a> {
+    pub client_id: &'a str,
+    pub client_type: &'a str,
+    pub redirect_uris: &'a str,
+    pub post_logout_redirect_uris: &'a str,
+    pub backchannel_logout_uri: &'a str,
+    pub initiate_login_uri: &'a str,
+    pub id_token_alg: &'a str,
+    pub consent_required: bool,
+    pub pairwise_subject: bool,
+}
+
+/// The OpenID Connect settings, parsed.
+pub struct ClientInput {
+    /// `None`: make one from the app's name.
+    pub client_id: Option<String>,
+    pub client_type: ClientType,
+    pub redirect_uris: Vec<String>,
+    pub post_logout_redirect_uris: Vec<String>,
+    pub backchannel_logout_uri: Option<String>,
+    pub initiate_login_uri: Option<String>,
+    pub id_token_alg: SigningAlg,
+    pub consent_required: bool,
+    pub pairwise_subject: bool,
+}
+
+impl ClientInput {
+    pub fn parse(f: &ClientForm<'_>, errors: &mut FieldErrors) -> Option<ClientInput> {
+        let client_id = if f.client_id.trim().is_empty() {
+            Some(None)
+        } else {
+            errors.take("client_id", parse_client_id(f.client_id).map(Some))
+        };
+        let client_type = ClientType::parse(f.client_type);
+        if client_type.is_none() {
+            errors.add("client_type", "Choose confidential or public.");
+        }
+        let redirect_uris = errors.take("redirect_uris", parse_uri_list(f.redirect_uris, "Redirect URIs"));
+        if redirect_uris.as_ref().is_some_and(|u| u.is_empty()) {
+            errors.add("redirect_uris", "Give at least one redirect URI: where the app receives the sign-in.");
+        }
+        let post_logout = errors.take(
+            "post_logout_redirect_uris",
+            parse_uri_list(f.post_logout_redirect_uris, "Post-logout redirect URIs"),
+        );
+        let backchannel =
+            errors.take("backchannel_logout_uri", parse_optional_uri(f.backchannel_logout_uri, "The back-channel logout URI"));
+        let initiate =
+            errors.take("initiate_login_uri", parse_optional_uri(f.initiate_login_uri, "The initiate-login URI"));
+        let alg = SigningAlg::parse(f.id_token_alg);
+        if alg.is_none() {
+            errors.add("id_token_alg", "Choose RS256, ES256 or EdDSA.");
+        }
+        Some(ClientInput {
+            client_id: client_id?,
+            client_type: client_type?,
+            redirect_uris: redirect_uris?,
+            post_logout_redirect_uris: post_logout?,
+            backchannel_logout_uri: backchannel?,
+            initiate_login_uri: initiate?,
+            id_token_alg: alg?,
+            consent_required: f.consent_required,
+            pairwise_subject: f.pairwise_subject,
+        })
+    }
+
+    fn fields<'a>(&'a self, client_id: &'a str) -> ClientFields<'a> {
+        ClientFields {
+            client_id,
+            client_type: self.client_type,
+            redirect_uris: &self.redirect_uris,
+            post_logout_redirect_uris: &self.post_logout_redirect_uris,
+            backchannel_logout_uri: self.backchannel_logout_uri.as_deref(),
+            initiate_login_uri: self.initiate_login_uri.as_deref(),
+            id_token_alg: self.id_token_alg,
+            consent_required: self.consent_required,
+            pairwise_subject: self.pairwise_subject,
+        }
+    }
+}
+
+/// What saving an app gave: the app, and a new client secret to show once.
+pub struct Saved {
+    pub app: App,
+    pub new_secret: Option<String>,
 }
 
 impl AppInput {
@@ -27,8 +120,13 @@ impl AppInput {
         launch_url: &str,
         icon_url: &str,
         visible: bool,
+        client: Option<&ClientForm<'_>>,
     ) -> Result<AppInput, FieldErrors> {
         let mut errors = FieldErrors::default();
+        let client = match client {
+            Some(f) => ClientInput::parse(f, &mut errors).map(Some),
+            None => Some(None),
+        };
         let name = errors.take("name", BoundedText::required(name, "A name", 80));
         let description = errors.take("description", BoundedText::parse(description, "The description", 500, true));
         let launch_url = errors.take("launch_url", WebUrl::parse(launch_url, "The launch URL"));
@@ -37,9 +135,9 @@ impl AppInput {
         } else {
             errors.take("icon_url", WebUrl::parse(icon_url, "The icon URL").map(Some))
         };
-        match (name, description, launch_url, icon_url) {
-            (Some(name), Some(description), Some(launch_url), Some(icon_url)) if errors.is_empty() => {
-                Ok(AppInput { name, description, launch_url, icon_url, visible_in_panel: visible })
+        match (name, description, launch_url, icon_url, client) {
+            (Some(name), Some(description), Some(launch_url), Some(icon_url), Some(client)) if errors.is_empty() => {
+                Ok(AppInput { name, description, launch_url, icon_url, visible_in_panel: visible, client })
             }
             _ => Err(errors),
         }
@@ -56,26 +154,101 @@ impl AppInput {
     }
 }
 
-pub async fn create(state: &AppState, input: &AppInput, actor: &Actor) -> AppResult<App> {
+/// Adds an app. A field error (a client id another app has) comes back as `Err`.
+pub async fn create(state: &AppState, input: &AppInput, actor: &Actor) -> AppResult<Result<Saved, FieldErrors>> {
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     let app = apps::insert(tx.conn(), &input.fields(), now).await?;
+    let new_secret = match set_client(&mut tx, &app, input).await? {
+        Ok(secret) => secret,
+        Err(errors) => return Ok(Err(errors)),
+    };
     audit::record(tx.conn(), actor, &Event::new("app.created", "app", app.id, &app.name), now).await?;
+    let app = apps::find(tx.conn(), app.id).await?.ok_or(AppError::NotFound)?;
     tx.commit().await?;
     state.csp_sources.forget();
-    Ok(app)
+    Ok(Ok(Saved { app, new_secret }))
 }
 
-pub async fn update(state: &AppState, id: Uuid, input: &AppInput, actor: &Actor) -> AppResult<()> {
+pub async fn update(
+    state: &AppState,
+    id: Uuid,
+    input: &AppInput,
+    actor: &Actor,
+) -> AppResult<Result<Saved, FieldErrors>> {
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
-    if !apps::update(tx.conn(), id, &input.fields(), now).await? {
-        return Err(AppError::NotFound);
+    let before = apps::find(tx.conn(), id).await?.ok_or(AppError::NotFound)?;
+    if let (Some(old), Some(Some(new))) = (&before.client_id, input.client.as_ref().map(|c| c.client_id.as_ref())) {
+        if before.client_first_used_at.is_some() && old != new {
+            let mut errors = FieldErrors::default();
+            errors.add("client_id", "The client ID cannot change once the app has signed someone in.");
+            return Ok(Err(errors));
+        }
     }
+    apps::update(tx.conn(), id, &input.fields(), now).await?;
+    let new_secret = match set_client(&mut tx, &before, input).await? {
+        Ok(secret) => secret,
+        Err(errors) => return Ok(Err(errors)),
+    };
     audit::record(tx.conn(), actor, &Event::new("app.updated", "app", id, input.name.as_str()), now).await?;
+    let app = apps::find(tx.conn(), id).await?.ok_or(AppError::NotFound)?;
     tx.commit().await?;
     state.csp_sources.forget();
-    Ok(())
+    Ok(Ok(Saved { app, new_secret }))
+}
+
+/// Writes the client settings; a confidential client without a secret gets one (returned,
+/// to be shown once).
+async fn set_client(tx: &mut crate::db::Tx, before: &App, input: &AppInput) -> AppResult<Result<Option<String>, FieldErrors>> {
+    let Some(client) = &input.client else {
+        apps::set_client(tx.conn(), before.id, None).await?;
+        return Ok(Ok(None));
+    };
+    let client_id = match (&client.client_id, &before.client_id) {
+        (Some(id), _) => id.clone(),
+        (None, Some(kept)) => kept.clone(),
+        (None, None) => client_id_from_name(input.name.as_str()),
+    };
+    if !apps::set_client(tx.conn(), before.id, Some(&client.fields(&client_id))).await? {
+        let mut errors = FieldErrors::default();
+        errors.add("client_id", format!("Another app already uses the client ID {client_id}."));
+        return Ok(Err(errors));
+    }
+    let needs_secret = client.client_type == ClientType::Confidential
+        && (before.client_secret_hash.is_none() || before.client_type == ClientType::Public);
+    if !needs_secret {
+        return Ok(Ok(None));
+    }
+    let (secret, hash) = crate::provider::token::new_client_secret();
+    apps::set_client_secret_hash(tx.conn(), before.id, &hash).await?;
+    Ok(Ok(Some(secret)))
+}
+
+/// A new client secret for a confidential client; the old one stops working at once.
+pub async fn regenerate_secret(state: &AppState, id: Uuid, actor: &Actor) -> AppResult<(App, String)> {
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
+    let app = apps::find(tx.conn(), id).await?.ok_or(AppError::NotFound)?;
+    if app.client_id.is_none() || app.client_type != ClientType::Confidential {
+        return Err(AppError::BadRequest("Only a confidential OpenID Connect client has a secret.".into()));
+    }
+    let (secret, hash) = crate::provider::token::new_client_secret();
+    apps::set_client_secret_hash(tx.conn(), id, &hash).await?;
+    audit::record(tx.conn(), actor, &Event::new("app.secret_regenerated", "app", id, &app.name), now).await?;
+    tx.commit().await?;
+    Ok((app, secret))
+}
+
+/// Rotates the OpenID Provider's signing keys now (the admin's button).
+pub async fn rotate_signing_keys(state: &AppState, actor: &Actor) -> AppResult<usize> {
+    let n = crate::provider::rotate_keys(state).await?;
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
+    let ev = Event::new("signing_keys.rotated", "signing_key", "", "").details(format!("algorithms={n}"));
+    audit::record(tx.conn(), actor, &ev, now).await?;
+    tx.commit().await?;
+    Ok(n)
 }
 
 pub async fn delete(state: &AppState, id: Uuid, actor: &Actor) -> AppResult<()> {

@@ -84,6 +84,8 @@ pub fn table(cfg: &mut web::ServiceConfig) {
         .route("/admin/apps/{id}", web::get().to(admin::apps::edit_form))
         .route("/admin/apps/{id}", web::post().to(admin::apps::update))
         .route("/admin/apps/{id}/delete", web::post().to(admin::apps::delete))
+        .route("/admin/apps/{id}/secret", web::post().to(admin::apps::regenerate_secret))
+        .route("/admin/signing-keys/rotate", web::post().to(admin::apps::rotate_keys))
         .route("/admin/audit", web::get().to(admin::audit::list))
         .route("/admin/groups", web::get().to(admin::groups::list))
         .route("/admin/groups", web::post().to(admin::groups::create))

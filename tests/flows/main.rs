@@ -11,6 +11,7 @@ mod hardening;
 mod invite;
 mod mail;
 mod panel;
+mod provider;
 mod redeem;
 mod signin;
 mod signup;

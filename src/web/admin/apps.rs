@@ -9,9 +9,11 @@ use uuid::Uuid;
 
 use crate::auth::AdminUser;
 use crate::db::apps::{self, App};
+use crate::db::signing_keys::{self, StoredKey};
 use crate::domain::FieldErrors;
+use crate::domain::client::{ClientType, SigningAlg};
 use crate::error::{AppError, AppResult};
-use crate::flows::apps::{self as app_flows, AppInput};
+use crate::flows::apps::{self as app_flows, AppInput, ClientForm, Saved};
 use crate::state::AppState;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::page::{PageCtx, flash, render, render_invalid};
@@ -22,11 +24,67 @@ use crate::web::{actor, kept, see_other};
 struct ListPage {
     ctx: PageCtx,
     apps: Vec<App>,
+    keys: Vec<StoredKey>,
 }
 
 pub async fn list(ctx: PageCtx, state: web::Data<AppState>, _a: AdminUser) -> AppResult<HttpResponse> {
     let mut c = state.db.acquire().await?;
-    Ok(render(&ListPage { ctx, apps: apps::all(c.conn()).await? }))
+    let apps = apps::all(c.conn()).await?;
+    let keys = signing_keys::all(c.conn()).await?;
+    Ok(render(&ListPage { ctx, apps, keys }))
+}
+
+/// The page that shows a new client secret, once. Not cached, not kept anywhere.
+#[derive(Template)]
+#[template(path = "admin/app_secret.html")]
+struct SecretPage {
+    ctx: PageCtx,
+    app: App,
+    secret: String,
+}
+
+fn secret_page(ctx: PageCtx, app: App, secret: String) -> HttpResponse {
+    let mut r = render(&SecretPage { ctx, app, secret });
+    r.headers_mut().insert(
+        actix_web::http::header::CACHE_CONTROL,
+        actix_web::http::header::HeaderValue::from_static("no-store"),
+    );
+    r
+}
+
+/// After saving: the secret page when there is a new secret, else back to the list.
+fn saved(ctx: PageCtx, session: &Session, s: Saved, verb: &str) -> HttpResponse {
+    match s.new_secret {
+        Some(secret) => secret_page(ctx, s.app, secret),
+        None => {
+            flash(session, format!("{} was {verb}.", s.app.name));
+            see_other("/admin/apps")
+        }
+    }
+}
+
+pub async fn regenerate_secret(
+    req: HttpRequest,
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    AdminUser(admin): AdminUser,
+    id: web::Path<Uuid>,
+    _f: CsrfForm<NoFields>,
+) -> AppResult<HttpResponse> {
+    let (app, secret) = app_flows::regenerate_secret(&state, id.into_inner(), &actor(&req, &admin)).await?;
+    Ok(secret_page(ctx, app, secret))
+}
+
+pub async fn rotate_keys(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: Session,
+    AdminUser(admin): AdminUser,
+    _f: CsrfForm<NoFields>,
+) -> AppResult<HttpResponse> {
+    let n = app_flows::rotate_signing_keys(&state, &actor(&req, &admin)).await?;
+    flash(&session, format!("Signing keys rotated ({n} algorithms): the published next keys now sign."));
+    Ok(see_other("/admin/apps"))
 }
 
 #[derive(Template)]
@@ -40,7 +98,65 @@ struct FormPage {
     launch_url: String,
     icon_url: String,
     visible: bool,
+    client: ClientValues,
+    /// The saved app, when editing: its connection details.
+    app: Option<App>,
+    issuer: String,
     errors: FieldErrors,
+}
+
+/// The OpenID Connect part of the form, as shown.
+#[derive(Default)]
+struct ClientValues {
+    enabled: bool,
+    client_id: String,
+    client_type: String,
+    redirect_uris: String,
+    post_logout_redirect_uris: String,
+    backchannel_logout_uri: String,
+    initiate_login_uri: String,
+    id_token_alg: String,
+    consent_required: bool,
+    pairwise_subject: bool,
+}
+
+impl ClientValues {
+    fn of(app: &App) -> ClientValues {
+        ClientValues {
+            enabled: app.client_id.is_some(),
+            client_id: app.client_id.clone().unwrap_or_default(),
+            client_type: app.client_type.as_str().into(),
+            redirect_uris: app.redirect_uris.clone(),
+            post_logout_redirect_uris: app.post_logout_redirect_uris.clone(),
+            backchannel_logout_uri: app.backchannel_logout_uri.clone().unwrap_or_default(),
+            initiate_login_uri: app.initiate_login_uri.clone().unwrap_or_default(),
+            id_token_alg: app.id_token_alg.as_str().into(),
+            consent_required: app.consent_required,
+            pairwise_subject: app.pairwise_subject,
+        }
+    }
+
+    fn new_app() -> ClientValues {
+        ClientValues {
+            client_type: ClientType::Confidential.as_str().into(),
+            id_token_alg: SigningAlg::Rs256.as_str().into(),
+            ..ClientValues::default()
+        }
+    }
+}
+
+impl FormPage {
+    fn client_types(&self) -> &'static [ClientType] {
+        ClientType::ALL
+    }
+
+    fn algorithms(&self) -> &'static [SigningAlg] {
+        SigningAlg::ALL
+    }
+
+    fn discovery_url(&self) -> String {
+        format!("{}/.well-known/openid-configuration", self.issuer)
+    }
 }
 
 #[derive(Deserialize)]
@@ -53,24 +169,64 @@ pub struct AppForm {
     icon_url: String,
     #[serde(default)]
     visible_in_panel: Option<String>,
+    #[serde(default)]
+    oidc: Option<String>,
+    #[serde(default)]
+    client_id: String,
+    #[serde(default)]
+    client_type: String,
+    #[serde(default)]
+    redirect_uris: String,
+    #[serde(default)]
+    post_logout_redirect_uris: String,
+    #[serde(default)]
+    backchannel_logout_uri: String,
+    #[serde(default)]
+    initiate_login_uri: String,
+    #[serde(default)]
+    id_token_alg: String,
+    #[serde(default)]
+    consent_required: Option<String>,
+    #[serde(default)]
+    pairwise_subject: Option<String>,
 }
 
 impl FormPage {
-    fn from_form(ctx: PageCtx, id: Option<String>, f: &AppForm, errors: FieldErrors) -> FormPage {
+    fn from_form(
+        ctx: PageCtx,
+        state: &AppState,
+        app: Option<App>,
+        f: &AppForm,
+        errors: FieldErrors,
+    ) -> FormPage {
         FormPage {
             ctx,
-            id,
+            id: app.as_ref().map(|a| a.id.to_string()),
             name: kept(&f.name, 200),
             description: kept(&f.description, 1000),
             launch_url: kept(&f.launch_url, 2100),
             icon_url: kept(&f.icon_url, 2100),
             visible: f.visible_in_panel.is_some(),
+            client: ClientValues {
+                enabled: f.oidc.is_some(),
+                client_id: kept(&f.client_id, 100),
+                client_type: kept(&f.client_type, 20),
+                redirect_uris: kept(&f.redirect_uris, 22000),
+                post_logout_redirect_uris: kept(&f.post_logout_redirect_uris, 22000),
+                backchannel_logout_uri: kept(&f.backchannel_logout_uri, 2100),
+                initiate_login_uri: kept(&f.initiate_login_uri, 2100),
+                id_token_alg: kept(&f.id_token_alg, 10),
+                consent_required: f.consent_required.is_some(),
+                pairwise_subject: f.pairwise_subject.is_some(),
+            },
+            app,
+            issuer: crate::provider::issuer(state),
             errors,
         }
     }
 }
 
-pub async fn new_form(ctx: PageCtx, _a: AdminUser) -> HttpResponse {
+pub async fn new_form(ctx: PageCtx, state: web::Data<AppState>, _a: AdminUser) -> HttpResponse {
     render(&FormPage {
         ctx,
         id: None,
@@ -79,12 +235,27 @@ pub async fn new_form(ctx: PageCtx, _a: AdminUser) -> HttpResponse {
         launch_url: String::new(),
         icon_url: String::new(),
         visible: true,
+        client: ClientValues::new_app(),
+        app: None,
+        issuer: crate::provider::issuer(&state),
         errors: FieldErrors::default(),
     })
 }
 
 fn parse(f: &AppForm) -> Result<AppInput, FieldErrors> {
-    AppInput::parse(&f.name, &f.description, &f.launch_url, &f.icon_url, f.visible_in_panel.is_some())
+    let client = ClientForm {
+        client_id: &f.client_id,
+        client_type: &f.client_type,
+        redirect_uris: &f.redirect_uris,
+        post_logout_redirect_uris: &f.post_logout_redirect_uris,
+        backchannel_logout_uri: &f.backchannel_logout_uri,
+        initiate_login_uri: &f.initiate_login_uri,
+        id_token_alg: &f.id_token_alg,
+        consent_required: f.consent_required.is_some(),
+        pairwise_subject: f.pairwise_subject.is_some(),
+    };
+    let client = f.oidc.is_some().then_some(&client);
+    AppInput::parse(&f.name, &f.description, &f.launch_url, &f.icon_url, f.visible_in_panel.is_some(), client)
 }
 
 pub async fn create(
@@ -95,14 +266,14 @@ pub async fn create(
     AdminUser(admin): AdminUser,
     f: CsrfForm<AppForm>,
 ) -> AppResult<HttpResponse> {
-    match parse(&f.form) {
-        Ok(input) => {
-            let app = app_flows::create(&state, &input, &actor(&req, &admin)).await?;
-            flash(&session, format!("{} was added.", app.name));
-            Ok(see_other("/admin/apps"))
-        }
-        Err(errors) => Ok(render_invalid(&FormPage::from_form(ctx, None, &f.form, errors))),
-    }
+    let errors = match parse(&f.form) {
+        Ok(input) => match app_flows::create(&state, &input, &actor(&req, &admin)).await? {
+            Ok(s) => return Ok(saved(ctx, &session, s, "added")),
+            Err(errors) => errors,
+        },
+        Err(errors) => errors,
+    };
+    Ok(render_invalid(&FormPage::from_form(ctx, &state, None, &f.form, errors)))
 }
 
 pub async fn edit_form(
@@ -117,11 +288,14 @@ pub async fn edit_form(
     Ok(render(&FormPage {
         ctx,
         id: Some(app.id.to_string()),
-        name: app.name,
-        description: app.description,
-        launch_url: app.launch_url,
-        icon_url: app.icon_url.unwrap_or_default(),
+        name: app.name.clone(),
+        description: app.description.clone(),
+        launch_url: app.launch_url.clone(),
+        icon_url: app.icon_url.clone().unwrap_or_default(),
         visible: app.visible_in_panel,
+        client: if app.client_id.is_some() { ClientValues::of(&app) } else { ClientValues::new_app() },
+        app: Some(app),
+        issuer: crate::provider::issuer(&state),
         errors: FieldErrors::default(),
     }))
 }
@@ -136,14 +310,18 @@ pub async fn update(
     f: CsrfForm<AppForm>,
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
-    match parse(&f.form) {
-        Ok(input) => {
-            app_flows::update(&state, id, &input, &actor(&req, &admin)).await?;
-            flash(&session, format!("{} was saved.", input.name.as_str()));
-            Ok(see_other("/admin/apps"))
-        }
-        Err(errors) => Ok(render_invalid(&FormPage::from_form(ctx, Some(id.to_string()), &f.form, errors))),
-    }
+    let errors = match parse(&f.form) {
+        Ok(input) => match app_flows::update(&state, id, &input, &actor(&req, &admin)).await? {
+            Ok(s) => return Ok(saved(ctx, &session, s, "saved")),
+            Err(errors) => errors,
+        },
+        Err(errors) => errors,
+    };
+    let app = {
+        let mut c = state.db.acquire().await?;
+        apps::find(c.conn(), id).await?.ok_or(AppError::NotFound)?
+    };
+    Ok(render_invalid(&FormPage::from_form(ctx, &state, Some(app), &f.form, errors)))
 }
 
 pub async fn delete(

@@ -26,6 +26,7 @@ struct AppsPage {
     ctx: PageCtx,
     name: String,
     apps: Vec<App>,
+    issuer: String,
 }
 
 pub async fn apps_page(
@@ -36,7 +37,7 @@ pub async fn apps_page(
     let mut c = state.db.acquire().await?;
     let apps = apps::for_user(c.conn(), user.id, state.clock.now()).await?;
     let apps = apps.into_iter().filter(|a| a.visible_in_panel).collect();
-    Ok(render(&AppsPage { ctx, name: user.display_name, apps }))
+    Ok(render(&AppsPage { ctx, name: user.display_name, apps, issuer: crate::provider::issuer(&state) }))
 }
 
 #[derive(Template)]

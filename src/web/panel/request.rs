@@ -37,8 +37,21 @@ async fn page(
     Ok(RequestPage { ctx, packages, package, reason, errors })
 }
 
-pub async fn form(ctx: PageCtx, state: web::Data<AppState>, _u: CurrentUser) -> AppResult<HttpResponse> {
-    Ok(render(&page(ctx, &state, String::new(), String::new(), FieldErrors::default()).await?))
+#[derive(Deserialize)]
+pub struct Preselect {
+    /// A package to tick, from the "Request access" button of an app's refusal page.
+    #[serde(default)]
+    package: String,
+}
+
+pub async fn form(
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    _u: CurrentUser,
+    q: web::Query<Preselect>,
+) -> AppResult<HttpResponse> {
+    let package = kept(&q.package, 40);
+    Ok(render(&page(ctx, &state, package, String::new(), FieldErrors::default()).await?))
 }
 
 #[derive(Deserialize)]

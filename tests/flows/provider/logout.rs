@@ -1,0 +1,1 @@
+//! Logout: RP-initiated, and back-channel to the apps.

@@ -1,0 +1,1 @@
+//! What the provider refuses, and how.

@@ -19,7 +19,12 @@ pub struct NewCode<'a> {
     pub scope: &'a str,
 }
 
-pub async fn insert_code(c: Conn<'_>, code: &NewCode<'_>, now: DateTime<Utc>, expires_at: DateTime<Utc>) -> sqlx::Result<()> {
+pub async fn insert_code(
+    c: Conn<'_>,
+    code: &NewCode<'_>,
+    now: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+) -> sqlx::Result<()> {
     run!(c, |e| sqlx::query(
         "INSERT INTO oauth_codes (code_hash, app_id, session_id, redirect_uri, code_challenge, nonce, scope, \
          created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
@@ -69,7 +74,11 @@ pub async fn revoke_grant_of_code(mut c: Conn<'_>, code_hash: &str) -> sqlx::Res
             .bind(code_hash)
             .fetch_optional(e)
             .await)?;
-    run!(c, |e| sqlx::query("DELETE FROM oauth_grants WHERE code_hash = $1").bind(code_hash).execute(e).await.map(|_| ()))?;
+    run!(c, |e| sqlx::query("DELETE FROM oauth_grants WHERE code_hash = $1")
+        .bind(code_hash)
+        .execute(e)
+        .await
+        .map(|_| ()))?;
     Ok(known.is_some())
 }
 
@@ -82,7 +91,8 @@ pub struct NewGrant<'a> {
 }
 
 pub async fn insert_grant(c: Conn<'_>, g: &NewGrant<'_>, now: DateTime<Utc>) -> sqlx::Result<()> {
-    run!(c, |e| sqlx::query(
+    run!(c, |e| {
+        sqlx::query(
         "INSERT INTO oauth_grants (id, app_id, session_id, code_hash, scope, created_at) VALUES ($1, $2, $3, $4, $5, $6)"
     )
     .bind(g.id)
@@ -93,7 +103,8 @@ pub async fn insert_grant(c: Conn<'_>, g: &NewGrant<'_>, now: DateTime<Utc>) -> 
     .bind(now)
     .execute(e)
     .await
-    .map(|_| ()))
+    .map(|_| ())
+    })
 }
 
 pub async fn revoke_grant(c: Conn<'_>, grant_id: Uuid) -> sqlx::Result<bool> {
@@ -154,9 +165,14 @@ pub async fn insert_refresh_token(
 /// What presenting a refresh token found.
 pub enum RefreshUse {
     /// First use: the grant it belongs to, and when the token expires.
-    Fresh { grant_id: Uuid, expires_at: DateTime<Utc> },
+    Fresh {
+        grant_id: Uuid,
+        expires_at: DateTime<Utc>,
+    },
     /// Used before: someone replays it (RFC 9700 §4.14.2).
-    Reused { grant_id: Uuid },
+    Reused {
+        grant_id: Uuid,
+    },
     Unknown,
 }
 

@@ -141,9 +141,7 @@ pub async fn end_stale(c: Conn<'_>, idle_since: DateTime<Utc>, created_before: D
 
 /// Whether the session is still there (not signed out, not ended).
 pub async fn exists(c: Conn<'_>, id: Uuid) -> sqlx::Result<bool> {
-    let found: Option<Uuid> = run!(c, |e| sqlx::query_scalar("SELECT id FROM sessions WHERE id = $1")
-        .bind(id)
-        .fetch_optional(e)
-        .await)?;
+    let found: Option<Uuid> =
+        run!(c, |e| sqlx::query_scalar("SELECT id FROM sessions WHERE id = $1").bind(id).fetch_optional(e).await)?;
     Ok(found.is_some())
 }

@@ -68,7 +68,8 @@ pub async fn rotate(
     next: Uuid,
     now: DateTime<Utc>,
 ) -> sqlx::Result<bool> {
-    let retired = run!(c.reborrow(), |e| sqlx::query(
+    let retired = run!(c.reborrow(), |e| {
+        sqlx::query(
         "UPDATE signing_keys SET state = 'retired', retired_at = $3 WHERE id = $1 AND alg = $2 AND state = 'current'"
     )
     .bind(current)
@@ -76,7 +77,8 @@ pub async fn rotate(
     .bind(now)
     .execute(e)
     .await
-    .map(|r| r.rows_affected() == 1))?;
+    .map(|r| r.rows_affected() == 1)
+    })?;
     if !retired {
         return Ok(false);
     }

@@ -206,3 +206,13 @@ pub async fn members(c: Conn<'_>) -> sqlx::Result<Vec<User>> {
     let sql = format!("SELECT {COLUMNS} FROM users WHERE user_type = 'member' ORDER BY lower(display_name), id");
     run!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(e).await)
 }
+
+/// Sets when the account expires (`None`: never).
+pub async fn set_expiry(c: Conn<'_>, id: Uuid, at: Option<DateTime<Utc>>) -> sqlx::Result<()> {
+    run!(c, |e| sqlx::query("UPDATE users SET expires_at = $2 WHERE id = $1")
+        .bind(id)
+        .bind(at)
+        .execute(e)
+        .await
+        .map(|_| ()))
+}

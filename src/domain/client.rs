@@ -144,7 +144,8 @@ mod tests {
 
     #[test]
     fn redirect_uris_are_exact_https_or_loopback() {
-        let ok = parse_uri_list("https://app.example/cb\n\nhttp://127.0.0.1:9000/cb\nhttp://localhost/cb", "R").unwrap();
+        let ok =
+            parse_uri_list("https://app.example/cb\n\nhttp://127.0.0.1:9000/cb\nhttp://localhost/cb", "R").unwrap();
         assert_eq!(ok.len(), 3);
         for bad in [
             "http://app.example/cb",

@@ -71,8 +71,10 @@ impl ClientInput {
             "post_logout_redirect_uris",
             parse_uri_list(f.post_logout_redirect_uris, "Post-logout redirect URIs"),
         );
-        let backchannel =
-            errors.take("backchannel_logout_uri", parse_optional_uri(f.backchannel_logout_uri, "The back-channel logout URI"));
+        let backchannel = errors.take(
+            "backchannel_logout_uri",
+            parse_optional_uri(f.backchannel_logout_uri, "The back-channel logout URI"),
+        );
         let initiate =
             errors.take("initiate_login_uri", parse_optional_uri(f.initiate_login_uri, "The initiate-login URI"));
         let alg = SigningAlg::parse(f.id_token_alg);
@@ -179,12 +181,14 @@ pub async fn update(
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     let before = apps::find(tx.conn(), id).await?.ok_or(AppError::NotFound)?;
-    if let (Some(old), Some(Some(new))) = (&before.client_id, input.client.as_ref().map(|c| c.client_id.as_ref())) {
-        if before.client_first_used_at.is_some() && old != new {
-            let mut errors = FieldErrors::default();
-            errors.add("client_id", "The client ID cannot change once the app has signed someone in.");
-            return Ok(Err(errors));
-        }
+    let new_id = input.client.as_ref().and_then(|c| c.client_id.as_ref());
+    if let (Some(old), Some(new)) = (&before.client_id, new_id)
+        && before.client_first_used_at.is_some()
+        && old != new
+    {
+        let mut errors = FieldErrors::default();
+        errors.add("client_id", "The client ID cannot change once the app has signed someone in.");
+        return Ok(Err(errors));
     }
     apps::update(tx.conn(), id, &input.fields(), now).await?;
     let new_secret = match set_client(&mut tx, &before, input).await? {
@@ -200,7 +204,11 @@ pub async fn update(
 
 /// Writes the client settings; a confidential client without a secret gets one (returned,
 /// to be shown once).
-async fn set_client(tx: &mut crate::db::Tx, before: &App, input: &AppInput) -> AppResult<Result<Option<String>, FieldErrors>> {
+async fn set_client(
+    tx: &mut crate::db::Tx,
+    before: &App,
+    input: &AppInput,
+) -> AppResult<Result<Option<String>, FieldErrors>> {
     let Some(client) = &input.client else {
         apps::set_client(tx.conn(), before.id, None).await?;
         return Ok(Ok(None));

@@ -103,7 +103,10 @@ pub async fn check(state: &AppState, p: &AuthorizeParams) -> AppResult<Checked> 
         return Ok(fail("request_not_supported", "request objects are not supported"));
     }
     if p.response_type.as_deref() != Some("code") {
-        return Ok(fail("unsupported_response_type", "only the authorization code flow (response_type=code) is offered"));
+        return Ok(fail(
+            "unsupported_response_type",
+            "only the authorization code flow (response_type=code) is offered",
+        ));
     }
     if p.response_mode.as_deref().is_some_and(|m| m != "query") {
         return Ok(fail("invalid_request", "only response_mode=query is offered"));
@@ -205,7 +208,8 @@ pub async fn decide(
     actor: &Actor,
 ) -> AppResult<Next> {
     let now = state.clock.now();
-    let error = |code: &str, d: &str| Next::Redirect(error_redirect(state, &r.redirect_uri, code, d, r.state.as_deref()));
+    let error =
+        |code: &str, d: &str| Next::Redirect(error_redirect(state, &r.redirect_uri, code, d, r.state.as_deref()));
     let Some(signed) = signed.filter(|s| fresh_enough(r, s, now)) else {
         if r.prompt_none {
             return Ok(error("login_required", "the person is not signed in (or not recently enough)"));

@@ -35,7 +35,8 @@ pub struct PortalClaims {
 }
 impl AdditionalClaims for PortalClaims {}
 
-pub type PortalIdToken = IdToken<PortalClaims, CoreGenderClaim, CoreJweContentEncryptionAlgorithm, CoreJwsSigningAlgorithm>;
+pub type PortalIdToken =
+    IdToken<PortalClaims, CoreGenderClaim, CoreJweContentEncryptionAlgorithm, CoreJwsSigningAlgorithm>;
 
 /// The `sub` an app sees: the user's id, or a pairwise value per app (OIDC Core §8.1) so
 /// that two apps cannot correlate a person by it.

@@ -99,7 +99,9 @@ impl LoadedKey {
                 let mut point = vec![4u8];
                 point.extend_from_slice(x);
                 point.extend_from_slice(y);
-                signature::UnparsedPublicKey::new(&signature::ECDSA_P256_SHA256_FIXED, point).verify(message, sig).is_ok()
+                signature::UnparsedPublicKey::new(&signature::ECDSA_P256_SHA256_FIXED, point)
+                    .verify(message, sig)
+                    .is_ok()
             }
             Public::Ed { x } => signature::UnparsedPublicKey::new(&signature::ED25519, x).verify(message, sig).is_ok(),
         }

@@ -38,11 +38,10 @@ pub async fn check(state: &AppState, p: &EndSessionParams) -> ProviderResult<End
             let Some(claims) = super::userinfo::verify_jwt(state, hint, None, false).await? else {
                 return Ok(EndSession::Invalid("The app sent an ID token the portal did not issue.".into()));
             };
-            let aud = match &claims["aud"] {
+            match &claims["aud"] {
                 serde_json::Value::Array(a) => a.first().and_then(|v| v.as_str()).map(String::from),
                 v => v.as_str().map(String::from),
-            };
-            aud
+            }
         }
         None => None,
     };

@@ -102,7 +102,8 @@ fn bad_grant(d: &str) -> ProviderError {
 
 async fn exchange_code(state: &AppState, app: &App, f: &TokenForm) -> ProviderResult<TokenResponse> {
     let now = state.clock.now();
-    let code = f.code.as_deref().filter(|c| !c.is_empty() && c.len() <= 100).ok_or_else(|| bad_grant("code is missing"))?;
+    let code =
+        f.code.as_deref().filter(|c| !c.is_empty() && c.len() <= 100).ok_or_else(|| bad_grant("code is missing"))?;
     let code_hash = TokenHash::of(code).0;
     let mut tx = state.db.begin().await?;
     let Some(row) = oauth::take_code(tx.conn(), &code_hash, now).await? else {
@@ -137,7 +138,8 @@ async fn exchange_code(state: &AppState, app: &App, f: &TokenForm) -> ProviderRe
         return Err(e);
     }
     let grant_id = Uuid::new_v4();
-    let new = NewGrant { id: grant_id, app_id: app.id, session_id: row.session_id, code_hash: &code_hash, scope: &row.scope };
+    let new =
+        NewGrant { id: grant_id, app_id: app.id, session_id: row.session_id, code_hash: &code_hash, scope: &row.scope };
     // The session may have ended since the code was issued: then there is no grant.
     if sessions::exists(tx.conn(), row.session_id).await? {
         oauth::insert_grant(tx.conn(), &new, now).await?;
@@ -150,7 +152,8 @@ async fn exchange_code(state: &AppState, app: &App, f: &TokenForm) -> ProviderRe
 
 async fn refresh(state: &AppState, app: &App, f: &TokenForm) -> ProviderResult<TokenResponse> {
     let now = state.clock.now();
-    let presented = f.refresh_token.as_deref().filter(|t| t.len() <= 100).ok_or_else(|| bad_grant("refresh_token is missing"))?;
+    let presented =
+        f.refresh_token.as_deref().filter(|t| t.len() <= 100).ok_or_else(|| bad_grant("refresh_token is missing"))?;
     let hash = TokenHash::of(presented).0;
     let used = {
         let mut c = state.db.acquire().await?;
@@ -257,7 +260,11 @@ async fn issue(
 /// RFC 7009: revokes a refresh token's grant, or an access token's. An unknown token, or
 /// another client's, is answered the same way (200), so nothing can be probed.
 pub async fn revoke(state: &AppState, app: &App, f: &TokenForm) -> ProviderResult<()> {
-    let token = f.token.as_deref().filter(|t| !t.is_empty()).ok_or_else(|| ProviderError::oauth("invalid_request", "token is missing"))?;
+    let token = f
+        .token
+        .as_deref()
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| ProviderError::oauth("invalid_request", "token is missing"))?;
     if token.len() > 4000 {
         return Ok(());
     }

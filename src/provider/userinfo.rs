@@ -12,7 +12,12 @@ use crate::domain::user::{SignInVerdict, may_sign_in};
 use crate::state::AppState;
 
 /// A verified JWT of ours: its claims.
-pub async fn verify_jwt(state: &AppState, jwt: &str, typ: Option<&str>, check_expiry: bool) -> ProviderResult<Option<Value>> {
+pub async fn verify_jwt(
+    state: &AppState,
+    jwt: &str,
+    typ: Option<&str>,
+    check_expiry: bool,
+) -> ProviderResult<Option<Value>> {
     let parts: Vec<&str> = jwt.split('.').collect();
     let [header, payload, sig] = parts[..] else { return Ok(None) };
     let decode = |s: &str| B64.decode(s).ok().and_then(|b| serde_json::from_slice::<Value>(&b).ok());
@@ -46,7 +51,11 @@ pub struct AccessTokenInfo {
     pub grant_id: Uuid,
 }
 
-pub async fn verify_access_token(state: &AppState, token: &str, check_expiry: bool) -> ProviderResult<Option<AccessTokenInfo>> {
+pub async fn verify_access_token(
+    state: &AppState,
+    token: &str,
+    check_expiry: bool,
+) -> ProviderResult<Option<AccessTokenInfo>> {
     let Some(claims) = verify_jwt(state, token, Some("at+jwt"), check_expiry).await? else { return Ok(None) };
     let client_id = claims["client_id"].as_str().unwrap_or_default().to_string();
     Ok(claims["gid"].as_str().and_then(|g| g.parse().ok()).map(|grant_id| AccessTokenInfo { client_id, grant_id }))

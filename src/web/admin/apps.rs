@@ -45,10 +45,8 @@ struct SecretPage {
 
 fn secret_page(ctx: PageCtx, app: App, secret: String) -> HttpResponse {
     let mut r = render(&SecretPage { ctx, app, secret });
-    r.headers_mut().insert(
-        actix_web::http::header::CACHE_CONTROL,
-        actix_web::http::header::HeaderValue::from_static("no-store"),
-    );
+    r.headers_mut()
+        .insert(actix_web::http::header::CACHE_CONTROL, actix_web::http::header::HeaderValue::from_static("no-store"));
     r
 }
 
@@ -192,13 +190,7 @@ pub struct AppForm {
 }
 
 impl FormPage {
-    fn from_form(
-        ctx: PageCtx,
-        state: &AppState,
-        app: Option<App>,
-        f: &AppForm,
-        errors: FieldErrors,
-    ) -> FormPage {
+    fn from_form(ctx: PageCtx, state: &AppState, app: Option<App>, f: &AppForm, errors: FieldErrors) -> FormPage {
         FormPage {
             ctx,
             id: app.as_ref().map(|a| a.id.to_string()),

@@ -38,14 +38,22 @@ struct ConsentPage {
 }
 
 /// GET (query) or POST (form body): OIDC Core §3.1.2.1 asks for both.
-pub async fn authorize(req: HttpRequest, ctx: PageCtx, state: web::Data<AppState>, body: web::Bytes) -> AppResult<HttpResponse> {
+pub async fn authorize(
+    req: HttpRequest,
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> AppResult<HttpResponse> {
     let raw = if req.method() == actix_web::http::Method::POST {
         String::from_utf8(body.to_vec()).unwrap_or_default()
     } else {
         req.query_string().to_string()
     };
     let Ok(params) = serde_urlencoded::from_str::<AuthorizeParams>(&raw) else {
-        return Ok(cannot_continue(ctx, "The app's sign-in request is malformed (a parameter is repeated or garbled)."));
+        return Ok(cannot_continue(
+            ctx,
+            "The app's sign-in request is malformed (a parameter is repeated or garbled).",
+        ));
     };
     let r = match authorize::check(&state, &params).await? {
         Checked::NoRedirect(message) => return Ok(cannot_continue(ctx, &message)),
@@ -139,7 +147,13 @@ pub async fn consent(
     };
     let signed = session::current_session(&req).await?;
     if f.form.decision != "allow" {
-        let url = authorize::error_redirect(&state, &r.redirect_uri, "access_denied", "the person declined", r.state.as_deref());
+        let url = authorize::error_redirect(
+            &state,
+            &r.redirect_uri,
+            "access_denied",
+            "the person declined",
+            r.state.as_deref(),
+        );
         return Ok(see_other(&url));
     }
     let who = who(&req, signed.as_ref());

@@ -40,11 +40,9 @@ fn failure(e: ProviderError, basic_used: bool) -> HttpResponse {
 /// §3.2), and the client's Basic credentials if it sent them.
 fn read(req: &HttpRequest, body: &[u8]) -> Result<(TokenForm, Option<BasicAuth>), ProviderError> {
     let bad = |d: &str| ProviderError::oauth("invalid_request", d);
-    let form_type = req
-        .headers()
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(';').next().unwrap_or("").trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"));
+    let form_type = req.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| {
+        v.split(';').next().unwrap_or("").trim().eq_ignore_ascii_case("application/x-www-form-urlencoded")
+    });
     if !form_type {
         return Err(bad("send the parameters as application/x-www-form-urlencoded"));
     }
@@ -55,7 +53,9 @@ fn read(req: &HttpRequest, body: &[u8]) -> Result<(TokenForm, Option<BasicAuth>)
         serde_urlencoded::from_bytes(body).map_err(|_| bad("the parameters are malformed or repeated"))?;
     let basic = match req.headers().get(AUTHORIZATION).and_then(|v| v.to_str().ok()) {
         None => None,
-        Some(h) => Some(parse_basic(h).ok_or_else(|| ProviderError::oauth("invalid_client", "malformed Basic credentials"))?),
+        Some(h) => {
+            Some(parse_basic(h).ok_or_else(|| ProviderError::oauth("invalid_client", "malformed Basic credentials"))?)
+        }
     };
     Ok((form, basic))
 }

@@ -92,7 +92,12 @@ async fn a_second_app_needs_no_second_sign_in_but_prompt_login_asks_again(app: T
     app.advance(chrono::Duration::seconds(5));
     let csrf = csrf_of(&guest, &app.url("/signin/code")).await;
     let done = Page::from(
-        guest.post(app.url("/signin/code")).form(&[("csrf", csrf.as_str()), ("code", code.as_str())]).send().await.unwrap(),
+        guest
+            .post(app.url("/signin/code"))
+            .form(&[("csrf", csrf.as_str()), ("code", code.as_str())])
+            .send()
+            .await
+            .unwrap(),
     )
     .await;
     let again = json_of(&done);

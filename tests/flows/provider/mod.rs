@@ -24,7 +24,7 @@ impl Rp {
         // The peer checks token times against the real clock: move the app's clock there.
         app.advance(chrono::Utc::now() - app.state.clock.now());
         let port = free_port();
-        let peer = start_peer("openid-rp.mjs", port, &[], &[app.base.clone()]);
+        let peer = start_peer("openid-rp.mjs", port, &[], std::slice::from_ref(&app.base));
         Rp { origin: format!("http://127.0.0.1:{port}"), _peer: peer, http: reqwest::Client::new() }
     }
 
@@ -46,7 +46,8 @@ impl Rp {
 
     /// Registers a client with the peer (it runs discovery against the portal).
     pub async fn register(&self, name: &str, c: &Client, auth: &str, alg: &str) {
-        let body = json!({ "name": name, "client_id": c.client_id, "client_secret": c.secret, "auth": auth, "alg": alg });
+        let body =
+            json!({ "name": name, "client_id": c.client_id, "client_secret": c.secret, "auth": auth, "alg": alg });
         let (status, v) = self.call("clients", name, body).await;
         assert_eq!(status, StatusCode::OK, "registering {name}: {v}");
     }
@@ -135,5 +136,10 @@ pub fn json_of(page: &Page) -> Value {
 /// The value of the form input `name` on a page, as a browser reads it (entities decoded).
 pub fn input_value(body: &str, name: &str) -> String {
     let raw = between(body, &format!("name=\"{name}\" value=\""), "\"").unwrap_or_else(|| panic!("no input {name}"));
-    raw.replace("&#38;", "&").replace("&#34;", "\"").replace("&#39;", "'").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    raw.replace("&#38;", "&")
+        .replace("&#34;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
 }

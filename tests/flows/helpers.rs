@@ -437,7 +437,7 @@ impl TestApp {
     }
 }
 
-/// Starts `node e2e/peers/{script} PORT ARGS…` and waits for its "listening PORT" line.
+/// Starts `node e2e/peers/{script} PORT ARGS…` (`python3` for a `.py`) and waits for its "listening PORT" line.
 /// A peer that has said nothing after 30 s is killed and started again (twice at most): a
 /// single hung start must fail one attempt, not the whole CI run. Its stderr goes to a file
 /// so a failure can say what the peer said.
@@ -451,7 +451,9 @@ pub fn spawn_node_peer(script: &str, port: u16, env: &[(&str, &str)], args: &[St
     let mut report = String::new();
     for attempt in 1..=3 {
         let stderr = tempfile::tempfile().expect("a temp file for the peer's stderr");
-        let mut child = Command::new("node")
+        // Python peers (Authlib) run on the machine's python3; `.ci/run` installs their packages.
+        let interpreter = if script.ends_with(".py") { "python3" } else { "node" };
+        let mut child = Command::new(interpreter)
             .arg(format!("{e2e}/peers/{script}"))
             .arg(port.to_string())
             .args(args)

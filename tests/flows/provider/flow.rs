@@ -115,3 +115,34 @@ async fn a_second_app_needs_no_second_sign_in_but_prompt_login_asks_again(app: T
     app
 }
 both!(a_second_app_needs_no_second_sign_in_but_prompt_login_asks_again);
+
+/// Python's Authlib, a second independent verifier, with each signing algorithm.
+async fn authlib_validates_rs256_es256_and_eddsa_id_tokens(app: TestApp) -> TestApp {
+    let port = crate::federation::free_port();
+    let _peer = crate::federation::start_peer("authlib_rp.py", port, &[], std::slice::from_ref(&app.base));
+    let authlib = format!("http://127.0.0.1:{port}");
+    let rp = Rp::start(&app);
+    app.sign_in_admin("admin@host.example").await;
+    let algs = [("rs", "RS256"), ("es", "ES256"), ("ed", "EdDSA")];
+    let mut clients = Vec::new();
+    for (key, alg) in algs {
+        let redirect = format!("{authlib}/cb/{key}");
+        let c = add_client(&app, &rp, &format!("App {alg}"), key, &[("id_token_alg", alg), ("redirect_uris", &redirect)]).await;
+        let body = json!({ "name": key, "client_id": key, "client_secret": c.secret, "alg": alg });
+        let r = reqwest::Client::new().post(format!("{authlib}/clients")).json(&body).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        clients.push(c);
+    }
+    let refs: Vec<&Client> = clients.iter().collect();
+    let (guest, _) = guest(&app, "ana@partner.example", &refs).await;
+    for (key, alg) in algs {
+        let page = Page::from(guest.get(format!("{authlib}/login/{key}")).send().await.unwrap()).await;
+        assert_eq!(page.status, StatusCode::OK, "{alg}: {}", page.body);
+        let v = json_of(&page);
+        assert_eq!(v["alg"], json!(alg));
+        assert_eq!(v["claims"]["email"], json!("ana@partner.example"));
+        assert_eq!(v["claims"]["aud"], json!([key]));
+    }
+    app
+}
+both!(authlib_validates_rs256_es256_and_eddsa_id_tokens);

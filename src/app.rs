@@ -13,11 +13,12 @@ use crate::clock::Clock;
 use crate::config::Settings;
 pub use crate::state::AppState;
 
-/// The state of a running portal: `AppState` connected, and the identity providers of the
-/// configuration file created or updated.
+/// The state of a running portal: `AppState` connected, and the identity providers and apps
+/// of the configuration file created or updated.
 pub async fn open(settings: Settings, clock: Clock) -> anyhow::Result<AppState> {
     let state = AppState::connect(settings, clock).await?;
     crate::flows::idps::sync_from_config(&state, &state.settings.identity_providers).await?;
+    crate::flows::apps::sync_from_config(&state, &state.settings.apps).await?;
     Ok(state)
 }
 

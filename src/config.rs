@@ -41,6 +41,45 @@ pub struct Settings {
     pub allow_http_identity_providers: bool,
     /// Identity providers declared here are created or updated at start.
     pub identity_providers: Vec<IdpConfig>,
+    /// Apps declared here are created or updated at start (SPEC §5).
+    pub apps: Vec<AppConfig>,
+}
+
+/// `[[apps]]` in `vestibule.toml`: an app, and with `client_id` an OpenID Connect client of
+/// the portal. Field meanings as on the admin form.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppConfig {
+    pub slug: String,
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    pub launch_url: String,
+    #[serde(default)]
+    pub icon_url: String,
+    #[serde(default = "yes")]
+    pub visible_in_panel: bool,
+    pub client_id: Option<String>,
+    /// With a secret the client is confidential; without one, public (PKCE only).
+    pub client_secret: Option<SecretString>,
+    #[serde(default)]
+    pub redirect_uris: Vec<String>,
+    #[serde(default)]
+    pub post_logout_redirect_uris: Vec<String>,
+    #[serde(default)]
+    pub backchannel_logout_uri: String,
+    #[serde(default)]
+    pub initiate_login_uri: String,
+    #[serde(default = "rs256")]
+    pub id_token_alg: String,
+    #[serde(default)]
+    pub consent_required: bool,
+    #[serde(default)]
+    pub pairwise_subject: bool,
+}
+
+fn rs256() -> String {
+    "RS256".into()
 }
 
 /// `[[identity_providers]]` in `vestibule.toml`.
@@ -96,6 +135,7 @@ impl Default for Settings {
             http_workers: 0,
             allow_http_identity_providers: false,
             identity_providers: Vec::new(),
+            apps: Vec::new(),
         }
     }
 }

@@ -1,6 +1,9 @@
 // Starting and stopping the processes a run needs: the release build of Vestibule, the
-// Node peers from ../peers, and a tiny "partner app" that the Access Panel's tiles launch.
+// Node peers from ../peers, a tiny "partner app" that the Access Panel's tiles launch, and
+// Apache httpd with mod_auth_openidc as an app that signs people in through Vestibule.
 import { spawn, execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
@@ -102,4 +105,78 @@ export function stopAll() {
   for (const child of started.splice(0)) {
     if (child.exitCode === null) child.kill('SIGTERM');
   }
+}
+
+/**
+ * Debian's Apache httpd with mod_auth_openidc, protecting /protected/ as one of the host's
+ * apps: it signs people in through Vestibule's OpenID Provider (client `clientId`), shows
+ * the claims it got on /protected/index.shtml (server-side includes), accepts back-channel
+ * logout at its redirect URI, and serves /signed-out.html. Listens on localhost:`port`.
+ */
+export async function startApache({ port, issuer, clientId, clientSecret, dir }) {
+  const www = path.join(dir, 'www');
+  fs.mkdirSync(path.join(www, 'protected'), { recursive: true });
+  const claims = ['email', 'name', 'user_type', 'sub', 'sid', 'acr']
+    .map((c) => `<dt>${c}</dt><dd id="claim-${c}"><!--#echo var="OIDC_CLAIM_${c}" --></dd>`).join('');
+  fs.writeFileSync(path.join(www, 'protected', 'index.shtml'),
+    `<!doctype html><html lang="en"><head><title>Team Board</title></head><body><main><h1>Team Board</h1><p>Signed in through Vestibule.</p><dl>${claims}</dl></main></body></html>`);
+  fs.writeFileSync(path.join(www, 'signed-out.html'),
+    '<!doctype html><html lang="en"><head><title>Signed out</title></head><body><main><h1>Signed out of Team Board</h1></main></body></html>');
+  const root = process.getuid?.() === 0;
+  if (root) execFileSync('chown', ['-R', 'www-data:www-data', dir]);
+  const mods = '/usr/lib/apache2/modules';
+  const conf = `
+ServerRoot ${dir}
+Listen 127.0.0.1:${port}
+ServerName localhost
+PidFile ${dir}/httpd.pid
+ErrorLog ${dir}/error.log
+LogLevel warn auth_openidc:info
+Mutex file:${dir} default
+${root ? 'User www-data\nGroup www-data' : ''}
+LoadModule mpm_event_module ${mods}/mod_mpm_event.so
+LoadModule authn_core_module ${mods}/mod_authn_core.so
+LoadModule authz_core_module ${mods}/mod_authz_core.so
+LoadModule mime_module ${mods}/mod_mime.so
+LoadModule include_module ${mods}/mod_include.so
+LoadModule auth_openidc_module ${mods}/mod_auth_openidc.so
+TypesConfig /etc/mime.types
+DocumentRoot ${www}
+<Directory ${www}>
+  Require all granted
+  Options +Includes
+  AddOutputFilter INCLUDES .shtml
+  AddType text/html .shtml
+</Directory>
+OIDCProviderMetadataURL ${issuer}/.well-known/openid-configuration
+OIDCClientID ${clientId}
+OIDCClientSecret ${clientSecret}
+OIDCRedirectURI http://localhost:${port}/protected/redirect_uri
+OIDCCryptoPassphrase ${crypto.randomBytes(24).toString('hex')}
+OIDCScope "openid email profile groups"
+OIDCPKCEMethod S256
+OIDCDefaultLoggedOutURL http://localhost:${port}/signed-out.html
+<Location /protected>
+  AuthType openid-connect
+  Require valid-user
+</Location>
+`;
+  const file = path.join(dir, 'httpd.conf');
+  fs.writeFileSync(file, conf);
+  const child = spawn('apache2', ['-f', file, '-DFOREGROUND'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  started.push(child);
+  let out = '';
+  child.stdout.on('data', (c) => { out += c; });
+  child.stderr.on('data', (c) => { out += c; });
+  child.log = () => `${out}\n${fs.existsSync(`${dir}/error.log`) ? fs.readFileSync(`${dir}/error.log`, 'utf8').slice(-4000) : ''}`;
+  for (let i = 0; i < 100; i += 1) {
+    if (child.exitCode !== null) throw new Error(`apache2 exited: ${child.log()}`);
+    const up = await new Promise((resolve) => {
+      const req = http.get(`http://127.0.0.1:${port}/signed-out.html`, (res) => { res.resume(); resolve(res.statusCode === 200); });
+      req.on('error', () => resolve(false));
+    });
+    if (up) return child;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`apache2 did not answer on ${port}: ${child.log()}`);
 }

@@ -3,6 +3,7 @@
 // the admin's, which stays signed in across scenarios.
 import assert from 'node:assert/strict';
 import { createAdmin } from './processes.mjs';
+import { guestOpensAnAppThroughSingleSignOn } from './sso.mjs';
 
 const ADMIN = 'admin@contoso.example';
 const WIKI = 'Partner Wiki';
@@ -185,6 +186,7 @@ export async function redeemThroughHomeIdp(ctx) {
   await loginAtIdp(ana, ctx, 'ana');
   assert.equal(new URL(ana.url()).pathname, '/apps');
   await ctx.look(ana, 'access-panel-returning');
+  ctx.ana = ana;
 }
 
 /** bo's invitation, but the person at the IdP is ana: refused, and the invitation still works. */
@@ -461,6 +463,13 @@ export async function adminPagesWithdrawalAndProfile(ctx) {
   await ctx.look(gus, 'signin-after-sign-out');
 }
 
+/** Gus, signed out everywhere by the last scenario, signs in again and opens an app that
+ * signs him in through Vestibule (sso.mjs). */
+async function singleSignOnIntoAnApacheApp(ctx) {
+  ctx.gus = await signInWithCode(ctx, 'gus@fabrikam.example', 'gus-again');
+  await guestOpensAnAppThroughSingleSignOn(ctx);
+}
+
 export const scenarios = [
   bootstrapInviteAndRedeemWithCode,
   redeemThroughHomeIdp,
@@ -469,4 +478,5 @@ export const scenarios = [
   partnerSignUpApprovedByMail,
   guestRequestsAccessThroughAGroup,
   adminPagesWithdrawalAndProfile,
+  singleSignOnIntoAnApacheApp,
 ];

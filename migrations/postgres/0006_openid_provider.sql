@@ -16,6 +16,10 @@ ALTER TABLE apps ADD COLUMN id_token_alg TEXT NOT NULL DEFAULT 'RS256'
     CHECK (id_token_alg IN ('RS256', 'ES256', 'EdDSA'));
 ALTER TABLE apps ADD COLUMN consent_required BOOLEAN NOT NULL DEFAULT FALSE;
 ALTER TABLE apps ADD COLUMN pairwise_subject BOOLEAN NOT NULL DEFAULT FALSE;
+-- Apps declared in vestibule.toml ([[apps]], by slug) are managed there, not on the form.
+ALTER TABLE apps ADD COLUMN slug TEXT;
+ALTER TABLE apps ADD COLUMN managed_by_config BOOLEAN NOT NULL DEFAULT FALSE;
+CREATE UNIQUE INDEX apps_slug ON apps (slug);
 ALTER TABLE apps ADD COLUMN client_first_used_at TIMESTAMPTZ;
 CREATE UNIQUE INDEX apps_client_id ON apps (client_id);
 

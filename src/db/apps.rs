@@ -31,11 +31,14 @@ pub struct App {
     pub pairwise_subject: bool,
     /// The client id may be edited until an app first uses it.
     pub client_first_used_at: Option<DateTime<Utc>>,
+    /// Declared in `vestibule.toml` under this slug: changed there, not on the form.
+    pub slug: Option<String>,
+    pub managed_by_config: bool,
 }
 
 const COLUMNS: &str = "id, name, description, launch_url, icon_url, visible_in_panel, created_at, updated_at, \
     client_id, client_type, client_secret_hash, redirect_uris, post_logout_redirect_uris, backchannel_logout_uri, \
-    initiate_login_uri, id_token_alg, consent_required, pairwise_subject, client_first_used_at";
+    initiate_login_uri, id_token_alg, consent_required, pairwise_subject, client_first_used_at, slug, managed_by_config";
 
 /// The OpenID Connect side of an app, as the admin form or the config file sets it.
 pub struct ClientFields<'a> {
@@ -144,6 +147,22 @@ pub async fn set_client_secret_hash(c: Conn<'_>, id: Uuid, hash: &str) -> sqlx::
         .execute(e)
         .await
         .map(|r| r.rows_affected() == 1))
+}
+
+/// The app the config file declares under `slug`.
+pub async fn find_by_slug(c: Conn<'_>, slug: &str) -> sqlx::Result<Option<App>> {
+    let sql = format!("SELECT {COLUMNS} FROM apps WHERE slug = $1");
+    run!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(slug).fetch_optional(e).await)
+}
+
+/// Marks an app as declared in the config file under `slug`.
+pub async fn mark_managed(c: Conn<'_>, id: Uuid, slug: &str) -> sqlx::Result<()> {
+    run!(c, |e| sqlx::query("UPDATE apps SET slug = $2, managed_by_config = TRUE WHERE id = $1")
+        .bind(id)
+        .bind(slug)
+        .execute(e)
+        .await
+        .map(|_| ()))
 }
 
 /// The app whose OIDC client id this is.

@@ -2,6 +2,9 @@
 
 use uuid::Uuid;
 
+use secrecy::ExposeSecret;
+
+use crate::config::AppConfig;
 use crate::db::apps::{self, App, AppFields, ClientFields};
 use crate::db::audit::{self, Event};
 use crate::db::{assignments, users};
@@ -181,6 +184,9 @@ pub async fn update(
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     let before = apps::find(tx.conn(), id).await?.ok_or(AppError::NotFound)?;
+    if before.managed_by_config {
+        return Err(AppError::BadRequest(MANAGED.into()));
+    }
     let new_id = input.client.as_ref().and_then(|c| c.client_id.as_ref());
     if let (Some(old), Some(new)) = (&before.client_id, new_id)
         && before.client_first_used_at.is_some()
@@ -238,6 +244,9 @@ pub async fn regenerate_secret(state: &AppState, id: Uuid, actor: &Actor) -> App
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     let app = apps::find(tx.conn(), id).await?.ok_or(AppError::NotFound)?;
+    if app.managed_by_config {
+        return Err(AppError::BadRequest(MANAGED.into()));
+    }
     if app.client_id.is_none() || app.client_type != ClientType::Confidential {
         return Err(AppError::BadRequest("Only a confidential OpenID Connect client has a secret.".into()));
     }
@@ -263,6 +272,9 @@ pub async fn delete(state: &AppState, id: Uuid, actor: &Actor) -> AppResult<()> 
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     let app = apps::find(tx.conn(), id).await?.ok_or(AppError::NotFound)?;
+    if app.managed_by_config {
+        return Err(AppError::BadRequest(MANAGED.into()));
+    }
     apps::delete(tx.conn(), id).await?;
     audit::record(tx.conn(), actor, &Event::new("app.deleted", "app", id, &app.name), now).await?;
     tx.commit().await?;
@@ -298,4 +310,50 @@ pub async fn unassign(state: &AppState, app_id: Uuid, user_id: Uuid, actor: &Act
     }
     tx.commit().await?;
     Ok(removed)
+}
+
+const MANAGED: &str = "This app is managed by the configuration file (vestibule.toml); change it there.";
+
+/// Creates or updates the apps declared in the config file, marked as managed by it. A
+/// configured client secret is stored as its hash, like one made on the form.
+pub async fn sync_from_config(state: &AppState, declared: &[AppConfig]) -> anyhow::Result<()> {
+    let actor = Actor::system("configuration");
+    for d in declared {
+        let secret = d.client_secret.as_ref().map(|s| s.expose_secret().to_string());
+        let client = ClientForm {
+            client_id: d.client_id.as_deref().unwrap_or_default(),
+            client_type: if secret.is_some() { "confidential" } else { "public" },
+            redirect_uris: &d.redirect_uris.join("\n"),
+            post_logout_redirect_uris: &d.post_logout_redirect_uris.join("\n"),
+            backchannel_logout_uri: &d.backchannel_logout_uri,
+            initiate_login_uri: &d.initiate_login_uri,
+            id_token_alg: &d.id_token_alg,
+            consent_required: d.consent_required,
+            pairwise_subject: d.pairwise_subject,
+        };
+        let client = d.client_id.is_some().then_some(&client);
+        let input = AppInput::parse(&d.name, &d.description, &d.launch_url, &d.icon_url, d.visible_in_panel, client)
+            .map_err(|e| anyhow::anyhow!("app {:?} in the config file: {e}", d.slug))?;
+        let now = state.clock.now();
+        let mut tx = state.db.begin().await?;
+        let existing = apps::find_by_slug(tx.conn(), &d.slug).await?;
+        let (app, action) = match existing {
+            Some(app) => {
+                apps::update(tx.conn(), app.id, &input.fields(), now).await?;
+                (app, "app.configured")
+            }
+            None => (apps::insert(tx.conn(), &input.fields(), now).await?, "app.created"),
+        };
+        if let Err(errors) = set_client(&mut tx, &app, &input).await? {
+            anyhow::bail!("app {:?} in the config file: {errors}", d.slug);
+        }
+        if let Some(secret) = &secret {
+            apps::set_client_secret_hash(tx.conn(), app.id, &crate::secrets::TokenHash::of(secret).0).await?;
+        }
+        apps::mark_managed(tx.conn(), app.id, &d.slug).await?;
+        audit::record(tx.conn(), &actor, &Event::new(action, "app", app.id, &d.name), now).await?;
+        tx.commit().await?;
+    }
+    state.csp_sources.forget();
+    Ok(())
 }

@@ -152,6 +152,10 @@ impl FormPage {
         SigningAlg::ALL
     }
 
+    fn managed(&self) -> bool {
+        self.app.as_ref().is_some_and(|a| a.managed_by_config)
+    }
+
     fn discovery_url(&self) -> String {
         format!("{}/.well-known/openid-configuration", self.issuer)
     }

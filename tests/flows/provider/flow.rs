@@ -127,7 +127,9 @@ async fn authlib_validates_rs256_es256_and_eddsa_id_tokens(app: TestApp) -> Test
     let mut clients = Vec::new();
     for (key, alg) in algs {
         let redirect = format!("{authlib}/cb/{key}");
-        let c = add_client(&app, &rp, &format!("App {alg}"), key, &[("id_token_alg", alg), ("redirect_uris", &redirect)]).await;
+        let c =
+            add_client(&app, &rp, &format!("App {alg}"), key, &[("id_token_alg", alg), ("redirect_uris", &redirect)])
+                .await;
         let body = json!({ "name": key, "client_id": key, "client_secret": c.secret, "alg": alg });
         let r = reqwest::Client::new().post(format!("{authlib}/clients")).json(&body).send().await.unwrap();
         assert_eq!(r.status(), StatusCode::OK);

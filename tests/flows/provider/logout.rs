@@ -257,3 +257,51 @@ both!(the_app_form_checks_client_settings_and_shows_a_secret_once);
 fn url_encode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
+
+async fn an_app_declared_in_the_config_file_signs_people_in_and_cannot_be_edited(app: TestApp) -> TestApp {
+    let rp = Rp::start(&app);
+    let declared = vestibule::config::AppConfig {
+        slug: "wiki".into(),
+        name: "Team Wiki".into(),
+        description: String::new(),
+        launch_url: "https://wiki.example/".into(),
+        icon_url: String::new(),
+        visible_in_panel: true,
+        client_id: Some("wiki".into()),
+        client_secret: Some("a-configured-secret-of-enough-length-0123456789".into()),
+        redirect_uris: vec![rp.redirect_uri("wiki")],
+        post_logout_redirect_uris: vec![],
+        backchannel_logout_uri: String::new(),
+        initiate_login_uri: String::new(),
+        id_token_alg: "ES256".into(),
+        consent_required: false,
+        pairwise_subject: true,
+    };
+    // What `serve` does at start with `[[apps]]`, twice: it updates in place.
+    vestibule::flows::apps::sync_from_config(&app.state, std::slice::from_ref(&declared)).await.unwrap();
+    vestibule::flows::apps::sync_from_config(&app.state, std::slice::from_ref(&declared)).await.unwrap();
+    assert_eq!(app.count("SELECT COUNT(*) FROM apps WHERE managed_by_config").await, 1);
+    app.sign_in_admin("admin@host.example").await;
+    let list = app.get("/admin/apps").await;
+    assert!(list.has("managed by configuration"), "{}", list.body);
+    let id = between(&list.body, "<td><a href=\"/admin/apps/", "\"").unwrap();
+    let form = app.get(&format!("/admin/apps/{id}")).await;
+    assert!(form.has("managed by the configuration file") && form.has("OIDCClientID wiki"));
+    let page = app.post(&format!("/admin/apps/{id}/delete"), &[]).await;
+    assert!(page.has("managed by the configuration file"), "{}", page.body);
+
+    let wiki = Client {
+        app_id: id,
+        client_id: "wiki".into(),
+        secret: declared.client_secret.as_ref().map(|_| "a-configured-secret-of-enough-length-0123456789".to_string()),
+    };
+    rp.register("wiki", &wiki, "basic", "ES256").await;
+    let (guest, _) = guest(&app, "ana@partner.example", &[&wiki]).await;
+    let t = json_of(&launch(&guest, &rp, "wiki", "").await);
+    let ana = app.user_id("ana@partner.example").await.to_string();
+    let sub = t["claims"]["sub"].as_str().unwrap();
+    assert_ne!(sub, ana, "a pairwise subject, not the user id");
+    assert_eq!(sub.len(), 32);
+    app
+}
+both!(an_app_declared_in_the_config_file_signs_people_in_and_cannot_be_edited);

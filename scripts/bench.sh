@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Load figures for a release build: requests a second and latency of the pages people open
 # most, driven by `wrk` against `vestibule serve` on a fresh database with some data in it
-# (an admin, 12 apps given to the admin through a group, 60 invited guests). Not a test: it
-# prints numbers to compare between changes. The mail worker runs as in production.
+# (an admin, 12 apps given to the admin through a group, 60 invited guests); then the
+# OpenID Provider's token endpoint and userinfo, beside the npm oidc-provider on the same
+# grants. Not a test: it prints numbers to compare between changes. The mail worker runs
+# as in production.
 #
 # Usage: scripts/bench.sh [sqlite|postgres] [seconds per page] [connections]
 #        (defaults: sqlite, 10, 16). PostgreSQL comes from VESTIBULE_TEST_PG, as in the tests.
@@ -101,3 +103,17 @@ bench 'GET /signin' /signin
 bench 'GET /apps (12 tiles)' /apps signed-in
 bench 'GET /admin (dashboard)' /admin signed-in
 bench 'GET /admin/users (61 users)' /admin/users signed-in
+
+# The OpenID Provider: an OIDC app the admin is assigned to, then the token endpoint and
+# userinfo against Vestibule and against the npm oidc-provider (e2e/bench/provider.mjs).
+[ -d e2e/node_modules/oidc-provider ] || npm ci --prefix e2e --no-audit --no-fund
+page=$(curl -sf -c "$jar" -b "$jar" --data-urlencode "csrf=$(csrf_of /admin/apps/new)" \
+  --data-urlencode "name=Bench App" --data-urlencode "launch_url=https://bench.contoso.example/" \
+  --data-urlencode oidc=yes --data-urlencode client_id=bench --data-urlencode client_type=confidential \
+  --data-urlencode id_token_alg=RS256 --data-urlencode "redirect_uris=http://127.0.0.1:9/cb" "$base/admin/apps")
+secret=$(sed -n 's/.*id="secret" value="\([^"]*\)".*/\1/p' <<<"$page")
+[ -n "$secret" ] || { echo "setup failed: no client secret shown" >&2; exit 1; }
+bench_app=$(get /admin/apps | grep -o '/admin/apps/[0-9a-f-]\{36\}">Bench App' | cut -d/ -f4 | cut -d'"' -f1)
+admin_id=$(get "/admin/users?q=bench%40contoso.example" | grep -o '/admin/users/[0-9a-f-]\{36\}' | head -n1 | cut -d/ -f4)
+post "/admin/users/$admin_id/apps" "/admin/users/$admin_id" --data-urlencode "app_id=$bench_app" >/dev/null
+node e2e/bench/provider.mjs "$base" "$cookie" bench "$secret" "$secs" "$conns"

@@ -137,6 +137,7 @@ ${root ? 'User www-data\nGroup www-data' : ''}
 LoadModule mpm_event_module ${mods}/mod_mpm_event.so
 LoadModule authn_core_module ${mods}/mod_authn_core.so
 LoadModule authz_core_module ${mods}/mod_authz_core.so
+LoadModule authz_user_module ${mods}/mod_authz_user.so
 LoadModule mime_module ${mods}/mod_mime.so
 LoadModule include_module ${mods}/mod_include.so
 LoadModule auth_openidc_module ${mods}/mod_auth_openidc.so

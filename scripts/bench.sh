@@ -98,11 +98,14 @@ bench() { # bench LABEL PATH [signed-in]
   bad=$(awk '/Non-2xx or 3xx/ { print $5 }' <<<"$out")
   printf '%-28s %10s %10s %10s %8s\n' "$1" "$rps" "$p50" "$p99" "${bad:-0}"
 }
-bench 'GET /healthz (no database)' /healthz
-bench 'GET /signin' /signin
-bench 'GET /apps (12 tiles)' /apps signed-in
-bench 'GET /admin (dashboard)' /admin signed-in
-bench 'GET /admin/users (61 users)' /admin/users signed-in
+# BENCH=provider skips the pages and measures only the OpenID Provider.
+if [ "${BENCH:-all}" != provider ]; then
+  bench 'GET /healthz (no database)' /healthz
+  bench 'GET /signin' /signin
+  bench 'GET /apps (12 tiles)' /apps signed-in
+  bench 'GET /admin (dashboard)' /admin signed-in
+  bench 'GET /admin/users (61 users)' /admin/users signed-in
+fi
 
 # The OpenID Provider: an OIDC app the admin is assigned to, then the token endpoint and
 # userinfo against Vestibule and against the npm oidc-provider (e2e/bench/provider.mjs).

@@ -29,6 +29,8 @@ pub struct AppState {
     pub csp_sources: Arc<Cached<CspSources>>,
     /// The OpenID Provider's signing keys, read through `provider::key_ring`.
     pub signing_keys: Arc<Cached<crate::provider::keys::KeyRing>>,
+    /// The apps that are OIDC clients, read through `provider::client`.
+    pub clients: Arc<Cached<Vec<crate::db::apps::App>>>,
 }
 
 impl AppState {
@@ -48,6 +50,7 @@ impl AppState {
             portal: Arc::default(),
             csp_sources: Arc::default(),
             signing_keys: Arc::default(),
+            clients: Arc::default(),
         })
     }
 

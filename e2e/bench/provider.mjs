@@ -28,12 +28,21 @@ async function pool(n, concurrency, task) {
   return out;
 }
 
+/** fetch, once more if the server closed an idle keep-alive connection under it. */
+async function fetchAgain(url, init) {
+  try {
+    return await fetch(url, init);
+  } catch {
+    return fetch(url, init);
+  }
+}
+
 async function vestibuleCode() {
   const q = new URLSearchParams({
     client_id: clientId, redirect_uri: redirectUri, response_type: 'code', scope: 'openid email profile',
     state: 's', nonce: 'n', code_challenge: challenge, code_challenge_method: 'S256',
   });
-  const r = await fetch(`${base}/oauth2/authorize?${q}`, { headers: { cookie }, redirect: 'manual' });
+  const r = await fetchAgain(`${base}/oauth2/authorize?${q}`, { headers: { cookie }, redirect: 'manual' });
   const location = r.headers.get('location') ?? '';
   const code = new URL(location, base).searchParams.get('code');
   if (!code) throw new Error(`authorize answered ${r.status} ${location}`);
@@ -44,7 +53,7 @@ const basic = (id, secret) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${
 
 async function vestibuleFamily() {
   const body = new URLSearchParams({ grant_type: 'authorization_code', code: await vestibuleCode(), redirect_uri: redirectUri, code_verifier: verifier });
-  const r = await fetch(`${base}/oauth2/token`, { method: 'POST', body, headers: { authorization: basic(clientId, clientSecret) } });
+  const r = await fetchAgain(`${base}/oauth2/token`, { method: 'POST', body, headers: { authorization: basic(clientId, clientSecret) } });
   const t = await r.json();
   if (!t.refresh_token) throw new Error(`token: ${JSON.stringify(t)}`);
   return t;
@@ -60,6 +69,7 @@ function wrk(label, url, { env = {}, header, script } = {}) {
   const okLine = out.match(/^ok (\d+)/m);
   const rps = okLine ? (Number(okLine[1]) / Number(secs)).toFixed(0) : field(/Requests\/sec:\s+([\d.]+)/);
   const errors = field(/Non-2xx or 3xx responses: (\d+)/);
+  if (/Socket errors|Non-2xx/.test(out)) console.error(`${label}:\n${out}`);
   return { label, rps, p50: field(/50%\s+(\S+)/), p99: field(/99%\s+(\S+)/), errors: errors === '-' ? '0' : errors };
 }
 

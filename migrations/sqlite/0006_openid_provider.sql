@@ -41,24 +41,18 @@ CREATE INDEX oauth_codes_expiry ON oauth_codes (expires_at);
 
 -- A grant is what one code exchange gave one app for one browser session: it ends with
 -- the session (the cascade), on revocation, on refresh-token reuse or on a replayed code.
+-- Its refresh token is keyed to (id, refresh_generation): each refresh moves the
+-- generation on, so an older token presented again is a reuse (RFC 9700 §4.14.2).
 CREATE TABLE oauth_grants (
     id BLOB PRIMARY KEY NOT NULL,
     app_id BLOB NOT NULL REFERENCES apps (id) ON DELETE CASCADE,
     session_id BLOB NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
     code_hash TEXT NOT NULL UNIQUE,
     scope TEXT NOT NULL,
+    refresh_generation BIGINT NOT NULL DEFAULT 0,
     created_at TEXT NOT NULL
 );
 CREATE INDEX oauth_grants_session ON oauth_grants (session_id);
-
-CREATE TABLE oauth_refresh_tokens (
-    token_hash TEXT PRIMARY KEY NOT NULL,
-    grant_id BLOB NOT NULL REFERENCES oauth_grants (id) ON DELETE CASCADE,
-    created_at TEXT NOT NULL,
-    expires_at TEXT NOT NULL,
-    used_at TEXT
-);
-CREATE INDEX oauth_refresh_tokens_grant ON oauth_refresh_tokens (grant_id);
 
 CREATE TABLE oauth_consents (
     user_id BLOB NOT NULL REFERENCES users (id) ON DELETE CASCADE,

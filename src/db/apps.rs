@@ -181,21 +181,24 @@ pub async fn mark_client_used(c: Conn<'_>, id: Uuid, now: DateTime<Utc>) -> sqlx
         .map(|_| ()))
 }
 
-/// Whether the user may open the app now: assigned directly, through a package or
-/// through a group, and that assignment not expired. (Blocked or expired accounts are the
-/// caller's check: `domain::user::may_sign_in`.)
+/// The rule "this user may open this app now", as SQL over `$APP`, `$USER` and `$NOW`:
+/// assigned directly or through a package, or through a group, and not expired. (Blocked
+/// or expired accounts are the caller's check: `domain::user::may_sign_in`.)
+pub(super) const MAY_OPEN: &str = "EXISTS (SELECT 1 FROM assignments s WHERE s.app_id = $APP AND s.user_id = $USER \
+     AND (s.expires_at IS NULL OR s.expires_at > $NOW)) \
+     OR EXISTS (SELECT 1 FROM group_apps ga JOIN group_members m ON m.group_id = ga.group_id \
+     WHERE ga.app_id = $APP AND m.user_id = $USER AND (m.expires_at IS NULL OR m.expires_at > $NOW))";
+
+/// Whether the user may open the app now (`MAY_OPEN`).
 pub async fn user_may_open(c: Conn<'_>, app_id: Uuid, user_id: Uuid, now: DateTime<Utc>) -> sqlx::Result<bool> {
-    run!(c, |e| sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM assignments s WHERE s.app_id = $1 AND s.user_id = $2 \
-         AND (s.expires_at IS NULL OR s.expires_at > $3)) \
-         OR EXISTS (SELECT 1 FROM group_apps ga JOIN group_members m ON m.group_id = ga.group_id \
-         WHERE ga.app_id = $1 AND m.user_id = $2 AND (m.expires_at IS NULL OR m.expires_at > $3))"
-    )
-    .bind(app_id)
-    .bind(user_id)
-    .bind(now)
-    .fetch_one(e)
-    .await)
+    let sql = format!("SELECT {}", MAY_OPEN.replace("$APP", "$1").replace("$USER", "$2").replace("$NOW", "$3"));
+    run!(c, |e| sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(app_id).bind(user_id).bind(now).fetch_one(e).await)
+}
+
+/// Every app that is an OIDC client (for the provider's short-lived copy).
+pub async fn clients(c: Conn<'_>) -> sqlx::Result<Vec<App>> {
+    let sql = format!("SELECT {COLUMNS} FROM apps WHERE client_id IS NOT NULL");
+    run!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(e).await)
 }
 
 pub async fn delete(c: Conn<'_>, id: Uuid) -> sqlx::Result<bool> {

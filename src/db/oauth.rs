@@ -1,7 +1,8 @@
-//! The OpenID Provider's tables: authorization codes, grants with their refresh tokens,
-//! and consents. A grant belongs to one browser session and ends with it (the cascade).
-//! Single use is enforced by the UPDATE itself (`… WHERE used_at IS NULL`), so two
-//! instances racing on one code or refresh token cannot both win.
+//! The OpenID Provider's tables: authorization codes, grants (each with its refresh-token
+//! generation), and consents. A grant belongs to one browser session and ends with it (the
+//! cascade). Single use is enforced by the UPDATE itself (`… WHERE used_at IS NULL`, `…
+//! AND refresh_generation = $2`), so two instances racing on one code or refresh token
+//! cannot both win.
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -115,12 +116,16 @@ pub async fn revoke_grant(c: Conn<'_>, grant_id: Uuid) -> sqlx::Result<bool> {
         .map(|r| r.rows_affected() == 1))
 }
 
-/// A live grant with what its tokens say: the session (auth time, methods) and the user.
+/// A live grant with what its tokens say: the session (auth time, methods) and the user,
+/// and whether the user may still open the app (assigned directly, by group or package,
+/// the assignment not expired) — one round trip for every refresh and userinfo call.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct LiveGrant {
     pub grant_id: Uuid,
     pub app_id: Uuid,
     pub scope: String,
+    pub refresh_generation: i64,
+    pub assigned: bool,
     pub session_id: Uuid,
     pub session_created_at: DateTime<Utc>,
     pub session_last_seen_at: DateTime<Utc>,
@@ -129,82 +134,36 @@ pub struct LiveGrant {
     pub user: User,
 }
 
-fn live_grant_select() -> String {
-    format!(
-        "SELECT g.id AS grant_id, g.app_id, g.scope, s.id AS session_id, s.created_at AS session_created_at, \
-         s.last_seen_at AS session_last_seen_at, s.amr, {} FROM oauth_grants g \
-         JOIN sessions s ON s.id = g.session_id JOIN users u ON u.id = s.user_id",
+pub async fn find_grant(c: Conn<'_>, grant_id: Uuid, now: DateTime<Utc>) -> sqlx::Result<Option<LiveGrant>> {
+    let sql = format!(
+        "SELECT g.id AS grant_id, g.app_id, g.scope, g.refresh_generation, ({}) AS assigned, s.id AS session_id, \
+         s.created_at AS session_created_at, s.last_seen_at AS session_last_seen_at, s.amr, {} FROM oauth_grants g \
+         JOIN sessions s ON s.id = g.session_id JOIN users u ON u.id = s.user_id WHERE g.id = $1",
+        super::apps::MAY_OPEN.replace("$APP", "g.app_id").replace("$USER", "u.id").replace("$NOW", "$2"),
         super::users::columns_of("u")
-    )
+    );
+    run!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(grant_id).bind(now).fetch_optional(e).await)
 }
 
-pub async fn find_grant(c: Conn<'_>, grant_id: Uuid) -> sqlx::Result<Option<LiveGrant>> {
-    let sql = format!("{} WHERE g.id = $1", live_grant_select());
-    run!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(grant_id).fetch_optional(e).await)
-}
-
-pub async fn insert_refresh_token(
-    c: Conn<'_>,
-    token_hash: &str,
-    grant_id: Uuid,
-    now: DateTime<Utc>,
-    expires_at: DateTime<Utc>,
-) -> sqlx::Result<()> {
+/// Moves a grant's refresh token on from `generation`: false when another request did
+/// first (or the grant is gone).
+pub async fn advance_refresh(c: Conn<'_>, grant_id: Uuid, generation: i64) -> sqlx::Result<bool> {
     run!(c, |e| sqlx::query(
-        "INSERT INTO oauth_refresh_tokens (token_hash, grant_id, created_at, expires_at) VALUES ($1, $2, $3, $4)"
+        "UPDATE oauth_grants SET refresh_generation = refresh_generation + 1 WHERE id = $1 AND refresh_generation = $2"
     )
-    .bind(token_hash)
     .bind(grant_id)
-    .bind(now)
-    .bind(expires_at)
+    .bind(generation)
     .execute(e)
     .await
-    .map(|_| ()))
+    .map(|r| r.rows_affected() == 1))
 }
 
-/// What presenting a refresh token found.
-pub enum RefreshUse {
-    /// First use: the grant it belongs to, and when the token expires.
-    Fresh {
-        grant_id: Uuid,
-        expires_at: DateTime<Utc>,
-    },
-    /// Used before: someone replays it (RFC 9700 §4.14.2).
-    Reused {
-        grant_id: Uuid,
-    },
-    Unknown,
-}
-
-pub async fn use_refresh_token(mut c: Conn<'_>, token_hash: &str, now: DateTime<Utc>) -> sqlx::Result<RefreshUse> {
-    let fresh: Option<(Uuid, DateTime<Utc>)> = run!(c.reborrow(), |e| sqlx::query_as(
-        "UPDATE oauth_refresh_tokens SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL \
-         RETURNING grant_id, expires_at"
-    )
-    .bind(token_hash)
-    .bind(now)
-    .fetch_optional(e)
-    .await)?;
-    if let Some((grant_id, expires_at)) = fresh {
-        return Ok(RefreshUse::Fresh { grant_id, expires_at });
-    }
-    let used: Option<Uuid> =
-        run!(c, |e| sqlx::query_scalar("SELECT grant_id FROM oauth_refresh_tokens WHERE token_hash = $1")
-            .bind(token_hash)
-            .fetch_optional(e)
-            .await)?;
-    Ok(used.map_or(RefreshUse::Unknown, |grant_id| RefreshUse::Reused { grant_id }))
-}
-
-/// The grant a refresh token belongs to, without using it (revocation).
-pub async fn grant_of_refresh_token(c: Conn<'_>, token_hash: &str) -> sqlx::Result<Option<(Uuid, Uuid)>> {
-    run!(c, |e| sqlx::query_as(
-        "SELECT g.id, g.app_id FROM oauth_refresh_tokens t JOIN oauth_grants g ON g.id = t.grant_id \
-         WHERE t.token_hash = $1"
-    )
-    .bind(token_hash)
-    .fetch_optional(e)
-    .await)
+/// The app a grant belongs to (revocation checks the caller owns it).
+pub async fn app_of_grant(c: Conn<'_>, grant_id: Uuid) -> sqlx::Result<Option<Uuid>> {
+    run!(c, |e| sqlx::query_scalar("SELECT app_id FROM oauth_grants WHERE id = $1")
+        .bind(grant_id)
+        .fetch_optional(e)
+        .await)
 }
 
 pub async fn has_consent(c: Conn<'_>, user_id: Uuid, app_id: Uuid, scope: &str) -> sqlx::Result<bool> {
@@ -276,17 +235,11 @@ pub async fn logout_targets(c: Conn<'_>, ending: Ending<'_>) -> sqlx::Result<Vec
     }
 }
 
-/// Drops used or expired codes and refresh tokens past their life (housekeeping).
-pub async fn sweep(mut c: Conn<'_>, now: DateTime<Utc>) -> sqlx::Result<u64> {
-    let codes = run!(c.reborrow(), |e| sqlx::query("DELETE FROM oauth_codes WHERE expires_at < $1")
+/// Drops codes an hour past their life: long enough to tell a replay from garbage.
+pub async fn sweep(c: Conn<'_>, now: DateTime<Utc>) -> sqlx::Result<u64> {
+    run!(c, |e| sqlx::query("DELETE FROM oauth_codes WHERE expires_at < $1")
         .bind(now - chrono::Duration::hours(1))
         .execute(e)
         .await
-        .map(|r| r.rows_affected()))?;
-    let tokens = run!(c, |e| sqlx::query("DELETE FROM oauth_refresh_tokens WHERE expires_at < $1")
-        .bind(now)
-        .execute(e)
-        .await
-        .map(|r| r.rows_affected()))?;
-    Ok(codes + tokens)
+        .map(|r| r.rows_affected()))
 }

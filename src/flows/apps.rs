@@ -172,6 +172,7 @@ pub async fn create(state: &AppState, input: &AppInput, actor: &Actor) -> AppRes
     let app = apps::find(tx.conn(), app.id).await?.ok_or(AppError::NotFound)?;
     tx.commit().await?;
     state.csp_sources.forget();
+    state.clients.forget();
     Ok(Ok(Saved { app, new_secret }))
 }
 
@@ -205,6 +206,7 @@ pub async fn update(
     let app = apps::find(tx.conn(), id).await?.ok_or(AppError::NotFound)?;
     tx.commit().await?;
     state.csp_sources.forget();
+    state.clients.forget();
     Ok(Ok(Saved { app, new_secret }))
 }
 
@@ -254,6 +256,7 @@ pub async fn regenerate_secret(state: &AppState, id: Uuid, actor: &Actor) -> App
     apps::set_client_secret_hash(tx.conn(), id, &hash).await?;
     audit::record(tx.conn(), actor, &Event::new("app.secret_regenerated", "app", id, &app.name), now).await?;
     tx.commit().await?;
+    state.clients.forget();
     Ok((app, secret))
 }
 
@@ -279,6 +282,7 @@ pub async fn delete(state: &AppState, id: Uuid, actor: &Actor) -> AppResult<()> 
     audit::record(tx.conn(), actor, &Event::new("app.deleted", "app", id, &app.name), now).await?;
     tx.commit().await?;
     state.csp_sources.forget();
+    state.clients.forget();
     Ok(())
 }
 
@@ -355,5 +359,6 @@ pub async fn sync_from_config(state: &AppState, declared: &[AppConfig]) -> anyho
         tx.commit().await?;
     }
     state.csp_sources.forget();
+    state.clients.forget();
     Ok(())
 }

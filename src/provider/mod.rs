@@ -18,6 +18,7 @@ use std::sync::Arc;
 
 use chrono::Duration;
 
+use crate::db::apps::App;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use keys::KeyRing;
@@ -26,6 +27,9 @@ use keys::KeyRing;
 pub const CODE_LIFETIME: Duration = Duration::seconds(60);
 /// Access tokens (JWTs, RFC 9068) and ID tokens live five minutes.
 pub const TOKEN_LIFETIME: Duration = Duration::minutes(5);
+/// Access tokens are signed ES256 whatever the app's ID-token algorithm: a fraction of an
+/// RSA signature's cost on every refresh, and every JWT library verifies it.
+pub const ACCESS_TOKEN_ALG: crate::domain::client::SigningAlg = crate::domain::client::SigningAlg::Es256;
 
 /// The issuer: the portal's public URL without a trailing slash (OIDC Discovery §4.3 wants
 /// it character for character in every token and in the discovery document).
@@ -46,6 +50,22 @@ pub async fn key_ring(state: &AppState) -> AppResult<Arc<KeyRing>> {
     let ring = Arc::new(ring);
     state.signing_keys.store(ring.clone());
     Ok(ring)
+}
+
+/// The app registered under `client_id`, from this instance's short-lived copy of the
+/// clients (the token endpoint authenticates every call; another instance's change shows
+/// within seconds, this instance's at once: `flows::apps` forgets the copy).
+pub async fn client(state: &AppState, client_id: &str) -> AppResult<Option<App>> {
+    let clients = match state.clients.fresh() {
+        Some(c) => c,
+        None => {
+            let mut c = state.db.acquire().await?;
+            let all = Arc::new(crate::db::apps::clients(c.conn()).await?);
+            state.clients.store(all.clone());
+            all
+        }
+    };
+    Ok(clients.iter().find(|a| a.client_id.as_deref() == Some(client_id)).cloned())
 }
 
 /// Rotates the keys now (the admin's button) and forgets this instance's copy.

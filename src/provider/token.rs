@@ -1,6 +1,8 @@
 //! The token endpoint (RFC 6749 §3.2, OIDC Core §3.1.3) and revocation (RFC 7009):
 //! client authentication, the authorization-code grant with PKCE, the refresh grant with
-//! rotation and reuse detection (RFC 9700 §4.14.2), each re-checking who may get in.
+//! rotation and reuse detection (RFC 9700 §4.14.2), each re-checking who may get in. A
+//! refresh costs one read and one write: the grant (with its session, user and assignment
+//! in one query), then moving its generation on.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
@@ -10,10 +12,10 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::claims::{self, Sign};
-use super::{ProviderError, ProviderResult, TOKEN_LIFETIME, key_ring};
+use super::{ACCESS_TOKEN_ALG, ProviderError, ProviderResult, TOKEN_LIFETIME, key_ring};
 use crate::auth::session::{ABSOLUTE, IDLE};
-use crate::db::apps::{self, App};
-use crate::db::oauth::{self, LiveGrant, NewGrant, RefreshUse};
+use crate::db::apps::App;
+use crate::db::oauth::{self, LiveGrant, NewGrant};
 use crate::db::{groups, sessions};
 use crate::domain::client::{ClientType, is_pkce_value};
 use crate::domain::user::{SignInVerdict, may_sign_in};
@@ -75,11 +77,7 @@ pub async fn authenticate(state: &AppState, f: &TokenForm, basic: Option<BasicAu
         }
         (None, secret) => (f.client_id.clone().ok_or_else(invalid)?, secret.clone()),
     };
-    let app = {
-        let mut c = state.db.acquire().await?;
-        apps::find_by_client_id(c.conn(), &client_id).await?
-    };
-    let app = app.ok_or_else(invalid)?;
+    let app = super::client(state, &client_id).await?.ok_or_else(invalid)?;
     match (app.client_type, secret, app.client_secret_hash.as_deref()) {
         (ClientType::Public, None, _) => Ok(app),
         (ClientType::Confidential, Some(s), Some(stored)) if TokenHash::of(&s).matches(stored) => Ok(app),
@@ -146,71 +144,86 @@ async fn exchange_code(state: &AppState, app: &App, f: &TokenForm) -> ProviderRe
     }
     tx.commit().await?;
     let live = live_grant(state, grant_id).await?.ok_or_else(|| bad_grant("the sign-in behind this code has ended"))?;
-    let refresh_token = new_refresh_token(state, &live, now).await?;
+    let refresh_token = refresh_token(state, grant_id, live.refresh_generation);
     issue(state, app, &live, row.nonce.as_deref(), Some(code), refresh_token, now).await
+}
+
+/// A grant's refresh token of one generation: the grant id, the generation and a MAC of
+/// both under the instance key, so the portal stores nothing per token and still tells a
+/// genuine older token (a reuse) from a forgery.
+fn refresh_token(state: &AppState, grant_id: Uuid, generation: i64) -> String {
+    let mut raw = grant_id.as_bytes().to_vec();
+    raw.extend_from_slice(&generation.to_be_bytes());
+    let mac = state.key.mac("oidc-refresh-token", &raw);
+    raw.extend_from_slice(&mac);
+    B64.encode(raw)
+}
+
+/// The grant and generation a refresh token names, if the portal made it.
+fn read_refresh_token(state: &AppState, token: &str) -> Option<(Uuid, i64)> {
+    let raw = B64.decode(token).ok().filter(|r| r.len() == 16 + 8 + 32)?;
+    let (body, mac) = raw.split_at(24);
+    let expected = state.key.mac("oidc-refresh-token", body);
+    if !bool::from(subtle::ConstantTimeEq::ct_eq(mac, expected.as_slice())) {
+        return None;
+    }
+    let grant_id = Uuid::from_slice(&body[..16]).ok()?;
+    let generation = i64::from_be_bytes(body[16..24].try_into().ok()?);
+    Some((grant_id, generation))
 }
 
 async fn refresh(state: &AppState, app: &App, f: &TokenForm) -> ProviderResult<TokenResponse> {
     let now = state.clock.now();
-    let presented =
-        f.refresh_token.as_deref().filter(|t| t.len() <= 100).ok_or_else(|| bad_grant("refresh_token is missing"))?;
-    let hash = TokenHash::of(presented).0;
-    let used = {
-        let mut c = state.db.acquire().await?;
-        oauth::use_refresh_token(c.conn(), &hash, now).await?
-    };
-    let (grant_id, expires_at) = match used {
-        RefreshUse::Fresh { grant_id, expires_at } => (grant_id, expires_at),
-        RefreshUse::Reused { grant_id } => {
-            // An old token again: someone holds a copy. End the whole family.
-            let mut c = state.db.acquire().await?;
-            oauth::revoke_grant(c.conn(), grant_id).await?;
-            tracing::warn!(client_id = app.client_id.as_deref().unwrap_or(""), "refresh token reused: grant revoked");
-            return Err(bad_grant("the refresh token was used before; its grant is revoked"));
-        }
-        RefreshUse::Unknown => return Err(bad_grant("the refresh token is unknown or revoked")),
-    };
-    let live = live_grant(state, grant_id).await?.ok_or_else(|| bad_grant("the grant has ended"))?;
+    let presented = f.refresh_token.as_deref().ok_or_else(|| bad_grant("refresh_token is missing"))?;
+    let unknown = || bad_grant("the refresh token is unknown or revoked");
+    let (grant_id, generation) = read_refresh_token(state, presented).ok_or_else(unknown)?;
+    let live = live_grant(state, grant_id).await?.ok_or_else(unknown)?;
     if live.app_id != app.id {
         return Err(bad_grant("the refresh token was issued to another client"));
     }
-    if expires_at <= now || now - live.session_created_at >= ABSOLUTE || now - live.session_last_seen_at >= IDLE {
+    if generation != live.refresh_generation {
+        // An older token again: someone holds a copy. End the whole family.
+        revoke_grant(state, grant_id).await?;
+        tracing::warn!(client_id = app.client_id.as_deref().unwrap_or(""), "refresh token reused: grant revoked");
+        return Err(bad_grant("the refresh token was used before; its grant is revoked"));
+    }
+    if now - live.session_created_at >= ABSOLUTE || now - live.session_last_seen_at >= IDLE {
         return Err(bad_grant("the refresh token has expired"));
     }
     // The same rules as a new sign-in: assigned, not blocked, not expired.
-    let allowed = may_sign_in(live.user.state, live.user.expires_at, now) == SignInVerdict::Allowed && {
-        let mut c = state.db.acquire().await?;
-        apps::user_may_open(c.conn(), app.id, live.user.id, now).await?
-    };
-    if !allowed {
-        let mut c = state.db.acquire().await?;
-        oauth::revoke_grant(c.conn(), grant_id).await?;
+    if !live.assigned || may_sign_in(live.user.state, live.user.expires_at, now) != SignInVerdict::Allowed {
+        revoke_grant(state, grant_id).await?;
         return Err(bad_grant("the person may no longer use this app"));
     }
     if f.scope.as_deref().is_some_and(|s| s.split(' ').any(|w| !live.scope.split(' ').any(|g| g == w))) {
         return Err(ProviderError::oauth("invalid_scope", "a refresh cannot widen the scope"));
     }
-    // Using an app keeps the portal session alive, as using the portal would.
-    if now - live.session_last_seen_at >= chrono::Duration::minutes(1) {
+    {
         let mut c = state.db.acquire().await?;
-        sessions::touch(c.conn(), live.session_id, now).await?;
+        if !oauth::advance_refresh(c.conn(), grant_id, generation).await? {
+            // Another request moved it on first: the same token twice at once.
+            drop(c);
+            revoke_grant(state, grant_id).await?;
+            return Err(bad_grant("the refresh token was used before; its grant is revoked"));
+        }
+        // Using an app keeps the portal session alive, as using the portal would.
+        if now - live.session_last_seen_at >= chrono::Duration::minutes(1) {
+            sessions::touch(c.conn(), live.session_id, now).await?;
+        }
     }
-    let refresh_token = new_refresh_token(state, &live, now).await?;
+    let refresh_token = refresh_token(state, grant_id, generation + 1);
     issue(state, app, &live, None, None, refresh_token, now).await
+}
+
+async fn revoke_grant(state: &AppState, grant_id: Uuid) -> ProviderResult<()> {
+    let mut c = state.db.acquire().await?;
+    oauth::revoke_grant(c.conn(), grant_id).await?;
+    Ok(())
 }
 
 async fn live_grant(state: &AppState, grant_id: Uuid) -> ProviderResult<Option<LiveGrant>> {
     let mut c = state.db.acquire().await?;
-    Ok(oauth::find_grant(c.conn(), grant_id).await?)
-}
-
-async fn new_refresh_token(state: &AppState, live: &LiveGrant, now: DateTime<Utc>) -> ProviderResult<String> {
-    let token = Token::generate();
-    let mut c = state.db.acquire().await?;
-    // It cannot outlive the session it belongs to.
-    let expires_at = live.session_created_at + ABSOLUTE;
-    oauth::insert_refresh_token(c.conn(), &token.hash().0, live.grant_id, now, expires_at).await?;
-    Ok(token.expose().to_string())
+    Ok(oauth::find_grant(c.conn(), grant_id, state.clock.now()).await?)
 }
 
 /// Signs the access token, and an ID token after a code exchange (a refresh returns none:
@@ -225,7 +238,7 @@ async fn issue(
     now: DateTime<Utc>,
 ) -> ProviderResult<TokenResponse> {
     let ring = key_ring(state).await?;
-    let key = ring.current(app.id_token_alg).ok_or_else(|| anyhow::anyhow!("no current {} key", app.id_token_alg))?;
+    let current = |alg| ring.current(alg).ok_or_else(|| anyhow::anyhow!("no current {alg} key"));
     let group_names: Vec<String> = if live.scope.split(' ').any(|s| s == "groups") {
         let mut c = state.db.acquire().await?;
         groups::of_user(c.conn(), live.user.id, now).await?.into_iter().map(|g| g.name).collect()
@@ -242,9 +255,9 @@ async fn issue(
         amr: &live.amr,
         nonce,
     };
-    let access_token = claims::access_token(state, key, &sign, live.grant_id, now)?;
+    let access_token = claims::access_token(state, current(ACCESS_TOKEN_ALG)?, &sign, live.grant_id, now)?;
     let id_token = match code {
-        Some(code) => Some(claims::id_token(state, key, &sign, &access_token, Some(code), now)?),
+        Some(code) => Some(claims::id_token(state, current(app.id_token_alg)?, &sign, &access_token, Some(code), now)?),
         None => None,
     };
     Ok(TokenResponse {
@@ -268,14 +281,13 @@ pub async fn revoke(state: &AppState, app: &App, f: &TokenForm) -> ProviderResul
     if token.len() > 4000 {
         return Ok(());
     }
-    let mut c = state.db.acquire().await?;
-    if let Some((grant_id, app_id)) = oauth::grant_of_refresh_token(c.conn(), &TokenHash::of(token).0).await? {
-        if app_id == app.id {
+    if let Some((grant_id, _)) = read_refresh_token(state, token) {
+        let mut c = state.db.acquire().await?;
+        if oauth::app_of_grant(c.conn(), grant_id).await? == Some(app.id) {
             oauth::revoke_grant(c.conn(), grant_id).await?;
         }
         return Ok(());
     }
-    drop(c);
     if let Some(at) = super::userinfo::verify_access_token(state, token, false).await?
         && at.client_id == app.client_id.clone().unwrap_or_default()
     {

@@ -7,7 +7,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::{ProviderError, ProviderResult, claims, issuer, key_ring};
-use crate::db::{apps, groups, oauth};
+use crate::db::{groups, oauth};
 use crate::domain::user::{SignInVerdict, may_sign_in};
 use crate::state::AppState;
 
@@ -68,15 +68,19 @@ pub async fn userinfo(state: &AppState, bearer: Option<&str>) -> ProviderResult<
     let token = bearer.ok_or_else(invalid)?;
     let at = verify_access_token(state, token, true).await?.ok_or_else(invalid)?;
     let now = state.clock.now();
+    let app = super::client(state, &at.client_id).await?.ok_or_else(invalid)?;
     let mut c = state.db.acquire().await?;
-    let live = oauth::find_grant(c.conn(), at.grant_id).await?.ok_or_else(invalid)?;
-    let app = apps::find(c.conn(), live.app_id).await?.ok_or_else(invalid)?;
-    if app.client_id.as_deref() != Some(at.client_id.as_str())
+    let live = oauth::find_grant(c.conn(), at.grant_id, now).await?.ok_or_else(invalid)?;
+    if live.app_id != app.id
+        || !live.assigned
         || may_sign_in(live.user.state, live.user.expires_at, now) != SignInVerdict::Allowed
-        || !apps::user_may_open(c.conn(), app.id, live.user.id, now).await?
     {
         return Err(invalid());
     }
-    let names: Vec<String> = groups::of_user(c.conn(), live.user.id, now).await?.into_iter().map(|g| g.name).collect();
+    let names: Vec<String> = if live.scope.split(' ').any(|s| s == "groups") {
+        groups::of_user(c.conn(), live.user.id, now).await?.into_iter().map(|g| g.name).collect()
+    } else {
+        Vec::new()
+    };
     Ok(claims::userinfo(state, &app, &live.user, &names, &live.scope))
 }

@@ -2,6 +2,8 @@
 //! mailer, caches). It imports neither `web` nor `flows`: it is below both (and of the
 //! provider only the key ring's type, whose module takes no `AppState`).
 
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
@@ -11,6 +13,7 @@ use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::domain::settings::PortalSettings;
+use crate::error::AppResult;
 use crate::mail::transport::Mailer;
 use crate::secrets::InstanceKey;
 
@@ -71,32 +74,78 @@ pub struct CspSources {
 /// How long one instance trusts its copy; another instance's change shows within this.
 const FRESH_FOR: Duration = Duration::from_secs(5);
 
-/// One instance's short-lived copy of something every page needs (the brand, the IdPs'
-/// origins for the CSP), so that a page does not query it each time.
-pub struct Cached<T>(RwLock<Option<(Instant, Arc<T>)>>);
+/// One instance's short-lived copy of something many requests need (the brand, the CSP's
+/// origins, the signing keys, the OIDC clients), so that a request does not query it each
+/// time. Read it through `AppState::cached`.
+pub struct Cached<T> {
+    slot: RwLock<Option<(Instant, Arc<T>)>>,
+    /// Set while one caller reloads a stale copy, so the others keep using it meanwhile.
+    reloading: AtomicBool,
+}
 
 impl<T> Default for Cached<T> {
     fn default() -> Self {
-        Cached(RwLock::new(None))
+        Cached { slot: RwLock::new(None), reloading: AtomicBool::new(false) }
     }
 }
 
 impl<T> Cached<T> {
-    pub fn fresh(&self) -> Option<Arc<T>> {
-        let guard = self.0.read().ok()?;
-        guard.as_ref().filter(|(at, _)| at.elapsed() < FRESH_FOR).map(|(_, s)| s.clone())
+    /// The copy, however old, and whether the caller should reload it (it is stale and
+    /// nobody else is reloading it).
+    fn read(&self) -> Option<(Arc<T>, bool)> {
+        let guard = self.slot.read().ok()?;
+        let (at, value) = guard.as_ref()?;
+        let reload = at.elapsed() >= FRESH_FOR && !self.reloading.swap(true, Ordering::AcqRel);
+        Some((value.clone(), reload))
     }
 
     pub fn store(&self, s: Arc<T>) {
-        if let Ok(mut guard) = self.0.write() {
+        if let Ok(mut guard) = self.slot.write() {
             *guard = Some((Instant::now(), s));
         }
+        self.reloading.store(false, Ordering::Release);
     }
 
     /// Forgets the copy: this instance changed the data and reads it anew.
     pub fn forget(&self) {
-        if let Ok(mut guard) = self.0.write() {
+        if let Ok(mut guard) = self.slot.write() {
             *guard = None;
+        }
+    }
+}
+
+impl AppState {
+    /// Reads through one of the caches. A fresh copy is returned as is; a stale one too,
+    /// while one caller reloads it in the background; only an empty cache waits for the
+    /// database. So a caller holding a transaction never waits here for a second pool
+    /// connection once the cache is warm — under load, that wait could exhaust the pool
+    /// while the transaction blocks everyone (it did, on SQLite: a 10-second stall).
+    pub async fn cached<T, L, Fut>(&self, pick: fn(&AppState) -> &Cached<T>, load: L) -> AppResult<Arc<T>>
+    where
+        T: Send + Sync + 'static,
+        L: FnOnce(AppState) -> Fut + Send + 'static,
+        Fut: Future<Output = AppResult<T>> + Send + 'static,
+    {
+        match pick(self).read() {
+            Some((value, false)) => Ok(value),
+            Some((value, true)) => {
+                let state = self.clone();
+                tokio::spawn(async move {
+                    match load(state.clone()).await {
+                        Ok(fresh) => pick(&state).store(Arc::new(fresh)),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "reloading a cached copy failed; the old one stays");
+                            pick(&state).reloading.store(false, Ordering::Release);
+                        }
+                    }
+                });
+                Ok(value)
+            }
+            None => {
+                let fresh = Arc::new(load(self.clone()).await?);
+                pick(self).store(fresh.clone());
+                Ok(fresh)
+            }
         }
     }
 }

@@ -69,7 +69,7 @@ function wrk(label, url, { env = {}, header, script } = {}) {
   const okLine = out.match(/^ok (\d+)/m);
   const rps = okLine ? (Number(okLine[1]) / Number(secs)).toFixed(0) : field(/Requests\/sec:\s+([\d.]+)/);
   const errors = field(/Non-2xx or 3xx responses: (\d+)/);
-  if (/Socket errors|Non-2xx/.test(out)) console.error(`${label}:\n${out}`);
+  if (process.env.BENCH_VERBOSE || /Socket errors|Non-2xx/.test(out)) console.error(`${label}:\n${out}`);
   return { label, rps, p50: field(/50%\s+(\S+)/), p99: field(/99%\s+(\S+)/), errors: errors === '-' ? '0' : errors };
 }
 
@@ -85,6 +85,10 @@ const fams = await pool(families, 8, vestibuleFamily);
 const vAuth = basic(clientId, clientSecret);
 const vEnv = { AUTH: vAuth, REDIRECT_URI: encodeURIComponent(redirectUri), VERIFIER: verifier, TOKEN_PATH: '/oauth2/token' };
 rows.push(wrk('Vestibule refresh grant', base, { script: 'token.lua', env: { ...vEnv, MODE: 'refresh', VALUES: valuesFile('v-refresh', fams.map((f) => f.refresh_token)) } }));
+{
+  const probe = await fetchAgain(`${base}/oauth2/userinfo`, { headers: { authorization: `Bearer ${fams[0].access_token}` } });
+  if (probe.status !== 200) throw new Error(`userinfo answers ${probe.status}: ${await probe.text()}`);
+}
 rows.push(wrk('Vestibule userinfo', `${base}/oauth2/userinfo`, { header: `Authorization: Bearer ${fams[0].access_token}` }));
 const codes = await pool(codeCount, 16, vestibuleCode);
 rows.push(wrk('Vestibule code exchange', base, { script: 'token.lua', env: { ...vEnv, MODE: 'code', VALUES: valuesFile('v-codes', codes) } }));

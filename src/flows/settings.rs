@@ -16,16 +16,16 @@ use crate::mail::Branding;
 use crate::state::{AppState, CspSources};
 
 pub async fn current(state: &AppState) -> AppResult<Arc<PortalSettings>> {
-    if let Some(s) = state.portal.fresh() {
-        return Ok(s);
-    }
-    let pairs = {
-        let mut c = state.db.acquire().await?;
-        rows::all(c.conn()).await?
-    };
-    let s = Arc::new(PortalSettings::from_pairs(state.settings.portal_defaults(), &pairs));
-    state.portal.store(s.clone());
-    Ok(s)
+    state
+        .cached(
+            |s| &s.portal,
+            |state: AppState| async move {
+                let mut c = state.db.acquire().await?;
+                let pairs = rows::all(c.conn()).await?;
+                Ok(PortalSettings::from_pairs(state.settings.portal_defaults(), &pairs))
+            },
+        )
+        .await
 }
 
 /// Saves every setting; the audit event names the ones that changed. Requiring the
@@ -67,9 +67,10 @@ pub async fn branding(state: &AppState) -> AppResult<Branding> {
 /// (`img-src`), and the enabled identity providers' (`form-action`: the federation start
 /// POST redirects there, and browsers check redirects too). Cached like the settings.
 pub async fn csp_sources(state: &AppState) -> AppResult<Arc<CspSources>> {
-    if let Some(s) = state.csp_sources.fresh() {
-        return Ok(s);
-    }
+    state.cached(|s| &s.csp_sources, |state: AppState| async move { load_csp_sources(&state).await }).await
+}
+
+async fn load_csp_sources(state: &AppState) -> AppResult<CspSources> {
     let portal = current(state).await?;
     let (idps, apps) = {
         let mut c = state.db.acquire().await?;
@@ -96,7 +97,5 @@ pub async fn csp_sources(state: &AppState) -> AppResult<Arc<CspSources>> {
         list.sort();
         list.dedup();
     }
-    let sources = Arc::new(CspSources { images, forms });
-    state.csp_sources.store(sources.clone());
-    Ok(sources)
+    Ok(CspSources { images, forms })
 }

@@ -81,9 +81,10 @@ async fn expire_invitations(state: &AppState) -> AppResult<u64> {
 /// address was verified); approvers who have not decided after 3 days are reminded once.
 async fn requests(state: &AppState) -> AppResult<(usize, usize)> {
     let now = state.clock.now();
+    // Read before the transaction: nothing that may need a pool connection runs inside one.
+    let org = crate::flows::settings::current(state).await?.org_name.clone();
     let mut tx = state.db.begin().await?;
     let expired = requests::expire_due(tx.conn(), now).await?;
-    let org = crate::flows::settings::current(state).await?.org_name.clone();
     for r in &expired {
         if r.email_verified_at.is_none() {
             continue;

@@ -39,32 +39,34 @@ pub fn issuer(state: &AppState) -> String {
 
 /// The signing keys, from this instance's short-lived copy; keys are made on first need.
 pub async fn key_ring(state: &AppState) -> AppResult<Arc<KeyRing>> {
-    if let Some(ring) = state.signing_keys.fresh() {
-        return Ok(ring);
-    }
-    let mut ring = keys::load(&state.db, &state.key).await?;
-    if !ring.has_all_algorithms() {
-        keys::ensure(&state.db, &state.key, state.clock.now()).await?;
-        ring = keys::load(&state.db, &state.key).await?;
-    }
-    let ring = Arc::new(ring);
-    state.signing_keys.store(ring.clone());
-    Ok(ring)
+    state
+        .cached(
+            |s| &s.signing_keys,
+            |state: AppState| async move {
+                let ring = keys::load(&state.db, &state.key).await?;
+                if ring.has_all_algorithms() {
+                    return Ok(ring);
+                }
+                keys::ensure(&state.db, &state.key, state.clock.now()).await?;
+                Ok(keys::load(&state.db, &state.key).await?)
+            },
+        )
+        .await
 }
 
 /// The app registered under `client_id`, from this instance's short-lived copy of the
 /// clients (the token endpoint authenticates every call; another instance's change shows
 /// within seconds, this instance's at once: `flows::apps` forgets the copy).
 pub async fn client(state: &AppState, client_id: &str) -> AppResult<Option<App>> {
-    let clients = match state.clients.fresh() {
-        Some(c) => c,
-        None => {
-            let mut c = state.db.acquire().await?;
-            let all = Arc::new(crate::db::apps::clients(c.conn()).await?);
-            state.clients.store(all.clone());
-            all
-        }
-    };
+    let clients = state
+        .cached(
+            |s| &s.clients,
+            |state: AppState| async move {
+                let mut c = state.db.acquire().await?;
+                Ok(crate::db::apps::clients(c.conn()).await?)
+            },
+        )
+        .await?;
     Ok(clients.iter().find(|a| a.client_id.as_deref() == Some(client_id)).cloned())
 }
 

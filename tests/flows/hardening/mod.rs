@@ -7,6 +7,7 @@ mod headers;
 mod idps;
 mod input;
 mod lockout;
+mod pool;
 mod requests;
 mod secrets;
 mod sessions;

@@ -17,11 +17,15 @@ python3 -c 'import authlib' 2>/dev/null || python3 -m pip install --quiet -r e2e
 timeout --kill-after=30s 45m cargo test --locked "$@"
 [ $# -eq 0 ] || exit 0
 
-if [ ! -x /usr/bin/chromium ]; then
+missing=()
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v apache2 >/dev/null || missing+=(apache2)
+[ -f /usr/lib/apache2/modules/mod_auth_openidc.so ] || missing+=(libapache2-mod-auth-openidc)
+if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
   else
-    echo "The browser suite needs Debian's Chromium: sudo apt-get install -y chromium" >&2
+    echo "The browser suite needs Debian's packages: sudo apt-get install -y ${missing[*]}" >&2
     exit 1
   fi
 fi

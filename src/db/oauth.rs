@@ -134,28 +134,69 @@ pub struct LiveGrant {
     pub user: User,
 }
 
-pub async fn find_grant(c: Conn<'_>, grant_id: Uuid, now: DateTime<Utc>) -> sqlx::Result<Option<LiveGrant>> {
-    let sql = format!(
+/// `SELECT` of a `LiveGrant` from the grant rows `g` (the table, or a CTE), with the
+/// session, the user and whether they may open the app at `now`.
+fn live_grant_select(g: &str, now: &str) -> String {
+    format!(
         "SELECT g.id AS grant_id, g.app_id, g.scope, g.refresh_generation, ({}) AS assigned, s.id AS session_id, \
-         s.created_at AS session_created_at, s.last_seen_at AS session_last_seen_at, s.amr, {} FROM oauth_grants g \
-         JOIN sessions s ON s.id = g.session_id JOIN users u ON u.id = s.user_id WHERE g.id = $1",
-        super::apps::MAY_OPEN.replace("$APP", "g.app_id").replace("$USER", "u.id").replace("$NOW", "$2"),
+         s.created_at AS session_created_at, s.last_seen_at AS session_last_seen_at, s.amr, {} FROM {g} g \
+         JOIN sessions s ON s.id = g.session_id JOIN users u ON u.id = s.user_id",
+        super::apps::MAY_OPEN.replace("$APP", "g.app_id").replace("$USER", "u.id").replace("$NOW", now),
         super::users::columns_of("u")
-    );
+    )
+}
+
+pub async fn find_grant(c: Conn<'_>, grant_id: Uuid, now: DateTime<Utc>) -> sqlx::Result<Option<LiveGrant>> {
+    let sql = format!("{} WHERE g.id = $1", live_grant_select("oauth_grants", "$2"));
     run!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(grant_id).bind(now).fetch_optional(e).await)
 }
 
-/// Moves a grant's refresh token on from `generation`: false when another request did
-/// first (or the grant is gone).
-pub async fn advance_refresh(c: Conn<'_>, grant_id: Uuid, generation: i64) -> sqlx::Result<bool> {
+/// Moves a grant's refresh token on from `generation` and returns the grant as it is now
+/// (with the new generation); `None` when the grant is gone or another request moved it
+/// first. One round trip on PostgreSQL (a data-modifying CTE); two on SQLite, in process.
+pub async fn advance_refresh(
+    mut c: Conn<'_>,
+    grant_id: Uuid,
+    generation: i64,
+    now: DateTime<Utc>,
+) -> sqlx::Result<Option<LiveGrant>> {
+    const ADVANCE: &str = "UPDATE oauth_grants SET refresh_generation = refresh_generation + 1 \
+        WHERE id = $1 AND refresh_generation = $2";
+    if let Conn::Postgres(_) = c {
+        let sql = format!(
+            "WITH g AS ({ADVANCE} RETURNING id, app_id, scope, refresh_generation, session_id) {}",
+            live_grant_select("g", "$3")
+        );
+        return run!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(grant_id)
+            .bind(generation)
+            .bind(now)
+            .fetch_optional(e)
+            .await);
+    }
+    let moved = run!(c.reborrow(), |e| sqlx::query(ADVANCE)
+        .bind(grant_id)
+        .bind(generation)
+        .execute(e)
+        .await
+        .map(|r| r.rows_affected() == 1))?;
+    if !moved {
+        return Ok(None);
+    }
+    find_grant(c, grant_id, now).await
+}
+
+/// Puts a grant's generation back after a refresh that was then refused for a reason of
+/// its own request (a wider scope): the client's token stays good.
+pub async fn rewind_refresh(c: Conn<'_>, grant_id: Uuid, generation: i64) -> sqlx::Result<()> {
     run!(c, |e| sqlx::query(
-        "UPDATE oauth_grants SET refresh_generation = refresh_generation + 1 WHERE id = $1 AND refresh_generation = $2"
+        "UPDATE oauth_grants SET refresh_generation = $2 WHERE id = $1 AND refresh_generation = $2 + 1"
     )
     .bind(grant_id)
     .bind(generation)
     .execute(e)
     .await
-    .map(|r| r.rows_affected() == 1))
+    .map(|_| ()))
 }
 
 /// The app a grant belongs to (revocation checks the caller owns it).

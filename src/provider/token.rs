@@ -177,15 +177,26 @@ async fn refresh(state: &AppState, app: &App, f: &TokenForm) -> ProviderResult<T
     let presented = f.refresh_token.as_deref().ok_or_else(|| bad_grant("refresh_token is missing"))?;
     let unknown = || bad_grant("the refresh token is unknown or revoked");
     let (grant_id, generation) = read_refresh_token(state, presented).ok_or_else(unknown)?;
-    let live = live_grant(state, grant_id).await?.ok_or_else(unknown)?;
+    // Move the generation on first (one round trip), then check: every refusal below
+    // revokes the grant or puts the generation back.
+    let advanced = {
+        let mut c = state.db.acquire().await?;
+        oauth::advance_refresh(c.conn(), grant_id, generation, now).await?
+    };
+    let Some(live) = advanced else {
+        if live_grant(state, grant_id).await?.is_some() {
+            // An older token again (or the same one twice at once): someone holds a copy.
+            // End the whole family.
+            revoke_grant(state, grant_id).await?;
+            tracing::warn!(client_id = app.client_id.as_deref().unwrap_or(""), "refresh token reused: grant revoked");
+            return Err(bad_grant("the refresh token was used before; its grant is revoked"));
+        }
+        return Err(unknown());
+    };
     if live.app_id != app.id {
-        return Err(bad_grant("the refresh token was issued to another client"));
-    }
-    if generation != live.refresh_generation {
-        // An older token again: someone holds a copy. End the whole family.
+        // Another client holds this app's token: it has leaked.
         revoke_grant(state, grant_id).await?;
-        tracing::warn!(client_id = app.client_id.as_deref().unwrap_or(""), "refresh token reused: grant revoked");
-        return Err(bad_grant("the refresh token was used before; its grant is revoked"));
+        return Err(bad_grant("the refresh token was issued to another client"));
     }
     if now - live.session_created_at >= ABSOLUTE || now - live.session_last_seen_at >= IDLE {
         return Err(bad_grant("the refresh token has expired"));
@@ -196,22 +207,16 @@ async fn refresh(state: &AppState, app: &App, f: &TokenForm) -> ProviderResult<T
         return Err(bad_grant("the person may no longer use this app"));
     }
     if f.scope.as_deref().is_some_and(|s| s.split(' ').any(|w| !live.scope.split(' ').any(|g| g == w))) {
+        let mut c = state.db.acquire().await?;
+        oauth::rewind_refresh(c.conn(), grant_id, generation).await?;
         return Err(ProviderError::oauth("invalid_scope", "a refresh cannot widen the scope"));
     }
-    {
+    // Using an app keeps the portal session alive, as using the portal would.
+    if now - live.session_last_seen_at >= chrono::Duration::minutes(1) {
         let mut c = state.db.acquire().await?;
-        if !oauth::advance_refresh(c.conn(), grant_id, generation).await? {
-            // Another request moved it on first: the same token twice at once.
-            drop(c);
-            revoke_grant(state, grant_id).await?;
-            return Err(bad_grant("the refresh token was used before; its grant is revoked"));
-        }
-        // Using an app keeps the portal session alive, as using the portal would.
-        if now - live.session_last_seen_at >= chrono::Duration::minutes(1) {
-            sessions::touch(c.conn(), live.session_id, now).await?;
-        }
+        sessions::touch(c.conn(), live.session_id, now).await?;
     }
-    let refresh_token = refresh_token(state, grant_id, generation + 1);
+    let refresh_token = refresh_token(state, grant_id, live.refresh_generation);
     issue(state, app, &live, None, None, refresh_token, now).await
 }
 

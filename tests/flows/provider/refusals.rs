@@ -140,9 +140,22 @@ async fn codes_are_single_use_bound_to_their_client_and_short_lived(app: TestApp
     assert_eq!(t["token_type"], json!("Bearer"));
     let header = t["id_token"].as_str().unwrap().split('.').next().unwrap().to_string();
     assert!(!header.is_empty());
+    let secret = wiki.secret.clone().unwrap();
+    // A refresh asking for more than was granted is refused, and the token stays good.
+    let wider = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", t["refresh_token"].as_str().unwrap()),
+        ("scope", "openid email groups"),
+        ("client_id", "wiki"),
+        ("client_secret", &secret),
+    ];
+    let (status, e) = token(&app, &wider).await;
+    assert_eq!((status, e["error"].clone()), (StatusCode::BAD_REQUEST, json!("invalid_scope")), "{e}");
+    let (status, e) = token(&app, &[wider[0], wider[1], wider[3], wider[4]]).await;
+    assert_eq!(status, StatusCode::OK, "{e}");
+    let t = json!({ "refresh_token": e["refresh_token"] });
     let (status, e) = exchange(&app, &rp, &wiki, &code).await;
     assert_eq!((status, e["error"].clone()), (StatusCode::BAD_REQUEST, json!("invalid_grant")));
-    let secret = wiki.secret.clone().unwrap();
     let refresh = [
         ("grant_type", "refresh_token"),
         ("refresh_token", t["refresh_token"].as_str().unwrap()),

@@ -70,7 +70,7 @@ function wrk(label, url, { env = {}, header, script } = {}) {
   const rps = okLine ? (Number(okLine[1]) / Number(secs)).toFixed(0) : field(/Requests\/sec:\s+([\d.]+)/);
   const errors = field(/Non-2xx or 3xx responses: (\d+)/);
   if (process.env.BENCH_VERBOSE || /Socket errors|Non-2xx/.test(out)) console.error(`${label}:\n${out}`);
-  return { label, rps, p50: field(/50%\s+(\S+)/), p99: field(/99%\s+(\S+)/), errors: errors === '-' ? '0' : errors };
+  return { label, rps, p50: field(/^\s+50%\s+(\S+)/m), p99: field(/^\s+99%\s+(\S+)/m), errors: errors === '-' ? '0' : errors };
 }
 
 function valuesFile(name, values) {

@@ -3,6 +3,7 @@
 //! database (vaultwarden's `db_run!` idea); the test suite runs every query on both.
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -81,7 +82,10 @@ text_enum!(crate::domain::client::SigningAlg);
 
 #[derive(Clone, Debug)]
 pub enum Db {
-    Sqlite(SqlitePool),
+    /// The pool, and the one writer's turn: SQLite has a single write lock, and waiting for
+    /// it in SQLite's busy handler means sleeping in growing steps (hundreds of ms under
+    /// load); waiting on a Rust mutex wakes the next writer the moment the last commits.
+    Sqlite(SqlitePool, Arc<tokio::sync::Mutex<()>>),
     Postgres(PgPool),
 }
 
@@ -92,7 +96,8 @@ pub enum Conn<'c> {
 }
 
 pub enum Tx {
-    Sqlite(Transaction<'static, Sqlite>),
+    /// The transaction, and the writer's turn it holds until it ends.
+    Sqlite(Transaction<'static, Sqlite>, tokio::sync::OwnedMutexGuard<()>),
     Postgres(Transaction<'static, Postgres>),
 }
 
@@ -128,7 +133,7 @@ impl Db {
                 .connect_with(opts)
                 .await
                 .context("opening the SQLite database")?;
-            Ok(Db::Sqlite(pool))
+            Ok(Db::Sqlite(pool, Arc::default()))
         } else {
             anyhow::bail!("the database URL must start with sqlite: or postgres://")
         }
@@ -136,17 +141,21 @@ impl Db {
 
     pub async fn migrate(&self) -> anyhow::Result<()> {
         match self {
-            Db::Sqlite(p) => sqlx::migrate!("migrations/sqlite").run(p).await?,
+            Db::Sqlite(p, _) => sqlx::migrate!("migrations/sqlite").run(p).await?,
             Db::Postgres(p) => sqlx::migrate!("migrations/postgres").run(p).await?,
         }
         Ok(())
     }
 
-    /// A transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`), so two
-    /// writers queue on the busy timeout instead of failing when one upgrades a read lock.
+    /// A transaction. On SQLite it first takes this process's writer turn, then the write
+    /// lock at once (`BEGIN IMMEDIATE`), so a transaction never fails upgrading a read lock.
+    /// Never begin a transaction while holding one: the turn is not reentrant.
     pub async fn begin(&self) -> sqlx::Result<Tx> {
         Ok(match self {
-            Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Sqlite(p, writer) => {
+                let turn = writer.clone().lock_owned().await;
+                Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?, turn)
+            }
             Db::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
     }
@@ -154,7 +163,7 @@ impl Db {
     /// A connection for reads outside a transaction.
     pub async fn acquire(&self) -> sqlx::Result<Pooled> {
         Ok(match self {
-            Db::Sqlite(p) => Pooled::Sqlite(p.acquire().await?),
+            Db::Sqlite(p, _) => Pooled::Sqlite(p.acquire().await?),
             Db::Postgres(p) => Pooled::Postgres(p.acquire().await?),
         })
     }
@@ -170,7 +179,7 @@ impl Db {
 
     pub async fn close(&self) {
         match self {
-            Db::Sqlite(p) => p.close().await,
+            Db::Sqlite(p, _) => p.close().await,
             Db::Postgres(p) => p.close().await,
         }
     }
@@ -189,14 +198,14 @@ impl Conn<'_> {
 impl Tx {
     pub fn conn(&mut self) -> Conn<'_> {
         match self {
-            Tx::Sqlite(t) => Conn::Sqlite(t),
+            Tx::Sqlite(t, _) => Conn::Sqlite(t),
             Tx::Postgres(t) => Conn::Postgres(t),
         }
     }
 
     pub async fn commit(self) -> sqlx::Result<()> {
         match self {
-            Tx::Sqlite(t) => t.commit().await,
+            Tx::Sqlite(t, _turn) => t.commit().await,
             Tx::Postgres(t) => t.commit().await,
         }
     }

@@ -372,7 +372,7 @@ impl TestApp {
     pub async fn dump_database(&self) -> String {
         let mut out = String::new();
         match &self.state.db {
-            Db::Sqlite(p) => {
+            Db::Sqlite(p, _) => {
                 let tables: Vec<String> = sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table'")
                     .fetch_all(p)
                     .await
@@ -414,7 +414,7 @@ impl TestApp {
 
     pub async fn count(&self, sql: &'static str) -> i64 {
         match &self.state.db {
-            Db::Sqlite(p) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
+            Db::Sqlite(p, _) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
             Db::Postgres(p) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
         }
     }

@@ -44,11 +44,7 @@ pub async fn authorize(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
-    let raw = if req.method() == actix_web::http::Method::POST {
-        String::from_utf8(body.to_vec()).unwrap_or_default()
-    } else {
-        req.query_string().to_string()
-    };
+    let raw = super::query_or_form(&req, &body);
     let Ok(params) = serde_urlencoded::from_str::<AuthorizeParams>(&raw) else {
         return Ok(cannot_continue(
             ctx,

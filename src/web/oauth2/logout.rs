@@ -57,11 +57,7 @@ pub async fn end_session(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
-    let raw = if req.method() == actix_web::http::Method::POST {
-        String::from_utf8(body.to_vec()).unwrap_or_default()
-    } else {
-        req.query_string().to_string()
-    };
+    let raw = super::query_or_form(&req, &body);
     let (app, redirect) = match checked(&state, &raw).await? {
         Err(message) => return Ok(invalid(ctx, message)),
         Ok(EndSession::Confirm { app, redirect }) => (app, redirect),

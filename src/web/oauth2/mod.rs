@@ -23,6 +23,17 @@ fn json_response(status: StatusCode, body: &serde_json::Value) -> HttpResponse {
         .json(body)
 }
 
+/// The parameters of a request that may come as a query (GET) or a form (POST): the
+/// authorization and end-session endpoints take both (OIDC Core §3.1.2.1, RP-Initiated
+/// Logout §2).
+fn query_or_form(req: &actix_web::HttpRequest, body: &[u8]) -> String {
+    if req.method() == actix_web::http::Method::POST {
+        String::from_utf8_lossy(body).into_owned()
+    } else {
+        req.query_string().to_string()
+    }
+}
+
 /// An OAuth error as JSON (RFC 6749 §5.2).
 fn oauth_error(status: StatusCode, e: &OAuthError) -> HttpResponse {
     json_response(status, &json!({ "error": e.code, "error_description": e.description }))

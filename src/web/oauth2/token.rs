@@ -8,6 +8,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
 use super::{json_response, oauth_error};
+use crate::db::apps::App;
 use crate::provider::token::{self as tokens, BasicAuth, TokenForm};
 use crate::provider::{OAuthError, ProviderError, userinfo as info};
 use crate::state::AppState;
@@ -74,37 +75,36 @@ fn parse_basic(header: &str) -> Option<BasicAuth> {
     Some(BasicAuth { client_id: unescape(id), client_secret: unescape(secret) })
 }
 
-pub async fn token(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes) -> HttpResponse {
-    let (form, basic) = match read(&req, &body) {
-        Ok(r) => r,
-        Err(e) => return failure(e, false),
-    };
+/// Reads the form and authenticates the client: what the token and revocation endpoints
+/// do first. A failure comes back as the response to send.
+async fn client_request(req: &HttpRequest, state: &AppState, body: &[u8]) -> Result<(App, TokenForm), HttpResponse> {
+    let (form, basic) = read(req, body).map_err(|e| failure(e, false))?;
     let basic_used = basic.is_some();
-    let result = async {
-        let app = tokens::authenticate(&state, &form, basic).await?;
-        tokens::grant(&state, &app, &form).await
+    match tokens::authenticate(state, &form, basic).await {
+        Ok(app) => Ok((app, form)),
+        Err(e) => Err(failure(e, basic_used)),
     }
-    .await;
-    match result {
+}
+
+pub async fn token(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes) -> HttpResponse {
+    let (app, form) = match client_request(&req, &state, &body).await {
+        Ok(r) => r,
+        Err(response) => return response,
+    };
+    match tokens::grant(&state, &app, &form).await {
         Ok(t) => json_response(StatusCode::OK, &serde_json::to_value(t).unwrap_or_default()),
-        Err(e) => failure(e, basic_used),
+        Err(e) => failure(e, false),
     }
 }
 
 pub async fn revoke(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes) -> HttpResponse {
-    let (form, basic) = match read(&req, &body) {
+    let (app, form) = match client_request(&req, &state, &body).await {
         Ok(r) => r,
-        Err(e) => return failure(e, false),
+        Err(response) => return response,
     };
-    let basic_used = basic.is_some();
-    let result = async {
-        let app = tokens::authenticate(&state, &form, basic).await?;
-        tokens::revoke(&state, &app, &form).await
-    }
-    .await;
-    match result {
+    match tokens::revoke(&state, &app, &form).await {
         Ok(()) => HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).finish(),
-        Err(e) => failure(e, basic_used),
+        Err(e) => failure(e, false),
     }
 }
 

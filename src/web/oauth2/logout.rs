@@ -9,6 +9,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::auth::session;
+use crate::db::apps::App;
 use crate::error::AppResult;
 use crate::provider::logout::{self, EndSession, EndSessionParams};
 use crate::state::AppState;
@@ -24,14 +25,17 @@ struct ConfirmPage {
     request: String,
 }
 
-async fn checked(state: &AppState, raw: &str) -> AppResult<Result<EndSession, String>> {
+/// The app asking, and where to go afterwards; or what is wrong with the request.
+type Checked = Result<(Option<App>, Option<String>), String>;
+
+async fn checked(state: &AppState, raw: &str) -> AppResult<Checked> {
     let Ok(params) = serde_urlencoded::from_str::<EndSessionParams>(raw) else {
         return Ok(Err("The app's sign-out request is malformed.".into()));
     };
-    match logout::check(state, &params).await.map_err(|e| e.into_app_error())? {
-        EndSession::Invalid(message) => Ok(Err(message)),
-        ok => Ok(Ok(ok)),
-    }
+    Ok(match logout::check(state, &params).await.map_err(|e| e.into_app_error())? {
+        EndSession::Invalid(message) => Err(message),
+        EndSession::Confirm { app, redirect } => Ok((app, redirect)),
+    })
 }
 
 fn invalid(ctx: PageCtx, message: String) -> HttpResponse {
@@ -59,9 +63,8 @@ pub async fn end_session(
 ) -> AppResult<HttpResponse> {
     let raw = super::query_or_form(&req, &body);
     let (app, redirect) = match checked(&state, &raw).await? {
+        Ok(found) => found,
         Err(message) => return Ok(invalid(ctx, message)),
-        Ok(EndSession::Confirm { app, redirect }) => (app, redirect),
-        Ok(EndSession::Invalid(message)) => return Ok(invalid(ctx, message)),
     };
     if session::current_session(&req).await?.is_none() {
         return Ok(signed_out_page(redirect));
@@ -81,9 +84,8 @@ pub async fn confirm(
     f: CsrfForm<ConfirmForm>,
 ) -> AppResult<HttpResponse> {
     let redirect = match checked(&state, &f.form.request).await? {
+        Ok((_, redirect)) => redirect,
         Err(message) => return Ok(invalid(ctx, message)),
-        Ok(EndSession::Confirm { redirect, .. }) => redirect,
-        Ok(EndSession::Invalid(message)) => return Ok(invalid(ctx, message)),
     };
     // Ending the session queues the back-channel logouts of the apps it signed in to.
     session::sign_out(&session, &state).await?;

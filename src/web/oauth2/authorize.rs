@@ -64,6 +64,9 @@ pub async fn authorize(
             let next = format!("/oauth2/authorize?{}", serde_urlencoded::to_string(&again).unwrap_or_default());
             let mut to = url::form_urlencoded::Serializer::new(String::new());
             to.append_pair("next", &next);
+            if let Some(hint) = r.login_hint.as_deref().filter(|h| h.contains('@')) {
+                to.append_pair("email", hint);
+            }
             Ok(see_other(&format!("/signin?{}", to.finish())))
         }
         Next::Redirect(url) => Ok(see_other(&url)),

@@ -51,6 +51,9 @@ pub struct SigninQuery {
     next: String,
     #[serde(default)]
     signed_out: Option<String>,
+    /// The address to offer, from an app's `login_hint` (the person may change it).
+    #[serde(default)]
+    email: String,
 }
 
 pub async fn form(ctx: PageCtx, state: web::Data<AppState>, q: web::Query<SigninQuery>) -> AppResult<HttpResponse> {
@@ -58,7 +61,7 @@ pub async fn form(ctx: PageCtx, state: web::Data<AppState>, q: web::Query<Signin
     Ok(render(&SigninPage {
         ctx,
         providers: choices(&state, None).await?,
-        email: String::new(),
+        email: kept(&q.email, 254),
         next,
         error: None,
         signed_out: q.signed_out.as_deref().map(|how| match how {

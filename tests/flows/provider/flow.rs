@@ -77,13 +77,15 @@ async fn a_second_app_needs_no_second_sign_in_but_prompt_login_asks_again(app: T
     assert_eq!(first["claims"]["auth_time"], second["claims"]["auth_time"], "no second sign-in");
 
     // prompt=login: the portal asks to sign in again, then returns to the app.
-    let to_portal = raw.get(rp.login_url("wiki", "prompt=login")).send().await.unwrap();
+    let to_portal =
+        raw.get(rp.login_url("wiki", "prompt=login&login_hint=ana%40partner.example")).send().await.unwrap();
     let authorize = to_portal.headers()["location"].to_str().unwrap().to_string();
     let r = raw.get(&authorize).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let signin = r.headers()["location"].to_str().unwrap().to_string();
     assert!(signin.starts_with("/signin?next=%2Foauth2%2Fauthorize"), "{signin}");
     let page = Page::from(guest.get(app.url(&signin)).send().await.unwrap()).await;
+    assert!(page.has("value=\"ana@partner.example\""), "the app's login_hint fills in the address");
     let csrf = between(&page.body, "name=\"csrf\" value=\"", "\"").unwrap();
     let next = input_value(&page.body, "next");
     let form = [("csrf", csrf.as_str()), ("email", "ana@partner.example"), ("next", next.as_str())];

@@ -7,7 +7,7 @@ use tracing_subscriber::EnvFilter;
 use vestibule::app;
 use vestibule::clock::Clock;
 use vestibule::config::Settings;
-use vestibule::domain::EmailAddress;
+use vestibule::domain::{DisplayName, EmailAddress};
 
 #[derive(Parser)]
 #[command(name = "vestibule", version, about = "Self-hosted B2B guest collaboration portal")]
@@ -32,7 +32,12 @@ enum Command {
 #[derive(Subcommand)]
 enum AdminCommand {
     /// Create an admin (or make a member one) and print a one-time sign-in link.
-    Create { email: String },
+    Create {
+        email: String,
+        /// The name guests see in mails and pages ("Ada Lovelace"); else the address's local part.
+        #[arg(long)]
+        name: Option<String>,
+    },
 }
 
 #[actix_web::main]
@@ -49,10 +54,11 @@ async fn main() -> anyhow::Result<()> {
             println!("Migrations applied.");
             Ok(())
         }
-        Command::Admin { command: AdminCommand::Create { email } } => {
+        Command::Admin { command: AdminCommand::Create { email, name } } => {
             let email = EmailAddress::parse(&email).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let name = name.map(|n| DisplayName::parse(&n)).transpose().map_err(|e| anyhow::anyhow!("--name: {e}"))?;
             let state = app::open(settings, Clock::system()).await?;
-            let link = vestibule::flows::bootstrap::create_admin(&state, &email).await?;
+            let link = vestibule::flows::bootstrap::create_admin(&state, &email, name.as_ref()).await?;
             println!(
                 "Admin {email} is ready. Open this link within 15 minutes to sign in (it works once):\n\n  {link}\n"
             );

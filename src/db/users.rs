@@ -155,7 +155,25 @@ pub async fn set_display_name(c: Conn<'_>, id: Uuid, name: &str) -> sqlx::Result
 }
 
 pub async fn make_admin(c: Conn<'_>, id: Uuid) -> sqlx::Result<()> {
-    run!(c, |e| sqlx::query("UPDATE users SET is_admin = TRUE WHERE id = $1").bind(id).execute(e).await.map(|_| ()))
+    set_admin(c, id, true).await
+}
+
+pub async fn set_admin(c: Conn<'_>, id: Uuid, admin: bool) -> sqlx::Result<()> {
+    run!(c, |e| sqlx::query("UPDATE users SET is_admin = $2 WHERE id = $1")
+        .bind(id)
+        .bind(admin)
+        .execute(e)
+        .await
+        .map(|_| ()))
+}
+
+/// The admins who can still sign in (not blocked), their rows locked until the transaction
+/// ends on PostgreSQL (SQLite's single writer serializes anyway): two admins taking each
+/// other's rights at once cannot leave none.
+pub async fn active_admins_locked(c: Conn<'_>) -> sqlx::Result<Vec<Uuid>> {
+    let lock = if matches!(c, Conn::Postgres(_)) { " FOR UPDATE" } else { "" };
+    let sql = format!("SELECT id FROM users WHERE is_admin AND state <> 'blocked' ORDER BY id{lock}");
+    run!(c, |e| sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_all(e).await)
 }
 
 /// Sets the state; the flow that calls it ends the user's sessions (`sessions::end_all`).

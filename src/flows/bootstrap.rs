@@ -13,8 +13,13 @@ use crate::state::AppState;
 pub const LINK_TTL: Duration = Duration::minutes(15);
 
 /// Creates the admin (or makes an existing member one) and returns a sign-in link valid
-/// for 15 minutes, usable once.
-pub async fn create_admin(state: &AppState, email: &EmailAddress) -> anyhow::Result<String> {
+/// for 15 minutes, usable once. `name` is how guests' mails and pages name them (else the
+/// address's local part).
+pub async fn create_admin(
+    state: &AppState,
+    email: &EmailAddress,
+    name: Option<&DisplayName>,
+) -> anyhow::Result<String> {
     let now = state.clock.now();
     let actor = Actor::system("command line");
     let mut tx = state.db.begin().await?;
@@ -23,6 +28,10 @@ pub async fn create_admin(state: &AppState, email: &EmailAddress) -> anyhow::Res
             anyhow::bail!("{email} is a guest; only members can be admins")
         }
         Some(u) => {
+            if let Some(name) = name.filter(|n| n.as_str() != u.display_name) {
+                users::set_display_name(tx.conn(), u.id, name.as_str()).await?;
+                audit::record(tx.conn(), &actor, &Event::new("user.renamed", "user", u.id, &u.email), now).await?;
+            }
             if !u.is_admin {
                 users::make_admin(tx.conn(), u.id).await?;
                 // A privilege change ends the old sessions: the next sign-in starts a new one.
@@ -32,7 +41,7 @@ pub async fn create_admin(state: &AppState, email: &EmailAddress) -> anyhow::Res
             u
         }
         None => {
-            let name = DisplayName::from_email(email);
+            let name = name.cloned().unwrap_or_else(|| DisplayName::from_email(email));
             let new = users::NewUser {
                 email: email.as_str(),
                 display_name: name.as_str(),

@@ -1,4 +1,4 @@
-//! Changes to a user's account: block, unblock, profile, sign out everywhere.
+//! Changes to a user's account: block, unblock, admin rights, profile, sign out everywhere.
 
 use uuid::Uuid;
 
@@ -34,6 +34,43 @@ pub async fn set_blocked(state: &AppState, user_id: Uuid, blocked: bool, actor: 
     audit::record(tx.conn(), actor, &Event::new(action, "user", user.id, &user.email), now).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Why admin rights were not changed.
+#[derive(Debug, thiserror::Error)]
+pub enum AdminRefused {
+    #[error("Only members of the organization can be admins, not guests.")]
+    Guest,
+    #[error("This is the last admin: make someone else an admin first.")]
+    LastAdmin,
+}
+
+/// Makes a member an admin, or takes the rights back (never from the last admin who can
+/// sign in). A change of privilege ends the user's sessions: they sign in anew with it.
+pub async fn set_admin(
+    state: &AppState,
+    user_id: Uuid,
+    admin: bool,
+    actor: &Actor,
+) -> AppResult<Result<(), AdminRefused>> {
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
+    let user = users::find(tx.conn(), user_id).await?.ok_or(AppError::NotFound)?;
+    if user.is_admin == admin {
+        return Ok(Ok(()));
+    }
+    if user.user_type != crate::domain::user::MEMBER {
+        return Ok(Err(AdminRefused::Guest));
+    }
+    if !admin && users::active_admins_locked(tx.conn()).await?.iter().all(|id| *id == user.id) {
+        return Ok(Err(AdminRefused::LastAdmin));
+    }
+    users::set_admin(tx.conn(), user.id, admin).await?;
+    sessions::end_all(tx.conn(), user.id, now).await?;
+    let action = if admin { "user.made_admin" } else { "user.admin_removed" };
+    audit::record(tx.conn(), actor, &Event::new(action, "user", user.id, &user.email), now).await?;
+    tx.commit().await?;
+    Ok(Ok(()))
 }
 
 pub async fn rename(state: &AppState, user_id: Uuid, name: &DisplayName, actor: &Actor) -> AppResult<()> {

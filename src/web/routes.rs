@@ -74,6 +74,8 @@ pub fn table(cfg: &mut web::ServiceConfig) {
         .route("/admin/users/{id}/block", web::post().to(admin::users::block))
         .route("/admin/users/{id}/reset-redemption", web::post().to(admin::users::reset_redemption))
         .route("/admin/users/{id}/unblock", web::post().to(admin::users::unblock))
+        .route("/admin/users/{id}/make-admin", web::post().to(admin::users::make_admin))
+        .route("/admin/users/{id}/remove-admin", web::post().to(admin::users::remove_admin))
         .route("/admin/users/{id}/apps", web::post().to(admin::users::assign_app))
         .route("/admin/users/{id}/apps/{app_id}/remove", web::post().to(admin::users::unassign_app))
         .route("/admin/invitations/new", web::get().to(admin::invitations::form))

@@ -260,3 +260,56 @@ async fn the_domain_policy_applies_to_invitations(app: TestApp) -> TestApp {
     app
 }
 both!(the_domain_policy_applies_to_invitations);
+
+async fn admin_rights_are_given_and_taken_back_but_never_from_the_last_admin(app: TestApp) -> TestApp {
+    use vestibule::domain::{DisplayName, EmailAddress};
+    app.sign_in_admin("ada@host.example").await;
+    // A second admin from the command line, named as guests should see her.
+    let email = EmailAddress::parse("grace@host.example").unwrap();
+    let name = DisplayName::parse("Grace Hopper").unwrap();
+    let link = vestibule::flows::bootstrap::create_admin(&app.state, &email, Some(&name)).await.unwrap();
+    let grace = app.user_id("grace@host.example").await;
+    let page = app.get(&format!("/admin/users/{grace}")).await;
+    assert!(page.has("Grace Hopper") && page.has("Remove admin rights"), "{}", page.body);
+
+    let page = app.post(&format!("/admin/users/{grace}/remove-admin"), &[]).await;
+    assert!(page.has("admin rights were removed"), "{}", page.body);
+    assert!(page.has("Make admin"));
+    let page = app.post(&format!("/admin/users/{grace}/make-admin"), &[]).await;
+    assert!(page.has("is now an admin"), "{}", page.body);
+    let actions = app.audit_actions().await;
+    assert!(actions.contains(&"user.admin_removed".to_string()) && actions.contains(&"user.made_admin".to_string()));
+
+    // A guest cannot be an admin.
+    app.invite("ana@partner.example", &[]).await;
+    let ana = app.user_id("ana@partner.example").await;
+    assert!(!app.get(&format!("/admin/users/{ana}")).await.has("Make admin"));
+    let page = app.post(&format!("/admin/users/{ana}/make-admin"), &[]).await;
+    assert!(page.has("Only members of the organization can be admins"), "{}", page.body);
+
+    // Ada gives up her own rights (Grace is still an admin): a privilege change ends her
+    // sessions, so she signs in again, as a member.
+    let ada = app.user_id("ada@host.example").await;
+    let page = app.post(&format!("/admin/users/{ada}/remove-admin"), &[]).await;
+    assert!(page.url.contains("/signin?next=%2Fapps"), "{}", page.url);
+    assert_eq!(app.count("SELECT COUNT(*) FROM users WHERE is_admin").await, 1);
+    // Grace, now the last admin, cannot take her own rights away.
+    let (browser, _) = app.new_browser();
+    let csrf = csrf_of(&browser, &link).await;
+    let page = Page::from(browser.post(&link).form(&[("csrf", csrf.as_str())]).send().await.unwrap()).await;
+    assert!(page.url.ends_with("/admin"), "{}", page.url);
+    let csrf = csrf_of(&browser, &app.url(&format!("/admin/users/{grace}"))).await;
+    let page = Page::from(
+        browser
+            .post(app.url(&format!("/admin/users/{grace}/remove-admin")))
+            .form(&[("csrf", csrf.as_str())])
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(page.has("This is the last admin"), "{}", page.body);
+    assert_eq!(app.count("SELECT COUNT(*) FROM users WHERE is_admin").await, 1);
+    app
+}
+both!(admin_rights_are_given_and_taken_back_but_never_from_the_last_admin);

@@ -73,7 +73,7 @@ both!(a_form_without_a_valid_csrf_token_is_refused);
 
 async fn the_first_admins_link_signs_in_once(app: TestApp) -> TestApp {
     let email = vestibule::domain::EmailAddress::parse("root@contoso.example").unwrap();
-    let link = vestibule::flows::bootstrap::create_admin(&app.state, &email).await.unwrap();
+    let link = vestibule::flows::bootstrap::create_admin(&app.state, &email, None).await.unwrap();
     // Opening the link (a mail scanner would) changes nothing.
     for _ in 0..2 {
         let page = app.get(&link).await;
@@ -94,7 +94,7 @@ both!(the_first_admins_link_signs_in_once);
 
 async fn a_sign_in_link_expires_after_fifteen_minutes(app: TestApp) -> TestApp {
     let email = vestibule::domain::EmailAddress::parse("root@contoso.example").unwrap();
-    let link = vestibule::flows::bootstrap::create_admin(&app.state, &email).await.unwrap();
+    let link = vestibule::flows::bootstrap::create_admin(&app.state, &email, None).await.unwrap();
     app.advance(Duration::minutes(16));
     assert_eq!(app.get(&link).await.status, StatusCode::GONE);
     assert_eq!(app.post(&link, &[]).await.status, StatusCode::GONE);

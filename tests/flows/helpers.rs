@@ -272,6 +272,7 @@ impl TestApp {
         let link = vestibule::flows::bootstrap::create_admin(
             &self.state,
             &vestibule::domain::EmailAddress::parse(email).unwrap(),
+            None,
         )
         .await
         .unwrap();

@@ -16,7 +16,7 @@ pub(crate) fn link_in(m: &vestibule::db::outbox::OutboxMessage, part: &str) -> S
 /// A second member of the host, able to approve (created like the first admin).
 pub(crate) async fn member(app: &TestApp, email: &str) {
     let email = vestibule::domain::EmailAddress::parse(email).unwrap();
-    vestibule::flows::bootstrap::create_admin(&app.state, &email).await.unwrap();
+    vestibule::flows::bootstrap::create_admin(&app.state, &email, None).await.unwrap();
 }
 
 fn id_of(users_page: &str) -> String {

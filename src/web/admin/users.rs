@@ -178,6 +178,45 @@ pub async fn reset_redemption(
     Ok(back(id))
 }
 
+async fn set_admin(
+    req: HttpRequest,
+    state: &AppState,
+    session: &Session,
+    admin: &User,
+    id: Uuid,
+    make: bool,
+) -> AppResult<HttpResponse> {
+    match flows::users::set_admin(state, id, make, &actor(&req, admin)).await? {
+        Ok(()) if make => flash(session, "The member is now an admin; they sign in again to use it."),
+        Ok(()) => flash(session, "The member's admin rights were removed."),
+        Err(refused) => flash(session, refused.to_string()),
+    }
+    // Someone who took their own rights lands where a member does.
+    Ok(if !make && id == admin.id { see_other("/apps") } else { back(id) })
+}
+
+pub async fn make_admin(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: Session,
+    AdminUser(admin): AdminUser,
+    id: web::Path<Uuid>,
+    _f: CsrfForm<NoFields>,
+) -> AppResult<HttpResponse> {
+    set_admin(req, &state, &session, &admin, *id, true).await
+}
+
+pub async fn remove_admin(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: Session,
+    AdminUser(admin): AdminUser,
+    id: web::Path<Uuid>,
+    _f: CsrfForm<NoFields>,
+) -> AppResult<HttpResponse> {
+    set_admin(req, &state, &session, &admin, *id, false).await
+}
+
 async fn set_blocked(
     req: HttpRequest,
     state: &AppState,

@@ -30,7 +30,7 @@ fn secrets_in(mails: &[vestibule::db::outbox::OutboxMessage]) -> Vec<String> {
 async fn no_secret_is_logged_or_left_readable_in_the_database(app: TestApp) -> TestApp {
     // Bootstrap: the CLI's one-time sign-in link.
     let email = vestibule::domain::EmailAddress::parse("root@contoso.example").unwrap();
-    let admin_link = vestibule::flows::bootstrap::create_admin(&app.state, &email).await.unwrap();
+    let admin_link = vestibule::flows::bootstrap::create_admin(&app.state, &email, None).await.unwrap();
     app.get(&admin_link).await;
     app.post(&admin_link, &[]).await;
     member(&app, "sam@contoso.example").await;

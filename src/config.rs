@@ -216,6 +216,7 @@ impl Settings {
             domain_policy: DomainPolicy::AllowAll,
             domains: Vec::new(),
             members_require_workforce: false,
+            org_domains: Vec::new(),
         }
     }
 

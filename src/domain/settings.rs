@@ -50,6 +50,9 @@ pub struct PortalSettings {
     pub domains: Vec<String>,
     /// Members may not sign in with an email code, only through the workforce IdP.
     pub members_require_workforce: bool,
+    /// The organization's own email domains: a verified address in one of them, signing in
+    /// through the workforce IdP for the first time, becomes a member just in time.
+    pub org_domains: Vec<String>,
 }
 
 pub const DEFAULT_ACCENT: &str = "#2f4ea8";
@@ -72,6 +75,7 @@ impl PortalSettings {
                 "domain_policy" => s.domain_policy = DomainPolicy::parse(v).unwrap_or(s.domain_policy),
                 "domains" => s.domains = v.split_whitespace().map(str::to_string).collect(),
                 "members_require_workforce" => s.members_require_workforce = v == "true",
+                "org_domains" => s.org_domains = v.split_whitespace().map(str::to_string).collect(),
                 _ => {}
             }
         }
@@ -91,7 +95,14 @@ impl PortalSettings {
             ("domain_policy", self.domain_policy.as_str().into()),
             ("domains", self.domains.join(" ")),
             ("members_require_workforce", self.members_require_workforce.to_string()),
+            ("org_domains", self.org_domains.join(" ")),
         ]
+    }
+
+    /// Whether this address belongs to the organization itself (a member's, not a guest's).
+    pub fn is_organization_email(&self, email: &str) -> bool {
+        let domain = email.rsplit_once('@').map_or("", |(_, d)| d);
+        self.org_domains.iter().any(|d| super::email::domain_is_under(domain, d))
     }
 
     /// Whether an account may come in under the partner domain policy: it binds guests;
@@ -130,6 +141,7 @@ pub struct RawSettings<'a> {
     pub domain_policy: &'a str,
     pub domains: &'a str,
     pub members_require_workforce: bool,
+    pub org_domains: &'a str,
 }
 
 impl RawSettings<'_> {
@@ -156,6 +168,7 @@ impl RawSettings<'_> {
         if domain_policy == Some(DomainPolicy::Allowlist) && domains.as_ref().is_some_and(Vec::is_empty) {
             e.add("domains", "List at least one domain to allow, or allow every domain.");
         }
+        let org_domains = e.take("org_domains", parse_domains(self.org_domains));
         match (
             org_name,
             logo_url,
@@ -167,24 +180,34 @@ impl RawSettings<'_> {
             signup_ttl_days,
             domain_policy,
             domains,
+            org_domains,
         ) {
-            (Some(o), Some(l), Some(a), Some(p), Some(tt), Some(tv), Some(it), Some(st), Some(dp), Some(d))
-                if e.is_empty() =>
-            {
-                Ok(PortalSettings {
-                    org_name: o.into_string(),
-                    logo_url: l,
-                    accent: a,
-                    privacy_url: p,
-                    terms_text: tt.into_string(),
-                    terms_version: tv.into_string(),
-                    invitation_ttl_days: it,
-                    signup_ttl_days: st,
-                    domain_policy: dp,
-                    domains: d,
-                    members_require_workforce: self.members_require_workforce,
-                })
-            }
+            (
+                Some(o),
+                Some(l),
+                Some(a),
+                Some(p),
+                Some(tt),
+                Some(tv),
+                Some(it),
+                Some(st),
+                Some(dp),
+                Some(d),
+                Some(od),
+            ) if e.is_empty() => Ok(PortalSettings {
+                org_name: o.into_string(),
+                logo_url: l,
+                accent: a,
+                privacy_url: p,
+                terms_text: tt.into_string(),
+                terms_version: tv.into_string(),
+                invitation_ttl_days: it,
+                signup_ttl_days: st,
+                domain_policy: dp,
+                domains: d,
+                members_require_workforce: self.members_require_workforce,
+                org_domains: od,
+            }),
             _ => Err(e),
         }
     }
@@ -237,6 +260,7 @@ mod tests {
             domain_policy: DomainPolicy::AllowAll,
             domains: Vec::new(),
             members_require_workforce: false,
+            org_domains: Vec::new(),
         }
     }
 

@@ -39,14 +39,18 @@ pub enum FederatedSignIn {
 }
 
 /// Signs in the user linked to this identity. On the host's workforce IdP, a member with
-/// the same verified address is linked on first use (the host runs that IdP); on any
-/// other IdP an unknown identity is refused — never matched by email (the "nOAuth" takeover).
+/// the same verified address is linked on first use (the host runs that IdP), and a
+/// verified address in one of the organization's own domains with no account yet becomes
+/// a member just in time. On any other IdP an unknown identity is refused — never matched
+/// by email (the "nOAuth" takeover).
 pub async fn sign_in(
     state: &AppState,
     idp: &IdentityProvider,
     who: &Authenticated,
     ip: &str,
 ) -> AppResult<FederatedSignIn> {
+    // Read before the transaction: nothing that may need a pool connection runs inside one.
+    let portal = crate::flows::settings::current(state).await?;
     let mut tx = state.db.begin().await?;
     let mut user_id = identities::user_of(tx.conn(), &who.issuer, &who.subject).await?;
     if user_id.is_none()
@@ -55,6 +59,27 @@ pub async fn sign_in(
         && let Some(member) = users::find_by_email(tx.conn(), &email).await?
         && member.user_type == crate::domain::user::MEMBER
     {
+        user_id = Some(member.id);
+    }
+    if user_id.is_none()
+        && idp.is_workforce
+        && let Some(email) = who.verified_email().filter(|e| portal.is_organization_email(e))
+        && let Ok(address) = crate::domain::EmailAddress::parse(&email)
+        && users::find_by_email(tx.conn(), address.as_str()).await?.is_none()
+    {
+        let name = crate::domain::DisplayName::from_email(&address);
+        let new = users::NewUser {
+            email: address.as_str(),
+            display_name: name.as_str(),
+            user_type: crate::domain::user::MEMBER,
+            state: crate::domain::user::UserState::Accepted,
+            created_via: "workforce",
+            is_admin: false,
+        };
+        let member = users::insert(tx.conn(), &new, state.clock.now()).await?;
+        let ev = Event::new("user.created_member", "user", member.id, &member.email)
+            .details(format!("just in time, through {}", idp.slug));
+        audit::record(tx.conn(), &Actor::anonymous(ip), &ev, state.clock.now()).await?;
         user_id = Some(member.id);
     }
     let Some(user) = (match user_id {

@@ -614,3 +614,52 @@ async fn members_can_be_required_to_use_the_workforce_idp(app: TestApp) -> TestA
     app
 }
 both!(members_can_be_required_to_use_the_workforce_idp);
+
+async fn a_colleague_with_an_organization_address_becomes_a_member_on_first_sign_in(app: TestApp) -> TestApp {
+    let idp = start_idp(&[format!("{}/auth/corp/callback", app.base)]);
+    let declared = vestibule::config::IdpConfig {
+        slug: "corp".into(),
+        kind: "oidc".into(),
+        display_name: "Contoso Workforce".into(),
+        issuer: idp.issuer.clone(),
+        client_id: "vestibule".into(),
+        client_secret: "vestibule-test-secret".into(),
+        scopes: vec![],
+        domains: vec![],
+        enabled: true,
+        workforce: true,
+    };
+    vestibule::flows::idps::sync_from_config(&app.state, &[declared]).await.unwrap();
+    app.sign_in_admin("admin@host.example").await;
+    let page =
+        app.post("/admin/settings", &settings_form(&[("org_domains", "contoso.example\npartner.example")])).await;
+    assert!(page.has("The settings were saved"), "{}", page.body);
+    assert!(page.has("contoso.example\npartner.example"), "the domains are shown again");
+
+    // Not one of the organization's domains, or not verified by the IdP: no member.
+    for login in ["eve", "unverified"] {
+        let page = sign_in_at_corp(&app, login).await;
+        assert_eq!(page.status, StatusCode::FORBIDDEN, "{login}: {}", page.body);
+    }
+    assert_eq!(app.count("SELECT COUNT(*) FROM users WHERE user_type = 'member'").await, 1);
+    // A colleague at contoso.example: a member on the first sign-in, linked from then on.
+    let page = sign_in_at_corp(&app, "root").await;
+    assert!(page.url.ends_with("/apps"), "{} {}", page.url, page.body);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM users WHERE email = 'root@contoso.example' AND user_type = 'member'").await,
+        1
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM identities WHERE provider = 'corp' AND subject = 'root'").await, 1);
+    assert!(app.audit_actions().await.contains(&"user.created_member".to_string()));
+    app
+}
+both!(a_colleague_with_an_organization_address_becomes_a_member_on_first_sign_in);
+
+/// Signs in at the workforce IdP `corp` as `login`, in a browser of its own.
+async fn sign_in_at_corp(app: &TestApp, login: &str) -> Page {
+    let (browser, _) = app.new_browser();
+    let token = csrf_of(&browser, &app.url("/signin")).await;
+    let form = [("csrf", token.as_str()), ("purpose", "signin"), ("next", "")];
+    let at_idp = Page::from(browser.post(app.url("/auth/corp/start")).form(&form).send().await.unwrap()).await;
+    idp_login(&browser, at_idp, login).await
+}

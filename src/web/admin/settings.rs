@@ -41,6 +41,8 @@ pub struct SettingsForm {
     domains: String,
     #[serde(default)]
     members_require_workforce: Option<String>,
+    #[serde(default)]
+    org_domains: String,
 }
 
 impl SettingsForm {
@@ -57,6 +59,7 @@ impl SettingsForm {
             domain_policy: s.domain_policy.as_str().into(),
             domains: s.domains.join("\n"),
             members_require_workforce: s.members_require_workforce.then(|| "yes".into()),
+            org_domains: s.org_domains.join("\n"),
         }
     }
 
@@ -73,6 +76,7 @@ impl SettingsForm {
             domain_policy: &self.domain_policy,
             domains: &self.domains,
             members_require_workforce: self.members_require_workforce.is_some(),
+            org_domains: &self.org_domains,
         }
     }
 
@@ -89,6 +93,7 @@ impl SettingsForm {
             signup_ttl_days: kept(&self.signup_ttl_days, 10),
             domain_policy: kept(&self.domain_policy, 20),
             domains: kept(&self.domains, 3000),
+            org_domains: kept(&self.org_domains, 3000),
             ..self
         }
     }

@@ -217,6 +217,7 @@ impl Settings {
             domains: Vec::new(),
             members_require_workforce: false,
             org_domains: Vec::new(),
+            invite_policy: crate::domain::settings::InvitePolicy::Members,
         }
     }
 

@@ -16,6 +16,8 @@ pub struct User {
     pub state: UserState,
     pub created_via: String,
     pub is_admin: bool,
+    /// May invite guests when Settings let only admins and inviters do so.
+    pub is_inviter: bool,
     pub terms_version: Option<String>,
     pub created_at: DateTime<Utc>,
     pub accepted_at: Option<DateTime<Utc>>,
@@ -23,7 +25,7 @@ pub struct User {
     pub expires_at: Option<DateTime<Utc>>,
 }
 
-pub(super) const COLUMNS: &str = "id, email, display_name, company, user_type, state, created_via, is_admin, \
+pub(super) const COLUMNS: &str = "id, email, display_name, company, user_type, state, created_via, is_admin, is_inviter, \
     terms_version, created_at, accepted_at, last_sign_in_at, expires_at";
 
 /// The user columns of a query that names the users table `alias`.
@@ -162,6 +164,15 @@ pub async fn set_admin(c: Conn<'_>, id: Uuid, admin: bool) -> sqlx::Result<()> {
     run!(c, |e| sqlx::query("UPDATE users SET is_admin = $2 WHERE id = $1")
         .bind(id)
         .bind(admin)
+        .execute(e)
+        .await
+        .map(|_| ()))
+}
+
+pub async fn set_inviter(c: Conn<'_>, id: Uuid, inviter: bool) -> sqlx::Result<()> {
+    run!(c, |e| sqlx::query("UPDATE users SET is_inviter = $2 WHERE id = $1")
+        .bind(id)
+        .bind(inviter)
         .execute(e)
         .await
         .map(|_| ()))

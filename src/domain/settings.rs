@@ -34,6 +34,37 @@ impl DomainPolicy {
     }
 }
 
+/// Who may invite guests (Microsoft Entra's four levels).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InvitePolicy {
+    Everyone,
+    Members,
+    AdminsAndInviters,
+    Nobody,
+}
+
+impl InvitePolicy {
+    pub const ALL: [(InvitePolicy, &'static str); 4] = [
+        (InvitePolicy::Everyone, "Anyone signed in, guests included"),
+        (InvitePolicy::Members, "Members of the organization"),
+        (InvitePolicy::AdminsAndInviters, "Only admins, and members given the inviter role"),
+        (InvitePolicy::Nobody, "Nobody, admins included"),
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InvitePolicy::Everyone => "everyone",
+            InvitePolicy::Members => "members",
+            InvitePolicy::AdminsAndInviters => "inviters",
+            InvitePolicy::Nobody => "nobody",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<InvitePolicy> {
+        Self::ALL.iter().map(|(p, _)| *p).find(|p| p.as_str() == s)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PortalSettings {
     pub org_name: String,
@@ -53,6 +84,7 @@ pub struct PortalSettings {
     /// The organization's own email domains: a verified address in one of them, signing in
     /// through the workforce IdP for the first time, becomes a member just in time.
     pub org_domains: Vec<String>,
+    pub invite_policy: InvitePolicy,
 }
 
 pub const DEFAULT_ACCENT: &str = "#2f4ea8";
@@ -76,6 +108,7 @@ impl PortalSettings {
                 "domains" => s.domains = v.split_whitespace().map(str::to_string).collect(),
                 "members_require_workforce" => s.members_require_workforce = v == "true",
                 "org_domains" => s.org_domains = v.split_whitespace().map(str::to_string).collect(),
+                "invite_policy" => s.invite_policy = InvitePolicy::parse(v).unwrap_or(s.invite_policy),
                 _ => {}
             }
         }
@@ -96,7 +129,18 @@ impl PortalSettings {
             ("domains", self.domains.join(" ")),
             ("members_require_workforce", self.members_require_workforce.to_string()),
             ("org_domains", self.org_domains.join(" ")),
+            ("invite_policy", self.invite_policy.as_str().into()),
         ]
+    }
+
+    /// Whether this person may invite guests under the policy.
+    pub fn may_invite(&self, user_type: &str, is_admin: bool, is_inviter: bool) -> bool {
+        match self.invite_policy {
+            InvitePolicy::Everyone => true,
+            InvitePolicy::Members => is_admin || user_type == super::user::MEMBER,
+            InvitePolicy::AdminsAndInviters => is_admin || is_inviter,
+            InvitePolicy::Nobody => false,
+        }
     }
 
     /// Whether this address belongs to the organization itself (a member's, not a guest's).
@@ -142,6 +186,7 @@ pub struct RawSettings<'a> {
     pub domains: &'a str,
     pub members_require_workforce: bool,
     pub org_domains: &'a str,
+    pub invite_policy: &'a str,
 }
 
 impl RawSettings<'_> {
@@ -169,6 +214,10 @@ impl RawSettings<'_> {
             e.add("domains", "List at least one domain to allow, or allow every domain.");
         }
         let org_domains = e.take("org_domains", parse_domains(self.org_domains));
+        let invite_policy = e.take(
+            "invite_policy",
+            InvitePolicy::parse(self.invite_policy).ok_or_else(|| InputError::new("Choose who may invite guests.")),
+        );
         match (
             org_name,
             logo_url,
@@ -181,6 +230,7 @@ impl RawSettings<'_> {
             domain_policy,
             domains,
             org_domains,
+            invite_policy,
         ) {
             (
                 Some(o),
@@ -194,6 +244,7 @@ impl RawSettings<'_> {
                 Some(dp),
                 Some(d),
                 Some(od),
+                Some(ip),
             ) if e.is_empty() => Ok(PortalSettings {
                 org_name: o.into_string(),
                 logo_url: l,
@@ -207,6 +258,7 @@ impl RawSettings<'_> {
                 domains: d,
                 members_require_workforce: self.members_require_workforce,
                 org_domains: od,
+                invite_policy: ip,
             }),
             _ => Err(e),
         }
@@ -261,6 +313,7 @@ mod tests {
             domains: Vec::new(),
             members_require_workforce: false,
             org_domains: Vec::new(),
+            invite_policy: InvitePolicy::Members,
         }
     }
 

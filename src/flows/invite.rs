@@ -49,6 +49,10 @@ pub enum InviteRefused {
     TooManySends(i64),
     #[error("Addresses at {0} may not be invited: the partner domain policy in Settings does not allow it.")]
     DomainNotAllowed(String),
+    #[error("You may not invite guests: Settings say who may, and ask an admin if you need to.")]
+    NotAllowed,
+    #[error("Only an admin can give apps with an invitation; invite without them, and ask an admin for access.")]
+    AppsNeedAdmin,
 }
 
 pub async fn invite(
@@ -58,7 +62,15 @@ pub async fn invite(
     actor: &Actor,
 ) -> AppResult<Result<Invited, InviteRefused>> {
     let now = state.clock.now();
-    if !crate::flows::settings::current(state).await?.admits_domain(input.email.domain()) {
+    let portal = crate::flows::settings::current(state).await?;
+    // Who may invite (Settings): the same rule for every page and the API.
+    if !portal.may_invite(&inviter.user_type, inviter.is_admin, inviter.is_inviter) {
+        return Ok(Err(InviteRefused::NotAllowed));
+    }
+    if !inviter.is_admin && !input.app_ids.is_empty() {
+        return Ok(Err(InviteRefused::AppsNeedAdmin));
+    }
+    if !portal.admits_domain(input.email.domain()) {
         return Ok(Err(InviteRefused::DomainNotAllowed(input.email.domain().to_string())));
     }
     let mut tx = state.db.begin().await?;

@@ -73,6 +73,25 @@ pub async fn set_admin(
     Ok(Ok(()))
 }
 
+/// Gives a member the inviter role (they may invite guests when Settings let only admins
+/// and inviters do), or takes it back.
+pub async fn set_inviter(state: &AppState, user_id: Uuid, inviter: bool, actor: &Actor) -> AppResult<()> {
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
+    let user = users::find(tx.conn(), user_id).await?.ok_or(AppError::NotFound)?;
+    if user.is_inviter == inviter {
+        return Ok(());
+    }
+    if user.user_type != crate::domain::user::MEMBER {
+        return Err(AppError::BadRequest("Only members of the organization can have the inviter role.".into()));
+    }
+    users::set_inviter(tx.conn(), user.id, inviter).await?;
+    let action = if inviter { "user.made_inviter" } else { "user.inviter_removed" };
+    audit::record(tx.conn(), actor, &Event::new(action, "user", user.id, &user.email), now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 pub async fn rename(state: &AppState, user_id: Uuid, name: &DisplayName, actor: &Actor) -> AppResult<()> {
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;

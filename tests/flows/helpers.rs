@@ -541,6 +541,7 @@ pub fn settings_form<'a>(over: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)>
         ("signup_ttl_days", "14"),
         ("domain_policy", "allow_all"),
         ("domains", ""),
+        ("invite_policy", "members"),
     ];
     for (k, v) in over {
         form.retain(|(f, _)| f != k);

@@ -115,3 +115,99 @@ async fn an_invitation_without_mail_shows_the_link_to_the_admin(app: TestApp) ->
     app
 }
 both!(an_invitation_without_mail_shows_the_link_to_the_admin);
+
+/// Signs a browser in with a one-time sign-in link (the CLI's), returning that browser.
+async fn signed_in_with(app: &TestApp, link: &str) -> reqwest::Client {
+    let (browser, _) = app.new_browser();
+    let csrf = csrf_of(&browser, link).await;
+    Page::from(browser.post(link).form(&[("csrf", csrf.as_str())]).send().await.unwrap()).await;
+    browser
+}
+
+async fn set_invite_policy(app: &TestApp, policy: &str) {
+    let page = app.post("/admin/settings", &settings_form(&[("invite_policy", policy)])).await;
+    assert!(page.has("The settings were saved"), "{}", page.body);
+}
+
+/// Sends the member invite form in `browser`.
+async fn invite_as(app: &TestApp, browser: &reqwest::Client, email: &str) -> Page {
+    let csrf = csrf_of(browser, &app.url("/apps")).await;
+    let form = [("csrf", csrf.as_str()), ("email", email)];
+    Page::from(browser.post(app.url("/invite")).form(&form).send().await.unwrap()).await
+}
+
+async fn settings_say_who_may_invite(app: TestApp) -> TestApp {
+    use vestibule::domain::EmailAddress;
+    app.sign_in_admin("ada@host.example").await;
+    // Mo is a member (made an admin by the CLI, then not); Gus is a guest.
+    let mo_link =
+        vestibule::flows::bootstrap::create_admin(&app.state, &EmailAddress::parse("mo@host.example").unwrap(), None)
+            .await
+            .unwrap();
+    let mo_id = app.user_id("mo@host.example").await;
+    app.post(&format!("/admin/users/{mo_id}/remove-admin"), &[]).await;
+    let mo = signed_in_with(&app, &mo_link).await;
+    let gus_link = app.invite("gus@partner.example", &[]).await;
+    let (gus, _) = app.new_browser();
+    app.redeem_as(&gus, &gus_link, "gus@partner.example").await;
+
+    // Members (the default): Mo invites from his Access Panel and sponsors the guest; Gus may not.
+    let panel = Page::from(mo.get(app.url("/apps")).send().await.unwrap()).await;
+    assert!(panel.has("href=\"/invite\""), "{}", panel.body);
+    let page = invite_as(&app, &mo, "one@partner.example").await;
+    assert!(page.has("Invitation sent to one@partner.example"), "{}", page.body);
+    app.one_mail("one@partner.example").await;
+    let one = app.user_id("one@partner.example").await;
+    let sponsors = {
+        let mut c = app.state.db.acquire().await.unwrap();
+        vestibule::db::users::sponsors(c.conn(), one).await.unwrap()
+    };
+    assert_eq!(sponsors.iter().map(|u| u.id).collect::<Vec<_>>(), [mo_id], "Mo is the guest's sponsor");
+    assert!(!Page::from(gus.get(app.url("/apps")).send().await.unwrap()).await.has("href=\"/invite\""));
+    assert_eq!(Page::from(gus.get(app.url("/invite")).send().await.unwrap()).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(invite_as(&app, &gus, "two@partner.example").await.status, StatusCode::FORBIDDEN);
+
+    // Everyone: the guest may invite too.
+    set_invite_policy(&app, "everyone").await;
+    let page = invite_as(&app, &gus, "two@partner.example").await;
+    assert!(page.has("Invitation sent to two@partner.example"), "{}", page.body);
+    app.one_mail("two@partner.example").await;
+
+    // Admins and inviters: Mo may not, until an admin gives him the role.
+    set_invite_policy(&app, "inviters").await;
+    assert_eq!(invite_as(&app, &mo, "three@partner.example").await.status, StatusCode::FORBIDDEN);
+    let page = app.post(&format!("/admin/users/{mo_id}/make-inviter"), &[]).await;
+    assert!(page.has("may now invite guests"), "{}", page.body);
+    assert!(invite_as(&app, &mo, "three@partner.example").await.has("Invitation sent"));
+    app.one_mail("three@partner.example").await;
+    assert!(app.audit_actions().await.contains(&"user.made_inviter".to_string()));
+
+    // Nobody, admins included.
+    set_invite_policy(&app, "nobody").await;
+    let page = app.post("/admin/invitations", &[("email", "four@partner.example"), ("send_email", "yes")]).await;
+    assert!(page.has("You may not invite guests"), "{}", page.body);
+    assert_eq!(invite_as(&app, &mo, "four@partner.example").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.count("SELECT COUNT(*) FROM users WHERE email = 'four@partner.example'").await, 0);
+    app.assert_no_mail("four@partner.example").await;
+
+    // Only an admin gives apps with an invitation (the rule is the flow's, for pages and API).
+    set_invite_policy(&app, "members").await;
+    let wiki = app.add_app("Wiki", "https://wiki.example/").await;
+    let mo_user = {
+        let mut c = app.state.db.acquire().await.unwrap();
+        vestibule::db::users::find(c.conn(), mo_id).await.unwrap().unwrap()
+    };
+    let input = vestibule::flows::invite::InviteInput {
+        email: EmailAddress::parse("five@partner.example").unwrap(),
+        display_name: None,
+        redirect: None,
+        message: vestibule::domain::BoundedText::parse("", "m", 10, false).unwrap(),
+        app_ids: vec![wiki.parse().unwrap()],
+        send_email: true,
+    };
+    let actor = vestibule::domain::audit::Actor::user(mo_id, "mo@host.example", "127.0.0.1");
+    let refused = vestibule::flows::invite::invite(&app.state, &mo_user, &input, &actor).await.unwrap();
+    assert!(matches!(refused, Err(vestibule::flows::invite::InviteRefused::AppsNeedAdmin)));
+    app
+}
+both!(settings_say_who_may_invite);

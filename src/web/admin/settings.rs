@@ -9,7 +9,7 @@ use serde::Deserialize;
 use crate::auth::AdminUser;
 use crate::db::identity_providers;
 use crate::domain::FieldErrors;
-use crate::domain::settings::{DomainPolicy, PortalSettings, RawSettings};
+use crate::domain::settings::{DomainPolicy, InvitePolicy, PortalSettings, RawSettings};
 use crate::error::AppResult;
 use crate::flows::settings;
 use crate::state::AppState;
@@ -43,6 +43,8 @@ pub struct SettingsForm {
     members_require_workforce: Option<String>,
     #[serde(default)]
     org_domains: String,
+    #[serde(default)]
+    invite_policy: String,
 }
 
 impl SettingsForm {
@@ -60,6 +62,7 @@ impl SettingsForm {
             domains: s.domains.join("\n"),
             members_require_workforce: s.members_require_workforce.then(|| "yes".into()),
             org_domains: s.org_domains.join("\n"),
+            invite_policy: s.invite_policy.as_str().into(),
         }
     }
 
@@ -77,6 +80,7 @@ impl SettingsForm {
             domains: &self.domains,
             members_require_workforce: self.members_require_workforce.is_some(),
             org_domains: &self.org_domains,
+            invite_policy: &self.invite_policy,
         }
     }
 
@@ -94,6 +98,7 @@ impl SettingsForm {
             domain_policy: kept(&self.domain_policy, 20),
             domains: kept(&self.domains, 3000),
             org_domains: kept(&self.org_domains, 3000),
+            invite_policy: kept(&self.invite_policy, 20),
             ..self
         }
     }
@@ -105,6 +110,7 @@ struct SettingsPage {
     ctx: PageCtx,
     f: SettingsForm,
     policies: [(DomainPolicy, &'static str); 3],
+    invite_policies: [(InvitePolicy, &'static str); 4],
     /// The enabled workforce IdP's name, if there is one.
     workforce: Option<String>,
     errors: FieldErrors,
@@ -113,7 +119,7 @@ struct SettingsPage {
 async fn page(ctx: PageCtx, state: &AppState, f: SettingsForm, errors: FieldErrors) -> AppResult<SettingsPage> {
     let mut c = state.db.acquire().await?;
     let workforce = identity_providers::enabled_workforce(c.conn()).await?.map(|i| i.display_name);
-    Ok(SettingsPage { ctx, f, policies: DomainPolicy::ALL, workforce, errors })
+    Ok(SettingsPage { ctx, f, policies: DomainPolicy::ALL, invite_policies: InvitePolicy::ALL, workforce, errors })
 }
 
 pub async fn show(ctx: PageCtx, state: web::Data<AppState>, _a: AdminUser) -> AppResult<HttpResponse> {

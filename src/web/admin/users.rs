@@ -217,6 +217,44 @@ pub async fn remove_admin(
     set_admin(req, &state, &session, &admin, *id, false).await
 }
 
+async fn set_inviter(
+    req: HttpRequest,
+    state: &AppState,
+    session: &Session,
+    admin: &User,
+    id: Uuid,
+    inviter: bool,
+) -> AppResult<HttpResponse> {
+    flows::users::set_inviter(state, id, inviter, &actor(&req, admin)).await?;
+    flash(
+        session,
+        if inviter { "The member may now invite guests." } else { "The member's inviter role was removed." },
+    );
+    Ok(back(id))
+}
+
+pub async fn make_inviter(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: Session,
+    AdminUser(admin): AdminUser,
+    id: web::Path<Uuid>,
+    _f: CsrfForm<NoFields>,
+) -> AppResult<HttpResponse> {
+    set_inviter(req, &state, &session, &admin, *id, true).await
+}
+
+pub async fn remove_inviter(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: Session,
+    AdminUser(admin): AdminUser,
+    id: web::Path<Uuid>,
+    _f: CsrfForm<NoFields>,
+) -> AppResult<HttpResponse> {
+    set_inviter(req, &state, &session, &admin, *id, false).await
+}
+
 async fn set_blocked(
     req: HttpRequest,
     state: &AppState,

@@ -1,5 +1,6 @@
 //! The Access Panel (F6): the signed-in user's apps and profile.
 
+pub mod invite;
 pub mod request;
 
 use actix_session::Session;
@@ -27,6 +28,8 @@ struct AppsPage {
     name: String,
     apps: Vec<App>,
     issuer: String,
+    /// Settings let this person invite guests.
+    may_invite: bool,
 }
 
 pub async fn apps_page(
@@ -34,10 +37,12 @@ pub async fn apps_page(
     state: web::Data<AppState>,
     CurrentUser(user): CurrentUser,
 ) -> AppResult<HttpResponse> {
+    let may_invite =
+        flows::settings::current(&state).await?.may_invite(&user.user_type, user.is_admin, user.is_inviter);
     let mut c = state.db.acquire().await?;
     let apps = apps::for_user(c.conn(), user.id, state.clock.now()).await?;
     let apps = apps.into_iter().filter(|a| a.visible_in_panel).collect();
-    Ok(render(&AppsPage { ctx, name: user.display_name, apps, issuer: crate::provider::issuer(&state) }))
+    Ok(render(&AppsPage { ctx, name: user.display_name, apps, issuer: crate::provider::issuer(&state), may_invite }))
 }
 
 #[derive(Template)]

@@ -1,0 +1,109 @@
+//! "Invite a guest" for people who are not admins, when Settings let them (F1 for
+//! colleagues): the same invitation flow as the admin's, without apps — an admin gives those.
+
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::auth::CurrentUser;
+use crate::domain::{BoundedText, DisplayName, EmailAddress, FieldErrors};
+use crate::error::AppResult;
+use crate::flows::invite::{self, InviteInput};
+use crate::state::AppState;
+use crate::web::csrf::CsrfForm;
+use crate::web::page::{Notice, PageCtx, flash, render, render_invalid, render_with_status};
+use crate::web::{actor, kept, see_other};
+
+#[derive(Template)]
+#[template(path = "panel/invite.html")]
+struct InvitePage {
+    ctx: PageCtx,
+    email: String,
+    display_name: String,
+    message: String,
+    errors: FieldErrors,
+}
+
+fn not_open(ctx: PageCtx) -> HttpResponse {
+    render_with_status(
+        StatusCode::FORBIDDEN,
+        &Notice {
+            ctx,
+            title: "Inviting guests is not open to you".into(),
+            message: "The organization's settings say who may invite guests. Ask an admin to invite them, \
+                      or to let you."
+                .into(),
+            link: Some(("/apps".into(), "Go to your apps".into())),
+        },
+    )
+}
+
+pub async fn form(ctx: PageCtx, state: web::Data<AppState>, CurrentUser(user): CurrentUser) -> AppResult<HttpResponse> {
+    let portal = crate::flows::settings::current(&state).await?;
+    if !portal.may_invite(&user.user_type, user.is_admin, user.is_inviter) {
+        return Ok(not_open(ctx));
+    }
+    Ok(render(&InvitePage {
+        ctx,
+        email: String::new(),
+        display_name: String::new(),
+        message: String::new(),
+        errors: FieldErrors::default(),
+    }))
+}
+
+#[derive(Deserialize)]
+pub struct InviteForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    message: String,
+}
+
+pub async fn submit(
+    req: HttpRequest,
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    session: Session,
+    CurrentUser(user): CurrentUser,
+    f: CsrfForm<InviteForm>,
+) -> AppResult<HttpResponse> {
+    let form = &f.form;
+    let mut errors = FieldErrors::default();
+    let email = errors.take("email", EmailAddress::parse(&form.email));
+    let display_name = if form.display_name.trim().is_empty() {
+        Some(None)
+    } else {
+        errors.take("display_name", DisplayName::parse(&form.display_name).map(Some))
+    };
+    let message = errors.take("message", BoundedText::parse(&form.message, "The message", 2000, true));
+    if let (Some(email), Some(display_name), Some(message)) = (email, display_name, message)
+        && errors.is_empty()
+    {
+        let input = InviteInput { email, display_name, redirect: None, message, app_ids: Vec::new(), send_email: true };
+        match invite::invite(&state, &user, &input, &actor(&req, &user)).await? {
+            Ok(done) => {
+                let msg = if done.resent {
+                    format!("{} had a pending invitation: a new link was sent.", input.email)
+                } else {
+                    format!("Invitation sent to {}.", input.email)
+                };
+                flash(&session, msg);
+                return Ok(see_other("/apps"));
+            }
+            Err(invite::InviteRefused::NotAllowed) => return Ok(not_open(ctx)),
+            Err(refused) => errors.add("email", refused.to_string()),
+        }
+    }
+    Ok(render_invalid(&InvitePage {
+        ctx,
+        email: kept(&form.email, 300),
+        display_name: kept(&form.display_name, 200),
+        message: kept(&form.message, 4000),
+        errors,
+    }))
+}

@@ -463,6 +463,22 @@ export async function adminPagesWithdrawalAndProfile(ctx) {
   await ctx.look(gus, 'signin-after-sign-out');
 }
 
+/** The admin, a member too, invites a partner from the Access Panel's "Invite a guest"
+ * (the page every member gets while Settings let members invite). */
+async function memberInvitesFromTheAccessPanel(ctx) {
+  const { admin } = ctx;
+  await admin.goto(`${ctx.base}/apps`);
+  await follow(admin, 'Invite a guest');
+  await ctx.look(admin, 'invite-from-panel');
+  await admin.getByLabel('Email address').fill('kim@northwind.example');
+  await admin.getByLabel('Name (optional)').fill('Kim Partner');
+  await press(admin, 'Send the invitation');
+  assert.equal(new URL(admin.url()).pathname, '/apps');
+  assert.match(await admin.locator('main').innerText(), /Invitation sent to kim@northwind\.example/);
+  await ctx.look(admin, 'access-panel-invited');
+  await ctx.mailbox.next('kim@northwind.example', { subject: /invited you/ });
+}
+
 /** Gus, signed out everywhere by the last scenario, signs in again and opens an app that
  * signs him in through Vestibule (sso.mjs). */
 async function singleSignOnIntoAnApacheApp(ctx) {
@@ -478,5 +494,6 @@ export const scenarios = [
   partnerSignUpApprovedByMail,
   guestRequestsAccessThroughAGroup,
   adminPagesWithdrawalAndProfile,
+  memberInvitesFromTheAccessPanel,
   singleSignOnIntoAnApacheApp,
 ];

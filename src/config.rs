@@ -218,6 +218,7 @@ impl Settings {
             members_require_workforce: false,
             org_domains: Vec::new(),
             invite_policy: crate::domain::settings::InvitePolicy::Members,
+            guest_lifetime_days: 0,
         }
     }
 

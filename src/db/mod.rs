@@ -29,6 +29,7 @@ pub mod sessions;
 pub mod settings;
 pub mod signin_links;
 pub mod signing_keys;
+pub mod sponsors;
 pub mod users;
 
 /// Runs `$body` with `$e` bound to the connection of whichever database `$conn` is on.

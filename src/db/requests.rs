@@ -260,6 +260,32 @@ pub async fn approval_by_token(c: Conn<'_>, hash: &str) -> sqlx::Result<Option<A
     run!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(hash).fetch_optional(e).await)
 }
 
+pub async fn find_approval(c: Conn<'_>, id: Uuid) -> sqlx::Result<Option<Approval>> {
+    let sql = format!("SELECT {APPROVAL_COLUMNS} FROM approvals WHERE id = $1");
+    run!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(e).await)
+}
+
+/// An open request waiting for one approver, with the package's name.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Waiting {
+    pub approval_id: Uuid,
+    pub package_name: String,
+    #[sqlx(flatten)]
+    pub request: Request,
+}
+
+/// The open requests where `approver_id` has not decided yet, oldest first.
+pub async fn waiting_for(c: Conn<'_>, approver_id: Uuid, now: DateTime<Utc>) -> sqlx::Result<Vec<Waiting>> {
+    let columns = COLUMNS.split(", ").map(|c| format!("r.{c}")).collect::<Vec<_>>().join(", ");
+    let sql = format!(
+        "SELECT a.id AS approval_id, p.name AS package_name, {columns} FROM approvals a \
+         JOIN signup_requests r ON r.id = a.request_id JOIN access_packages p ON p.id = r.package_id \
+         WHERE a.approver_id = $1 AND a.decision IS NULL AND r.status = 'pending_approval' AND r.expires_at > $2 \
+         ORDER BY r.created_at, r.id LIMIT 200"
+    );
+    run!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(approver_id).bind(now).fetch_all(e).await)
+}
+
 pub async fn approvals_of(c: Conn<'_>, request_id: Uuid) -> sqlx::Result<Vec<Approval>> {
     let sql = format!("SELECT {APPROVAL_COLUMNS} FROM approvals WHERE request_id = $1 ORDER BY created_at, id");
     run!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(request_id).fetch_all(e).await)

@@ -197,23 +197,6 @@ pub async fn set_state(c: Conn<'_>, id: Uuid, state: UserState) -> sqlx::Result<
         .map(|_| ()))
 }
 
-pub async fn add_sponsor(c: Conn<'_>, user_id: Uuid, sponsor_id: Uuid) -> sqlx::Result<()> {
-    run!(c, |e| sqlx::query("INSERT INTO user_sponsors (user_id, sponsor_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-        .bind(user_id)
-        .bind(sponsor_id)
-        .execute(e)
-        .await
-        .map(|_| ()))
-}
-
-pub async fn sponsors(c: Conn<'_>, user_id: Uuid) -> sqlx::Result<Vec<User>> {
-    let sql = format!(
-        "SELECT {} FROM users u JOIN user_sponsors s ON s.sponsor_id = u.id WHERE s.user_id = $1 ORDER BY u.display_name",
-        columns_of("u")
-    );
-    run!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(user_id).fetch_all(e).await)
-}
-
 impl User {
     /// The address with a Unicode domain shown beside its ASCII form.
     pub fn email_for_people(&self) -> String {
@@ -230,18 +213,12 @@ pub async fn set_company(c: Conn<'_>, id: Uuid, company: &str) -> sqlx::Result<(
         .map(|_| ()))
 }
 
-/// The host's own people (who may approve requests), by name.
-pub async fn members(c: Conn<'_>) -> sqlx::Result<Vec<User>> {
-    let sql = format!("SELECT {COLUMNS} FROM users WHERE user_type = 'member' ORDER BY lower(display_name), id");
-    run!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(e).await)
-}
-
-/// Sets when the account expires (`None`: never).
-pub async fn set_expiry(c: Conn<'_>, id: Uuid, at: Option<DateTime<Utc>>) -> sqlx::Result<()> {
-    run!(c, |e| sqlx::query("UPDATE users SET expires_at = $2 WHERE id = $1")
-        .bind(id)
-        .bind(at)
+/// Deletes the account; identities, sessions, invitations, assignments and sponsorships go
+/// with it (the foreign keys cascade). The audit trail keeps its address.
+pub async fn delete(c: Conn<'_>, user_id: Uuid) -> sqlx::Result<bool> {
+    run!(c, |e| sqlx::query("DELETE FROM users WHERE id = $1")
+        .bind(user_id)
         .execute(e)
         .await
-        .map(|_| ()))
+        .map(|r| r.rows_affected() == 1))
 }

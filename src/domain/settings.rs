@@ -85,6 +85,9 @@ pub struct PortalSettings {
     /// through the workforce IdP for the first time, becomes a member just in time.
     pub org_domains: Vec<String>,
     pub invite_policy: InvitePolicy,
+    /// How long a guest's access lasts from redemption, and how far a sponsor may extend it
+    /// from today; 0: guests keep access until removed.
+    pub guest_lifetime_days: i64,
 }
 
 pub const DEFAULT_ACCENT: &str = "#2f4ea8";
@@ -109,6 +112,7 @@ impl PortalSettings {
                 "members_require_workforce" => s.members_require_workforce = v == "true",
                 "org_domains" => s.org_domains = v.split_whitespace().map(str::to_string).collect(),
                 "invite_policy" => s.invite_policy = InvitePolicy::parse(v).unwrap_or(s.invite_policy),
+                "guest_lifetime_days" => s.guest_lifetime_days = v.parse().unwrap_or(s.guest_lifetime_days),
                 _ => {}
             }
         }
@@ -130,6 +134,7 @@ impl PortalSettings {
             ("members_require_workforce", self.members_require_workforce.to_string()),
             ("org_domains", self.org_domains.join(" ")),
             ("invite_policy", self.invite_policy.as_str().into()),
+            ("guest_lifetime_days", self.guest_lifetime_days.to_string()),
         ]
     }
 
@@ -187,6 +192,7 @@ pub struct RawSettings<'a> {
     pub members_require_workforce: bool,
     pub org_domains: &'a str,
     pub invite_policy: &'a str,
+    pub guest_lifetime_days: &'a str,
 }
 
 impl RawSettings<'_> {
@@ -218,6 +224,7 @@ impl RawSettings<'_> {
             "invite_policy",
             InvitePolicy::parse(self.invite_policy).ok_or_else(|| InputError::new("Choose who may invite guests.")),
         );
+        let guest_lifetime_days = e.take("guest_lifetime_days", lifetime(self.guest_lifetime_days));
         match (
             org_name,
             logo_url,
@@ -231,6 +238,7 @@ impl RawSettings<'_> {
             domains,
             org_domains,
             invite_policy,
+            guest_lifetime_days,
         ) {
             (
                 Some(o),
@@ -245,6 +253,7 @@ impl RawSettings<'_> {
                 Some(d),
                 Some(od),
                 Some(ip),
+                Some(gl),
             ) if e.is_empty() => Ok(PortalSettings {
                 org_name: o.into_string(),
                 logo_url: l,
@@ -259,6 +268,7 @@ impl RawSettings<'_> {
                 members_require_workforce: self.members_require_workforce,
                 org_domains: od,
                 invite_policy: ip,
+                guest_lifetime_days: gl,
             }),
             _ => Err(e),
         }
@@ -294,6 +304,14 @@ fn days(input: &str, what: &str, max: i64) -> Result<i64, InputError> {
     }
 }
 
+/// Empty or 0 for no end, else 1 to 3650 days.
+fn lifetime(input: &str) -> Result<i64, InputError> {
+    match input.trim() {
+        "" | "0" => Ok(0),
+        t => days(t, "Guest access", 3650),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -314,6 +332,7 @@ mod tests {
             members_require_workforce: false,
             org_domains: Vec::new(),
             invite_policy: InvitePolicy::Members,
+            guest_lifetime_days: 0,
         }
     }
 

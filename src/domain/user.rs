@@ -4,6 +4,10 @@ use chrono::{DateTime, Utc};
 
 pub const MEMBER: &str = "member";
 pub const GUEST: &str = "guest";
+/// A guest has one to five sponsors (SPEC §2).
+pub const MAX_SPONSORS: i64 = 5;
+/// Sponsors hear this many days before a guest's access ends.
+pub const EXPIRY_NOTICE_DAYS: i64 = 7;
 
 stored_states! {
     /// A user's state: invited and not yet redeemed, accepted, or blocked by an admin.

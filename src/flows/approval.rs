@@ -12,7 +12,7 @@ use crate::db::links::{self, PACKAGE_APPROVERS, PACKAGE_APPS, PACKAGE_GROUPS};
 use crate::db::packages::{self, Package};
 use crate::db::requests::{self, Request};
 use crate::db::users::{self, User};
-use crate::db::{Conn, Tx, assignments, groups};
+use crate::db::{Conn, Tx, assignments, groups, sponsors};
 use crate::domain::audit::Actor;
 use crate::domain::package::{Outcome, outcome};
 use crate::domain::request::RequestStatus;
@@ -118,7 +118,7 @@ async fn grant(
         groups::add_member(tx.conn(), group_id, user.id, expires, now).await?;
     }
     if let Some(sponsor) = by {
-        users::add_sponsor(tx.conn(), user.id, sponsor.id).await?;
+        sponsors::add(tx.conn(), user.id, sponsor.id).await?;
     }
     if user.state == UserState::PendingAcceptance {
         let mail_with = super::invite::InvitationMail::Approval { package: &package.name };
@@ -209,12 +209,58 @@ pub enum Decided {
 /// then settle the request if the mode says it is settled.
 pub async fn decide(state: &AppState, token: &str, approve: bool, note: &str, ip: &str) -> AppResult<Option<Decided>> {
     let hash = TokenHash::of(token);
-    let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     let Some(approval) = requests::approval_by_token(tx.conn(), &hash.0).await?.filter(|a| hash.matches(&a.token_hash))
     else {
         return Ok(None);
     };
+    record(state, tx, approval, approve, note, ip).await
+}
+
+/// A member decides from their Approvals page; `None` unless the approval is theirs.
+pub async fn decide_as(
+    state: &AppState,
+    approver: &User,
+    approval_id: Uuid,
+    approve: bool,
+    note: &str,
+    ip: &str,
+) -> AppResult<Option<Decided>> {
+    let mut tx = state.db.begin().await?;
+    let Some(approval) =
+        requests::find_approval(tx.conn(), approval_id).await?.filter(|a| a.approver_id == approver.id)
+    else {
+        return Ok(None);
+    };
+    record(state, tx, approval, approve, note, ip).await
+}
+
+/// The requests waiting for `approver`'s decision, oldest first: their approval is undecided,
+/// the request still open, and they may still decide it.
+pub async fn waiting_for(state: &AppState, approver: &User) -> AppResult<Vec<requests::Waiting>> {
+    let now = state.clock.now();
+    let mut c = state.db.acquire().await?;
+    let mut out = Vec::new();
+    for w in requests::waiting_for(c.conn(), approver.id, now).await? {
+        let Some(package) = packages::find(c.conn(), w.request.package_id).await? else { continue };
+        if still_entitled(c.conn(), &package, approver, &w.request, now).await? {
+            out.push(w);
+        }
+    }
+    Ok(out)
+}
+
+/// One approver's decision, under the request's row lock, then the request settled when
+/// its mode says so.
+async fn record(
+    state: &AppState,
+    mut tx: Tx,
+    approval: requests::Approval,
+    approve: bool,
+    note: &str,
+    ip: &str,
+) -> AppResult<Option<Decided>> {
+    let now = state.clock.now();
     requests::lock(tx.conn(), approval.request_id).await?;
     let Some(request) = requests::find(tx.conn(), approval.request_id).await? else { return Ok(None) };
     let Some(package) = packages::find(tx.conn(), request.package_id).await? else { return Ok(None) };

@@ -6,11 +6,11 @@ use uuid::Uuid;
 
 use crate::db::audit::{self, Event};
 use crate::db::users::User;
-use crate::db::{Tx, apps, identities, invitations, users};
+use crate::db::{Tx, apps, identities, invitations, sponsors, users};
 use crate::domain::audit::Actor;
 use crate::domain::invitation::{MAX_SENDS, RESEND_INTERVAL_SECS};
 use crate::domain::url::RedirectTarget;
-use crate::domain::user::{GUEST, UserState};
+use crate::domain::user::{GUEST, MEMBER, UserState};
 use crate::domain::{BoundedText, DisplayName, EmailAddress};
 use crate::error::{AppError, AppResult};
 use crate::mail;
@@ -53,6 +53,10 @@ pub enum InviteRefused {
     NotAllowed,
     #[error("Only an admin can give apps with an invitation; invite without them, and ask an admin for access.")]
     AppsNeedAdmin,
+    #[error(
+        "{0} is a guest here. A guest does not become a member; remove the guest first if they joined the organization."
+    )]
+    IsGuest(String),
 }
 
 pub async fn invite(
@@ -85,17 +89,29 @@ pub async fn invite(
         Some(u) if u.user_type != GUEST => return Ok(Err(InviteRefused::IsMember(u.email))),
         Some(u) if u.state != UserState::PendingAcceptance => return Ok(Err(InviteRefused::AlreadyGuest(u.email))),
         Some(u) => {
-            // Inviting a pending guest again re-sends their invitation (with any new apps).
-            match resend_in(state, &mut tx, &u, input.send_email, actor).await? {
-                Ok((invitation_id, link)) => {
-                    for app_id in &input.app_ids {
-                        invitations::add_app(tx.conn(), invitation_id, *app_id).await?;
-                    }
-                    users::add_sponsor(tx.conn(), u.id, inviter.id).await?;
-                    Invited { user_id: u.id, link, sent: input.send_email, resent: true }
+            // Inviting a pending guest again re-sends their invitation (with any new apps);
+            // one whose invitation was revoked gets a new one.
+            let (invitation_id, link) = if invitations::pending_for_user(tx.conn(), u.id).await?.is_some() {
+                match resend_in(state, &mut tx, &u, input.send_email, actor).await? {
+                    Ok(sent) => sent,
+                    Err(refused) => return Ok(Err(refused)),
                 }
-                Err(refused) => return Ok(Err(refused)),
+            } else {
+                let redirect = input.redirect.as_ref().map(|r| r.as_str());
+                let mail_with = if input.send_email { InvitationMail::Invitation } else { InvitationMail::None };
+                let (invitation, link) =
+                    issue_invitation(state, &mut tx, &u, Some(inviter), redirect, input.message.as_str(), mail_with)
+                        .await?;
+                let ev = Event::new("user.invited", "user", u.id, &u.email).details("again after a revocation");
+                audit::record(tx.conn(), actor, &ev, now).await?;
+                (invitation.id, link)
+            };
+            for app_id in &input.app_ids {
+                invitations::add_app(tx.conn(), invitation_id, *app_id).await?;
             }
+            // A sixth inviter is not added: the guest keeps the sponsors they have.
+            sponsors::add(tx.conn(), u.id, inviter.id).await?;
+            Invited { user_id: u.id, link, sent: input.send_email, resent: true }
         }
         None => {
             let name = input.display_name.clone().unwrap_or_else(|| DisplayName::from_email(&input.email));
@@ -108,7 +124,7 @@ pub async fn invite(
                 is_admin: false,
             };
             let user = users::insert(tx.conn(), &new, now).await?;
-            users::add_sponsor(tx.conn(), user.id, inviter.id).await?;
+            sponsors::add(tx.conn(), user.id, inviter.id).await?;
             let redirect = input.redirect.as_ref().map(|r| r.as_str());
             let (invitation, link) = issue_invitation(
                 state,
@@ -131,6 +147,39 @@ pub async fn invite(
     };
     tx.commit().await?;
     Ok(Ok(invited))
+}
+
+/// An admin adds a colleague by address: a member account waiting for its first sign-in,
+/// and an invitation that makes it theirs (F1 for members). Neither who-may-invite nor the
+/// partner domain policy apply: they govern guests.
+pub async fn add_member(
+    state: &AppState,
+    admin: &User,
+    email: &EmailAddress,
+    name: Option<&DisplayName>,
+    actor: &Actor,
+) -> AppResult<Result<Invited, InviteRefused>> {
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
+    match users::find_by_email(tx.conn(), email.as_str()).await? {
+        Some(u) if u.user_type == GUEST => return Ok(Err(InviteRefused::IsGuest(u.email))),
+        Some(u) => return Ok(Err(InviteRefused::IsMember(u.email))),
+        None => {}
+    }
+    let name = name.cloned().unwrap_or_else(|| DisplayName::from_email(email));
+    let new = users::NewUser {
+        email: email.as_str(),
+        display_name: name.as_str(),
+        user_type: MEMBER,
+        state: UserState::PendingAcceptance,
+        created_via: "admin",
+        is_admin: false,
+    };
+    let user = users::insert(tx.conn(), &new, now).await?;
+    let (_, link) = issue_invitation(state, &mut tx, &user, Some(admin), None, "", InvitationMail::Member).await?;
+    audit::record(tx.conn(), actor, &Event::new("user.member_added", "user", user.id, &user.email), now).await?;
+    tx.commit().await?;
+    Ok(Ok(Invited { user_id: user.id, link, sent: true, resent: false }))
 }
 
 /// Issues a new link for the user's pending invitation (the old one stops working) and
@@ -174,7 +223,13 @@ async fn resend_in(
             None => crate::flows::settings::current(state).await?.org_name.clone(),
         };
         let invitation = invitations::Invitation { expires_at: expires, ..invitation };
-        queue_invitation_mail(state, tx, &inviter, &invitation, &link).await?;
+        if user.user_type == MEMBER {
+            let org = crate::flows::settings::current(state).await?.org_name.clone();
+            let notice = mail::notices::member_invitation(&org, &inviter, link.clone(), &super::human_date(expires));
+            super::queue_notice(state, tx.conn(), &invitation.email, &notice).await?;
+        } else {
+            queue_invitation_mail(state, tx, &inviter, &invitation, &link).await?;
+        }
     }
     let ev =
         Event::new("invitation.resent", "user", user.id, &user.email).details(format!("invitation={}", invitation.id));
@@ -241,6 +296,8 @@ pub(crate) enum InvitationMail<'a> {
     Approval {
         package: &'a str,
     },
+    /// "{admin} added you to {org}'s portal": a colleague becomes a member.
+    Member,
 }
 
 pub(crate) async fn issue_invitation(
@@ -275,6 +332,13 @@ pub(crate) async fn issue_invitation(
                 None => crate::flows::settings::current(state).await?.org_name.clone(),
             };
             queue_invitation_mail(state, tx, &inviter_name, &invitation, &link).await?;
+        }
+        InvitationMail::Member => {
+            let by = inviter.map(|i| i.display_name.as_str()).unwrap_or("An administrator");
+            let org = crate::flows::settings::current(state).await?.org_name.clone();
+            let expires = super::human_date(invitation.expires_at);
+            let notice = mail::notices::member_invitation(&org, by, link.clone(), &expires);
+            super::queue_notice(state, tx.conn(), &invitation.email, &notice).await?;
         }
         InvitationMail::Approval { package } => {
             let by = inviter.map(|i| i.display_name.as_str()).unwrap_or("");

@@ -14,6 +14,7 @@ pub mod redeem;
 pub mod settings;
 pub mod signin;
 pub mod signup;
+pub mod sponsors;
 pub mod users;
 
 /// Queues a plain notice mail (its words from `mail::notices`) in the caller's

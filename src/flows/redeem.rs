@@ -12,7 +12,7 @@ use crate::db::{Conn, apps, assignments, identities, invitations, users};
 use crate::domain::audit::Actor;
 use crate::domain::invitation::{LinkState, link_state};
 use crate::domain::settings::PortalSettings;
-use crate::domain::user::UserState;
+use crate::domain::user::{GUEST, UserState};
 use crate::error::{AppError, AppResult};
 use crate::mail::letters::CodeUse;
 use crate::secrets::TokenHash;
@@ -169,6 +169,11 @@ pub async fn accept(state: &AppState, proof: &Proof, ip: &str) -> AppResult<Rede
         assignments::assign(tx.conn(), app_id, invitation.user_id, now).await?;
     }
     let user = users::find(tx.conn(), invitation.user_id).await?.ok_or(AppError::NotFound)?;
+    // The organization's guest lifetime starts now, unless someone set an end already.
+    if user.user_type == GUEST && portal.guest_lifetime_days > 0 && user.expires_at.is_none() {
+        let ends = now + chrono::Duration::days(portal.guest_lifetime_days);
+        crate::db::sponsors::set_expiry(tx.conn(), user.id, Some(ends)).await?;
+    }
     let actor = Actor::user(user.id, &user.email, ip);
     let details = format!("invitation={} via={} terms={terms}", invitation.id, proof.provider);
     let ev = Event::new("invitation.redeemed", "user", user.id, &user.email).details(details);

@@ -288,6 +288,9 @@ pub async fn request_more(
     };
     let request = requests::insert(tx.conn(), &row, now).await?;
     send_on(state, &mut tx, &request, &Actor::user(user.id, &user.email, ip)).await?;
+    if let Some(package) = packages::find(tx.conn(), package_id).await? {
+        super::sponsors::tell_of_request(state, tx.conn(), user, &package).await?;
+    }
     tx.commit().await?;
     Ok(Ok(status_token(state, request.id).expose().to_string()))
 }

@@ -1,7 +1,7 @@
 //! The worker's housekeeping: invitations and sign-up requests past their date expire (the
 //! partner is told), approvers who have not decided after 3 days are reminded once, and
 //! session records past their idle or absolute limit are dropped, and the OpenID
-//! Provider's signing keys rotate when due.
+//! Provider's signing keys rotate when due. Sponsors hear a week before a guest's access ends.
 
 use chrono::Duration;
 
@@ -23,6 +23,7 @@ pub struct Done {
     pub reminders: usize,
     pub ended_sessions: u64,
     pub rotated_keys: usize,
+    pub expiry_notices: usize,
 }
 
 /// One pass; its mail is queued, not sent (the worker's delivery does that).
@@ -34,6 +35,7 @@ pub async fn run(state: &AppState) -> AppResult<Done> {
         reminders,
         ended_sessions: end_stale_sessions(state).await?,
         rotated_keys: rotate_keys(state).await?,
+        expiry_notices: crate::flows::sponsors::announce_expiring(state).await?,
     })
 }
 

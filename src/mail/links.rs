@@ -26,6 +26,16 @@ impl<'a> Links<'a> {
         self.at("/apps")
     }
 
+    /// A sponsor's page of one of their guests.
+    pub fn my_guest(&self, guest_id: uuid::Uuid) -> String {
+        self.at(&format!("/guests/{guest_id}"))
+    }
+
+    /// A member's list of requests waiting for their decision.
+    pub fn approvals(&self) -> String {
+        self.at("/approvals")
+    }
+
     /// An invitation's redemption link (`inviteRedeemUrl`).
     pub fn redeem(&self, token: &str) -> String {
         self.at(&format!("/redeem/{token}"))

@@ -123,6 +123,47 @@ pub fn workforce_signin(org: &str, signin_url: String) -> Notice {
     }
 }
 
+/// To each sponsor, a few days before their guest's access ends.
+pub fn guest_access_ending(sponsor: &str, guest: &str, guest_email: &str, ends: &str, page: String) -> Notice {
+    Notice {
+        subject: format!("Access for {guest} ends on {ends}"),
+        heading: format!("{guest}'s access ends soon"),
+        paragraph: format!(
+            "Hello {sponsor}, you sponsor {guest} ({guest_email}). Their access ends on {ends}. If they still \
+             work with you, extend it on their page; if not, there is nothing to do and they lose access then."
+        ),
+        button: Some(("Look after this guest", page)),
+    }
+}
+
+/// To each sponsor, when their guest asks for more access from their Access Panel.
+pub fn guest_asked(sponsor: &str, guest: &str, guest_email: &str, package: &str, page: String) -> Notice {
+    Notice {
+        subject: format!("{guest} asked for access to {package}"),
+        heading: format!("Your guest asked for {package}"),
+        paragraph: format!(
+            "Hello {sponsor}, {guest} ({guest_email}), whom you sponsor, asked for access to {package}. The \
+             package's approvers decide; if that is you, the request waits on your Approvals page. You can see \
+             your guest's access on their page."
+        ),
+        button: Some(("See your guest", page)),
+    }
+}
+
+/// To a person an admin adds as a member: the invitation that makes them one.
+pub fn member_invitation(org: &str, by: &str, link: String, expires: &str) -> Notice {
+    Notice {
+        subject: format!("{by} added you to {org}'s portal"),
+        heading: format!("Join {org}'s portal"),
+        paragraph: format!(
+            "{by} added you as a member of {org} on its guest access portal, where you can invite and look after \
+             your own guests and approve their requests. Open the link to sign in for the first time; it works once, \
+             until {expires}."
+        ),
+        button: Some(("Accept", link)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -21,6 +21,8 @@ use crate::state::AppState;
 pub struct NavUser {
     pub name: String,
     pub is_admin: bool,
+    /// Members see My guests and Approvals.
+    pub is_member: bool,
 }
 
 /// The context of the base layout.
@@ -90,7 +92,11 @@ impl FromRequest for PageCtx {
                 org_name: brand.org_name.clone(),
                 logo_url: brand.logo_url.clone(),
                 csrf: csrf_token(&session),
-                user: user.map(|u| NavUser { name: u.display_name, is_admin: u.is_admin }),
+                user: user.map(|u| NavUser {
+                    name: u.display_name,
+                    is_admin: u.is_admin,
+                    is_member: u.user_type == crate::domain::user::MEMBER,
+                }),
                 session: Some(session),
             })
         })

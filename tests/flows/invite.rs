@@ -160,7 +160,7 @@ async fn settings_say_who_may_invite(app: TestApp) -> TestApp {
     let one = app.user_id("one@partner.example").await;
     let sponsors = {
         let mut c = app.state.db.acquire().await.unwrap();
-        vestibule::db::users::sponsors(c.conn(), one).await.unwrap()
+        vestibule::db::sponsors::of(c.conn(), one).await.unwrap()
     };
     assert_eq!(sponsors.iter().map(|u| u.id).collect::<Vec<_>>(), [mo_id], "Mo is the guest's sponsor");
     assert!(!Page::from(gus.get(app.url("/apps")).send().await.unwrap()).await.has("href=\"/invite\""));

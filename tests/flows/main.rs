@@ -15,3 +15,4 @@ mod provider;
 mod redeem;
 mod signin;
 mod signup;
+mod sponsors;

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod groups;
 pub mod idps;
 pub mod invitations;
+pub mod members;
 pub mod packages;
 pub mod requests;
 pub mod settings;

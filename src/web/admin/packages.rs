@@ -7,18 +7,23 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::auth::AdminUser;
+use crate::db::Page;
 use crate::db::apps::{self, App};
 use crate::db::groups::{self, Group};
 use crate::db::packages::{self, Package};
 use crate::db::users::{self, User};
 use crate::domain::FieldErrors;
 use crate::domain::package::{MODES, RawPackage};
+use crate::domain::user::{MEMBER, UserState};
 use crate::error::{AppError, AppResult};
 use crate::flows::packages::{self as flow, Contents};
 use crate::state::AppState;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::page::{PageCtx, flash, render, render_invalid};
 use crate::web::{actor, chosen, kept, see_other};
+
+/// How many members one search offers.
+const FOUND_MEMBERS: i64 = 10;
 
 #[derive(Template)]
 #[template(path = "admin/packages.html")]
@@ -54,6 +59,12 @@ pub struct PackageForm {
     group: Vec<Uuid>,
     #[serde(default)]
     approver: Vec<Uuid>,
+    /// A name or address to find members by, to tick as approvers.
+    #[serde(default)]
+    approver_q: String,
+    /// Set when "Find members" was pressed: show the matches, save nothing.
+    #[serde(default)]
+    find: Option<String>,
 }
 
 impl PackageForm {
@@ -64,6 +75,7 @@ impl PackageForm {
             approval_mode: kept(&self.approval_mode, 10),
             duration_days: kept(&self.duration_days, 10),
             domains: kept(&self.domains, 3000),
+            approver_q: kept(&self.approver_q, 200),
             ..self
         }
     }
@@ -78,7 +90,10 @@ struct FormPage {
     modes: &'static [(&'static str, &'static str)],
     apps: Vec<App>,
     groups: Vec<Group>,
+    /// The approvers ticked, then the members the search found.
     members: Vec<User>,
+    /// A search was made (its words are in `f.approver_q`).
+    searched: bool,
     c: Contents,
     errors: FieldErrors,
 }
@@ -92,6 +107,22 @@ async fn form_page(
     errors: FieldErrors,
 ) -> AppResult<FormPage> {
     let mut conn = state.db.acquire().await?;
+    let mut members = Vec::new();
+    for id in &c.approver_ids {
+        members.extend(users::find(conn.conn(), *id).await?);
+    }
+    let query = f.approver_q.trim().to_string();
+    let searched = f.find.is_some() && !query.is_empty();
+    if searched {
+        let email_query = crate::domain::email::ascii_for_search(&query);
+        let filter = users::Filter { query: &query, email_query: &email_query, user_type: MEMBER, state: "" };
+        let (found, _) = users::search(conn.conn(), &filter, Page::new(1, FOUND_MEMBERS)).await?;
+        let fresh: Vec<User> = found
+            .into_iter()
+            .filter(|u| u.state != UserState::Blocked && !members.iter().any(|m| m.id == u.id))
+            .collect();
+        members.extend(fresh);
+    }
     Ok(FormPage {
         ctx,
         id,
@@ -99,7 +130,8 @@ async fn form_page(
         modes: MODES,
         apps: apps::all(conn.conn()).await?,
         groups: groups::all(conn.conn()).await?,
-        members: users::members(conn.conn()).await?,
+        members,
+        searched,
         c,
         errors,
     })
@@ -136,6 +168,9 @@ pub async fn create(
     f: CsrfForm<PackageForm>,
 ) -> AppResult<HttpResponse> {
     let c = contents_of(&f.form);
+    if f.form.find.is_some() {
+        return Ok(render(&form_page(ctx, &state, None, f.form, c, FieldErrors::default()).await?));
+    }
     let errors = match raw(&f.form, &c).parse() {
         Ok(input) => match flow::create(&state, &input, &c, &actor(&req, &admin)).await? {
             Ok(p) => {
@@ -185,6 +220,9 @@ pub async fn update(
 ) -> AppResult<HttpResponse> {
     let p = find(&state, *id).await?;
     let c = contents_of(&f.form);
+    if f.form.find.is_some() {
+        return Ok(render(&form_page(ctx, &state, Some(p.id), f.form, c, FieldErrors::default()).await?));
+    }
     let errors = match raw(&f.form, &c).parse() {
         Ok(input) => match flow::update(&state, p.id, &input, &c, &actor(&req, &admin)).await? {
             Ok(()) => {

@@ -45,6 +45,8 @@ pub struct SettingsForm {
     org_domains: String,
     #[serde(default)]
     invite_policy: String,
+    #[serde(default)]
+    guest_lifetime_days: String,
 }
 
 impl SettingsForm {
@@ -63,6 +65,10 @@ impl SettingsForm {
             members_require_workforce: s.members_require_workforce.then(|| "yes".into()),
             org_domains: s.org_domains.join("\n"),
             invite_policy: s.invite_policy.as_str().into(),
+            guest_lifetime_days: match s.guest_lifetime_days {
+                0 => String::new(),
+                d => d.to_string(),
+            },
         }
     }
 
@@ -81,6 +87,7 @@ impl SettingsForm {
             members_require_workforce: self.members_require_workforce.is_some(),
             org_domains: &self.org_domains,
             invite_policy: &self.invite_policy,
+            guest_lifetime_days: &self.guest_lifetime_days,
         }
     }
 
@@ -99,6 +106,7 @@ impl SettingsForm {
             domains: kept(&self.domains, 3000),
             org_domains: kept(&self.org_domains, 3000),
             invite_policy: kept(&self.invite_policy, 20),
+            guest_lifetime_days: kept(&self.guest_lifetime_days, 10),
             ..self
         }
     }

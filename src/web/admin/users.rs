@@ -8,12 +8,12 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::auth::AdminUser;
-use crate::db::Page;
 use crate::db::apps::{self, App};
 use crate::db::audit::{self, AuditEvent};
 use crate::db::identities::{self, NamedIdentity};
 use crate::db::invitations::{self, Invitation};
 use crate::db::users::{self, Filter, User};
+use crate::db::{Page, sponsors};
 use crate::domain::invitation::InvitationStatus;
 use crate::error::{AppError, AppResult};
 use crate::flows;
@@ -88,6 +88,11 @@ struct UserPage {
     granted_on_redemption: Vec<App>,
     events: Vec<AuditEvent>,
     has_pending_invitation: bool,
+    /// For the sponsors partial, shared with My guests.
+    guest_id: Uuid,
+    back: &'static str,
+    max_sponsors: i64,
+    lifetime_days: i64,
 }
 
 pub async fn show(
@@ -110,13 +115,17 @@ pub async fn show(
         granted_on_redemption,
         ctx,
         is_self: admin.id == user.id,
-        sponsors: users::sponsors(c.conn(), id).await?,
+        sponsors: sponsors::of(c.conn(), id).await?,
         identities: identities::named_for_user(c.conn(), id).await?,
         has_pending_invitation: invitations.iter().any(|i| i.status == InvitationStatus::Pending),
         invitations,
         apps,
         other_apps,
         events: audit::list(c.conn(), "", &id.to_string(), Page::new(1, 50)).await?.0,
+        guest_id: user.id,
+        back: "admin",
+        max_sponsors: crate::domain::user::MAX_SPONSORS,
+        lifetime_days: flows::settings::current(&state).await?.guest_lifetime_days,
         user,
     };
     Ok(render(&page))

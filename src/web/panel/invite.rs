@@ -93,7 +93,7 @@ pub async fn submit(
                     format!("Invitation sent to {}.", input.email)
                 };
                 flash(&session, msg);
-                return Ok(see_other("/apps"));
+                return Ok(see_other("/guests"));
             }
             Err(invite::InviteRefused::NotAllowed) => return Ok(not_open(ctx)),
             Err(refused) => errors.add("email", refused.to_string()),

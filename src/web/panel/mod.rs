@@ -1,5 +1,7 @@
 //! The Access Panel (F6): the signed-in user's apps and profile.
 
+pub mod approvals;
+pub mod guests;
 pub mod invite;
 pub mod request;
 
@@ -12,7 +14,8 @@ use crate::auth::CurrentUser;
 use crate::db::apps::{self, App};
 use crate::db::identities::{self, NamedIdentity};
 use crate::db::sessions::{self, SessionRecord};
-use crate::db::users::{self, User};
+use crate::db::sponsors;
+use crate::db::users::User;
 use crate::domain::DisplayName;
 use crate::error::AppResult;
 use crate::flows;
@@ -91,7 +94,7 @@ async fn profile_page(
     let this = crate::auth::session::current_session(req).await?.map(|s| s.session_id);
     let mut c = state.db.acquire().await?;
     let identities = identities::named_for_user(c.conn(), user.id).await?;
-    let sponsors = users::sponsors(c.conn(), user.id).await?;
+    let sponsors = sponsors::of(c.conn(), user.id).await?;
     let sessions = sessions::for_user(c.conn(), user.id)
         .await?
         .into_iter()

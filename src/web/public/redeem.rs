@@ -66,6 +66,8 @@ struct ConsentPage {
     terms_text: String,
     terms_version: String,
     apps: Vec<App>,
+    /// A colleague joining as a member, not a guest.
+    as_member: bool,
     error: Option<String>,
 }
 
@@ -207,6 +209,7 @@ fn consent_page(
     ConsentPage {
         ctx,
         token,
+        as_member: l.invitee.user_type == crate::domain::user::MEMBER,
         name: l.invitee.display_name,
         email: l.invitation.email,
         privacy_url: portal.privacy_url.clone(),

@@ -36,6 +36,7 @@ async fn twelve_presses_make_one_request_and_one_mail_per_approver(app: TestApp)
     assert_eq!(app.count("SELECT COUNT(*) FROM signup_requests").await, 1);
     assert_eq!(app.take_mail("sam@contoso.example").await.len(), 1, "the approver is mailed once");
     assert_eq!(app.take_mail("ana@partner.example").await.len(), 1);
+    assert_eq!(app.take_mail("root@contoso.example").await.len(), 1, "the guest's sponsor hears once");
 
     // Other packages: at most five requests an hour.
     for (i, p) in others.iter().enumerate() {
@@ -49,6 +50,7 @@ async fn twelve_presses_make_one_request_and_one_mail_per_approver(app: TestApp)
     }
     assert_eq!(app.take_mail("sam@contoso.example").await.len(), 4);
     assert_eq!(app.take_mail("ana@partner.example").await.len(), 4);
+    assert_eq!(app.take_mail("root@contoso.example").await.len(), 4);
     app
 }
 both!(twelve_presses_make_one_request_and_one_mail_per_approver);

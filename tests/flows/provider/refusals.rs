@@ -298,7 +298,7 @@ async fn an_expired_guest_is_refused(app: TestApp) -> TestApp {
     // Expire the account (as the lifecycle would) while the session is still fresh.
     let mut c = app.state.db.acquire().await.unwrap();
     let past = app.state.clock.now() - chrono::Duration::minutes(1);
-    vestibule::db::users::set_expiry(c.conn(), ana, Some(past)).await.unwrap();
+    vestibule::db::sponsors::set_expiry(c.conn(), ana, Some(past)).await.unwrap();
     drop(c);
     let (_, e) = rp.call("refresh", "wiki", json!({ "refresh_token": t["refresh_token"] })).await;
     assert_eq!(e["error"], json!("invalid_grant"), "{e}");

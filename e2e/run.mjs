@@ -35,8 +35,8 @@ async function runOn(db, browser) {
     psql(`CREATE DATABASE ${pgName}`);
     databaseUrl = `${pgServer}/${pgName}`;
   }
-  const [port, smtpPort, idpPort, githubPort, appPort] = await Promise.all(
-    [freePort(), freePort(), freePort(), freePort(), freePort()],
+  const [port, smtpPort, idpPort, githubPort, appPort, workforcePort] = await Promise.all(
+    [freePort(), freePort(), freePort(), freePort(), freePort(), freePort()],
   );
   const base = `http://127.0.0.1:${port}`;
   const inspector = new Inspector(db);
@@ -44,6 +44,8 @@ async function runOn(db, browser) {
     base,
     env: vestibuleEnv({ dataDir: tmp, databaseUrl, port, smtpPort }),
     idpOrigin: `http://127.0.0.1:${idpPort}`,
+    // The organization's own (workforce) IdP: the same peer, another instance.
+    workforceOrigin: `http://127.0.0.1:${workforcePort}`,
     githubOrigin: `http://127.0.0.1:${githubPort}`,
     appUrl: `http://127.0.0.1:${appPort}/wiki`,
     mailbox: new Mailbox(path.join(tmp, 'mail')),
@@ -57,6 +59,7 @@ async function runOn(db, browser) {
   try {
     await startPeer('smtp-server.js', smtpPort, [ctx.mailbox.dir]);
     await startPeer('oidc-provider.mjs', idpPort, [`${base}/auth/partner/callback`]);
+    await startPeer('oidc-provider.mjs', workforcePort, [`${base}/auth/contoso/callback`]);
     await startPeer('github-api.mjs', githubPort, [`${base}/auth/github/callback`]);
     vestibule = await startVestibule(ctx.env);
     for (const scenario of scenarios) {

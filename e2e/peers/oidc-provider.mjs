@@ -3,7 +3,8 @@
 // Usage: node oidc-provider.mjs PORT REDIRECT_URI [REDIRECT_URI…]
 // Accounts: ana (ana@partner.example, verified), bo (bo@partner.example, verified),
 // eve (eve@elsewhere.example, verified), unverified (ana@partner.example, NOT verified),
-// root (root@contoso.example, verified: a member of the host).
+// root (root@contoso.example, verified: a member of the host), mia (mia@contoso.example,
+// verified: a colleague who becomes a member through the workforce IdP).
 // Signing keys are generated at every start, so a restart on the same port is a key rotation.
 // With TENANT=<guid> in the environment it plays Microsoft Entra's multi-tenant endpoint:
 // the provider lives at /<guid>/v2.0, /common/v2.0 serves a discovery document whose issuer
@@ -26,6 +27,7 @@ const accounts = {
   eve: { email: 'eve@elsewhere.example', email_verified: true, name: 'Eve' },
   unverified: { email: 'ana@partner.example', email_verified: false, name: 'Not Ana' },
   root: { email: 'root@contoso.example', email_verified: true, name: 'Root' },
+  mia: { email: 'mia@contoso.example', email_verified: true, name: 'Mia Member' },
   mallory: { email: 'mallory@partner.example', email_verified: true, name: 'Mallory' },
 };
 

@@ -39,9 +39,17 @@ function linkIn(mail, pattern) {
   return link;
 }
 
-/** Logs in at the home IdP's own pages (oidc-provider's login and consent), as `login`. */
-async function loginAtIdp(page, ctx, login) {
-  for (let step = 0; step < 4 && page.url().startsWith(ctx.idpOrigin); step += 1) {
+/** The package form finds members by name or address (no list of everyone); ticks `email`. */
+async function pickApprover(admin, ctx, words, email) {
+  await admin.getByLabel('Find members').fill(words);
+  await press(admin, 'Find');
+  await admin.getByLabel(new RegExp(email.replace('.', '\\.'))).check();
+}
+
+/** Logs in at an IdP's own pages (oidc-provider's login and consent), as `login`; the
+ * partner's IdP unless `origin` names another. */
+async function loginAtIdp(page, ctx, login, origin = ctx.idpOrigin) {
+  for (let step = 0; step < 4 && page.url().startsWith(origin); step += 1) {
     if (await page.locator('input[name="login"]').count()) {
       await page.locator('input[name="login"]').fill(login);
       await page.locator('input[name="password"]').fill('any password');
@@ -137,7 +145,7 @@ export async function bootstrapInviteAndRedeemWithCode(ctx) {
 }
 
 /** Fills the identity provider form (the test peers' client credentials) and saves it. */
-async function fillIdpForm(admin, name, slug, kind, issuer, domains) {
+async function fillIdpForm(admin, name, slug, kind, issuer, domains, workforce = false) {
   await admin.getByLabel('Display name').fill(name);
   await admin.getByLabel('Short name').fill(slug);
   await admin.getByLabel('Kind').selectOption(kind);
@@ -146,6 +154,7 @@ async function fillIdpForm(admin, name, slug, kind, issuer, domains) {
   await admin.getByLabel('Client secret').fill('vestibule-test-secret');
   await admin.getByLabel('Email domains (optional)').fill(domains);
   await admin.getByLabel('Enabled').check();
+  if (workforce) await admin.getByLabel(/workforce/).check();
   await press(admin, 'Save');
   assert.match(await admin.locator('main').innerText(), new RegExp(`${name} was added`));
 }
@@ -269,7 +278,7 @@ export async function partnerSignUpApprovedByMail(ctx) {
   await admin.getByLabel('Description (shown to partners)').fill('The wiki, for partners starting a project with us.');
   await admin.getByLabel(WIKI).check();
   await admin.getByLabel('Any one approver decides').check();
-  await admin.getByLabel(new RegExp(ADMIN.replace('.', '\\.'))).check();
+  await pickApprover(admin, ctx, 'admin@', ADMIN);
   await admin.getByLabel('Offer it on the sign-up page').check();
   await press(admin, 'Save');
   await ctx.look(admin, 'admin-packages');
@@ -364,7 +373,7 @@ export async function guestRequestsAccessThroughAGroup(ctx) {
   await admin.getByLabel('Description (shown to partners)').fill('The Atlas board, for the project team.');
   await admin.getByLabel('Project Atlas').check();
   await admin.getByLabel('Any one approver decides').check();
-  await admin.getByLabel(new RegExp(ADMIN.replace('.', '\\.'))).check();
+  await pickApprover(admin, ctx, 'admin@', ADMIN);
   await press(admin, 'Save');
 
   const gus = await signInWithCode(ctx, 'gus@fabrikam.example', 'gus');
@@ -473,9 +482,9 @@ async function memberInvitesFromTheAccessPanel(ctx) {
   await admin.getByLabel('Email address').fill('kim@northwind.example');
   await admin.getByLabel('Name (optional)').fill('Kim Partner');
   await press(admin, 'Send the invitation');
-  assert.equal(new URL(admin.url()).pathname, '/apps');
+  assert.equal(new URL(admin.url()).pathname, '/guests');
   assert.match(await admin.locator('main').innerText(), /Invitation sent to kim@northwind\.example/);
-  await ctx.look(admin, 'access-panel-invited');
+  await ctx.look(admin, 'my-guests-invited');
   await ctx.mailbox.next('kim@northwind.example', { subject: /invited you/ });
 }
 
@@ -484,6 +493,108 @@ async function memberInvitesFromTheAccessPanel(ctx) {
 async function singleSignOnIntoAnApacheApp(ctx) {
   ctx.gus = await signInWithCode(ctx, 'gus@fabrikam.example', 'gus-again');
   await guestOpensAnAppThroughSingleSignOn(ctx);
+}
+
+/** A colleague signs in through the organization's own (workforce) IdP and becomes a member
+ * on the spot; she invites a partner from her own page, the partner redeems, she sees him on
+ * My guests and revokes a second, pending invitation; named approver of a package (found
+ * by name on the package form), she approves a sign-up from her Approvals page. */
+async function memberLooksAfterHerGuests(ctx) {
+  const { admin } = ctx;
+  await admin.goto(`${ctx.base}/admin/identity-providers/new`);
+  await fillIdpForm(admin, 'Contoso SSO', 'contoso', 'oidc', ctx.workforceOrigin, 'contoso.example', true);
+  await admin.goto(`${ctx.base}/admin/settings`);
+  await admin.getByLabel("Your organization's own domains (optional)").fill('contoso.example');
+  await admin.getByLabel('Guest access lasts (days) (optional)').fill('90');
+  await press(admin, 'Save settings');
+  assert.match(await admin.locator('main').innerText(), /The settings were saved/);
+
+  const mia = await newPage(ctx);
+  await mia.goto(`${ctx.base}/signin`);
+  await mia.getByLabel('Email address').fill('mia@contoso.example');
+  await press(mia, 'Email me a code');
+  await loginAtIdp(mia, ctx, 'mia', ctx.workforceOrigin);
+  assert.equal(new URL(mia.url()).pathname, '/apps');
+  await ctx.look(mia, 'member-first-sign-in');
+  await follow(mia, 'My guests');
+  await ctx.look(mia, 'my-guests-empty');
+  assert.match(await mia.locator('main').innerText(), /You sponsor no guests yet/);
+  await follow(mia, 'Invite a guest');
+  await mia.getByLabel('Email address').fill('lin@northwind.example');
+  await mia.getByLabel('Name (optional)').fill('Lin Partner');
+  await mia.getByLabel('Personal message (optional)').fill('Welcome aboard.');
+  await press(mia, 'Send the invitation');
+  assert.equal(new URL(mia.url()).pathname, '/guests');
+  const mail = await ctx.mailbox.next('lin@northwind.example', { subject: /Mia Member invited you/ });
+  assert.match(mail.text, /Their message:\s+Welcome aboard\./);
+
+  const lin = await newPage(ctx);
+  await lin.goto(linkIn(mail, /\/redeem\//));
+  await press(lin, 'Email me a one-time code');
+  await lin.getByLabel('One-time code').fill(codeIn(await ctx.mailbox.next('lin@northwind.example')));
+  await press(lin, 'Continue');
+  await lin.getByLabel('I accept the terms of use').check();
+  await press(lin, 'Accept and continue');
+  assert.equal(new URL(lin.url()).pathname, '/apps');
+
+  await follow(mia, 'Invite a guest');
+  await mia.getByLabel('Email address').fill('max@northwind.example');
+  await mia.getByLabel('Name (optional)').fill('Max Partner');
+  await press(mia, 'Send the invitation');
+  await ctx.mailbox.next('max@northwind.example', { subject: /invited you/ });
+  await ctx.look(mia, 'my-guests');
+  const rows = await mia.locator('main table').innerText();
+  assert.match(rows, /Lin Partner[\s\S]*Active until/);
+  assert.match(rows, /Max Partner[\s\S]*Invited; the link works until/);
+  await follow(mia, 'Max Partner');
+  await ctx.look(mia, 'my-guest-pending');
+  mia.once('dialog', (dialog) => dialog.accept());
+  await press(mia, 'Revoke the invitation');
+  await ctx.look(mia, 'my-guest-revoked');
+  assert.match(await mia.locator('main').innerText(), /The invitation was revoked/);
+  await follow(mia, 'My guests');
+  await follow(mia, 'Lin Partner');
+  await ctx.look(mia, 'my-guest-active');
+  assert.match(await mia.locator('main').innerText(), /Active until/);
+
+  await admin.goto(`${ctx.base}/admin/packages/new`);
+  await admin.getByLabel('Name', { exact: true }).fill('Northwind project');
+  await admin.getByLabel('Description (shown to partners)').fill('The wiki, for the Northwind project team.');
+  await admin.getByLabel(WIKI).check();
+  await admin.getByLabel('Any one approver decides').check();
+  await pickApprover(admin, ctx, 'Mia', 'mia@contoso.example');
+  await ctx.look(admin, 'admin-package-approver-found');
+  await admin.getByLabel('Offer it on the sign-up page').check();
+  await press(admin, 'Save');
+  assert.match(await admin.locator('main').innerText(), /The access package Northwind project was created/);
+
+  const noa = await newPage(ctx);
+  const email = 'noa@northwind.example';
+  await noa.goto(`${ctx.base}/signup`);
+  await noa.getByLabel('Your name').fill('Noa Partner');
+  await noa.getByLabel('Work email').fill(email);
+  await noa.getByLabel('Company').fill('Northwind');
+  await noa.getByLabel(/^Northwind project/).check();
+  await noa.getByLabel('I accept the terms of use').check();
+  await press(noa, 'Send my request');
+  await noa.getByLabel('One-time code').fill(codeIn(await ctx.mailbox.next(email, { subject: /code/ })));
+  await press(noa, 'Confirm my address');
+  await ctx.mailbox.next(email, { subject: /Your request for/ });
+  await ctx.mailbox.next('mia@contoso.example', { subject: /Noa Partner asks for access/ });
+
+  await follow(mia, 'Approvals');
+  await ctx.look(mia, 'approvals');
+  assert.match(await heading(mia), /Approvals/);
+  await mia.getByLabel('Note to the partner (optional)').fill('Glad to have you.');
+  await press(mia, 'Approve');
+  await ctx.look(mia, 'approvals-decided');
+  const text = await mia.locator('main').innerText();
+  assert.match(text, /Approved: the partner gets an invitation by mail/);
+  assert.match(text, /Nothing waits for you/);
+  const approved = await ctx.mailbox.next(email, { subject: /approved/ });
+  assert.match(approved.text, /approved by Mia Member/);
+  await follow(mia, 'My guests');
+  assert.match(await mia.locator('main table').innerText(), /Noa Partner/);
 }
 
 export const scenarios = [
@@ -496,4 +607,5 @@ export const scenarios = [
   adminPagesWithdrawalAndProfile,
   memberInvitesFromTheAccessPanel,
   singleSignOnIntoAnApacheApp,
+  memberLooksAfterHerGuests,
 ];

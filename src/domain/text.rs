@@ -48,6 +48,11 @@ impl DisplayName {
         Ok(DisplayName(BoundedText::required(input, "A name", Self::MAX_LEN)?.into_string()))
     }
 
+    /// A name that may be left empty (`None`), as on the invitation forms.
+    pub fn parse_optional(input: &str) -> Result<Option<DisplayName>, InputError> {
+        if input.trim().is_empty() { Ok(None) } else { Self::parse(input).map(Some) }
+    }
+
     /// A name to start with when none was given: the part of the email before the `@`.
     pub fn from_email(email: &super::email::EmailAddress) -> DisplayName {
         let local = email.as_str().split('@').next().unwrap_or("guest");

@@ -13,7 +13,7 @@ use crate::db::links::{self, PACKAGE_APPROVERS};
 use crate::db::packages::Package;
 use crate::db::sponsors::{self, SponsoredGuest};
 use crate::db::users::{self, User};
-use crate::db::{Conn, sessions};
+use crate::db::{Conn, Tx, sessions};
 use crate::domain::EmailAddress;
 use crate::domain::audit::Actor;
 use crate::domain::user::{EXPIRY_NOTICE_DAYS, GUEST, MAX_SPONSORS, MEMBER, UserState};
@@ -140,26 +140,19 @@ pub async fn add_sponsor(
     by: &User,
     actor: &Actor,
 ) -> AppResult<Result<User, SponsorRefused>> {
-    let now = state.clock.now();
     let mut tx = state.db.begin().await?;
-    let guest = guest_for(tx.conn(), guest_id, by).await?;
-    // The guest's row lock queues two additions at once (PostgreSQL; SQLite is serial).
-    users::lock(tx.conn(), guest.id).await?;
+    let (guest, current) = locked_sponsors(&mut tx, guest_id, by).await?;
     let sponsor = users::find_by_email(tx.conn(), email.as_str())
         .await?
         .filter(|u| u.user_type == MEMBER && u.state == UserState::Accepted);
     let Some(sponsor) = sponsor else { return Ok(Err(SponsorRefused::NotMember(email.to_string()))) };
-    let current = sponsors::of(tx.conn(), guest.id).await?;
     if current.iter().any(|s| s.id == sponsor.id) {
         return Ok(Err(SponsorRefused::AlreadySponsor(sponsor.display_name)));
     }
     if !sponsors::add(tx.conn(), guest.id, sponsor.id).await? {
         return Ok(Err(SponsorRefused::Full));
     }
-    let ev = Event::new("user.sponsor_added", "user", guest.id, &guest.email).details(sponsor.email.clone());
-    audit::record(tx.conn(), actor, &ev, now).await?;
-    tx.commit().await?;
-    Ok(Ok(sponsor))
+    settle(state, tx, actor, "user.sponsor_added", &guest, sponsor).await
 }
 
 /// Takes a sponsor off the guest; the last one stays.
@@ -170,18 +163,36 @@ pub async fn remove_sponsor(
     by: &User,
     actor: &Actor,
 ) -> AppResult<Result<User, SponsorRefused>> {
-    let now = state.clock.now();
     let mut tx = state.db.begin().await?;
-    let guest = guest_for(tx.conn(), guest_id, by).await?;
-    users::lock(tx.conn(), guest.id).await?;
-    let current = sponsors::of(tx.conn(), guest.id).await?;
+    let (guest, current) = locked_sponsors(&mut tx, guest_id, by).await?;
     let Some(sponsor) = current.iter().find(|s| s.id == sponsor_id).cloned() else { return Err(AppError::NotFound) };
     if current.len() <= 1 {
         return Ok(Err(SponsorRefused::LastSponsor));
     }
     sponsors::remove(tx.conn(), guest.id, sponsor.id).await?;
-    let ev = Event::new("user.sponsor_removed", "user", guest.id, &guest.email).details(sponsor.email.clone());
-    audit::record(tx.conn(), actor, &ev, now).await?;
+    settle(state, tx, actor, "user.sponsor_removed", &guest, sponsor).await
+}
+
+/// The guest and their sponsors, the guest's row locked so that two changes at once queue
+/// (PostgreSQL; SQLite is serial).
+async fn locked_sponsors(tx: &mut Tx, guest_id: Uuid, by: &User) -> AppResult<(User, Vec<User>)> {
+    let guest = guest_for(tx.conn(), guest_id, by).await?;
+    users::lock(tx.conn(), guest.id).await?;
+    let current = sponsors::of(tx.conn(), guest.id).await?;
+    Ok((guest, current))
+}
+
+/// Audits a change of sponsors and commits it.
+async fn settle(
+    state: &AppState,
+    mut tx: Tx,
+    actor: &Actor,
+    action: &str,
+    guest: &User,
+    sponsor: User,
+) -> AppResult<Result<User, SponsorRefused>> {
+    let ev = Event::new(action, "user", guest.id, &guest.email).details(sponsor.email.clone());
+    audit::record(tx.conn(), actor, &ev, state.clock.now()).await?;
     tx.commit().await?;
     Ok(Ok(sponsor))
 }

@@ -85,11 +85,7 @@ pub async fn create(
     let form = &f.form;
     let mut errors = FieldErrors::default();
     let email = errors.take("email", EmailAddress::parse(&form.email));
-    let display_name = if form.display_name.trim().is_empty() {
-        Some(None)
-    } else {
-        errors.take("display_name", DisplayName::parse(&form.display_name).map(Some))
-    };
+    let display_name = errors.take("display_name", DisplayName::parse_optional(&form.display_name));
     let redirect = if form.redirect_url.trim().is_empty() {
         Some(None)
     } else {

@@ -46,11 +46,7 @@ pub async fn create(
     let form = &f.form;
     let mut errors = FieldErrors::default();
     let email = errors.take("email", EmailAddress::parse(&form.email));
-    let name = if form.display_name.trim().is_empty() {
-        Some(None)
-    } else {
-        errors.take("display_name", DisplayName::parse(&form.display_name).map(Some))
-    };
+    let name = errors.take("display_name", DisplayName::parse_optional(&form.display_name));
     if let (Some(email), Some(name)) = (email, name)
         && errors.is_empty()
     {

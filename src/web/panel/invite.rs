@@ -75,11 +75,7 @@ pub async fn submit(
     let form = &f.form;
     let mut errors = FieldErrors::default();
     let email = errors.take("email", EmailAddress::parse(&form.email));
-    let display_name = if form.display_name.trim().is_empty() {
-        Some(None)
-    } else {
-        errors.take("display_name", DisplayName::parse(&form.display_name).map(Some))
-    };
+    let display_name = errors.take("display_name", DisplayName::parse_optional(&form.display_name));
     let message = errors.take("message", BoundedText::parse(&form.message, "The message", 2000, true));
     if let (Some(email), Some(display_name), Some(message)) = (email, display_name, message)
         && errors.is_empty()

@@ -530,9 +530,13 @@ async function memberLooksAfterHerGuests(ctx) {
 
   const lin = await newPage(ctx);
   await lin.goto(linkIn(mail, /\/redeem\//));
+  await ctx.look(lin, 'redeem-member-invitation');
+  assert.match(await heading(lin), /Mia Member invited you to Contoso/);
   await press(lin, 'Email me a one-time code');
+  await ctx.look(lin, 'redeem-member-invitation-code');
   await lin.getByLabel('One-time code').fill(codeIn(await ctx.mailbox.next('lin@northwind.example')));
   await press(lin, 'Continue');
+  await ctx.look(lin, 'redeem-member-invitation-consent');
   await lin.getByLabel('I accept the terms of use').check();
   await press(lin, 'Accept and continue');
   assert.equal(new URL(lin.url()).pathname, '/apps');
@@ -579,6 +583,7 @@ async function memberLooksAfterHerGuests(ctx) {
   await press(noa, 'Send my request');
   await noa.getByLabel('One-time code').fill(codeIn(await ctx.mailbox.next(email, { subject: /code/ })));
   await press(noa, 'Confirm my address');
+  await ctx.look(noa, 'signup-status-member-approver');
   await ctx.mailbox.next(email, { subject: /Your request for/ });
   await ctx.mailbox.next('mia@contoso.example', { subject: /Noa Partner asks for access/ });
 

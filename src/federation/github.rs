@@ -56,6 +56,8 @@ pub fn start(p: &Provider, purpose: Purpose, now: i64) -> Result<(String, Pendin
 #[derive(Deserialize)]
 struct GithubUser {
     id: u64,
+    #[serde(default)]
+    name: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -87,6 +89,7 @@ pub async fn finish(
         subject: user.id.to_string(),
         email_verified: primary.as_ref().is_some_and(|e| e.verified),
         email: primary.map(|e| e.email),
+        name: user.name,
     })
 }
 

@@ -82,6 +82,8 @@ pub struct Authenticated {
     pub subject: String,
     pub email: Option<String>,
     pub email_verified: bool,
+    /// The person's name as their IdP gives it (a new member's display name).
+    pub name: Option<String>,
 }
 
 impl Authenticated {

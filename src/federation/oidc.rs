@@ -167,6 +167,7 @@ pub async fn finish(
         subject: claims.subject().as_str().to_string(),
         email: claims.email().map(|e| e.as_str().to_string()),
         email_verified: claims.email_verified().unwrap_or(false),
+        name: claims.name().and_then(|n| n.get(None)).map(|n| n.as_str().to_string()),
     })
 }
 

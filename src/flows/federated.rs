@@ -67,7 +67,11 @@ pub async fn sign_in(
         && let Ok(address) = crate::domain::EmailAddress::parse(&email)
         && users::find_by_email(tx.conn(), address.as_str()).await?.is_none()
     {
-        let name = crate::domain::DisplayName::from_email(&address);
+        let name = who
+            .name
+            .as_deref()
+            .and_then(|n| crate::domain::DisplayName::parse(n).ok())
+            .unwrap_or_else(|| crate::domain::DisplayName::from_email(&address));
         let new = users::NewUser {
             email: address.as_str(),
             display_name: name.as_str(),

@@ -646,8 +646,13 @@ async fn a_colleague_with_an_organization_address_becomes_a_member_on_first_sign
     let page = sign_in_at_corp(&app, "root").await;
     assert!(page.url.ends_with("/apps"), "{} {}", page.url, page.body);
     assert_eq!(
-        app.count("SELECT COUNT(*) FROM users WHERE email = 'root@contoso.example' AND user_type = 'member'").await,
-        1
+        app.count(
+            "SELECT COUNT(*) FROM users WHERE email = 'root@contoso.example' AND user_type = 'member' \
+             AND display_name = 'Root'"
+        )
+        .await,
+        1,
+        "the name is the one the IdP gives, not the address's local part"
     );
     assert_eq!(app.count("SELECT COUNT(*) FROM identities WHERE provider = 'corp' AND subject = 'root'").await, 1);
     assert!(app.audit_actions().await.contains(&"user.created_member".to_string()));

@@ -219,6 +219,8 @@ impl Settings {
             org_domains: Vec::new(),
             invite_policy: crate::domain::settings::InvitePolicy::Members,
             guest_lifetime_days: 0,
+            guests_mfa: false,
+            members_mfa: false,
         }
     }
 

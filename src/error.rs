@@ -15,6 +15,10 @@ pub enum AppError {
     /// Sign in first, then come back to `next`.
     #[error("sign-in required")]
     SignInRequired { next: String },
+    /// Signed in with a first factor only where a second one is required: use it (or set
+    /// one up) first, then come back to `next`.
+    #[error("second factor required")]
+    MfaRequired { next: String },
     #[error("too many requests: {0}")]
     TooManyRequests(String),
     #[error(transparent)]

@@ -115,6 +115,20 @@ impl<T> Cached<T> {
 }
 
 impl AppState {
+    /// The settings page's values (cached; `flows::settings::save` forgets them). Here, not
+    /// in `flows`, so that the session check below the flows can read the MFA policy.
+    pub async fn portal_settings(&self) -> crate::error::AppResult<Arc<PortalSettings>> {
+        self.cached(
+            |s| &s.portal,
+            |state: AppState| async move {
+                let mut c = state.db.acquire().await?;
+                let pairs = crate::db::settings::all(c.conn()).await?;
+                Ok(PortalSettings::from_pairs(state.settings.portal_defaults(), &pairs))
+            },
+        )
+        .await
+    }
+
     /// Reads through one of the caches. A fresh copy is returned as is; a stale one too,
     /// while one caller reloads it in the background; only an empty cache waits for the
     /// database. So a caller holding a transaction never waits here for a second pool

@@ -14,6 +14,7 @@ use uuid::Uuid;
 
 use crate::db::sessions::{self, NewSession};
 use crate::db::users::User;
+use crate::domain::mfa::{has_mfa, required_for};
 use crate::domain::user::{SignInMethod, SignInVerdict, may_sign_in};
 use crate::error::{AppError, AppResult};
 use crate::secrets::{Token, TokenHash};
@@ -86,15 +87,19 @@ pub struct Signed {
     /// When this session signed in: the ID token's `auth_time`.
     pub signed_in_at: chrono::DateTime<chrono::Utc>,
     pub amr: String,
+    /// Signed in with a first factor where the policy wants a second one too: only the
+    /// MFA pages (and signing out) are open until it is used.
+    pub mfa_pending: bool,
 }
 
 /// Cached per request so the session is checked once however many extractors ask.
 #[derive(Clone)]
 struct Loaded(Option<Signed>);
 
-/// The signed-in user, if the session is still valid; an invalid session is cleared.
+/// The signed-in user, if the session is still valid and any second factor the policy wants
+/// was used; an invalid session is cleared.
 pub async fn current(req: &HttpRequest) -> AppResult<Option<User>> {
-    Ok(current_session(req).await?.map(|s| s.user))
+    Ok(current_session(req).await?.filter(|s| !s.mfa_pending).map(|s| s.user))
 }
 
 /// Like `current`, with the id of the session record (the profile marks "this browser").
@@ -115,6 +120,8 @@ async fn load(req: &HttpRequest) -> AppResult<Option<Signed>> {
     let state =
         req.app_data::<web::Data<AppState>>().ok_or_else(|| AppError::Internal(anyhow::anyhow!("no app state")))?;
     let now = state.clock.now();
+    // Before the connection: a cold settings cache takes one of its own.
+    let portal = state.portal_settings().await?;
     let mut c = state.db.acquire().await?;
     let mut valid = None;
     if let Some(found) = sessions::find_with_user(c.conn(), &TokenHash::of(&token).0).await? {
@@ -125,7 +132,9 @@ async fn load(req: &HttpRequest) -> AppResult<Option<Signed>> {
             if now - found.session_last_seen_at >= Duration::minutes(1) {
                 sessions::touch(c.conn(), found.session_id, now).await?;
             }
+            let wants_mfa = required_for(&portal, &user.user_type, user.is_admin, user.mfa_required).is_some();
             valid = Some(Signed {
+                mfa_pending: wants_mfa && !has_mfa(&found.session_amr),
                 user,
                 session_id: found.session_id,
                 signed_in_at: found.session_created_at,
@@ -161,8 +170,9 @@ impl FromRequest for CurrentUser {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move {
-            match current(&req).await? {
-                Some(u) => Ok(CurrentUser(u)),
+            match current_session(&req).await? {
+                Some(s) if s.mfa_pending => Err(AppError::MfaRequired { next: next_of(&req) }),
+                Some(s) => Ok(CurrentUser(s.user)),
                 None => Err(AppError::SignInRequired { next: next_of(&req) }),
             }
         })
@@ -179,9 +189,29 @@ impl FromRequest for AdminUser {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move {
-            match current(&req).await? {
-                Some(u) if u.is_admin => Ok(AdminUser(u)),
+            match current_session(&req).await? {
+                Some(s) if s.mfa_pending => Err(AppError::MfaRequired { next: next_of(&req) }),
+                Some(s) if s.user.is_admin => Ok(AdminUser(s.user)),
                 Some(_) => Err(AppError::Forbidden),
+                None => Err(AppError::SignInRequired { next: next_of(&req) }),
+            }
+        })
+    }
+}
+
+/// A handler argument for the MFA pages: a session, whether or not its second factor is
+/// still to come (else: to the sign-in page).
+pub struct AnySession(pub Signed);
+
+impl FromRequest for AnySession {
+    type Error = AppError;
+    type Future = Fut<Self>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            match current_session(&req).await? {
+                Some(s) => Ok(AnySession(s)),
                 None => Err(AppError::SignInRequired { next: next_of(&req) }),
             }
         })

@@ -21,6 +21,7 @@ pub mod identities;
 pub mod identity_providers;
 pub mod invitations;
 pub mod links;
+pub mod mfa;
 pub mod oauth;
 pub mod outbox;
 pub mod packages;

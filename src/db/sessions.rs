@@ -84,6 +84,16 @@ async fn tell_apps(mut c: Conn<'_>, ending: Ending<'_>, now: DateTime<Utc>) -> s
     Ok(())
 }
 
+/// Records a second factor on the session (its `amr` now says so).
+pub async fn set_amr(c: Conn<'_>, id: Uuid, amr: &str) -> sqlx::Result<()> {
+    run!(c, |e| sqlx::query("UPDATE sessions SET amr = $2 WHERE id = $1")
+        .bind(id)
+        .bind(amr)
+        .execute(e)
+        .await
+        .map(|_| ()))
+}
+
 pub async fn touch(c: Conn<'_>, id: Uuid, now: DateTime<Utc>) -> sqlx::Result<()> {
     run!(c, |e| sqlx::query("UPDATE sessions SET last_seen_at = $2 WHERE id = $1")
         .bind(id)

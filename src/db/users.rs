@@ -18,6 +18,8 @@ pub struct User {
     pub is_admin: bool,
     /// May invite guests when Settings let only admins and inviters do so.
     pub is_inviter: bool,
+    /// Must use a second factor whatever the organization's policy says.
+    pub mfa_required: bool,
     pub terms_version: Option<String>,
     pub created_at: DateTime<Utc>,
     pub accepted_at: Option<DateTime<Utc>>,
@@ -26,7 +28,7 @@ pub struct User {
 }
 
 pub(super) const COLUMNS: &str = "id, email, display_name, company, user_type, state, created_via, is_admin, is_inviter, \
-    terms_version, created_at, accepted_at, last_sign_in_at, expires_at";
+    mfa_required, terms_version, created_at, accepted_at, last_sign_in_at, expires_at";
 
 /// The user columns of a query that names the users table `alias`.
 pub(super) fn columns_of(alias: &str) -> String {

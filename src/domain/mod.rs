@@ -40,6 +40,7 @@ pub mod email;
 pub mod form;
 pub mod idp;
 pub mod invitation;
+pub mod mfa;
 pub mod package;
 pub mod request;
 pub mod settings;

@@ -88,6 +88,10 @@ pub struct PortalSettings {
     /// How long a guest's access lasts from redemption, and how far a sponsor may extend it
     /// from today; 0: guests keep access until removed.
     pub guest_lifetime_days: i64,
+    /// Guests must use a second factor (conditional access, F8).
+    pub guests_mfa: bool,
+    /// Members must use a second factor (admins always must).
+    pub members_mfa: bool,
 }
 
 pub const DEFAULT_ACCENT: &str = "#2f4ea8";
@@ -113,6 +117,8 @@ impl PortalSettings {
                 "org_domains" => s.org_domains = v.split_whitespace().map(str::to_string).collect(),
                 "invite_policy" => s.invite_policy = InvitePolicy::parse(v).unwrap_or(s.invite_policy),
                 "guest_lifetime_days" => s.guest_lifetime_days = v.parse().unwrap_or(s.guest_lifetime_days),
+                "guests_mfa" => s.guests_mfa = v == "true",
+                "members_mfa" => s.members_mfa = v == "true",
                 _ => {}
             }
         }
@@ -135,6 +141,8 @@ impl PortalSettings {
             ("org_domains", self.org_domains.join(" ")),
             ("invite_policy", self.invite_policy.as_str().into()),
             ("guest_lifetime_days", self.guest_lifetime_days.to_string()),
+            ("guests_mfa", self.guests_mfa.to_string()),
+            ("members_mfa", self.members_mfa.to_string()),
         ]
     }
 
@@ -193,6 +201,8 @@ pub struct RawSettings<'a> {
     pub org_domains: &'a str,
     pub invite_policy: &'a str,
     pub guest_lifetime_days: &'a str,
+    pub guests_mfa: bool,
+    pub members_mfa: bool,
 }
 
 impl RawSettings<'_> {
@@ -269,6 +279,8 @@ impl RawSettings<'_> {
                 org_domains: od,
                 invite_policy: ip,
                 guest_lifetime_days: gl,
+                guests_mfa: self.guests_mfa,
+                members_mfa: self.members_mfa,
             }),
             _ => Err(e),
         }
@@ -313,11 +325,11 @@ fn lifetime(input: &str) -> Result<i64, InputError> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// Settings as a fresh portal has them (the config file's part is `config`'s business).
-    fn defaults() -> PortalSettings {
+    pub(crate) fn defaults() -> PortalSettings {
         PortalSettings {
             org_name: "Vestibule".into(),
             logo_url: String::new(),
@@ -333,6 +345,8 @@ mod tests {
             org_domains: Vec::new(),
             invite_policy: InvitePolicy::Members,
             guest_lifetime_days: 0,
+            guests_mfa: false,
+            members_mfa: false,
         }
     }
 

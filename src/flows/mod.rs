@@ -9,6 +9,7 @@ pub mod federated;
 pub mod groups;
 pub mod idps;
 pub mod invite;
+pub mod mfa;
 pub mod packages;
 pub mod redeem;
 pub mod settings;

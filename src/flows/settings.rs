@@ -16,16 +16,7 @@ use crate::mail::Branding;
 use crate::state::{AppState, CspSources};
 
 pub async fn current(state: &AppState) -> AppResult<Arc<PortalSettings>> {
-    state
-        .cached(
-            |s| &s.portal,
-            |state: AppState| async move {
-                let mut c = state.db.acquire().await?;
-                let pairs = rows::all(c.conn()).await?;
-                Ok(PortalSettings::from_pairs(state.settings.portal_defaults(), &pairs))
-            },
-        )
-        .await
+    state.portal_settings().await
 }
 
 /// Saves every setting; the audit event names the ones that changed. Requiring the

@@ -26,6 +26,11 @@ impl<'a> Links<'a> {
         self.at("/apps")
     }
 
+    /// The person's own profile (its security section lists their second factors).
+    pub fn profile(&self) -> String {
+        self.at("/profile")
+    }
+
     /// A sponsor's page of one of their guests.
     pub fn my_guest(&self, guest_id: uuid::Uuid) -> String {
         self.at(&format!("/guests/{guest_id}"))

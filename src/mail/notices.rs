@@ -123,6 +123,20 @@ pub fn workforce_signin(org: &str, signin_url: String) -> Notice {
     }
 }
 
+/// To the person, when their second factors change or a recovery code is used: if it was
+/// not them, they should know at once.
+pub fn security_change(org: &str, what: &str, profile_url: String) -> Notice {
+    Notice {
+        subject: format!("Your sign-in methods at {org} changed"),
+        heading: "Your sign-in methods changed".into(),
+        paragraph: format!(
+            "{what} If this was you, there is nothing to do. If it was not, sign in and look at your profile's \
+             security section, and tell an admin of {org} at once."
+        ),
+        button: Some(("See your profile", profile_url)),
+    }
+}
+
 /// To each sponsor, a few days before their guest's access ends.
 pub fn guest_access_ending(sponsor: &str, guest: &str, guest_email: &str, ends: &str, page: String) -> Notice {
     Notice {

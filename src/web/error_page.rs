@@ -30,7 +30,7 @@ impl ResponseError for AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            AppError::SignInRequired { .. } => StatusCode::SEE_OTHER,
+            AppError::SignInRequired { .. } | AppError::MfaRequired { .. } => StatusCode::SEE_OTHER,
             AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -51,13 +51,8 @@ impl ResponseError for AppError {
                 "This form has expired",
                 "For your safety the form could not be accepted. Go back, reload the page and try again.".into(),
             ),
-            AppError::SignInRequired { next } => {
-                let target = format!(
-                    "/signin?next={}",
-                    url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
-                );
-                return HttpResponse::SeeOther().insert_header((LOCATION, target)).finish();
-            }
+            AppError::SignInRequired { next } => return see_other_with_next("/signin", next),
+            AppError::MfaRequired { next } => return see_other_with_next("/mfa", next),
             AppError::TooManyRequests(why) => ("Please wait a moment", why.clone()),
             AppError::Internal(err) => {
                 tracing::error!(error = %format!("{err:#}"), "internal error");
@@ -68,6 +63,12 @@ impl ResponseError for AppError {
         res.extensions_mut().insert(ErrorParts { title, message });
         res
     }
+}
+
+/// A redirect to `page` that brings the person back to `next` afterwards.
+fn see_other_with_next(page: &str, next: &str) -> HttpResponse {
+    let target = format!("{page}?next={}", url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>());
+    HttpResponse::SeeOther().insert_header((LOCATION, target)).finish()
 }
 
 #[derive(Template)]

@@ -7,6 +7,7 @@ pub mod error_page;
 pub mod headers;
 pub mod health;
 pub mod input_guard;
+pub mod mfa;
 pub mod oauth2;
 pub mod page;
 pub mod panel;

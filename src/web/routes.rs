@@ -10,7 +10,7 @@ use actix_web::http::Method;
 use actix_web::middleware::Next;
 use actix_web::{Error, Route, web};
 
-use super::{admin, health, oauth2, panel, public, static_files};
+use super::{admin, health, mfa, oauth2, panel, public, static_files};
 use crate::error::AppError;
 
 pub fn table(cfg: &mut web::ServiceConfig) {
@@ -44,6 +44,13 @@ pub fn table(cfg: &mut web::ServiceConfig) {
         .route("/signup/status/{token}/withdraw", web::post().to(public::signup::withdraw))
         .route("/approve/{token}", web::get().to(public::approve::show))
         .route("/approve/{token}", web::post().to(public::approve::decide))
+        // The second factor (F8): right after the first one, and from the profile.
+        .route("/mfa", web::get().to(mfa::prompt))
+        .route("/mfa", web::post().to(mfa::verify))
+        .route("/mfa/setup", web::get().to(mfa::setup_form))
+        .route("/mfa/setup", web::post().to(mfa::confirm_setup))
+        .route("/profile/mfa/recovery-codes", web::post().to(mfa::new_recovery_codes))
+        .route("/profile/mfa/{id}/remove", web::post().to(mfa::remove_method))
         // The OpenID Provider of the host's apps (F9).
         .route("/.well-known/openid-configuration", web::get().to(oauth2::discovery_document))
         .route("/oauth2/jwks", web::get().to(oauth2::jwks))
@@ -86,6 +93,7 @@ pub fn table(cfg: &mut web::ServiceConfig) {
         .route("/admin/users/{id}/remove-admin", web::post().to(admin::users::remove_admin))
         .route("/admin/users/{id}/make-inviter", web::post().to(admin::users::make_inviter))
         .route("/admin/users/{id}/remove-inviter", web::post().to(admin::users::remove_inviter))
+        .route("/admin/users/{id}/mfa/{action}", web::post().to(admin::users::mfa_action))
         .route("/admin/users/{id}/apps", web::post().to(admin::users::assign_app))
         .route("/admin/users/{id}/apps/{app_id}/remove", web::post().to(admin::users::unassign_app))
         .route("/admin/members/new", web::get().to(admin::members::form))

@@ -297,6 +297,7 @@ async fn admin_rights_are_given_and_taken_back_but_never_from_the_last_admin(app
     let (browser, _) = app.new_browser();
     let csrf = csrf_of(&browser, &link).await;
     let page = Page::from(browser.post(&link).form(&[("csrf", csrf.as_str())]).send().await.unwrap()).await;
+    let page = app.pass_mfa_in(&browser, page, "grace@host.example").await;
     assert!(page.url.ends_with("/admin"), "{}", page.url);
     let csrf = csrf_of(&browser, &app.url(&format!("/admin/users/{grace}"))).await;
     let page = Page::from(

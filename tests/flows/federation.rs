@@ -444,6 +444,7 @@ async fn a_configured_workforce_idp_signs_members_in_and_cannot_be_edited(app: T
     // The member's domain goes to the workforce IdP, which links the member on first use.
     let page = app.post("/signin", &[("email", "root@contoso.example")]).await;
     let page = idp_login(&app.browser, page, "root").await;
+    let page = app.pass_mfa_in(&app.browser, page, "root@contoso.example").await;
     assert!(page.url.ends_with("/admin"), "{} {}", page.url, page.body);
     assert_eq!(app.count("SELECT COUNT(*) FROM identities WHERE provider = 'corp' AND subject = 'root'").await, 1);
     app
@@ -609,6 +610,7 @@ async fn members_can_be_required_to_use_the_workforce_idp(app: TestApp) -> TestA
     let form = [("csrf", token.as_str()), ("purpose", "signin"), ("next", "")];
     let at_idp = Page::from(app.browser.post(app.url("/auth/corp/start")).form(&form).send().await.unwrap()).await;
     let page = idp_login(&app.browser, at_idp, "root").await;
+    let page = app.pass_mfa_in(&app.browser, page, "root@contoso.example").await;
     assert!(page.url.ends_with("/admin"), "{} {}", page.url, page.body);
     assert!(app.audit_actions().await.contains(&"settings.updated".to_string()));
     app

@@ -66,6 +66,9 @@ pub struct TestApp {
     pub dir: tempfile::TempDir,
     pg_database: Option<String>,
     read_mail: Mutex<HashSet<Uuid>>,
+    /// Each person's authenticator secret (as their phone would keep it) and the last
+    /// time step a code of it was sent.
+    authenticators: Mutex<std::collections::HashMap<String, (Vec<u8>, i64)>>,
 }
 
 pub fn start_time() -> chrono::DateTime<Utc> {
@@ -160,7 +163,18 @@ impl TestApp {
         let jar = Arc::new(Jar::default());
         let browser = Client::builder().cookie_provider(jar.clone()).redirect(Policy::limited(10)).build().unwrap();
         let raw = Client::builder().cookie_provider(jar.clone()).redirect(Policy::none()).build().unwrap();
-        TestApp { kind, state, base, browser, raw, jar, dir, pg_database, read_mail: Mutex::new(HashSet::new()) }
+        TestApp {
+            kind,
+            state,
+            base,
+            browser,
+            raw,
+            jar,
+            dir,
+            pg_database,
+            read_mail: Mutex::new(HashSet::new()),
+            authenticators: Mutex::default(),
+        }
     }
 
     /// A second browser (its own cookies) on the same app.
@@ -279,7 +293,75 @@ impl TestApp {
         let page = self.get(&link).await;
         assert_eq!(page.status, StatusCode::OK);
         let page = self.post(&link, &[]).await;
+        let page = self.pass_mfa_in(&self.browser, page, email).await;
         assert!(page.url.ends_with("/admin"), "admin lands on the dashboard, got {}", page.url);
+    }
+
+    /// The code `email`'s authenticator app shows now; a code of the same time step as the
+    /// last one sent waits for the next step (the test clock moves 30 seconds), as a person
+    /// would wait for the app's next code.
+    pub fn authenticator_code(&self, email: &str) -> String {
+        let mut apps = self.authenticators.lock().unwrap();
+        let (secret, last) = apps.get_mut(email).expect("an authenticator was set up");
+        if vestibule::domain::mfa::step_of(self.state.clock.now()) <= *last {
+            self.state.clock.advance(Duration::seconds(30));
+        }
+        let now = self.state.clock.now();
+        *last = vestibule::domain::mfa::step_of(now);
+        let t = vestibule::domain::mfa::totp(secret, "Contoso", email).unwrap();
+        vestibule::domain::mfa::code_at(&t, now)
+    }
+
+    /// Sets up an authenticator on the set-up page `page` shows in `browser`; the page after
+    /// the recovery codes.
+    /// Returns that page, the recovery codes shown, and the key the app was given.
+    pub async fn set_up_authenticator(&self, browser: &Client, page: Page, email: &str) -> (Page, Vec<String>, String) {
+        assert!(page.has("Set up an authenticator app"), "{} {}", page.url, page.body);
+        let method = between(&page.body, "name=\"method\" value=\"", "\"").unwrap();
+        let next = between(&page.body, "name=\"next\" value=\"", "\"").unwrap_or_default();
+        let key = between(&page.body, "secret-key\">", "<").unwrap();
+        let secret = totp_rs::Secret::try_from_base32(&key).unwrap().as_ref().to_vec();
+        self.authenticators.lock().unwrap().insert(email.to_string(), (secret, i64::MIN));
+        let code = self.authenticator_code(email);
+        let csrf = csrf_of(browser, &page.url).await;
+        let form = [("csrf", csrf.as_str()), ("method", &method), ("name", "Phone"), ("code", &code), ("next", &next)];
+        let codes_page = Page::from(browser.post(self.url("/mfa/setup")).form(&form).send().await.unwrap()).await;
+        let mut mails = self.take_mail(email).await;
+        mails.retain(|m| !m.subject.contains("sign-in methods"));
+        assert!(
+            mails.is_empty(),
+            "only the security notice: {:?}",
+            mails.iter().map(|m| &m.subject).collect::<Vec<_>>()
+        );
+        let codes: Vec<String> = codes_page
+            .body
+            .split("<li>")
+            .skip(1)
+            .filter_map(|part| part.split("</li>").next())
+            .filter(|c| c.len() == 11 && c.as_bytes()[5] == b'-')
+            .map(str::to_string)
+            .collect();
+        let after = match between(&codes_page.body, "class=\"button wide\" href=\"", "\"") {
+            Some(next) => Page::from(browser.get(self.url(&html_unescape(&next))).send().await.unwrap()).await,
+            None => codes_page,
+        };
+        (after, codes, key)
+    }
+
+    /// Passes the second step if `page` asks for it in `browser`: sets up an authenticator
+    /// the first time, types its code after that. Any other page is returned as it is.
+    pub async fn pass_mfa_in(&self, browser: &Client, page: Page, email: &str) -> Page {
+        if page.has("Set up an authenticator app") {
+            return self.set_up_authenticator(browser, page, email).await.0;
+        }
+        if !page.has("Confirm it") {
+            return page;
+        }
+        let next = between(&page.body, "name=\"next\" value=\"", "\"").unwrap_or_default();
+        let code = self.authenticator_code(email);
+        let csrf = csrf_of(browser, &page.url).await;
+        let form = [("csrf", csrf.as_str()), ("code", &code), ("next", &html_unescape(&next))];
+        Page::from(browser.post(self.url("/mfa")).form(&form).send().await.unwrap()).await
     }
 
     /// Signs this browser in with an email code.
@@ -287,7 +369,8 @@ impl TestApp {
         let page = self.post("/signin", &[("email", email)]).await;
         assert_eq!(page.status, StatusCode::OK, "{}", page.body);
         let code = code_in(&self.one_mail(email).await);
-        self.post("/signin/code", &[("code", &code)]).await
+        let page = self.post("/signin/code", &[("code", &code)]).await;
+        self.pass_mfa_in(&self.browser, page, email).await
     }
 
     pub async fn sign_out(&self) {
@@ -548,6 +631,11 @@ pub fn settings_form<'a>(over: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)>
         form.push((k, v));
     }
     form
+}
+
+/// Text as an HTML attribute or body carries it, unescaped.
+pub fn html_unescape(s: &str) -> String {
+    s.replace("&#x2f;", "/").replace("&#47;", "/").replace("&amp;", "&").replace("&#x3d;", "=").replace("&quot;", "\"")
 }
 
 pub fn between(s: &str, start: &str, end: &str) -> Option<String> {

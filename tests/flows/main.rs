@@ -10,6 +10,7 @@ mod foundation;
 mod hardening;
 mod invite;
 mod mail;
+mod mfa;
 mod panel;
 mod provider;
 mod redeem;

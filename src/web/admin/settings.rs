@@ -47,6 +47,10 @@ pub struct SettingsForm {
     invite_policy: String,
     #[serde(default)]
     guest_lifetime_days: String,
+    #[serde(default)]
+    guests_mfa: Option<String>,
+    #[serde(default)]
+    members_mfa: Option<String>,
 }
 
 impl SettingsForm {
@@ -69,6 +73,8 @@ impl SettingsForm {
                 0 => String::new(),
                 d => d.to_string(),
             },
+            guests_mfa: s.guests_mfa.then(|| "yes".into()),
+            members_mfa: s.members_mfa.then(|| "yes".into()),
         }
     }
 
@@ -88,6 +94,8 @@ impl SettingsForm {
             org_domains: &self.org_domains,
             invite_policy: &self.invite_policy,
             guest_lifetime_days: &self.guest_lifetime_days,
+            guests_mfa: self.guests_mfa.is_some(),
+            members_mfa: self.members_mfa.is_some(),
         }
     }
 

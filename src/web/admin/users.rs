@@ -93,6 +93,7 @@ struct UserPage {
     back: &'static str,
     max_sponsors: i64,
     lifetime_days: i64,
+    mfa: flows::mfa::Overview,
 }
 
 pub async fn show(
@@ -126,9 +127,41 @@ pub async fn show(
         back: "admin",
         max_sponsors: crate::domain::user::MAX_SPONSORS,
         lifetime_days: flows::settings::current(&state).await?.guest_lifetime_days,
+        mfa: flows::mfa::overview(&state, &user).await?,
         user,
     };
     Ok(render(&page))
+}
+
+/// The second-factor actions on a person: `reset` (every method and recovery code goes),
+/// `require` or `not-require` (their own "MFA required").
+pub async fn mfa_action(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: Session,
+    AdminUser(admin): AdminUser,
+    path: web::Path<(Uuid, String)>,
+    _f: CsrfForm<NoFields>,
+) -> AppResult<HttpResponse> {
+    let (id, action) = path.into_inner();
+    let who = actor(&req, &admin);
+    let said = match action.as_str() {
+        "reset" => {
+            flows::mfa::reset(&state, id, &who).await?;
+            "Their second factors were reset and their sessions ended; they set up a new one at their next sign-in."
+        }
+        "require" => {
+            flows::mfa::set_required(&state, id, true, &who).await?;
+            "This person must now sign in with a second step."
+        }
+        "not-require" => {
+            flows::mfa::set_required(&state, id, false, &who).await?;
+            "This person's own MFA requirement was lifted; the organization's rules still apply."
+        }
+        _ => return Err(AppError::NotFound),
+    };
+    flash(&session, said);
+    Ok(back(id))
 }
 
 fn back(id: Uuid) -> HttpResponse {
@@ -342,5 +375,15 @@ pub async fn unassign_app(
 impl UserPage {
     fn t(&self, t: &chrono::DateTime<chrono::Utc>) -> String {
         fmt_time(t)
+    }
+
+    fn mfa_reason(&self, r: &crate::domain::mfa::Required) -> &'static str {
+        use crate::domain::mfa::Required;
+        match r {
+            Required::Admin => "admins always use a second step",
+            Required::User => "set for this person",
+            Required::Guests => "Settings require it for guests",
+            Required::Members => "Settings require it for members",
+        }
     }
 }

@@ -57,6 +57,11 @@ pub async fn authorize(
         Checked::Valid(r) => r,
     };
     let signed = session::current_session(&req).await?;
+    if signed.as_ref().is_some_and(|s| s.mfa_pending) {
+        // The second factor first (set up or used), then back to this very request.
+        let next = format!("/oauth2/authorize?{}", serde_urlencoded::to_string(&params).unwrap_or_default());
+        return Err(crate::error::AppError::MfaRequired { next });
+    }
     let who = who(&req, signed.as_ref());
     match authorize::decide(&state, &r, signed.as_ref(), false, &who).await? {
         Next::SignIn { login_marker } => {
@@ -144,7 +149,7 @@ pub async fn consent(
         Checked::ErrorRedirect(url) => return Ok(see_other(&url)),
         Checked::Valid(r) => r,
     };
-    let signed = session::current_session(&req).await?;
+    let signed = session::current_session(&req).await?.filter(|s| !s.mfa_pending);
     if f.form.decision != "allow" {
         let url = authorize::error_redirect(
             &state,

@@ -57,6 +57,8 @@ struct ProfilePage {
     identities: Vec<NamedIdentity>,
     sponsors: Vec<User>,
     sessions: Vec<SessionRow>,
+    /// Second factors: the authenticator apps, recovery codes left, and whether required.
+    mfa: flows::mfa::Overview,
     error: Option<String>,
 }
 
@@ -81,6 +83,10 @@ impl ProfilePage {
     fn expires(&self) -> Option<String> {
         self.user.expires_at.map(flows::human_date)
     }
+
+    fn when(&self, t: &chrono::DateTime<chrono::Utc>) -> String {
+        flows::human_date(*t)
+    }
 }
 
 async fn profile_page(
@@ -92,6 +98,7 @@ async fn profile_page(
     error: Option<String>,
 ) -> AppResult<ProfilePage> {
     let this = crate::auth::session::current_session(req).await?.map(|s| s.session_id);
+    let mfa = flows::mfa::overview(state, &user).await?;
     let mut c = state.db.acquire().await?;
     let identities = identities::named_for_user(c.conn(), user.id).await?;
     let sponsors = sponsors::of(c.conn(), user.id).await?;
@@ -100,7 +107,7 @@ async fn profile_page(
         .into_iter()
         .map(|record| SessionRow { current: Some(record.id) == this, record })
         .collect();
-    Ok(ProfilePage { ctx, user, name_input, identities, sponsors, sessions, error })
+    Ok(ProfilePage { ctx, user, name_input, identities, sponsors, sessions, mfa, error })
 }
 
 pub async fn profile(

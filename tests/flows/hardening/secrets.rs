@@ -32,7 +32,10 @@ async fn no_secret_is_logged_or_left_readable_in_the_database(app: TestApp) -> T
     let email = vestibule::domain::EmailAddress::parse("root@contoso.example").unwrap();
     let admin_link = vestibule::flows::bootstrap::create_admin(&app.state, &email, None).await.unwrap();
     app.get(&admin_link).await;
-    app.post(&admin_link, &[]).await;
+    let page = app.post(&admin_link, &[]).await;
+    // The admin's second factor: neither its key nor the recovery codes may be readable.
+    let (_, recovery_codes, key) = app.set_up_authenticator(&app.browser, page, "root@contoso.example").await;
+    assert_eq!(recovery_codes.len(), 10);
     member(&app, "sam@contoso.example").await;
     let pkg = package(&app, "Atlas", "any", &["sam@contoso.example"], &[]).await;
 
@@ -62,6 +65,9 @@ async fn no_secret_is_logged_or_left_readable_in_the_database(app: TestApp) -> T
 
     let mut secrets = secrets_in(&app.outbox().await);
     secrets.push(admin_link.rsplit('/').next().unwrap().to_string());
+    secrets.push(key);
+    secrets.extend(recovery_codes.iter().map(|c| c.replace('-', "")));
+    secrets.extend(recovery_codes);
     assert!(secrets.len() >= 8, "the flows mailed links and codes: {secrets:?}");
     let logs = logged();
     for s in &secrets {

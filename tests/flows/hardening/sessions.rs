@@ -41,6 +41,7 @@ async fn the_profile_lists_sessions_and_ends_another_one(app: TestApp) -> TestAp
             .unwrap(),
     )
     .await;
+    let page = app.pass_mfa_in(&phone, page, "root@contoso.example").await;
     assert!(page.url.ends_with("/admin"), "{}", page.url);
 
     let profile = app.get("/profile").await;

@@ -1,0 +1,34 @@
+-- Conditional access (issue 11): second factors, recovery codes and who must use them.
+-- Kept in step with migrations/sqlite/0009_mfa.sql.
+
+-- A person's second factors. `secret` is encrypted with the instance key (SPEC §4);
+-- `confirmed_at` is empty while an authenticator app is being set up; `last_step` is the
+-- last TOTP time step accepted, so no code is accepted twice (RFC 6238 §5.2).
+CREATE TABLE mfa_methods (
+    id UUID PRIMARY KEY NOT NULL,
+    user_id UUID NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    kind TEXT NOT NULL CHECK (kind IN ('totp')),
+    name TEXT NOT NULL,
+    secret TEXT NOT NULL,
+    last_step BIGINT,
+    created_at TIMESTAMPTZ NOT NULL,
+    confirmed_at TIMESTAMPTZ,
+    last_used_at TIMESTAMPTZ
+);
+CREATE INDEX mfa_methods_user ON mfa_methods (user_id);
+
+-- Ten single-use codes for when the authenticator is lost; only their hashes are kept.
+CREATE TABLE recovery_codes (
+    id UUID PRIMARY KEY NOT NULL,
+    user_id UUID NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    code_hash TEXT NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL,
+    used_at TIMESTAMPTZ
+);
+CREATE INDEX recovery_codes_user ON recovery_codes (user_id);
+
+-- MFA for one person whatever the organization says; wrong second-factor codes in a row,
+-- and until when attempts are paused after five.
+ALTER TABLE users ADD COLUMN mfa_required BOOLEAN NOT NULL DEFAULT FALSE;
+ALTER TABLE users ADD COLUMN mfa_failures BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE users ADD COLUMN mfa_paused_until TIMESTAMPTZ;

@@ -1,0 +1,217 @@
+//! The second factor's pages (F8): after the first factor, a person whose account must use
+//! MFA types a code from their authenticator app or a recovery code at `/mfa` — or, with
+//! no method yet, sets up an app right there, before anything else. Signed-in people add
+//! apps, remove them and make new recovery codes from their profile.
+
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::auth::CurrentUser;
+use crate::auth::session::{AnySession, Signed};
+use crate::domain::BoundedText;
+use crate::domain::url::is_local_path;
+use crate::error::AppResult;
+use crate::flows::mfa::{self, MfaRefused, Setup, Used};
+use crate::state::AppState;
+use crate::web::csrf::{CsrfForm, NoFields};
+use crate::web::page::{PageCtx, flash, render, render_invalid, render_with_status};
+use crate::web::{actor, see_other};
+
+#[derive(Deserialize, Default)]
+pub struct NextQuery {
+    #[serde(default)]
+    next: String,
+}
+
+/// Where to go once the second factor is done: a local path, else the person's landing.
+fn next_or_landing(next: &str, s: &Signed) -> String {
+    if is_local_path(next) { next.to_string() } else { crate::web::public::landing_for(&s.user).to_string() }
+}
+
+#[derive(Template)]
+#[template(path = "mfa/verify.html")]
+struct VerifyPage {
+    ctx: PageCtx,
+    next: String,
+    error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "mfa/setup.html")]
+struct SetupPage {
+    ctx: PageCtx,
+    next: String,
+    setup: Setup,
+    name: String,
+    /// Set up because the account must use MFA (at sign-in), not by choice from the profile.
+    required: bool,
+    error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "mfa/recovery_codes.html")]
+struct RecoveryCodesPage {
+    ctx: PageCtx,
+    codes: Vec<String>,
+    next: String,
+}
+
+/// `/mfa`: the code form, or the set-up when the person has no method yet.
+pub async fn prompt(
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    AnySession(s): AnySession,
+    q: web::Query<NextQuery>,
+) -> AppResult<HttpResponse> {
+    if !s.mfa_pending {
+        return Ok(see_other(&next_or_landing(&q.next, &s)));
+    }
+    let next = next_or_landing(&q.next, &s);
+    if mfa::enrolled(&state, s.user.id).await? {
+        return Ok(render(&VerifyPage { ctx, next, error: None }));
+    }
+    let setup = mfa::setup(&state, &s.user).await?;
+    Ok(render(&SetupPage { ctx, next, setup, name: "Authenticator app".into(), required: true, error: None }))
+}
+
+#[derive(Deserialize)]
+pub struct CodeForm {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    next: String,
+}
+
+/// The second step of signing in.
+pub async fn verify(
+    req: HttpRequest,
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    session: Session,
+    AnySession(s): AnySession,
+    f: CsrfForm<CodeForm>,
+) -> AppResult<HttpResponse> {
+    let next = next_or_landing(&f.form.next, &s);
+    if !s.mfa_pending {
+        return Ok(see_other(&next));
+    }
+    match mfa::verify(&state, &s.user, (s.session_id, &s.amr), &f.form.code, &actor(&req, &s.user)).await? {
+        Ok(used) => {
+            // A new cookie session id now that the session counts for more (fixation).
+            session.renew();
+            if let Used::RecoveryCode(left) = used {
+                flash(
+                    &session,
+                    format!(
+                        "You signed in with a recovery code; {left} are left. Make new ones in your profile if you are running low."
+                    ),
+                );
+            }
+            Ok(see_other(&next))
+        }
+        Err(refused) => {
+            let status = match refused {
+                MfaRefused::Paused(_) => StatusCode::TOO_MANY_REQUESTS,
+                _ => StatusCode::UNPROCESSABLE_ENTITY,
+            };
+            Ok(render_with_status(status, &VerifyPage { ctx, next, error: Some(refused.to_string()) }))
+        }
+    }
+}
+
+/// `/mfa/setup`: set up (another) authenticator app.
+pub async fn setup_form(
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    AnySession(s): AnySession,
+    q: web::Query<NextQuery>,
+) -> AppResult<HttpResponse> {
+    let next = if is_local_path(&q.next) { q.next.clone() } else { "/profile".into() };
+    let setup = mfa::setup(&state, &s.user).await?;
+    Ok(render(&SetupPage { ctx, next, setup, name: "Authenticator app".into(), required: s.mfa_pending, error: None }))
+}
+
+#[derive(Deserialize)]
+pub struct SetupForm {
+    #[serde(default)]
+    method: Option<Uuid>,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    next: String,
+}
+
+pub async fn confirm_setup(
+    req: HttpRequest,
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    session: Session,
+    AnySession(s): AnySession,
+    f: CsrfForm<SetupForm>,
+) -> AppResult<HttpResponse> {
+    let form = &f.form;
+    let next = if is_local_path(&form.next) { form.next.clone() } else { next_or_landing("", &s) };
+    let name = BoundedText::required(&form.name, "The name", 60);
+    let outcome = match (&name, form.method) {
+        (Ok(name), Some(method)) => {
+            let who = actor(&req, &s.user);
+            mfa::confirm_setup(&state, &s.user, (s.session_id, &s.amr), method, &form.code, name.as_str(), &who)
+                .await?
+                .map_err(|r| r.to_string())
+        }
+        (Err(e), _) => Err(e.to_string()),
+        (_, None) => Err(MfaRefused::NoSetup.to_string()),
+    };
+    match outcome {
+        Ok(codes) => {
+            session.renew();
+            match codes {
+                Some(codes) => Ok(render(&RecoveryCodesPage { ctx, codes, next })),
+                None => {
+                    flash(&session, "The authenticator app was added.");
+                    Ok(see_other(&next))
+                }
+            }
+        }
+        Err(error) => {
+            let setup = mfa::setup(&state, &s.user).await?;
+            let name = crate::web::kept(&form.name, 80);
+            let page = SetupPage { ctx, next, setup, name, required: s.mfa_pending, error: Some(error) };
+            Ok(render_invalid(&page))
+        }
+    }
+}
+
+/// New recovery codes, from the profile.
+pub async fn new_recovery_codes(
+    req: HttpRequest,
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    CurrentUser(user): CurrentUser,
+    _f: CsrfForm<NoFields>,
+) -> AppResult<HttpResponse> {
+    let codes = mfa::regenerate_recovery_codes(&state, &user, &actor(&req, &user)).await?;
+    Ok(render(&RecoveryCodesPage { ctx, codes, next: "/profile".into() }))
+}
+
+/// Removes one authenticator app, from the profile.
+pub async fn remove_method(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: Session,
+    CurrentUser(user): CurrentUser,
+    id: web::Path<Uuid>,
+    _f: CsrfForm<NoFields>,
+) -> AppResult<HttpResponse> {
+    match mfa::remove(&state, &user, id.into_inner(), &actor(&req, &user)).await? {
+        Ok(name) => flash(&session, format!("“{name}” was removed.")),
+        Err(refused) => flash(&session, refused.to_string()),
+    }
+    Ok(see_other("/profile"))
+}

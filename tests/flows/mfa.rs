@@ -1,0 +1,174 @@
+//! Issue 11 (F8): second factors — an authenticator app set up at sign-in, its codes used
+//! once, recovery codes, the pause after five wrong codes, the policy levels (admins always,
+//! guests, members, one person) and an admin's reset.
+
+use reqwest::{Client, StatusCode};
+
+use crate::helpers::*;
+
+/// Signs `browser` in with an email code; the page after the first factor.
+async fn first_factor(app: &TestApp, browser: &Client, email: &str) -> Page {
+    let csrf = csrf_of(browser, &app.url("/signin")).await;
+    Page::from(
+        browser.post(app.url("/signin")).form(&[("csrf", csrf.as_str()), ("email", email)]).send().await.unwrap(),
+    )
+    .await;
+    let code = code_in(&app.one_mail(email).await);
+    let form = [("csrf", csrf.as_str()), ("code", code.as_str())];
+    Page::from(browser.post(app.url("/signin/code")).form(&form).send().await.unwrap()).await
+}
+
+/// Types `code` on the second-step page in `browser`.
+async fn second_factor(app: &TestApp, browser: &Client, code: &str) -> Page {
+    let csrf = csrf_of(browser, &app.url("/mfa")).await;
+    let form = [("csrf", csrf.as_str()), ("code", code), ("next", "/admin")];
+    Page::from(browser.post(app.url("/mfa")).form(&form).send().await.unwrap()).await
+}
+
+async fn an_admin_sets_up_an_authenticator_and_its_codes_work_once(app: TestApp) -> TestApp {
+    let email = vestibule::domain::EmailAddress::parse("root@contoso.example").unwrap();
+    let link = vestibule::flows::bootstrap::create_admin(&app.state, &email, None).await.unwrap();
+    let page = app.post(&link, &[]).await;
+    assert!(page.has("Your account at Contoso signs in with a second step"), "{}", page.body);
+    assert!(page.has("<svg") && !page.has("otpauth"), "a QR code, no address in the page text");
+    // A wrong first code keeps the set-up open; nothing is turned on.
+    let method = between(&page.body, "name=\"method\" value=\"", "\"").unwrap();
+    let bad =
+        app.post("/mfa/setup", &[("method", &method), ("name", "Phone"), ("code", "000000"), ("next", "/admin")]).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.has("That code is not right"), "{}", bad.body);
+    assert_eq!(between(&bad.body, "name=\"method\" value=\"", "\"").unwrap(), method, "the same secret");
+    assert_eq!(app.count("SELECT COUNT(*) FROM mfa_methods WHERE confirmed_at IS NOT NULL").await, 0);
+    let (page, codes, _) = app.set_up_authenticator(&app.browser, bad, "root@contoso.example").await;
+    assert!(page.url.ends_with("/admin"), "{}", page.url);
+    assert_eq!(codes.len(), 10);
+    assert!(app.audit_actions().await.contains(&"mfa.enrolled".to_string()));
+
+    // The next sign-in asks for a code; nothing opens before it.
+    app.sign_out().await;
+    let page = first_factor(&app, &app.browser, "root@contoso.example").await;
+    assert!(page.url.contains("/mfa?next=%2Fadmin") && page.has("Confirm it"), "{} {}", page.url, page.body);
+    assert_eq!(app.get("/profile").await.url, app.url("/mfa?next=%2Fprofile"));
+    assert_eq!(app.get_raw("/admin/users").await.status(), StatusCode::SEE_OTHER);
+    let page = second_factor(&app, &app.browser, "123456").await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.has("That code is not right"));
+    let code = app.authenticator_code("root@contoso.example");
+    let page = second_factor(&app, &app.browser, &code).await;
+    assert!(page.url.ends_with("/admin"), "{}", page.url);
+    // The same code (same time step) in another browser is refused: RFC 6238 §5.2.
+    app.sign_out().await;
+    let (b, _) = app.new_browser();
+    first_factor(&app, &b, "root@contoso.example").await;
+    let page = second_factor(&app, &b, &code).await;
+    assert!(page.has("That code was used already"), "{}", page.body);
+
+    // A recovery code works once, whatever its case or dashes; the person is told.
+    let page = second_factor(&app, &b, &codes[0].to_lowercase()).await;
+    assert!(page.url.ends_with("/admin") && page.has("signed in with a recovery code; 9 are left"), "{}", page.body);
+    let mail = app.one_mail("root@contoso.example").await;
+    assert!(mail.text_body.contains("A recovery code was used to sign in; 9 are left"), "{}", mail.text_body);
+    let (c, _) = app.new_browser();
+    first_factor(&app, &c, "root@contoso.example").await;
+    assert!(second_factor(&app, &c, &codes[0]).await.has("That code is not right"), "spent");
+    assert!(second_factor(&app, &c, &codes[1].replace('-', "")).await.url.ends_with("/admin"));
+    app.one_mail("root@contoso.example").await;
+    app
+}
+both!(an_admin_sets_up_an_authenticator_and_its_codes_work_once);
+
+async fn five_wrong_codes_pause_attempts_for_fifteen_minutes(app: TestApp) -> TestApp {
+    app.sign_in_admin("root@contoso.example").await;
+    app.sign_out().await;
+    first_factor(&app, &app.browser, "root@contoso.example").await;
+    for _ in 0..4 {
+        assert!(second_factor(&app, &app.browser, "111111").await.has("That code is not right"));
+    }
+    let page = second_factor(&app, &app.browser, "111111").await;
+    assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(page.has("Too many wrong codes: try again after"), "{}", page.body);
+    // Even the right code waits, in every browser: the pause is the account's.
+    let code = app.authenticator_code("root@contoso.example");
+    assert_eq!(second_factor(&app, &app.browser, &code).await.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(app.audit_actions().await.contains(&"mfa.paused".to_string()));
+    app.advance(chrono::Duration::minutes(16));
+    let (b, _) = app.new_browser();
+    first_factor(&app, &b, "root@contoso.example").await;
+    let code = app.authenticator_code("root@contoso.example");
+    assert!(second_factor(&app, &b, &code).await.url.ends_with("/admin"));
+    app
+}
+both!(five_wrong_codes_pause_attempts_for_fifteen_minutes);
+
+async fn the_strongest_rule_decides_who_needs_a_second_factor(app: TestApp) -> TestApp {
+    app.sign_in_admin("root@contoso.example").await;
+    let link = app.invite("ana@partner.example", &[]).await;
+    let (ana, _) = app.new_browser();
+    assert!(app.redeem_as(&ana, &link, "ana@partner.example").await.url.ends_with("/apps"), "no MFA for guests yet");
+    let link = app.invite("bo@partner.example", &[]).await;
+    let (bo, _) = app.new_browser();
+    app.redeem_as(&bo, &link, "bo@partner.example").await;
+
+    // One person: Bo must use a second factor though guests in general need not.
+    let bo_id = app.user_id("bo@partner.example").await;
+    let page = app.post(&format!("/admin/users/{bo_id}/mfa/require"), &[]).await;
+    assert!(page.has("must now sign in with a second step") && page.has("Required: set for this person"));
+    let page = Page::from(bo.get(app.url("/apps")).send().await.unwrap()).await;
+    assert!(page.url.contains("/mfa?next=%2Fapps") && page.has("Set up an authenticator app"), "{}", page.url);
+    let (page, _, _) = app.set_up_authenticator(&bo, page, "bo@partner.example").await;
+    assert!(page.url.ends_with("/apps"), "{}", page.url);
+    let page = Page::from(ana.get(app.url("/apps")).send().await.unwrap()).await;
+    assert!(page.url.ends_with("/apps"), "Ana is not asked: {}", page.url);
+
+    // The organization: every guest now; Ana's open session asks for it at once.
+    let page = app.post("/admin/settings", &settings_form(&[("guests_mfa", "yes")])).await;
+    assert!(page.has("The settings were saved"), "{}", page.body);
+    let page = Page::from(ana.get(app.url("/profile")).send().await.unwrap()).await;
+    assert!(page.has("Set up an authenticator app"), "{}", page.url);
+    let (page, _, _) = app.set_up_authenticator(&ana, page, "ana@partner.example").await;
+    assert!(page.url.ends_with("/profile"), "{}", page.url);
+    assert!(page.has("Phone") && page.has("Recovery codes left: <strong>10</strong>"), "{}", page.body);
+    // Her only method cannot be removed while she must use one.
+    let method = between(&page.body, "/profile/mfa/", "/remove").unwrap();
+    let csrf = csrf_of(&ana, &app.url("/profile")).await;
+    let page = Page::from(
+        ana.post(app.url(&format!("/profile/mfa/{method}/remove")))
+            .form(&[("csrf", csrf.as_str())])
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(page.has("This is your last sign-in method"), "{}", page.body);
+
+    // Members are not covered by the guests' rule, until Settings say so.
+    vestibule::flows::bootstrap::create_admin(
+        &app.state,
+        &vestibule::domain::EmailAddress::parse("mo@contoso.example").unwrap(),
+        None,
+    )
+    .await
+    .unwrap();
+    let mo_id = app.user_id("mo@contoso.example").await;
+    app.post(&format!("/admin/users/{mo_id}/remove-admin"), &[]).await;
+    let (mo, _) = app.new_browser();
+    assert!(first_factor(&app, &mo, "mo@contoso.example").await.url.ends_with("/apps"));
+    app.post("/admin/settings", &settings_form(&[("guests_mfa", "yes"), ("members_mfa", "yes")])).await;
+    assert!(Page::from(mo.get(app.url("/apps")).send().await.unwrap()).await.has("Set up an authenticator app"));
+
+    // An admin resets Ana's factors: her sessions end, she is told, and sets up anew.
+    let ana_id = app.user_id("ana@partner.example").await;
+    let page = app.post(&format!("/admin/users/{ana_id}/mfa/reset"), &[]).await;
+    assert!(page.has("Their second factors were reset"), "{}", page.body);
+    let mails = app.take_mail("ana@partner.example").await;
+    assert!(mails.iter().any(|m| m.text_body.contains("An admin reset your second factors")));
+    assert!(Page::from(ana.get(app.url("/apps")).send().await.unwrap()).await.url.contains("/signin"));
+    let page = first_factor(&app, &ana, "ana@partner.example").await;
+    assert!(page.has("Set up an authenticator app"), "{}", page.body);
+    let actions = app.audit_actions().await;
+    for a in ["user.mfa_required", "mfa.enrolled", "mfa.reset"] {
+        assert!(actions.contains(&a.to_string()), "{a} audited");
+    }
+    app
+}
+both!(the_strongest_rule_decides_who_needs_a_second_factor);

@@ -59,6 +59,9 @@ pub struct AppConfig {
     pub icon_url: String,
     #[serde(default = "yes")]
     pub visible_in_panel: bool,
+    /// A second step before the app opens.
+    #[serde(default)]
+    pub mfa_required: bool,
     pub client_id: Option<String>,
     /// With a secret the client is confidential; without one, public (PKCE only).
     pub client_secret: Option<SecretString>,

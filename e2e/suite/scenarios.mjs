@@ -2,6 +2,7 @@
 // and links by their text. Each one gets a fresh browser context (its own cookies), except
 // the admin's, which stays signed in across scenarios.
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import { createAdmin } from './processes.mjs';
 import { guestOpensAnAppThroughSingleSignOn } from './sso.mjs';
 
@@ -31,6 +32,28 @@ function codeIn(mail) {
   const code = mail.text.match(/\b(\d{8})\b/);
   assert.ok(code, `no 8-digit code in:\n${mail.text}`);
   return code[1];
+}
+
+/** The code an authenticator app shows now for a base-32 key (RFC 6238: SHA-1, 6 digits, 30 s). */
+function totp(key, now = Date.now()) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = 0;
+  let value = 0;
+  const bytes = [];
+  for (const c of key.replace(/[\s=]/g, '').toUpperCase()) {
+    value = ((value << 5) | alphabet.indexOf(c)) & 0xfff;
+    bits += 5;
+    if (bits >= 8) {
+      bytes.push((value >>> (bits - 8)) & 0xff);
+      bits -= 8;
+    }
+  }
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(now / 30000)));
+  const h = crypto.createHmac('sha1', Buffer.from(bytes)).update(counter).digest();
+  const o = h[h.length - 1] & 0xf;
+  const n = ((h[o] & 0x7f) << 24) | (h[o + 1] << 16) | (h[o + 2] << 8) | h[o + 3];
+  return String(n % 1000000).padStart(6, '0');
 }
 
 function linkIn(mail, pattern) {
@@ -97,7 +120,18 @@ export async function bootstrapInviteAndRedeemWithCode(ctx) {
   await admin.goto(link);
   await ctx.look(admin, 'admin-sign-in-link');
   await press(admin, 'Sign in');
+  // Admins always sign in with a second step: the first one sets up an authenticator app
+  // (this scenario is the phone: it reads the key and computes the codes, RFC 6238).
+  assert.equal(new URL(admin.url()).pathname, '/mfa');
+  await ctx.look(admin, 'mfa-setup');
+  const key = await admin.locator('.secret-key').innerText();
+  await admin.getByLabel('Code from the app').fill(totp(key));
+  await press(admin, 'Turn it on');
+  await ctx.look(admin, 'mfa-recovery-codes');
+  assert.equal(await admin.locator('.recovery-codes li').count(), 10);
+  await follow(admin, 'I have saved them, continue');
   assert.equal(new URL(admin.url()).pathname, '/admin');
+  await ctx.mailbox.next(ADMIN, { subject: /sign-in methods/ });
   await ctx.look(admin, 'admin-dashboard');
 
   await follow(admin, 'Apps');

@@ -31,4 +31,6 @@ CREATE INDEX recovery_codes_user ON recovery_codes (user_id);
 -- and until when attempts are paused after five.
 ALTER TABLE users ADD COLUMN mfa_required BOOLEAN NOT NULL DEFAULT FALSE;
 ALTER TABLE users ADD COLUMN mfa_failures BIGINT NOT NULL DEFAULT 0;
+-- An app that asks for a second step before it opens (step-up at launch and at authorize).
+ALTER TABLE apps ADD COLUMN mfa_required BOOLEAN NOT NULL DEFAULT FALSE;
 ALTER TABLE users ADD COLUMN mfa_paused_until TIMESTAMPTZ;

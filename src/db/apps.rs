@@ -14,6 +14,8 @@ pub struct App {
     pub launch_url: String,
     pub icon_url: Option<String>,
     pub visible_in_panel: bool,
+    /// Opens only for a session that used a second factor (step-up).
+    pub mfa_required: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// Set when the app signs people in through the portal's OpenID Provider.
@@ -36,7 +38,7 @@ pub struct App {
     pub managed_by_config: bool,
 }
 
-const COLUMNS: &str = "id, name, description, launch_url, icon_url, visible_in_panel, created_at, updated_at, \
+const COLUMNS: &str = "id, name, description, launch_url, icon_url, visible_in_panel, mfa_required, created_at, updated_at, \
     client_id, client_type, client_secret_hash, redirect_uris, post_logout_redirect_uris, backchannel_logout_uri, \
     initiate_login_uri, id_token_alg, consent_required, pairwise_subject, client_first_used_at, slug, managed_by_config";
 
@@ -59,12 +61,13 @@ pub struct AppFields<'a> {
     pub launch_url: &'a str,
     pub icon_url: Option<&'a str>,
     pub visible_in_panel: bool,
+    pub mfa_required: bool,
 }
 
 pub async fn insert(c: Conn<'_>, a: &AppFields<'_>, now: DateTime<Utc>) -> sqlx::Result<App> {
     let sql = format!(
-        "INSERT INTO apps (id, name, description, launch_url, icon_url, visible_in_panel, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING {COLUMNS}"
+        "INSERT INTO apps (id, name, description, launch_url, icon_url, visible_in_panel, mfa_required, created_at, \
+         updated_at) VALUES ($1, $2, $3, $4, $5, $6, $8, $7, $7) RETURNING {COLUMNS}"
     );
     run!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(Uuid::new_v4())
@@ -74,6 +77,7 @@ pub async fn insert(c: Conn<'_>, a: &AppFields<'_>, now: DateTime<Utc>) -> sqlx:
         .bind(a.icon_url)
         .bind(a.visible_in_panel)
         .bind(now)
+        .bind(a.mfa_required)
         .fetch_one(e)
         .await)
 }
@@ -82,7 +86,7 @@ pub async fn update(c: Conn<'_>, id: Uuid, a: &AppFields<'_>, now: DateTime<Utc>
     run!(c, |e| {
         sqlx::query(
             "UPDATE apps SET name = $2, description = $3, launch_url = $4, icon_url = $5, visible_in_panel = $6, \
-         updated_at = $7 WHERE id = $1",
+         updated_at = $7, mfa_required = $8 WHERE id = $1",
         )
         .bind(id)
         .bind(a.name)
@@ -91,6 +95,7 @@ pub async fn update(c: Conn<'_>, id: Uuid, a: &AppFields<'_>, now: DateTime<Utc>
         .bind(a.icon_url)
         .bind(a.visible_in_panel)
         .bind(now)
+        .bind(a.mfa_required)
         .execute(e)
         .await
         .map(|r| r.rows_affected() == 1)

@@ -44,7 +44,8 @@ pub enum SignInVerdict {
 }
 
 /// How a person proved who they are, for the session and the ID token's `amr` (RFC 8176;
-/// `fed` as Microsoft Entra uses it for a federated sign-in).
+/// `fed` as Microsoft Entra uses it for a federated sign-in, `email` for a mailed code; a
+/// second factor adds `otp` or `kba` and `mfa`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SignInMethod {
     /// A one-time code mailed to them, or a one-time sign-in link.
@@ -56,7 +57,7 @@ pub enum SignInMethod {
 impl SignInMethod {
     pub fn amr(self) -> &'static str {
         match self {
-            SignInMethod::OneTimeCode => "otp",
+            SignInMethod::OneTimeCode => "email",
             SignInMethod::Federated => "fed",
         }
     }

@@ -24,6 +24,8 @@ pub struct AppInput {
     pub launch_url: WebUrl,
     pub icon_url: Option<WebUrl>,
     pub visible_in_panel: bool,
+    /// A second step before the app opens (step-up).
+    pub mfa_required: bool,
     /// Set when the app signs people in through the portal (OpenID Connect).
     pub client: Option<ClientInput>,
 }
@@ -125,6 +127,7 @@ impl AppInput {
         launch_url: &str,
         icon_url: &str,
         visible: bool,
+        mfa_required: bool,
         client: Option<&ClientForm<'_>>,
     ) -> Result<AppInput, FieldErrors> {
         let mut errors = FieldErrors::default();
@@ -142,7 +145,15 @@ impl AppInput {
         };
         match (name, description, launch_url, icon_url, client) {
             (Some(name), Some(description), Some(launch_url), Some(icon_url), Some(client)) if errors.is_empty() => {
-                Ok(AppInput { name, description, launch_url, icon_url, visible_in_panel: visible, client })
+                Ok(AppInput {
+                    name,
+                    description,
+                    launch_url,
+                    icon_url,
+                    visible_in_panel: visible,
+                    mfa_required,
+                    client,
+                })
             }
             _ => Err(errors),
         }
@@ -155,6 +166,7 @@ impl AppInput {
             launch_url: self.launch_url.as_str(),
             icon_url: self.icon_url.as_ref().map(|u| u.as_str()),
             visible_in_panel: self.visible_in_panel,
+            mfa_required: self.mfa_required,
         }
     }
 }
@@ -336,8 +348,16 @@ pub async fn sync_from_config(state: &AppState, declared: &[AppConfig]) -> anyho
             pairwise_subject: d.pairwise_subject,
         };
         let client = d.client_id.is_some().then_some(&client);
-        let input = AppInput::parse(&d.name, &d.description, &d.launch_url, &d.icon_url, d.visible_in_panel, client)
-            .map_err(|e| anyhow::anyhow!("app {:?} in the config file: {e}", d.slug))?;
+        let input = AppInput::parse(
+            &d.name,
+            &d.description,
+            &d.launch_url,
+            &d.icon_url,
+            d.visible_in_panel,
+            d.mfa_required,
+            client,
+        )
+        .map_err(|e| anyhow::anyhow!("app {:?} in the config file: {e}", d.slug))?;
         let now = state.clock.now();
         let mut tx = state.db.begin().await?;
         let existing = apps::find_by_slug(tx.conn(), &d.slug).await?;

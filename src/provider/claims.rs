@@ -22,6 +22,13 @@ use crate::state::AppState;
 
 /// The authentication context of a single-factor sign-in (a one-time code, or a home IdP).
 pub const ACR_SINGLE_FACTOR: &str = "1";
+/// A second factor was used in this session (`amr` has `mfa`).
+pub const ACR_MULTI_FACTOR: &str = "2";
+
+/// The `acr` a session's `amr` earns.
+pub fn acr_of(amr: &str) -> &'static str {
+    if crate::domain::mfa::has_mfa(amr) { ACR_MULTI_FACTOR } else { ACR_SINGLE_FACTOR }
+}
 
 /// Claims beyond OIDC's standard ones.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -93,7 +100,7 @@ pub fn id_token(
     let claims = IdTokenClaims::new(issuer, vec![Audience::new(client_id)], now + TOKEN_LIFETIME, now, standard, extra)
         .set_auth_time(Some(s.auth_time))
         .set_nonce(s.nonce.map(|n| Nonce::new(n.to_string())))
-        .set_auth_context_ref(Some(AuthenticationContextClass::new(ACR_SINGLE_FACTOR.into())))
+        .set_auth_context_ref(Some(AuthenticationContextClass::new(acr_of(s.amr).into())))
         .set_auth_method_refs(Some(
             s.amr.split(' ').filter(|m| !m.is_empty()).map(|m| AuthenticationMethodReference::new(m.into())).collect(),
         ));

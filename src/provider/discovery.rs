@@ -12,7 +12,7 @@ use openidconnect::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::claims::ACR_SINGLE_FACTOR;
+use super::claims::{ACR_MULTI_FACTOR, ACR_SINGLE_FACTOR};
 use super::issuer;
 use crate::domain::client::SCOPES;
 use crate::error::{AppError, AppResult};
@@ -101,7 +101,10 @@ pub fn metadata(state: &AppState) -> AppResult<Metadata> {
     .set_scopes_supported(Some(SCOPES.iter().map(|s| Scope::new(s.to_string())).collect()))
     .set_response_modes_supported(Some(vec![CoreResponseMode::Query]))
     .set_grant_types_supported(Some(vec![CoreGrantType::AuthorizationCode, CoreGrantType::RefreshToken]))
-    .set_acr_values_supported(Some(vec![AuthenticationContextClass::new(ACR_SINGLE_FACTOR.into())]))
+    .set_acr_values_supported(Some(vec![
+        AuthenticationContextClass::new(ACR_SINGLE_FACTOR.into()),
+        AuthenticationContextClass::new(ACR_MULTI_FACTOR.into()),
+    ]))
     .set_token_endpoint_auth_methods_supported(Some(auth_methods()))
     .set_claims_supported(Some(claims.iter().map(|c| CoreClaimName::new(c.to_string())).collect()))
     .set_claims_parameter_supported(Some(false))

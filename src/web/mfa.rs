@@ -13,6 +13,7 @@ use uuid::Uuid;
 use crate::auth::CurrentUser;
 use crate::auth::session::{AnySession, Signed};
 use crate::domain::BoundedText;
+use crate::domain::mfa::has_mfa;
 use crate::domain::url::is_local_path;
 use crate::error::AppResult;
 use crate::flows::mfa::{self, MfaRefused, Setup, Used};
@@ -67,7 +68,8 @@ pub async fn prompt(
     AnySession(s): AnySession,
     q: web::Query<NextQuery>,
 ) -> AppResult<HttpResponse> {
-    if !s.mfa_pending {
+    // Done already; a step-up (an app that wants MFA) comes here without a pending session.
+    if has_mfa(&s.amr) {
         return Ok(see_other(&next_or_landing(&q.next, &s)));
     }
     let next = next_or_landing(&q.next, &s);
@@ -96,7 +98,7 @@ pub async fn verify(
     f: CsrfForm<CodeForm>,
 ) -> AppResult<HttpResponse> {
     let next = next_or_landing(&f.form.next, &s);
-    if !s.mfa_pending {
+    if has_mfa(&s.amr) {
         return Ok(see_other(&next));
     }
     match mfa::verify(&state, &s.user, (s.session_id, &s.amr), &f.form.code, &actor(&req, &s.user)).await? {

@@ -66,6 +66,7 @@ pub fn table(cfg: &mut web::ServiceConfig) {
         .route("/oauth2/end_session/confirm", web::post().to(oauth2::logout::confirm))
         // The Access Panel (F6).
         .route("/apps", web::get().to(panel::apps_page))
+        .route("/apps/{id}/launch", web::get().to(panel::launch))
         .route("/apps/request", web::get().to(panel::request::form))
         .route("/apps/request", web::post().to(panel::request::submit))
         .route("/invite", web::get().to(panel::invite::form))

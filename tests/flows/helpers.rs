@@ -318,7 +318,7 @@ impl TestApp {
     pub async fn set_up_authenticator(&self, browser: &Client, page: Page, email: &str) -> (Page, Vec<String>, String) {
         assert!(page.has("Set up an authenticator app"), "{} {}", page.url, page.body);
         let method = between(&page.body, "name=\"method\" value=\"", "\"").unwrap();
-        let next = between(&page.body, "name=\"next\" value=\"", "\"").unwrap_or_default();
+        let next = html_unescape(&between(&page.body, "name=\"next\" value=\"", "\"").unwrap_or_default());
         let key = between(&page.body, "secret-key\">", "<").unwrap();
         let secret = totp_rs::Secret::try_from_base32(&key).unwrap().as_ref().to_vec();
         self.authenticators.lock().unwrap().insert(email.to_string(), (secret, i64::MIN));
@@ -635,7 +635,14 @@ pub fn settings_form<'a>(over: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)>
 
 /// Text as an HTML attribute or body carries it, unescaped.
 pub fn html_unescape(s: &str) -> String {
-    s.replace("&#x2f;", "/").replace("&#47;", "/").replace("&amp;", "&").replace("&#x3d;", "=").replace("&quot;", "\"")
+    s.replace("&#x2f;", "/")
+        .replace("&#47;", "/")
+        .replace("&#38;", "&")
+        .replace("&#34;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+        .replace("&#x3d;", "=")
+        .replace("&quot;", "\"")
 }
 
 pub fn between(s: &str, start: &str, end: &str) -> Option<String> {

@@ -3,8 +3,10 @@
 //! guests, members, one person) and an admin's reset.
 
 use reqwest::{Client, StatusCode};
+use serde_json::json;
 
 use crate::helpers::*;
+use crate::provider::{Rp, add_client, guest, json_of, launch};
 
 /// Signs `browser` in with an email code; the page after the first factor.
 async fn first_factor(app: &TestApp, browser: &Client, email: &str) -> Page {
@@ -172,3 +174,75 @@ async fn the_strongest_rule_decides_who_needs_a_second_factor(app: TestApp) -> T
     app
 }
 both!(the_strongest_rule_decides_who_needs_a_second_factor);
+
+async fn an_app_that_requires_mfa_steps_a_person_up_at_authorize(app: TestApp) -> TestApp {
+    let rp = Rp::start(&app);
+    app.sign_in_admin("admin@host.example").await;
+    let vault = add_client(&app, &rp, "Vault", "vault", &[("mfa_required", "yes")]).await;
+    rp.register("vault", &vault, "basic", "RS256").await;
+    let wiki = add_client(&app, &rp, "Wiki", "wiki", &[]).await;
+    rp.register("wiki", &wiki, "basic", "RS256").await;
+    let (ana, _) = guest(&app, "ana@partner.example", &[&vault, &wiki]).await;
+    // Guests need no second factor here: the wiki opens with one factor.
+    let t = json_of(&launch(&ana, &rp, "wiki", "").await);
+    assert_eq!((t["claims"]["amr"].clone(), t["claims"]["acr"].clone()), (json!(["email"]), json!("1")));
+    // The vault asks for one: Ana sets up an app, then lands in the vault.
+    let page = launch(&ana, &rp, "vault", "").await;
+    assert!(page.url.contains("/mfa?next=%2Foauth2%2Fauthorize"), "{}", page.url);
+    let (page, _, _) = app.set_up_authenticator(&ana, page, "ana@partner.example").await;
+    let t = json_of(&page);
+    assert_eq!(t["claims"]["amr"], json!(["email", "otp", "mfa"]));
+    assert_eq!(t["claims"]["acr"], json!("2"));
+    // An app may ask for it too (`acr_values=2`); this session has it already.
+    let t = json_of(&launch(&ana, &rp, "wiki", "acr_values=2").await);
+    assert_eq!(t["claims"]["acr"], json!("2"));
+    // Another browser of Ana's, one factor: asked again at the vault, with the app's code.
+    let (b, _) = app.new_browser();
+    let csrf = csrf_of(&b, &app.url("/signin")).await;
+    let form = [("csrf", csrf.as_str()), ("email", "ana@partner.example")];
+    Page::from(b.post(app.url("/signin")).form(&form).send().await.unwrap()).await;
+    let code = code_in(&app.one_mail("ana@partner.example").await);
+    let form = [("csrf", csrf.as_str()), ("code", code.as_str())];
+    assert!(Page::from(b.post(app.url("/signin/code")).form(&form).send().await.unwrap()).await.url.ends_with("/apps"));
+    let page = launch(&b, &rp, "vault", "").await;
+    assert!(page.has("Confirm it"), "{}", page.body);
+    let page = app.pass_mfa_in(&b, page, "ana@partner.example").await;
+    assert_eq!(json_of(&page)["claims"]["acr"], json!("2"));
+    app
+}
+both!(an_app_that_requires_mfa_steps_a_person_up_at_authorize);
+
+async fn a_tile_that_requires_mfa_steps_a_person_up(app: TestApp) -> TestApp {
+    app.sign_in_admin("root@contoso.example").await;
+    let target = app.url("/healthz");
+    let fields =
+        [("name", "Payroll"), ("launch_url", target.as_str()), ("visible_in_panel", "yes"), ("mfa_required", "yes")];
+    let page = app.post("/admin/apps", &fields).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let list = app.get("/admin/apps").await;
+    let at = list.body.find(">Payroll</a>").unwrap();
+    let start = list.body[..at].rfind("/admin/apps/").unwrap() + "/admin/apps/".len();
+    let app_id = list.body[start..at - 1].to_string();
+    let edit = app.get(&format!("/admin/apps/{app_id}")).await;
+    assert!(edit.has("id=\"mfa_required\" name=\"mfa_required\" value=\"yes\" checked"), "the form shows it");
+    let link = app.invite("ana@partner.example", &[("app", app_id.as_str())]).await;
+    let (ana, raw) = app.new_browser();
+    app.redeem_as(&ana, &link, "ana@partner.example").await;
+    let panel = Page::from(ana.get(app.url("/apps")).send().await.unwrap()).await;
+    let tile = format!("/apps/{app_id}/launch");
+    assert!(panel.has(&format!("href=\"{tile}\"")), "{}", panel.body);
+    let r = raw.get(app.url(&tile)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let to = r.headers()["location"].to_str().unwrap().to_string();
+    assert!(to.starts_with("/mfa?next=%2Fapps%2F"), "{to}");
+    let page = Page::from(ana.get(app.url(&to)).send().await.unwrap()).await;
+    let (page, _, _) = app.set_up_authenticator(&ana, page, "ana@partner.example").await;
+    assert_eq!(page.url, target, "the app opens once the second step is done");
+    // Someone the app is not given to gets nothing.
+    let link = app.invite("bo@partner.example", &[]).await;
+    let (bo, _) = app.new_browser();
+    app.redeem_as(&bo, &link, "bo@partner.example").await;
+    assert_eq!(Page::from(bo.get(app.url(&tile)).send().await.unwrap()).await.status, StatusCode::NOT_FOUND);
+    app
+}
+both!(a_tile_that_requires_mfa_steps_a_person_up);

@@ -96,6 +96,7 @@ struct FormPage {
     launch_url: String,
     icon_url: String,
     visible: bool,
+    mfa_required: bool,
     client: ClientValues,
     /// The saved app, when editing: its connection details.
     app: Option<App>,
@@ -172,6 +173,8 @@ pub struct AppForm {
     #[serde(default)]
     visible_in_panel: Option<String>,
     #[serde(default)]
+    mfa_required: Option<String>,
+    #[serde(default)]
     oidc: Option<String>,
     #[serde(default)]
     client_id: String,
@@ -203,6 +206,7 @@ impl FormPage {
             launch_url: kept(&f.launch_url, 2100),
             icon_url: kept(&f.icon_url, 2100),
             visible: f.visible_in_panel.is_some(),
+            mfa_required: f.mfa_required.is_some(),
             client: ClientValues {
                 enabled: f.oidc.is_some(),
                 client_id: kept(&f.client_id, 100),
@@ -231,6 +235,7 @@ pub async fn new_form(ctx: PageCtx, state: web::Data<AppState>, _a: AdminUser) -
         launch_url: String::new(),
         icon_url: String::new(),
         visible: true,
+        mfa_required: false,
         client: ClientValues::new_app(),
         app: None,
         issuer: crate::provider::issuer(&state),
@@ -251,7 +256,15 @@ fn parse(f: &AppForm) -> Result<AppInput, FieldErrors> {
         pairwise_subject: f.pairwise_subject.is_some(),
     };
     let client = f.oidc.is_some().then_some(&client);
-    AppInput::parse(&f.name, &f.description, &f.launch_url, &f.icon_url, f.visible_in_panel.is_some(), client)
+    AppInput::parse(
+        &f.name,
+        &f.description,
+        &f.launch_url,
+        &f.icon_url,
+        f.visible_in_panel.is_some(),
+        f.mfa_required.is_some(),
+        client,
+    )
 }
 
 pub async fn create(
@@ -289,6 +302,7 @@ pub async fn edit_form(
         launch_url: app.launch_url.clone(),
         icon_url: app.icon_url.clone().unwrap_or_default(),
         visible: app.visible_in_panel,
+        mfa_required: app.mfa_required,
         client: if app.client_id.is_some() { ClientValues::of(&app) } else { ClientValues::new_app() },
         app: Some(app),
         issuer: crate::provider::issuer(&state),

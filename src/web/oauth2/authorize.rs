@@ -57,7 +57,14 @@ pub async fn authorize(
         Checked::Valid(r) => r,
     };
     let signed = session::current_session(&req).await?;
-    if signed.as_ref().is_some_and(|s| s.mfa_pending) {
+    // An app that requires MFA, or asks for it (`acr_values=2`), steps a person up; so does
+    // a session whose own second factor is still to come.
+    let app_wants_mfa = r.app.mfa_required
+        || params
+            .acr_values
+            .as_deref()
+            .is_some_and(|v| v.split(' ').any(|a| a == crate::provider::claims::ACR_MULTI_FACTOR));
+    if signed.as_ref().is_some_and(|s| s.mfa_pending || (app_wants_mfa && !crate::domain::mfa::has_mfa(&s.amr))) {
         // The second factor first (set up or used), then back to this very request.
         let next = format!("/oauth2/authorize?{}", serde_urlencoded::to_string(&params).unwrap_or_default());
         return Err(crate::error::AppError::MfaRequired { next });

@@ -48,6 +48,27 @@ pub async fn apps_page(
     Ok(render(&AppsPage { ctx, name: user.display_name, apps, issuer: crate::provider::issuer(&state), may_invite }))
 }
 
+/// `/apps/{id}/launch`, the tile of an app that requires a second factor: a session without
+/// one is stepped up first, then sent on to the app.
+pub async fn launch(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    CurrentUser(user): CurrentUser,
+    id: web::Path<uuid::Uuid>,
+) -> AppResult<HttpResponse> {
+    let id = id.into_inner();
+    let app = {
+        let mut c = state.db.acquire().await?;
+        apps::for_user(c.conn(), user.id, state.clock.now()).await?.into_iter().find(|a| a.id == id)
+    };
+    let app = app.ok_or(crate::error::AppError::NotFound)?;
+    let amr = crate::auth::session::current_session(&req).await?.map(|s| s.amr).unwrap_or_default();
+    if app.mfa_required && !crate::domain::mfa::has_mfa(&amr) {
+        return Err(crate::error::AppError::MfaRequired { next: format!("/apps/{id}/launch") });
+    }
+    Ok(see_other(&app.tile_href(&crate::provider::issuer(&state))))
+}
+
 #[derive(Template)]
 #[template(path = "panel/profile.html")]
 struct ProfilePage {

@@ -26,8 +26,8 @@ async fn an_assigned_guest_signs_in_to_an_app_through_openid_client(app: TestApp
     assert_eq!(claims["email"], json!("ana@partner.example"));
     assert_eq!(claims["email_verified"], json!(true));
     assert_eq!(claims["user_type"], json!("guest"));
-    assert_eq!(claims["amr"], json!(["otp"]));
-    assert_eq!(claims["acr"], json!("1"));
+    assert_eq!(claims["amr"], json!(["email"]));
+    assert_eq!(claims["acr"], json!("1"), "one factor");
     assert!(claims["auth_time"].is_i64() && claims["sid"].is_string() && claims["at_hash"].is_string());
     assert_eq!(claims["groups"], json!([]));
 

@@ -267,6 +267,7 @@ async fn an_app_declared_in_the_config_file_signs_people_in_and_cannot_be_edited
         launch_url: "https://wiki.example/".into(),
         icon_url: String::new(),
         visible_in_panel: true,
+        mfa_required: false,
         client_id: Some("wiki".into()),
         client_secret: Some("a-configured-secret-of-enough-length-0123456789".into()),
         redirect_uris: vec![rp.redirect_uri("wiki")],

@@ -636,6 +636,71 @@ async function memberLooksAfterHerGuests(ctx) {
   assert.match(await mia.locator('main table').innerText(), /Noa Partner/);
 }
 
+/** A guest opens an app that requires a second step and sets up an authenticator app on
+ * the spot (step-up); then the organization requires it of every guest, and Gus, already
+ * signed in, is asked to set one up before anything else. */
+async function guestsUseASecondStep(ctx) {
+  const { admin } = ctx;
+  await admin.goto(`${ctx.base}/admin/apps/new`);
+  await admin.getByLabel('Name', { exact: true }).fill('Payroll');
+  await admin.getByLabel('Launch URL').fill(`${new URL(ctx.appUrl).origin}/payroll`);
+  await admin.getByLabel('Require a second step (MFA) to open this app').check();
+  await press(admin, 'Save');
+  assert.equal(new URL(admin.url()).pathname, '/admin/apps');
+  await admin.goto(`${ctx.base}/admin/invitations/new`);
+  await admin.getByLabel('Email address').fill('lea@fabrikam.example');
+  await admin.getByLabel('Name (optional)').fill('Lea Guest');
+  await admin.getByLabel('Payroll').check();
+  await press(admin, 'Invite');
+  await ctx.look(admin, 'admin-invited-payroll');
+  const lea = await newPage(ctx);
+  await lea.goto(linkIn(await ctx.mailbox.next('lea@fabrikam.example'), /\/redeem\//));
+  await ctx.look(lea, 'redeem-payroll');
+  await press(lea, 'Email me a one-time code');
+  await ctx.look(lea, 'redeem-payroll-code');
+  await lea.getByLabel('One-time code').fill(codeIn(await ctx.mailbox.next('lea@fabrikam.example')));
+  await press(lea, 'Continue');
+  await ctx.look(lea, 'redeem-payroll-consent');
+  await lea.getByLabel('I accept the terms of use').check();
+  await press(lea, 'Accept and continue');
+  assert.equal(new URL(lea.url()).pathname, '/apps');
+  await ctx.look(lea, 'access-panel-mfa-app');
+  await loadAfter(lea, () => lea.getByRole('link', { name: /Payroll/ }).click());
+  assert.equal(new URL(lea.url()).pathname, '/mfa');
+  await ctx.look(lea, 'step-up-setup');
+  await lea.getByLabel('Name for this app').fill('Lea’s phone');
+  await lea.getByLabel('Code from the app').fill(totp(await lea.locator('.secret-key').innerText()));
+  await press(lea, 'Turn it on');
+  await ctx.look(lea, 'step-up-recovery-codes');
+  await follow(lea, 'I have saved them, continue');
+  assert.equal(new URL(lea.url()).pathname, '/payroll', `the app opens after the second step: ${lea.url()}`);
+  await ctx.mailbox.next('lea@fabrikam.example', { subject: /sign-in methods/ });
+
+  await admin.goto(`${ctx.base}/admin/settings`);
+  await admin.getByLabel('Guests must use a second factor (authenticator app or recovery code)').check();
+  await press(admin, 'Save settings');
+  assert.match(await admin.locator('main').innerText(), /The settings were saved/);
+  // Gus signs in again (the single sign-on scenario signed him out): the code first, then
+  // the set-up before anything else.
+  const gus = await newPage(ctx);
+  await gus.goto(`${ctx.base}/signin`);
+  await gus.getByLabel('Email address').fill('gus@fabrikam.example');
+  await press(gus, 'Email me a code');
+  await gus.getByLabel('One-time code').fill(codeIn(await ctx.mailbox.next('gus@fabrikam.example', { subject: /code/ })));
+  await press(gus, 'Sign in');
+  assert.equal(new URL(gus.url()).pathname, '/mfa');
+  await ctx.look(gus, 'guest-mfa-required');
+  assert.match(await gus.locator('main').innerText(), /Your account at Contoso signs in with a second step/);
+  await gus.getByLabel('Code from the app').fill(totp(await gus.locator('.secret-key').innerText()));
+  await press(gus, 'Turn it on');
+  await follow(gus, 'I have saved them, continue');
+  assert.equal(new URL(gus.url()).pathname, '/apps');
+  await follow(gus, 'Profile');
+  await ctx.look(gus, 'profile-second-step');
+  assert.match(await gus.locator('main').innerText(), /Recovery codes left: 10 of 10/);
+  await ctx.mailbox.next('gus@fabrikam.example', { subject: /sign-in methods/ });
+}
+
 export const scenarios = [
   bootstrapInviteAndRedeemWithCode,
   redeemThroughHomeIdp,
@@ -647,4 +712,5 @@ export const scenarios = [
   memberInvitesFromTheAccessPanel,
   singleSignOnIntoAnApacheApp,
   memberLooksAfterHerGuests,
+  guestsUseASecondStep,
 ];

@@ -106,6 +106,11 @@ pub struct IdpConfig {
     /// The host's own (workforce) IdP, through which members sign in.
     #[serde(default)]
     pub workforce: bool,
+    /// Accept the MFA this IdP did (`amr`, or an `acr` listed in `trusted_acr`).
+    #[serde(default)]
+    pub trust_mfa: bool,
+    #[serde(default)]
+    pub trusted_acr: Vec<String>,
 }
 
 fn oidc() -> String {

@@ -1,7 +1,7 @@
 // A real OpenID Provider for tests: the npm `oidc-provider` with its development login
 // pages (any login name is accepted as the account id; the password is ignored).
 // Usage: node oidc-provider.mjs PORT REDIRECT_URI [REDIRECT_URI…]
-// Accounts: ana (ana@partner.example, verified), bo (bo@partner.example, verified),
+// Accounts (a "+mfa" or "+acr" suffix adds the partner's MFA, see below): ana (ana@partner.example, verified), bo (bo@partner.example, verified),
 // eve (eve@elsewhere.example, verified), unverified (ana@partner.example, NOT verified),
 // root (root@contoso.example, verified: a member of the host), mia (mia@contoso.example,
 // verified: a colleague who becomes a member through the workforce IdP).
@@ -46,9 +46,14 @@ const provider = new Provider(`${origin}${prefix}`, {
     grant_types: ['authorization_code'],
     response_types: ['code'],
   }],
-  claims: { openid: ['sub', 'tid'], email: ['email', 'email_verified'], profile: ['name'] },
+  // amr and acr ride with the openid scope, so an ID token says how the person signed in.
+  claims: {
+    acr: null, amr: null, auth_time: null, sid: null,
+    openid: ['sub', 'tid', 'amr', 'acr'], email: ['email', 'email_verified'], profile: ['name'],
+  },
   scopes: ['openid', 'email', 'profile'],
   pkce: { required: () => true },
+  acrValues: ['urn:partner:loa:mfa'],
   features: { devInteractions: { enabled: true } },
   interactions: { url: (ctx, interaction) => `${prefix}/interaction/${interaction.uid}` },
   cookies: { keys: ['test-cookie-key'] },
@@ -63,6 +68,20 @@ const provider = new Provider(`${origin}${prefix}`, {
   conformIdTokenClaims: false,
 });
 provider.proxy = false;
+
+// A login name with a suffix signs in as the account before it, with the partner's own
+// second factor said in the ID token: "ana+mfa" gives amr ["pwd", "mfa"], "ana+acr" gives
+// acr "urn:partner:loa:mfa". Plain "ana" says nothing of MFA.
+const finished = provider.interactionFinished.bind(provider);
+provider.interactionFinished = (req, res, result, options) => {
+  const login = result?.login;
+  if (login?.accountId?.includes('+')) {
+    const [accountId, how] = login.accountId.split('+');
+    const said = how === 'mfa' ? { amr: ['pwd', 'mfa'] } : { acr: 'urn:partner:loa:mfa' };
+    return finished(req, res, { ...result, login: { ...login, accountId, ...said } }, options);
+  }
+  return finished(req, res, result, options);
+};
 
 const callback = provider.callback();
 const server = http.createServer(async (req, res) => {

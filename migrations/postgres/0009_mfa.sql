@@ -31,6 +31,10 @@ CREATE INDEX recovery_codes_user ON recovery_codes (user_id);
 -- and until when attempts are paused after five.
 ALTER TABLE users ADD COLUMN mfa_required BOOLEAN NOT NULL DEFAULT FALSE;
 ALTER TABLE users ADD COLUMN mfa_failures BIGINT NOT NULL DEFAULT 0;
+-- Per identity provider: accept the MFA the partner's own IdP did (its ID token's `amr`,
+-- or an `acr` in this space-separated list, with a recent `auth_time`).
+ALTER TABLE identity_providers ADD COLUMN trust_mfa BOOLEAN NOT NULL DEFAULT FALSE;
+ALTER TABLE identity_providers ADD COLUMN trusted_acr TEXT NOT NULL DEFAULT '';
 -- An app that asks for a second step before it opens (step-up at launch and at authorize).
 ALTER TABLE apps ADD COLUMN mfa_required BOOLEAN NOT NULL DEFAULT FALSE;
 ALTER TABLE users ADD COLUMN mfa_paused_until TIMESTAMPTZ;

@@ -19,13 +19,17 @@ pub struct IdentityProvider {
     pub domains: String,
     pub enabled: bool,
     pub is_workforce: bool,
+    /// Accept the partner IdP's own MFA (see `domain::mfa::partner_mfa`).
+    pub trust_mfa: bool,
+    /// Space-separated `acr` values that count as MFA when `trust_mfa`.
+    pub trusted_acr: String,
     pub managed_by_config: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
 
 const COLUMNS: &str = "id, slug, kind, display_name, issuer, client_id, client_secret_enc, scopes, domains, \
-    enabled, is_workforce, managed_by_config, created_at, updated_at";
+    enabled, is_workforce, trust_mfa, trusted_acr, managed_by_config, created_at, updated_at";
 
 pub struct IdpFields<'a> {
     pub slug: &'a str,
@@ -39,14 +43,16 @@ pub struct IdpFields<'a> {
     pub domains: &'a str,
     pub enabled: bool,
     pub is_workforce: bool,
+    pub trust_mfa: bool,
+    pub trusted_acr: &'a str,
     pub managed_by_config: bool,
 }
 
 pub async fn insert(c: Conn<'_>, f: &IdpFields<'_>, now: DateTime<Utc>) -> sqlx::Result<IdentityProvider> {
     let sql = format!(
         "INSERT INTO identity_providers (id, slug, kind, display_name, issuer, client_id, client_secret_enc, scopes, \
-         domains, enabled, is_workforce, managed_by_config, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING {COLUMNS}"
+         domains, enabled, is_workforce, managed_by_config, created_at, updated_at, trust_mfa, trusted_acr) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14, $15) RETURNING {COLUMNS}"
     );
     run!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(Uuid::new_v4())
@@ -62,6 +68,8 @@ pub async fn insert(c: Conn<'_>, f: &IdpFields<'_>, now: DateTime<Utc>) -> sqlx:
         .bind(f.is_workforce)
         .bind(f.managed_by_config)
         .bind(now)
+        .bind(f.trust_mfa)
+        .bind(f.trusted_acr)
         .fetch_one(e)
         .await)
 }
@@ -70,7 +78,8 @@ pub async fn update(c: Conn<'_>, id: Uuid, f: &IdpFields<'_>, now: DateTime<Utc>
     run!(c, |e| sqlx::query(
         "UPDATE identity_providers SET slug = $2, kind = $3, display_name = $4, issuer = $5, client_id = $6, \
          client_secret_enc = COALESCE($7, client_secret_enc), scopes = $8, domains = $9, enabled = $10, \
-         is_workforce = $11, managed_by_config = $12, updated_at = $13 WHERE id = $1"
+         is_workforce = $11, managed_by_config = $12, updated_at = $13, trust_mfa = $14, trusted_acr = $15 \
+         WHERE id = $1"
     )
     .bind(id)
     .bind(f.slug)
@@ -85,6 +94,8 @@ pub async fn update(c: Conn<'_>, id: Uuid, f: &IdpFields<'_>, now: DateTime<Utc>
     .bind(f.is_workforce)
     .bind(f.managed_by_config)
     .bind(now)
+    .bind(f.trust_mfa)
+    .bind(f.trusted_acr)
     .execute(e)
     .await
     .map(|r| r.rows_affected() == 1))

@@ -19,6 +19,27 @@ const STEP_SECS: i64 = 30;
 /// The session's `amr` entry once a second factor was used.
 pub const AMR_MFA: &str = "mfa";
 
+/// The `amr` values of a partner's ID token that mean a second factor (RFC 8176).
+const PARTNER_MFA_AMR: [&str; 4] = ["mfa", "otp", "hwk", "sms"];
+/// How recent the partner's authentication must be for its MFA to count.
+pub const PARTNER_MFA_MAX_AGE: Duration = Duration::minutes(15);
+
+/// Whether a partner IdP's ID token shows MFA this portal may accept: its `amr` says so, or
+/// its `acr` is one the admin listed, and the person authenticated there within the last
+/// 15 minutes (an old session at the IdP proves nothing about now).
+pub fn partner_mfa(
+    amr: &[String],
+    acr: Option<&str>,
+    trusted_acr: &str,
+    auth_time: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> bool {
+    let said = amr.iter().any(|m| PARTNER_MFA_AMR.contains(&m.as_str()))
+        || acr.is_some_and(|a| trusted_acr.split_whitespace().any(|t| t == a));
+    let recent = auth_time.is_some_and(|t| t <= now + Duration::minutes(1) && now - t <= PARTNER_MFA_MAX_AGE);
+    said && recent
+}
+
 /// Why a person must use a second factor (the strongest rule wins; the first found here).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Required {
@@ -123,6 +144,19 @@ mod tests {
         assert_eq!(matched_step(&t, "12345", now), None);
         assert_eq!(matched_step(&t, &format!("{} ", code), now), Some(step_of(now)), "spaces are forgiven");
         assert!(t.to_url().unwrap().starts_with("otpauth://totp/"));
+    }
+
+    #[test]
+    fn a_partners_mfa_counts_only_when_said_and_recent() {
+        let now = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        let fresh = Some(now - Duration::minutes(2));
+        let mfa = vec!["pwd".to_string(), "mfa".to_string()];
+        assert!(partner_mfa(&mfa, None, "", fresh, now));
+        assert!(!partner_mfa(&mfa, None, "", Some(now - Duration::minutes(16)), now), "too old");
+        assert!(!partner_mfa(&mfa, None, "", None, now), "no auth_time");
+        assert!(!partner_mfa(&["pwd".into()], None, "", fresh, now));
+        assert!(partner_mfa(&["pwd".into()], Some("urn:loa:high"), "urn:loa:low urn:loa:high", fresh, now));
+        assert!(!partner_mfa(&["pwd".into()], Some("urn:loa:low2"), "urn:loa:low", fresh, now));
     }
 
     #[test]

@@ -52,6 +52,8 @@ pub enum SignInMethod {
     OneTimeCode,
     /// Their home identity provider.
     Federated,
+    /// Their home identity provider, whose MFA this portal accepts (per IdP).
+    FederatedWithPartnerMfa,
 }
 
 impl SignInMethod {
@@ -59,6 +61,7 @@ impl SignInMethod {
         match self {
             SignInMethod::OneTimeCode => "email",
             SignInMethod::Federated => "fed",
+            SignInMethod::FederatedWithPartnerMfa => "fed mfa",
         }
     }
 }

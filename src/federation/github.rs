@@ -90,6 +90,9 @@ pub async fn finish(
         email_verified: primary.as_ref().is_some_and(|e| e.verified),
         email: primary.map(|e| e.email),
         name: user.name,
+        amr: Vec::new(),
+        acr: None,
+        auth_time: None,
     })
 }
 

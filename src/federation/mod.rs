@@ -29,6 +29,10 @@ pub struct Provider {
     pub client_secret: SecretString,
     pub scopes: String,
     pub redirect_uri: String,
+    /// Where the admin accepts this IdP's MFA: ask for a recent authentication (`max_age`,
+    /// so its `auth_time` comes back) and for these `acr` values.
+    pub trust_mfa: bool,
+    pub trusted_acr: String,
 }
 
 impl Provider {
@@ -47,6 +51,8 @@ impl Provider {
             client_secret: key.decrypt(SECRET_PURPOSE, &row.client_secret_enc)?.into(),
             scopes: row.scopes.clone(),
             redirect_uri: redirect_uri(public_url, &row.slug),
+            trust_mfa: row.trust_mfa,
+            trusted_acr: row.trusted_acr.clone(),
         })
     }
 }
@@ -84,6 +90,11 @@ pub struct Authenticated {
     pub email_verified: bool,
     /// The person's name as their IdP gives it (a new member's display name).
     pub name: Option<String>,
+    /// How the IdP says it authenticated them (ID token `amr`, `acr`, `auth_time`): the
+    /// partner's MFA, where the admin trusts it.
+    pub amr: Vec<String>,
+    pub acr: Option<String>,
+    pub auth_time: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl Authenticated {

@@ -3,8 +3,8 @@
 
 use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreJsonWebKeySet, CoreProviderMetadata};
 use openidconnect::{
-    AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointMaybeSet, EndpointNotSet, EndpointSet, IssuerUrl,
-    Nonce, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope, TokenResponse,
+    AuthenticationContextClass, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointMaybeSet, EndpointNotSet,
+    EndpointSet, IssuerUrl, Nonce, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope, TokenResponse,
 };
 use secrecy::ExposeSecret;
 
@@ -124,6 +124,13 @@ pub async fn start(
     if let Some(hint) = login_hint {
         request = request.add_extra_param("login_hint", hint.to_string());
     }
+    if p.trust_mfa {
+        let max_age = crate::domain::mfa::PARTNER_MFA_MAX_AGE.num_seconds().unsigned_abs();
+        request = request.set_max_age(std::time::Duration::from_secs(max_age));
+        for acr in p.trusted_acr.split_whitespace() {
+            request = request.add_auth_context_value(AuthenticationContextClass::new(acr.to_string()));
+        }
+    }
     let (url, state, nonce) = request.url();
     let pending = Pending {
         slug: p.slug.clone(),
@@ -168,6 +175,9 @@ pub async fn finish(
         email: claims.email().map(|e| e.as_str().to_string()),
         email_verified: claims.email_verified().unwrap_or(false),
         name: claims.name().and_then(|n| n.get(None)).map(|n| n.as_str().to_string()),
+        amr: claims.auth_method_refs().into_iter().flatten().map(|m| m.as_str().to_string()).collect(),
+        acr: claims.auth_context_ref().map(|a| a.as_str().to_string()),
+        auth_time: claims.auth_time(),
     })
 }
 
@@ -184,6 +194,8 @@ mod tests {
             client_secret: "s".into(),
             scopes: String::new(),
             redirect_uri: "https://portal.example/auth/x/callback".into(),
+            trust_mfa: false,
+            trusted_acr: String::new(),
         }
     }
 

@@ -4,6 +4,7 @@ use crate::db::audit::{self, Event};
 use crate::db::identity_providers::{self, IdentityProvider};
 use crate::db::{identities, users};
 use crate::domain::audit::Actor;
+use crate::domain::user::SignInMethod;
 use crate::error::{AppError, AppResult};
 use crate::federation::{self, Authenticated, FederationError, Pending, Provider, Purpose};
 use crate::flows::signin::{self, SignIn};
@@ -105,8 +106,33 @@ pub async fn sign_in(
         email: &email,
     };
     let outcome = signin::complete(state, &mut tx, user, Some(link), ip).await?;
+    if let SignIn::Done(user) = &outcome
+        && method_for(state, idp, who) == SignInMethod::FederatedWithPartnerMfa
+    {
+        let ev = Event::new("mfa.met_by_partner", "user", user.id, &user.email).details(format!(
+            "{}: amr={} acr={}",
+            idp.slug,
+            who.amr.join(" "),
+            who.acr.as_deref().unwrap_or("")
+        ));
+        audit::record(tx.conn(), &Actor::user(user.id, &user.email, ip), &ev, state.clock.now()).await?;
+    }
     tx.commit().await?;
     Ok(FederatedSignIn::Done(outcome))
+}
+
+/// How a federated sign-in counts: with the partner's MFA where the admin trusts this IdP's
+/// and its ID token shows a recent one (`domain::mfa::partner_mfa`).
+pub fn method_for(state: &AppState, idp: &IdentityProvider, who: &Authenticated) -> SignInMethod {
+    let met = idp.trust_mfa
+        && crate::domain::mfa::partner_mfa(
+            &who.amr,
+            who.acr.as_deref(),
+            &idp.trusted_acr,
+            who.auth_time,
+            state.clock.now(),
+        );
+    if met { SignInMethod::FederatedWithPartnerMfa } else { SignInMethod::Federated }
 }
 
 /// Whether `slug` names a configured identity provider. Callback and start URLs with any

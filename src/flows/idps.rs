@@ -27,6 +27,9 @@ pub struct IdpInput {
     pub domains: String,
     pub enabled: bool,
     pub is_workforce: bool,
+    pub trust_mfa: bool,
+    /// Space-separated.
+    pub trusted_acr: String,
 }
 
 pub struct RawIdp<'a> {
@@ -40,6 +43,8 @@ pub struct RawIdp<'a> {
     pub domains: &'a str,
     pub enabled: bool,
     pub is_workforce: bool,
+    pub trust_mfa: bool,
+    pub trusted_acr: &'a str,
 }
 
 impl IdpInput {
@@ -76,6 +81,7 @@ impl IdpInput {
         };
         let scopes = errors.take("scopes", BoundedText::parse(raw.scopes, "The scopes", 300, false));
         let domains = errors.take("domains", parse_domains(raw.domains));
+        let trusted_acr = errors.take("trusted_acr", BoundedText::parse(raw.trusted_acr, "The acr values", 500, true));
         match (slug, kind, display_name, issuer, client_id, client_secret, scopes, domains) {
             (
                 Some(slug),
@@ -100,6 +106,10 @@ impl IdpInput {
                     domains: domains.join(" "),
                     enabled: raw.enabled,
                     is_workforce: raw.is_workforce,
+                    trust_mfa: raw.trust_mfa,
+                    trusted_acr: trusted_acr
+                        .map(|a| a.as_str().split_whitespace().collect::<Vec<_>>().join(" "))
+                        .unwrap_or_default(),
                 })
             }
             _ => Err(errors),
@@ -123,6 +133,8 @@ fn fields<'a>(i: &'a IdpInput, secret_enc: Option<&'a str>, managed: bool) -> Id
         domains: &i.domains,
         enabled: i.enabled,
         is_workforce: i.is_workforce,
+        trust_mfa: i.trust_mfa,
+        trusted_acr: &i.trusted_acr,
         managed_by_config: managed,
     }
 }
@@ -233,6 +245,8 @@ pub async fn sync_from_config(state: &AppState, declared: &[IdpConfig]) -> anyho
             domains: &d.domains.join(" "),
             enabled: d.enabled,
             is_workforce: d.workforce,
+            trust_mfa: d.trust_mfa,
+            trusted_acr: &d.trusted_acr.join(" "),
         };
         let input = IdpInput::parse(&raw, true, state.settings.allow_http_identity_providers)
             .map_err(|e| anyhow::anyhow!("identity provider {:?} in the config file: {e}", d.slug))?;

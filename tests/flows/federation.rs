@@ -416,6 +416,8 @@ async fn a_configured_workforce_idp_signs_members_in_and_cannot_be_edited(app: T
         domains: vec!["contoso.example".into()],
         enabled: true,
         workforce: true,
+        trust_mfa: false,
+        trusted_acr: vec![],
     };
     // What `serve` does at start with `[[identity_providers]]`, twice: it updates in place.
     vestibule::flows::idps::sync_from_config(&app.state, std::slice::from_ref(&declared)).await.unwrap();
@@ -630,6 +632,8 @@ async fn a_colleague_with_an_organization_address_becomes_a_member_on_first_sign
         domains: vec![],
         enabled: true,
         workforce: true,
+        trust_mfa: false,
+        trusted_acr: vec![],
     };
     vestibule::flows::idps::sync_from_config(&app.state, &[declared]).await.unwrap();
     app.sign_in_admin("admin@host.example").await;
@@ -670,3 +674,69 @@ async fn sign_in_at_corp(app: &TestApp, login: &str) -> Page {
     let at_idp = Page::from(browser.post(app.url("/auth/corp/start")).form(&form).send().await.unwrap()).await;
     idp_login(&browser, at_idp, login).await
 }
+
+/// Signs in at the partner IdP `partner` as `login`, in a browser of its own.
+async fn sign_in_at_partner(app: &TestApp, login: &str) -> Page {
+    let (browser, _) = app.new_browser();
+    let token = csrf_of(&browser, &app.url("/signin")).await;
+    let form = [("csrf", token.as_str()), ("purpose", "signin"), ("next", "")];
+    let at_idp = Page::from(browser.post(app.url("/auth/partner/start")).form(&form).send().await.unwrap()).await;
+    idp_login(&browser, at_idp, login).await
+}
+
+async fn a_partners_mfa_counts_only_where_the_admin_trusts_it(app: TestApp) -> TestApp {
+    // auth_time comes from the IdP's real clock: the portal's must agree.
+    app.advance(chrono::Utc::now() - app.state.clock.now());
+    let (_idp, link) = federated_invitation(&app).await;
+    let consent = idp_login(&app.browser, start_at_idp(&app, &app.browser, &link).await, "ana").await;
+    assert!(consent.url.ends_with("/consent"), "{}", consent.url);
+    app.post(&format!("{link}/accept"), &[("accept_terms", "yes")]).await;
+    app.sign_out().await;
+    app.sign_in_admin("root@contoso.example").await;
+    app.post("/admin/settings", &settings_form(&[("guests_mfa", "yes")])).await;
+
+    // Not trusted yet: even a token that says "mfa" leads to the portal's own second step.
+    let page = sign_in_at_partner(&app, "ana+mfa").await;
+    assert!(page.url.contains("/mfa?next="), "{}", page.url);
+
+    // The admin trusts the partner's MFA, and names the acr that means it.
+    let list = app.get("/admin/identity-providers").await;
+    let id = list
+        .body
+        .split("href=\"/admin/identity-providers/")
+        .skip(1)
+        .filter_map(|part| part.split('"').next())
+        .find(|id| uuid::Uuid::parse_str(id).is_ok())
+        .unwrap()
+        .to_string();
+    let form = [
+        ("display_name", "Partner SSO"),
+        ("slug", "partner"),
+        ("kind", "oidc"),
+        ("issuer", _idp.issuer.as_str()),
+        ("client_id", "vestibule"),
+        ("client_secret", ""),
+        ("domains", "partner.example"),
+        ("enabled", "yes"),
+        ("trust_mfa", "yes"),
+    ];
+    let page = app.post(&format!("/admin/identity-providers/{id}"), &form).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let edit = app.get(&format!("/admin/identity-providers/{id}")).await;
+    assert!(edit.has("id=\"trust_mfa\" name=\"trust_mfa\" value=\"yes\" checked"), "{}", edit.body);
+
+    let page = sign_in_at_partner(&app, "ana+mfa").await;
+    assert!(page.url.ends_with("/apps"), "amr says mfa: no second step here ({})", page.url);
+    assert!(app.audit_actions().await.contains(&"mfa.met_by_partner".to_string()));
+    assert!(sign_in_at_partner(&app, "ana").await.url.contains("/mfa?next="), "plain ana: asked");
+    assert!(sign_in_at_partner(&app, "ana+acr").await.url.contains("/mfa?next="), "an acr not listed");
+    let mut with_acr = form.to_vec();
+    with_acr.push(("trusted_acr", "urn:partner:loa:mfa"));
+    app.post(&format!("/admin/identity-providers/{id}"), &with_acr).await;
+    assert!(sign_in_at_partner(&app, "ana+acr").await.url.ends_with("/apps"), "a listed acr counts");
+    // An authentication at the partner long ago proves nothing now.
+    app.advance(chrono::Duration::minutes(20));
+    assert!(sign_in_at_partner(&app, "ana+mfa").await.url.contains("/mfa?next="), "auth_time too old");
+    app
+}
+both!(a_partners_mfa_counts_only_where_the_admin_trusts_it);

@@ -80,6 +80,10 @@ pub struct IdpForm {
     enabled: Option<String>,
     #[serde(default)]
     is_workforce: Option<String>,
+    #[serde(default)]
+    trust_mfa: Option<String>,
+    #[serde(default)]
+    trusted_acr: String,
 }
 
 impl IdpForm {
@@ -95,6 +99,8 @@ impl IdpForm {
             domains: &self.domains,
             enabled: self.enabled.is_some(),
             is_workforce: self.is_workforce.is_some(),
+            trust_mfa: self.trust_mfa.is_some(),
+            trusted_acr: &self.trusted_acr,
         }
     }
 
@@ -109,6 +115,7 @@ impl IdpForm {
             client_secret: String::new(),
             scopes: kept(&self.scopes, 400),
             domains: kept(&self.domains, 3000),
+            trusted_acr: kept(&self.trusted_acr, 600),
             ..self
         }
     }
@@ -178,6 +185,8 @@ pub async fn edit_form(
         domains: row.domains,
         enabled: row.enabled.then(|| "yes".into()),
         is_workforce: row.is_workforce.then(|| "yes".into()),
+        trust_mfa: row.trust_mfa.then(|| "yes".into()),
+        trusted_acr: row.trusted_acr.split_whitespace().collect::<Vec<_>>().join("\n"),
     };
     Ok(render(&page(ctx, &state, Some(id.to_string()), row.managed_by_config, f, FieldErrors::default())))
 }

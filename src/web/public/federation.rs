@@ -8,7 +8,6 @@ use serde::Deserialize;
 
 use crate::auth::session;
 use crate::domain::invitation::LinkState;
-use crate::domain::user::SignInMethod;
 use crate::error::{AppError, AppResult};
 use crate::federation::{self, FLOW_TTL_SECS, FederationError, Pending, Purpose};
 use crate::flows::federated::{self, FederatedSignIn};
@@ -212,7 +211,8 @@ pub async fn callback(
     match pending.purpose {
         Purpose::SignIn { next } => match federated::sign_in(&state, &idp, &who, &client_ip(&req)).await? {
             FederatedSignIn::Done(SignIn::Done(user)) => {
-                session::sign_in(&req, &session, &state, &user, SignInMethod::Federated).await?;
+                let method = federated::method_for(&state, &idp, &who);
+                session::sign_in(&req, &session, &state, &user, method).await?;
                 Ok(see_other(if next.is_empty() { super::landing_for(&user) } else { &next }))
             }
             FederatedSignIn::Done(SignIn::Refused(verdict)) => Ok(super::outcomes::refusal(ctx, verdict)),

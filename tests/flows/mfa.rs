@@ -125,6 +125,8 @@ async fn the_strongest_rule_decides_who_needs_a_second_factor(app: TestApp) -> T
     // The organization: every guest now; Ana's open session asks for it at once.
     let page = app.post("/admin/settings", &settings_form(&[("guests_mfa", "yes")])).await;
     assert!(page.has("The settings were saved"), "{}", page.body);
+    let dashboard = app.get("/admin").await;
+    assert!(dashboard.has("<span class=\"stat\">1</span> guests who must use MFA"), "Ana, not Bo: {}", dashboard.body);
     let page = Page::from(ana.get(app.url("/profile")).send().await.unwrap()).await;
     assert!(page.has("Set up an authenticator app"), "{}", page.url);
     let (page, _, _) = app.set_up_authenticator(&ana, page, "ana@partner.example").await;

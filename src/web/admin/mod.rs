@@ -32,6 +32,8 @@ struct Dashboard {
     members: i64,
     pending_requests: i64,
     apps: usize,
+    /// Active guests who must use MFA and have no authenticator app yet.
+    guests_without_mfa: i64,
     recent: Vec<AuditEvent>,
 }
 
@@ -49,6 +51,11 @@ pub async fn dashboard(ctx: PageCtx, state: web::Data<AppState>, _admin: AdminUs
         )
         .await?,
         apps: app_rows::all(c.conn()).await?.len(),
+        guests_without_mfa: crate::db::mfa::guests_without_mfa(
+            c.conn(),
+            crate::flows::settings::current(&state).await?.guests_mfa,
+        )
+        .await?,
         recent: audit_rows::list(c.conn(), "", "", Page::new(1, 8)).await?.0,
     };
     Ok(render(&page))

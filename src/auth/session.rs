@@ -160,60 +160,47 @@ fn next_of(req: &HttpRequest) -> String {
 
 type Fut<T> = Pin<Box<dyn Future<Output = Result<T, AppError>>>>;
 
-/// A handler argument that requires a signed-in user (else: to the sign-in page).
-pub struct CurrentUser(pub User);
-
-impl FromRequest for CurrentUser {
-    type Error = AppError;
-    type Future = Fut<Self>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            match current_session(&req).await? {
-                Some(s) if s.mfa_pending => Err(AppError::MfaRequired { next: next_of(&req) }),
-                Some(s) => Ok(CurrentUser(s.user)),
-                None => Err(AppError::SignInRequired { next: next_of(&req) }),
-            }
-        })
+/// The session the extractors below start from: to the sign-in page without one, and —
+/// unless `any` — to the second step while it is still to come.
+async fn session_for(req: &HttpRequest, any: bool) -> AppResult<Signed> {
+    match current_session(req).await? {
+        Some(s) if s.mfa_pending && !any => Err(AppError::MfaRequired { next: next_of(req) }),
+        Some(s) => Ok(s),
+        None => Err(AppError::SignInRequired { next: next_of(req) }),
     }
 }
+
+/// Implements `FromRequest` for a one-field extractor built from `session_for`.
+macro_rules! session_extractor {
+    ($t:ident, $any:expr, |$s:ident| $make:expr) => {
+        impl FromRequest for $t {
+            type Error = AppError;
+            type Future = Fut<Self>;
+
+            fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+                let req = req.clone();
+                Box::pin(async move {
+                    let $s = session_for(&req, $any).await?;
+                    $make
+                })
+            }
+        }
+    };
+}
+
+/// A handler argument that requires a signed-in user (else: to the sign-in page).
+pub struct CurrentUser(pub User);
+session_extractor!(CurrentUser, false, |s| Ok(CurrentUser(s.user)));
 
 /// A handler argument that requires a signed-in admin (else 403).
 pub struct AdminUser(pub User);
-
-impl FromRequest for AdminUser {
-    type Error = AppError;
-    type Future = Fut<Self>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            match current_session(&req).await? {
-                Some(s) if s.mfa_pending => Err(AppError::MfaRequired { next: next_of(&req) }),
-                Some(s) if s.user.is_admin => Ok(AdminUser(s.user)),
-                Some(_) => Err(AppError::Forbidden),
-                None => Err(AppError::SignInRequired { next: next_of(&req) }),
-            }
-        })
-    }
-}
+session_extractor!(AdminUser, false, |s| if s.user.is_admin {
+    Ok(AdminUser(s.user))
+} else {
+    Err(AppError::Forbidden)
+});
 
 /// A handler argument for the MFA pages: a session, whether or not its second factor is
 /// still to come (else: to the sign-in page).
 pub struct AnySession(pub Signed);
-
-impl FromRequest for AnySession {
-    type Error = AppError;
-    type Future = Fut<Self>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            match current_session(&req).await? {
-                Some(s) => Ok(AnySession(s)),
-                None => Err(AppError::SignInRequired { next: next_of(&req) }),
-            }
-        })
-    }
-}
+session_extractor!(AnySession, true, |s| Ok(AnySession(s)));

@@ -364,6 +364,17 @@ impl TestApp {
         Page::from(browser.post(self.url("/mfa")).form(&form).send().await.unwrap()).await
     }
 
+    /// Signs `browser` in with an email code; the page after the first factor (the second
+    /// step, where one is required).
+    pub async fn first_factor_in(&self, browser: &Client, email: &str) -> Page {
+        let csrf = csrf_of(browser, &self.url("/signin")).await;
+        let form = [("csrf", csrf.as_str()), ("email", email)];
+        Page::from(browser.post(self.url("/signin")).form(&form).send().await.unwrap()).await;
+        let code = code_in(&self.one_mail(email).await);
+        let form = [("csrf", csrf.as_str()), ("code", code.as_str())];
+        Page::from(browser.post(self.url("/signin/code")).form(&form).send().await.unwrap()).await
+    }
+
     /// Signs this browser in with an email code.
     pub async fn sign_in_with_code(&self, email: &str) -> Page {
         let page = self.post("/signin", &[("email", email)]).await;

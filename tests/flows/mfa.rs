@@ -8,18 +8,6 @@ use serde_json::json;
 use crate::helpers::*;
 use crate::provider::{Rp, add_client, guest, json_of, launch};
 
-/// Signs `browser` in with an email code; the page after the first factor.
-async fn first_factor(app: &TestApp, browser: &Client, email: &str) -> Page {
-    let csrf = csrf_of(browser, &app.url("/signin")).await;
-    Page::from(
-        browser.post(app.url("/signin")).form(&[("csrf", csrf.as_str()), ("email", email)]).send().await.unwrap(),
-    )
-    .await;
-    let code = code_in(&app.one_mail(email).await);
-    let form = [("csrf", csrf.as_str()), ("code", code.as_str())];
-    Page::from(browser.post(app.url("/signin/code")).form(&form).send().await.unwrap()).await
-}
-
 /// Types `code` on the second-step page in `browser`.
 async fn second_factor(app: &TestApp, browser: &Client, code: &str) -> Page {
     let csrf = csrf_of(browser, &app.url("/mfa")).await;
@@ -48,7 +36,7 @@ async fn an_admin_sets_up_an_authenticator_and_its_codes_work_once(app: TestApp)
 
     // The next sign-in asks for a code; nothing opens before it.
     app.sign_out().await;
-    let page = first_factor(&app, &app.browser, "root@contoso.example").await;
+    let page = app.first_factor_in(&app.browser, "root@contoso.example").await;
     assert!(page.url.contains("/mfa?next=%2Fadmin") && page.has("Confirm it"), "{} {}", page.url, page.body);
     assert_eq!(app.get("/profile").await.url, app.url("/mfa?next=%2Fprofile"));
     assert_eq!(app.get_raw("/admin/users").await.status(), StatusCode::SEE_OTHER);
@@ -61,7 +49,7 @@ async fn an_admin_sets_up_an_authenticator_and_its_codes_work_once(app: TestApp)
     // The same code (same time step) in another browser is refused: RFC 6238 §5.2.
     app.sign_out().await;
     let (b, _) = app.new_browser();
-    first_factor(&app, &b, "root@contoso.example").await;
+    app.first_factor_in(&b, "root@contoso.example").await;
     let page = second_factor(&app, &b, &code).await;
     assert!(page.has("That code was used already"), "{}", page.body);
 
@@ -71,7 +59,7 @@ async fn an_admin_sets_up_an_authenticator_and_its_codes_work_once(app: TestApp)
     let mail = app.one_mail("root@contoso.example").await;
     assert!(mail.text_body.contains("A recovery code was used to sign in; 9 are left"), "{}", mail.text_body);
     let (c, _) = app.new_browser();
-    first_factor(&app, &c, "root@contoso.example").await;
+    app.first_factor_in(&c, "root@contoso.example").await;
     assert!(second_factor(&app, &c, &codes[0]).await.has("That code is not right"), "spent");
     assert!(second_factor(&app, &c, &codes[1].replace('-', "")).await.url.ends_with("/admin"));
     app.one_mail("root@contoso.example").await;
@@ -82,7 +70,7 @@ both!(an_admin_sets_up_an_authenticator_and_its_codes_work_once);
 async fn five_wrong_codes_pause_attempts_for_fifteen_minutes(app: TestApp) -> TestApp {
     app.sign_in_admin("root@contoso.example").await;
     app.sign_out().await;
-    first_factor(&app, &app.browser, "root@contoso.example").await;
+    app.first_factor_in(&app.browser, "root@contoso.example").await;
     for _ in 0..4 {
         assert!(second_factor(&app, &app.browser, "111111").await.has("That code is not right"));
     }
@@ -95,7 +83,7 @@ async fn five_wrong_codes_pause_attempts_for_fifteen_minutes(app: TestApp) -> Te
     assert!(app.audit_actions().await.contains(&"mfa.paused".to_string()));
     app.advance(chrono::Duration::minutes(16));
     let (b, _) = app.new_browser();
-    first_factor(&app, &b, "root@contoso.example").await;
+    app.first_factor_in(&b, "root@contoso.example").await;
     let code = app.authenticator_code("root@contoso.example");
     assert!(second_factor(&app, &b, &code).await.url.ends_with("/admin"));
     app
@@ -156,7 +144,7 @@ async fn the_strongest_rule_decides_who_needs_a_second_factor(app: TestApp) -> T
     let mo_id = app.user_id("mo@contoso.example").await;
     app.post(&format!("/admin/users/{mo_id}/remove-admin"), &[]).await;
     let (mo, _) = app.new_browser();
-    assert!(first_factor(&app, &mo, "mo@contoso.example").await.url.ends_with("/apps"));
+    assert!(app.first_factor_in(&mo, "mo@contoso.example").await.url.ends_with("/apps"));
     app.post("/admin/settings", &settings_form(&[("guests_mfa", "yes"), ("members_mfa", "yes")])).await;
     assert!(Page::from(mo.get(app.url("/apps")).send().await.unwrap()).await.has("Set up an authenticator app"));
 
@@ -167,7 +155,7 @@ async fn the_strongest_rule_decides_who_needs_a_second_factor(app: TestApp) -> T
     let mails = app.take_mail("ana@partner.example").await;
     assert!(mails.iter().any(|m| m.text_body.contains("An admin reset your second factors")));
     assert!(Page::from(ana.get(app.url("/apps")).send().await.unwrap()).await.url.contains("/signin"));
-    let page = first_factor(&app, &ana, "ana@partner.example").await;
+    let page = app.first_factor_in(&ana, "ana@partner.example").await;
     assert!(page.has("Set up an authenticator app"), "{}", page.body);
     let actions = app.audit_actions().await;
     for a in ["user.mfa_required", "mfa.enrolled", "mfa.reset"] {
@@ -200,12 +188,7 @@ async fn an_app_that_requires_mfa_steps_a_person_up_at_authorize(app: TestApp) -
     assert_eq!(t["claims"]["acr"], json!("2"));
     // Another browser of Ana's, one factor: asked again at the vault, with the app's code.
     let (b, _) = app.new_browser();
-    let csrf = csrf_of(&b, &app.url("/signin")).await;
-    let form = [("csrf", csrf.as_str()), ("email", "ana@partner.example")];
-    Page::from(b.post(app.url("/signin")).form(&form).send().await.unwrap()).await;
-    let code = code_in(&app.one_mail("ana@partner.example").await);
-    let form = [("csrf", csrf.as_str()), ("code", code.as_str())];
-    assert!(Page::from(b.post(app.url("/signin/code")).form(&form).send().await.unwrap()).await.url.ends_with("/apps"));
+    assert!(app.first_factor_in(&b, "ana@partner.example").await.url.ends_with("/apps"));
     let page = launch(&b, &rp, "vault", "").await;
     assert!(page.has("Confirm it"), "{}", page.body);
     let page = app.pass_mfa_in(&b, page, "ana@partner.example").await;

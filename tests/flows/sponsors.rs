@@ -42,14 +42,7 @@ async fn get_in(app: &TestApp, browser: &Client, path: &str) -> Page {
 
 /// Signs `browser` in with an email code (its session had lapsed).
 async fn sign_in_in(app: &TestApp, browser: &Client, email: &str) {
-    let csrf = csrf_of(browser, &app.url("/signin")).await;
-    Page::from(
-        browser.post(app.url("/signin")).form(&[("csrf", csrf.as_str()), ("email", email)]).send().await.unwrap(),
-    )
-    .await;
-    let code = code_in(&app.one_mail(email).await);
-    let form = [("csrf", csrf.as_str()), ("code", code.as_str())];
-    let page = Page::from(browser.post(app.url("/signin/code")).form(&form).send().await.unwrap()).await;
+    let page = app.first_factor_in(browser, email).await;
     assert!(page.url.ends_with("/apps"), "{} {}", page.url, page.body);
 }
 

@@ -107,12 +107,19 @@ pub struct Proof {
     pub subject: String,
     /// The verified email the proof carries.
     pub email: String,
+    /// The partner's IdP did MFA the admin accepts (`federated::method_for`).
+    #[serde(default)]
+    pub partner_mfa: bool,
 }
 
 impl Proof {
     pub fn method(&self) -> crate::domain::user::SignInMethod {
         use crate::domain::user::SignInMethod;
-        if self.provider == "email" { SignInMethod::OneTimeCode } else { SignInMethod::Federated }
+        match (self.provider.as_str(), self.partner_mfa) {
+            ("email", _) => SignInMethod::OneTimeCode,
+            (_, true) => SignInMethod::FederatedWithPartnerMfa,
+            (_, false) => SignInMethod::Federated,
+        }
     }
 }
 

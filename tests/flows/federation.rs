@@ -737,6 +737,16 @@ async fn a_partners_mfa_counts_only_where_the_admin_trusts_it(app: TestApp) -> T
     // An authentication at the partner long ago proves nothing now.
     app.advance(chrono::Duration::minutes(20));
     assert!(sign_in_at_partner(&app, "ana+mfa").await.url.contains("/mfa?next="), "auth_time too old");
+    // Redeeming through the trusted IdP with its MFA lands in the Access Panel at once.
+    app.advance(chrono::Utc::now() - app.state.clock.now());
+    let link = app.invite("bo@partner.example", &[]).await;
+    let (bo, _) = app.new_browser();
+    let consent = idp_login(&bo, start_at_idp(&app, &bo, &link).await, "bo+mfa").await;
+    assert!(consent.url.ends_with("/consent"), "{}", consent.url);
+    let csrf = csrf_of(&bo, &consent.url).await;
+    let form = [("csrf", csrf.as_str()), ("accept_terms", "yes")];
+    let page = Page::from(bo.post(format!("{link}/accept")).form(&form).send().await.unwrap()).await;
+    assert!(page.url.ends_with("/apps"), "{}", page.url);
     app
 }
 both!(a_partners_mfa_counts_only_where_the_admin_trusts_it);

@@ -254,6 +254,8 @@ pub async fn callback(
             let proof = Proof {
                 invitation_id: landing.invitation.id,
                 provider: idp.slug.clone(),
+                partner_mfa: federated::method_for(&state, &idp, &who)
+                    == crate::domain::user::SignInMethod::FederatedWithPartnerMfa,
                 issuer: who.issuer,
                 subject: who.subject,
                 email,

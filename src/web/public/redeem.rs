@@ -173,6 +173,7 @@ pub async fn verify_code(
                 issuer: email_issuer(&state.settings.public_url),
                 subject: email.clone(),
                 email,
+                partner_mfa: false,
             };
             hold_proof(&session, &state, proof)?;
             Ok(see_other(&format!("/redeem/{token}/consent")))

@@ -38,7 +38,7 @@ async function runOn(db, browser) {
   const [port, smtpPort, idpPort, githubPort, appPort, workforcePort] = await Promise.all(
     [freePort(), freePort(), freePort(), freePort(), freePort(), freePort()],
   );
-  const base = `http://127.0.0.1:${port}`;
+  const base = `http://localhost:${port}`;
   const inspector = new Inspector(db);
   const ctx = {
     base,

@@ -71,7 +71,8 @@ export function vestibuleEnv({ dataDir, databaseUrl, port, smtpPort }) {
     VESTIBULE_DATA_DIR: dataDir,
     VESTIBULE_DATABASE_URL: databaseUrl,
     VESTIBULE_BIND: `127.0.0.1:${port}`,
-    VESTIBULE_PUBLIC_URL: `http://127.0.0.1:${port}`,
+    // localhost, not 127.0.0.1: Chromium offers WebAuthn (passkeys) only there.
+    VESTIBULE_PUBLIC_URL: `http://localhost:${port}`,
     VESTIBULE_MAIL: `smtp://127.0.0.1:${smtpPort}`,
     VESTIBULE_ORG_NAME: 'Contoso',
     // The IdP peers speak plain http on loopback.

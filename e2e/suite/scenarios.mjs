@@ -699,6 +699,35 @@ async function guestsUseASecondStep(ctx) {
   await ctx.look(gus, 'profile-second-step');
   assert.match(await gus.locator('main').innerText(), /Recovery codes left: 10 of 10/);
   await ctx.mailbox.next('gus@fabrikam.example', { subject: /sign-in methods/ });
+
+  // Gus adds a passkey (Chromium's virtual authenticator stands in for his laptop's), signs
+  // out, and uses it as his second step.
+  const cdp = await gus.context().newCDPSession(gus);
+  await cdp.send('WebAuthn.enable');
+  await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: {
+      protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true,
+      isUserVerified: true, automaticPresenceSimulation: true,
+    },
+  });
+  await follow(gus, 'Add an authenticator app or passkey');
+  await ctx.look(gus, 'passkey-offered');
+  await gus.getByLabel('Name for this passkey').fill('Gus’s laptop');
+  await press(gus, 'Create a passkey');
+  assert.equal(new URL(gus.url()).pathname, '/profile');
+  await ctx.look(gus, 'profile-passkey');
+  assert.match(await gus.locator('main').innerText(), /Gus’s laptop\s+passkey, added/);
+  await ctx.mailbox.next('gus@fabrikam.example', { subject: /sign-in methods/ });
+  await press(gus, 'Sign out');
+  await gus.goto(`${ctx.base}/signin`);
+  await gus.getByLabel('Email address').fill('gus@fabrikam.example');
+  await press(gus, 'Email me a code');
+  await gus.getByLabel('One-time code').fill(codeIn(await ctx.mailbox.next('gus@fabrikam.example', { subject: /code/ })));
+  await press(gus, 'Sign in');
+  assert.equal(new URL(gus.url()).pathname, '/mfa');
+  await ctx.look(gus, 'second-step-passkey');
+  await press(gus, 'Use your passkey');
+  assert.equal(new URL(gus.url()).pathname, '/apps', `signed in with the passkey: ${gus.url()}`);
 }
 
 export const scenarios = [

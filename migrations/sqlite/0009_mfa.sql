@@ -1,13 +1,14 @@
 -- Conditional access (issue 11): second factors, recovery codes and who must use them.
 -- Kept in step with migrations/postgres/0009_mfa.sql.
 
--- A person's second factors. `secret` is encrypted with the instance key (SPEC §4);
+-- A person's second factors: authenticator apps and passkeys. `secret` (the TOTP key, or
+-- the passkey's public credential as JSON) is encrypted with the instance key (SPEC §4);
 -- `confirmed_at` is empty while an authenticator app is being set up; `last_step` is the
 -- last TOTP time step accepted, so no code is accepted twice (RFC 6238 §5.2).
 CREATE TABLE mfa_methods (
     id BLOB PRIMARY KEY NOT NULL,
     user_id BLOB NOT NULL REFERENCES users (id) ON DELETE CASCADE,
-    kind TEXT NOT NULL CHECK (kind IN ('totp')),
+    kind TEXT NOT NULL CHECK (kind IN ('totp', 'passkey')),
     name TEXT NOT NULL,
     secret TEXT NOT NULL,
     last_step BIGINT,
@@ -16,6 +17,17 @@ CREATE TABLE mfa_methods (
     last_used_at TEXT
 );
 CREATE INDEX mfa_methods_user ON mfa_methods (user_id);
+
+-- A WebAuthn ceremony under way (registering or using a passkey): the server's half of
+-- the challenge, encrypted, for a few minutes.
+CREATE TABLE webauthn_ceremonies (
+    id BLOB PRIMARY KEY NOT NULL,
+    user_id BLOB NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    purpose TEXT NOT NULL CHECK (purpose IN ('register', 'authenticate')),
+    state TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX webauthn_ceremonies_user ON webauthn_ceremonies (user_id);
 
 -- Ten single-use codes for when the authenticator is lost; only their hashes are kept.
 CREATE TABLE recovery_codes (

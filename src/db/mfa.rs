@@ -43,10 +43,11 @@ pub async fn insert_unconfirmed(
     .map(|_| id))
 }
 
-/// The set-up in progress, if any.
+/// The authenticator app set-up in progress, if any.
 pub async fn unconfirmed(c: Conn<'_>, user_id: Uuid) -> sqlx::Result<Option<Method>> {
     let sql = format!(
-        "SELECT {COLUMNS} FROM mfa_methods WHERE user_id = $1 AND confirmed_at IS NULL ORDER BY created_at DESC LIMIT 1"
+        "SELECT {COLUMNS} FROM mfa_methods WHERE user_id = $1 AND kind = 'totp' AND confirmed_at IS NULL \
+         ORDER BY created_at DESC LIMIT 1"
     );
     run!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(user_id).fetch_optional(e).await)
 }
@@ -83,6 +84,91 @@ pub async fn confirm(c: Conn<'_>, id: Uuid, name: &str, step: i64, now: DateTime
     .execute(e)
     .await
     .map(|r| r.rows_affected() == 1))
+}
+
+/// A passkey, registered (so confirmed) at once; `secret` is its encrypted credential.
+pub async fn insert_passkey(
+    c: Conn<'_>,
+    user_id: Uuid,
+    name: &str,
+    secret: &str,
+    now: DateTime<Utc>,
+) -> sqlx::Result<Uuid> {
+    let id = Uuid::new_v4();
+    run!(c, |e| sqlx::query(
+        "INSERT INTO mfa_methods (id, user_id, kind, name, secret, created_at, confirmed_at, last_used_at) \
+         VALUES ($1, $2, 'passkey', $3, $4, $5, $5, $5)"
+    )
+    .bind(id)
+    .bind(user_id)
+    .bind(name)
+    .bind(secret)
+    .bind(now)
+    .execute(e)
+    .await
+    .map(|_| id))
+}
+
+/// A passkey used: its stored credential (the signature counter moves) and when.
+pub async fn passkey_used(c: Conn<'_>, id: Uuid, secret: &str, now: DateTime<Utc>) -> sqlx::Result<()> {
+    run!(c, |e| sqlx::query("UPDATE mfa_methods SET secret = $2, last_used_at = $3 WHERE id = $1")
+        .bind(id)
+        .bind(secret)
+        .bind(now)
+        .execute(e)
+        .await
+        .map(|_| ()))
+}
+
+/// Keeps the server's half of a WebAuthn ceremony (encrypted); earlier ones of the same
+/// person and purpose are dropped.
+pub async fn insert_ceremony(
+    c: Conn<'_>,
+    user_id: Uuid,
+    purpose: &str,
+    state: &str,
+    now: DateTime<Utc>,
+) -> sqlx::Result<Uuid> {
+    let id = Uuid::new_v4();
+    run!(c, |e| {
+        sqlx::query("DELETE FROM webauthn_ceremonies WHERE user_id = $1 AND purpose = $2")
+            .bind(user_id)
+            .bind(purpose)
+            .execute(&mut *e)
+            .await?;
+        sqlx::query(
+            "INSERT INTO webauthn_ceremonies (id, user_id, purpose, state, created_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(id)
+        .bind(user_id)
+        .bind(purpose)
+        .bind(state)
+        .bind(now)
+        .execute(&mut *e)
+        .await
+        .map(|_| id)
+    })
+}
+
+/// Takes a ceremony once (it is deleted): the state, if it is this person's, of this
+/// purpose and started after `since`.
+pub async fn take_ceremony(
+    c: Conn<'_>,
+    id: Uuid,
+    user_id: Uuid,
+    purpose: &str,
+    since: DateTime<Utc>,
+) -> sqlx::Result<Option<String>> {
+    run!(c, |e| sqlx::query_scalar(
+        "DELETE FROM webauthn_ceremonies WHERE id = $1 AND user_id = $2 AND purpose = $3 AND created_at > $4 \
+         RETURNING state"
+    )
+    .bind(id)
+    .bind(user_id)
+    .bind(purpose)
+    .bind(since)
+    .fetch_optional(e)
+    .await)
 }
 
 /// Accepts a time step once: false when this step (or a later one) was used already, so a

@@ -32,6 +32,8 @@ pub enum MfaRefused {
     NoSetup,
     #[error("This is your last sign-in method and your account must use one. Add another before removing it.")]
     LastMethod,
+    #[error("Your passkey could not be checked. Try again, or use a code from your authenticator app.")]
+    PasskeyFailed,
 }
 
 /// An authenticator app being set up: what the person scans or types into it.
@@ -120,24 +122,47 @@ pub async fn confirm_setup(
     if !mfa::confirm(tx.conn(), method.id, name, step, now).await? {
         return Ok(Err(MfaRefused::NoSetup));
     }
+    let codes =
+        after_enrollment(state, &mut tx, user, session, "otp", &format!("authenticator app “{name}”"), actor).await?;
+    tx.commit().await?;
+    Ok(Ok(codes))
+}
+
+/// After a new method is set up (in its transaction): recovery codes when the person has
+/// none, the session counts as signed in with a second factor (`amr_method` and `mfa`),
+/// and the change is audited and mailed. `what` names the method in words.
+pub(crate) async fn after_enrollment(
+    state: &AppState,
+    tx: &mut Tx,
+    user: &User,
+    session: (Uuid, &str),
+    amr_method: &str,
+    what: &str,
+    actor: &Actor,
+) -> AppResult<Option<Vec<String>>> {
     let codes = if mfa::unused_recovery_codes(tx.conn(), user.id).await? == 0 {
         Some(new_recovery_codes(state, tx.conn(), user).await?)
     } else {
         None
     };
-    sessions::set_amr(tx.conn(), session.0, &with_mfa(session.1, "otp")).await?;
+    sessions::set_amr(tx.conn(), session.0, &with_mfa(session.1, amr_method)).await?;
     mfa::set_failures(tx.conn(), user.id, 0, None).await?;
-    let ev = Event::new("mfa.enrolled", "user", user.id, &user.email).details(format!("authenticator app: {name}"));
-    audit::record(tx.conn(), actor, &ev, now).await?;
-    tell(state, &mut tx, user, &format!("An authenticator app, “{name}”, was added to your account.")).await?;
-    tx.commit().await?;
-    Ok(Ok(codes))
+    let ev = Event::new("mfa.enrolled", "user", user.id, &user.email).details(what.to_string());
+    audit::record(tx.conn(), actor, &ev, state.clock.now()).await?;
+    let mut first = what.chars();
+    let what = first.next().map(|c| c.to_uppercase().collect::<String>() + first.as_str()).unwrap_or_default();
+    tell(state, tx, user, &format!("{what} was added to your account.")).await?;
+    Ok(codes)
 }
 
 /// How the second factor was met.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Used {
     App,
+    /// A passkey; `synced` when it may live on several devices (backup eligible).
+    Passkey {
+        synced: bool,
+    },
     /// A recovery code; this many are left.
     RecoveryCode(i64),
 }
@@ -151,13 +176,10 @@ pub async fn verify(
     actor: &Actor,
 ) -> AppResult<Result<Used, MfaRefused>> {
     let now = state.clock.now();
-    let mut tx = state.db.begin().await?;
-    // The user's row lock queues two guesses at once (PostgreSQL; SQLite is serial).
-    users::lock(tx.conn(), user.id).await?;
-    let (failures, paused_until) = mfa::failures(tx.conn(), user.id).await?;
-    if let Some(until) = paused_until.filter(|u| *u > now) {
-        return Ok(Err(MfaRefused::Paused(super::human_date(until))));
-    }
+    let (mut tx, failures) = match begin_attempt(state, user).await? {
+        Ok(started) => started,
+        Err(refused) => return Ok(Err(refused)),
+    };
     let outcome = if looks_like_recovery(typed) {
         let hash = state.key.code_hash(&user.id.to_string(), &normalize_recovery(typed));
         if mfa::use_recovery_code(tx.conn(), user.id, &hash, now).await? {
@@ -168,7 +190,7 @@ pub async fn verify(
     } else {
         let org = super::settings::current(state).await?.org_name.clone();
         let mut outcome = Err(MfaRefused::WrongCode);
-        for method in mfa::confirmed(tx.conn(), user.id).await? {
+        for method in mfa::confirmed(tx.conn(), user.id).await?.into_iter().filter(|m| m.kind == "totp") {
             let t = totp(&decrypt(state, &method)?, &org, &user.email)
                 .map_err(|e| AppError::Internal(anyhow::anyhow!("totp: {e}")))?;
             if let Some(step) = matched_step(&t, typed, now) {
@@ -182,17 +204,46 @@ pub async fn verify(
         }
         outcome
     };
+    settle_attempt(state, tx, user, session, failures, outcome, actor).await
+}
+
+/// Starts a second-factor attempt: the person's row locked (two guesses at once queue on
+/// PostgreSQL; SQLite is serial) and their count of wrong ones, unless attempts are paused.
+pub(crate) async fn begin_attempt(state: &AppState, user: &User) -> AppResult<Result<(Tx, i64), MfaRefused>> {
+    let mut tx = state.db.begin().await?;
+    users::lock(tx.conn(), user.id).await?;
+    let (failures, paused_until) = mfa::failures(tx.conn(), user.id).await?;
+    if let Some(until) = paused_until.filter(|u| *u > state.clock.now()) {
+        return Ok(Err(MfaRefused::Paused(super::human_date(until))));
+    }
+    Ok(Ok((tx, failures)))
+}
+
+/// Ends a second-factor attempt: a success marks the session (`amr`), clears the count
+/// and is audited (a recovery code is mailed too); a failure counts, and the fifth in a row
+/// pauses attempts for `PAUSE`.
+pub(crate) async fn settle_attempt(
+    state: &AppState,
+    mut tx: Tx,
+    user: &User,
+    session: (Uuid, &str),
+    failures: i64,
+    outcome: Result<Used, MfaRefused>,
+    actor: &Actor,
+) -> AppResult<Result<Used, MfaRefused>> {
+    let now = state.clock.now();
     match &outcome {
         Ok(used) => {
-            let amr_method = if matches!(used, Used::App) { "otp" } else { "kba" };
+            let (amr_method, how) = match used {
+                Used::App => ("otp", "authenticator app".to_string()),
+                Used::RecoveryCode(left) => ("kba", format!("recovery code ({left} left)")),
+                Used::Passkey { synced: true } => ("swk", "passkey".to_string()),
+                Used::Passkey { synced: false } => ("hwk", "passkey".to_string()),
+            };
             sessions::set_amr(tx.conn(), session.0, &with_mfa(session.1, amr_method)).await?;
             if failures > 0 {
                 mfa::set_failures(tx.conn(), user.id, 0, None).await?;
             }
-            let how = match used {
-                Used::App => "authenticator app".to_string(),
-                Used::RecoveryCode(left) => format!("recovery code ({left} left)"),
-            };
             let ev = Event::new("mfa.verified", "user", user.id, &user.email).details(how);
             audit::record(tx.conn(), actor, &ev, now).await?;
             if let Used::RecoveryCode(left) = used {
@@ -253,8 +304,8 @@ pub async fn remove(
     mfa::delete(tx.conn(), method.id, user.id).await?;
     let ev = Event::new("mfa.removed", "user", user.id, &user.email).details(method.name.clone());
     audit::record(tx.conn(), actor, &ev, now).await?;
-    tell(state, &mut tx, user, &format!("The authenticator app “{}” was removed from your account.", method.name))
-        .await?;
+    let what = if method.kind == "passkey" { "passkey" } else { "authenticator app" };
+    tell(state, &mut tx, user, &format!("The {what} “{}” was removed from your account.", method.name)).await?;
     tx.commit().await?;
     Ok(Ok(method.name))
 }

@@ -11,6 +11,7 @@ pub mod idps;
 pub mod invite;
 pub mod mfa;
 pub mod packages;
+pub mod passkeys;
 pub mod redeem;
 pub mod settings;
 pub mod signin;

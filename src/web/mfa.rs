@@ -17,6 +17,7 @@ use crate::domain::mfa::has_mfa;
 use crate::domain::url::is_local_path;
 use crate::error::AppResult;
 use crate::flows::mfa::{self, MfaRefused, Setup, Used};
+use crate::flows::passkeys::{self, Ceremony};
 use crate::state::AppState;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::page::{PageCtx, flash, render, render_invalid, render_with_status};
@@ -38,6 +39,8 @@ fn next_or_landing(next: &str, s: &Signed) -> String {
 struct VerifyPage {
     ctx: PageCtx,
     next: String,
+    /// The person's passkeys may answer instead of a code.
+    passkey: Option<Ceremony>,
     error: Option<String>,
 }
 
@@ -50,7 +53,38 @@ struct SetupPage {
     name: String,
     /// Set up because the account must use MFA (at sign-in), not by choice from the profile.
     required: bool,
+    /// Offered where the portal can use WebAuthn (see `passkeys::available`).
+    passkey: Option<Ceremony>,
     error: Option<String>,
+}
+
+async fn verify_page(
+    state: &AppState,
+    ctx: PageCtx,
+    s: &Signed,
+    next: String,
+    error: Option<String>,
+) -> AppResult<VerifyPage> {
+    Ok(VerifyPage { ctx, next, passkey: passkeys::start_authentication(state, &s.user).await?, error })
+}
+
+async fn setup_page(
+    state: &AppState,
+    ctx: PageCtx,
+    s: &Signed,
+    next: String,
+    name: String,
+    error: Option<String>,
+) -> AppResult<SetupPage> {
+    Ok(SetupPage {
+        ctx,
+        next,
+        setup: mfa::setup(state, &s.user).await?,
+        name,
+        required: !has_mfa(&s.amr),
+        passkey: passkeys::start_registration(state, &s.user).await?,
+        error,
+    })
 }
 
 #[derive(Template)]
@@ -74,10 +108,9 @@ pub async fn prompt(
     }
     let next = next_or_landing(&q.next, &s);
     if mfa::enrolled(&state, s.user.id).await? {
-        return Ok(render(&VerifyPage { ctx, next, error: None }));
+        return Ok(render(&verify_page(&state, ctx, &s, next, None).await?));
     }
-    let setup = mfa::setup(&state, &s.user).await?;
-    Ok(render(&SetupPage { ctx, next, setup, name: "Authenticator app".into(), required: true, error: None }))
+    Ok(render(&setup_page(&state, ctx, &s, next, "Authenticator app".into(), None).await?))
 }
 
 #[derive(Deserialize)]
@@ -120,7 +153,7 @@ pub async fn verify(
                 MfaRefused::Paused(_) => StatusCode::TOO_MANY_REQUESTS,
                 _ => StatusCode::UNPROCESSABLE_ENTITY,
             };
-            Ok(render_with_status(status, &VerifyPage { ctx, next, error: Some(refused.to_string()) }))
+            Ok(render_with_status(status, &verify_page(&state, ctx, &s, next, Some(refused.to_string())).await?))
         }
     }
 }
@@ -133,8 +166,7 @@ pub async fn setup_form(
     q: web::Query<NextQuery>,
 ) -> AppResult<HttpResponse> {
     let next = if is_local_path(&q.next) { q.next.clone() } else { "/profile".into() };
-    let setup = mfa::setup(&state, &s.user).await?;
-    Ok(render(&SetupPage { ctx, next, setup, name: "Authenticator app".into(), required: s.mfa_pending, error: None }))
+    Ok(render(&setup_page(&state, ctx, &s, next, "Authenticator app".into(), None).await?))
 }
 
 #[derive(Deserialize)]
@@ -170,22 +202,109 @@ pub async fn confirm_setup(
         (Err(e), _) => Err(e.to_string()),
         (_, None) => Err(MfaRefused::NoSetup.to_string()),
     };
+    let kept_name = crate::web::kept(&form.name, 80);
+    enrollment_done(&state, ctx, &session, &s, next, kept_name, outcome, "The authenticator app was added.").await
+}
+
+/// After a set-up (app or passkey): the recovery codes when new ones were made, else back
+/// to `next`; a refusal shows the set-up page again with the reason.
+#[allow(clippy::too_many_arguments)]
+async fn enrollment_done(
+    state: &AppState,
+    ctx: PageCtx,
+    session: &Session,
+    s: &Signed,
+    next: String,
+    name: String,
+    outcome: Result<Option<Vec<String>>, String>,
+    added: &str,
+) -> AppResult<HttpResponse> {
     match outcome {
         Ok(codes) => {
+            // A new cookie session id now that the session counts for more (fixation).
             session.renew();
             match codes {
                 Some(codes) => Ok(render(&RecoveryCodesPage { ctx, codes, next })),
                 None => {
-                    flash(&session, "The authenticator app was added.");
+                    flash(session, added);
                     Ok(see_other(&next))
                 }
             }
         }
-        Err(error) => {
-            let setup = mfa::setup(&state, &s.user).await?;
-            let name = crate::web::kept(&form.name, 80);
-            let page = SetupPage { ctx, next, setup, name, required: s.mfa_pending, error: Some(error) };
-            Ok(render_invalid(&page))
+        Err(error) => Ok(render_invalid(&setup_page(state, ctx, s, next, name, Some(error)).await?)),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct PasskeyForm {
+    #[serde(default)]
+    ceremony: Option<Uuid>,
+    #[serde(default)]
+    credential: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    next: String,
+}
+
+/// The browser's new passkey (from the set-up page's script).
+pub async fn register_passkey(
+    req: HttpRequest,
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    session: Session,
+    AnySession(s): AnySession,
+    f: CsrfForm<PasskeyForm>,
+) -> AppResult<HttpResponse> {
+    let form = &f.form;
+    let next = if is_local_path(&form.next) { form.next.clone() } else { next_or_landing("", &s) };
+    let outcome = match (BoundedText::required(&form.name, "The name", 60), form.ceremony) {
+        (Ok(name), Some(ceremony)) => {
+            let who = actor(&req, &s.user);
+            let session_ref = (s.session_id, s.amr.as_str());
+            passkeys::finish_registration(&state, &s.user, session_ref, ceremony, &form.credential, name.as_str(), &who)
+                .await?
+                .map_err(|r| r.to_string())
+        }
+        (Err(e), _) => Err(e.to_string()),
+        (_, None) => Err(MfaRefused::PasskeyFailed.to_string()),
+    };
+    let name = crate::web::kept(&form.name, 80);
+    enrollment_done(&state, ctx, &session, &s, next, name, outcome, "The passkey was added.").await
+}
+
+/// The second step with a passkey (from the code page's script).
+pub async fn use_passkey(
+    req: HttpRequest,
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    session: Session,
+    AnySession(s): AnySession,
+    f: CsrfForm<PasskeyForm>,
+) -> AppResult<HttpResponse> {
+    let next = next_or_landing(&f.form.next, &s);
+    if has_mfa(&s.amr) {
+        return Ok(see_other(&next));
+    }
+    let outcome = match f.form.ceremony {
+        Some(ceremony) => {
+            let who = actor(&req, &s.user);
+            passkeys::finish_authentication(&state, &s.user, (s.session_id, &s.amr), ceremony, &f.form.credential, &who)
+                .await?
+        }
+        None => Err(MfaRefused::PasskeyFailed),
+    };
+    match outcome {
+        Ok(_) => {
+            session.renew();
+            Ok(see_other(&next))
+        }
+        Err(refused) => {
+            let status = match refused {
+                MfaRefused::Paused(_) => StatusCode::TOO_MANY_REQUESTS,
+                _ => StatusCode::UNPROCESSABLE_ENTITY,
+            };
+            Ok(render_with_status(status, &verify_page(&state, ctx, &s, next, Some(refused.to_string())).await?))
         }
     }
 }

@@ -49,6 +49,8 @@ pub fn table(cfg: &mut web::ServiceConfig) {
         .route("/mfa", web::post().to(mfa::verify))
         .route("/mfa/setup", web::get().to(mfa::setup_form))
         .route("/mfa/setup", web::post().to(mfa::confirm_setup))
+        .route("/mfa/passkey", web::post().to(mfa::use_passkey))
+        .route("/mfa/passkey/register", web::post().to(mfa::register_passkey))
         .route("/profile/mfa/recovery-codes", web::post().to(mfa::new_recovery_codes))
         .route("/profile/mfa/{id}/remove", web::post().to(mfa::remove_method))
         // The OpenID Provider of the host's apps (F9).

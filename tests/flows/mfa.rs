@@ -231,3 +231,44 @@ async fn a_tile_that_requires_mfa_steps_a_person_up(app: TestApp) -> TestApp {
     app
 }
 both!(a_tile_that_requires_mfa_steps_a_person_up);
+
+async fn passkeys_are_offered_on_a_named_host_and_a_forged_answer_is_refused(app: TestApp) -> TestApp {
+    let root = vestibule::domain::EmailAddress::parse("root@contoso.example").unwrap();
+    // On an IP address browsers refuse WebAuthn: the set-up offers the app only.
+    let link = vestibule::flows::bootstrap::create_admin(&app.state, &root, None).await.unwrap();
+    let page = app.post(&link, &[]).await;
+    assert!(page.has("Set up an authenticator app") && !page.has("data-passkey"), "{}", page.body);
+    app.pass_mfa_in(&app.browser, page, "root@contoso.example").await;
+
+    // On a name (here localhost) a passkey is offered, its options naming this portal.
+    let named =
+        TestApp::spawn_tweaked(app.kind, |s| s.public_url = s.public_url.replace("127.0.0.1", "localhost")).await;
+    let link = vestibule::flows::bootstrap::create_admin(&named.state, &root, None).await.unwrap();
+    // The link names localhost; this test's browser keeps its cookies for 127.0.0.1.
+    let page = named.post(&link.replace("localhost", "127.0.0.1"), &[]).await;
+    assert!(page.has("data-passkey=\"register\"") && page.has("Create a passkey"), "{}", page.body);
+    let options = html_unescape(&between(&page.body, "data-options=\"", "\"").unwrap());
+    let options: serde_json::Value = serde_json::from_str(&options).unwrap();
+    assert_eq!(options["publicKey"]["rp"]["id"], json!("localhost"));
+    assert_eq!(options["publicKey"]["user"]["name"], json!("root@contoso.example"));
+    // A forged answer is refused, and the ceremony is spent: nothing is added.
+    let ceremony = between(&page.body, "name=\"ceremony\" value=\"", "\"").unwrap();
+    let forged = r#"{"id":"AAAA","rawId":"AAAA","type":"public-key","response":{"attestationObject":"AAAA","clientDataJSON":"AAAA"}}"#;
+    for _ in 0..2 {
+        let fields = [("ceremony", ceremony.as_str()), ("credential", forged), ("name", "Key"), ("next", "/admin")];
+        let refused = named.post("/mfa/passkey/register", &fields).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(refused.has("Your passkey could not be checked"), "{}", refused.body);
+    }
+    assert_eq!(named.count("SELECT COUNT(*) FROM mfa_methods WHERE confirmed_at IS NOT NULL").await, 0);
+    assert_eq!(
+        named.count("SELECT COUNT(*) FROM webauthn_ceremonies WHERE purpose = 'register'").await,
+        1,
+        "a fresh one"
+    );
+    let page = named.get("/mfa?next=%2Fadmin").await;
+    named.pass_mfa_in(&named.browser, page, "root@contoso.example").await;
+    named.finish().await;
+    app
+}
+both!(passkeys_are_offered_on_a_named_host_and_a_forged_answer_is_refused);

@@ -191,8 +191,7 @@ pub async fn confirm_setup(
 ) -> AppResult<HttpResponse> {
     let form = &f.form;
     let next = if is_local_path(&form.next) { form.next.clone() } else { next_or_landing("", &s) };
-    let name = BoundedText::required(&form.name, "The name", 60);
-    let outcome = match (&name, form.method) {
+    let outcome = match (method_name(&form.name), form.method) {
         (Ok(name), Some(method)) => {
             let who = actor(&req, &s.user);
             mfa::confirm_setup(&state, &s.user, (s.session_id, &s.amr), method, &form.code, name.as_str(), &who)
@@ -204,6 +203,11 @@ pub async fn confirm_setup(
     };
     let kept_name = crate::web::kept(&form.name, 80);
     enrollment_done(&state, ctx, &session, &s, next, kept_name, outcome, "The authenticator app was added.").await
+}
+
+/// The name a person gives an app or passkey they set up.
+fn method_name(typed: &str) -> Result<BoundedText, crate::domain::InputError> {
+    BoundedText::required(typed, "The name", 60)
 }
 
 /// After a set-up (app or passkey): the recovery codes when new ones were made, else back
@@ -258,7 +262,7 @@ pub async fn register_passkey(
 ) -> AppResult<HttpResponse> {
     let form = &f.form;
     let next = if is_local_path(&form.next) { form.next.clone() } else { next_or_landing("", &s) };
-    let outcome = match (BoundedText::required(&form.name, "The name", 60), form.ceremony) {
+    let outcome = match (method_name(&form.name), form.ceremony) {
         (Ok(name), Some(ceremony)) => {
             let who = actor(&req, &s.user);
             let session_ref = (s.session_id, s.amr.as_str());

@@ -134,13 +134,27 @@ pub async fn verify(
     if has_mfa(&s.amr) {
         return Ok(see_other(&next));
     }
-    match mfa::verify(&state, &s.user, (s.session_id, &s.amr), &f.form.code, &actor(&req, &s.user)).await? {
+    let outcome = mfa::verify(&state, &s.user, (s.session_id, &s.amr), &f.form.code, &actor(&req, &s.user)).await?;
+    second_step_done(&state, ctx, &session, &s, next, outcome).await
+}
+
+/// After a second-step attempt (code or passkey): on to `next` with a new cookie session
+/// id, or the code page again with the reason (429 while attempts are paused).
+async fn second_step_done(
+    state: &AppState,
+    ctx: PageCtx,
+    session: &Session,
+    s: &Signed,
+    next: String,
+    outcome: Result<Used, MfaRefused>,
+) -> AppResult<HttpResponse> {
+    match outcome {
         Ok(used) => {
             // A new cookie session id now that the session counts for more (fixation).
             session.renew();
             if let Used::RecoveryCode(left) = used {
                 flash(
-                    &session,
+                    session,
                     format!(
                         "You signed in with a recovery code; {left} are left. Make new ones in your profile if you are running low."
                     ),
@@ -153,7 +167,7 @@ pub async fn verify(
                 MfaRefused::Paused(_) => StatusCode::TOO_MANY_REQUESTS,
                 _ => StatusCode::UNPROCESSABLE_ENTITY,
             };
-            Ok(render_with_status(status, &verify_page(&state, ctx, &s, next, Some(refused.to_string())).await?))
+            Ok(render_with_status(status, &verify_page(state, ctx, s, next, Some(refused.to_string())).await?))
         }
     }
 }
@@ -298,19 +312,7 @@ pub async fn use_passkey(
         }
         None => Err(MfaRefused::PasskeyFailed),
     };
-    match outcome {
-        Ok(_) => {
-            session.renew();
-            Ok(see_other(&next))
-        }
-        Err(refused) => {
-            let status = match refused {
-                MfaRefused::Paused(_) => StatusCode::TOO_MANY_REQUESTS,
-                _ => StatusCode::UNPROCESSABLE_ENTITY,
-            };
-            Ok(render_with_status(status, &verify_page(&state, ctx, &s, next, Some(refused.to_string())).await?))
-        }
-    }
+    second_step_done(&state, ctx, &session, &s, next, outcome).await
 }
 
 /// New recovery codes, from the profile.

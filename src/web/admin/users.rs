@@ -220,24 +220,10 @@ pub async fn reset_redemption(
     Ok(back(id))
 }
 
-async fn set_admin(
-    req: HttpRequest,
-    state: &AppState,
-    session: &Session,
-    admin: &User,
-    id: Uuid,
-    make: bool,
-) -> AppResult<HttpResponse> {
-    match flows::users::set_admin(state, id, make, &actor(&req, admin)).await? {
-        Ok(()) if make => flash(session, "The member is now an admin; they sign in again to use it."),
-        Ok(()) => flash(session, "The member's admin rights were removed."),
-        Err(refused) => flash(session, refused.to_string()),
-    }
-    // Someone who took their own rights lands where a member does.
-    Ok(if !make && id == admin.id { see_other("/apps") } else { back(id) })
-}
-
-pub async fn make_admin(
+/// The account actions on the user page, one POST each, told apart by the path's last
+/// segment: `block`, `unblock`, `make-admin`, `remove-admin`, `make-inviter`,
+/// `remove-inviter` (the route table lists each path, so any other is a 404 as before).
+pub async fn account_action(
     req: HttpRequest,
     state: web::Data<AppState>,
     session: Session,
@@ -245,94 +231,38 @@ pub async fn make_admin(
     id: web::Path<Uuid>,
     _f: CsrfForm<NoFields>,
 ) -> AppResult<HttpResponse> {
-    set_admin(req, &state, &session, &admin, *id, true).await
-}
-
-pub async fn remove_admin(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    session: Session,
-    AdminUser(admin): AdminUser,
-    id: web::Path<Uuid>,
-    _f: CsrfForm<NoFields>,
-) -> AppResult<HttpResponse> {
-    set_admin(req, &state, &session, &admin, *id, false).await
-}
-
-async fn set_inviter(
-    req: HttpRequest,
-    state: &AppState,
-    session: &Session,
-    admin: &User,
-    id: Uuid,
-    inviter: bool,
-) -> AppResult<HttpResponse> {
-    flows::users::set_inviter(state, id, inviter, &actor(&req, admin)).await?;
-    flash(
-        session,
-        if inviter { "The member may now invite guests." } else { "The member's inviter role was removed." },
-    );
+    let id = id.into_inner();
+    let who = actor(&req, &admin);
+    let action = req.path().rsplit('/').next().unwrap_or_default();
+    let said: String = match action {
+        "block" | "unblock" => {
+            let blocked = action == "block";
+            flows::users::set_blocked(&state, id, blocked, &who).await?;
+            if blocked { "The user is blocked and was signed out everywhere." } else { "The user is unblocked." }.into()
+        }
+        "make-admin" | "remove-admin" => {
+            let make = action == "make-admin";
+            let said = match flows::users::set_admin(&state, id, make, &who).await? {
+                Ok(()) if make => "The member is now an admin; they sign in again to use it.".to_string(),
+                Ok(()) => "The member's admin rights were removed.".into(),
+                Err(refused) => refused.to_string(),
+            };
+            // Someone who took their own rights lands where a member does.
+            if !make && id == admin.id {
+                flash(&session, said);
+                return Ok(see_other("/apps"));
+            }
+            said
+        }
+        "make-inviter" | "remove-inviter" => {
+            let inviter = action == "make-inviter";
+            flows::users::set_inviter(&state, id, inviter, &who).await?;
+            if inviter { "The member may now invite guests." } else { "The member's inviter role was removed." }.into()
+        }
+        _ => return Err(AppError::NotFound),
+    };
+    flash(&session, said);
     Ok(back(id))
-}
-
-pub async fn make_inviter(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    session: Session,
-    AdminUser(admin): AdminUser,
-    id: web::Path<Uuid>,
-    _f: CsrfForm<NoFields>,
-) -> AppResult<HttpResponse> {
-    set_inviter(req, &state, &session, &admin, *id, true).await
-}
-
-pub async fn remove_inviter(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    session: Session,
-    AdminUser(admin): AdminUser,
-    id: web::Path<Uuid>,
-    _f: CsrfForm<NoFields>,
-) -> AppResult<HttpResponse> {
-    set_inviter(req, &state, &session, &admin, *id, false).await
-}
-
-async fn set_blocked(
-    req: HttpRequest,
-    state: &AppState,
-    session: &Session,
-    admin: &User,
-    id: Uuid,
-    blocked: bool,
-) -> AppResult<HttpResponse> {
-    flows::users::set_blocked(state, id, blocked, &actor(&req, admin)).await?;
-    flash(
-        session,
-        if blocked { "The user is blocked and was signed out everywhere." } else { "The user is unblocked." },
-    );
-    Ok(back(id))
-}
-
-pub async fn block(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    session: Session,
-    AdminUser(admin): AdminUser,
-    id: web::Path<Uuid>,
-    _f: CsrfForm<NoFields>,
-) -> AppResult<HttpResponse> {
-    set_blocked(req, &state, &session, &admin, *id, true).await
-}
-
-pub async fn unblock(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    session: Session,
-    AdminUser(admin): AdminUser,
-    id: web::Path<Uuid>,
-    _f: CsrfForm<NoFields>,
-) -> AppResult<HttpResponse> {
-    set_blocked(req, &state, &session, &admin, *id, false).await
 }
 
 #[derive(Deserialize)]

@@ -1,8 +1,9 @@
-// Passkeys (WebAuthn), progressively: a section marked data-passkey carries the server's
-// options in data-options. Without this script (or without WebAuthn) it stays hidden and
+// Passkeys (WebAuthn), progressively: a section marked data-passkey (register,
+// authenticate or sign-in) carries the server's options in data-options. Without this script (or without WebAuthn) it stays hidden and
 // the page's codes work as before. With it, the section shows; its button asks the browser
 // for a passkey, puts the answer (JSON, binary fields in base64url) in the form's
-// `credential` field and sends the form.
+// `credential` field and sends the form. Links to the passkey sign-in (data-passkey-link)
+// show only where this can work; data-passkey-fallback notes hide.
 (function () {
   if (!window.PublicKeyCredential || !navigator.credentials) return;
 
@@ -48,6 +49,15 @@
     };
   }
 
+  document.querySelectorAll('[data-passkey-link]').forEach(function (el) { el.hidden = false; });
+  document.querySelectorAll('[data-passkey-fallback]').forEach(function (el) { el.hidden = true; });
+
+  var failed = {
+    register: 'No passkey was created. Try again, or set up an authenticator app above.',
+    authenticate: 'Your passkey was not used. Try again, or type a code instead.',
+    'sign-in': 'No passkey was used. Try again, or sign in with an email code.',
+  };
+
   document.querySelectorAll('[data-passkey]').forEach(function (box) {
     var form = box.querySelector('form');
     var error = box.querySelector('.passkey-error');
@@ -73,9 +83,7 @@
         form.dataset.answered = 'yes';
         form.submit();
       }).catch(function () {
-        error.textContent = registering
-          ? 'No passkey was created. Try again, or set up an authenticator app above.'
-          : 'Your passkey was not used. Try again, or type a code instead.';
+        error.textContent = failed[box.dataset.passkey];
       });
     });
   });

@@ -643,7 +643,8 @@ async function memberLooksAfterHerGuests(ctx) {
 
 /** A guest opens an app that requires a second step and sets up an authenticator app on
  * the spot (step-up); then the organization requires it of every guest, and Gus, already
- * signed in, is asked to set one up before anything else. */
+ * signed in, is asked to set one up before anything else. He adds a passkey, uses it as
+ * his second step, then signs in with it alone. */
 async function guestsUseASecondStep(ctx) {
   const { admin } = ctx;
   await admin.goto(`${ctx.base}/admin/apps/new`);
@@ -682,7 +683,7 @@ async function guestsUseASecondStep(ctx) {
   await ctx.mailbox.next('lea@fabrikam.example', { subject: /sign-in methods/ });
 
   await admin.goto(`${ctx.base}/admin/settings`);
-  await admin.getByLabel('Guests must use a second factor (authenticator app or recovery code)').check();
+  await admin.getByLabel('Guests must use a second factor (authenticator app, passkey or recovery code)').check();
   await press(admin, 'Save settings');
   assert.match(await admin.locator('main').innerText(), /The settings were saved/);
   // Gus signs in again (the single sign-on scenario signed him out): the code first, then
@@ -725,6 +726,15 @@ async function guestsUseASecondStep(ctx) {
   await ctx.look(gus, 'second-step-passkey');
   await press(gus, 'Use your passkey');
   assert.equal(new URL(gus.url()).pathname, '/apps', `signed in with the passkey: ${gus.url()}`);
+
+  // Next time he signs in with the passkey alone: no address, no code.
+  await press(gus, 'Sign out');
+  await ctx.look(gus, 'signin-passkey-offered');
+  await press(gus, 'Sign in with a passkey');
+  assert.equal(new URL(gus.url()).pathname, '/signin/passkey');
+  await ctx.look(gus, 'signin-passkey');
+  await press(gus, 'Use a passkey');
+  assert.equal(new URL(gus.url()).pathname, '/apps', `signed in with the passkey alone: ${gus.url()}`);
 }
 
 export const scenarios = [

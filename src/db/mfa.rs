@@ -120,28 +120,53 @@ pub async fn passkey_used(c: Conn<'_>, id: Uuid, secret: &str, now: DateTime<Utc
         .map(|_| ()))
 }
 
-/// Keeps the server's half of a WebAuthn ceremony (encrypted); earlier ones of the same
-/// person and purpose are dropped.
+/// Whose ceremony: a known person's, or (signing in with a passkey) nobody's yet, when the
+/// client's address is kept instead.
+#[derive(Clone, Copy)]
+pub enum CeremonyOf<'a> {
+    User(Uuid),
+    Client(&'a str),
+}
+
+impl CeremonyOf<'_> {
+    fn user(self) -> Option<Uuid> {
+        match self {
+            CeremonyOf::User(id) => Some(id),
+            CeremonyOf::Client(_) => None,
+        }
+    }
+}
+
+/// Keeps the server's half of a WebAuthn ceremony (encrypted); a person's earlier ones of
+/// the same purpose are dropped.
 pub async fn insert_ceremony(
     c: Conn<'_>,
-    user_id: Uuid,
+    of: CeremonyOf<'_>,
     purpose: &str,
     state: &str,
     now: DateTime<Utc>,
 ) -> sqlx::Result<Uuid> {
     let id = Uuid::new_v4();
+    let client_ip = match of {
+        CeremonyOf::Client(ip) => ip,
+        CeremonyOf::User(_) => "",
+    };
     run!(c, |e| {
-        sqlx::query("DELETE FROM webauthn_ceremonies WHERE user_id = $1 AND purpose = $2")
-            .bind(user_id)
-            .bind(purpose)
-            .execute(&mut *e)
-            .await?;
+        if let Some(user_id) = of.user() {
+            sqlx::query("DELETE FROM webauthn_ceremonies WHERE user_id = $1 AND purpose = $2")
+                .bind(user_id)
+                .bind(purpose)
+                .execute(&mut *e)
+                .await?;
+        }
         sqlx::query(
-            "INSERT INTO webauthn_ceremonies (id, user_id, purpose, state, created_at) VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO webauthn_ceremonies (id, user_id, purpose, client_ip, state, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(id)
-        .bind(user_id)
+        .bind(of.user())
         .bind(purpose)
+        .bind(client_ip)
         .bind(state)
         .bind(now)
         .execute(&mut *e)
@@ -150,25 +175,46 @@ pub async fn insert_ceremony(
     })
 }
 
-/// Takes a ceremony once (it is deleted): the state, if it is this person's, of this
-/// purpose and started after `since`.
+/// How many ceremonies of nobody yet this address started since `since`.
+pub async fn count_ceremonies_from(c: Conn<'_>, client_ip: &str, since: DateTime<Utc>) -> sqlx::Result<i64> {
+    run!(c, |e| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM webauthn_ceremonies WHERE user_id IS NULL AND client_ip = $1 AND created_at > $2"
+    )
+    .bind(client_ip)
+    .bind(since)
+    .fetch_one(e)
+    .await)
+}
+
+/// Takes a ceremony once (it is deleted): the state, if it is this person's (or nobody's,
+/// for `CeremonyOf::Client`), of this purpose and started after `since`.
 pub async fn take_ceremony(
     c: Conn<'_>,
     id: Uuid,
-    user_id: Uuid,
+    of: CeremonyOf<'_>,
     purpose: &str,
     since: DateTime<Utc>,
 ) -> sqlx::Result<Option<String>> {
     run!(c, |e| sqlx::query_scalar(
-        "DELETE FROM webauthn_ceremonies WHERE id = $1 AND user_id = $2 AND purpose = $3 AND created_at > $4 \
+        "DELETE FROM webauthn_ceremonies \
+         WHERE id = $1 AND user_id IS NOT DISTINCT FROM $2 AND purpose = $3 AND created_at > $4 \
          RETURNING state"
     )
     .bind(id)
-    .bind(user_id)
+    .bind(of.user())
     .bind(purpose)
     .bind(since)
     .fetch_optional(e)
     .await)
+}
+
+/// Ceremonies nobody finished: their rows go.
+pub async fn sweep_ceremonies(c: Conn<'_>, started_before: DateTime<Utc>) -> sqlx::Result<u64> {
+    run!(c, |e| sqlx::query("DELETE FROM webauthn_ceremonies WHERE created_at <= $1")
+        .bind(started_before)
+        .execute(e)
+        .await
+        .map(|r| r.rows_affected()))
 }
 
 /// Accepts a time step once: false when this step (or a later one) was used already, so a

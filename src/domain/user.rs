@@ -54,6 +54,9 @@ pub enum SignInMethod {
     Federated,
     /// Their home identity provider, whose MFA this portal accepts (per IdP).
     FederatedWithPartnerMfa,
+    /// A passkey alone: possession plus the device's PIN or biometrics, so multi-factor;
+    /// `synced` when it may live on several devices.
+    Passkey { synced: bool },
 }
 
 impl SignInMethod {
@@ -62,6 +65,8 @@ impl SignInMethod {
             SignInMethod::OneTimeCode => "email",
             SignInMethod::Federated => "fed",
             SignInMethod::FederatedWithPartnerMfa => "fed mfa",
+            SignInMethod::Passkey { synced: true } => "swk mfa",
+            SignInMethod::Passkey { synced: false } => "hwk mfa",
         }
     }
 }

@@ -20,7 +20,7 @@ use crate::state::AppState;
 /// The instance-key purpose the authenticator secrets are encrypted under.
 const SECRET_PURPOSE: &str = "mfa-totp";
 
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum MfaRefused {
     #[error("That code is not right. Check the time on your phone and type the code the app shows now.")]
     WrongCode,
@@ -251,18 +251,36 @@ pub(crate) async fn settle_attempt(
                 tell(state, &mut tx, user, &what).await?;
             }
         }
-        Err(_) if failures + 1 >= MAX_FAILURES => {
-            mfa::set_failures(tx.conn(), user.id, 0, Some(now + PAUSE)).await?;
-            let ev = Event::new("mfa.paused", "user", user.id, &user.email)
-                .details(format!("{MAX_FAILURES} wrong codes in a row"));
-            audit::record(tx.conn(), actor, &ev, now).await?;
+        Err(refused) => {
+            let refused = count_failure(state, &mut tx, user, failures, refused.clone(), actor).await?;
             tx.commit().await?;
-            return Ok(Err(MfaRefused::Paused(super::human_date(now + PAUSE))));
+            return Ok(Err(refused));
         }
-        Err(_) => mfa::set_failures(tx.conn(), user.id, failures + 1, None).await?,
     }
     tx.commit().await?;
     Ok(outcome)
+}
+
+/// A wrong second factor counts; the fifth in a row pauses attempts for `PAUSE` (audited),
+/// and that pause is then what the person is told.
+pub(crate) async fn count_failure(
+    state: &AppState,
+    tx: &mut Tx,
+    user: &User,
+    failures: i64,
+    refused: MfaRefused,
+    actor: &Actor,
+) -> AppResult<MfaRefused> {
+    let now = state.clock.now();
+    if failures + 1 < MAX_FAILURES {
+        mfa::set_failures(tx.conn(), user.id, failures + 1, None).await?;
+        return Ok(refused);
+    }
+    mfa::set_failures(tx.conn(), user.id, 0, Some(now + PAUSE)).await?;
+    let ev =
+        Event::new("mfa.paused", "user", user.id, &user.email).details(format!("{MAX_FAILURES} wrong codes in a row"));
+    audit::record(tx.conn(), actor, &ev, now).await?;
+    Ok(MfaRefused::Paused(super::human_date(now + PAUSE)))
 }
 
 /// Ten new recovery codes (the old ones stop working), shown once.

@@ -60,6 +60,25 @@ async fn workforce_only(portal: &PortalSettings, c: Conn<'_>, user: &User) -> Ap
     Ok(identity_providers::enabled_workforce(c).await?.is_some())
 }
 
+/// A member who must use the workforce IdP proved who they are some other way (a code,
+/// a passkey): refused, and audited.
+async fn refuse_workforce_only(state: &AppState, tx: &mut crate::db::Tx, user: &User, ip: &str) -> AppResult<SignIn> {
+    let ev = Event::new("user.sign_in_refused", "user", user.id, &user.email)
+        .details(format!("{:?}", SignInVerdict::WorkforceOnly));
+    audit::record(tx.conn(), &Actor::user(user.id, &user.email, ip), &ev, state.clock.now()).await?;
+    Ok(SignIn::Refused(SignInVerdict::WorkforceOnly))
+}
+
+/// The verdict on an account proven without an email code (a passkey): as `complete`, and
+/// members who must use the workforce IdP are refused as with a code.
+pub async fn complete_proven(state: &AppState, tx: &mut crate::db::Tx, user: User, ip: &str) -> AppResult<SignIn> {
+    let portal = super::settings::current(state).await?;
+    if workforce_only(&portal, tx.conn(), &user).await? {
+        return refuse_workforce_only(state, tx, &user, ip).await;
+    }
+    complete(state, tx, user, None, ip).await
+}
+
 pub enum SignIn {
     Done(User),
     Refused(SignInVerdict),
@@ -68,7 +87,6 @@ pub enum SignIn {
 }
 
 pub async fn verify_code(state: &AppState, code_id: Uuid, typed: &str, ip: &str) -> AppResult<SignIn> {
-    let portal = super::settings::current(state).await?;
     let mut tx = state.db.begin().await?;
     let outcome = match codes::check(state, tx.conn(), code_id, PURPOSE, typed).await? {
         Checked::Wrong { tries_left } => SignIn::Wrong { tries_left },
@@ -81,12 +99,8 @@ pub async fn verify_code(state: &AppState, code_id: Uuid, typed: &str, ip: &str)
             match user {
                 // Only reachable by guessing a code never sent: treat as wrong.
                 None => SignIn::Dead,
-                Some(user) if workforce_only(&portal, tx.conn(), &user).await? => {
-                    let now = state.clock.now();
-                    let ev = Event::new("user.sign_in_refused", "user", user.id, &user.email)
-                        .details(format!("{:?}", SignInVerdict::WorkforceOnly));
-                    audit::record(tx.conn(), &Actor::user(user.id, &user.email, ip), &ev, now).await?;
-                    SignIn::Refused(SignInVerdict::WorkforceOnly)
+                Some(user) if workforce_only(&*super::settings::current(state).await?, tx.conn(), &user).await? => {
+                    refuse_workforce_only(state, &mut tx, &user, ip).await?
                 }
                 Some(user) => {
                     let issuer = super::email_issuer(&state.settings.public_url);

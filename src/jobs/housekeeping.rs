@@ -1,7 +1,8 @@
 //! The worker's housekeeping: invitations and sign-up requests past their date expire (the
-//! partner is told), approvers who have not decided after 3 days are reminded once, and
-//! session records past their idle or absolute limit are dropped, and the OpenID
-//! Provider's signing keys rotate when due. Sponsors hear a week before a guest's access ends.
+//! partner is told), approvers who have not decided after 3 days are reminded once, session
+//! records past their idle or absolute limit and abandoned passkey ceremonies are dropped,
+//! and the OpenID Provider's signing keys rotate when due. Sponsors hear a week before a
+//! guest's access ends.
 
 use chrono::Duration;
 
@@ -29,6 +30,7 @@ pub struct Done {
 /// One pass; its mail is queued, not sent (the worker's delivery does that).
 pub async fn run(state: &AppState) -> AppResult<Done> {
     let (expired_requests, reminders) = requests(state).await?;
+    sweep_ceremonies(state).await?;
     Ok(Done {
         expired_invitations: expire_invitations(state).await?,
         expired_requests,
@@ -56,6 +58,13 @@ async fn rotate_keys(state: &AppState) -> AppResult<usize> {
         tx.commit().await?;
     }
     Ok(n)
+}
+
+/// Passkey ceremonies nobody finished (a page left open, a sign-in abandoned) go.
+async fn sweep_ceremonies(state: &AppState) -> AppResult<u64> {
+    let since = state.clock.now() - crate::flows::passkeys::CEREMONY_TTL;
+    let mut c = state.db.acquire().await?;
+    Ok(crate::db::mfa::sweep_ceremonies(c.conn(), since).await?)
 }
 
 /// Sessions nobody can use any more (a request would refuse them): their rows go.

@@ -25,6 +25,8 @@ pub fn table(cfg: &mut web::ServiceConfig) {
         .route("/signin", web::post().to(public::signin::request_code))
         .route("/signin/code", web::get().to(public::signin::code_form))
         .route("/signin/code", web::post().to(public::signin::verify_code))
+        .route("/signin/passkey", web::get().to(public::passkey_signin::form))
+        .route("/signin/passkey", web::post().to(public::passkey_signin::sign_in))
         .route("/signin/link/{token}", web::get().to(public::signin::link_page))
         .route("/signin/link/{token}", web::post().to(public::signin::use_link))
         .route("/signout", web::post().to(public::signin::sign_out))

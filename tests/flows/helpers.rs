@@ -117,6 +117,12 @@ impl TestApp {
         Self::spawn_tweaked(kind, |_| {}).await
     }
 
+    /// `spawn` with the public URL at `http://localhost:PORT`: a name, where browsers allow
+    /// passkeys (WebAuthn refuses IP addresses). Requests still go to 127.0.0.1 (see `url`).
+    pub async fn spawn_on_localhost(kind: DbKind) -> TestApp {
+        Self::spawn_tweaked(kind, |s| s.public_url = s.public_url.replace("127.0.0.1", "localhost")).await
+    }
+
     /// `spawn`, with the settings changed by `tweak` first.
     pub async fn spawn_tweaked(kind: DbKind, tweak: impl FnOnce(&mut Settings)) -> TestApp {
         let dir = tempfile::tempdir().unwrap();
@@ -209,8 +215,16 @@ impl TestApp {
             .unwrap()
     }
 
+    /// The address of `path`; a link the app wrote with its public URL (which may name
+    /// `localhost`) is sent to the same server at `base`, where this browser's cookies are.
     pub fn url(&self, path: &str) -> String {
-        if path.starts_with("http") { path.to_string() } else { format!("{}{}", self.base, path) }
+        if let Some(rest) = path.strip_prefix(self.state.settings.public_url.as_str()) {
+            format!("{}{}", self.base, rest)
+        } else if path.starts_with("http") {
+            path.to_string()
+        } else {
+            format!("{}{}", self.base, path)
+        }
     }
 
     pub fn advance(&self, by: Duration) {

@@ -5,6 +5,12 @@
 use reqwest::{Client, StatusCode};
 use serde_json::json;
 
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use webauthn_authenticator_rs::WebauthnAuthenticator;
+use webauthn_authenticator_rs::softpasskey::SoftPasskey;
+use webauthn_rs::prelude::Url;
+
 use crate::helpers::*;
 use crate::provider::{Rp, add_client, guest, json_of, launch};
 
@@ -241,18 +247,14 @@ async fn passkeys_are_offered_on_a_named_host_and_a_forged_answer_is_refused(app
     app.pass_mfa_in(&app.browser, page, "root@contoso.example").await;
 
     // On a name (here localhost) a passkey is offered, its options naming this portal.
-    let named =
-        TestApp::spawn_tweaked(app.kind, |s| s.public_url = s.public_url.replace("127.0.0.1", "localhost")).await;
+    let named = TestApp::spawn_on_localhost(app.kind).await;
     let link = vestibule::flows::bootstrap::create_admin(&named.state, &root, None).await.unwrap();
-    // The link names localhost; this test's browser keeps its cookies for 127.0.0.1.
-    let page = named.post(&link.replace("localhost", "127.0.0.1"), &[]).await;
+    let page = named.post(&link, &[]).await;
     assert!(page.has("data-passkey=\"register\"") && page.has("Create a passkey"), "{}", page.body);
-    let options = html_unescape(&between(&page.body, "data-options=\"", "\"").unwrap());
-    let options: serde_json::Value = serde_json::from_str(&options).unwrap();
+    let (ceremony, options) = passkey_challenge(&page);
     assert_eq!(options["publicKey"]["rp"]["id"], json!("localhost"));
     assert_eq!(options["publicKey"]["user"]["name"], json!("root@contoso.example"));
     // A forged answer is refused, and the ceremony is spent: nothing is added.
-    let ceremony = between(&page.body, "name=\"ceremony\" value=\"", "\"").unwrap();
     let forged = r#"{"id":"AAAA","rawId":"AAAA","type":"public-key","response":{"attestationObject":"AAAA","clientDataJSON":"AAAA"}}"#;
     for _ in 0..2 {
         let fields = [("ceremony", ceremony.as_str()), ("credential", forged), ("name", "Key"), ("next", "/admin")];
@@ -272,3 +274,147 @@ async fn passkeys_are_offered_on_a_named_host_and_a_forged_answer_is_refused(app
     app
 }
 both!(passkeys_are_offered_on_a_named_host_and_a_forged_answer_is_refused);
+
+/// The passkey ceremony a page holds: its id and the options for the browser.
+fn passkey_challenge(page: &Page) -> (String, serde_json::Value) {
+    let options = html_unescape(&between(&page.body, "data-options=\"", "\"").expect("a passkey is offered"));
+    let ceremony = between(&page.body, "name=\"ceremony\" value=\"", "\"").unwrap();
+    (ceremony, serde_json::from_str(&options).unwrap())
+}
+
+/// A person's passkey in software (`webauthn-authenticator-rs`), answering as a browser at
+/// the portal's public origin would.
+struct SoftKey {
+    key: SoftPasskey,
+    origin: Url,
+    /// The credential's id and the user handle it was made for, once registered.
+    made: Option<(serde_json::Value, serde_json::Value)>,
+}
+
+impl SoftKey {
+    fn new(app: &TestApp) -> SoftKey {
+        // `true`: the key says the person was verified (PIN or biometrics), as the portal asks.
+        SoftKey { key: SoftPasskey::new(true), origin: Url::parse(&app.state.settings.public_url).unwrap(), made: None }
+    }
+
+    fn register(&mut self, options: serde_json::Value) -> String {
+        let user_handle = options["publicKey"]["user"]["id"].clone();
+        let made = self.key.do_registration(self.origin.clone(), serde_json::from_value(options).unwrap()).unwrap();
+        let made = serde_json::to_value(&made).unwrap();
+        self.made = Some((made["rawId"].clone(), user_handle));
+        made.to_string()
+    }
+
+    /// Signs a challenge. With no credentials listed (signing in with the passkey alone)
+    /// the software key, which keeps no list of its own, is pointed at the one it made and
+    /// returns the user handle with its answer, as a discoverable passkey does.
+    fn sign(&mut self, mut options: serde_json::Value) -> String {
+        let (id, user_handle) = self.made.clone().expect("registered");
+        let discoverable = options["publicKey"]["allowCredentials"].as_array().is_none_or(|l| l.is_empty());
+        if discoverable {
+            options["publicKey"]["allowCredentials"] = json!([{ "type": "public-key", "id": id }]);
+        }
+        let signed = self.key.do_authentication(self.origin.clone(), serde_json::from_value(options).unwrap()).unwrap();
+        let mut signed = serde_json::to_value(&signed).unwrap();
+        if discoverable {
+            signed["response"]["userHandle"] = user_handle;
+        }
+        signed.to_string()
+    }
+}
+
+/// Posts a passkey's answer to `path` from `browser`.
+async fn answer(app: &TestApp, browser: &Client, path: &str, fields: &[(&str, &str)]) -> Page {
+    let csrf = csrf_of(browser, &app.url("/signin")).await;
+    let mut form = vec![("csrf", csrf.as_str())];
+    form.extend_from_slice(fields);
+    Page::from(browser.post(app.url(path)).form(&form).send().await.unwrap()).await
+}
+
+async fn a_passkey_signs_in_on_its_own_and_as_a_second_step(app: TestApp) -> TestApp {
+    let app_on_ip = app;
+    let app = TestApp::spawn_on_localhost(app_on_ip.kind).await;
+    app.sign_in_admin("root@contoso.example").await;
+    let link = app.invite("gus@partner.example", &[]).await;
+    let (gus, _) = app.new_browser();
+    app.redeem_as(&gus, &app.url(&link), "gus@partner.example").await;
+
+    // Gus adds a passkey from his profile; it is his first method, so recovery codes follow.
+    let mut key = SoftKey::new(&app);
+    let page = Page::from(gus.get(app.url("/mfa/setup?next=%2Fprofile")).send().await.unwrap()).await;
+    let (ceremony, options) = passkey_challenge(&page);
+    assert_eq!(options["publicKey"]["authenticatorSelection"]["residentKey"], json!("preferred"));
+    let created = key.register(options);
+    let fields = [("ceremony", ceremony.as_str()), ("credential", &created), ("name", "Laptop"), ("next", "/profile")];
+    let page = answer(&app, &gus, "/mfa/passkey/register", &fields).await;
+    assert!(page.has("Your recovery codes"), "{}", page.body);
+    assert!(app.one_mail("gus@partner.example").await.subject.contains("sign-in methods"));
+
+    // Signed out, he signs in with the passkey alone: no address, no code.
+    let csrf = csrf_of(&gus, &app.url("/apps")).await;
+    gus.post(app.url("/signout")).form(&[("csrf", csrf.as_str())]).send().await.unwrap();
+    let page = Page::from(gus.get(app.url("/signin")).send().await.unwrap()).await;
+    assert!(page.has("data-passkey-link") && page.has("Sign in with a passkey"), "{}", page.body);
+    let page = Page::from(gus.get(app.url("/signin/passkey?next=%2Fprofile")).send().await.unwrap()).await;
+    let (ceremony, options) = passkey_challenge(&page);
+    assert_eq!(options["publicKey"]["allowCredentials"], json!([]), "the browser offers what it has");
+    let signed = key.sign(options);
+    let fields = [("ceremony", ceremony.as_str()), ("credential", signed.as_str()), ("next", "/profile")];
+    let page = answer(&app, &gus, "/signin/passkey", &fields).await;
+    assert!(page.url.ends_with("/profile") && page.has("gus@partner.example"), "{} {}", page.url, page.body);
+    assert_eq!(app.count("SELECT COUNT(*) FROM sessions WHERE amr = 'hwk mfa'").await, 1);
+    assert!(app.audit_actions().await.contains(&"mfa.verified".to_string()));
+    app.assert_no_mail("gus@partner.example").await;
+
+    // The same answer again: the challenge is spent. Someone else's user handle on it: no.
+    let (other, _) = app.new_browser();
+    let replayed = answer(&app, &other, "/signin/passkey", &fields).await;
+    assert_eq!(replayed.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(replayed.has("That passkey was not accepted"), "{}", replayed.body);
+    let page = Page::from(other.get(app.url("/signin/passkey")).send().await.unwrap()).await;
+    let (ceremony, options) = passkey_challenge(&page);
+    let mut forged: serde_json::Value = serde_json::from_str(&key.sign(options)).unwrap();
+    let root = app.user_id("root@contoso.example").await;
+    forged["response"]["userHandle"] = json!(URL_SAFE_NO_PAD.encode(root.as_bytes()));
+    let fields = [("ceremony", ceremony.as_str()), ("credential", &forged.to_string())];
+    assert!(answer(&app, &other, "/signin/passkey", &fields).await.has("That passkey was not accepted"));
+    // An answer signed for another challenge counts as a wrong try for Gus.
+    let page = Page::from(other.get(app.url("/signin/passkey")).send().await.unwrap()).await;
+    let (first, options) = passkey_challenge(&page);
+    let signed = key.sign(options);
+    let page = Page::from(other.get(app.url("/signin/passkey")).send().await.unwrap()).await;
+    let (second, _) = passkey_challenge(&page);
+    assert_ne!(first, second);
+    let fields = [("ceremony", second.as_str()), ("credential", signed.as_str())];
+    assert!(answer(&app, &other, "/signin/passkey", &fields).await.has("That passkey was not accepted"));
+    assert_eq!(app.count("SELECT COUNT(*) FROM users WHERE mfa_failures = 1").await, 1);
+
+    // Where a guest must use a second step, the passkey answers it after an email code.
+    let gus_id = app.user_id("gus@partner.example").await.to_string();
+    app.post(&format!("/admin/users/{gus_id}/mfa/require"), &[]).await;
+    let (gus, _) = app.new_browser();
+    let page = app.first_factor_in(&gus, "gus@partner.example").await;
+    assert!(page.has("Confirm it") && page.has("data-passkey=\"authenticate\""), "{}", page.body);
+    let next = html_unescape(&between(&page.body, "name=\"next\" value=\"", "\"").unwrap());
+    let (ceremony, options) = passkey_challenge(&page);
+    assert_eq!(options["publicKey"]["allowCredentials"].as_array().map(Vec::len), Some(1), "his passkey");
+    let signed = key.sign(options);
+    let fields = [("ceremony", ceremony.as_str()), ("credential", signed.as_str()), ("next", next.as_str())];
+    let page = answer(&app, &gus, "/mfa/passkey", &fields).await;
+    assert!(page.url.ends_with("/apps"), "{} {}", page.url, page.body);
+    assert_eq!(app.count("SELECT COUNT(*) FROM users WHERE mfa_failures > 0").await, 0, "a success clears the count");
+
+    // Blocked, his passkey no longer lets him in.
+    app.post(&format!("/admin/users/{gus_id}/block"), &[]).await;
+    let (later, _) = app.new_browser();
+    let page = Page::from(later.get(app.url("/signin/passkey")).send().await.unwrap()).await;
+    let (ceremony, options) = passkey_challenge(&page);
+    let fields = [("ceremony", ceremony.as_str()), ("credential", &key.sign(options))];
+    let page = answer(&app, &later, "/signin/passkey", &fields).await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    assert!(page.has("Your access is blocked"), "{}", page.body);
+    app.take_mail("gus@partner.example").await;
+    app.finish().await;
+    app_on_ip
+}
+both!(a_passkey_signs_in_on_its_own_and_as_a_second_step);

@@ -6,6 +6,7 @@ pub mod code_step;
 pub mod federation;
 pub mod idp_choices;
 pub mod outcomes;
+pub mod passkey_signin;
 pub mod redeem;
 pub mod signin;
 pub mod signup;

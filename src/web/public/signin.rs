@@ -43,6 +43,8 @@ struct SigninPage {
     error: Option<String>,
     /// The note after signing out: `?signed_out=1`, or `=everywhere` from the profile page.
     signed_out: Option<&'static str>,
+    /// Passkeys can sign in here (see `passkeys::available`).
+    passkeys: bool,
 }
 
 #[derive(Deserialize)]
@@ -68,6 +70,7 @@ pub async fn form(ctx: PageCtx, state: web::Data<AppState>, q: web::Query<Signin
             "everywhere" => "You are signed out on every device and browser.",
             _ => "You are signed out.",
         }),
+        passkeys: crate::flows::passkeys::available(&state),
     }))
 }
 
@@ -97,6 +100,7 @@ pub async fn request_code(
                 next,
                 error: Some(e.0),
                 signed_out: None,
+                passkeys: crate::flows::passkeys::available(&state),
             };
             return Ok(render_invalid(&page));
         }
@@ -112,7 +116,8 @@ pub async fn request_code(
         Issued::RateLimited => {
             let error =
                 Some("Too many codes were requested for this address. Wait a few minutes and try again.".to_string());
-            let page = SigninPage { ctx, providers, email: email.to_string(), next, error, signed_out: None };
+            let passkeys = crate::flows::passkeys::available(&state);
+            let page = SigninPage { ctx, providers, email: email.to_string(), next, error, signed_out: None, passkeys };
             Ok(render_with_status(StatusCode::TOO_MANY_REQUESTS, &page))
         }
         Issued::Sent(code_id) => {

@@ -34,6 +34,20 @@ pub struct AppState {
     pub signing_keys: Arc<Cached<crate::provider::keys::KeyRing>>,
     /// The apps that are OIDC clients, read through `provider::client`.
     pub clients: Arc<Cached<Vec<crate::db::apps::App>>>,
+    /// Calls each API key may make (in this instance's memory).
+    pub api_limits: Arc<ApiLimits>,
+}
+
+/// Per API key: `API_CALLS_PER_MINUTE`, in bursts of up to `API_BURST`.
+pub type ApiLimits = governor::DefaultKeyedRateLimiter<uuid::Uuid>;
+pub const API_CALLS_PER_MINUTE: u32 = 300;
+pub const API_BURST: u32 = 100;
+
+fn api_limits() -> ApiLimits {
+    use std::num::NonZeroU32;
+    let per_minute = NonZeroU32::new(API_CALLS_PER_MINUTE).unwrap_or(NonZeroU32::MIN);
+    let burst = NonZeroU32::new(API_BURST).unwrap_or(NonZeroU32::MIN);
+    governor::RateLimiter::keyed(governor::Quota::per_minute(per_minute).allow_burst(burst))
 }
 
 impl AppState {
@@ -54,6 +68,7 @@ impl AppState {
             csp_sources: Arc::default(),
             signing_keys: Arc::default(),
             clients: Arc::default(),
+            api_limits: Arc::new(api_limits()),
         })
     }
 

@@ -159,3 +159,38 @@ pub async fn app_ids(c: Conn<'_>, invitation_id: Uuid) -> sqlx::Result<Vec<Uuid>
         .fetch_all(e)
         .await)
 }
+
+/// An invitation and the guest it is for, as the API shows it.
+#[derive(Debug, sqlx::FromRow)]
+pub struct Listed {
+    #[sqlx(flatten)]
+    pub invitation: Invitation,
+    pub display_name: String,
+    pub user_type: String,
+}
+
+const LISTED: &str = "SELECT i.id, i.user_id, i.inviter_id, i.email, i.redirect_url, i.message, i.token_hash, \
+    i.status, i.sent_count, i.created_at, i.expires_at, i.last_sent_at, i.redeemed_at, i.revoked_at, \
+    u.display_name, u.user_type FROM invitations i JOIN users u ON u.id = i.user_id";
+
+/// A page of invitations, newest first, after the cursor `(created_at, id)` if given;
+/// only those with `status` if given.
+pub async fn page(
+    c: Conn<'_>,
+    status: Option<InvitationStatus>,
+    after: Option<(DateTime<Utc>, Uuid)>,
+    limit: i64,
+) -> sqlx::Result<Vec<Listed>> {
+    let sql = format!(
+        "{LISTED} WHERE ($1 IS NULL OR i.status = $1) AND ($2 IS NULL OR (i.created_at, i.id) < ($2, $3)) \
+         ORDER BY i.created_at DESC, i.id DESC LIMIT $4"
+    );
+    let (at, id) = (after.map(|a| a.0), after.map(|a| a.1));
+    run!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(status).bind(at).bind(id).bind(limit).fetch_all(e).await)
+}
+
+/// One invitation with its guest.
+pub async fn find_listed(c: Conn<'_>, id: Uuid) -> sqlx::Result<Option<Listed>> {
+    let sql = format!("{LISTED} WHERE i.id = $1");
+    run!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(e).await)
+}

@@ -4,7 +4,7 @@ use uuid::Uuid;
 
 #[derive(Debug, Clone)]
 pub struct Actor {
-    /// `user`, `system` or `anonymous` (and `api_key` once the API lands).
+    /// `user`, `api_key`, `system` or `anonymous`.
     pub kind: &'static str,
     pub id: Option<Uuid>,
     /// The email (or name) shown in the log, kept even if the user is deleted.
@@ -19,6 +19,11 @@ impl Actor {
 
     pub fn anonymous(ip: &str) -> Actor {
         Actor { kind: "anonymous", id: None, label: "anonymous".into(), ip: ip.to_string() }
+    }
+
+    /// An API key (F10), named as the admin named it.
+    pub fn api_key(id: Uuid, name: &str, ip: &str) -> Actor {
+        Actor { kind: "api_key", id: Some(id), label: format!("API key “{name}”"), ip: ip.to_string() }
     }
 
     pub fn system(what: &str) -> Actor {

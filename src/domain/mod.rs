@@ -34,6 +34,7 @@ macro_rules! stored_states {
     };
 }
 
+pub mod api_key;
 pub mod audit;
 pub mod client;
 pub mod email;

@@ -11,7 +11,7 @@ use crate::domain::audit::Actor;
 use crate::domain::invitation::{MAX_SENDS, RESEND_INTERVAL_SECS};
 use crate::domain::url::RedirectTarget;
 use crate::domain::user::{GUEST, MEMBER, UserState};
-use crate::domain::{BoundedText, DisplayName, EmailAddress};
+use crate::domain::{BoundedText, DisplayName, EmailAddress, FieldErrors};
 use crate::error::{AppError, AppResult};
 use crate::mail;
 use crate::secrets::Token;
@@ -26,8 +26,52 @@ pub struct InviteInput {
     pub send_email: bool,
 }
 
+/// An invitation as it was typed in the form or sent to the API, before any rule is
+/// checked; `read` applies the same rules to both.
+pub struct RawInvite<'a> {
+    pub email: &'a str,
+    pub display_name: &'a str,
+    pub redirect_url: &'a str,
+    pub message: &'a str,
+    pub app_ids: Vec<Uuid>,
+    pub send_email: bool,
+}
+
+/// Reads an invitation's fields; each error under its field's name (`email`,
+/// `display_name`, `redirect_url`, `message`). Redirects may go to this portal or an app.
+pub async fn read(state: &AppState, raw: &RawInvite<'_>) -> AppResult<Result<InviteInput, FieldErrors>> {
+    let mut errors = FieldErrors::default();
+    let email = errors.take("email", EmailAddress::parse(raw.email));
+    let display_name = errors.take("display_name", DisplayName::parse_optional(raw.display_name));
+    let redirect = if raw.redirect_url.trim().is_empty() {
+        Some(None)
+    } else {
+        let origins = {
+            let mut c = state.db.acquire().await?;
+            apps::origins(&apps::all(c.conn()).await?)
+        };
+        errors.take(
+            "redirect_url",
+            RedirectTarget::parse(raw.redirect_url, &state.settings.public_origin(), &origins).map(Some),
+        )
+    };
+    let message = errors.take("message", BoundedText::parse(raw.message, "The message", 2000, true));
+    Ok(match (email, display_name, redirect, message) {
+        (Some(email), Some(display_name), Some(redirect), Some(message)) if errors.is_empty() => Ok(InviteInput {
+            email,
+            display_name,
+            redirect,
+            message,
+            app_ids: raw.app_ids.clone(),
+            send_email: raw.send_email,
+        }),
+        _ => Err(errors),
+    })
+}
+
 pub struct Invited {
     pub user_id: Uuid,
+    pub invitation_id: Uuid,
     /// The redemption link, for the admin to pass on when no mail was sent.
     pub link: String,
     pub sent: bool,
@@ -111,7 +155,7 @@ pub async fn invite(
             }
             // A sixth inviter is not added: the guest keeps the sponsors they have.
             sponsors::add(tx.conn(), u.id, inviter.id).await?;
-            Invited { user_id: u.id, link, sent: input.send_email, resent: true }
+            Invited { user_id: u.id, invitation_id, link, sent: input.send_email, resent: true }
         }
         None => {
             let name = input.display_name.clone().unwrap_or_else(|| DisplayName::from_email(&input.email));
@@ -142,7 +186,7 @@ pub async fn invite(
             let details = format!("apps={} mail={}", input.app_ids.len(), input.send_email);
             let ev = Event::new("user.invited", "user", user.id, &user.email).details(details);
             audit::record(tx.conn(), actor, &ev, now).await?;
-            Invited { user_id: user.id, link, sent: input.send_email, resent: false }
+            Invited { user_id: user.id, invitation_id: invitation.id, link, sent: input.send_email, resent: false }
         }
     };
     tx.commit().await?;
@@ -176,10 +220,11 @@ pub async fn add_member(
         is_admin: false,
     };
     let user = users::insert(tx.conn(), &new, now).await?;
-    let (_, link) = issue_invitation(state, &mut tx, &user, Some(admin), None, "", InvitationMail::Member).await?;
+    let (invitation, link) =
+        issue_invitation(state, &mut tx, &user, Some(admin), None, "", InvitationMail::Member).await?;
     audit::record(tx.conn(), actor, &Event::new("user.member_added", "user", user.id, &user.email), now).await?;
     tx.commit().await?;
-    Ok(Ok(Invited { user_id: user.id, link, sent: true, resent: false }))
+    Ok(Ok(Invited { user_id: user.id, invitation_id: invitation.id, link, sent: true, resent: false }))
 }
 
 /// Issues a new link for the user's pending invitation (the old one stops working) and

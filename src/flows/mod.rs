@@ -1,6 +1,7 @@
 //! The flows of the spec (F1 invite, F2 redeem, F3 sign in, …): each public function makes
 //! one change in one transaction, with its audit event and any mail queued alongside.
 
+pub mod api_keys;
 pub mod approval;
 pub mod apps;
 pub mod bootstrap;

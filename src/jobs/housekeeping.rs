@@ -1,8 +1,8 @@
 //! The worker's housekeeping: invitations and sign-up requests past their date expire (the
 //! partner is told), approvers who have not decided after 3 days are reminded once, session
-//! records past their idle or absolute limit and abandoned passkey ceremonies are dropped,
-//! and the OpenID Provider's signing keys rotate when due. Sponsors hear a week before a
-//! guest's access ends.
+//! records past their idle or absolute limit, abandoned passkey ceremonies and old
+//! idempotency keys are dropped, and the OpenID Provider's signing keys rotate when due.
+//! Sponsors hear a week before a guest's access ends.
 
 use chrono::Duration;
 
@@ -60,11 +60,14 @@ async fn rotate_keys(state: &AppState) -> AppResult<usize> {
     Ok(n)
 }
 
-/// Passkey ceremonies nobody finished (a page left open, a sign-in abandoned) go.
+/// Passkey ceremonies nobody finished (a page left open, a sign-in abandoned) go, and the
+/// API's idempotency keys after a day.
 async fn sweep_ceremonies(state: &AppState) -> AppResult<u64> {
-    let since = state.clock.now() - crate::flows::passkeys::CEREMONY_TTL;
+    let now = state.clock.now();
     let mut c = state.db.acquire().await?;
-    Ok(crate::db::mfa::sweep_ceremonies(c.conn(), since).await?)
+    // Idempotency keys of the API are answered for 24 hours, then go too.
+    crate::db::api_keys::sweep_idempotency(c.conn(), now - chrono::Duration::hours(24)).await?;
+    Ok(crate::db::mfa::sweep_ceremonies(c.conn(), now - crate::flows::passkeys::CEREMONY_TTL).await?)
 }
 
 /// Sessions nobody can use any more (a request would refuse them): their rows go.

@@ -1,6 +1,7 @@
 //! HTTP only: one module per area, the extractors they share, and the route table.
 
 pub mod admin;
+pub mod api;
 pub mod csrf;
 pub mod decision;
 pub mod error_page;

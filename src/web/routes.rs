@@ -3,14 +3,13 @@
 //! an `Allow` header (actix's resource default) rather than a 404. HEAD is answered as GET
 //! without a body by `head_as_get`.
 
-use actix_web::HttpResponse;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
 use actix_web::middleware::Next;
 use actix_web::{Error, Route, web};
 
-use super::{admin, health, mfa, oauth2, panel, public, static_files};
+use super::{admin, api, health, mfa, oauth2, panel, public, static_files};
 use crate::error::AppError;
 
 pub fn table(cfg: &mut web::ServiceConfig) {
@@ -138,9 +137,21 @@ pub fn table(cfg: &mut web::ServiceConfig) {
         .route("/admin/identity-providers/new", web::get().to(admin::idps::new_form))
         .route("/admin/identity-providers/{id}", web::get().to(admin::idps::edit_form))
         .route("/admin/identity-providers/{id}", web::post().to(admin::idps::update))
-        .route("/admin/identity-providers/{id}/delete", web::post().to(admin::idps::delete));
+        .route("/admin/identity-providers/{id}/delete", web::post().to(admin::idps::delete))
+        .route("/admin/api-keys", web::get().to(admin::api_keys::list))
+        .route("/admin/api-keys", web::post().to(admin::api_keys::create))
+        .route("/admin/api-keys/new", web::get().to(admin::api_keys::new_form))
+        .route("/admin/api-keys/{id}/revoke", web::post().to(admin::api_keys::revoke))
+        // The API (F10): JSON, API keys, problem+json errors.
+        .route("/api/v1/invitations", web::post().to(api::invitations::create))
+        .route("/api/v1/invitations", web::get().to(api::invitations::list))
+        .route("/api/v1/invitations/{id}", web::get().to(api::invitations::show))
+        .route("/api/v1/invitations/{id}", web::delete().to(api::invitations::revoke))
+        .route("/api/v1/invitations/{id}/resend", web::post().to(api::invitations::resend));
     t.register(cfg);
-    cfg.default_service(web::to(|| async { Err::<HttpResponse, _>(AppError::NotFound) }));
+    cfg.default_service(web::to(|req: actix_web::HttpRequest| async move {
+        if req.path().starts_with("/api/") { Ok(api::no_route().await) } else { Err(AppError::NotFound) }
+    }));
 }
 
 #[derive(Default)]

@@ -4,6 +4,7 @@
 pub mod helpers;
 
 mod admin;
+mod api;
 mod architecture;
 mod federation;
 mod foundation;

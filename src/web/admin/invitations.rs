@@ -8,10 +8,9 @@ use uuid::Uuid;
 
 use crate::auth::AdminUser;
 use crate::db::apps::{self, App};
-use crate::domain::url::RedirectTarget;
-use crate::domain::{BoundedText, DisplayName, EmailAddress, FieldErrors};
+use crate::domain::FieldErrors;
 use crate::error::AppResult;
-use crate::flows::invite::{self, InviteInput};
+use crate::flows::invite;
 use crate::state::AppState;
 use crate::web::csrf::CsrfForm;
 use crate::web::page::{PageCtx, flash, render, render_invalid};
@@ -83,25 +82,18 @@ pub async fn create(
     };
     let app_ids = crate::web::chosen(&f.form.app);
     let form = &f.form;
-    let mut errors = FieldErrors::default();
-    let email = errors.take("email", EmailAddress::parse(&form.email));
-    let display_name = errors.take("display_name", DisplayName::parse_optional(&form.display_name));
-    let redirect = if form.redirect_url.trim().is_empty() {
-        Some(None)
-    } else {
-        let origins = apps::origins(&all_apps);
-        errors.take(
-            "redirect_url",
-            RedirectTarget::parse(&form.redirect_url, &state.settings.public_origin(), &origins).map(Some),
-        )
-    };
-    let message = errors.take("message", BoundedText::parse(&form.message, "The message", 2000, true));
     let send_email = form.send_email.is_some();
-    let input = match (email, display_name, redirect, message) {
-        (Some(email), Some(display_name), Some(redirect), Some(message)) if errors.is_empty() => {
-            Some(InviteInput { email, display_name, redirect, message, app_ids: app_ids.clone(), send_email })
-        }
-        _ => None,
+    let raw = invite::RawInvite {
+        email: &form.email,
+        display_name: &form.display_name,
+        redirect_url: &form.redirect_url,
+        message: &form.message,
+        app_ids: app_ids.clone(),
+        send_email,
+    };
+    let (input, mut errors) = match invite::read(&state, &raw).await? {
+        Ok(input) => (Some(input), FieldErrors::default()),
+        Err(errors) => (None, errors),
     };
     if let Some(input) = input {
         match invite::invite(&state, &admin, &input, &actor(&req, &admin)).await? {

@@ -1,6 +1,7 @@
 //! The admin portal (F7): dashboard, users, invitations, apps, audit log. Every handler
 //! takes `AdminUser`, so non-admins get 403.
 
+pub mod api_keys;
 pub mod apps;
 pub mod audit;
 pub mod groups;

@@ -1,0 +1,121 @@
+//! F10 API keys: an admin makes one (shown once, kept as a SHA-256), lists and revokes
+//! them; each API call is authenticated here. A key acts with its creator's rights,
+//! narrowed to its scopes: it stops working when its creator is no longer an active admin.
+
+use chrono::Duration;
+use uuid::Uuid;
+
+use crate::db::api_keys::{self, ApiKey, NewKey};
+use crate::db::audit::{self, Event};
+use crate::db::users::{self, User};
+use crate::domain::BoundedText;
+use crate::domain::audit::Actor;
+use crate::domain::user::{SignInVerdict, may_sign_in};
+use crate::error::AppResult;
+use crate::secrets::{TokenHash, api_key};
+use crate::state::AppState;
+
+/// A key just made: the only time its secret is seen.
+pub struct Made {
+    pub key: ApiKey,
+    pub secret: String,
+}
+
+pub async fn create(
+    state: &AppState,
+    admin: &User,
+    name: &BoundedText,
+    scopes: &[&str],
+    days: i64,
+    actor: &Actor,
+) -> AppResult<Made> {
+    let now = state.clock.now();
+    let secret = api_key::generate();
+    let scopes = scopes.join(" ");
+    let new = NewKey {
+        name: name.as_str(),
+        scopes: &scopes,
+        token_hash: &TokenHash::of(&secret).0,
+        hint: &api_key::hint(&secret),
+        created_by: admin.id,
+        expires_at: now + Duration::days(days),
+    };
+    let mut tx = state.db.begin().await?;
+    let id = api_keys::insert(tx.conn(), &new, now).await?;
+    let ev =
+        Event::new("api_key.created", "api_key", id, name.as_str()).details(format!("scopes={scopes} days={days}"));
+    audit::record(tx.conn(), actor, &ev, now).await?;
+    let key = api_keys::find(tx.conn(), id).await?.ok_or_else(|| anyhow::anyhow!("the key just made is gone"))?;
+    tx.commit().await?;
+    Ok(Made { key, secret })
+}
+
+pub async fn all(state: &AppState) -> AppResult<Vec<ApiKey>> {
+    let mut c = state.db.acquire().await?;
+    Ok(api_keys::all(c.conn()).await?)
+}
+
+/// Revokes a key (audited); false when there is no such key or it was revoked already.
+pub async fn revoke(state: &AppState, id: Uuid, actor: &Actor) -> AppResult<bool> {
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
+    let Some(key) = api_keys::find(tx.conn(), id).await? else { return Ok(false) };
+    let revoked = api_keys::revoke(tx.conn(), id, now).await?;
+    if revoked {
+        audit::record(tx.conn(), actor, &Event::new("api_key.revoked", "api_key", id, &key.name), now).await?;
+    }
+    tx.commit().await?;
+    Ok(revoked)
+}
+
+/// Who is calling: the key, and the admin it acts for.
+pub struct Caller {
+    pub key: ApiKey,
+    pub user: User,
+}
+
+impl Caller {
+    /// The audit's actor for a change this call makes: the key, named.
+    pub fn actor(&self, ip: &str) -> Actor {
+        Actor::api_key(self.key.id, &self.key.name, ip)
+    }
+}
+
+/// Why a key was not accepted. The answer to the caller does not say which (a guessed
+/// key learns nothing), but the log does.
+#[derive(Debug, PartialEq, Eq)]
+pub enum KeyRefused {
+    Malformed,
+    Unknown,
+    Revoked,
+    Expired,
+    /// Its creator is gone, blocked, or no longer an admin.
+    CreatorInactive,
+}
+
+pub async fn authenticate(state: &AppState, presented: &str) -> AppResult<Result<Caller, KeyRefused>> {
+    if !api_key::well_formed(presented) {
+        return Ok(Err(KeyRefused::Malformed));
+    }
+    let now = state.clock.now();
+    let mut c = state.db.acquire().await?;
+    let Some(key) = api_keys::find_by_hash(c.conn(), &TokenHash::of(presented).0).await? else {
+        return Ok(Err(KeyRefused::Unknown));
+    };
+    if key.revoked_at.is_some() {
+        return Ok(Err(KeyRefused::Revoked));
+    }
+    if key.expires_at.is_some_and(|e| e <= now) {
+        return Ok(Err(KeyRefused::Expired));
+    }
+    let user = match key.created_by {
+        Some(id) => users::find(c.conn(), id).await?,
+        None => None,
+    };
+    let Some(user) = user.filter(|u| u.is_admin && may_sign_in(u.state, u.expires_at, now) == SignInVerdict::Allowed)
+    else {
+        return Ok(Err(KeyRefused::CreatorInactive));
+    };
+    api_keys::touch(c.conn(), key.id, now).await?;
+    Ok(Ok(Caller { key, user }))
+}

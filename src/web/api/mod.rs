@@ -1,0 +1,202 @@
+//! `/api/v1` (F10): JSON for integrations, authenticated by API keys (`Authorization:
+//! Bearer vst_…`), each key rate-limited and scoped. Handlers call the same flows as the
+//! pages. Every error is RFC 9457 `application/problem+json`, never an HTML page.
+
+pub mod idempotency;
+pub mod invitations;
+
+use actix_web::dev::Payload;
+use actix_web::http::StatusCode;
+use actix_web::http::header::{AUTHORIZATION, RETRY_AFTER, WWW_AUTHENTICATE};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError, web};
+use serde_json::json;
+
+use crate::domain::FieldErrors;
+use crate::error::AppError;
+use crate::flows::api_keys::{self, Caller};
+use crate::state::AppState;
+
+/// An RFC 9457 problem: what went wrong, for a program and for the developer reading it.
+#[derive(Debug)]
+pub struct Problem {
+    pub status: StatusCode,
+    pub title: &'static str,
+    pub detail: String,
+    /// For validation errors: each field (as the API names it) and why.
+    pub errors: Vec<(String, String)>,
+    retry_after: Option<u64>,
+}
+
+impl Problem {
+    pub fn new(status: StatusCode, title: &'static str, detail: impl Into<String>) -> Problem {
+        Problem { status, title, detail: detail.into(), errors: Vec::new(), retry_after: None }
+    }
+
+    pub fn not_found() -> Problem {
+        Problem::new(StatusCode::NOT_FOUND, "Not found", "There is no such resource.")
+    }
+
+    pub fn bad_request(detail: impl Into<String>) -> Problem {
+        Problem::new(StatusCode::BAD_REQUEST, "Malformed request", detail)
+    }
+
+    /// Validation errors, the flows' field names turned into the API's by `rename`.
+    pub fn invalid(errors: &FieldErrors, rename: fn(&str) -> &str) -> Problem {
+        let mut p = Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "Invalid fields", "Some fields were not accepted.");
+        p.errors = errors.iter().map(|(f, why)| (rename(f).to_string(), why.to_string())).collect();
+        p
+    }
+
+    pub fn body(&self) -> serde_json::Value {
+        let mut body = json!({
+            "type": "about:blank",
+            "title": self.title,
+            "status": self.status.as_u16(),
+            "detail": self.detail,
+        });
+        if !self.errors.is_empty() {
+            body["errors"] =
+                self.errors.iter().map(|(field, detail)| json!({ "field": field, "detail": detail })).collect();
+        }
+        body
+    }
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}: {}", self.status.as_u16(), self.title, self.detail)
+    }
+}
+
+impl ResponseError for Problem {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut r = HttpResponse::build(self.status);
+        if self.status == StatusCode::UNAUTHORIZED {
+            r.insert_header((WWW_AUTHENTICATE, "Bearer realm=\"vestibule\""));
+        }
+        if let Some(secs) = self.retry_after {
+            r.insert_header((RETRY_AFTER, secs.to_string()));
+        }
+        r.content_type("application/problem+json").body(self.body().to_string())
+    }
+}
+
+/// Errors from the flows: a missing row is a 404; anything else was logged and is a 500
+/// that says no more.
+impl From<AppError> for Problem {
+    fn from(e: AppError) -> Problem {
+        match e {
+            AppError::NotFound => Problem::not_found(),
+            AppError::Forbidden => Problem::new(StatusCode::FORBIDDEN, "Forbidden", "This key may not do that."),
+            AppError::BadRequest(why) => Problem::bad_request(why),
+            AppError::TooManyRequests(why) => Problem::new(StatusCode::TOO_MANY_REQUESTS, "Too many requests", why),
+            other => {
+                tracing::error!(error = %format!("{other:#}"), "internal error in the API");
+                Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal error", "The problem was logged. Try again.")
+            }
+        }
+    }
+}
+
+impl From<anyhow::Error> for Problem {
+    fn from(e: anyhow::Error) -> Problem {
+        AppError::Internal(e).into()
+    }
+}
+
+impl From<sqlx::Error> for Problem {
+    fn from(e: sqlx::Error) -> Problem {
+        AppError::from(e).into()
+    }
+}
+
+pub type ApiResult<T> = Result<T, Problem>;
+
+/// The key behind this call, checked and within its rate.
+pub struct ApiCaller(pub Caller);
+
+impl ApiCaller {
+    /// Refuses the call unless the key has `scope`.
+    pub fn require(&self, scope: &str) -> ApiResult<()> {
+        if self.0.key.has_scope(scope) {
+            Ok(())
+        } else {
+            Err(Problem::new(StatusCode::FORBIDDEN, "Missing scope", format!("This API key lacks the scope {scope}.")))
+        }
+    }
+
+    pub fn actor(&self, req: &HttpRequest) -> crate::domain::audit::Actor {
+        self.0.actor(&crate::web::client_ip(req))
+    }
+}
+
+impl FromRequest for ApiCaller {
+    type Error = Problem;
+    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = ApiResult<ApiCaller>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let state =
+                req.app_data::<web::Data<AppState>>().ok_or_else(|| AppError::Internal(anyhow::anyhow!("state")))?;
+            let unauthorized = |detail: &str| Problem::new(StatusCode::UNAUTHORIZED, "Unauthorized", detail);
+            let presented = req
+                .headers()
+                .get(AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .map(str::trim)
+                .ok_or_else(|| unauthorized("Send an API key: Authorization: Bearer vst_…"))?;
+            let caller = match api_keys::authenticate(state, presented).await? {
+                Ok(caller) => caller,
+                Err(why) => {
+                    tracing::info!(reason = ?why, "API key refused");
+                    return Err(unauthorized("This API key is not valid: unknown, revoked or expired."));
+                }
+            };
+            if let Err(not_until) = state.api_limits.check_key(&caller.key.id) {
+                use governor::clock::{Clock, DefaultClock};
+                let wait = not_until.wait_time_from(DefaultClock::default().now()).as_secs() + 1;
+                let mut p = Problem::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "Too many requests",
+                    format!("This key made too many calls. Try again in {wait} seconds."),
+                );
+                p.retry_after = Some(wait);
+                return Err(p);
+            }
+            Ok(ApiCaller(caller))
+        })
+    }
+}
+
+/// Reads a JSON body; what serde says is wrong becomes a 400 problem.
+pub fn json_body<T: serde::de::DeserializeOwned>(req: &HttpRequest, body: &[u8]) -> ApiResult<T> {
+    let json =
+        req.headers().get(actix_web::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|ct| {
+            let ct = ct.to_ascii_lowercase();
+            ct.starts_with("application/json") || ct.contains("+json")
+        });
+    if !json {
+        return Err(Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Unsupported media type",
+            "Send the body as application/json.",
+        ));
+    }
+    serde_json::from_slice(body).map_err(|e| Problem::bad_request(format!("The body is not what this call takes: {e}")))
+}
+
+/// A JSON answer.
+pub fn json(status: StatusCode, body: &serde_json::Value) -> HttpResponse {
+    HttpResponse::build(status).content_type("application/json").body(body.to_string())
+}
+
+/// Anything under `/api/v1` that is not a route.
+pub async fn no_route() -> HttpResponse {
+    Problem::not_found().error_response()
+}

@@ -1,0 +1,280 @@
+//! Issue 12 (F10): API keys made on the admin's page, and the invitation API they open —
+//! Graph-shaped bodies, problem+json errors, scopes, revocation and expiry, paging,
+//! `Idempotency-Key`, rate limits.
+
+use chrono::Duration;
+use reqwest::{Client, Response, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+/// Makes an API key on the admin's page with these scopes; its secret, shown once.
+async fn make_key(app: &TestApp, name: &str, scopes: &[&str]) -> String {
+    let mut fields = vec![("name", name), ("days", "30")];
+    fields.extend(scopes.iter().map(|s| ("scope", *s)));
+    let page = app.post("/admin/api-keys", &fields).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.has("this page shows it only once"), "{}", page.body);
+    between(&page.body, "readonly value=\"", "\"").expect("the key is shown")
+}
+
+struct Api<'a> {
+    app: &'a TestApp,
+    key: String,
+    http: Client,
+}
+
+impl<'a> Api<'a> {
+    fn new(app: &'a TestApp, key: &str) -> Api<'a> {
+        Api { app, key: key.to_string(), http: Client::new() }
+    }
+
+    async fn post(&self, path: &str, body: &Value) -> Response {
+        self.http.post(self.app.url(path)).bearer_auth(&self.key).json(body).send().await.unwrap()
+    }
+
+    async fn get(&self, path: &str) -> Response {
+        self.http.get(self.app.url(path)).bearer_auth(&self.key).send().await.unwrap()
+    }
+
+    async fn delete(&self, path: &str) -> Response {
+        self.http.delete(self.app.url(path)).bearer_auth(&self.key).send().await.unwrap()
+    }
+}
+
+/// A response's status and JSON body; problems must say so in their content type.
+async fn read(r: Response) -> (StatusCode, Value) {
+    let status = r.status();
+    let ct = r.headers().get("content-type").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+    let text = r.text().await.unwrap();
+    if status.is_client_error() || status.is_server_error() {
+        assert_eq!(ct, "application/problem+json", "{status}: {text}");
+    } else if status != StatusCode::NO_CONTENT {
+        assert_eq!(ct, "application/json", "{status}: {text}");
+    }
+    (status, if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap() })
+}
+
+async fn a_program_invites_lists_resends_and_revokes_with_a_key(app: TestApp) -> TestApp {
+    app.sign_in_admin("root@contoso.example").await;
+    let page = app.get("/admin/api-keys").await;
+    assert!(page.has("No API keys yet"), "{}", page.body);
+    let key = make_key(&app, "Onboarding script", &["invitations:write"]).await;
+    assert!(key.starts_with("vst_") && key.len() == 40, "{key}");
+    assert!(!app.dump_database().await.contains(&key), "only the key's hash is kept");
+    let page = app.get("/admin/api-keys").await;
+    assert!(page.has("Onboarding script") && page.has(&key[..8]) && !page.has(&key), "{}", page.body);
+    let api = Api::new(&app, &key);
+
+    // Graph's own example: its redirect must be this portal or a registered app.
+    let graph_example = json!({
+        "invitedUserEmailAddress": "admin@fabrikam.example",
+        "inviteRedirectUrl": "https://myapp.contoso.example"
+    });
+    let (status, problem) = read(api.post("/api/v1/invitations", &graph_example).await).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(problem["errors"][0]["field"], json!("inviteRedirectUrl"), "{problem}");
+    app.add_app("My app", "https://myapp.contoso.example/start").await;
+    let (status, made) = read(api.post("/api/v1/invitations", &graph_example).await).await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+    assert_eq!(made["status"], json!("PendingAcceptance"));
+    assert_eq!(made["sendInvitationMessage"], json!(false));
+    assert_eq!(made["invitedUserType"], json!("Guest"));
+    assert_eq!(made["inviteRedirectUrl"], json!("https://myapp.contoso.example/"));
+    app.assert_no_mail("admin@fabrikam.example").await;
+    let audit = app.audit_actions().await;
+    assert!(audit.contains(&"user.invited".to_string()), "{audit:?}");
+    assert_eq!(app.count("SELECT COUNT(*) FROM audit_events WHERE actor_kind = 'api_key'").await, 1);
+
+    // The guest redeems the link the program passed on.
+    let link = made["inviteRedeemUrl"].as_str().unwrap().to_string();
+    let (guest, guest_raw) = app.new_browser();
+    let link = app.url(&link);
+    app.prove_with_code(&guest, &link, "admin@fabrikam.example").await;
+    let csrf = csrf_of(&guest, &link).await;
+    let form = [("csrf", csrf.as_str()), ("accept_terms", "yes")];
+    let r = guest_raw.post(format!("{link}/accept")).form(&form).send().await.unwrap();
+    assert_eq!(r.headers().get("location").unwrap(), "https://myapp.contoso.example/", "on to the app asked for");
+    let id = made["id"].as_str().unwrap();
+    let (_, got) = read(api.get(&format!("/api/v1/invitations/{id}")).await).await;
+    assert_eq!(got["status"], json!("Completed"));
+    assert_eq!(got["inviteRedeemUrl"], Value::Null, "the link exists only in the first answer");
+    assert_eq!(got["invitedUser"]["id"], made["invitedUser"]["id"]);
+
+    // With a message, mailed; then listed a page at a time, newest first.
+    app.advance(Duration::minutes(1));
+    let body = json!({
+        "invitedUserEmailAddress": "bo@fabrikam.example",
+        "invitedUserDisplayName": "Bo Partner",
+        "sendInvitationMessage": true,
+        "invitedUserMessageInfo": { "customizedMessageBody": "Welcome to the project!" }
+    });
+    let (status, bo) = read(api.post("/api/v1/invitations", &body).await).await;
+    assert_eq!(status, StatusCode::CREATED, "{bo}");
+    let mail = app.one_mail("bo@fabrikam.example").await;
+    assert!(mail.text_body.contains("Welcome to the project!"), "{}", mail.text_body);
+    let (_, first) = read(api.get("/api/v1/invitations?$top=1").await).await;
+    assert_eq!(first["value"][0]["invitedUserDisplayName"], json!("Bo Partner"));
+    let next = first["@odata.nextLink"].as_str().expect("a next page").to_string();
+    let (_, second) = read(api.get(&next).await).await;
+    assert_eq!(second["value"][0]["id"], made["id"]);
+    assert!(second.get("@odata.nextLink").is_none(), "{second}");
+    let (_, pending) = read(api.get("/api/v1/invitations?status=PendingAcceptance").await).await;
+    assert_eq!(pending["value"].as_array().unwrap().len(), 1);
+
+    // Resend (a new link; the old one stops working), then revoke.
+    let bo_id = bo["id"].as_str().unwrap();
+    app.advance(Duration::minutes(2));
+    let (status, again) = read(api.post(&format!("/api/v1/invitations/{bo_id}/resend"), &json!({})).await).await;
+    assert_eq!(status, StatusCode::OK, "{again}");
+    assert_ne!(again["inviteRedeemUrl"], bo["inviteRedeemUrl"]);
+    app.one_mail("bo@fabrikam.example").await;
+    let gone = Page::from(app.raw.get(app.url(bo["inviteRedeemUrl"].as_str().unwrap())).send().await.unwrap()).await;
+    assert_ne!(gone.status, StatusCode::OK);
+    let again_id = again["id"].as_str().unwrap();
+    assert_eq!(api.delete(&format!("/api/v1/invitations/{again_id}")).await.status(), StatusCode::NO_CONTENT);
+    let (_, revoked) = read(api.get(&format!("/api/v1/invitations/{again_id}")).await).await;
+    assert_eq!(revoked["status"], json!("Revoked"));
+    let (status, _) = read(api.delete(&format!("/api/v1/invitations/{again_id}")).await).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    // An address that is a guest already is a conflict, said in words.
+    let (status, problem) = read(api.post("/api/v1/invitations", &graph_example).await).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(problem["detail"].as_str().unwrap().contains("redeemed an invitation already"), "{problem}");
+    app
+}
+both!(a_program_invites_lists_resends_and_revokes_with_a_key);
+
+async fn keys_are_checked_scoped_revocable_and_expire(app: TestApp) -> TestApp {
+    app.sign_in_admin("root@contoso.example").await;
+    let http = Client::new();
+    let body = json!({ "invitedUserEmailAddress": "gus@fabrikam.example" });
+    // No key, a made-up key, a key with a typo: 401, a problem, and a challenge.
+    let r = http.post(app.url("/api/v1/invitations")).json(&body).send().await.unwrap();
+    assert_eq!(r.headers().get("www-authenticate").unwrap(), "Bearer realm=\"vestibule\"");
+    assert_eq!(read(r).await.0, StatusCode::UNAUTHORIZED);
+    let key = make_key(&app, "Reader", &["users:read"]).await;
+    let typo = format!("{}x", &key[..key.len() - 1]);
+    for bad in ["vst_nothing", typo.as_str()] {
+        assert_eq!(
+            read(Api::new(&app, bad).post("/api/v1/invitations", &body).await).await.0,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    // A key without the scope: 403.
+    let (status, problem) = read(Api::new(&app, &key).post("/api/v1/invitations", &body).await).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(problem["detail"].as_str().unwrap().contains("invitations:write"), "{problem}");
+
+    let writer = make_key(&app, "Writer", &["invitations:write"]).await;
+    let api = Api::new(&app, &writer);
+    // Bad input: not JSON, the wrong type, a missing field, a bad address, a huge name.
+    let r = http
+        .post(app.url("/api/v1/invitations"))
+        .bearer_auth(&writer)
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(read(r).await.0, StatusCode::BAD_REQUEST);
+    let r = http.post(app.url("/api/v1/invitations")).bearer_auth(&writer).body("a=b").send().await.unwrap();
+    assert_eq!(read(r).await.0, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(read(api.post("/api/v1/invitations", &json!({})).await).await.0, StatusCode::BAD_REQUEST);
+    let bad = json!({ "invitedUserEmailAddress": "not an address", "invitedUserDisplayName": "x".repeat(500) });
+    let (status, problem) = read(api.post("/api/v1/invitations", &bad).await).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<&str> =
+        problem["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, vec!["invitedUserDisplayName", "invitedUserEmailAddress"], "{problem}");
+    let (status, _) = read(
+        api.post(
+            "/api/v1/invitations",
+            &json!({ "invitedUserEmailAddress": "a@b.example", "invitedUserType": "Member" }),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    // Unknown routes and ids answer as the API does, not with a page.
+    assert_eq!(read(api.get("/api/v1/nothing-here").await).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(read(api.get("/api/v1/invitations/not-an-id").await).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(read(api.get("/api/v1/invitations?$top=9999").await).await.0, StatusCode::BAD_REQUEST);
+    assert_eq!(read(api.get("/api/v1/invitations?$skiptoken=zzz").await).await.0, StatusCode::BAD_REQUEST);
+    assert_eq!(app.count("SELECT COUNT(*) FROM invitations").await, 0, "nothing was made");
+
+    // Revoked on the admin's page: refused from then on.
+    let page = app.get("/admin/api-keys").await;
+    let at = page.body.find("Revoke the key Reader").unwrap();
+    let action = page.body[..at].rfind("action=\"").unwrap();
+    let path = between(&page.body[action..], "action=\"", "\"").unwrap();
+    let page = app.post(&path, &[]).await;
+    assert!(page.has("The key was revoked"), "{}", page.body);
+    assert_eq!(read(Api::new(&app, &key).get("/api/v1/invitations").await).await.0, StatusCode::UNAUTHORIZED);
+    assert!(app.audit_actions().await.contains(&"api_key.revoked".to_string()));
+    // Expired after its 30 days.
+    assert_eq!(read(api.get("/api/v1/invitations").await).await.0, StatusCode::OK);
+    app.advance(Duration::days(31));
+    assert_eq!(read(api.get("/api/v1/invitations").await).await.0, StatusCode::UNAUTHORIZED);
+    app
+}
+both!(keys_are_checked_scoped_revocable_and_expire);
+
+async fn an_idempotency_key_replays_the_first_answer(app: TestApp) -> TestApp {
+    app.sign_in_admin("root@contoso.example").await;
+    let key = make_key(&app, "Sync", &["invitations:write"]).await;
+    let http = Client::new();
+    let post = |body: Value, idem: &'static str| {
+        http.post(app.url("/api/v1/invitations")).bearer_auth(&key).header("Idempotency-Key", idem).json(&body).send()
+    };
+    // No mail: the link is then only in the answer (a queued mail holds it until sent).
+    let body = json!({ "invitedUserEmailAddress": "noa@fabrikam.example" });
+    let (status, first) = read(post(body.clone(), "batch-7-row-1").await.unwrap()).await;
+    assert_eq!(status, StatusCode::CREATED);
+    // A retry (say the answer was lost) gets the same answer; nothing is made or mailed twice.
+    let r = post(body.clone(), "batch-7-row-1").await.unwrap();
+    assert_eq!(r.headers().get("idempotent-replayed").unwrap(), "true");
+    let (status, replayed) = read(r).await;
+    assert_eq!((status, &replayed), (StatusCode::CREATED, &first));
+    assert_eq!(app.count("SELECT COUNT(*) FROM invitations").await, 1);
+    // The kept answer holds the link: it is not readable in the database.
+    let token = first["inviteRedeemUrl"].as_str().unwrap().rsplit('/').next().unwrap().to_string();
+    assert!(!app.dump_database().await.contains(&token));
+    // The same key with another body: refused.
+    let other = json!({ "invitedUserEmailAddress": "ivo@fabrikam.example" });
+    let (status, problem) = read(post(other.clone(), "batch-7-row-1").await.unwrap()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    // A refusal is kept too; a day later the key is free again.
+    let (status, _) = read(post(json!({ "invitedUserEmailAddress": "bad" }), "batch-7-row-2").await.unwrap()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    app.advance(Duration::hours(25));
+    let (status, _) = read(post(other, "batch-7-row-1").await.unwrap()).await;
+    assert_eq!(status, StatusCode::CREATED);
+    vestibule::jobs::housekeeping::run(&app.state).await.unwrap();
+    assert_eq!(app.count("SELECT COUNT(*) FROM api_idempotency").await, 1, "the day-old ones are swept");
+    app
+}
+both!(an_idempotency_key_replays_the_first_answer);
+
+async fn each_key_is_rate_limited(app: TestApp) -> TestApp {
+    app.sign_in_admin("root@contoso.example").await;
+    let busy = make_key(&app, "Busy", &["invitations:write"]).await;
+    let calm = make_key(&app, "Calm", &["invitations:write"]).await;
+    let api = Api::new(&app, &busy);
+    let burst = vestibule::state::API_BURST as usize;
+    let mut limited = None;
+    for _ in 0..burst + 5 {
+        let r = api.get("/api/v1/invitations?$top=1").await;
+        if r.status() == StatusCode::TOO_MANY_REQUESTS {
+            limited = Some(r);
+            break;
+        }
+    }
+    let r = limited.expect("the key is slowed down after its burst");
+    assert!(r.headers().get("retry-after").is_some());
+    assert_eq!(read(r).await.0, StatusCode::TOO_MANY_REQUESTS);
+    // Another key is not.
+    assert_eq!(read(Api::new(&app, &calm).get("/api/v1/invitations").await).await.0, StatusCode::OK);
+    app
+}
+both!(each_key_is_rate_limited);

@@ -6,6 +6,8 @@
 // GitHub's OAuth and REST API (peers/github-api.mjs, as an Enterprise server), and a small
 // "partner app" for tiles to launch. Debian's Chromium, driven by playwright-core, then
 // clicks through the scenarios in suite/scenarios.mjs while suite/look.mjs checks every page.
+// Then schemathesis (PyPI) fuzzes the API against its OpenAPI document on that database,
+// with a key from `vestibule api-key create` (checks set in schemathesis.toml).
 // PostgreSQL comes from VESTIBULE_TEST_PG (default postgres://postgres@127.0.0.1:5432); an
 // unreachable server fails the run.
 import { execFileSync } from 'node:child_process';
@@ -16,7 +18,7 @@ import { chromium } from 'playwright-core';
 import { Inspector, screenshotDir } from './suite/look.mjs';
 import { Mailbox } from './suite/mailbox.mjs';
 import {
-  freePort, startPartnerApp, startPeer, startVestibule, stopAll, vestibuleBin, vestibuleEnv,
+  createApiKey, freePort, fuzzApi, startPartnerApp, startPeer, startVestibule, stopAll, vestibuleBin, vestibuleEnv,
 } from './suite/processes.mjs';
 import { scenarios } from './suite/scenarios.mjs';
 
@@ -72,6 +74,18 @@ async function runOn(db, browser) {
         failures.push(`${db} ${scenario.name}: ${err.stack}`);
         await saveEvidence(browser, db, scenario.name);
         break; // later scenarios build on this one's admin, apps and IdP
+      }
+    }
+    if (!failures.length) {
+      // The API against its own document, on this database, after the scenarios filled it.
+      const started = Date.now();
+      try {
+        const report = fuzzApi(ctx.env, base, createApiKey(ctx.env, 'admin@contoso.example'));
+        const summary = report.match(/Test cases:\s*\n\s*(.*)/)?.[1] ?? '';
+        console.log(`  ok    ${db} schemathesis: ${summary} (${Date.now() - started} ms)`);
+      } catch (err) {
+        console.log(`  FAIL  ${db} schemathesis`);
+        failures.push(`${db} schemathesis: ${err.message}`);
       }
     }
   } catch (err) {

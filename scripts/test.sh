@@ -11,8 +11,8 @@ cd "$(dirname "$0")/.."
 if [ ! -d e2e/node_modules/playwright-core ] || [ ! -d e2e/node_modules/openid-client ]; then
   npm ci --prefix e2e --no-audit --no-fund
 fi
-# Authlib, the Python relying party of the provider tests.
-python3 -c 'import authlib' 2>/dev/null || python3 -m pip install --quiet -r e2e/requirements.txt
+# Authlib (the Python relying party of the provider tests) and schemathesis (the API fuzzer).
+python3 -c 'import authlib, schemathesis' 2>/dev/null || python3 -m pip install --quiet -r e2e/requirements.txt
 # A hung test must fail the run with a message, not eat CI's whole time.
 timeout --kill-after=30s 45m cargo test --locked "$@"
 [ $# -eq 0 ] || exit 0

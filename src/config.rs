@@ -39,6 +39,8 @@ pub struct Settings {
     pub http_workers: usize,
     /// Accept `http://` issuers for identity providers: for development and tests only.
     pub allow_http_identity_providers: bool,
+    /// Calls each API key may make per minute (bursts of a third of it at once).
+    pub api_calls_per_minute: u32,
     /// Identity providers declared here are created or updated at start.
     pub identity_providers: Vec<IdpConfig>,
     /// Apps declared here are created or updated at start (SPEC §5).
@@ -142,6 +144,7 @@ impl Default for Settings {
             worker_interval_secs: 2,
             http_workers: 0,
             allow_http_identity_providers: false,
+            api_calls_per_minute: 300,
             identity_providers: Vec::new(),
             apps: Vec::new(),
         }
@@ -195,6 +198,9 @@ impl Settings {
         if let Some(v) = var("VESTIBULE_ALLOW_HTTP_IDENTITY_PROVIDERS") {
             self.allow_http_identity_providers = flag(v);
         }
+        if let Some(v) = var("VESTIBULE_API_CALLS_PER_MINUTE") {
+            self.api_calls_per_minute = v.parse().context("VESTIBULE_API_CALLS_PER_MINUTE is not a number")?;
+        }
         Ok(())
     }
 
@@ -206,6 +212,9 @@ impl Settings {
         self.public_url = self.public_url.trim_end_matches('/').to_string();
         if self.invitation_ttl_days < 1 {
             bail!("invitation_ttl_days must be at least 1");
+        }
+        if self.api_calls_per_minute < 3 {
+            bail!("api_calls_per_minute must be at least 3");
         }
         Ok(())
     }

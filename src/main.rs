@@ -27,6 +27,29 @@ enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// Manage API keys.
+    ApiKey {
+        #[command(subcommand)]
+        command: ApiKeyCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ApiKeyCommand {
+    /// Make an API key that acts for an admin, and print it (once).
+    Create {
+        /// The admin the key acts for.
+        #[arg(long)]
+        admin: String,
+        #[arg(long)]
+        name: String,
+        /// A scope (repeat for several); none means every scope.
+        #[arg(long = "scope")]
+        scopes: Vec<String>,
+        /// Days until it expires.
+        #[arg(long, default_value_t = 90)]
+        days: i64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -62,6 +85,12 @@ async fn main() -> anyhow::Result<()> {
             println!(
                 "Admin {email} is ready. Open this link within 15 minutes to sign in (it works once):\n\n  {link}\n"
             );
+            Ok(())
+        }
+        Command::ApiKey { command: ApiKeyCommand::Create { admin, name, scopes, days } } => {
+            let state = app::open(settings, Clock::system()).await?;
+            let made = vestibule::flows::api_keys::create_from_cli(&state, &admin, &name, &scopes, days).await?;
+            println!("{}", made.secret);
             Ok(())
         }
     }

@@ -38,16 +38,19 @@ pub struct AppState {
     pub api_limits: Arc<ApiLimits>,
 }
 
-/// Per API key: `API_CALLS_PER_MINUTE`, in bursts of up to `API_BURST`.
+/// Per API key: `api_calls_per_minute` (settings), in bursts of up to a third of it.
 pub type ApiLimits = governor::DefaultKeyedRateLimiter<uuid::Uuid>;
-pub const API_CALLS_PER_MINUTE: u32 = 300;
-pub const API_BURST: u32 = 100;
 
-fn api_limits() -> ApiLimits {
+/// The burst an API key may make at once, for `per_minute` calls a minute.
+pub fn api_burst(per_minute: u32) -> u32 {
+    (per_minute / 3).max(1)
+}
+
+fn api_limits(per_minute: u32) -> ApiLimits {
     use std::num::NonZeroU32;
-    let per_minute = NonZeroU32::new(API_CALLS_PER_MINUTE).unwrap_or(NonZeroU32::MIN);
-    let burst = NonZeroU32::new(API_BURST).unwrap_or(NonZeroU32::MIN);
-    governor::RateLimiter::keyed(governor::Quota::per_minute(per_minute).allow_burst(burst))
+    let rate = NonZeroU32::new(per_minute).unwrap_or(NonZeroU32::MIN);
+    let burst = NonZeroU32::new(api_burst(per_minute)).unwrap_or(NonZeroU32::MIN);
+    governor::RateLimiter::keyed(governor::Quota::per_minute(rate).allow_burst(burst))
 }
 
 impl AppState {
@@ -57,6 +60,7 @@ impl AppState {
         let db = Db::connect(&settings.database_url).await?;
         db.migrate().await?;
         let mailer = Mailer::from_config(settings.mail.expose_secret(), &settings.mail_from)?;
+        let api_limits = Arc::new(api_limits(settings.api_calls_per_minute));
         Ok(AppState {
             settings: Arc::new(settings),
             db,
@@ -68,7 +72,7 @@ impl AppState {
             csp_sources: Arc::default(),
             signing_keys: Arc::default(),
             clients: Arc::default(),
-            api_limits: Arc::new(api_limits()),
+            api_limits,
         })
     }
 

@@ -77,6 +77,8 @@ export function vestibuleEnv({ dataDir, databaseUrl, port, smtpPort }) {
     VESTIBULE_ORG_NAME: 'Contoso',
     // The IdP peers speak plain http on loopback.
     VESTIBULE_ALLOW_HTTP_IDENTITY_PROVIDERS: 'true',
+    // schemathesis sends hundreds of calls a second with one key.
+    VESTIBULE_API_CALLS_PER_MINUTE: '100000',
     RUST_LOG: 'warn',
   };
 }
@@ -91,6 +93,28 @@ export function createAdmin(env, email) {
   const link = out.match(/https?:\/\/\S+/);
   if (!link) throw new Error(`no link in: ${out}`);
   return link[0];
+}
+
+/** `vestibule api-key create`: a key with every scope for `admin`. */
+export function createApiKey(env, admin) {
+  const out = execFileSync(vestibuleBin, ['api-key', 'create', '--admin', admin, '--name', 'schemathesis', '--days', '1'], {
+    env: { ...process.env, ...env }, encoding: 'utf8',
+  });
+  return out.trim();
+}
+
+/** Runs schemathesis (PyPI) with every check against the API's OpenAPI document; throws
+ * with its report if it finds anything. */
+export function fuzzApi(env, base, key) {
+  const config = path.join(e2eDir, 'schemathesis.toml');
+  const args = ['--config-file', config, 'run', `${base}/api/v1/openapi.json`, '--checks', 'all', '--no-color'];
+  try {
+    return execFileSync('schemathesis', args, {
+      env: { ...process.env, VESTIBULE_API_KEY: key }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'],
+    });
+  } catch (err) {
+    throw new Error(`schemathesis found problems:\n${err.stdout ?? ''}${err.stderr ?? ''}`);
+  }
 }
 
 /** The partner's own app: what a tile in the Access Panel launches. */

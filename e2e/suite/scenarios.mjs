@@ -737,6 +737,67 @@ async function guestsUseASecondStep(ctx) {
   assert.equal(new URL(gus.url()).pathname, '/apps', `signed in with the passkey alone: ${gus.url()}`);
 }
 
+/** An admin makes an API key; a program invites a partner through the API (Graph's
+ * fields); the partner redeems the mailed invitation in the browser, and the program sees
+ * it completed. The API's reference page is read too. */
+async function aProgramInvitesThroughTheApi(ctx) {
+  const { admin } = ctx;
+  await follow(admin, 'API keys');
+  await ctx.look(admin, 'admin-api-keys-empty');
+  await follow(admin, 'Make a key');
+  await ctx.look(admin, 'admin-api-key-new');
+  await admin.getByLabel('Name (what uses it, e.g. “Partner onboarding script”)').fill('Onboarding script');
+  await press(admin, 'Make the key');
+  await ctx.look(admin, 'admin-api-key-made');
+  const key = await admin.getByLabel('Onboarding script').inputValue();
+  assert.match(key, /^vst_[0-9A-Za-z]{36}$/);
+  await follow(admin, 'Done');
+  await ctx.look(admin, 'admin-api-keys');
+  assert.match(await admin.locator('main table').innerText(), /Onboarding script\s+vst_/);
+
+  const api = (path, body) => fetch(`${ctx.base}${path}`, {
+    method: body ? 'POST' : 'GET',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: body && JSON.stringify(body),
+  });
+  const made = await api('/api/v1/invitations', {
+    invitedUserEmailAddress: 'uma@fabrikam.example',
+    invitedUserDisplayName: 'Uma Partner',
+    inviteRedirectUrl: `${ctx.base}/apps`,
+    sendInvitationMessage: true,
+    invitedUserMessageInfo: { customizedMessageBody: 'Welcome to the Atlas project.' },
+  });
+  assert.equal(made.status, 201, await made.clone().text());
+  const invitation = await made.json();
+  assert.equal(invitation.status, 'PendingAcceptance');
+
+  const uma = await newPage(ctx);
+  const mail = await ctx.mailbox.next('uma@fabrikam.example');
+  assert.match(mail.text, /Welcome to the Atlas project\./);
+  await uma.goto(linkIn(mail, /\/redeem\//));
+  await ctx.look(uma, 'redeem-api-invitation');
+  await press(uma, 'Email me a one-time code');
+  await ctx.look(uma, 'redeem-api-invitation-code');
+  await uma.getByLabel('One-time code').fill(codeIn(await ctx.mailbox.next('uma@fabrikam.example')));
+  await press(uma, 'Continue');
+  await ctx.look(uma, 'redeem-api-invitation-consent');
+  await uma.getByLabel('I accept the terms of use').check();
+  await press(uma, 'Accept and continue');
+  // Settings require a second step of guests (an earlier scenario): she sets one up.
+  assert.equal(new URL(uma.url()).pathname, '/mfa');
+  await uma.getByLabel('Code from the app').fill(totp(await uma.locator('.secret-key').innerText()));
+  await press(uma, 'Turn it on');
+  await follow(uma, 'I have saved them, continue');
+  assert.equal(new URL(uma.url()).pathname, '/apps');
+  await ctx.mailbox.next('uma@fabrikam.example', { subject: /sign-in methods/ });
+  const after = await (await api(`/api/v1/invitations/${invitation.id}`)).json();
+  assert.equal(after.status, 'Completed');
+
+  await uma.goto(`${ctx.base}/api/v1/docs`);
+  await ctx.look(uma, 'api-reference');
+  assert.match(await heading(uma), /API reference/);
+}
+
 export const scenarios = [
   bootstrapInviteAndRedeemWithCode,
   redeemThroughHomeIdp,
@@ -749,4 +810,5 @@ export const scenarios = [
   singleSignOnIntoAnApacheApp,
   memberLooksAfterHerGuests,
   guestsUseASecondStep,
+  aProgramInvitesThroughTheApi,
 ];

@@ -50,6 +50,31 @@ pub async fn create(
     Ok(Made { key, secret })
 }
 
+/// `vestibule api-key create`: a key for the admin with this address; no scopes means all.
+pub async fn create_from_cli(
+    state: &AppState,
+    admin_email: &str,
+    name: &str,
+    scopes: &[String],
+    days: i64,
+) -> anyhow::Result<Made> {
+    use crate::domain::api_key::{SCOPES, parse_days, parse_scopes};
+    let fail = |e: crate::domain::form::InputError| anyhow::anyhow!("{e}");
+    let name = BoundedText::required(name, "--name", 80).map_err(fail)?;
+    let scopes = if scopes.is_empty() {
+        SCOPES.iter().map(|(s, _)| *s).collect()
+    } else {
+        parse_scopes(scopes).map_err(fail)?
+    };
+    let days = parse_days(&days.to_string()).map_err(fail)?;
+    let admin = {
+        let mut c = state.db.acquire().await?;
+        users::find_by_email(c.conn(), &admin_email.trim().to_lowercase()).await?
+    };
+    let admin = admin.filter(|u| u.is_admin).ok_or_else(|| anyhow::anyhow!("{admin_email} is not an admin here"))?;
+    Ok(create(state, &admin, &name, &scopes, days, &Actor::system("cli")).await?)
+}
+
 pub async fn all(state: &AppState) -> AppResult<Vec<ApiKey>> {
     let mut c = state.db.acquire().await?;
     Ok(api_keys::all(c.conn()).await?)

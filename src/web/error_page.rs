@@ -89,6 +89,11 @@ pub async fn render_errors(
         return Ok(res);
     };
     let (req, res) = res.into_parts();
+    // The API answers every error as a problem (RFC 9457), never with a page.
+    if req.path().starts_with("/api/") {
+        let problem = crate::web::api::Problem::new(res.status(), parts.title, parts.message);
+        return Ok(ServiceResponse::new(req, problem.error_response()));
+    }
     let ctx = match PageCtx::extract(&req).await {
         Ok(ctx) => ctx,
         // The database may be what failed: say it without the brand rather than not at all.

@@ -143,11 +143,13 @@ pub fn table(cfg: &mut web::ServiceConfig) {
         .route("/admin/api-keys/new", web::get().to(admin::api_keys::new_form))
         .route("/admin/api-keys/{id}/revoke", web::post().to(admin::api_keys::revoke))
         // The API (F10): JSON, API keys, problem+json errors.
+        .route("/api/v1/openapi.json", web::get().to(api::openapi::json))
+        .route("/api/v1/docs", web::get().to(api::openapi::reference))
         .route("/api/v1/invitations", web::post().to(api::invitations::create))
         .route("/api/v1/invitations", web::get().to(api::invitations::list))
         .route("/api/v1/invitations/{id}", web::get().to(api::invitations::show))
-        .route("/api/v1/invitations/{id}", web::delete().to(api::invitations::revoke))
-        .route("/api/v1/invitations/{id}/resend", web::post().to(api::invitations::resend));
+        .route("/api/v1/invitations/{id}/resend", web::post().to(api::invitations::resend))
+        .route("/api/v1/invitations/{id}/revoke", web::post().to(api::invitations::revoke));
     t.register(cfg);
     cfg.default_service(web::to(|req: actix_web::HttpRequest| async move {
         if req.path().starts_with("/api/") { Ok(api::no_route().await) } else { Err(AppError::NotFound) }

@@ -7,10 +7,12 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use super::problem_doc::ProblemDoc;
 use super::{ApiCaller, ApiResult, Problem, idempotency, json_body};
 use crate::db::invitations::{self, Listed};
 use crate::domain::invitation::InvitationStatus;
@@ -21,21 +23,29 @@ pub const SCOPE: &str = "invitations:write";
 const PAGE_MAX: i64 = 200;
 const PAGE_DEFAULT: i64 = 50;
 
-#[derive(Deserialize)]
+/// A new invitation: Microsoft Graph's invitation fields, plus Vestibule's `apps`.
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct NewInvitation {
+    /// The guest's address.
+    #[schema(example = "ana@fabrikam.example", format = Email)]
     invited_user_email_address: String,
+    /// Where the guest lands after redeeming: this portal or an app's address. Default:
+    /// the Access Panel.
     #[serde(default)]
     invite_redirect_url: Option<String>,
     #[serde(default)]
     invited_user_display_name: Option<String>,
-    /// As in Graph, no mail unless asked for.
+    /// As in Graph, no mail unless asked for: pass `inviteRedeemUrl` on yourself.
     #[serde(default)]
     send_invitation_message: bool,
     #[serde(default)]
     invited_user_message_info: Option<MessageInfo>,
+    /// `Guest` (the default) is the only type the API invites.
     #[serde(default)]
+    #[schema(example = "Guest")]
     invited_user_type: Option<String>,
+    /// Start the guest's redemption again (a new link); needs `invitedUser.id`.
     #[serde(default)]
     reset_redemption: bool,
     #[serde(default)]
@@ -45,16 +55,47 @@ pub struct NewInvitation {
     apps: Vec<Uuid>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MessageInfo {
+    /// A personal note in the invitation mail (at most 2,000 characters).
     #[serde(default)]
     customized_message_body: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize, ToSchema)]
 pub struct UserRef {
     id: Uuid,
+}
+
+/// An invitation, as Graph shows one.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Invitation {
+    id: Uuid,
+    invited_user_email_address: String,
+    invited_user_display_name: String,
+    #[schema(example = "Guest")]
+    invited_user_type: &'static str,
+    invite_redirect_url: Option<String>,
+    /// The redemption link: only in the answer that made it (Vestibule keeps its hash).
+    invite_redeem_url: Option<String>,
+    send_invitation_message: bool,
+    invited_user_message_info: MessageInfo,
+    invited_user: UserRef,
+    #[schema(value_type = StatusWord)]
+    status: &'static str,
+    created_date_time: DateTime<Utc>,
+    expires_date_time: DateTime<Utc>,
+}
+
+/// A page of invitations, newest first.
+#[derive(Serialize, ToSchema)]
+pub struct InvitationList {
+    value: Vec<Invitation>,
+    /// The next page, while there is one.
+    #[serde(rename = "@odata.nextLink", skip_serializing_if = "Option::is_none")]
+    next_link: Option<String>,
 }
 
 /// The flow's field names as the API names them.
@@ -80,22 +121,26 @@ fn status_word(s: InvitationStatus) -> &'static str {
 
 /// The resource. The redemption link exists only in the answer that made it (it is kept
 /// hashed), as `inviteRedeemUrl`; elsewhere it is null.
-fn resource(l: &Listed, redeem_url: Option<&str>, sent: Option<bool>) -> Value {
+fn resource(l: &Listed, redeem_url: Option<&str>, sent: Option<bool>) -> Invitation {
     let i = &l.invitation;
-    json!({
-        "id": i.id,
-        "invitedUserEmailAddress": i.email,
-        "invitedUserDisplayName": l.display_name,
-        "invitedUserType": if l.user_type == crate::domain::user::GUEST { "Guest" } else { "Member" },
-        "inviteRedirectUrl": i.redirect_url,
-        "inviteRedeemUrl": redeem_url,
-        "sendInvitationMessage": sent.unwrap_or(i.sent_count > 0),
-        "invitedUserMessageInfo": { "customizedMessageBody": i.message },
-        "invitedUser": { "id": i.user_id },
-        "status": status_word(i.status),
-        "createdDateTime": i.created_at,
-        "expiresDateTime": i.expires_at,
-    })
+    Invitation {
+        id: i.id,
+        invited_user_email_address: i.email.clone(),
+        invited_user_display_name: l.display_name.clone(),
+        invited_user_type: if l.user_type == crate::domain::user::GUEST { "Guest" } else { "Member" },
+        invite_redirect_url: i.redirect_url.clone(),
+        invite_redeem_url: redeem_url.map(str::to_string),
+        send_invitation_message: sent.unwrap_or(i.sent_count > 0),
+        invited_user_message_info: MessageInfo { customized_message_body: Some(i.message.clone()) },
+        invited_user: UserRef { id: i.user_id },
+        status: status_word(i.status),
+        created_date_time: i.created_at,
+        expires_date_time: i.expires_at,
+    }
+}
+
+fn to_json(v: &impl Serialize) -> ApiResult<Value> {
+    serde_json::to_value(v).map_err(|e| anyhow::anyhow!("serializing: {e}").into())
 }
 
 async fn listed(state: &AppState, id: Uuid) -> ApiResult<Listed> {
@@ -118,6 +163,26 @@ fn refused(r: InviteRefused) -> Problem {
     p
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/invitations",
+    tag = "invitations",
+    summary = "Invite a guest",
+    description = "Makes the guest's account (pending acceptance) and an invitation, as Admin → Invite a guest does, with the same rules: the partner domain policy, who may be invited again, the apps. Inviting a pending guest again sends a new link. With `sendInvitationMessage` the guest is mailed; otherwise pass `inviteRedeemUrl` on yourself.",
+    request_body = NewInvitation,
+    security(("api_key" = ["invitations:write"])),
+    responses(
+        (status = 201, description = "Invited", body = Invitation),
+        (status = 400, description = "Malformed body or header", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 401, description = "No valid API key", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "The key lacks the scope", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such guest (resetRedemption)", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, description = "A member, or a guest already", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 429, description = "Too many calls, or sent too often", body = ProblemDoc, content_type = "application/problem+json"),
+    )
+)]
 /// `POST /api/v1/invitations`: 201 with the invitation and its `inviteRedeemUrl`.
 pub async fn create(
     req: HttpRequest,
@@ -149,7 +214,8 @@ pub async fn create(
                 let mut c = state.db.acquire().await?;
                 invitations::pending_for_user(c.conn(), user_id).await?.ok_or_else(Problem::not_found)?
             };
-            return Ok((StatusCode::CREATED, resource(&listed(&state, pending.id).await?, Some(&link), Some(true))));
+            let made = resource(&listed(&state, pending.id).await?, Some(&link), Some(true));
+            return Ok((StatusCode::CREATED, to_json(&made)?));
         }
         let message = new.invited_user_message_info.as_ref().and_then(|m| m.customized_message_body.as_deref());
         let raw = RawInvite {
@@ -163,19 +229,36 @@ pub async fn create(
         let input = invite::read(&state, &raw).await?.map_err(|errors| Problem::invalid(&errors, api_field))?;
         let done = invite::invite(&state, &caller.0.user, &input, &actor).await?.map_err(refused)?;
         let invitation = listed(&state, done.invitation_id).await?;
-        Ok((StatusCode::CREATED, resource(&invitation, Some(&done.link), Some(done.sent))))
+        Ok((StatusCode::CREATED, to_json(&resource(&invitation, Some(&done.link), Some(done.sent)))?))
     })
     .await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// How many on a page: 1 to 200 (default 50).
     #[serde(default, rename = "$top")]
+    #[param(rename = "$top", value_type = Option<i64>, minimum = 1, maximum = 200)]
     top: Option<String>,
+    /// Where the page starts: from the previous page's `@odata.nextLink`.
     #[serde(default, rename = "$skiptoken")]
+    #[param(rename = "$skiptoken")]
     skiptoken: Option<String>,
+    /// Only invitations in this state.
     #[serde(default)]
+    #[param(value_type = Option<StatusWord>)]
     status: Option<String>,
+}
+
+/// An invitation's state, in Graph's words (`Revoked` and `Expired` are Vestibule's).
+#[derive(ToSchema)]
+#[allow(dead_code)] // only its schema is used: `status_word` writes the words
+pub enum StatusWord {
+    PendingAcceptance,
+    Completed,
+    Revoked,
+    Expired,
 }
 
 fn cursor_of(l: &Listed) -> String {
@@ -188,6 +271,22 @@ fn read_cursor(token: &str) -> Option<(DateTime<Utc>, Uuid)> {
     Some((DateTime::parse_from_rfc3339(at).ok()?.with_timezone(&Utc), Uuid::parse_str(id).ok()?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/invitations",
+    tag = "invitations",
+    summary = "List invitations",
+    description = "Newest first, a page at a time: follow `@odata.nextLink` for the next.",
+    params(ListQuery),
+    security(("api_key" = ["invitations:write"])),
+    responses(
+        (status = 200, description = "A page of invitations", body = InvitationList),
+        (status = 400, description = "A bad query parameter", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 401, description = "No valid API key", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "The key lacks the scope", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 429, description = "Too many calls", body = ProblemDoc, content_type = "application/problem+json"),
+    )
+)]
 /// `GET /api/v1/invitations?$top=50&status=PendingAcceptance`: newest first, with an
 /// `@odata.nextLink` while there are more.
 pub async fn list(state: web::Data<AppState>, caller: ApiCaller, q: web::Query<ListQuery>) -> ApiResult<HttpResponse> {
@@ -224,28 +323,65 @@ pub async fn list(state: web::Data<AppState>, caller: ApiCaller, q: web::Query<L
     };
     let more = rows.len() as i64 > top;
     rows.truncate(top as usize);
-    let mut body = json!({ "value": rows.iter().map(|l| resource(l, None, None)).collect::<Vec<_>>() });
-    if let (true, Some(last)) = (more, rows.last()) {
-        let mut next =
-            format!("{}/api/v1/invitations?$top={top}&$skiptoken={}", state.settings.public_url, cursor_of(last));
-        if let Some(s) = status {
-            next.push_str(&format!("&status={}", status_word(s)));
+    let next_link = match (more, rows.last()) {
+        (true, Some(last)) => {
+            let mut next =
+                format!("{}/api/v1/invitations?$top={top}&$skiptoken={}", state.settings.public_url, cursor_of(last));
+            if let Some(s) = status {
+                next.push_str(&format!("&status={}", status_word(s)));
+            }
+            Some(next)
         }
-        body["@odata.nextLink"] = json!(next);
-    }
-    Ok(super::json(StatusCode::OK, &body))
+        _ => None,
+    };
+    let page = InvitationList { value: rows.iter().map(|l| resource(l, None, None)).collect(), next_link };
+    Ok(super::json(StatusCode::OK, &to_json(&page)?))
 }
 
 fn id_of(path: &str) -> ApiResult<Uuid> {
     Uuid::parse_str(path).map_err(|_| Problem::not_found())
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/invitations/{id}",
+    tag = "invitations",
+    summary = "Read an invitation",
+    params(("id" = Uuid, Path, description = "The invitation's id")),
+    security(("api_key" = ["invitations:write"])),
+    responses(
+        (status = 200, description = "The invitation", body = Invitation),
+        (status = 401, description = "No valid API key", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "The key lacks the scope", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such invitation", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 429, description = "Too many calls", body = ProblemDoc, content_type = "application/problem+json"),
+    )
+)]
 /// `GET /api/v1/invitations/{id}`.
 pub async fn show(state: web::Data<AppState>, caller: ApiCaller, id: web::Path<String>) -> ApiResult<HttpResponse> {
     caller.require(SCOPE)?;
-    Ok(super::json(StatusCode::OK, &resource(&listed(&state, id_of(&id)?).await?, None, None)))
+    Ok(super::json(StatusCode::OK, &to_json(&resource(&listed(&state, id_of(&id)?).await?, None, None))?))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/invitations/{id}/resend",
+    tag = "invitations",
+    summary = "Send an invitation again",
+    description = "Mails the guest a new link; the old one stops working. At most once a minute, and five times in all.",
+    params(("id" = Uuid, Path, description = "The invitation's id")),
+    security(("api_key" = ["invitations:write"])),
+    responses(
+        (status = 200, description = "Sent again, with the new link", body = Invitation),
+        (status = 400, description = "A malformed Idempotency-Key", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 401, description = "No valid API key", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "The key lacks the scope", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such invitation", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, description = "Not pending", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "The Idempotency-Key was used for another request", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 429, description = "Too many calls, or sent too often", body = ProblemDoc, content_type = "application/problem+json"),
+    )
+)]
 /// `POST /api/v1/invitations/{id}/resend`: mails a new link (the old one stops working).
 pub async fn resend(
     req: HttpRequest,
@@ -267,13 +403,30 @@ pub async fn resend(
             let mut c = state.db.acquire().await?;
             invitations::pending_for_user(c.conn(), user_id).await?.ok_or_else(Problem::not_found)?
         };
-        Ok((StatusCode::OK, resource(&listed(&state, pending.id).await?, Some(&link), Some(true))))
+        Ok((StatusCode::OK, to_json(&resource(&listed(&state, pending.id).await?, Some(&link), Some(true)))?))
     })
     .await
 }
 
-/// `DELETE /api/v1/invitations/{id}`: revokes a pending invitation (204): its link stops
-/// working, as with Revoke on the admin's user page.
+#[utoipa::path(
+    post,
+    path = "/api/v1/invitations/{id}/revoke",
+    tag = "invitations",
+    summary = "Revoke an invitation",
+    description = "Its link stops working; the invitation stays on record with the status `Revoked`.",
+    params(("id" = Uuid, Path, description = "The invitation's id")),
+    security(("api_key" = ["invitations:write"])),
+    responses(
+        (status = 200, description = "Revoked: its link no longer works", body = Invitation),
+        (status = 401, description = "No valid API key", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "The key lacks the scope", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such invitation", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, description = "Not pending", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 429, description = "Too many calls", body = ProblemDoc, content_type = "application/problem+json"),
+    )
+)]
+/// `POST /api/v1/invitations/{id}/revoke`: revokes a pending invitation: its link stops
+/// working, as with Revoke on the admin's user page. The invitation stays, `Revoked`.
 pub async fn revoke(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -281,11 +434,12 @@ pub async fn revoke(
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     caller.require(SCOPE)?;
-    let invitation = listed(&state, id_of(&id)?).await?;
+    let id = id_of(&id)?;
+    let invitation = listed(&state, id).await?;
     if invitation.invitation.status != InvitationStatus::Pending
         || !invite::revoke(&state, invitation.invitation.user_id, &caller.actor(&req)).await?
     {
         return Err(Problem::new(StatusCode::CONFLICT, "Not pending", "Only a pending invitation can be revoked."));
     }
-    Ok(HttpResponse::NoContent().finish())
+    Ok(super::json(StatusCode::OK, &to_json(&resource(&listed(&state, id).await?, None, None))?))
 }

@@ -4,6 +4,8 @@
 
 pub mod idempotency;
 pub mod invitations;
+pub mod openapi;
+pub mod problem_doc;
 
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;

@@ -793,6 +793,13 @@ async function aProgramInvitesThroughTheApi(ctx) {
   const after = await (await api(`/api/v1/invitations/${invitation.id}`)).json();
   assert.equal(after.status, 'Completed');
 
+  // The admin finds the program's doings in the audit log, and nothing stuck in the outbox.
+  await admin.goto(`${ctx.base}/admin/audit?actor=Onboarding`);
+  await ctx.look(admin, 'admin-audit-filtered');
+  assert.match(await admin.locator('main table').innerText(), /API key “Onboarding script”\s+user\.invited/);
+  await follow(admin, 'Outbox');
+  await ctx.look(admin, 'admin-outbox');
+
   await uma.goto(`${ctx.base}/api/v1/docs`);
   await ctx.look(uma, 'api-reference');
   assert.match(await heading(uma), /API reference/);

@@ -140,3 +140,32 @@ pub async fn all(c: Conn<'_>) -> sqlx::Result<Vec<OutboxMessage>> {
     let sql = format!("SELECT {COLUMNS} FROM outbox ORDER BY created_at, id");
     run!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(e).await)
 }
+
+/// Messages not delivered yet — waiting, retrying, or given up on — oldest first, without
+/// their bodies (the page needs none, and they may hold links).
+pub async fn undelivered(c: Conn<'_>, limit: i64) -> sqlx::Result<Vec<OutboxMessage>> {
+    let sql = "SELECT id, kind, recipient, subject, '' AS html_body, '' AS text_body, status, attempts, created_at, \
+               next_attempt_at, sent_at, last_error FROM outbox WHERE status <> 'sent' \
+               ORDER BY created_at, id LIMIT $1";
+    run!(c, |e| sqlx::query_as(sql).bind(limit).fetch_all(e).await)
+}
+
+/// Counts by state: (waiting, given up).
+pub async fn undelivered_counts(c: Conn<'_>) -> sqlx::Result<(i64, i64)> {
+    run!(c, |e| sqlx::query_as(
+        "SELECT COALESCE(SUM(CASE WHEN status = 'pending' THEN 1 ELSE 0 END), 0), \
+         COALESCE(SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END), 0) FROM outbox"
+    )
+    .fetch_one(e)
+    .await)
+}
+
+/// Tries a message again now, with its count of attempts started over; false when it was
+/// delivered meanwhile (or is no more).
+pub async fn retry_now(c: Conn<'_>, id: Uuid, now: DateTime<Utc>) -> sqlx::Result<Option<OutboxMessage>> {
+    let sql = format!(
+        "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = $2, locked_until = NULL \
+         WHERE id = $1 AND status <> 'sent' RETURNING {COLUMNS}"
+    );
+    run!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).bind(now).fetch_optional(e).await)
+}

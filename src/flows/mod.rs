@@ -11,6 +11,7 @@ pub mod groups;
 pub mod idps;
 pub mod invite;
 pub mod mfa;
+pub mod outbox;
 pub mod packages;
 pub mod passkeys;
 pub mod redeem;

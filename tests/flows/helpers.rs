@@ -473,7 +473,7 @@ impl TestApp {
     pub async fn audit_actions(&self) -> Vec<String> {
         let mut c = self.state.db.acquire().await.unwrap();
         let (events, _) =
-            vestibule::db::audit::list(c.conn(), "", "", vestibule::db::Page::new(1, 1000)).await.unwrap();
+            vestibule::db::audit::list(c.conn(), &Default::default(), vestibule::db::Page::new(1, 1000)).await.unwrap();
         events.into_iter().map(|e| e.action).collect()
     }
 

@@ -14,6 +14,7 @@ mod mail;
 mod mfa;
 mod panel;
 mod provider;
+mod records;
 mod redeem;
 mod signin;
 mod signup;

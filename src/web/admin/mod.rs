@@ -8,6 +8,7 @@ pub mod groups;
 pub mod idps;
 pub mod invitations;
 pub mod members;
+pub mod outbox;
 pub mod packages;
 pub mod requests;
 pub mod settings;
@@ -57,7 +58,7 @@ pub async fn dashboard(ctx: PageCtx, state: web::Data<AppState>, _admin: AdminUs
             crate::flows::settings::current(&state).await?.guests_mfa,
         )
         .await?,
-        recent: audit_rows::list(c.conn(), "", "", Page::new(1, 8)).await?.0,
+        recent: audit_rows::list(c.conn(), &Default::default(), Page::new(1, 8)).await?.0,
     };
     Ok(render(&page))
 }

@@ -122,7 +122,13 @@ pub async fn show(
         invitations,
         apps,
         other_apps,
-        events: audit::list(c.conn(), "", &id.to_string(), Page::new(1, 50)).await?.0,
+        events: audit::list(
+            c.conn(),
+            &audit::Filter { target_id: &id.to_string(), ..Default::default() },
+            Page::new(1, 50),
+        )
+        .await?
+        .0,
         guest_id: user.id,
         back: "admin",
         max_sponsors: crate::domain::user::MAX_SPONSORS,

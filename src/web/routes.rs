@@ -148,6 +148,7 @@ pub fn table(cfg: &mut web::ServiceConfig) {
         // The API (F10): JSON, API keys, problem+json errors.
         .route("/api/v1/openapi.json", web::get().to(api::openapi::json))
         .route("/api/v1/docs", web::get().to(api::openapi::reference))
+        .route("/api/v1/audit", web::get().to(api::audit::list))
         .route("/api/v1/invitations", web::post().to(api::invitations::create))
         .route("/api/v1/invitations", web::get().to(api::invitations::list))
         .route("/api/v1/invitations/{id}", web::get().to(api::invitations::show))

@@ -291,14 +291,7 @@ fn read_cursor(token: &str) -> Option<(DateTime<Utc>, Uuid)> {
 /// `@odata.nextLink` while there are more.
 pub async fn list(state: web::Data<AppState>, caller: ApiCaller, q: web::Query<ListQuery>) -> ApiResult<HttpResponse> {
     caller.require(SCOPE)?;
-    let top = match q.top.as_deref() {
-        None => PAGE_DEFAULT,
-        Some(t) => t
-            .parse::<i64>()
-            .ok()
-            .filter(|n| (1..=PAGE_MAX).contains(n))
-            .ok_or_else(|| Problem::bad_request(format!("$top must be a number from 1 to {PAGE_MAX}.")))?,
-    };
+    let top = super::page_size(q.top.as_deref(), PAGE_DEFAULT, PAGE_MAX)?;
     let after = match q.skiptoken.as_deref() {
         None => None,
         Some(t) => Some(read_cursor(t).ok_or_else(|| Problem::bad_request("$skiptoken is not one this API gave."))?),

@@ -2,6 +2,7 @@
 //! Bearer vst_…`), each key rate-limited and scoped. Handlers call the same flows as the
 //! pages. Every error is RFC 9457 `application/problem+json`, never an HTML page.
 
+pub mod audit;
 pub mod idempotency;
 pub mod invitations;
 pub mod openapi;
@@ -191,6 +192,18 @@ pub fn json_body<T: serde::de::DeserializeOwned>(req: &HttpRequest, body: &[u8])
         ));
     }
     serde_json::from_slice(body).map_err(|e| Problem::bad_request(format!("The body is not what this call takes: {e}")))
+}
+
+/// `$top`: a page size from 1 to `max`, `default` when absent.
+pub fn page_size(top: Option<&str>, default: i64, max: i64) -> ApiResult<i64> {
+    match top {
+        None => Ok(default),
+        Some(t) => t
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (1..=max).contains(n))
+            .ok_or_else(|| Problem::bad_request(format!("$top must be a number from 1 to {max}."))),
+    }
 }
 
 /// A JSON answer.

@@ -10,8 +10,8 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::openapi::server::Server;
 use utoipa::{Modify, OpenApi};
 
-use super::invitations;
 use super::problem_doc::{FieldProblem, ProblemDoc};
+use super::{audit, invitations};
 use crate::state::AppState;
 use crate::web::page::{PageCtx, render};
 
@@ -33,10 +33,20 @@ impl Modify for BearerKeys {
         version = "1",
         description = "Invite guests and look after them from your own programs. Modelled on Microsoft Graph's invitation resource. Authenticate with an API key (Admin → API keys); each key has scopes and a rate limit (429 with Retry-After beyond it). Errors are RFC 9457 problems. Every POST honours an `Idempotency-Key` header (1 to 255 visible characters): the same key and body within 24 hours gets the first answer again, marked `Idempotent-Replayed: true`; the same key with another body is a 422; a retry while the first is still running is a 409."
     ),
-    paths(invitations::create, invitations::list, invitations::show, invitations::resend, invitations::revoke),
+    paths(
+        invitations::create,
+        invitations::list,
+        invitations::show,
+        invitations::resend,
+        invitations::revoke,
+        audit::list
+    ),
     components(schemas(ProblemDoc, FieldProblem, invitations::StatusWord)),
     modifiers(&BearerKeys),
-    tags((name = "invitations", description = "Invitations of guests (scope `invitations:write`)"))
+    tags(
+        (name = "invitations", description = "Invitations of guests (scope `invitations:write`)"),
+        (name = "audit", description = "The audit log (scope `audit:read`)")
+    )
 )]
 pub struct ApiDoc;
 

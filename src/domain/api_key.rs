@@ -2,14 +2,12 @@
 
 use super::form::InputError;
 
-/// Every scope, with what it allows in words for the admin's form.
+/// Every scope, with what it allows in words for the admin's form. (Groups and sign-up
+/// requests get theirs with their endpoints.)
 pub const SCOPES: &[(&str, &str)] = &[
     ("invitations:write", "Invite guests, resend and revoke invitations"),
     ("users:read", "List and read users"),
-    ("users:write", "Change users: expiry, block, unblock, delete"),
-    ("groups:write", "Change groups and their members"),
-    ("requests:read", "List sign-up requests"),
-    ("requests:write", "Approve and deny sign-up requests"),
+    ("users:write", "Block, unblock and remove guests"),
     ("audit:read", "Read the audit log"),
 ];
 

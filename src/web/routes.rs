@@ -153,7 +153,12 @@ pub fn table(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/invitations", web::get().to(api::invitations::list))
         .route("/api/v1/invitations/{id}", web::get().to(api::invitations::show))
         .route("/api/v1/invitations/{id}/resend", web::post().to(api::invitations::resend))
-        .route("/api/v1/invitations/{id}/revoke", web::post().to(api::invitations::revoke));
+        .route("/api/v1/invitations/{id}/revoke", web::post().to(api::invitations::revoke))
+        .route("/api/v1/users", web::get().to(api::users::list))
+        .route("/api/v1/users/{id}", web::get().to(api::users::show))
+        .route("/api/v1/users/{id}", web::delete().to(api::users::remove))
+        .route("/api/v1/users/{id}/block", web::post().to(api::users::block))
+        .route("/api/v1/users/{id}/unblock", web::post().to(api::users::unblock));
     t.register(cfg);
     cfg.default_service(web::to(|req: actix_web::HttpRequest| async move {
         if req.path().starts_with("/api/") { Ok(api::no_route().await) } else { Err(AppError::NotFound) }

@@ -338,3 +338,56 @@ async fn a_program_reads_the_audit_log(app: TestApp) -> TestApp {
     app
 }
 both!(a_program_reads_the_audit_log);
+
+async fn a_program_reads_users_and_blocks_and_removes_guests(app: TestApp) -> TestApp {
+    app.sign_in_admin("root@contoso.example").await;
+    let link = app.invite("ana@fabrikam.example", &[]).await;
+    let (ana, _) = app.new_browser();
+    app.redeem_as(&ana, &link, "ana@fabrikam.example").await;
+    app.invite("bo@northwind.example", &[]).await;
+    let reader = Api::new(&app, &make_key(&app, "Reader", &["users:read"]).await);
+    let writer = Api::new(&app, &make_key(&app, "Writer", &["users:write"]).await);
+
+    let (_, guests) = read(reader.get("/api/v1/users?userType=Guest&$top=1").await).await;
+    assert_eq!(guests["value"].as_array().unwrap().len(), 1, "{guests}");
+    let next = guests["@odata.nextLink"].as_str().expect("a second page").to_string();
+    let (_, rest) = read(reader.get(&next).await).await;
+    assert_eq!(rest["value"].as_array().unwrap().len(), 1);
+    assert!(rest.get("@odata.nextLink").is_none());
+    let (_, found) = read(reader.get("/api/v1/users?search=fabrikam&state=Accepted").await).await;
+    assert_eq!(found["value"][0]["mail"], json!("ana@fabrikam.example"), "{found}");
+    let ana_id = found["value"][0]["id"].as_str().unwrap().to_string();
+    let (_, one) = read(reader.get(&format!("/api/v1/users/{ana_id}")).await).await;
+    assert_eq!((one["userType"].as_str(), one["state"].as_str()), (Some("Guest"), Some("Accepted")));
+    assert_eq!(read(reader.get("/api/v1/users?userType=Robot").await).await.0, StatusCode::BAD_REQUEST);
+    // The reader may not change anyone; the writer blocks Ana: her session ends.
+    assert_eq!(
+        read(reader.post(&format!("/api/v1/users/{ana_id}/block"), &json!({})).await).await.0,
+        StatusCode::FORBIDDEN
+    );
+    let (status, blocked) = read(writer.post(&format!("/api/v1/users/{ana_id}/block"), &json!({})).await).await;
+    assert_eq!((status, blocked["state"].as_str()), (StatusCode::OK, Some("Blocked")));
+    let r = ana.get(app.url("/apps")).send().await.unwrap();
+    assert!(r.url().path().starts_with("/signin"), "signed out: {}", r.url());
+    let (_, back) = read(writer.post(&format!("/api/v1/users/{ana_id}/unblock"), &json!({})).await).await;
+    assert_eq!(back["state"], json!("Accepted"));
+    // Members are not the API's to block; guests it may remove.
+    let root = app.user_id("root@contoso.example").await;
+    assert_eq!(
+        read(writer.post(&format!("/api/v1/users/{root}/block"), &json!({})).await).await.0,
+        StatusCode::CONFLICT
+    );
+    let r = Client::new()
+        .delete(app.url(&format!("/api/v1/users/{ana_id}")))
+        .bearer_auth(&writer.key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    assert_eq!(read(reader.get(&format!("/api/v1/users/{ana_id}")).await).await.0, StatusCode::NOT_FOUND);
+    let actions = app.audit_actions().await;
+    assert!(actions.contains(&"user.blocked".to_string()) && actions.contains(&"user.removed".to_string()));
+    app.take_mail("ana@fabrikam.example").await;
+    app
+}
+both!(a_program_reads_users_and_blocks_and_removes_guests);

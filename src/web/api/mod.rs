@@ -7,6 +7,7 @@ pub mod idempotency;
 pub mod invitations;
 pub mod openapi;
 pub mod problem_doc;
+pub mod users;
 
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;

@@ -11,7 +11,7 @@ use utoipa::openapi::server::Server;
 use utoipa::{Modify, OpenApi};
 
 use super::problem_doc::{FieldProblem, ProblemDoc};
-use super::{audit, invitations};
+use super::{audit, invitations, users};
 use crate::state::AppState;
 use crate::web::page::{PageCtx, render};
 
@@ -39,12 +39,18 @@ impl Modify for BearerKeys {
         invitations::show,
         invitations::resend,
         invitations::revoke,
+        users::list,
+        users::show,
+        users::block,
+        users::unblock,
+        users::remove,
         audit::list
     ),
     components(schemas(ProblemDoc, FieldProblem, invitations::StatusWord)),
     modifiers(&BearerKeys),
     tags(
         (name = "invitations", description = "Invitations of guests (scope `invitations:write`)"),
+        (name = "users", description = "Guests and members (scopes `users:read`, `users:write`)"),
         (name = "audit", description = "The audit log (scope `audit:read`)")
     )
 )]

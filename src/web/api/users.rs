@@ -1,0 +1,294 @@
+//! `/api/v1/users`: read guests and members (scope `users:read`); block, unblock and remove
+//! guests (scope `users:write`), through the same flows as the admin's user page.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::problem_doc::ProblemDoc;
+use super::{ApiCaller, ApiResult, Problem};
+use crate::db::Page;
+use crate::db::users::{self, Filter, User};
+use crate::domain::user::{GUEST, MEMBER, UserState};
+use crate::state::AppState;
+
+pub const READ: &str = "users:read";
+pub const WRITE: &str = "users:write";
+const PAGE_MAX: i64 = 200;
+const PAGE_DEFAULT: i64 = 50;
+
+/// A guest or member.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UserDoc {
+    id: Uuid,
+    mail: String,
+    display_name: String,
+    #[schema(example = "Guest")]
+    user_type: &'static str,
+    /// `PendingAcceptance`, `Accepted` or `Blocked`.
+    #[schema(example = "Accepted")]
+    state: &'static str,
+    is_admin: bool,
+    created_date_time: DateTime<Utc>,
+    accepted_date_time: Option<DateTime<Utc>>,
+    last_sign_in_date_time: Option<DateTime<Utc>>,
+    /// When a guest's access ends, if it does.
+    expires_date_time: Option<DateTime<Utc>>,
+}
+
+/// A page of users, newest first.
+#[derive(Serialize, ToSchema)]
+pub struct UserList {
+    value: Vec<UserDoc>,
+    #[serde(rename = "@odata.nextLink", skip_serializing_if = "Option::is_none")]
+    next_link: Option<String>,
+}
+
+fn state_word(s: UserState) -> &'static str {
+    match s {
+        UserState::PendingAcceptance => "PendingAcceptance",
+        UserState::Accepted => "Accepted",
+        UserState::Blocked => "Blocked",
+    }
+}
+
+fn doc(u: &User) -> UserDoc {
+    UserDoc {
+        id: u.id,
+        mail: u.email.clone(),
+        display_name: u.display_name.clone(),
+        user_type: if u.user_type == GUEST { "Guest" } else { "Member" },
+        state: state_word(u.state),
+        is_admin: u.is_admin,
+        created_date_time: u.created_at,
+        accepted_date_time: u.accepted_at,
+        last_sign_in_date_time: u.last_sign_in_at,
+        expires_date_time: u.expires_at,
+    }
+}
+
+fn ok_json(value: &impl Serialize) -> ApiResult<HttpResponse> {
+    let body = serde_json::to_value(value).map_err(|e| anyhow::anyhow!("serializing: {e}"))?;
+    Ok(super::json(StatusCode::OK, &body))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UserQuery {
+    /// A name, an address or a domain the user's contains.
+    #[serde(default)]
+    search: Option<String>,
+    #[serde(default, rename = "userType")]
+    #[param(rename = "userType", value_type = Option<String>, example = "Guest")]
+    user_type: Option<String>,
+    #[serde(default)]
+    #[param(value_type = Option<String>, example = "Accepted")]
+    state: Option<String>,
+    /// How many on a page: 1 to 200 (default 50).
+    #[serde(default, rename = "$top")]
+    #[param(rename = "$top", value_type = Option<i64>, minimum = 1, maximum = 200)]
+    top: Option<String>,
+    /// Where the page starts: from the previous page's `@odata.nextLink`.
+    #[serde(default, rename = "$skiptoken")]
+    #[param(rename = "$skiptoken")]
+    skiptoken: Option<String>,
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/users",
+    tag = "users",
+    summary = "List users",
+    description = "Guests and members, newest first, a page at a time: follow `@odata.nextLink`. `userType` is `Guest` or `Member`; `state` is `PendingAcceptance`, `Accepted` or `Blocked`.",
+    params(UserQuery),
+    security(("api_key" = ["users:read"])),
+    responses(
+        (status = 200, description = "A page of users", body = UserList),
+        (status = 400, description = "A bad query parameter", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 401, description = "No valid API key", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "The key lacks the scope", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 429, description = "Too many calls", body = ProblemDoc, content_type = "application/problem+json"),
+    )
+)]
+pub async fn list(state: web::Data<AppState>, caller: ApiCaller, req: HttpRequest) -> ApiResult<HttpResponse> {
+    caller.require(READ)?;
+    let q = web::Query::<UserQuery>::from_query(req.query_string())
+        .map_err(|e| Problem::bad_request(format!("The query is malformed: {e}")))?;
+    let top = super::page_size(q.top.as_deref(), PAGE_DEFAULT, PAGE_MAX)?;
+    let skip = match q.skiptoken.as_deref() {
+        None => 0,
+        Some(t) => t
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n >= 0 && n % top == 0)
+            .ok_or_else(|| Problem::bad_request("$skiptoken is not one this API gave (keep $top as it was)."))?,
+    };
+    let user_type = match q.user_type.as_deref() {
+        None => "",
+        Some(t) if t.eq_ignore_ascii_case("guest") => GUEST,
+        Some(t) if t.eq_ignore_ascii_case("member") => MEMBER,
+        Some(_) => return Err(Problem::bad_request("userType must be Guest or Member.")),
+    };
+    let st = match q.state.as_deref() {
+        None => None,
+        Some(word) => Some(
+            [UserState::PendingAcceptance, UserState::Accepted, UserState::Blocked]
+                .into_iter()
+                .find(|s| state_word(*s).eq_ignore_ascii_case(word))
+                .ok_or_else(|| Problem::bad_request("state must be PendingAcceptance, Accepted or Blocked."))?,
+        ),
+    };
+    let search = q.search.as_deref().unwrap_or("").chars().take(200).collect::<String>();
+    let email_query = crate::domain::email::ascii_for_search(&search);
+    let filter = Filter { query: &search, email_query: &email_query, user_type, state: st.map_or("", |s| s.as_str()) };
+    let (rows, total) = {
+        let mut c = state.db.acquire().await?;
+        users::search(c.conn(), &filter, Page { number: skip / top + 1, size: top }).await?
+    };
+    let next_link = (skip + top < total).then(|| {
+        let mut url = url::Url::parse(&format!("{}/api/v1/users", state.settings.public_url)).ok()?;
+        {
+            let mut pairs = url.query_pairs_mut();
+            for (k, v) in [("search", &q.search), ("userType", &q.user_type), ("state", &q.state)] {
+                if let Some(v) = v {
+                    pairs.append_pair(k, v);
+                }
+            }
+            pairs.append_pair("$top", &top.to_string()).append_pair("$skiptoken", &(skip + top).to_string());
+        }
+        Some(url.to_string())
+    });
+    ok_json(&UserList { value: rows.iter().map(doc).collect(), next_link: next_link.flatten() })
+}
+
+fn id_of(path: &str) -> ApiResult<Uuid> {
+    Uuid::parse_str(path).map_err(|_| Problem::not_found())
+}
+
+async fn find(state: &AppState, id: Uuid) -> ApiResult<User> {
+    let mut c = state.db.acquire().await?;
+    users::find(c.conn(), id).await?.ok_or_else(Problem::not_found)
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/users/{id}",
+    tag = "users",
+    summary = "Read a user",
+    params(("id" = Uuid, Path, description = "The user's id")),
+    security(("api_key" = ["users:read"])),
+    responses(
+        (status = 200, description = "The user", body = UserDoc),
+        (status = 401, description = "No valid API key", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "The key lacks the scope", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such user", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 429, description = "Too many calls", body = ProblemDoc, content_type = "application/problem+json"),
+    )
+)]
+pub async fn show(state: web::Data<AppState>, caller: ApiCaller, id: web::Path<String>) -> ApiResult<HttpResponse> {
+    caller.require(READ)?;
+    ok_json(&doc(&find(&state, id_of(&id)?).await?))
+}
+
+/// Blocks or unblocks a guest: the flow the admin's user page uses.
+async fn set_blocked(
+    req: &HttpRequest,
+    state: &AppState,
+    caller: &ApiCaller,
+    id: &str,
+    blocked: bool,
+) -> ApiResult<HttpResponse> {
+    caller.require(WRITE)?;
+    let user = find(state, id_of(id)?).await?;
+    if user.user_type != GUEST {
+        return Err(Problem::new(
+            StatusCode::CONFLICT,
+            "Not a guest",
+            "The API blocks guests; members are managed on the admin's pages.",
+        ));
+    }
+    crate::flows::users::set_blocked(state, user.id, blocked, &caller.actor(req)).await?;
+    ok_json(&doc(&find(state, user.id).await?))
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/users/{id}/block",
+    tag = "users",
+    summary = "Block a guest",
+    description = "They cannot sign in, and their sessions end now (apps hear of it through back-channel logout).",
+    params(("id" = Uuid, Path, description = "The guest's id")),
+    security(("api_key" = ["users:write"])),
+    responses(
+        (status = 200, description = "Blocked", body = UserDoc),
+        (status = 401, description = "No valid API key", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "The key lacks the scope", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such user", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, description = "Not a guest", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 429, description = "Too many calls", body = ProblemDoc, content_type = "application/problem+json"),
+    )
+)]
+pub async fn block(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    set_blocked(&req, &state, &caller, &id, true).await
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/users/{id}/unblock",
+    tag = "users",
+    summary = "Unblock a guest",
+    params(("id" = Uuid, Path, description = "The guest's id")),
+    security(("api_key" = ["users:write"])),
+    responses(
+        (status = 200, description = "Unblocked", body = UserDoc),
+        (status = 401, description = "No valid API key", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "The key lacks the scope", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such user", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, description = "Not a guest", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 429, description = "Too many calls", body = ProblemDoc, content_type = "application/problem+json"),
+    )
+)]
+pub async fn unblock(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    set_blocked(&req, &state, &caller, &id, false).await
+}
+
+#[utoipa::path(
+    delete,
+    path = "/api/v1/users/{id}",
+    tag = "users",
+    summary = "Remove a guest",
+    description = "Deletes the guest's account with its identities and access; their sessions end.",
+    params(("id" = Uuid, Path, description = "The guest's id")),
+    security(("api_key" = ["users:write"])),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 401, description = "No valid API key", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "The key lacks the scope", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such guest", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 429, description = "Too many calls", body = ProblemDoc, content_type = "application/problem+json"),
+    )
+)]
+pub async fn remove(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    caller.require(WRITE)?;
+    crate::flows::sponsors::remove(&state, id_of(&id)?, &caller.0.user, &caller.actor(&req)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

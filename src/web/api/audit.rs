@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::problem_doc::ProblemDoc;
+use super::problem_doc::{ProblemDoc, Refusals};
 use super::{ApiCaller, ApiResult, Problem};
 use crate::db::audit::{self, AuditEvent, Filter};
 use crate::state::AppState;
@@ -110,9 +110,7 @@ fn time(name: &str, text: Option<&str>) -> ApiResult<Option<DateTime<Utc>>> {
     responses(
         (status = 200, description = "A page of events", body = AuditPage),
         (status = 400, description = "A bad query parameter", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 401, description = "No valid API key", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, description = "The key lacks the scope", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 429, description = "Too many calls", body = ProblemDoc, content_type = "application/problem+json"),
+        Refusals,
     )
 )]
 pub async fn list(state: web::Data<AppState>, caller: ApiCaller, req: HttpRequest) -> ApiResult<HttpResponse> {

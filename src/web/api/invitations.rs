@@ -12,7 +12,7 @@ use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::problem_doc::ProblemDoc;
+use super::problem_doc::{ProblemDoc, Refusals};
 use super::{ApiCaller, ApiResult, Problem, idempotency, json_body};
 use crate::db::invitations::{self, Listed};
 use crate::domain::invitation::InvitationStatus;
@@ -174,13 +174,11 @@ fn refused(r: InviteRefused) -> Problem {
     responses(
         (status = 201, description = "Invited", body = Invitation),
         (status = 400, description = "Malformed body or header", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 401, description = "No valid API key", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, description = "The key lacks the scope", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 404, description = "No such guest (resetRedemption)", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 409, description = "A member, or a guest already", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 429, description = "Too many calls, or sent too often", body = ProblemDoc, content_type = "application/problem+json"),
+        Refusals,
     )
 )]
 /// `POST /api/v1/invitations`: 201 with the invitation and its `inviteRedeemUrl`.
@@ -282,9 +280,7 @@ fn read_cursor(token: &str) -> Option<(DateTime<Utc>, Uuid)> {
     responses(
         (status = 200, description = "A page of invitations", body = InvitationList),
         (status = 400, description = "A bad query parameter", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 401, description = "No valid API key", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, description = "The key lacks the scope", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 429, description = "Too many calls", body = ProblemDoc, content_type = "application/problem+json"),
+        Refusals,
     )
 )]
 /// `GET /api/v1/invitations?$top=50&status=PendingAcceptance`: newest first, with an
@@ -344,10 +340,8 @@ fn id_of(path: &str) -> ApiResult<Uuid> {
     security(("api_key" = ["invitations:write"])),
     responses(
         (status = 200, description = "The invitation", body = Invitation),
-        (status = 401, description = "No valid API key", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, description = "The key lacks the scope", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 404, description = "No such invitation", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 429, description = "Too many calls", body = ProblemDoc, content_type = "application/problem+json"),
+        Refusals,
     )
 )]
 /// `GET /api/v1/invitations/{id}`.
@@ -367,12 +361,10 @@ pub async fn show(state: web::Data<AppState>, caller: ApiCaller, id: web::Path<S
     responses(
         (status = 200, description = "Sent again, with the new link", body = Invitation),
         (status = 400, description = "A malformed Idempotency-Key", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 401, description = "No valid API key", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, description = "The key lacks the scope", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 404, description = "No such invitation", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 409, description = "Not pending", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 422, description = "The Idempotency-Key was used for another request", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 429, description = "Too many calls, or sent too often", body = ProblemDoc, content_type = "application/problem+json"),
+        Refusals,
     )
 )]
 /// `POST /api/v1/invitations/{id}/resend`: mails a new link (the old one stops working).
@@ -411,11 +403,9 @@ pub async fn resend(
     security(("api_key" = ["invitations:write"])),
     responses(
         (status = 200, description = "Revoked: its link no longer works", body = Invitation),
-        (status = 401, description = "No valid API key", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, description = "The key lacks the scope", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 404, description = "No such invitation", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 409, description = "Not pending", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 429, description = "Too many calls", body = ProblemDoc, content_type = "application/problem+json"),
+        Refusals,
     )
 )]
 /// `POST /api/v1/invitations/{id}/revoke`: revokes a pending invitation: its link stops

@@ -23,3 +23,19 @@ pub struct FieldProblem {
     field: String,
     detail: String,
 }
+
+/// What any call of the API may answer besides its own outcomes.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // only the document reads it
+pub enum Refusals {
+    #[response(status = 401, description = "No valid API key", content_type = "application/problem+json")]
+    Unauthorized(ProblemDoc),
+    #[response(status = 403, description = "The key lacks the scope", content_type = "application/problem+json")]
+    Forbidden(ProblemDoc),
+    #[response(
+        status = 429,
+        description = "Too many calls (Retry-After says when to try again); or an invitation sent too often",
+        content_type = "application/problem+json"
+    )]
+    TooManyRequests(ProblemDoc),
+}

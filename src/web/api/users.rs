@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::problem_doc::ProblemDoc;
+use super::problem_doc::{ProblemDoc, Refusals};
 use super::{ApiCaller, ApiResult, Problem};
 use crate::db::Page;
 use crate::db::users::{self, Filter, User};
@@ -109,9 +109,7 @@ pub struct UserQuery {
     responses(
         (status = 200, description = "A page of users", body = UserList),
         (status = 400, description = "A bad query parameter", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 401, description = "No valid API key", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, description = "The key lacks the scope", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 429, description = "Too many calls", body = ProblemDoc, content_type = "application/problem+json"),
+        Refusals,
     )
 )]
 pub async fn list(state: web::Data<AppState>, caller: ApiCaller, req: HttpRequest) -> ApiResult<HttpResponse> {
@@ -183,10 +181,8 @@ async fn find(state: &AppState, id: Uuid) -> ApiResult<User> {
     security(("api_key" = ["users:read"])),
     responses(
         (status = 200, description = "The user", body = UserDoc),
-        (status = 401, description = "No valid API key", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, description = "The key lacks the scope", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 404, description = "No such user", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 429, description = "Too many calls", body = ProblemDoc, content_type = "application/problem+json"),
+        Refusals,
     )
 )]
 pub async fn show(state: web::Data<AppState>, caller: ApiCaller, id: web::Path<String>) -> ApiResult<HttpResponse> {
@@ -225,11 +221,9 @@ async fn set_blocked(
     security(("api_key" = ["users:write"])),
     responses(
         (status = 200, description = "Blocked", body = UserDoc),
-        (status = 401, description = "No valid API key", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, description = "The key lacks the scope", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 404, description = "No such user", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 409, description = "Not a guest", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 429, description = "Too many calls", body = ProblemDoc, content_type = "application/problem+json"),
+        Refusals,
     )
 )]
 pub async fn block(
@@ -250,11 +244,9 @@ pub async fn block(
     security(("api_key" = ["users:write"])),
     responses(
         (status = 200, description = "Unblocked", body = UserDoc),
-        (status = 401, description = "No valid API key", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, description = "The key lacks the scope", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 404, description = "No such user", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 409, description = "Not a guest", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 429, description = "Too many calls", body = ProblemDoc, content_type = "application/problem+json"),
+        Refusals,
     )
 )]
 pub async fn unblock(
@@ -276,10 +268,8 @@ pub async fn unblock(
     security(("api_key" = ["users:write"])),
     responses(
         (status = 204, description = "Removed"),
-        (status = 401, description = "No valid API key", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, description = "The key lacks the scope", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 404, description = "No such guest", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 429, description = "Too many calls", body = ProblemDoc, content_type = "application/problem+json"),
+        Refusals,
     )
 )]
 pub async fn remove(

@@ -800,6 +800,21 @@ async function aProgramInvitesThroughTheApi(ctx) {
   await follow(admin, 'Outbox');
   await ctx.look(admin, 'admin-outbox');
 
+  // A partner's list, checked before anyone is invited.
+  await admin.goto(`${ctx.base}/admin/invitations/new`);
+  await follow(admin, 'Check a list of partners (CSV)');
+  await ctx.look(admin, 'admin-bulk-upload');
+  await admin.getByLabel('CSV file (UTF-8, at most 5 MB and 10000 rows)').setInputFiles({
+    name: 'partners.csv',
+    mimeType: 'text/csv',
+    buffer: Buffer.from('email,display_name\r\numa@fabrikam.example,Uma\r\nvic@fabrikam.example,"Partner, Vic"\r\nnot-an-address,X\r\n'),
+  });
+  await press(admin, 'Check the file');
+  await ctx.look(admin, 'admin-bulk-checked');
+  const checked = await admin.locator('main').innerText();
+  assert.match(checked, /1\s+can be invited/);
+  assert.match(checked, /uma@fabrikam\.example\s+Uma\s+Already a guest/);
+
   await uma.goto(`${ctx.base}/api/v1/docs`);
   await ctx.look(uma, 'api-reference');
   assert.match(await heading(uma), /API reference/);

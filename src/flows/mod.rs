@@ -5,6 +5,7 @@ pub mod api_keys;
 pub mod approval;
 pub mod apps;
 pub mod bootstrap;
+pub mod bulk;
 pub mod codes;
 pub mod federated;
 pub mod groups;

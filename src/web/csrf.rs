@@ -55,3 +55,49 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
 /// A form with no fields but the token (buttons such as "Sign out").
 #[derive(serde::Deserialize)]
 pub struct NoFields {}
+
+/// A file sent with a form (`multipart/form-data`) and the CSRF token checked: the file's
+/// bytes (field `file`) and name. Larger than `max` bytes is refused with a clear message.
+pub struct CsrfUpload {
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+}
+
+impl CsrfUpload {
+    pub async fn read(req: &HttpRequest, payload: web::Payload, max: usize) -> Result<CsrfUpload, AppError> {
+        use futures_util::StreamExt;
+        let payload = payload.into_inner();
+        let mut form = actix_multipart::Multipart::new(req.headers(), payload);
+        let (mut sent, mut file_name, mut bytes) = (String::new(), String::new(), Vec::new());
+        while let Some(field) = form.next().await {
+            let mut field =
+                field.map_err(|_| AppError::BadRequest("This address only takes a form with a file.".into()))?;
+            let name = field.name().unwrap_or_default().to_string();
+            if name == "file" {
+                file_name = field.content_disposition().and_then(|d| d.get_filename()).unwrap_or_default().to_string();
+            }
+            let mut value = Vec::new();
+            while let Some(chunk) = field.next().await {
+                let chunk = chunk.map_err(|_| AppError::BadRequest("The upload was cut off. Try again.".into()))?;
+                if value.len() + chunk.len() > max {
+                    return Err(AppError::BadRequest(format!(
+                        "The file is larger than {} MB. Split it into smaller files.",
+                        max / (1024 * 1024)
+                    )));
+                }
+                value.extend_from_slice(&chunk);
+            }
+            match name.as_str() {
+                "csrf" => sent = String::from_utf8_lossy(&value).into_owned(),
+                "file" => bytes = value,
+                _ => {}
+            }
+        }
+        let expected = req.get_session().get::<String>("csrf").ok().flatten().unwrap_or_default();
+        if expected.is_empty() || !crate::secrets::constant_time_eq(&sent, &expected) {
+            tracing::warn!("CSRF token missing or wrong");
+            return Err(AppError::Csrf);
+        }
+        Ok(CsrfUpload { file_name: file_name.chars().filter(|c| !c.is_control()).take(200).collect(), bytes })
+    }
+}

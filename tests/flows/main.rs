@@ -6,6 +6,7 @@ pub mod helpers;
 mod admin;
 mod api;
 mod architecture;
+mod bulk;
 mod federation;
 mod foundation;
 mod hardening;

@@ -4,6 +4,7 @@
 pub mod api_keys;
 pub mod apps;
 pub mod audit;
+pub mod bulk;
 pub mod groups;
 pub mod idps;
 pub mod invitations;

@@ -1,8 +1,7 @@
 //! `GET /api/v1/audit`: the audit log for programs (scope `audit:read`), with the admin
 //! page's filters, newest first, paged by a cursor.
 
-use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -113,10 +112,8 @@ fn time(name: &str, text: Option<&str>) -> ApiResult<Option<DateTime<Utc>>> {
         Refusals,
     )
 )]
-pub async fn list(state: web::Data<AppState>, caller: ApiCaller, req: HttpRequest) -> ApiResult<HttpResponse> {
+pub async fn list(state: web::Data<AppState>, caller: ApiCaller, q: web::Query<AuditQuery>) -> ApiResult<HttpResponse> {
     caller.require(SCOPE)?;
-    let q = web::Query::<AuditQuery>::from_query(req.query_string())
-        .map_err(|e| Problem::bad_request(format!("The query is malformed: {e}")))?;
     let top = super::page_size(q.top.as_deref(), PAGE_DEFAULT, PAGE_MAX)?;
     let before_id = match q.skiptoken.as_deref() {
         None => None,
@@ -137,30 +134,16 @@ pub async fn list(state: web::Data<AppState>, caller: ApiCaller, req: HttpReques
     };
     let more = rows.len() as i64 > top;
     rows.truncate(top as usize);
+    let filters = [
+        ("action", q.action.as_deref()),
+        ("actor", q.actor.as_deref()),
+        ("target", q.target.as_deref()),
+        ("since", q.since.as_deref()),
+        ("until", q.until.as_deref()),
+    ];
     let next_link = match (more, rows.last()) {
-        (true, Some(last)) => {
-            let mut url = url::Url::parse(&format!("{}/api/v1/audit", state.settings.public_url))
-                .map_err(|e| anyhow::anyhow!("public url: {e}"))?;
-            {
-                let mut pairs = url.query_pairs_mut();
-                for (k, v) in [
-                    ("action", &q.action),
-                    ("actor", &q.actor),
-                    ("target", &q.target),
-                    ("since", &q.since),
-                    ("until", &q.until),
-                ] {
-                    if let Some(v) = v {
-                        pairs.append_pair(k, v);
-                    }
-                }
-                pairs.append_pair("$top", &top.to_string()).append_pair("$skiptoken", &last.id.to_string());
-            }
-            Some(url.to_string())
-        }
+        (true, Some(last)) => Some(super::next_link(&state, "/api/v1/audit", &filters, top, &last.id.to_string())),
         _ => None,
     };
-    let page = AuditPage { value: rows.into_iter().map(doc).collect(), next_link };
-    let body = serde_json::to_value(&page).map_err(|e| anyhow::anyhow!("serializing: {e}"))?;
-    Ok(super::json(StatusCode::OK, &body))
+    super::ok_json(&AuditPage { value: rows.into_iter().map(doc).collect(), next_link })
 }

@@ -13,7 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::problem_doc::{ProblemDoc, Refusals};
-use super::{ApiCaller, ApiResult, Problem, idempotency, json_body};
+use super::{ApiCaller, ApiResult, Problem, id_of, idempotency, json_body, ok_json, to_json};
 use crate::db::invitations::{self, Listed};
 use crate::domain::invitation::InvitationStatus;
 use crate::flows::invite::{self, InviteRefused, RawInvite};
@@ -139,13 +139,18 @@ fn resource(l: &Listed, redeem_url: Option<&str>, sent: Option<bool>) -> Invitat
     }
 }
 
-fn to_json(v: &impl Serialize) -> ApiResult<Value> {
-    serde_json::to_value(v).map_err(|e| anyhow::anyhow!("serializing: {e}").into())
-}
-
 async fn listed(state: &AppState, id: Uuid) -> ApiResult<Listed> {
     let mut c = state.db.acquire().await?;
     invitations::find_listed(c.conn(), id).await?.ok_or_else(Problem::not_found)
+}
+
+/// A guest's pending invitation just (re)sent with a new `link`, as JSON.
+async fn pending_with_link(state: &AppState, user_id: Uuid, link: &str) -> ApiResult<Value> {
+    let pending = {
+        let mut c = state.db.acquire().await?;
+        invitations::pending_for_user(c.conn(), user_id).await?.ok_or_else(Problem::not_found)?
+    };
+    to_json(&resource(&listed(state, pending.id).await?, Some(link), Some(true)))
 }
 
 fn refused(r: InviteRefused) -> Problem {
@@ -208,12 +213,7 @@ pub async fn create(
                 p
             })?;
             let link = invite::reset_redemption(&state, user_id, &caller.0.user, &actor).await?.map_err(refused)?;
-            let pending = {
-                let mut c = state.db.acquire().await?;
-                invitations::pending_for_user(c.conn(), user_id).await?.ok_or_else(Problem::not_found)?
-            };
-            let made = resource(&listed(&state, pending.id).await?, Some(&link), Some(true));
-            return Ok((StatusCode::CREATED, to_json(&made)?));
+            return Ok((StatusCode::CREATED, pending_with_link(&state, user_id, &link).await?));
         }
         let message = new.invited_user_message_info.as_ref().and_then(|m| m.customized_message_body.as_deref());
         let raw = RawInvite {
@@ -312,23 +312,15 @@ pub async fn list(state: web::Data<AppState>, caller: ApiCaller, q: web::Query<L
     };
     let more = rows.len() as i64 > top;
     rows.truncate(top as usize);
+    let status_filter = status.map(status_word);
     let next_link = match (more, rows.last()) {
         (true, Some(last)) => {
-            let mut next =
-                format!("{}/api/v1/invitations?$top={top}&$skiptoken={}", state.settings.public_url, cursor_of(last));
-            if let Some(s) = status {
-                next.push_str(&format!("&status={}", status_word(s)));
-            }
-            Some(next)
+            let filters = [("status", status_filter)];
+            Some(super::next_link(&state, "/api/v1/invitations", &filters, top, &cursor_of(last)))
         }
         _ => None,
     };
-    let page = InvitationList { value: rows.iter().map(|l| resource(l, None, None)).collect(), next_link };
-    Ok(super::json(StatusCode::OK, &to_json(&page)?))
-}
-
-fn id_of(path: &str) -> ApiResult<Uuid> {
-    Uuid::parse_str(path).map_err(|_| Problem::not_found())
+    ok_json(&InvitationList { value: rows.iter().map(|l| resource(l, None, None)).collect(), next_link })
 }
 
 #[utoipa::path(
@@ -347,7 +339,7 @@ fn id_of(path: &str) -> ApiResult<Uuid> {
 /// `GET /api/v1/invitations/{id}`.
 pub async fn show(state: web::Data<AppState>, caller: ApiCaller, id: web::Path<String>) -> ApiResult<HttpResponse> {
     caller.require(SCOPE)?;
-    Ok(super::json(StatusCode::OK, &to_json(&resource(&listed(&state, id_of(&id)?).await?, None, None))?))
+    ok_json(&resource(&listed(&state, id_of(&id)?).await?, None, None))
 }
 
 #[utoipa::path(
@@ -384,11 +376,7 @@ pub async fn resend(
         }
         let user_id = invitation.invitation.user_id;
         let link = invite::resend(&state, user_id, &caller.actor(&req)).await?.map_err(refused)?;
-        let pending = {
-            let mut c = state.db.acquire().await?;
-            invitations::pending_for_user(c.conn(), user_id).await?.ok_or_else(Problem::not_found)?
-        };
-        Ok((StatusCode::OK, to_json(&resource(&listed(&state, pending.id).await?, Some(&link), Some(true)))?))
+        Ok((StatusCode::OK, pending_with_link(&state, user_id, &link).await?))
     })
     .await
 }
@@ -424,5 +412,5 @@ pub async fn revoke(
     {
         return Err(Problem::new(StatusCode::CONFLICT, "Not pending", "Only a pending invitation can be revoked."));
     }
-    Ok(super::json(StatusCode::OK, &to_json(&resource(&listed(&state, id).await?, None, None))?))
+    ok_json(&resource(&listed(&state, id).await?, None, None))
 }

@@ -207,6 +207,36 @@ pub fn page_size(top: Option<&str>, default: i64, max: i64) -> ApiResult<i64> {
     }
 }
 
+/// The id in a path; anything that is not one names nothing here: 404.
+pub fn id_of(path: &str) -> ApiResult<uuid::Uuid> {
+    uuid::Uuid::parse_str(path).map_err(|_| Problem::not_found())
+}
+
+/// A value as JSON.
+pub fn to_json(v: &impl serde::Serialize) -> ApiResult<serde_json::Value> {
+    serde_json::to_value(v).map_err(|e| anyhow::anyhow!("serializing: {e}").into())
+}
+
+/// A 200 answer with `v` as JSON.
+pub fn ok_json(v: &impl serde::Serialize) -> ApiResult<HttpResponse> {
+    Ok(json(StatusCode::OK, &to_json(v)?))
+}
+
+/// The `@odata.nextLink` of a list: `path` on this portal with the filters that were given
+/// and the next page's `$top` and `$skiptoken`.
+pub fn next_link(state: &AppState, path: &str, filters: &[(&str, Option<&str>)], top: i64, skiptoken: &str) -> String {
+    let mut url = format!("{}{path}?", state.settings.public_url);
+    let mut pairs = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in filters {
+        if let Some(v) = v {
+            pairs.append_pair(k, v);
+        }
+    }
+    pairs.append_pair("$top", &top.to_string()).append_pair("$skiptoken", skiptoken);
+    url.push_str(&pairs.finish());
+    url
+}
+
 /// A JSON answer.
 pub fn json(status: StatusCode, body: &serde_json::Value) -> HttpResponse {
     HttpResponse::build(status).content_type("application/json").body(body.to_string())

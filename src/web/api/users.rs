@@ -9,7 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::problem_doc::{ProblemDoc, Refusals};
-use super::{ApiCaller, ApiResult, Problem};
+use super::{ApiCaller, ApiResult, Problem, id_of, ok_json};
 use crate::db::Page;
 use crate::db::users::{self, Filter, User};
 use crate::domain::user::{GUEST, MEMBER, UserState};
@@ -71,11 +71,6 @@ fn doc(u: &User) -> UserDoc {
     }
 }
 
-fn ok_json(value: &impl Serialize) -> ApiResult<HttpResponse> {
-    let body = serde_json::to_value(value).map_err(|e| anyhow::anyhow!("serializing: {e}"))?;
-    Ok(super::json(StatusCode::OK, &body))
-}
-
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct UserQuery {
@@ -112,10 +107,8 @@ pub struct UserQuery {
         Refusals,
     )
 )]
-pub async fn list(state: web::Data<AppState>, caller: ApiCaller, req: HttpRequest) -> ApiResult<HttpResponse> {
+pub async fn list(state: web::Data<AppState>, caller: ApiCaller, q: web::Query<UserQuery>) -> ApiResult<HttpResponse> {
     caller.require(READ)?;
-    let q = web::Query::<UserQuery>::from_query(req.query_string())
-        .map_err(|e| Problem::bad_request(format!("The query is malformed: {e}")))?;
     let top = super::page_size(q.top.as_deref(), PAGE_DEFAULT, PAGE_MAX)?;
     let skip = match q.skiptoken.as_deref() {
         None => 0,
@@ -147,24 +140,11 @@ pub async fn list(state: web::Data<AppState>, caller: ApiCaller, req: HttpReques
         let mut c = state.db.acquire().await?;
         users::search(c.conn(), &filter, Page { number: skip / top + 1, size: top }).await?
     };
-    let next_link = (skip + top < total).then(|| {
-        let mut url = url::Url::parse(&format!("{}/api/v1/users", state.settings.public_url)).ok()?;
-        {
-            let mut pairs = url.query_pairs_mut();
-            for (k, v) in [("search", &q.search), ("userType", &q.user_type), ("state", &q.state)] {
-                if let Some(v) = v {
-                    pairs.append_pair(k, v);
-                }
-            }
-            pairs.append_pair("$top", &top.to_string()).append_pair("$skiptoken", &(skip + top).to_string());
-        }
-        Some(url.to_string())
-    });
-    ok_json(&UserList { value: rows.iter().map(doc).collect(), next_link: next_link.flatten() })
-}
-
-fn id_of(path: &str) -> ApiResult<Uuid> {
-    Uuid::parse_str(path).map_err(|_| Problem::not_found())
+    let filters =
+        [("search", q.search.as_deref()), ("userType", q.user_type.as_deref()), ("state", q.state.as_deref())];
+    let next_link = (skip + top < total)
+        .then(|| super::next_link(&state, "/api/v1/users", &filters, top, &(skip + top).to_string()));
+    ok_json(&UserList { value: rows.iter().map(doc).collect(), next_link })
 }
 
 async fn find(state: &AppState, id: Uuid) -> ApiResult<User> {

@@ -105,6 +105,7 @@ pub struct Remembered {
     pub status: i64,
     /// Encrypted.
     pub response: String,
+    pub created_at: DateTime<Utc>,
 }
 
 /// Claims an idempotency key for a request: true if this request is the first (a row with
@@ -137,7 +138,7 @@ pub async fn remembered(
     since: DateTime<Utc>,
 ) -> sqlx::Result<Option<Remembered>> {
     run!(c, |e| sqlx::query_as(
-        "SELECT request_hash, status, response FROM api_idempotency \
+        "SELECT request_hash, status, response, created_at FROM api_idempotency \
          WHERE key_id = $1 AND idempotency_key = $2 AND created_at > $3"
     )
     .bind(key_id)

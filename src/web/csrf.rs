@@ -40,16 +40,22 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
                 return Err(AppError::BadRequest("The form holds a character that is not allowed (NUL).".into()));
             }
             let sent = pairs.iter().find(|(k, _)| k == "csrf").map(|(_, v)| v.as_str()).unwrap_or("");
-            let expected = req.get_session().get::<String>("csrf").ok().flatten().unwrap_or_default();
-            if expected.is_empty() || !crate::secrets::constant_time_eq(sent, &expected) {
-                tracing::warn!("CSRF token missing or wrong");
-                return Err(AppError::Csrf);
-            }
+            check_token(&req, sent)?;
             let form = serde_html_form::from_bytes(&body)
                 .map_err(|_| AppError::BadRequest("The form was incomplete. Reload the page and try again.".into()))?;
             Ok(CsrfForm { form })
         })
     }
+}
+
+/// The token a form sent against the session's.
+fn check_token(req: &HttpRequest, sent: &str) -> Result<(), AppError> {
+    let expected = req.get_session().get::<String>("csrf").ok().flatten().unwrap_or_default();
+    if expected.is_empty() || !crate::secrets::constant_time_eq(sent, &expected) {
+        tracing::warn!("CSRF token missing or wrong");
+        return Err(AppError::Csrf);
+    }
+    Ok(())
 }
 
 /// A form with no fields but the token (buttons such as "Sign out").
@@ -93,11 +99,7 @@ impl CsrfUpload {
                 _ => {}
             }
         }
-        let expected = req.get_session().get::<String>("csrf").ok().flatten().unwrap_or_default();
-        if expected.is_empty() || !crate::secrets::constant_time_eq(&sent, &expected) {
-            tracing::warn!("CSRF token missing or wrong");
-            return Err(AppError::Csrf);
-        }
+        check_token(req, &sent)?;
         Ok(CsrfUpload { file_name: file_name.chars().filter(|c| !c.is_control()).take(200).collect(), bytes })
     }
 }

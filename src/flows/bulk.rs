@@ -123,6 +123,8 @@ pub async fn dry_run(state: &AppState, bytes: &[u8]) -> AppResult<Result<DryRun,
         apps::all(c.conn()).await?
     };
     let app_ids: HashMap<String, Uuid> = all_apps.iter().map(|a| (a.name.to_lowercase(), a.id)).collect();
+    // Read once for the whole file: where a row's redirect may go.
+    let (public_origin, app_origins) = (state.settings.public_origin(), apps::origins(&all_apps));
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut rows = Vec::new();
     for (i, record) in reader.records().enumerate() {
@@ -155,7 +157,7 @@ pub async fn dry_run(state: &AppState, bytes: &[u8]) -> AppResult<Result<DryRun,
             app_ids: chosen,
             send_email: true,
         };
-        let outcome = match invite::read(state, &raw).await? {
+        let outcome = match invite::read_with(&raw, &public_origin, &app_origins) {
             Err(errors) => Outcome::Invalid(errors.iter().map(|(_, why)| why).collect::<Vec<_>>().join(" ")),
             Ok(_) if unknown_app.is_some() => {
                 Outcome::Invalid(format!("No app is called “{}”.", unknown_app.unwrap_or_default()))

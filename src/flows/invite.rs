@@ -40,23 +40,27 @@ pub struct RawInvite<'a> {
 /// Reads an invitation's fields; each error under its field's name (`email`,
 /// `display_name`, `redirect_url`, `message`). Redirects may go to this portal or an app.
 pub async fn read(state: &AppState, raw: &RawInvite<'_>) -> AppResult<Result<InviteInput, FieldErrors>> {
+    let origins = if raw.redirect_url.trim().is_empty() {
+        Vec::new()
+    } else {
+        let mut c = state.db.acquire().await?;
+        apps::origins(&apps::all(c.conn()).await?)
+    };
+    Ok(read_with(raw, &state.settings.public_origin(), &origins))
+}
+
+/// `read`, with the origins a redirect may go to already known (many rows at once).
+pub fn read_with(raw: &RawInvite<'_>, public_origin: &str, app_origins: &[String]) -> Result<InviteInput, FieldErrors> {
     let mut errors = FieldErrors::default();
     let email = errors.take("email", EmailAddress::parse(raw.email));
     let display_name = errors.take("display_name", DisplayName::parse_optional(raw.display_name));
     let redirect = if raw.redirect_url.trim().is_empty() {
         Some(None)
     } else {
-        let origins = {
-            let mut c = state.db.acquire().await?;
-            apps::origins(&apps::all(c.conn()).await?)
-        };
-        errors.take(
-            "redirect_url",
-            RedirectTarget::parse(raw.redirect_url, &state.settings.public_origin(), &origins).map(Some),
-        )
+        errors.take("redirect_url", RedirectTarget::parse(raw.redirect_url, public_origin, app_origins).map(Some))
     };
     let message = errors.take("message", BoundedText::parse(raw.message, "The message", 2000, true));
-    Ok(match (email, display_name, redirect, message) {
+    match (email, display_name, redirect, message) {
         (Some(email), Some(display_name), Some(redirect), Some(message)) if errors.is_empty() => Ok(InviteInput {
             email,
             display_name,
@@ -66,7 +70,7 @@ pub async fn read(state: &AppState, raw: &RawInvite<'_>) -> AppResult<Result<Inv
             send_email: raw.send_email,
         }),
         _ => Err(errors),
-    })
+    }
 }
 
 pub struct Invited {

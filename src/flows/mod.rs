@@ -11,6 +11,7 @@ pub mod federated;
 pub mod groups;
 pub mod idps;
 pub mod invite;
+pub mod invite_input;
 pub mod mfa;
 pub mod outbox;
 pub mod packages;

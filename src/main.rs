@@ -101,6 +101,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     let state = app::open(settings, Clock::system()).await?;
     if state.settings.worker {
         vestibule::jobs::spawn(state.clone());
+        vestibule::jobs::bulk::spawn(state.clone());
     }
     let s = &state.settings;
     println!(

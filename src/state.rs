@@ -36,6 +36,8 @@ pub struct AppState {
     pub clients: Arc<Cached<Vec<crate::db::apps::App>>>,
     /// Calls each API key may make (in this instance's memory).
     pub api_limits: Arc<ApiLimits>,
+    /// Woken when a bulk invitation job starts, so the worker begins at once.
+    pub bulk_wake: Arc<tokio::sync::Notify>,
 }
 
 /// Per API key: `api_calls_per_minute` (settings), in bursts of up to a third of it.
@@ -73,6 +75,7 @@ impl AppState {
             signing_keys: Arc::default(),
             clients: Arc::default(),
             api_limits,
+            bulk_wake: Arc::default(),
         })
     }
 

@@ -16,6 +16,7 @@ pub mod api_keys;
 pub mod apps;
 pub mod assignments;
 pub mod audit;
+pub mod bulk;
 pub mod codes;
 pub mod groups;
 pub mod identities;
@@ -82,6 +83,7 @@ text_enum!(crate::domain::user::UserState);
 text_enum!(crate::domain::invitation::InvitationStatus);
 text_enum!(crate::domain::client::ClientType);
 text_enum!(crate::domain::client::SigningAlg);
+text_enum!(crate::domain::bulk::JobStatus);
 
 #[derive(Clone, Debug)]
 pub enum Db {

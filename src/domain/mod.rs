@@ -36,6 +36,7 @@ macro_rules! stored_states {
 
 pub mod api_key;
 pub mod audit;
+pub mod bulk;
 pub mod client;
 pub mod email;
 pub mod form;

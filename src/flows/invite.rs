@@ -50,6 +50,17 @@ pub enum InviteRefused {
         "{0} is a guest here. A guest does not become a member; remove the guest first if they joined the organization."
     )]
     IsGuest(String),
+    #[error("{0} has a pending invitation already.")]
+    Pending(String),
+}
+
+/// What inviting someone whose invitation is still pending does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IfPending {
+    /// Sends it again (the invite form, the API).
+    Resend,
+    /// Refuses with `InviteRefused::Pending` (bulk: a file run twice invites nobody twice).
+    Refuse,
 }
 
 pub async fn invite(
@@ -57,6 +68,23 @@ pub async fn invite(
     inviter: &User,
     input: &InviteInput,
     actor: &Actor,
+) -> AppResult<Result<Invited, InviteRefused>> {
+    let mut tx = state.db.begin().await?;
+    let invited = invite_in(state, &mut tx, inviter, input, actor, IfPending::Resend).await?;
+    if invited.is_ok() {
+        tx.commit().await?;
+    }
+    Ok(invited)
+}
+
+/// Inviting, inside the caller's transaction (bulk records each row's outcome in it).
+pub(crate) async fn invite_in(
+    state: &AppState,
+    tx: &mut Tx,
+    inviter: &User,
+    input: &InviteInput,
+    actor: &Actor,
+    if_pending: IfPending,
 ) -> AppResult<Result<Invited, InviteRefused>> {
     let now = state.clock.now();
     let portal = crate::flows::settings::current(state).await?;
@@ -70,7 +98,6 @@ pub async fn invite(
     if !portal.admits_domain(input.email.domain()) {
         return Ok(Err(InviteRefused::DomainNotAllowed(input.email.domain().to_string())));
     }
-    let mut tx = state.db.begin().await?;
     for app_id in &input.app_ids {
         if apps::find(tx.conn(), *app_id).await?.is_none() {
             return Ok(Err(InviteRefused::UnknownApp));
@@ -81,11 +108,12 @@ pub async fn invite(
     let invited = match existing {
         Some(u) if u.user_type != GUEST => return Ok(Err(InviteRefused::IsMember(u.email))),
         Some(u) if u.state != UserState::PendingAcceptance => return Ok(Err(InviteRefused::AlreadyGuest(u.email))),
+        Some(u) if if_pending == IfPending::Refuse => return Ok(Err(InviteRefused::Pending(u.email))),
         Some(u) => {
             // Inviting a pending guest again re-sends their invitation (with any new apps);
             // one whose invitation was revoked gets a new one.
             let (invitation_id, link) = if invitations::pending_for_user(tx.conn(), u.id).await?.is_some() {
-                match resend_in(state, &mut tx, &u, input.send_email, actor).await? {
+                match resend_in(state, tx, &u, input.send_email, actor).await? {
                     Ok(sent) => sent,
                     Err(refused) => return Ok(Err(refused)),
                 }
@@ -93,8 +121,7 @@ pub async fn invite(
                 let redirect = input.redirect.as_ref().map(|r| r.as_str());
                 let mail_with = if input.send_email { InvitationMail::Invitation } else { InvitationMail::None };
                 let (invitation, link) =
-                    issue_invitation(state, &mut tx, &u, Some(inviter), redirect, input.message.as_str(), mail_with)
-                        .await?;
+                    issue_invitation(state, tx, &u, Some(inviter), redirect, input.message.as_str(), mail_with).await?;
                 let ev = Event::new("user.invited", "user", u.id, &u.email).details("again after a revocation");
                 audit::record(tx.conn(), actor, &ev, now).await?;
                 (invitation.id, link)
@@ -121,7 +148,7 @@ pub async fn invite(
             let redirect = input.redirect.as_ref().map(|r| r.as_str());
             let (invitation, link) = issue_invitation(
                 state,
-                &mut tx,
+                tx,
                 &user,
                 Some(inviter),
                 redirect,
@@ -138,7 +165,6 @@ pub async fn invite(
             Invited { user_id: user.id, invitation_id: invitation.id, link, sent: input.send_email, resent: false }
         }
     };
-    tx.commit().await?;
     Ok(Ok(invited))
 }
 

@@ -60,13 +60,14 @@ async fn rotate_keys(state: &AppState) -> AppResult<usize> {
     Ok(n)
 }
 
-/// Passkey ceremonies nobody finished (a page left open, a sign-in abandoned) go, and the
-/// API's idempotency keys after a day.
+/// Passkey ceremonies nobody finished (a page left open, a sign-in abandoned) go, and after
+/// a day the API's idempotency keys and partner lists checked but never started.
 async fn sweep_ceremonies(state: &AppState) -> AppResult<u64> {
     let now = state.clock.now();
     let mut c = state.db.acquire().await?;
     // Idempotency keys of the API are answered for 24 hours, then go too.
     crate::db::api_keys::sweep_idempotency(c.conn(), now - chrono::Duration::hours(24)).await?;
+    crate::db::bulk::delete_unstarted(c.conn(), now - chrono::Duration::hours(24)).await?;
     Ok(crate::db::mfa::sweep_ceremonies(c.conn(), now - crate::flows::passkeys::CEREMONY_TTL).await?)
 }
 

@@ -2,6 +2,7 @@
 //! backoff, and runs the
 //! housekeeping (expiry, reminders). `run_once` is one pass; `spawn` repeats it on an interval.
 
+pub mod bulk;
 pub mod housekeeping;
 
 use std::time::Duration;

@@ -63,10 +63,12 @@ fn check_token(req: &HttpRequest, sent: &str) -> Result<(), AppError> {
 pub struct NoFields {}
 
 /// A file sent with a form (`multipart/form-data`) and the CSRF token checked: the file's
-/// bytes (field `file`) and name. Larger than `max` bytes is refused with a clear message.
+/// bytes (field `file`) and name, and the form's other fields. Larger than `max` bytes is
+/// refused with a clear message.
 pub struct CsrfUpload {
     pub file_name: String,
     pub bytes: Vec<u8>,
+    fields: Vec<(String, String)>,
 }
 
 impl CsrfUpload {
@@ -74,7 +76,7 @@ impl CsrfUpload {
         use futures_util::StreamExt;
         let payload = payload.into_inner();
         let mut form = actix_multipart::Multipart::new(req.headers(), payload);
-        let (mut sent, mut file_name, mut bytes) = (String::new(), String::new(), Vec::new());
+        let (mut sent, mut file_name, mut bytes, mut fields) = (String::new(), String::new(), Vec::new(), Vec::new());
         while let Some(field) = form.next().await {
             let mut field =
                 field.map_err(|_| AppError::BadRequest("This address only takes a form with a file.".into()))?;
@@ -96,10 +98,16 @@ impl CsrfUpload {
             match name.as_str() {
                 "csrf" => sent = String::from_utf8_lossy(&value).into_owned(),
                 "file" => bytes = value,
-                _ => {}
+                _ => fields.push((name, String::from_utf8_lossy(&value).into_owned())),
             }
         }
         check_token(req, &sent)?;
-        Ok(CsrfUpload { file_name: file_name.chars().filter(|c| !c.is_control()).take(200).collect(), bytes })
+        let file_name = file_name.chars().filter(|c| !c.is_control()).take(200).collect();
+        Ok(CsrfUpload { file_name, bytes, fields })
+    }
+
+    /// A field sent with the file (a checkbox sends its value only when ticked).
+    pub fn field(&self, name: &str) -> Option<&str> {
+        self.fields.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
     }
 }

@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod api;
 pub mod csrf;
+pub mod csv_download;
 pub mod decision;
 pub mod error_page;
 pub mod headers;

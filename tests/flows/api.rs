@@ -391,3 +391,73 @@ async fn a_program_reads_users_and_blocks_and_removes_guests(app: TestApp) -> Te
     app
 }
 both!(a_program_reads_users_and_blocks_and_removes_guests);
+
+/// `POST /api/v1/invitations/bulk`: the same job as Admin → Invite many. The rows are
+/// checked at once (202), invited by the worker, each reported; the same list again
+/// invites nobody twice.
+async fn a_list_is_invited_through_the_api_once(app: TestApp) -> TestApp {
+    app.sign_in_admin("root@contoso.example").await;
+    let key = make_key(&app, "Partner sync", &["invitations:write"]).await;
+    let api = Api::new(&app, &key);
+    let list = json!({
+        "name": "Fabrikam, Q4",
+        "sendInvitationMessage": true,
+        "invitations": [
+            { "invitedUserEmailAddress": "ana@fabrikam.example", "invitedUserDisplayName": "Ana",
+              "invitedUserMessageInfo": { "customizedMessageBody": "Welcome aboard" } },
+            { "invitedUserEmailAddress": "not an address" },
+            { "invitedUserEmailAddress": "ANA@fabrikam.example" }
+        ]
+    });
+    let (status, job) = read(api.post("/api/v1/invitations/bulk", &list).await).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{job}");
+    assert_eq!(
+        (job["status"].as_str(), job["total"].as_i64(), job["toDo"].as_i64()),
+        (Some("running"), Some(3), Some(1))
+    );
+    let outcomes: Vec<&str> = job["rows"].as_array().unwrap().iter().map(|r| r["outcome"].as_str().unwrap()).collect();
+    assert_eq!(outcomes, ["pending", "invalid", "duplicate"], "{job}");
+    app.assert_no_mail("ana@fabrikam.example").await;
+
+    assert_eq!(vestibule::flows::bulk::job::work(&app.state, 100).await.unwrap(), 1);
+    let id = job["id"].as_str().unwrap();
+    let (status, job) = read(api.get(&format!("/api/v1/invitations/bulk/{id}")).await).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        (job["status"].as_str(), job["invited"].as_i64(), job["skipped"].as_i64()),
+        (Some("done"), Some(1), Some(1))
+    );
+    assert_eq!(job["notInvited"].as_i64(), Some(1), "{job}");
+    let invitation = job["rows"][0]["invitationId"].as_str().expect("the row names its invitation");
+    let (status, one) = read(api.get(&format!("/api/v1/invitations/{invitation}")).await).await;
+    assert_eq!((status, one["invitedUserDisplayName"].as_str()), (StatusCode::OK, Some("Ana")));
+    assert!(app.one_mail("ana@fabrikam.example").await.text_body.contains("Welcome aboard"));
+    let by_key =
+        app.count("SELECT COUNT(*) FROM audit_events WHERE actor_kind = 'api_key' AND action LIKE 'bulk.%'").await;
+    assert_eq!(by_key, 2, "started and finished, in the key's name");
+    assert!(app.get("/admin/invitations/bulk").await.has("Fabrikam, Q4"), "the admin sees the API's list too");
+
+    // The same list again: done at once, nobody invited twice.
+    let (status, again) = read(api.post("/api/v1/invitations/bulk", &list).await).await;
+    assert_eq!((status, again["status"].as_str()), (StatusCode::ACCEPTED, Some("done")), "{again}");
+    assert_eq!(again["rows"][0]["outcome"].as_str(), Some("already_invited"), "{again}");
+    assert_eq!(app.count("SELECT COUNT(*) FROM invitations").await, 1);
+    app.assert_no_mail("ana@fabrikam.example").await;
+
+    // Wrong lists and callers.
+    let (status, p) = read(api.post("/api/v1/invitations/bulk", &json!({ "invitations": [] })).await).await;
+    assert_eq!(
+        (status, p["errors"][0]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("invitations")),
+        "{p}"
+    );
+    let (status, _) = read(api.post("/api/v1/invitations/bulk", &json!({ "invitations": "ana" })).await).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = read(api.get(&format!("/api/v1/invitations/bulk/{}", uuid::Uuid::new_v4())).await).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let reader = make_key(&app, "Reader", &["users:read"]).await;
+    let (status, _) = read(Api::new(&app, &reader).post("/api/v1/invitations/bulk", &list).await).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    app
+}
+both!(a_list_is_invited_through_the_api_once);

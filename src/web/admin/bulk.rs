@@ -1,19 +1,29 @@
-//! Admin: a CSV of partners checked before inviting them (the dry run of bulk invitations):
-//! the upload form, a template to start from, and the row-by-row outcome.
+//! Admin → Invite many: a partner's CSV uploaded and checked (the dry run, nothing sent),
+//! then started as a job the worker invites row by row, with a page that follows it
+//! (refreshing itself while it runs) and the per-row result as a table and a CSV.
 
+use actix_session::Session;
 use actix_web::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
+use uuid::Uuid;
 
 use crate::auth::AdminUser;
+use crate::db::bulk::{Job, Row};
 use crate::error::{AppError, AppResult};
-use crate::flows::bulk::{self, DryRun, Outcome};
+use crate::flows::bulk::job::{self, Report};
+use crate::flows::bulk::{self, Outcome};
 use crate::state::AppState;
-use crate::web::csrf::CsrfUpload;
-use crate::web::page::{PageCtx, render, render_invalid};
+use crate::web::admin::fmt_time;
+use crate::web::csrf::{CsrfForm, CsrfUpload, NoFields};
+use crate::web::csv_download::CsvFile;
+use crate::web::page::{PageCtx, flash, render, render_invalid};
+use crate::web::{actor, see_other};
 
-/// The most rows the outcome page lists (the counts cover every row).
-const LISTED: usize = 1000;
+/// The most rows a job's page lists (the counts and the CSV cover every row).
+const LISTED: i64 = 1000;
+/// Seconds between two refreshes of a running job's page.
+const REFRESH_SECS: u32 = 2;
 
 #[derive(Template)]
 #[template(path = "admin/bulk.html")]
@@ -21,10 +31,24 @@ struct UploadPage {
     ctx: PageCtx,
     error: Option<String>,
     max_rows: usize,
+    jobs: Vec<Job>,
 }
 
-pub async fn form(ctx: PageCtx, _a: AdminUser) -> HttpResponse {
-    render(&UploadPage { ctx, error: None, max_rows: bulk::MAX_ROWS })
+impl UploadPage {
+    fn t(&self, t: &chrono::DateTime<chrono::Utc>) -> String {
+        fmt_time(t)
+    }
+}
+
+async fn upload_page(state: &AppState, ctx: PageCtx, error: Option<String>) -> AppResult<HttpResponse> {
+    let jobs = job::recent(state, 10).await?;
+    let invalid = error.is_some();
+    let page = UploadPage { ctx, error, max_rows: bulk::MAX_ROWS, jobs };
+    Ok(if invalid { render_invalid(&page) } else { render(&page) })
+}
+
+pub async fn form(ctx: PageCtx, state: web::Data<AppState>, _a: AdminUser) -> AppResult<HttpResponse> {
+    upload_page(&state, ctx, None).await
 }
 
 pub async fn template(_a: AdminUser) -> HttpResponse {
@@ -34,51 +58,95 @@ pub async fn template(_a: AdminUser) -> HttpResponse {
         .body(bulk::template())
 }
 
-#[derive(Template)]
-#[template(path = "admin/bulk_checked.html")]
-struct CheckedPage {
-    ctx: PageCtx,
-    file_name: String,
-    run: DryRun,
-    listed: usize,
-}
-
-impl CheckedPage {
-    fn shown(&self) -> impl Iterator<Item = &bulk::Row> {
-        self.run.rows.iter().take(self.listed)
-    }
-
-    fn more(&self) -> bool {
-        self.run.rows.len() > self.listed
-    }
-
-    fn n(&self, kind: &str) -> usize {
-        self.run.count(|o| match kind {
-            "send" => o.will_send(),
-            "skip" => matches!(o, Outcome::AlreadyGuest | Outcome::IsMember | Outcome::Duplicate(_)),
-            _ => matches!(o, Outcome::Invalid(_) | Outcome::DomainRefused),
-        })
-    }
-}
-
+/// `POST /admin/invitations/bulk`: the file checked and kept as a job to start, or the
+/// form again with why the file could not be read.
 pub async fn check(
     req: HttpRequest,
     ctx: PageCtx,
     state: web::Data<AppState>,
-    _a: AdminUser,
+    AdminUser(admin): AdminUser,
     payload: web::Payload,
 ) -> AppResult<HttpResponse> {
     let upload = match CsrfUpload::read(&req, payload, bulk::MAX_BYTES).await {
         Ok(u) => u,
-        Err(AppError::BadRequest(why)) => {
-            return Ok(render_invalid(&UploadPage { ctx, error: Some(why), max_rows: bulk::MAX_ROWS }));
-        }
+        Err(AppError::BadRequest(why)) => return upload_page(&state, ctx, Some(why)).await,
         Err(other) => return Err(other),
     };
-    match bulk::dry_run(&state, &upload.bytes).await? {
-        Ok(run) => Ok(render(&CheckedPage { ctx, file_name: upload.file_name, run, listed: LISTED })),
-        Err(refused) => {
-            Ok(render_invalid(&UploadPage { ctx, error: Some(refused.to_string()), max_rows: bulk::MAX_ROWS }))
-        }
+    let run = match bulk::dry_run(&state, &upload.bytes).await? {
+        Ok(run) => run,
+        Err(refused) => return upload_page(&state, ctx, Some(refused.to_string())).await,
+    };
+    let send_mail = upload.field("send_mail").is_some();
+    let id = job::store(&state, &admin, &actor(&req, &admin), &upload.file_name, send_mail, &run).await?;
+    Ok(see_other(&format!("/admin/invitations/bulk/{id}")))
+}
+
+#[derive(Template)]
+#[template(path = "admin/bulk_job.html")]
+struct JobPage {
+    ctx: PageCtx,
+    report: Report,
+    rows: Vec<(Row, Outcome)>,
+    listed: i64,
+    refresh: u32,
+}
+
+impl JobPage {
+    fn more(&self) -> bool {
+        self.report.tally.total > self.listed
     }
+
+    fn t(&self, t: &chrono::DateTime<chrono::Utc>) -> String {
+        fmt_time(t)
+    }
+
+    /// Rows the check found to invite: what Start will do.
+    fn to_invite(&self) -> i64 {
+        self.report.tally.to_do
+    }
+}
+
+pub async fn show(
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    _a: AdminUser,
+    id: web::Path<Uuid>,
+) -> AppResult<HttpResponse> {
+    let report = job::report(&state, *id).await?.ok_or(AppError::NotFound)?;
+    let rows = job::rows(&state, *id, 0, LISTED).await?;
+    Ok(render(&JobPage { ctx, report, rows, listed: LISTED, refresh: REFRESH_SECS }))
+}
+
+/// `POST …/{id}/start`: a second click finds the job started and only shows it.
+pub async fn start(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: Session,
+    AdminUser(admin): AdminUser,
+    id: web::Path<Uuid>,
+    _f: CsrfForm<NoFields>,
+) -> AppResult<HttpResponse> {
+    if !job::start(&state, *id, &actor(&req, &admin)).await? {
+        job::report(&state, *id).await?.ok_or(AppError::NotFound)?;
+        flash(&session, "This list was started already.");
+    }
+    Ok(see_other(&format!("/admin/invitations/bulk/{id}")))
+}
+
+/// `GET …/{id}/result.csv`: every row and what became of it.
+pub async fn result(state: web::Data<AppState>, _a: AdminUser, id: web::Path<Uuid>) -> AppResult<HttpResponse> {
+    let report = job::report(&state, *id).await?.ok_or(AppError::NotFound)?;
+    let mut out = CsvFile::new(&["row", "email", "display_name", "outcome", "detail", "invitation_id"])?;
+    let mut after = 0;
+    loop {
+        let rows = job::rows(&state, report.job.id, after, 1000).await?;
+        let Some(last) = rows.last().map(|(r, _)| r.number) else { break };
+        for (r, outcome) in &rows {
+            let code = if r.done { outcome.code() } else { "pending" };
+            let id = r.invitation_id.map(|i| i.to_string()).unwrap_or_default();
+            out.row(&[&r.number.to_string(), &r.email, &r.display_name, code, &outcome.label(), &id])?;
+        }
+        after = last;
+    }
+    out.download("invitations-result.csv")
 }

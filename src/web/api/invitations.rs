@@ -60,7 +60,7 @@ pub struct NewInvitation {
 pub struct MessageInfo {
     /// A personal note in the invitation mail (at most 2,000 characters).
     #[serde(default)]
-    customized_message_body: Option<String>,
+    pub customized_message_body: Option<String>,
 }
 
 #[derive(Deserialize, Serialize, ToSchema)]
@@ -155,7 +155,10 @@ async fn pending_with_link(state: &AppState, user_id: Uuid, link: &str) -> ApiRe
 
 fn refused(r: InviteRefused) -> Problem {
     let status = match r {
-        InviteRefused::IsMember(_) | InviteRefused::AlreadyGuest(_) | InviteRefused::IsGuest(_) => StatusCode::CONFLICT,
+        InviteRefused::IsMember(_)
+        | InviteRefused::AlreadyGuest(_)
+        | InviteRefused::IsGuest(_)
+        | InviteRefused::Pending(_) => StatusCode::CONFLICT,
         InviteRefused::TooSoon | InviteRefused::TooManySends(_) => StatusCode::TOO_MANY_REQUESTS,
         InviteRefused::NotAllowed | InviteRefused::AppsNeedAdmin => StatusCode::FORBIDDEN,
         InviteRefused::UnknownApp | InviteRefused::DomainNotAllowed(_) => StatusCode::UNPROCESSABLE_ENTITY,

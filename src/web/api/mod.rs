@@ -3,6 +3,7 @@
 //! pages. Every error is RFC 9457 `application/problem+json`, never an HTML page.
 
 pub mod audit;
+pub mod bulk;
 pub mod idempotency;
 pub mod invitations;
 pub mod openapi;

@@ -11,7 +11,7 @@ use utoipa::openapi::server::Server;
 use utoipa::{Modify, OpenApi};
 
 use super::problem_doc::{FieldProblem, ProblemDoc};
-use super::{audit, invitations, users};
+use super::{audit, bulk, invitations, users};
 use crate::state::AppState;
 use crate::web::page::{PageCtx, render};
 
@@ -39,6 +39,8 @@ impl Modify for BearerKeys {
         invitations::show,
         invitations::resend,
         invitations::revoke,
+        bulk::create,
+        bulk::show,
         users::list,
         users::show,
         users::block,

@@ -1,0 +1,232 @@
+//! A bulk invitation job: checked rows stored (`store`), started (`start`), invited by the
+//! worker row by row (`work`), and reported (`report`).
+//!
+//! Each row is invited in its own transaction, which first takes the row and last records
+//! its outcome: a crash (or a second worker) can neither lose a row nor invite it twice,
+//! and a restarted worker goes on where the last one stopped.
+
+use uuid::Uuid;
+
+use super::{DryRun, Outcome, raw_of};
+use crate::db::audit::{self, Event};
+use crate::db::bulk::{self, Job, NewJob};
+use crate::db::users::User;
+use crate::db::{apps, users};
+use crate::domain::audit::Actor;
+use crate::domain::bulk::JobStatus;
+use crate::error::AppResult;
+use crate::flows::invite::{self, IfPending, InviteRefused};
+use crate::state::AppState;
+
+/// Stores a checked list as a job waiting to be started; returns its id.
+pub async fn store(
+    state: &AppState,
+    inviter: &User,
+    actor: &Actor,
+    file_name: &str,
+    send_mail: bool,
+    run: &DryRun,
+) -> AppResult<Uuid> {
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
+    let new = NewJob { inviter_id: inviter.id, actor, file_name, send_mail, total: run.rows.len() as i64 };
+    let id = bulk::insert_job(tx.conn(), &new, now).await?;
+    let rows: Vec<bulk::Row> = run
+        .rows
+        .iter()
+        .map(|r| bulk::Row {
+            job_id: id,
+            number: r.input.number as i64,
+            email: r.input.email.clone(),
+            display_name: r.input.display_name.clone(),
+            message: r.input.message.clone(),
+            redirect_url: r.input.redirect_url.clone(),
+            app_ids: r.input.app_ids.iter().map(Uuid::to_string).collect::<Vec<_>>().join(" "),
+            outcome: r.outcome.code().to_string(),
+            detail: r.outcome.detail(),
+            done: r.outcome != Outcome::WillInvite,
+            invitation_id: None,
+        })
+        .collect();
+    bulk::insert_rows(tx.conn(), &rows).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Starts a stored job: the worker invites its rows from now on. False if it was started
+/// already (a second click) or is not there.
+pub async fn start(state: &AppState, id: Uuid, actor: &Actor) -> AppResult<bool> {
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
+    let Some(job) = bulk::find_job(tx.conn(), id).await? else { return Ok(false) };
+    if !bulk::start(tx.conn(), id, now).await? {
+        return Ok(false);
+    }
+    let ev = Event::new("bulk.started", "bulk_job", id, &job.file_name).details(format!("rows={}", job.total));
+    audit::record(tx.conn(), actor, &ev, now).await?;
+    // A job with nothing to invite is done at once.
+    finish_in(tx.conn(), &job, now).await?;
+    tx.commit().await?;
+    state.bulk_wake.notify_one();
+    Ok(true)
+}
+
+/// Invites up to `budget` rows of running jobs, oldest job first; returns how many it took.
+pub async fn work(state: &AppState, budget: usize) -> AppResult<usize> {
+    let jobs = {
+        let mut c = state.db.acquire().await?;
+        bulk::running_jobs(c.conn()).await?
+    };
+    let mut taken = 0;
+    for job in jobs {
+        if taken >= budget {
+            break;
+        }
+        taken += work_on(state, &job, budget - taken).await?;
+    }
+    Ok(taken)
+}
+
+async fn work_on(state: &AppState, job: &Job, budget: usize) -> AppResult<usize> {
+    let (inviter, rows, app_origins) = {
+        let mut c = state.db.acquire().await?;
+        let inviter = users::find(c.conn(), job.inviter_id).await?;
+        let rows = bulk::rows_to_do(c.conn(), job.id, budget as i64).await?;
+        (inviter, rows, apps::origins(&apps::all(c.conn()).await?))
+    };
+    // The inviter's account is gone with the job (cascade); a stale read finds nothing.
+    let Some(inviter) = inviter else { return Ok(0) };
+    let (actor, public_origin) = (job.actor(), state.settings.public_origin());
+    let mut taken = 0;
+    for row in &rows {
+        let mut tx = state.db.begin().await?;
+        if !bulk::take(tx.conn(), job.id, row.number).await? {
+            continue; // another worker has it
+        }
+        let input = super::RowInput {
+            email: row.email.clone(),
+            display_name: row.display_name.clone(),
+            message: row.message.clone(),
+            redirect_url: row.redirect_url.clone(),
+            app_ids: row.app_ids.split_whitespace().filter_map(|id| Uuid::parse_str(id).ok()).collect(),
+            ..super::RowInput::default()
+        };
+        let (outcome, invitation_id) =
+            match invite::read_with(&raw_of(&input, job.send_mail), &public_origin, &app_origins) {
+                Err(errors) => {
+                    (Outcome::Invalid(errors.iter().map(|(_, why)| why).collect::<Vec<_>>().join(" ")), None)
+                }
+                // A refusal comes before the invite flow writes anything: only the outcome is.
+                Ok(read) => {
+                    match invite::invite_in(state, &mut tx, &inviter, &read, &actor, IfPending::Refuse).await? {
+                        Ok(done) => (Outcome::Invited, Some(done.invitation_id)),
+                        Err(refused) => (outcome_of(refused), None),
+                    }
+                }
+            };
+        bulk::record_outcome(tx.conn(), job.id, row.number, outcome.code(), &outcome.detail(), invitation_id).await?;
+        tx.commit().await?;
+        taken += 1;
+    }
+    if rows.len() < budget {
+        let mut tx = state.db.begin().await?;
+        finish_in(tx.conn(), job, state.clock.now()).await?;
+        tx.commit().await?;
+    }
+    Ok(taken)
+}
+
+/// Marks the job done if no row is left, with an audit event that sums it up.
+async fn finish_in(mut c: crate::db::Conn<'_>, job: &Job, now: chrono::DateTime<chrono::Utc>) -> AppResult<()> {
+    if bulk::finish_if_complete(c.reborrow(), job.id, now).await? {
+        let tally = Tally::of(bulk::tally(c.reborrow(), job.id).await?);
+        let details = format!("invited={} skipped={} not_invited={}", tally.invited, tally.skipped, tally.problems);
+        let ev = Event::new("bulk.finished", "bulk_job", job.id, &job.file_name).details(details);
+        audit::record(c, &job.actor(), &ev, now).await?;
+    }
+    Ok(())
+}
+
+fn outcome_of(refused: InviteRefused) -> Outcome {
+    match refused {
+        InviteRefused::Pending(_) => Outcome::AlreadyInvited,
+        InviteRefused::AlreadyGuest(_) => Outcome::AlreadyGuest,
+        InviteRefused::IsMember(_) | InviteRefused::IsGuest(_) => Outcome::IsMember,
+        InviteRefused::DomainNotAllowed(_) => Outcome::DomainRefused,
+        other => Outcome::Refused(other.to_string()),
+    }
+}
+
+/// How many rows of a job came to what.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Tally {
+    pub total: i64,
+    /// Rows still to invite.
+    pub to_do: i64,
+    pub invited: i64,
+    pub skipped: i64,
+    pub problems: i64,
+}
+
+impl Tally {
+    fn of(counts: Vec<(String, bool, i64)>) -> Tally {
+        let mut t = Tally::default();
+        for (code, done, n) in counts {
+            t.total += n;
+            match Outcome::parse(&code, "0") {
+                _ if !done => t.to_do += n,
+                Some(Outcome::Invited) => t.invited += n,
+                Some(o) if o.is_skip() => t.skipped += n,
+                _ => t.problems += n,
+            }
+        }
+        t
+    }
+
+    /// How far the job is, 0 to 100.
+    pub fn percent(&self) -> i64 {
+        if self.total == 0 { 100 } else { (self.total - self.to_do) * 100 / self.total }
+    }
+}
+
+/// A job as its page and the API show it.
+pub struct Report {
+    pub job: Job,
+    pub tally: Tally,
+}
+
+impl Report {
+    pub fn is_checked(&self) -> bool {
+        self.job.status == JobStatus::Checked
+    }
+
+    pub fn is_running(&self) -> bool {
+        self.job.status == JobStatus::Running
+    }
+}
+
+pub async fn report(state: &AppState, id: Uuid) -> AppResult<Option<Report>> {
+    let mut c = state.db.acquire().await?;
+    let Some(job) = bulk::find_job(c.conn(), id).await? else { return Ok(None) };
+    let tally = Tally::of(bulk::tally(c.conn(), id).await?);
+    Ok(Some(Report { job, tally }))
+}
+
+/// A job's rows in file order from row `after` on, each with its outcome.
+pub async fn rows(state: &AppState, id: Uuid, after: i64, limit: i64) -> AppResult<Vec<(bulk::Row, Outcome)>> {
+    let mut c = state.db.acquire().await?;
+    let rows = bulk::rows(c.conn(), id, after, limit).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let o = Outcome::parse(&r.outcome, &r.detail).unwrap_or_else(|| Outcome::Invalid(r.detail.clone()));
+            (r, o)
+        })
+        .collect())
+}
+
+/// The jobs started lately, newest first.
+pub async fn recent(state: &AppState, limit: i64) -> AppResult<Vec<Job>> {
+    let mut c = state.db.acquire().await?;
+    Ok(bulk::recent_jobs(c.conn(), limit).await?)
+}

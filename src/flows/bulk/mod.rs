@@ -1,0 +1,142 @@
+//! Bulk invitations. A partner's list — a CSV file (`csv_file`) or the API's JSON rows — is
+//! checked row by row with the same rules as the invite form (`invite::read`, the partner
+//! domain policy, who is a member or a guest already): the dry run, where nothing is
+//! written or sent. The checked rows are then stored as a job (`job`) that the worker
+//! invites row by row.
+
+pub mod csv_file;
+pub mod job;
+
+use std::collections::HashMap;
+
+use uuid::Uuid;
+
+use super::invite::{self, RawInvite};
+use crate::db::{apps, users};
+use crate::domain::EmailAddress;
+use crate::domain::user::{GUEST, UserState};
+use crate::error::AppResult;
+use crate::state::AppState;
+
+pub use crate::domain::bulk::Outcome;
+pub use csv_file::{COLUMNS, FileRefused, MAX_BYTES, MAX_ROWS, template};
+
+/// A row as given, before any rule is checked.
+#[derive(Debug, Clone, Default)]
+pub struct RowInput {
+    /// As a spreadsheet numbers it (the header is row 1); from 1 for the API's rows.
+    pub number: usize,
+    pub email: String,
+    pub display_name: String,
+    pub message: String,
+    pub redirect_url: String,
+    pub app_ids: Vec<Uuid>,
+    /// An app the row names that does not exist.
+    pub unknown_app: Option<String>,
+}
+
+/// A row and what inviting it would do.
+pub struct Row {
+    pub input: RowInput,
+    pub outcome: Outcome,
+}
+
+impl Row {
+    pub fn number(&self) -> usize {
+        self.input.number
+    }
+
+    pub fn email(&self) -> &str {
+        &self.input.email
+    }
+
+    pub fn display_name(&self) -> &str {
+        &self.input.display_name
+    }
+}
+
+/// A list checked: every row's outcome.
+pub struct DryRun {
+    pub rows: Vec<Row>,
+}
+
+impl DryRun {
+    pub fn count(&self, pred: impl Fn(&Outcome) -> bool) -> usize {
+        self.rows.iter().filter(|r| pred(&r.outcome)).count()
+    }
+}
+
+/// Reads a CSV file (a byte-order mark and CRLF line ends are fine) and checks every row.
+pub async fn dry_run(state: &AppState, bytes: &[u8]) -> AppResult<Result<DryRun, FileRefused>> {
+    let all_apps = {
+        let mut c = state.db.acquire().await?;
+        apps::all(c.conn()).await?
+    };
+    match csv_file::read(bytes, &all_apps) {
+        Ok(rows) => Ok(Ok(check(state, rows).await?)),
+        Err(refused) => Ok(Err(refused)),
+    }
+}
+
+/// Checks rows as inviting them would: nothing is written.
+pub async fn check(state: &AppState, rows: Vec<RowInput>) -> AppResult<DryRun> {
+    let portal = super::settings::current(state).await?;
+    // Read once for the whole list: where a row's redirect may go.
+    let app_origins = {
+        let mut c = state.db.acquire().await?;
+        apps::origins(&apps::all(c.conn()).await?)
+    };
+    let public_origin = state.settings.public_origin();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut checked = Vec::with_capacity(rows.len());
+    for mut input in rows {
+        let outcome = match invite::read_with(&raw_of(&input, true), &public_origin, &app_origins) {
+            Err(errors) => Outcome::Invalid(errors.iter().map(|(_, why)| why).collect::<Vec<_>>().join(" ")),
+            Ok(_) if input.unknown_app.is_some() => {
+                Outcome::Invalid(format!("No app is called “{}”.", input.unknown_app.clone().unwrap_or_default()))
+            }
+            Ok(read) => classify(state, &portal, &read.email, input.number, &mut seen).await?,
+        };
+        input.email = input.email.chars().take(254).collect();
+        checked.push(Row { input, outcome });
+    }
+    Ok(DryRun { rows: checked })
+}
+
+/// A row as the invite flow reads it.
+fn raw_of(input: &RowInput, send_email: bool) -> RawInvite<'_> {
+    RawInvite {
+        email: &input.email,
+        display_name: &input.display_name,
+        redirect_url: &input.redirect_url,
+        message: &input.message,
+        app_ids: input.app_ids.clone(),
+        send_email,
+    }
+}
+
+async fn classify(
+    state: &AppState,
+    portal: &crate::domain::settings::PortalSettings,
+    email: &EmailAddress,
+    number: usize,
+    seen: &mut HashMap<String, usize>,
+) -> AppResult<Outcome> {
+    if let Some(first) = seen.get(email.as_str()) {
+        return Ok(Outcome::Duplicate(*first));
+    }
+    seen.insert(email.as_str().to_string(), number);
+    if !portal.admits_domain(email.domain()) {
+        return Ok(Outcome::DomainRefused);
+    }
+    let existing = {
+        let mut c = state.db.acquire().await?;
+        users::find_by_email(c.conn(), email.as_str()).await?
+    };
+    Ok(match existing {
+        None => Outcome::WillInvite,
+        Some(u) if u.user_type != GUEST => Outcome::IsMember,
+        Some(u) if u.state == UserState::PendingAcceptance => Outcome::AlreadyInvited,
+        Some(_) => Outcome::AlreadyGuest,
+    })
+}

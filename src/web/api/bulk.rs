@@ -1,0 +1,185 @@
+//! `/api/v1/invitations/bulk`: many invitations as one job — the same job as Admin →
+//! Invite many (`flows::bulk`): the rows are checked, stored and invited by the worker,
+//! each once, however often the same list is sent.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::invitations::{MessageInfo, SCOPE};
+use super::problem_doc::{ProblemDoc, Refusals};
+use super::{ApiCaller, ApiResult, Problem, id_of, idempotency, json_body, ok_json, to_json};
+use crate::domain::bulk::JobStatus;
+use crate::flows::bulk::job::{self, Report};
+use crate::flows::bulk::{self, RowInput};
+use crate::state::AppState;
+
+/// A list of guests to invite.
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct NewBulk {
+    /// At most 10,000.
+    #[schema(min_items = 1, max_items = 10000)]
+    invitations: Vec<BulkRow>,
+    /// Mail each guest their invitation (default false, as for one invitation).
+    #[serde(default)]
+    send_invitation_message: bool,
+    /// A name for the list, shown on Admin → Invite many.
+    #[serde(default)]
+    #[schema(max_length = 200)]
+    name: Option<String>,
+}
+
+/// One guest of the list: the fields of one invitation.
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct BulkRow {
+    #[schema(example = "ana@fabrikam.example", format = Email)]
+    invited_user_email_address: String,
+    #[serde(default)]
+    invited_user_display_name: Option<String>,
+    #[serde(default)]
+    invite_redirect_url: Option<String>,
+    #[serde(default)]
+    invited_user_message_info: Option<MessageInfo>,
+    #[serde(default)]
+    apps: Vec<Uuid>,
+}
+
+/// A bulk job and what became of each of its rows.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct BulkJob {
+    id: Uuid,
+    /// `running` while rows are being invited, then `done`.
+    #[schema(example = "running")]
+    status: &'static str,
+    total: i64,
+    /// Rows not invited yet.
+    to_do: i64,
+    invited: i64,
+    skipped: i64,
+    not_invited: i64,
+    created_date_time: DateTime<Utc>,
+    finished_date_time: Option<DateTime<Utc>>,
+    rows: Vec<BulkRowResult>,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct BulkRowResult {
+    /// The row's place in the list, from 1.
+    row: i64,
+    invited_user_email_address: String,
+    /// `pending` until the row is done; then `invited`, `already_invited`, `already_guest`,
+    /// `member`, `duplicate`, `domain_refused`, `invalid` or `refused`.
+    #[schema(example = "invited")]
+    outcome: &'static str,
+    /// In words.
+    detail: String,
+    invitation_id: Option<Uuid>,
+}
+
+async fn resource(state: &AppState, report: Report) -> ApiResult<BulkJob> {
+    let rows = job::rows(state, report.job.id, 0, bulk::MAX_ROWS as i64).await?;
+    let t = report.tally;
+    Ok(BulkJob {
+        id: report.job.id,
+        status: if report.job.status == JobStatus::Done { "done" } else { "running" },
+        total: t.total,
+        to_do: t.to_do,
+        invited: t.invited,
+        skipped: t.skipped,
+        not_invited: t.problems,
+        created_date_time: report.job.created_at,
+        finished_date_time: report.job.finished_at,
+        rows: rows
+            .into_iter()
+            .map(|(r, o)| BulkRowResult {
+                row: r.number,
+                invited_user_email_address: r.email,
+                outcome: if r.done { o.code() } else { "pending" },
+                detail: o.label(),
+                invitation_id: r.invitation_id,
+            })
+            .collect(),
+    })
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/invitations/bulk",
+    tag = "invitations",
+    summary = "Invite a list of guests",
+    description = "Each row is checked as one invitation would be, then the rows are invited in the background: 202 with the job; `GET /api/v1/invitations/bulk/{id}` tells how it is going. A guest invited already (pending) is skipped, so sending the same list again invites nobody twice.",
+    request_body = NewBulk,
+    security(("api_key" = ["invitations:write"])),
+    responses(
+        (status = 202, description = "Accepted: the rows are being invited", body = BulkJob),
+        (status = 400, description = "Not JSON of this shape", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "No rows, or more than 10,000", body = ProblemDoc, content_type = "application/problem+json"),
+        Refusals,
+    )
+)]
+pub async fn create(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    body: web::Bytes,
+) -> ApiResult<HttpResponse> {
+    caller.require(SCOPE)?;
+    idempotency::once(&req, &state, &caller, &body, || async {
+        let new: NewBulk = json_body(&req, &body)?;
+        if new.invitations.is_empty() || new.invitations.len() > bulk::MAX_ROWS {
+            let mut p = Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "Invalid fields", "Send 1 to 10,000 rows.");
+            p.errors.push(("invitations".into(), format!("{} rows: send 1 to 10,000.", new.invitations.len())));
+            return Err(p);
+        }
+        let rows = new
+            .invitations
+            .into_iter()
+            .enumerate()
+            .map(|(i, r)| RowInput {
+                number: i + 1,
+                email: r.invited_user_email_address,
+                display_name: r.invited_user_display_name.unwrap_or_default(),
+                message: r.invited_user_message_info.and_then(|m| m.customized_message_body).unwrap_or_default(),
+                redirect_url: r.invite_redirect_url.unwrap_or_default(),
+                app_ids: r.apps,
+                unknown_app: None,
+            })
+            .collect();
+        let run = bulk::check(&state, rows).await?;
+        let name: String = new.name.unwrap_or_default().chars().filter(|c| !c.is_control()).take(200).collect();
+        let actor = caller.actor(&req);
+        let id = job::store(&state, &caller.0.user, &actor, &name, new.send_invitation_message, &run).await?;
+        job::start(&state, id, &actor).await?;
+        let report = job::report(&state, id).await?.ok_or_else(Problem::not_found)?;
+        Ok((StatusCode::ACCEPTED, to_json(&resource(&state, report).await?)?))
+    })
+    .await
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/invitations/bulk/{id}",
+    tag = "invitations",
+    summary = "How a list is going",
+    description = "The job's counts and every row's outcome so far.",
+    params(("id" = Uuid, Path, description = "The job's id")),
+    security(("api_key" = ["invitations:write"])),
+    responses(
+        (status = 200, description = "The job", body = BulkJob),
+        (status = 404, description = "No such job", body = ProblemDoc, content_type = "application/problem+json"),
+        Refusals,
+    )
+)]
+pub async fn show(state: web::Data<AppState>, caller: ApiCaller, id: web::Path<String>) -> ApiResult<HttpResponse> {
+    caller.require(SCOPE)?;
+    let id = id_of(&id)?;
+    let report = job::report(&state, id).await?.filter(|r| !r.is_checked()).ok_or_else(Problem::not_found)?;
+    ok_json(&resource(&state, report).await?)
+}

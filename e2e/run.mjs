@@ -64,6 +64,13 @@ async function runOn(db, browser) {
     await startPeer('oidc-provider.mjs', workforcePort, [`${base}/auth/contoso/callback`]);
     await startPeer('github-api.mjs', githubPort, [`${base}/auth/github/callback`]);
     vestibule = await startVestibule(ctx.env);
+    // Kills the portal (as a crash would, with SIGKILL) and starts it again on the same data.
+    ctx.restartVestibule = async (signal) => {
+      const exited = new Promise((resolve) => vestibule.once('exit', resolve));
+      vestibule.kill(signal);
+      await exited;
+      vestibule = await startVestibule(ctx.env);
+    };
     for (const scenario of scenarios) {
       const started = Date.now();
       try {

@@ -3,8 +3,9 @@
 # most, driven by `wrk` against `vestibule serve` on a fresh database with some data in it
 # (an admin, 12 apps given to the admin through a group, 60 invited guests); then the
 # OpenID Provider's token endpoint and userinfo, beside the npm oidc-provider on the same
-# grants. Not a test: it prints numbers to compare between changes. The mail worker runs
-# as in production.
+# grants; and how long a list of 10,000 bulk invitations takes. Not a test: it prints
+# numbers to compare between changes. The mail worker runs as in production.
+# BENCH=provider or BENCH=bulk measures only that part.
 #
 # Usage: scripts/bench.sh [sqlite|postgres] [seconds per page] [connections]
 #        (defaults: sqlite, 10, 16). PostgreSQL comes from VESTIBULE_TEST_PG, as in the tests.
@@ -98,14 +99,36 @@ bench() { # bench LABEL PATH [signed-in]
   bad=$(awk '/Non-2xx or 3xx/ { print $5 }' <<<"$out")
   printf '%-28s %10s %10s %10s %8s\n' "$1" "$rps" "$p50" "$p99" "${bad:-0}"
 }
-# BENCH=provider skips the pages and measures only the OpenID Provider.
-if [ "${BENCH:-all}" != provider ]; then
+# The pages people open most (BENCH=all only).
+if [ "${BENCH:-all}" = all ]; then
   bench 'GET /healthz (no database)' /healthz
   bench 'GET /signin' /signin
   bench 'GET /apps (12 tiles)' /apps signed-in
   bench 'GET /admin (dashboard)' /admin signed-in
   bench 'GET /admin/users (61 users)' /admin/users signed-in
 fi
+
+# Bulk invitations: 10,000 rows in one API call, timed from the call until the worker has
+# invited the last (issue 12 asks for a minute at most on SQLite on this machine).
+if [ "${BENCH:-all}" = all ] || [ "${BENCH:-all}" = bulk ]; then
+  key=$("$bin" api-key create --admin bench@contoso.example --name bench --scope invitations:write)
+  python3 -c 'import json; print(json.dumps({"name": "bench", "invitations": [{"invitedUserEmailAddress": f"bulk{i}@partner{i % 50}.example", "invitedUserDisplayName": f"Bulk {i}"} for i in range(10000)]}))' >"$tmp/bulk.json"
+  started=$(date +%s.%N)
+  job=$(curl -sf -H "Authorization: Bearer $key" -H 'Content-Type: application/json' --data-binary @"$tmp/bulk.json" \
+    "$base/api/v1/invitations/bulk" | python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])')
+  accepted=$(date +%s.%N)
+  status=
+  while [ "$status" != done ]; do
+    sleep 0.5
+    status=$(curl -sf -H "Authorization: Bearer $key" "$base/api/v1/invitations/bulk/$job" |
+      python3 -c 'import json, sys; j = json.load(sys.stdin); print(j["status"] if j["invited"] == 10000 or j["status"] != "done" else "short")')
+    [ "$status" = short ] && { echo "bulk: the job ended with fewer than 10000 invited" >&2; exit 1; }
+  done
+  finished=$(date +%s.%N)
+  awk -v s="$started" -v a="$accepted" -v f="$finished" 'BEGIN {
+    printf "bulk: 10000 rows checked and accepted in %.1f s, all invited %.1f s after the call (%.0f rows/min)\n", a - s, f - s, 10000 * 60 / (f - s) }'
+fi
+[ "${BENCH:-all}" = bulk ] && exit 0
 
 # The OpenID Provider: an OIDC app the admin is assigned to, then the token endpoint and
 # userinfo against Vestibule and against the npm oidc-provider (e2e/bench/provider.mjs).

@@ -800,9 +800,9 @@ async function aProgramInvitesThroughTheApi(ctx) {
   await follow(admin, 'Outbox');
   await ctx.look(admin, 'admin-outbox');
 
-  // A partner's list, checked before anyone is invited.
+  // A partner's list, checked before anyone is invited, then invited by the worker.
   await admin.goto(`${ctx.base}/admin/invitations/new`);
-  await follow(admin, 'Check a list of partners (CSV)');
+  await follow(admin, 'Invite many from a CSV');
   await ctx.look(admin, 'admin-bulk-upload');
   await admin.getByLabel('CSV file (UTF-8, at most 5 MB and 10000 rows)').setInputFiles({
     name: 'partners.csv',
@@ -814,10 +814,61 @@ async function aProgramInvitesThroughTheApi(ctx) {
   const checked = await admin.locator('main').innerText();
   assert.match(checked, /1\s+can be invited/);
   assert.match(checked, /uma@fabrikam\.example\s+Uma\s+Already a guest/);
+  await press(admin, 'Invite 1 partner and email them');
+  // The page refreshes itself (a meta refresh, no script) until the worker is done.
+  await admin.getByRole('heading', { name: 'The list, invited' }).waitFor({ timeout: 20000 });
+  await ctx.look(admin, 'admin-bulk-done');
+  assert.match(await admin.locator('main').innerText(), /vic@fabrikam\.example\s+Partner, Vic\s+Invited/);
+  const vic = await ctx.mailbox.next('vic@fabrikam.example');
+  assert.match(vic.subject, /invited you/);
+  const result = await admin.request.get(await admin.getByRole('link', { name: 'Download the result (CSV)' }).getAttribute('href'));
+  assert.match(await result.text(), /^row,email,display_name,outcome,detail,invitation_id\n2,uma@fabrikam\.example,Uma,already_guest,/);
+  ctx.apiKey = key;
 
   await uma.goto(`${ctx.base}/api/v1/docs`);
   await ctx.look(uma, 'api-reference');
   assert.match(await heading(uma), /API reference/);
+}
+
+/**
+ * A list of 2,000 sent through the API; the portal is killed (SIGKILL) while its worker
+ * invites them and started again: it goes on where it stopped, and every partner is
+ * invited exactly once.
+ */
+async function aBulkJobSurvivesACrash(ctx) {
+  const api = (path, body) => fetch(`${ctx.base}${path}`, {
+    method: body ? 'POST' : 'GET',
+    headers: { authorization: `Bearer ${ctx.apiKey}`, 'content-type': 'application/json' },
+    body: body && JSON.stringify(body),
+  });
+  const invitations = Array.from({ length: 2000 }, (_, i) => ({ invitedUserEmailAddress: `crash${i}@northwind.example` }));
+  const made = await api('/api/v1/invitations/bulk', { name: 'Northwind, all of them', invitations });
+  assert.equal(made.status, 202, await made.clone().text());
+  const { id } = await made.json();
+  let job;
+  do {
+    await new Promise((r) => setTimeout(r, 20));
+    job = await (await api(`/api/v1/invitations/bulk/${id}`)).json();
+  } while (job.invited < 50);
+  await ctx.restartVestibule('SIGKILL');
+  const cut = (await (await api(`/api/v1/invitations/bulk/${id}`)).json());
+  assert.ok(cut.toDo > 0, `the kill came before the end (${cut.invited} invited)`);
+  for (let i = 0; i < 600 && job.status !== 'done'; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    job = await (await api(`/api/v1/invitations/bulk/${id}`)).json();
+  }
+  assert.equal(job.status, 'done');
+  assert.deepEqual([job.invited, job.skipped, job.notInvited], [2000, 0, 0]);
+  assert.equal(new Set(job.rows.map((r) => r.invitationId)).size, 2000, 'one invitation a row');
+  // Each partner once: the API lists exactly 2,000 invitations to northwind.example.
+  let listed = 0;
+  let next = '/api/v1/invitations?$top=200&status=PendingAcceptance';
+  while (next) {
+    const page = await (await api(next.replace(ctx.base, ''))).json();
+    listed += page.value.filter((i) => i.invitedUserEmailAddress.startsWith('crash')).length;
+    next = page['@odata.nextLink'];
+  }
+  assert.equal(listed, 2000);
 }
 
 export const scenarios = [
@@ -833,4 +884,5 @@ export const scenarios = [
   memberLooksAfterHerGuests,
   guestsUseASecondStep,
   aProgramInvitesThroughTheApi,
+  aBulkJobSurvivesACrash,
 ];

@@ -79,6 +79,35 @@ struct ErrorPage {
     message: String,
 }
 
+/// An error the framework answered itself under `/api/` (a body over the size limit, say)
+/// comes as plain text: the API still answers it as a problem.
+fn api_problem_for_framework_error(res: ServiceResponse<BoxBody>) -> ServiceResponse<BoxBody> {
+    let status = res.status();
+    let is_problem = res
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .is_some_and(|ct| ct.as_bytes().starts_with(b"application/problem+json"));
+    if !res.request().path().starts_with("/api/") || is_problem || !(status.is_client_error() || status.is_server_error())
+    {
+        return res;
+    }
+    let title = status.canonical_reason().unwrap_or("Error");
+    let detail = if status == StatusCode::PAYLOAD_TOO_LARGE {
+        "The body is larger than this endpoint accepts.".to_string()
+    } else {
+        format!("The request was refused ({}).", status.as_u16())
+    };
+    let (req, original) = res.into_parts();
+    let mut problem = crate::web::api::Problem::new(status, title, detail).error_response();
+    // What the framework said besides, such as a 405's `Allow`, stays.
+    for (name, value) in original.headers() {
+        if !problem.headers().contains_key(name) {
+            problem.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    ServiceResponse::new(req, problem)
+}
+
 /// Renders the page of an error response, with the branding the request's portal has.
 pub async fn render_errors(
     req: ServiceRequest,
@@ -86,7 +115,7 @@ pub async fn render_errors(
 ) -> Result<ServiceResponse<BoxBody>, Error> {
     let res = next.call(req).await?.map_into_boxed_body();
     let Some(parts) = res.response().extensions().get::<ErrorParts>().cloned() else {
-        return Ok(res);
+        return Ok(api_problem_for_framework_error(res));
     };
     let (req, res) = res.into_parts();
     // The API answers every error as a problem (RFC 9457), never with a page.

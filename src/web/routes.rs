@@ -158,6 +158,7 @@ pub fn table(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/invitations", web::post().to(api::invitations::create))
         .route("/api/v1/invitations", web::get().to(api::invitations::list))
         .route("/api/v1/invitations/bulk", web::post().to(api::bulk::create))
+        .body_limit("/api/v1/invitations/bulk", api::bulk::MAX_BODY)
         .route("/api/v1/invitations/bulk/{id}", web::get().to(api::bulk::show))
         .route("/api/v1/invitations/{id}", web::get().to(api::invitations::show))
         .route("/api/v1/invitations/{id}/resend", web::post().to(api::invitations::resend))
@@ -177,6 +178,8 @@ pub fn table(cfg: &mut web::ServiceConfig) {
 struct Routes {
     /// Paths in the order first added: actix tries resources in registration order.
     paths: Vec<(&'static str, Vec<Route>)>,
+    /// Paths whose bodies may be larger than the app's default limit.
+    body_limits: Vec<(&'static str, usize)>,
 }
 
 impl Routes {
@@ -188,9 +191,18 @@ impl Routes {
         self
     }
 
+    fn body_limit(&mut self, path: &'static str, bytes: usize) -> &mut Self {
+        self.body_limits.push((path, bytes));
+        self
+    }
+
     fn register(self, cfg: &mut web::ServiceConfig) {
         for (path, routes) in self.paths {
-            let resource = routes.into_iter().fold(web::resource(path), |r, route| r.route(route));
+            let mut resource = web::resource(path);
+            if let Some((_, bytes)) = self.body_limits.iter().find(|(p, _)| *p == path) {
+                resource = resource.app_data(web::PayloadConfig::new(*bytes));
+            }
+            let resource = routes.into_iter().fold(resource, |r, route| r.route(route));
             cfg.service(resource);
         }
     }

@@ -211,6 +211,8 @@ async fn keys_are_checked_scoped_revocable_and_expire(app: TestApp) -> TestApp {
         (r.status(), r.headers().get("allow").unwrap().to_str().unwrap()),
         (StatusCode::METHOD_NOT_ALLOWED, "GET")
     );
+    // A problem too, with its `Allow` kept (the framework answers it; the API restates it).
+    assert_eq!(r.headers().get("content-type").unwrap(), "application/problem+json");
     assert_eq!(app.count("SELECT COUNT(*) FROM invitations").await, 0, "nothing was made");
 
     // Revoked on the admin's page: refused from then on.
@@ -458,6 +460,17 @@ async fn a_list_is_invited_through_the_api_once(app: TestApp) -> TestApp {
     let reader = make_key(&app, "Reader", &["users:read"]).await;
     let (status, _) = read(Api::new(&app, &reader).post("/api/v1/invitations/bulk", &list).await).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+    // A body over the limit is a problem too, not the framework's plain text (it was).
+    let huge = json!({ "invitedUserEmailAddress": "x".repeat(300 * 1024) });
+    let (status, p) = read(api.post("/api/v1/invitations", &huge).await).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{p}");
+    // A list of a few thousand rows is over one invitation's limit, and within the list's.
+    let rows: Vec<Value> =
+        (0..3000).map(|i| json!({ "invitedUserEmailAddress": format!("partner{i}@fabrikam.example") })).collect();
+    let (status, job) = read(api.post("/api/v1/invitations/bulk", &json!({ "invitations": rows })).await).await;
+    assert_eq!((status, job["toDo"].as_i64()), (StatusCode::ACCEPTED, Some(3000)));
+    vestibule::flows::bulk::job::work(&app.state, 10_000).await.unwrap();
+    assert_eq!(app.count("SELECT COUNT(*) FROM invitations").await, 3001);
     app
 }
 both!(a_list_is_invited_through_the_api_once);

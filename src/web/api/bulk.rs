@@ -17,6 +17,9 @@ use crate::flows::bulk::job::{self, Report};
 use crate::flows::bulk::{self, RowInput};
 use crate::state::AppState;
 
+/// The largest list body accepted: 10,000 rows of addresses, names and notes.
+pub const MAX_BODY: usize = 8 * 1024 * 1024;
+
 /// A list of guests to invite.
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -33,11 +36,13 @@ pub struct NewBulk {
     name: Option<String>,
 }
 
-/// One guest of the list: the fields of one invitation.
+/// One guest of the list: the fields of one invitation. Each row is checked on its own: a
+/// bad field does not refuse the list, it is reported as the row's outcome (`invalid`).
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct BulkRow {
-    #[schema(example = "ana@fabrikam.example", format = Email)]
+    /// Checked as for one invitation; a bad address makes the row `invalid`.
+    #[schema(example = "ana@fabrikam.example")]
     invited_user_email_address: String,
     #[serde(default)]
     invited_user_display_name: Option<String>,
@@ -114,12 +119,14 @@ async fn resource(state: &AppState, report: Report) -> ApiResult<BulkJob> {
     path = "/api/v1/invitations/bulk",
     tag = "invitations",
     summary = "Invite a list of guests",
-    description = "Each row is checked as one invitation would be, then the rows are invited in the background: 202 with the job; `GET /api/v1/invitations/bulk/{id}` tells how it is going. A guest invited already (pending) is skipped, so sending the same list again invites nobody twice.",
+    description = "Each row is checked as one invitation would be, then the rows are invited in the background: 202 with the job; `GET /api/v1/invitations/bulk/{id}` tells how it is going. A row with a bad field is reported (`invalid`), not refused with the list. A guest invited already (pending) is skipped, so sending the same list again invites nobody twice. The body may hold up to 8 MB.",
     request_body = NewBulk,
     security(("api_key" = ["invitations:write"])),
     responses(
         (status = 202, description = "Accepted: the rows are being invited", body = BulkJob),
         (status = 400, description = "Not JSON of this shape", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 413, description = "The body is over 8 MB", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 422, description = "No rows, or more than 10,000", body = ProblemDoc, content_type = "application/problem+json"),
         Refusals,
     )

@@ -184,6 +184,7 @@ fn refused(r: InviteRefused) -> Problem {
         (status = 400, description = "Malformed body or header", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 404, description = "No such guest (resetRedemption)", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 409, description = "A member, or a guest already", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 413, description = "The body is over 256 KB", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = ProblemDoc, content_type = "application/problem+json"),
         Refusals,

@@ -821,7 +821,8 @@ async function aProgramInvitesThroughTheApi(ctx) {
   assert.match(await admin.locator('main').innerText(), /vic@fabrikam\.example\s+Partner, Vic\s+Invited/);
   const vic = await ctx.mailbox.next('vic@fabrikam.example');
   assert.match(vic.subject, /invited you/);
-  const result = await admin.request.get(await admin.getByRole('link', { name: 'Download the result (CSV)' }).getAttribute('href'));
+  const href = await admin.getByRole('link', { name: 'Download the result (CSV)' }).getAttribute('href');
+  const result = await admin.request.get(`${ctx.base}${href}`);
   assert.match(await result.text(), /^row,email,display_name,outcome,detail,invitation_id\n2,uma@fabrikam\.example,Uma,already_guest,/);
   ctx.apiKey = key;
 

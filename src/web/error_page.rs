@@ -87,7 +87,9 @@ fn api_problem_for_framework_error(res: ServiceResponse<BoxBody>) -> ServiceResp
         .headers()
         .get(actix_web::http::header::CONTENT_TYPE)
         .is_some_and(|ct| ct.as_bytes().starts_with(b"application/problem+json"));
-    if !res.request().path().starts_with("/api/") || is_problem || !(status.is_client_error() || status.is_server_error())
+    if !res.request().path().starts_with("/api/")
+        || is_problem
+        || !(status.is_client_error() || status.is_server_error())
     {
         return res;
     }

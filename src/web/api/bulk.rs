@@ -48,7 +48,7 @@ pub struct BulkRow {
     invited_user_display_name: Option<String>,
     #[serde(default)]
     invite_redirect_url: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::object_or_null")]
     invited_user_message_info: Option<MessageInfo>,
     #[serde(default)]
     apps: Vec<Uuid>,
@@ -127,7 +127,7 @@ async fn resource(state: &AppState, report: Report) -> ApiResult<BulkJob> {
         (status = 400, description = "Not JSON of this shape", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 413, description = "The body is over 8 MB", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 422, description = "No rows, or more than 10,000", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "No rows, more than 10,000, or a name over 200 characters", body = ProblemDoc, content_type = "application/problem+json"),
         Refusals,
     )
 )]
@@ -140,9 +140,18 @@ pub async fn create(
     caller.require(SCOPE)?;
     idempotency::once(&req, &state, &caller, &body, || async {
         let new: NewBulk = json_body(&req, &body)?;
+        let name = new.name.unwrap_or_default();
+        let mut errors = Vec::new();
         if new.invitations.is_empty() || new.invitations.len() > bulk::MAX_ROWS {
-            let mut p = Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "Invalid fields", "Send 1 to 10,000 rows.");
-            p.errors.push(("invitations".into(), format!("{} rows: send 1 to 10,000.", new.invitations.len())));
+            errors.push(("invitations", format!("{} rows: send 1 to 10,000.", new.invitations.len())));
+        }
+        if name.chars().count() > 200 {
+            errors.push(("name", "At most 200 characters.".to_string()));
+        }
+        if !errors.is_empty() {
+            let mut p =
+                Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "Invalid fields", "Some fields were not accepted.");
+            p.errors.extend(errors.into_iter().map(|(field, why)| (field.to_string(), why)));
             return Err(p);
         }
         let rows = new
@@ -160,7 +169,7 @@ pub async fn create(
             })
             .collect();
         let run = bulk::check(&state, rows).await?;
-        let name: String = new.name.unwrap_or_default().chars().filter(|c| !c.is_control()).take(200).collect();
+        let name: String = name.chars().filter(|c| !c.is_control()).collect();
         let actor = caller.actor(&req);
         let id = job::store(&state, &caller.0.user, &actor, &name, new.send_invitation_message, &run).await?;
         job::start(&state, id, &actor).await?;

@@ -39,7 +39,7 @@ pub struct NewInvitation {
     /// As in Graph, no mail unless asked for: pass `inviteRedeemUrl` on yourself.
     #[serde(default)]
     send_invitation_message: bool,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::object_or_null")]
     invited_user_message_info: Option<MessageInfo>,
     /// `Guest` (the default) is the only type the API invites.
     #[serde(default)]
@@ -48,7 +48,7 @@ pub struct NewInvitation {
     /// Start the guest's redemption again (a new link); needs `invitedUser.id`.
     #[serde(default)]
     reset_redemption: bool,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::object_or_null")]
     invited_user: Option<UserRef>,
     /// Vestibule's own: apps the guest gets on redeeming.
     #[serde(default)]

@@ -193,7 +193,28 @@ pub fn json_body<T: serde::de::DeserializeOwned>(req: &HttpRequest, body: &[u8])
             "Send the body as application/json.",
         ));
     }
-    serde_json::from_slice(body).map_err(|e| Problem::bad_request(format!("The body is not what this call takes: {e}")))
+    let wrong = |e: serde_json::Error| Problem::bad_request(format!("The body is not what this call takes: {e}"));
+    // serde would read a struct from an array of its fields too: the bodies are objects.
+    match serde_json::from_slice::<serde_json::Value>(body).map_err(wrong)? {
+        v @ serde_json::Value::Object(_) => serde_json::from_value(v).map_err(wrong),
+        _ => Err(Problem::bad_request("The body is not what this call takes: a JSON object.")),
+    }
+}
+
+/// For a field holding an object (`#[serde(default, deserialize_with = "...")]`): an
+/// object or null, never an array (which serde would read as the struct's fields in order).
+pub fn object_or_null<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::de::DeserializeOwned,
+{
+    use serde::Deserialize;
+    use serde::de::Error;
+    match serde_json::Value::deserialize(d)? {
+        serde_json::Value::Null => Ok(None),
+        v @ serde_json::Value::Object(_) => serde_json::from_value(v).map(Some).map_err(D::Error::custom),
+        _ => Err(D::Error::custom("expected an object")),
+    }
 }
 
 /// `$top`: a page size from 1 to `max`, `default` when absent.

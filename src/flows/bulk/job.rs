@@ -34,23 +34,33 @@ pub async fn store(
     let rows: Vec<bulk::Row> = run
         .rows
         .iter()
-        .map(|r| bulk::Row {
+        .map(|r| (r, r.outcome == Outcome::WillInvite))
+        .map(|(r, to_invite)| bulk::Row {
             job_id: id,
             number: r.input.number as i64,
-            email: r.input.email.clone(),
-            display_name: r.input.display_name.clone(),
-            message: r.input.message.clone(),
-            redirect_url: r.input.redirect_url.clone(),
+            email: kept(&r.input.email, 254, to_invite),
+            display_name: kept(&r.input.display_name, 500, to_invite),
+            message: kept(&r.input.message, 4000, to_invite),
+            redirect_url: kept(&r.input.redirect_url, 4000, to_invite),
             app_ids: r.input.app_ids.iter().map(Uuid::to_string).collect::<Vec<_>>().join(" "),
             outcome: r.outcome.code().to_string(),
-            detail: r.outcome.detail(),
-            done: r.outcome != Outcome::WillInvite,
+            detail: kept(&r.outcome.detail(), 4000, to_invite),
+            done: !to_invite,
             invitation_id: None,
         })
         .collect();
     bulk::insert_rows(tx.conn(), &rows).await?;
     tx.commit().await?;
     Ok(id)
+}
+
+/// A row's field as stored, without NULs (PostgreSQL stores none in text; a URL may hold
+/// one and still parse). A row to invite passed the invite form's rules and is kept whole
+/// otherwise; any other is kept for the result only, and may hold anything the API was
+/// sent: it loses what is past `max_chars`.
+fn kept(text: &str, max_chars: usize, to_invite: bool) -> String {
+    let max = if to_invite { usize::MAX } else { max_chars };
+    text.chars().filter(|c| *c != '\0').take(max).collect()
 }
 
 /// Starts a stored job: the worker invites its rows from now on. False if it was started

@@ -97,7 +97,6 @@ pub async fn check(state: &AppState, rows: Vec<RowInput>) -> AppResult<DryRun> {
             }
             Ok(read) => classify(state, &portal, &read.email, input.number, &mut seen).await?,
         };
-        input.email = input.email.chars().take(254).collect();
         checked.push(Row { input, outcome });
     }
     Ok(DryRun { rows: checked })

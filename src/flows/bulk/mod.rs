@@ -89,7 +89,7 @@ pub async fn check(state: &AppState, rows: Vec<RowInput>) -> AppResult<DryRun> {
     let public_origin = state.settings.public_origin();
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut checked = Vec::with_capacity(rows.len());
-    for mut input in rows {
+    for input in rows {
         let outcome = match invite::read_with(&raw_of(&input, true), &public_origin, &app_origins) {
             Err(errors) => Outcome::Invalid(errors.iter().map(|(_, why)| why).collect::<Vec<_>>().join(" ")),
             Ok(_) if input.unknown_app.is_some() => {

@@ -163,11 +163,18 @@ pub fn table(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/invitations/{id}", web::get().to(api::invitations::show))
         .route("/api/v1/invitations/{id}/resend", web::post().to(api::invitations::resend))
         .route("/api/v1/invitations/{id}/revoke", web::post().to(api::invitations::revoke))
+        .route("/api/v1/apps", web::get().to(api::apps::list))
+        .route("/api/v1/groups", web::get().to(api::groups::list))
+        .route("/api/v1/groups/{id}/members", web::get().to(api::groups::list_members))
+        .route("/api/v1/groups/{id}/members", web::post().to(api::groups::add_member))
+        .route("/api/v1/groups/{id}/members/{userId}", web::delete().to(api::groups::remove_member))
         .route("/api/v1/users", web::get().to(api::users::list))
         .route("/api/v1/users/{id}", web::get().to(api::users::show))
         .route("/api/v1/users/{id}", web::delete().to(api::users::remove))
         .route("/api/v1/users/{id}/block", web::post().to(api::users::block))
-        .route("/api/v1/users/{id}/unblock", web::post().to(api::users::unblock));
+        .route("/api/v1/users/{id}/unblock", web::post().to(api::users::unblock))
+        .route("/api/v1/users/{id}/apps", web::post().to(api::apps::assign))
+        .route("/api/v1/users/{id}/apps/{appId}", web::delete().to(api::apps::unassign));
     t.register(cfg);
     cfg.default_service(web::to(|req: actix_web::HttpRequest| async move {
         if req.path().starts_with("/api/") { Ok(api::no_route().await) } else { Err(AppError::NotFound) }

@@ -517,3 +517,66 @@ async fn a_list_is_invited_through_the_api_once(app: TestApp) -> TestApp {
     app
 }
 both!(a_list_is_invited_through_the_api_once);
+
+/// Groups and app assignments through the API: the flows of Admin → Groups and the user
+/// page, audited in the key's name; scopes, unknown ids and bodies that are not objects.
+async fn a_program_looks_after_groups_and_apps(app: TestApp) -> TestApp {
+    app.sign_in_admin("root@contoso.example").await;
+    let wiki = app.add_app("Partner Wiki", "https://wiki.partner.example/").await;
+    app.post("/admin/groups", &[("name", "Atlas team"), ("description", "Core"), ("app", &wiki)]).await;
+    app.invite("gus@fabrikam.example", &[]).await;
+    let gus = app.user_id("gus@fabrikam.example").await.to_string();
+    let key = make_key(&app, "Directory sync", &["users:read", "users:write", "groups:write"]).await;
+    let api = Api::new(&app, &key);
+
+    let (status, groups) = read(api.get("/api/v1/groups").await).await;
+    assert_eq!((status, groups["value"][0]["displayName"].as_str()), (StatusCode::OK, Some("Atlas team")), "{groups}");
+    let group = groups["value"][0]["id"].as_str().unwrap().to_string();
+    let members = format!("/api/v1/groups/{group}/members");
+    for _ in 0..2 {
+        let (status, member) = read(api.post(&members, &json!({ "id": gus })).await).await;
+        assert_eq!((status, member["mail"].as_str()), (StatusCode::OK, Some("gus@fabrikam.example")), "{member}");
+    }
+    let (_, list) = read(api.get(&members).await).await;
+    assert_eq!(list["value"].as_array().unwrap().len(), 1, "added twice, a member once: {list}");
+    let nobody = json!({ "id": uuid::Uuid::new_v4() });
+    let (status, p) = read(api.post(&members, &nobody).await).await;
+    assert_eq!((status, p["errors"][0]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("id")));
+    let elsewhere = format!("/api/v1/groups/{}/members", uuid::Uuid::new_v4());
+    assert_eq!(read(api.post(&elsewhere, &json!({ "id": gus })).await).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(read(api.post(&members, &json!([gus])).await).await.0, StatusCode::BAD_REQUEST);
+    let r = api.http.delete(app.url(&format!("{members}/{gus}"))).bearer_auth(&key).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    assert!(read(api.get(&members).await).await.1["value"].as_array().unwrap().is_empty());
+
+    let (status, apps) = read(api.get("/api/v1/apps").await).await;
+    assert_eq!((status, apps["value"][0]["id"].as_str()), (StatusCode::OK, Some(wiki.as_str())), "{apps}");
+    let gus_apps = format!("/api/v1/users/{gus}/apps");
+    let (status, given) = read(api.post(&gus_apps, &json!({ "id": wiki })).await).await;
+    assert_eq!((status, given["displayName"].as_str()), (StatusCode::OK, Some("Partner Wiki")), "{given}");
+    assert_eq!(app.count("SELECT COUNT(*) FROM assignments").await, 1);
+    let (status, p) = read(api.post(&gus_apps, &json!({ "id": uuid::Uuid::new_v4() })).await).await;
+    assert_eq!((status, p["errors"][0]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("id")));
+    let stranger = format!("/api/v1/users/{}/apps", uuid::Uuid::new_v4());
+    assert_eq!(read(api.post(&stranger, &json!({ "id": wiki })).await).await.0, StatusCode::NOT_FOUND);
+    let r = api.http.delete(app.url(&format!("{gus_apps}/{wiki}"))).bearer_auth(&key).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    assert_eq!(app.count("SELECT COUNT(*) FROM assignments").await, 0);
+    let by_key = app
+        .count(
+            "SELECT COUNT(*) FROM audit_events WHERE actor_kind = 'api_key' AND action IN \
+             ('group.member_added', 'group.member_removed', 'app.assigned', 'app.unassigned')",
+        )
+        .await;
+    assert_eq!(by_key, 5, "each call that changes data, in the key's name (adding again renews)");
+
+    // Scopes: reading apps needs users:read; groups need groups:write.
+    let reader = make_key(&app, "Reader", &["users:read"]).await;
+    let reader = Api::new(&app, &reader);
+    assert_eq!(read(reader.get("/api/v1/apps").await).await.0, StatusCode::OK);
+    assert_eq!(read(reader.get("/api/v1/groups").await).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(read(reader.post(&gus_apps, &json!({ "id": wiki })).await).await.0, StatusCode::FORBIDDEN);
+    app.take_mail("gus@fabrikam.example").await;
+    app
+}
+both!(a_program_looks_after_groups_and_apps);

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use uuid::Uuid;
 
-use super::RowInput;
+use super::row::RowInput;
 use crate::db::apps::App;
 
 /// The columns a file may have; `email` is required, the rest optional, any order.

@@ -6,10 +6,9 @@
 
 pub mod csv_file;
 pub mod job;
+mod row;
 
 use std::collections::HashMap;
-
-use uuid::Uuid;
 
 use super::invite::{self, RawInvite};
 use crate::db::{apps, users};
@@ -20,20 +19,7 @@ use crate::state::AppState;
 
 pub use crate::domain::bulk::Outcome;
 pub use csv_file::{COLUMNS, FileRefused, MAX_BYTES, MAX_ROWS, template};
-
-/// A row as given, before any rule is checked.
-#[derive(Debug, Clone, Default)]
-pub struct RowInput {
-    /// As a spreadsheet numbers it (the header is row 1); from 1 for the API's rows.
-    pub number: usize,
-    pub email: String,
-    pub display_name: String,
-    pub message: String,
-    pub redirect_url: String,
-    pub app_ids: Vec<Uuid>,
-    /// An app the row names that does not exist.
-    pub unknown_app: Option<String>,
-}
+pub use row::RowInput;
 
 /// A row and what inviting it would do.
 pub struct Row {

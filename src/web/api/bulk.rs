@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::invitations::{MessageInfo, SCOPE};
-use super::problem_doc::{ProblemDoc, Refusals};
+use super::problem_doc::{BodyRefusals, ProblemDoc, Refusals};
 use super::{ApiCaller, ApiResult, Problem, id_of, idempotency, json_body, ok_json, to_json};
 use crate::domain::bulk::JobStatus;
 use crate::flows::bulk::job::{self, Report};
@@ -124,10 +124,8 @@ async fn resource(state: &AppState, report: Report) -> ApiResult<BulkJob> {
     security(("api_key" = ["invitations:write"])),
     responses(
         (status = 202, description = "Accepted: the rows are being invited", body = BulkJob),
-        (status = 400, description = "Not JSON of this shape", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 413, description = "The body is over 8 MB", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 422, description = "No rows, more than 10,000, or a name over 200 characters", body = ProblemDoc, content_type = "application/problem+json"),
+        BodyRefusals,
         Refusals,
     )
 )]

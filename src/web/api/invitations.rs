@@ -12,7 +12,7 @@ use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::problem_doc::{ProblemDoc, Refusals};
+use super::problem_doc::{BodyRefusals, ProblemDoc, Refusals};
 use super::{ApiCaller, ApiResult, Problem, id_of, idempotency, json_body, ok_json, to_json};
 use crate::db::invitations::{self, Listed};
 use crate::domain::invitation::InvitationStatus;
@@ -181,12 +181,10 @@ fn refused(r: InviteRefused) -> Problem {
     security(("api_key" = ["invitations:write"])),
     responses(
         (status = 201, description = "Invited", body = Invitation),
-        (status = 400, description = "Malformed body or header", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 404, description = "No such guest (resetRedemption)", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 409, description = "A member, or a guest already", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 413, description = "The body is over 256 KB", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = ProblemDoc, content_type = "application/problem+json"),
+        BodyRefusals,
         Refusals,
     )
 )]

@@ -2,8 +2,10 @@
 //! Bearer vst_…`), each key rate-limited and scoped. Handlers call the same flows as the
 //! pages. Every error is RFC 9457 `application/problem+json`, never an HTML page.
 
+pub mod apps;
 pub mod audit;
 pub mod bulk;
+pub mod groups;
 pub mod idempotency;
 pub mod invitations;
 pub mod openapi;

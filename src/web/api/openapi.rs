@@ -11,7 +11,7 @@ use utoipa::openapi::server::Server;
 use utoipa::{Modify, OpenApi};
 
 use super::problem_doc::{FieldProblem, ProblemDoc};
-use super::{audit, bulk, invitations, users};
+use super::{apps, audit, bulk, groups, invitations, users};
 use crate::state::AppState;
 use crate::web::page::{PageCtx, render};
 
@@ -46,6 +46,13 @@ impl Modify for BearerKeys {
         users::block,
         users::unblock,
         users::remove,
+        apps::list,
+        apps::assign,
+        apps::unassign,
+        groups::list,
+        groups::list_members,
+        groups::add_member,
+        groups::remove_member,
         audit::list
     ),
     components(schemas(ProblemDoc, FieldProblem, invitations::StatusWord)),
@@ -53,6 +60,8 @@ impl Modify for BearerKeys {
     tags(
         (name = "invitations", description = "Invitations of guests (scope `invitations:write`)"),
         (name = "users", description = "Guests and members (scopes `users:read`, `users:write`)"),
+        (name = "apps", description = "The apps, and giving them to users (scopes `users:read`, `users:write`)"),
+        (name = "groups", description = "Groups and their members (scope `groups:write`)"),
         (name = "audit", description = "The audit log (scope `audit:read`)")
     )
 )]

@@ -39,3 +39,23 @@ pub enum Refusals {
     )]
     TooManyRequests(ProblemDoc),
 }
+
+/// What a call that takes a JSON body may answer about the body itself.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // only the document reads it
+pub enum BodyRefusals {
+    #[response(
+        status = 400,
+        description = "A malformed body (not a JSON object of this shape) or Idempotency-Key",
+        content_type = "application/problem+json"
+    )]
+    BadRequest(ProblemDoc),
+    #[response(
+        status = 413,
+        description = "The body is larger than the call takes: 256 KB, 8 MB for a list",
+        content_type = "application/problem+json"
+    )]
+    TooLarge(ProblemDoc),
+    #[response(status = 415, description = "The body is not JSON", content_type = "application/problem+json")]
+    NotJson(ProblemDoc),
+}

@@ -1,0 +1,137 @@
+//! `/api/v1/apps` and a user's apps: the apps there are (scope `users:read`), and giving
+//! one to a user or taking it back (scope `users:write`), through the flows the admin's
+//! user page uses.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::problem_doc::{BodyRefusals, ProblemDoc, Refusals};
+use super::{ApiCaller, ApiResult, Problem, id_of, idempotency, json_body, ok_json, to_json};
+use crate::db::apps::{self, App};
+use crate::db::users;
+use crate::state::AppState;
+
+/// An app of the portal.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AppDoc {
+    id: Uuid,
+    display_name: String,
+    description: String,
+    /// Where its tile in the Access Panel leads.
+    launch_url: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AppList {
+    value: Vec<AppDoc>,
+}
+
+/// Which app to give.
+#[derive(Deserialize, ToSchema)]
+pub struct AppRef {
+    /// The app's id.
+    id: Uuid,
+}
+
+fn doc(a: &App) -> AppDoc {
+    AppDoc {
+        id: a.id,
+        display_name: a.name.clone(),
+        description: a.description.clone(),
+        launch_url: a.launch_url.clone(),
+    }
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/apps",
+    tag = "apps",
+    summary = "List the apps",
+    security(("api_key" = ["users:read"])),
+    responses((status = 200, description = "Every app, by name", body = AppList), Refusals)
+)]
+pub async fn list(state: web::Data<AppState>, caller: ApiCaller) -> ApiResult<HttpResponse> {
+    caller.require(super::users::READ)?;
+    let all = {
+        let mut c = state.db.acquire().await?;
+        apps::all(c.conn()).await?
+    };
+    ok_json(&AppList { value: all.iter().map(doc).collect() })
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/users/{id}/apps",
+    tag = "apps",
+    summary = "Give a user an app",
+    description = "The app's tile appears in their Access Panel, and they may sign in to it. Giving it again changes nothing.",
+    params(("id" = Uuid, Path, description = "The user's id")),
+    request_body = AppRef,
+    security(("api_key" = ["users:write"])),
+    responses(
+        (status = 200, description = "The user has the app", body = AppDoc),
+        (status = 404, description = "No such user", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "No such app", body = ProblemDoc, content_type = "application/problem+json"),
+        BodyRefusals,
+        Refusals,
+    )
+)]
+pub async fn assign(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> ApiResult<HttpResponse> {
+    caller.require(super::users::WRITE)?;
+    idempotency::once(&req, &state, &caller, &body, || async {
+        let user_id = id_of(&id)?;
+        let new: AppRef = json_body(&req, &body)?;
+        let (user, app) = {
+            let mut c = state.db.acquire().await?;
+            (users::find(c.conn(), user_id).await?, apps::find(c.conn(), new.id).await?)
+        };
+        user.ok_or_else(Problem::not_found)?;
+        let app = app.ok_or_else(|| {
+            let mut p = Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "Invalid fields", "There is no such app.");
+            p.errors.push(("id".into(), "There is no such app.".into()));
+            p
+        })?;
+        crate::flows::apps::assign(&state, app.id, user_id, &caller.actor(&req)).await?;
+        Ok((StatusCode::OK, to_json(&doc(&app))?))
+    })
+    .await
+}
+
+#[utoipa::path(
+    delete,
+    path = "/api/v1/users/{id}/apps/{appId}",
+    tag = "apps",
+    summary = "Take an app back",
+    description = "Takes back an app given to the user directly; one they have through a group or an access package stays. Taking back one they do not have changes nothing.",
+    params(
+        ("id" = Uuid, Path, description = "The user's id"),
+        ("appId" = Uuid, Path, description = "The app's id")
+    ),
+    security(("api_key" = ["users:write"])),
+    responses(
+        (status = 204, description = "Not given directly (any more)"),
+        (status = 404, description = "No such user", body = ProblemDoc, content_type = "application/problem+json"),
+        Refusals,
+    )
+)]
+pub async fn unassign(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    path: web::Path<(String, String)>,
+) -> ApiResult<HttpResponse> {
+    caller.require(super::users::WRITE)?;
+    let (user_id, app_id) = (id_of(&path.0)?, id_of(&path.1)?);
+    crate::flows::apps::unassign(&state, app_id, user_id, &caller.actor(&req)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -2,13 +2,14 @@
 
 use super::form::InputError;
 
-/// Every scope, with what it allows in words for the admin's form. (Sign-up requests get
-/// theirs with their endpoints.)
+/// Every scope, with what it allows in words for the admin's form.
 pub const SCOPES: &[(&str, &str)] = &[
     ("invitations:write", "Invite guests, resend and revoke invitations"),
     ("users:read", "List and read users and the apps"),
     ("users:write", "Block, unblock and remove guests; give and take back apps"),
     ("groups:write", "List groups and add or remove their members"),
+    ("requests:read", "Read partners' sign-up requests"),
+    ("requests:write", "Approve or deny sign-up requests"),
     ("audit:read", "Read the audit log"),
 ];
 

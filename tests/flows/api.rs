@@ -580,3 +580,62 @@ async fn a_program_looks_after_groups_and_apps(app: TestApp) -> TestApp {
     app
 }
 both!(a_program_looks_after_groups_and_apps);
+
+/// Sign-up requests through the API: read them, approve one and deny another as the key's
+/// admin, through Admin → Requests' flow; a second decision, a bad one, and scopes.
+async fn a_program_reads_and_decides_sign_up_requests(app: TestApp) -> TestApp {
+    app.sign_in_admin("root@contoso.example").await;
+    let pkg = crate::signup::package(&app, "Atlas", "any", &["root@contoso.example"], &[]).await;
+    for partner in ["pat@fabrikam.example", "quinn@fabrikam.example"] {
+        let (browser, _) = app.new_browser();
+        crate::signup::sign_up(&app, &browser, partner, &pkg).await;
+    }
+    let key = make_key(&app, "Approvals bot", &["requests:read", "requests:write"]).await;
+    let api = Api::new(&app, &key);
+    let (status, list) = read(api.get("/api/v1/requests?status=pending_approval").await).await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    let rows = list["value"].as_array().unwrap();
+    assert_eq!(rows.len(), 2, "{list}");
+    assert_eq!(
+        (rows[0]["packageName"].as_str(), rows[0]["status"].as_str()),
+        (Some("Atlas"), Some("pending_approval"))
+    );
+    let id_of =
+        |email: &str| rows.iter().find(|r| r["email"] == json!(email)).unwrap()["id"].as_str().unwrap().to_string();
+    let (pat, quinn) = (id_of("pat@fabrikam.example"), id_of("quinn@fabrikam.example"));
+    let (status, one) = read(api.get(&format!("/api/v1/requests/{pat}")).await).await;
+    assert_eq!((status, one["reason"].as_str()), (StatusCode::OK, Some("Project Atlas")));
+
+    let decide = |id: &str| format!("/api/v1/requests/{id}/decision");
+    let (status, done) = read(api.post(&decide(&pat), &json!({ "decision": "approve" })).await).await;
+    assert_eq!((status, done["status"].as_str()), (StatusCode::OK, Some("approved")), "{done}");
+    assert_eq!(done["decidedBy"].as_str(), Some("root@contoso.example"));
+    assert!(
+        app.take_mail("pat@fabrikam.example").await.iter().any(|m| m.subject == "Your request for Atlas was approved")
+    );
+    let (status, _) = read(api.post(&decide(&pat), &json!({ "decision": "deny" })).await).await;
+    assert_eq!(status, StatusCode::CONFLICT, "decided once");
+    let long = json!({ "decision": "deny", "note": "n".repeat(1001) });
+    let (status, p) = read(api.post(&decide(&quinn), &long).await).await;
+    assert_eq!((status, p["errors"][0]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("note")));
+    assert_eq!(read(api.post(&decide(&quinn), &json!({ "decision": "maybe" })).await).await.0, StatusCode::BAD_REQUEST);
+    let deny = json!({ "decision": "deny", "note": "The project is full." });
+    let (status, done) = read(api.post(&decide(&quinn), &deny).await).await;
+    assert_eq!((status, done["status"].as_str()), (StatusCode::OK, Some("denied")), "{done}");
+    assert!(app.take_mail("quinn@fabrikam.example").await.iter().any(|m| m.text_body.contains("The project is full.")));
+    let stranger = decide(&uuid::Uuid::new_v4().to_string());
+    assert_eq!(read(api.post(&stranger, &json!({ "decision": "approve" })).await).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(read(api.get("/api/v1/requests?status=bogus").await).await.0, StatusCode::BAD_REQUEST);
+    let by_key = app
+        .count("SELECT COUNT(*) FROM audit_events WHERE actor_kind = 'api_key' AND action = 'signup.decided_by_admin'");
+    assert_eq!(by_key.await, 2);
+    let reader = make_key(&app, "Reader", &["requests:read"]).await;
+    let (status, _) =
+        read(Api::new(&app, &reader).post(&decide(&quinn), &json!({ "decision": "approve" })).await).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    for who in ["root@contoso.example", "pat@fabrikam.example", "quinn@fabrikam.example"] {
+        app.take_mail(who).await;
+    }
+    app
+}
+both!(a_program_reads_and_decides_sign_up_requests);

@@ -10,6 +10,7 @@ pub mod idempotency;
 pub mod invitations;
 pub mod openapi;
 pub mod problem_doc;
+pub mod requests;
 pub mod users;
 
 use actix_web::dev::Payload;

@@ -11,7 +11,7 @@ use utoipa::openapi::server::Server;
 use utoipa::{Modify, OpenApi};
 
 use super::problem_doc::{FieldProblem, ProblemDoc};
-use super::{apps, audit, bulk, groups, invitations, users};
+use super::{apps, audit, bulk, groups, invitations, requests, users};
 use crate::state::AppState;
 use crate::web::page::{PageCtx, render};
 
@@ -53,6 +53,9 @@ impl Modify for BearerKeys {
         groups::list_members,
         groups::add_member,
         groups::remove_member,
+        requests::list,
+        requests::show,
+        requests::decide,
         audit::list
     ),
     components(schemas(ProblemDoc, FieldProblem, invitations::StatusWord)),
@@ -62,6 +65,7 @@ impl Modify for BearerKeys {
         (name = "users", description = "Guests and members (scopes `users:read`, `users:write`)"),
         (name = "apps", description = "The apps, and giving them to users (scopes `users:read`, `users:write`)"),
         (name = "groups", description = "Groups and their members (scope `groups:write`)"),
+        (name = "requests", description = "Partners' sign-up requests (scopes `requests:read`, `requests:write`)"),
         (name = "audit", description = "The audit log (scope `audit:read`)")
     )
 )]

@@ -1,12 +1,12 @@
 //! F1 invite: creates the guest (pending acceptance) and the invitation, queues the mail and
 //! audits it, all in one transaction. Also resend and revoke.
 
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 
 use crate::db::audit::{self, Event};
 use crate::db::users::User;
-use crate::db::{Tx, apps, identities, invitations, sponsors, users};
+use crate::db::{Tx, apps, groups, identities, invitations, sponsors, users};
 use crate::domain::audit::Actor;
 use crate::domain::invitation::{MAX_SENDS, RESEND_INTERVAL_SECS};
 use crate::domain::user::{GUEST, MEMBER, UserState};
@@ -44,8 +44,14 @@ pub enum InviteRefused {
     DomainNotAllowed(String),
     #[error("You may not invite guests: Settings say who may, and ask an admin if you need to.")]
     NotAllowed,
-    #[error("Only an admin can give apps with an invitation; invite without them, and ask an admin for access.")]
+    #[error(
+        "Only an admin can give apps or groups with an invitation; invite without them, and ask an admin for access."
+    )]
     AppsNeedAdmin,
+    #[error("One of the chosen groups no longer exists.")]
+    UnknownGroup,
+    #[error("Sponsor {0} is not a member of the organization who can sign in; only members sponsor guests.")]
+    NotASponsor(Uuid),
     #[error(
         "{0} is a guest here. A guest does not become a member; remove the guest first if they joined the organization."
     )]
@@ -92,7 +98,7 @@ pub(crate) async fn invite_in(
     if !portal.may_invite(&inviter.user_type, inviter.is_admin, inviter.is_inviter) {
         return Ok(Err(InviteRefused::NotAllowed));
     }
-    if !inviter.is_admin && !input.app_ids.is_empty() {
+    if !inviter.is_admin && !(input.app_ids.is_empty() && input.group_ids.is_empty()) {
         return Ok(Err(InviteRefused::AppsNeedAdmin));
     }
     if !portal.admits_domain(input.email.domain()) {
@@ -101,6 +107,17 @@ pub(crate) async fn invite_in(
     for app_id in &input.app_ids {
         if apps::find(tx.conn(), *app_id).await?.is_none() {
             return Ok(Err(InviteRefused::UnknownApp));
+        }
+    }
+    for group_id in &input.group_ids {
+        if groups::find(tx.conn(), *group_id).await?.is_none() {
+            return Ok(Err(InviteRefused::UnknownGroup));
+        }
+    }
+    for sponsor_id in &input.sponsor_ids {
+        let sponsor = users::find(tx.conn(), *sponsor_id).await?;
+        if !sponsor.is_some_and(|s| s.user_type == MEMBER && s.state == UserState::Accepted) {
+            return Ok(Err(InviteRefused::NotASponsor(*sponsor_id)));
         }
     }
     let email = input.email.as_str();
@@ -126,11 +143,9 @@ pub(crate) async fn invite_in(
                 audit::record(tx.conn(), actor, &ev, now).await?;
                 (invitation.id, link)
             };
-            for app_id in &input.app_ids {
-                invitations::add_app(tx.conn(), invitation_id, *app_id).await?;
-            }
             // A sixth inviter is not added: the guest keeps the sponsors they have.
             sponsors::add(tx.conn(), u.id, inviter.id).await?;
+            give(tx, input, invitation_id, u.id, now).await?;
             Invited { user_id: u.id, invitation_id, link, sent: input.send_email, resent: true }
         }
         None => {
@@ -156,16 +171,41 @@ pub(crate) async fn invite_in(
                 if input.send_email { InvitationMail::Invitation } else { InvitationMail::None },
             )
             .await?;
-            for app_id in &input.app_ids {
-                invitations::add_app(tx.conn(), invitation.id, *app_id).await?;
-            }
-            let details = format!("apps={} mail={}", input.app_ids.len(), input.send_email);
+            give(tx, input, invitation.id, user.id, now).await?;
+            let details = format!(
+                "apps={} groups={} sponsors={} mail={}",
+                input.app_ids.len(),
+                input.group_ids.len(),
+                input.sponsor_ids.len() + 1,
+                input.send_email
+            );
             let ev = Event::new("user.invited", "user", user.id, &user.email).details(details);
             audit::record(tx.conn(), actor, &ev, now).await?;
             Invited { user_id: user.id, invitation_id: invitation.id, link, sent: input.send_email, resent: false }
         }
     };
     Ok(Ok(invited))
+}
+
+/// What an invitation gives besides the account: its apps (on redeeming), its groups and
+/// its other sponsors (now; past `MAX_SPONSORS` none is added).
+async fn give(
+    tx: &mut Tx,
+    input: &InviteInput,
+    invitation_id: Uuid,
+    user_id: Uuid,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    for app_id in &input.app_ids {
+        invitations::add_app(tx.conn(), invitation_id, *app_id).await?;
+    }
+    for group_id in &input.group_ids {
+        groups::add_member(tx.conn(), *group_id, user_id, None, now).await?;
+    }
+    for sponsor_id in &input.sponsor_ids {
+        sponsors::add(tx.conn(), user_id, *sponsor_id).await?;
+    }
+    Ok(())
 }
 
 /// An admin adds a colleague by address: a member account waiting for its first sign-in,

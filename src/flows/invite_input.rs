@@ -15,6 +15,10 @@ pub struct InviteInput {
     pub redirect: Option<RedirectTarget>,
     pub message: BoundedText,
     pub app_ids: Vec<Uuid>,
+    /// Groups the guest joins now (the API's `groups`; admins only).
+    pub group_ids: Vec<Uuid>,
+    /// Members who sponsor the guest besides the inviter (the API's `sponsors`).
+    pub sponsor_ids: Vec<Uuid>,
     pub send_email: bool,
 }
 
@@ -59,6 +63,8 @@ pub fn read_with(raw: &RawInvite<'_>, public_origin: &str, app_origins: &[String
             redirect,
             message,
             app_ids: raw.app_ids.clone(),
+            group_ids: Vec::new(),
+            sponsor_ids: Vec::new(),
             send_email: raw.send_email,
         }),
         _ => Err(errors),

@@ -570,6 +570,33 @@ async fn a_program_looks_after_groups_and_apps(app: TestApp) -> TestApp {
         .await;
     assert_eq!(by_key, 5, "each call that changes data, in the key's name (adding again renews)");
 
+    // An invitation may put the guest in groups and name more sponsors (Vestibule's fields).
+    crate::signup::member(&app, "sam@contoso.example").await;
+    let sam = app.user_id("sam@contoso.example").await.to_string();
+    let inviter = make_key(&app, "Onboarding", &["invitations:write"]).await;
+    let inviter = Api::new(&app, &inviter);
+    let body = json!({ "invitedUserEmailAddress": "hal@fabrikam.example", "groups": [group], "sponsors": [sam] });
+    let (status, made) = read(inviter.post("/api/v1/invitations", &body).await).await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+    let (_, list) = read(api.get(&members).await).await;
+    assert_eq!(list["value"][0]["mail"].as_str(), Some("hal@fabrikam.example"), "{list}");
+    let hal = made["invitedUser"]["id"].as_str().unwrap();
+    let sql = "SELECT COUNT(*) FROM user_sponsors";
+    assert_eq!(app.count(sql).await, 3, "gus's root, and hal's root and sam: {hal}");
+    let wrong = [
+        (json!({ "invitedUserEmailAddress": "ivy@fabrikam.example", "groups": [uuid::Uuid::new_v4()] }), "groups"),
+        (json!({ "invitedUserEmailAddress": "ivy@fabrikam.example", "sponsors": [gus] }), "sponsors"),
+        (
+            json!({ "invitedUserEmailAddress": "ivy@fabrikam.example", "sponsors": (0..5).map(|_| uuid::Uuid::new_v4()).collect::<Vec<_>>() }),
+            "sponsors",
+        ),
+    ];
+    for (body, field) in wrong {
+        let (status, p) = read(inviter.post("/api/v1/invitations", &body).await).await;
+        assert_eq!((status, p["errors"][0]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some(field)), "{p}");
+    }
+    assert_eq!(app.count("SELECT COUNT(*) FROM users WHERE email = 'ivy@fabrikam.example'").await, 0);
+
     // Scopes: reading apps needs users:read; groups need groups:write.
     let reader = make_key(&app, "Reader", &["users:read"]).await;
     let reader = Api::new(&app, &reader);

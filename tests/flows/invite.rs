@@ -203,6 +203,8 @@ async fn settings_say_who_may_invite(app: TestApp) -> TestApp {
         redirect: None,
         message: vestibule::domain::BoundedText::parse("", "m", 10, false).unwrap(),
         app_ids: vec![wiki.parse().unwrap()],
+        group_ids: Vec::new(),
+        sponsor_ids: Vec::new(),
         send_email: true,
     };
     let actor = vestibule::domain::audit::Actor::user(mo_id, "mo@host.example", "127.0.0.1");

@@ -16,6 +16,7 @@ use super::problem_doc::{BodyRefusals, ProblemDoc, Refusals};
 use super::{ApiCaller, ApiResult, Problem, id_of, idempotency, json_body, ok_json, to_json};
 use crate::db::invitations::{self, Listed};
 use crate::domain::invitation::InvitationStatus;
+use crate::domain::user::MAX_SPONSORS;
 use crate::flows::invite::{self, InviteRefused, RawInvite};
 use crate::state::AppState;
 
@@ -23,7 +24,8 @@ pub const SCOPE: &str = "invitations:write";
 const PAGE_MAX: i64 = 200;
 const PAGE_DEFAULT: i64 = 50;
 
-/// A new invitation: Microsoft Graph's invitation fields, plus Vestibule's `apps`.
+/// A new invitation: Microsoft Graph's invitation fields, plus Vestibule's `apps`, `groups`
+/// and `sponsors`.
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct NewInvitation {
@@ -53,6 +55,13 @@ pub struct NewInvitation {
     /// Vestibule's own: apps the guest gets on redeeming.
     #[serde(default)]
     apps: Vec<Uuid>,
+    /// Vestibule's own: groups the guest joins (and so their apps).
+    #[serde(default)]
+    groups: Vec<Uuid>,
+    /// Vestibule's own: members who sponsor the guest besides the key's admin (at most 4).
+    #[serde(default)]
+    #[schema(max_items = 4)]
+    sponsors: Vec<Uuid>,
 }
 
 #[derive(Deserialize, Serialize, ToSchema)]
@@ -161,11 +170,19 @@ fn refused(r: InviteRefused) -> Problem {
         | InviteRefused::Pending(_) => StatusCode::CONFLICT,
         InviteRefused::TooSoon | InviteRefused::TooManySends(_) => StatusCode::TOO_MANY_REQUESTS,
         InviteRefused::NotAllowed | InviteRefused::AppsNeedAdmin => StatusCode::FORBIDDEN,
-        InviteRefused::UnknownApp | InviteRefused::DomainNotAllowed(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        InviteRefused::UnknownApp
+        | InviteRefused::UnknownGroup
+        | InviteRefused::NotASponsor(_)
+        | InviteRefused::DomainNotAllowed(_) => StatusCode::UNPROCESSABLE_ENTITY,
     };
     let mut p = Problem::new(status, "Invitation refused", r.to_string());
     if status == StatusCode::UNPROCESSABLE_ENTITY {
-        let field = if matches!(r, InviteRefused::UnknownApp) { "apps" } else { "invitedUserEmailAddress" };
+        let field = match r {
+            InviteRefused::UnknownApp => "apps",
+            InviteRefused::UnknownGroup => "groups",
+            InviteRefused::NotASponsor(_) => "sponsors",
+            _ => "invitedUserEmailAddress",
+        };
         p.errors.push((field.into(), r.to_string()));
     }
     p
@@ -226,7 +243,16 @@ pub async fn create(
             app_ids: crate::web::chosen(&new.apps),
             send_email: new.send_invitation_message,
         };
-        let input = invite::read(&state, &raw).await?.map_err(|errors| Problem::invalid(&errors, api_field))?;
+        let mut input = invite::read(&state, &raw).await?.map_err(|errors| Problem::invalid(&errors, api_field))?;
+        input.group_ids = crate::web::chosen(&new.groups);
+        input.sponsor_ids = crate::web::chosen(&new.sponsors);
+        input.sponsor_ids.retain(|id| *id != caller.0.user.id);
+        if new.sponsors.len() as i64 >= MAX_SPONSORS {
+            let why = format!("A guest has at most {MAX_SPONSORS} sponsors, the inviter among them.");
+            let mut p = Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "Invalid fields", why.clone());
+            p.errors.push(("sponsors".into(), why));
+            return Err(p);
+        }
         let done = invite::invite(&state, &caller.0.user, &input, &actor).await?.map_err(refused)?;
         let invitation = listed(&state, done.invitation_id).await?;
         Ok((StatusCode::CREATED, to_json(&resource(&invitation, Some(&done.link), Some(done.sent)))?))

@@ -80,7 +80,16 @@ pub async fn submit(
     if let (Some(email), Some(display_name), Some(message)) = (email, display_name, message)
         && errors.is_empty()
     {
-        let input = InviteInput { email, display_name, redirect: None, message, app_ids: Vec::new(), send_email: true };
+        let input = InviteInput {
+            email,
+            display_name,
+            redirect: None,
+            message,
+            app_ids: Vec::new(),
+            group_ids: Vec::new(),
+            sponsor_ids: Vec::new(),
+            send_email: true,
+        };
         match invite::invite(&state, &user, &input, &actor(&req, &user)).await? {
             Ok(done) => {
                 let msg = if done.resent {

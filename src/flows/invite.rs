@@ -98,7 +98,8 @@ pub(crate) async fn invite_in(
     if !portal.may_invite(&inviter.user_type, inviter.is_admin, inviter.is_inviter) {
         return Ok(Err(InviteRefused::NotAllowed));
     }
-    if !inviter.is_admin && !(input.app_ids.is_empty() && input.group_ids.is_empty()) {
+    let gives_access = !input.app_ids.is_empty() || !input.group_ids.is_empty();
+    if gives_access && !inviter.is_admin {
         return Ok(Err(InviteRefused::AppsNeedAdmin));
     }
     if !portal.admits_domain(input.email.domain()) {

@@ -6,7 +6,7 @@ use super::form::InputError;
 pub const SCOPES: &[(&str, &str)] = &[
     ("invitations:write", "Invite guests, resend and revoke invitations"),
     ("users:read", "List and read users and the apps"),
-    ("users:write", "Block, unblock and remove guests; give and take back apps"),
+    ("users:write", "Block, unblock, extend and remove guests; give and take back apps"),
     ("groups:write", "List groups and add or remove their members"),
     ("requests:read", "Read partners' sign-up requests"),
     ("requests:write", "Approve or deny sign-up requests"),

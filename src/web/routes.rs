@@ -176,6 +176,7 @@ pub fn table(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/users/{id}", web::delete().to(api::users::remove))
         .route("/api/v1/users/{id}/block", web::post().to(api::users::block))
         .route("/api/v1/users/{id}/unblock", web::post().to(api::users::unblock))
+        .route("/api/v1/users/{id}/extend", web::post().to(api::users::extend))
         .route("/api/v1/users/{id}/apps", web::post().to(api::apps::assign))
         .route("/api/v1/users/{id}/apps/{appId}", web::delete().to(api::apps::unassign));
     t.register(cfg);

@@ -373,6 +373,16 @@ async fn a_program_reads_users_and_blocks_and_removes_guests(app: TestApp) -> Te
     assert!(r.url().path().starts_with("/signin"), "signed out: {}", r.url());
     let (_, back) = read(writer.post(&format!("/api/v1/users/{ana_id}/unblock"), &json!({})).await).await;
     assert_eq!(back["state"], json!("Accepted"));
+    // Extending access: only where guest access ends (Settings), then by the lifetime.
+    let extend = format!("/api/v1/users/{ana_id}/extend");
+    assert_eq!(read(writer.post(&extend, &json!({})).await).await.0, StatusCode::CONFLICT);
+    app.post("/admin/settings", &settings_form(&[("guest_lifetime_days", "30")])).await;
+    let (status, extended) = read(writer.post(&extend, &json!({})).await).await;
+    assert_eq!(status, StatusCode::OK, "{extended}");
+    let until = extended["expiresDateTime"].as_str().expect("an end date now");
+    let until = chrono::DateTime::parse_from_rfc3339(until).unwrap().with_timezone(&chrono::Utc);
+    assert_eq!((until - app.state.clock.now()).num_days(), 30, "{until}");
+    assert!(app.audit_actions().await.contains(&"user.access_extended".to_string()));
     // Members are not the API's to block; guests it may remove.
     let root = app.user_id("root@contoso.example").await;
     assert_eq!(

@@ -45,6 +45,7 @@ impl Modify for BearerKeys {
         users::show,
         users::block,
         users::unblock,
+        users::extend,
         users::remove,
         apps::list,
         apps::assign,

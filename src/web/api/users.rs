@@ -239,6 +239,35 @@ pub async fn unblock(
 }
 
 #[utoipa::path(
+    post,
+    path = "/api/v1/users/{id}/extend",
+    tag = "users",
+    summary = "Extend a guest's access",
+    description = "Their access now lasts the organization's guest lifetime (Settings) from today, as a sponsor's Extend does; `expiresDateTime` says until when.",
+    params(("id" = Uuid, Path, description = "The guest's id")),
+    security(("api_key" = ["users:write"])),
+    responses(
+        (status = 200, description = "Extended", body = UserDoc),
+        (status = 404, description = "No such guest", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, description = "Guest access does not end here, or the guest has not redeemed yet", body = ProblemDoc, content_type = "application/problem+json"),
+        Refusals,
+    )
+)]
+pub async fn extend(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    caller.require(WRITE)?;
+    let id = id_of(&id)?;
+    crate::flows::sponsors::extend(&state, id, &caller.0.user, &caller.actor(&req))
+        .await?
+        .map_err(|refused| Problem::new(StatusCode::CONFLICT, "Not extended", refused.to_string()))?;
+    ok_json(&doc(&find(&state, id).await?))
+}
+
+#[utoipa::path(
     delete,
     path = "/api/v1/users/{id}",
     tag = "users",

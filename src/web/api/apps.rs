@@ -96,11 +96,7 @@ pub async fn assign(
             (users::find(c.conn(), user_id).await?, apps::find(c.conn(), new.id).await?)
         };
         user.ok_or_else(Problem::not_found)?;
-        let app = app.ok_or_else(|| {
-            let mut p = Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "Invalid fields", "There is no such app.");
-            p.errors.push(("id".into(), "There is no such app.".into()));
-            p
-        })?;
+        let app = app.ok_or_else(|| Problem::invalid_field("id", "There is no such app."))?;
         crate::flows::apps::assign(&state, app.id, user_id, &caller.actor(&req)).await?;
         Ok((StatusCode::OK, to_json(&doc(&app))?))
     })

@@ -140,11 +140,7 @@ pub async fn add_member(
             let mut c = state.db.acquire().await?;
             users::find(c.conn(), new.id).await?
         };
-        let refused = |why: String| {
-            let mut p = Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "Invalid fields", why.clone());
-            p.errors.push(("id".into(), why));
-            p
-        };
+        let refused = |why: String| Problem::invalid_field("id", why);
         let user = user.ok_or_else(|| refused("There is no such user.".into()))?;
         crate::flows::groups::add_member(&state, &group, &user.email, &caller.actor(&req)).await?.map_err(refused)?;
         let all = members(&state, &group).await?;

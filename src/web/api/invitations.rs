@@ -226,11 +226,11 @@ pub async fn create(
         }
         let actor = caller.actor(&req);
         if new.reset_redemption {
-            let user_id = new.invited_user.as_ref().map(|u| u.id).ok_or_else(|| {
-                let mut p = Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "Invalid fields", "Say whose redemption.");
-                p.errors.push(("invitedUser.id".into(), "resetRedemption needs the guest's id.".into()));
-                p
-            })?;
+            let user_id = new
+                .invited_user
+                .as_ref()
+                .map(|u| u.id)
+                .ok_or_else(|| Problem::invalid_field("invitedUser.id", "resetRedemption needs the guest's id."))?;
             let link = invite::reset_redemption(&state, user_id, &caller.0.user, &actor).await?.map_err(refused)?;
             return Ok((StatusCode::CREATED, pending_with_link(&state, user_id, &link).await?));
         }
@@ -249,9 +249,7 @@ pub async fn create(
         input.sponsor_ids.retain(|id| *id != caller.0.user.id);
         if new.sponsors.len() as i64 >= MAX_SPONSORS {
             let why = format!("A guest has at most {MAX_SPONSORS} sponsors, the inviter among them.");
-            let mut p = Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "Invalid fields", why.clone());
-            p.errors.push(("sponsors".into(), why));
-            return Err(p);
+            return Err(Problem::invalid_field("sponsors", why));
         }
         let done = invite::invite(&state, &caller.0.user, &input, &actor).await?.map_err(refused)?;
         let invitation = listed(&state, done.invitation_id).await?;

@@ -48,6 +48,14 @@ impl Problem {
         Problem::new(StatusCode::BAD_REQUEST, "Malformed request", detail)
     }
 
+    /// One field refused, and why (422).
+    pub fn invalid_field(field: &str, why: impl Into<String>) -> Problem {
+        let why = why.into();
+        let mut p = Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "Invalid fields", why.clone());
+        p.errors.push((field.to_string(), why));
+        p
+    }
+
     /// Validation errors, the flows' field names turned into the API's by `rename`.
     pub fn invalid(errors: &FieldErrors, rename: fn(&str) -> &str) -> Problem {
         let mut p = Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "Invalid fields", "Some fields were not accepted.");

@@ -199,11 +199,8 @@ pub async fn decide(
     idempotency::once(&req, &state, &caller, &body, || async {
         let id = id_of(&id)?;
         let d: Decision = json_body(&req, &body)?;
-        let note = BoundedText::parse(d.note.as_deref().unwrap_or(""), "The note", 1000, true).map_err(|e| {
-            let mut p = Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "Invalid fields", e.to_string());
-            p.errors.push(("note".into(), e.to_string()));
-            p
-        })?;
+        let note = BoundedText::parse(d.note.as_deref().unwrap_or(""), "The note", 1000, true)
+            .map_err(|e| Problem::invalid_field("note", e.to_string()))?;
         let approve = d.decision == Verdict::Approve;
         let conflict = |why: String| Problem::new(StatusCode::CONFLICT, "Not decided", why);
         match approval::admin_decide(&state, id, approve, note.as_str(), &caller.0.user, &caller.actor(&req)).await? {

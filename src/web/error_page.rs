@@ -102,12 +102,17 @@ fn api_problem_for_framework_error(res: ServiceResponse<BoxBody>) -> ServiceResp
     let (req, original) = res.into_parts();
     let mut problem = crate::web::api::Problem::new(status, title, detail).error_response();
     // What the framework said besides, such as a 405's `Allow`, stays.
-    for (name, value) in original.headers() {
-        if !problem.headers().contains_key(name) {
-            problem.headers_mut().insert(name.clone(), value.clone());
+    keep_headers(&original, &mut problem);
+    ServiceResponse::new(req, problem)
+}
+
+/// Copies the headers of the response being replaced that the new one does not set.
+fn keep_headers(from: &HttpResponse, into: &mut HttpResponse) {
+    for (name, value) in from.headers() {
+        if !into.headers().contains_key(name) {
+            into.headers_mut().insert(name.clone(), value.clone());
         }
     }
-    ServiceResponse::new(req, problem)
 }
 
 /// Renders the page of an error response, with the branding the request's portal has.
@@ -132,10 +137,6 @@ pub async fn render_errors(
     };
     let page = ErrorPage { ctx, title: parts.title.into(), message: parts.message };
     let mut rendered = render_with_status(res.status(), &page);
-    for (name, value) in res.headers() {
-        if !rendered.headers().contains_key(name) {
-            rendered.headers_mut().insert(name.clone(), value.clone());
-        }
-    }
+    keep_headers(&res, &mut rendered);
     Ok(ServiceResponse::new(req, rendered))
 }

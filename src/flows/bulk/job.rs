@@ -123,9 +123,7 @@ async fn work_on(state: &AppState, job: &Job, budget: usize) -> AppResult<usize>
         };
         let (outcome, invitation_id) =
             match invite::read_with(&raw_of(&input, job.send_mail), &public_origin, &app_origins) {
-                Err(errors) => {
-                    (Outcome::Invalid(errors.iter().map(|(_, why)| why).collect::<Vec<_>>().join(" ")), None)
-                }
+                Err(errors) => (super::invalid(&errors), None),
                 // A refusal comes before the invite flow writes anything: only the outcome is.
                 Ok(read) => {
                     match invite::invite_in(state, &mut tx, &inviter, &read, &actor, IfPending::Refuse).await? {

@@ -59,25 +59,31 @@ pub async fn dry_run(state: &AppState, bytes: &[u8]) -> AppResult<Result<DryRun,
         apps::all(c.conn()).await?
     };
     match csv_file::read(bytes, &all_apps) {
-        Ok(rows) => Ok(Ok(check(state, rows).await?)),
+        Ok(rows) => Ok(Ok(check_with(state, rows, &all_apps).await?)),
         Err(refused) => Ok(Err(refused)),
     }
 }
 
 /// Checks rows as inviting them would: nothing is written.
 pub async fn check(state: &AppState, rows: Vec<RowInput>) -> AppResult<DryRun> {
+    let all_apps = {
+        let mut c = state.db.acquire().await?;
+        apps::all(c.conn()).await?
+    };
+    check_with(state, rows, &all_apps).await
+}
+
+/// `check`, with the apps already read (a file names its apps from them).
+async fn check_with(state: &AppState, rows: Vec<RowInput>, all_apps: &[apps::App]) -> AppResult<DryRun> {
     let portal = super::settings::current(state).await?;
     // Read once for the whole list: where a row's redirect may go.
-    let app_origins = {
-        let mut c = state.db.acquire().await?;
-        apps::origins(&apps::all(c.conn()).await?)
-    };
+    let app_origins = apps::origins(all_apps);
     let public_origin = state.settings.public_origin();
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut checked = Vec::with_capacity(rows.len());
     for input in rows {
         let outcome = match invite::read_with(&raw_of(&input, true), &public_origin, &app_origins) {
-            Err(errors) => Outcome::Invalid(errors.iter().map(|(_, why)| why).collect::<Vec<_>>().join(" ")),
+            Err(errors) => invalid(&errors),
             Ok(_) if input.unknown_app.is_some() => {
                 Outcome::Invalid(format!("No app is called “{}”.", input.unknown_app.clone().unwrap_or_default()))
             }
@@ -86,6 +92,11 @@ pub async fn check(state: &AppState, rows: Vec<RowInput>) -> AppResult<DryRun> {
         checked.push(Row { input, outcome });
     }
     Ok(DryRun { rows: checked })
+}
+
+/// A row refused by the invite form's rules, with every reason.
+fn invalid(errors: &crate::domain::FieldErrors) -> Outcome {
+    Outcome::Invalid(errors.iter().map(|(_, why)| why).collect::<Vec<_>>().join(" "))
 }
 
 /// A row as the invite flow reads it.

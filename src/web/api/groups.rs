@@ -143,9 +143,8 @@ pub async fn add_member(
         let refused = |why: String| Problem::invalid_field("id", why);
         let user = user.ok_or_else(|| refused("There is no such user.".into()))?;
         crate::flows::groups::add_member(&state, &group, &user.email, &caller.actor(&req)).await?.map_err(refused)?;
-        let all = members(&state, &group).await?;
-        let member = all.iter().find(|m| m.user_id == user.id).ok_or_else(Problem::not_found)?;
-        Ok((StatusCode::OK, to_json(&member_doc(member))?))
+        let member = MemberDoc { id: user.id, mail: user.email, display_name: user.display_name };
+        Ok((StatusCode::OK, to_json(&member)?))
     })
     .await
 }

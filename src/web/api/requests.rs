@@ -92,16 +92,13 @@ pub enum Verdict {
     Deny,
 }
 
-async fn doc(state: &AppState, r: Request) -> ApiResult<RequestDoc> {
-    let package = {
-        let mut c = state.db.acquire().await?;
-        packages::find(c.conn(), r.package_id).await?
-    };
-    Ok(RequestDoc {
+/// The request as the API shows it, with its package's name.
+fn doc(r: Request, package_name: String, now: DateTime<Utc>) -> RequestDoc {
+    RequestDoc {
         id: r.id,
         package_id: r.package_id,
-        package_name: package.map(|p| p.name).unwrap_or_default(),
-        status: r.status.effective(r.expires_at, state.clock.now()).as_str(),
+        package_name,
+        status: r.status.effective(r.expires_at, now).as_str(),
         created_date_time: r.created_at,
         expires_date_time: r.expires_at,
         decided_date_time: r.decided_at,
@@ -111,7 +108,16 @@ async fn doc(state: &AppState, r: Request) -> ApiResult<RequestDoc> {
         reason: r.reason,
         decided_by: r.decided_by,
         decision_note: r.decision_note,
-    })
+    }
+}
+
+/// One request as the API shows it.
+async fn one(state: &AppState, r: Request) -> ApiResult<RequestDoc> {
+    let package = {
+        let mut c = state.db.acquire().await?;
+        packages::find(c.conn(), r.package_id).await?
+    };
+    Ok(doc(r, package.map(|p| p.name).unwrap_or_default(), state.clock.now()))
 }
 
 async fn find(state: &AppState, id: Uuid) -> ApiResult<Request> {
@@ -140,14 +146,20 @@ pub async fn list(state: web::Data<AppState>, caller: ApiCaller, q: web::Query<L
         None => None,
         Some(s) => Some(RequestStatus::parse(s).ok_or_else(|| Problem::bad_request("No such status."))?),
     };
-    let rows = {
+    // The packages read once for the page, as Admin → Requests does.
+    let (rows, all_packages) = {
         let mut c = state.db.acquire().await?;
-        requests::list(c.conn(), status, top).await?
+        (requests::list(c.conn(), status, top).await?, packages::all(c.conn()).await?)
     };
-    let mut value = Vec::with_capacity(rows.len());
-    for r in rows {
-        value.push(doc(&state, r).await?);
-    }
+    let now = state.clock.now();
+    let name_of = |id: Uuid| all_packages.iter().find(|p| p.id == id).map(|p| p.name.clone()).unwrap_or_default();
+    let value = rows
+        .into_iter()
+        .map(|r| {
+            let name = name_of(r.package_id);
+            doc(r, name, now)
+        })
+        .collect();
     ok_json(&RequestList { value })
 }
 
@@ -167,7 +179,7 @@ pub async fn list(state: web::Data<AppState>, caller: ApiCaller, q: web::Query<L
 pub async fn show(state: web::Data<AppState>, caller: ApiCaller, id: web::Path<String>) -> ApiResult<HttpResponse> {
     caller.require(READ)?;
     let r = find(&state, id_of(&id)?).await?;
-    ok_json(&doc(&state, r).await?)
+    ok_json(&one(&state, r).await?)
 }
 
 #[utoipa::path(
@@ -218,7 +230,7 @@ pub async fn decide(
                 return Err(conflict("Nobody decides their own request: the key's admin asked for this one.".into()));
             }
         }
-        Ok((StatusCode::OK, to_json(&doc(&state, find(&state, id).await?).await?)?))
+        Ok((StatusCode::OK, to_json(&one(&state, find(&state, id).await?).await?)?))
     })
     .await
 }

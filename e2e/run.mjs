@@ -43,6 +43,7 @@ async function runOn(db, browser) {
   const base = `http://localhost:${port}`;
   const inspector = new Inspector(db);
   const ctx = {
+    db,
     base,
     env: vestibuleEnv({ dataDir: tmp, databaseUrl, port, smtpPort }),
     idpOrigin: `http://127.0.0.1:${idpPort}`,

@@ -5,7 +5,11 @@
 # OpenID Provider's token endpoint and userinfo, beside the npm oidc-provider on the same
 # grants; and how long a list of 10,000 bulk invitations takes. Not a test: it prints
 # numbers to compare between changes. The mail worker runs as in production.
-# BENCH=provider or BENCH=bulk measures only that part.
+# BENCH=panel, BENCH=provider or BENCH=bulk measures only that part; BENCH=hold sets up
+# and keeps serving (for a profiler: `perf record -g -p PID`; BENCH_LOG=sqlx=debug shows
+# every query). `panel` sets `/apps`
+# beside a bare reference page built of the same parts (examples/bench_reference.rs) on the
+# same database, and prints the ratio (issue 14 asks for at least 0.5).
 #
 # Usage: scripts/bench.sh [sqlite|postgres] [seconds per page] [connections]
 #        (defaults: sqlite, 10, 16). PostgreSQL comes from VESTIBULE_TEST_PG, as in the tests.
@@ -24,14 +28,14 @@ if ! command -v wrk >/dev/null; then
     exit 1
   fi
 fi
-cargo build --release --locked --quiet
+cargo build --release --locked --quiet --bin vestibule --example bench_reference
 bin=target/release/vestibule
 
 tmp=$(mktemp -d)
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 base="http://127.0.0.1:$port"
 export VESTIBULE_DATA_DIR="$tmp" VESTIBULE_BIND="127.0.0.1:$port" VESTIBULE_PUBLIC_URL="$base" \
-  VESTIBULE_MAIL="file:$tmp/mail" RUST_LOG=warn
+  VESTIBULE_MAIL="file:$tmp/mail" RUST_LOG=${BENCH_LOG:-warn}
 pg_server=${VESTIBULE_TEST_PG:-postgres://postgres@127.0.0.1:5432}
 pg_name="vestibule_bench_$$"
 if [ "$db" = postgres ]; then
@@ -41,8 +45,9 @@ else
   export VESTIBULE_DATABASE_URL="sqlite:$tmp/vestibule.db"
 fi
 server=
+reference=
 cleanup() {
-  [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null || true
+  for p in $server $reference; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null || true; done
   [ "$db" = postgres ] && psql "$pg_server/postgres" -qc "DROP DATABASE IF EXISTS $pg_name WITH (FORCE)" || true
   rm -rf "$tmp"
 }
@@ -92,6 +97,11 @@ tiles=$(get /apps | grep -c 'class="tile"')
 [ "$tiles" = 12 ] || { echo "setup failed: /apps shows $tiles tiles, not 12" >&2; exit 1; }
 cookie=$(sed 's/^#HttpOnly_//' "$jar" | awk '!/^#/ && NF >= 7 { printf "%s%s=%s", sep, $6, $7; sep = "; " }')
 
+if [ "${BENCH:-all}" = hold ]; then
+  echo "Serving at $base (pid $server), log $tmp/serve.log; signed in with: Cookie: $cookie"
+  echo "Press Ctrl-C to stop."
+  wait "$server"
+fi
 echo "Vestibule on $db, $(nproc) cores, wrk: 2 threads, $conns connections, ${secs} s a page"
 bench() { # bench LABEL PATH [signed-in]
   local args=(-t2 "-c$conns" "-d${secs}s" --latency) header=()
@@ -118,6 +128,32 @@ if [ "${BENCH:-all}" = all ]; then
   bench 'GET /admin (dashboard)' /admin signed-in
   bench 'GET /admin/users (61 users)' /admin/users signed-in
 fi
+
+# /apps against the reference page (the least those parts can do) on the same database, each
+# measured alone with wrk's 1 thread so the server has the cores.
+if [ "${BENCH:-all}" = all ] || [ "${BENCH:-all}" = panel ]; then
+  ref_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  if [ "$db" = postgres ]; then ref_db=$VESTIBULE_DATABASE_URL; else ref_db="sqlite:$tmp/reference.db"; fi
+  target/release/examples/bench_reference "$ref_db" "127.0.0.1:$ref_port" >"$tmp/reference.log" 2>&1 &
+  reference=$!
+  for _ in $(seq 1 50); do curl -s -o /dev/null "http://127.0.0.1:$ref_port/apps" && break; sleep 0.2; done
+  ref_jar="$tmp/ref-cookies"
+  curl -sf -o /dev/null -c "$ref_jar" "http://127.0.0.1:$ref_port/signin"
+  ref_cookie=$(sed 's/^#HttpOnly_//' "$ref_jar" | awk '!/^#/ && NF >= 7 { print $6 "=" $7 }')
+  [ "$(curl -s -H "Cookie: $ref_cookie" "http://127.0.0.1:$ref_port/apps" | grep -c 'class="tile"')" = 12 ] ||
+    { echo "setup failed: the reference shows no 12 tiles" >&2; exit 1; }
+  rps_of() { wrk -t1 "-c$conns" "-d${2}s" -H "Cookie: $1" "$3" | awk '/^Requests\/sec/ { print $2 }'; }
+  # Three rounds each, taking turns, so a busy moment of the machine weighs on both alike.
+  ref_rps=0 apps_rps=0
+  for _ in 1 2 3; do
+    ref_rps=$(awk -v a="$ref_rps" -v b="$(rps_of "$ref_cookie" $((secs / 3 + 1)) "http://127.0.0.1:$ref_port/apps")" 'BEGIN { print a + b / 3 }')
+    apps_rps=$(awk -v a="$apps_rps" -v b="$(rps_of "$cookie" $((secs / 3 + 1)) "$base/apps")" 'BEGIN { print a + b / 3 }')
+  done
+  kill "$reference"; wait "$reference" 2>/dev/null || true
+  awk -v r="$ref_rps" -v a="$apps_rps" -v d="$db" 'BEGIN {
+    printf "panel on %s: reference %.0f req/s, /apps (12 tiles) %.0f req/s, ratio %.2f\n", d, r, a, a / r }'
+fi
+[ "${BENCH:-all}" = panel ] && exit 0
 
 # Bulk invitations: 10,000 rows in one API call, timed from the call until the worker has
 # invited the last (issue 12 asks for a minute at most on SQLite on this machine).

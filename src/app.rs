@@ -24,6 +24,7 @@ pub async fn open(settings: Settings, clock: Clock) -> anyhow::Result<AppState> 
 
 /// Starts serving on `listener`; the future runs until shutdown.
 pub fn serve(state: AppState, listener: TcpListener) -> anyhow::Result<Server> {
+    crate::telemetry::install();
     let https = state.settings.is_https();
     let key = Key::from(&state.key.cookie_key_material());
     let cookie_name = if https { "__Host-vestibule" } else { "vestibule" }.to_string();

@@ -41,6 +41,11 @@ pub struct Settings {
     pub allow_http_identity_providers: bool,
     /// Calls each API key may make per minute (bursts of a third of it at once).
     pub api_calls_per_minute: u32,
+    /// `/metrics` (Prometheus text) answers only with `Authorization: Bearer` and this token;
+    /// unset, `/metrics` is not served at all.
+    pub metrics_token: Option<SecretString>,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (their own addresses).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Identity providers declared here are created or updated at start.
     pub identity_providers: Vec<IdpConfig>,
     /// Apps declared here are created or updated at start (SPEC §5).
@@ -145,6 +150,8 @@ impl Default for Settings {
             http_workers: 0,
             allow_http_identity_providers: false,
             api_calls_per_minute: 300,
+            metrics_token: None,
+            trusted_proxies: Vec::new(),
             identity_providers: Vec::new(),
             apps: Vec::new(),
         }
@@ -188,6 +195,17 @@ impl Settings {
         if let Some(v) = var("VESTIBULE_SECRET_KEY") {
             self.secret_key = Some(v.into());
         }
+        if let Some(v) = var("VESTIBULE_METRICS_TOKEN") {
+            self.metrics_token = Some(v.into());
+        }
+        if let Some(v) = var("VESTIBULE_TRUSTED_PROXIES") {
+            self.trusted_proxies = v
+                .split(',')
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(|p| p.parse().with_context(|| format!("VESTIBULE_TRUSTED_PROXIES: {p:?} is not an IP address")))
+                .collect::<anyhow::Result<_>>()?;
+        }
         if let Some(v) = var("VESTIBULE_DATA_DIR") {
             self.data_dir = PathBuf::from(v);
         }
@@ -215,6 +233,9 @@ impl Settings {
         }
         if self.api_calls_per_minute < 3 {
             bail!("api_calls_per_minute must be at least 3");
+        }
+        if self.metrics_token.as_ref().is_some_and(|t| t.expose_secret().len() < 16) {
+            bail!("metrics_token must be at least 16 characters");
         }
         Ok(())
     }

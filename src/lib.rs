@@ -17,7 +17,8 @@
 //!   │          │          │          the server side (the portal as its apps' OpenID Provider)
 //! state.rs ─ mail/ ─ db/             AppState (imports neither web nor flows); mail words,
 //!   │          │      │              links and transports; one module per table
-//! config.rs  secrets.rs  error.rs    settings; tokens and keys; error *types* (no HTML)
+//! config.rs  secrets.rs  error.rs    settings; tokens and keys; error *types* (no HTML);
+//! telemetry.rs                       counters for /metrics, imported from any layer
 //!   │
 //! domain/                            types and rules, no I/O, imports no other layer
 //! ```
@@ -46,4 +47,5 @@ pub mod mail;
 pub mod provider;
 pub mod secrets;
 pub mod state;
+pub mod telemetry;
 pub mod web;

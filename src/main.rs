@@ -65,9 +65,14 @@ enum AdminCommand {
 
 #[actix_web::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")))
-        .init();
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    // VESTIBULE_LOG_FORMAT=json: one JSON object a line, each in a request carrying the
+    // request's span (its `request_id`, method and route).
+    if std::env::var("VESTIBULE_LOG_FORMAT").is_ok_and(|f| f == "json") {
+        tracing_subscriber::fmt().json().with_current_span(true).with_span_list(false).with_env_filter(filter).init();
+    } else {
+        tracing_subscriber::fmt().with_env_filter(filter).init();
+    }
     let cli = Cli::parse();
     let settings = Settings::load()?;
     match cli.command.unwrap_or(Command::Serve) {
@@ -99,10 +104,11 @@ async fn main() -> anyhow::Result<()> {
 async fn serve(settings: Settings) -> anyhow::Result<()> {
     let listener = TcpListener::bind(&settings.bind)?;
     let state = app::open(settings, Clock::system()).await?;
-    if state.settings.worker {
-        vestibule::jobs::spawn(state.clone());
-        vestibule::jobs::bulk::spawn(state.clone());
-    }
+    let workers = if state.settings.worker {
+        vec![vestibule::jobs::spawn(state.clone()), vestibule::jobs::bulk::spawn(state.clone())]
+    } else {
+        Vec::new()
+    };
     let s = &state.settings;
     println!(
         "Vestibule is running at {} (listening on {}).\nMail goes to {}.\nCreate the first admin with:\n\n  cargo run --release -- admin create you@example.com\n",
@@ -110,6 +116,16 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         s.bind,
         s.mail_for_people()
     );
-    app::serve(state, listener)?.await?;
+    // SIGTERM (or Ctrl-C): the server stops accepting, answers the requests in flight
+    // (up to 30 s), then the workers finish the mail or row in hand and the process ends.
+    app::serve(state.clone(), listener)?.await?;
+    state.shutdown.begin();
+    for worker in workers {
+        if tokio::time::timeout(std::time::Duration::from_secs(30), worker).await.is_err() {
+            tracing::warn!("a worker did not finish within 30 s; stopping anyway");
+        }
+    }
+    state.db.close().await;
+    tracing::info!("stopped");
     Ok(())
 }

@@ -38,6 +38,41 @@ pub struct AppState {
     pub api_limits: Arc<ApiLimits>,
     /// Woken when a bulk invitation job starts, so the worker begins at once.
     pub bulk_wake: Arc<tokio::sync::Notify>,
+    /// Set when the process is asked to stop: workers finish what they hold, then end.
+    pub shutdown: Arc<Shutdown>,
+}
+
+/// The process is stopping (SIGTERM): workers finish the message or row in hand and take
+/// no new one.
+#[derive(Default)]
+pub struct Shutdown {
+    begun: AtomicBool,
+    notify: tokio::sync::Notify,
+}
+
+impl Shutdown {
+    pub fn begin(&self) {
+        self.begun.store(true, Ordering::Release);
+        self.notify.notify_waiters();
+    }
+
+    pub fn begun(&self) -> bool {
+        self.begun.load(Ordering::Acquire)
+    }
+
+    /// Returns once `begin` was called.
+    pub async fn wait(&self) {
+        loop {
+            let notified = self.notify.notified();
+            tokio::pin!(notified);
+            // Registered before the check, so a `begin` between the two is not missed.
+            notified.as_mut().enable();
+            if self.begun() {
+                return;
+            }
+            notified.await;
+        }
+    }
 }
 
 /// Per API key: `api_calls_per_minute` (settings), in bursts of up to a third of it.
@@ -76,6 +111,7 @@ impl AppState {
             clients: Arc::default(),
             api_limits,
             bulk_wake: Arc::default(),
+            shutdown: Arc::default(),
         })
     }
 

@@ -28,6 +28,12 @@ export class Mailbox {
     }
   }
 
+  /** The envelope recipients of one message file, without reading its body. */
+  envelope(file) {
+    const raw = fs.readFileSync(path.join(this.dir, file), 'utf8');
+    return (raw.match(/^X-Envelope-To: (.*)$/m)?.[1] ?? '').toLowerCase();
+  }
+
   files() {
     return fs.existsSync(this.dir) ? fs.readdirSync(this.dir).filter((f) => f.endsWith('.eml')).sort() : [];
   }

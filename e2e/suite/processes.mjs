@@ -79,6 +79,8 @@ export function vestibuleEnv({ dataDir, databaseUrl, port, smtpPort }) {
     VESTIBULE_ALLOW_HTTP_IDENTITY_PROVIDERS: 'true',
     // schemathesis sends hundreds of calls a second with one key.
     VESTIBULE_API_CALLS_PER_MINUTE: '100000',
+    // /metrics, scraped by the two-instance scenario.
+    VESTIBULE_METRICS_TOKEN: 'e2e-metrics-token-0123456789',
     RUST_LOG: 'warn',
   };
 }

@@ -3,7 +3,7 @@
 // the admin's, which stays signed in across scenarios.
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { createAdmin } from './processes.mjs';
+import { createAdmin, freePort, startVestibule } from './processes.mjs';
 import { guestOpensAnAppThroughSingleSignOn } from './sso.mjs';
 
 const ADMIN = 'admin@contoso.example';
@@ -872,6 +872,118 @@ async function aBulkJobSurvivesACrash(ctx) {
   assert.equal(listed, 2000);
 }
 
+/**
+ * PostgreSQL only: a second `vestibule serve` on the same database (and data directory, so
+ * the same instance key), as behind a load balancer. A session made on one works on the
+ * other; a settings change on one shows on the other within the cache's 5 s; the code
+ * limits count requests at both; "sign out everywhere" on one ends the session on both;
+ * both workers deliver a queue of 200 mails, each exactly once at the real SMTP server,
+ * while one instance is stopped with SIGTERM in the middle: it answers the request it was
+ * serving, finishes the mail in hand and exits cleanly.
+ */
+async function twoInstancesShareOnePostgres(ctx) {
+  if (ctx.db !== 'postgres') return;
+  const { admin } = ctx;
+  const port = await freePort();
+  const other = `http://localhost:${port}`;
+  // This one logs JSON, a line per event, each in a request carrying its request id.
+  const second = await startVestibule({
+    ...ctx.env, VESTIBULE_BIND: `127.0.0.1:${port}`, VESTIBULE_LOG_FORMAT: 'json', RUST_LOG: 'info,sqlx=warn',
+  });
+  try {
+    const probe = await fetch(`${other}/healthz`);
+    const requestId = probe.headers.get('x-request-id');
+    assert.match(requestId, /^[0-9a-f]{32}$/);
+    await new Promise((r) => setTimeout(r, 300));
+    const lines = second.output().split('\n').filter((l) => l.startsWith('{'));
+    const events = lines.map((l) => JSON.parse(l));
+    const handled = events.find((e) => e.span?.request_id === requestId);
+    assert.ok(handled, `a JSON line for request ${requestId}:\n${lines.slice(-5).join('\n')}`);
+    assert.equal(handled.fields.message, 'handled');
+    assert.equal(handled.fields.status, 200);
+    assert.equal(handled.span.path, '/healthz');
+
+    // The admin's session, made on the first instance, opens the dashboard on the second.
+    const dashboard = await admin.request.get(`${other}/admin`, { maxRedirects: 0 });
+    assert.equal(dashboard.status(), 200);
+    assert.match(await dashboard.text(), /<h1[^>]*>Dashboard/);
+
+    // Settings saved on the second are seen by the first within its cache's refresh.
+    await admin.goto(`${other}/admin/settings`);
+    await admin.locator('#org_name').fill('Contoso Partners');
+    await press(admin, 'Save settings');
+    const seen = Date.now();
+    let title = '';
+    while (!/Contoso Partners/.test(title) && Date.now() - seen < 8000) {
+      await new Promise((r) => setTimeout(r, 250));
+      title = (await (await fetch(`${ctx.base}/signin`)).text()).match(/<title>([^<]*)/)?.[1] ?? '';
+    }
+    assert.match(title, /Contoso Partners/, 'the first instance shows the new name within 8 s');
+    await admin.goto(`${other}/admin/settings`);
+    await admin.locator('#org_name').fill('Contoso');
+    await press(admin, 'Save settings');
+
+    // Codes for one address from one client: five an hour, wherever they are asked for.
+    const asker = await newPage(ctx);
+    for (const [i, origin] of [ctx.base, other, ctx.base, other, ctx.base, other].entries()) {
+      await asker.goto(`${origin}/signin`);
+      await asker.getByLabel('Email address').fill('nobody@northwind.example');
+      await press(asker, 'Email me a code');
+      const limited = /Too many codes were requested/.test(await asker.locator('main').innerText());
+      assert.equal(limited, i === 5, `request ${i + 1} ${limited ? 'was' : 'was not'} limited`);
+    }
+    await asker.close();
+
+    // Sign out everywhere on the second: the first refuses the session at once.
+    await admin.goto(`${other}/profile`);
+    await press(admin, 'Sign out everywhere');
+    const after = await admin.request.get(`${ctx.base}/admin`, { maxRedirects: 0 });
+    assert.equal(after.status(), 303);
+    assert.match(after.headers().location, /\/signin/);
+
+    // 200 mails queued at once; both workers send them.
+    const api = (origin, path, body) => fetch(`${origin}${path}`, {
+      method: body ? 'POST' : 'GET',
+      headers: { authorization: `Bearer ${ctx.apiKey}`, 'content-type': 'application/json' },
+      body: body && JSON.stringify(body),
+    });
+    const invitations = Array.from({ length: 200 }, (_, i) => ({ invitedUserEmailAddress: `pair${i}@tailspin.example` }));
+    const queued = await api(ctx.base, '/api/v1/invitations/bulk', { name: 'Tailspin', invitations, sendInvitationMessage: true });
+    assert.equal(queued.status, 202, await queued.clone().text());
+    const metrics = async (origin) => (await (await fetch(`${origin}/metrics`, {
+      headers: { authorization: `Bearer ${ctx.env.VESTIBULE_METRICS_TOKEN}` },
+    })).text());
+    const sentBy = (text) => Number(text.match(/^vestibule_outbox_deliveries_total\{[^}]*kind="mail"[^}]*outcome="sent"[^}]*\} (\d+)/m)?.[1] ?? 0);
+    for (let i = 0; i < 200 && sentBy(await metrics(other)) === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(sentBy(await metrics(other)) > 0, 'the second instance delivers mail too');
+
+    // SIGTERM while a request is in flight (a 5,000-row list takes a while to check).
+    const quiet = Array.from({ length: 5000 }, (_, i) => ({ invitedUserEmailAddress: `quiet${i}@tailspin.example` }));
+    const inFlight = api(other, '/api/v1/invitations/bulk', { name: 'Quiet', invitations: quiet, sendInvitationMessage: false });
+    await new Promise((r) => setTimeout(r, 150));
+    const exited = new Promise((resolve) => second.once('exit', (code, signal) => resolve({ code, signal })));
+    const stopping = Date.now();
+    second.kill('SIGTERM');
+    assert.equal((await inFlight).status, 202, 'the request in flight was answered');
+    const { code } = await exited;
+    assert.equal(code, 0, `a clean exit:\n${second.output().slice(-2000)}`);
+    assert.ok(Date.now() - stopping < 35000, 'stopped within the grace period');
+
+    // Every mail arrives once: the first instance takes over what the second left.
+    const delivered = () => ctx.mailbox.files().map((f) => ctx.mailbox.envelope(f)).filter((to) => /pair\d+@tailspin/.test(to));
+    for (let i = 0; i < 300 && new Set(delivered()).size < 200; i++) await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 3000)); // time for a duplicate to show up
+    const all = delivered();
+    assert.equal(new Set(all).size, 200, 'each of the 200 arrived');
+    assert.equal(all.length, 200, 'none arrived twice');
+  } catch (err) {
+    err.message += `\n--- the second instance's output ---\n${second.output().slice(-3000)}`;
+    throw err;
+  } finally {
+    if (second.exitCode === null) second.kill('SIGKILL');
+  }
+}
+
 export const scenarios = [
   bootstrapInviteAndRedeemWithCode,
   redeemThroughHomeIdp,
@@ -886,4 +998,5 @@ export const scenarios = [
   guestsUseASecondStep,
   aProgramInvitesThroughTheApi,
   aBulkJobSurvivesACrash,
+  twoInstancesShareOnePostgres,
 ];

@@ -46,7 +46,7 @@ pub async fn sign_in(
         .filter(|c| !c.is_control())
         .take(USER_AGENT_MAX)
         .collect();
-    let client_ip = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
+    let client_ip = super::client_ip(req);
     {
         let mut c = state.db.acquire().await?;
         // A browser signing in again leaves no earlier session of its own behind.

@@ -40,6 +40,7 @@ pub mod bulk;
 pub mod client;
 pub mod email;
 pub mod form;
+pub mod forwarded;
 pub mod idp;
 pub mod invitation;
 pub mod mfa;

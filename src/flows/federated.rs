@@ -50,6 +50,21 @@ pub async fn sign_in(
     who: &Authenticated,
     ip: &str,
 ) -> AppResult<FederatedSignIn> {
+    let outcome = sign_in_uncounted(state, idp, who, ip).await?;
+    let label = match &outcome {
+        FederatedSignIn::Done(done) => done.label(),
+        FederatedSignIn::NoAccount => "no_account",
+    };
+    crate::telemetry::sign_in("federated", label);
+    Ok(outcome)
+}
+
+async fn sign_in_uncounted(
+    state: &AppState,
+    idp: &IdentityProvider,
+    who: &Authenticated,
+    ip: &str,
+) -> AppResult<FederatedSignIn> {
     // Read before the transaction: nothing that may need a pool connection runs inside one.
     let portal = crate::flows::settings::current(state).await?;
     let mut tx = state.db.begin().await?;

@@ -12,6 +12,7 @@ pub mod groups;
 pub mod idps;
 pub mod invite;
 pub mod invite_input;
+pub mod metrics;
 pub mod mfa;
 pub mod outbox;
 pub mod packages;

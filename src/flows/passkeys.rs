@@ -255,6 +255,22 @@ pub enum PasskeySignIn {
 /// whose stored passkey must have made the signature. A bad signature on a person's
 /// passkey counts toward their pause, as a wrong code does.
 pub async fn finish_sign_in(state: &AppState, ceremony: Uuid, credential: &str, ip: &str) -> AppResult<PasskeySignIn> {
+    let outcome = finish_sign_in_uncounted(state, ceremony, credential, ip).await?;
+    let label = match &outcome {
+        PasskeySignIn::Done { .. } => "ok",
+        PasskeySignIn::Refused(_) => "refused",
+        PasskeySignIn::Failed(_) => "wrong",
+    };
+    crate::telemetry::sign_in("passkey", label);
+    Ok(outcome)
+}
+
+async fn finish_sign_in_uncounted(
+    state: &AppState,
+    ceremony: Uuid,
+    credential: &str,
+    ip: &str,
+) -> AppResult<PasskeySignIn> {
     let failed = PasskeySignIn::Failed(MfaRefused::PasskeyFailed);
     let discoverable = {
         let mut c = state.db.acquire().await?;

@@ -86,6 +86,18 @@ pub enum SignIn {
     Dead,
 }
 
+impl SignIn {
+    /// The outcome as `/metrics` counts it.
+    pub fn label(&self) -> &'static str {
+        match self {
+            SignIn::Done(_) => "ok",
+            SignIn::Refused(_) => "refused",
+            SignIn::Wrong { .. } => "wrong",
+            SignIn::Dead => "dead",
+        }
+    }
+}
+
 pub async fn verify_code(state: &AppState, code_id: Uuid, typed: &str, ip: &str) -> AppResult<SignIn> {
     let mut tx = state.db.begin().await?;
     let outcome = match codes::check(state, tx.conn(), code_id, PURPOSE, typed).await? {
@@ -118,6 +130,7 @@ pub async fn verify_code(state: &AppState, code_id: Uuid, typed: &str, ip: &str)
         }
     };
     tx.commit().await?;
+    crate::telemetry::sign_in("code", outcome.label());
     Ok(outcome)
 }
 
@@ -183,5 +196,6 @@ pub async fn use_link(state: &AppState, token: &str, ip: &str) -> AppResult<Opti
     };
     let outcome = complete(state, &mut tx, user, None, ip).await?;
     tx.commit().await?;
+    crate::telemetry::sign_in("link", outcome.label());
     Ok(Some(outcome))
 }

@@ -11,15 +11,20 @@ const BATCH: usize = 200;
 /// How long the worker sleeps when it has nothing to do and nobody wakes it.
 const IDLE: Duration = Duration::from_secs(5);
 
-/// Runs the bulk worker until the process ends.
-pub fn spawn(state: AppState) {
+/// Runs the bulk worker until the process stops (`state.shutdown`): the row in hand is
+/// finished, the rest are left for the next start or another instance.
+pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        loop {
-            match crate::flows::bulk::job::work(&state, BATCH).await {
+        while !state.shutdown.begun() {
+            let started = std::time::Instant::now();
+            let result = crate::flows::bulk::job::work(&state, BATCH).await;
+            crate::telemetry::worker_pass("bulk", started.elapsed(), result.is_ok());
+            match result {
                 Ok(0) => {
                     tokio::select! {
                         _ = state.bulk_wake.notified() => {}
                         _ = tokio::time::sleep(IDLE) => {}
+                        _ = state.shutdown.wait() => {}
                     }
                 }
                 Ok(_) => {}
@@ -29,5 +34,5 @@ pub fn spawn(state: AppState) {
                 }
             }
         }
-    });
+    })
 }

@@ -43,6 +43,10 @@ pub async fn run_once(state: &AppState) -> anyhow::Result<Pass> {
         ..Pass::default()
     };
     for _ in 0..BATCH {
+        // Stopping: the message in hand was finished; the rest wait for another instance.
+        if state.shutdown.begun() {
+            break;
+        }
         let now = state.clock.now();
         let claimed = {
             let mut c = state.db.acquire().await?;
@@ -59,6 +63,7 @@ pub async fn run_once(state: &AppState) -> anyhow::Result<Pass> {
         match result {
             Ok(()) => {
                 outbox::mark_sent(c.conn(), message.id, state.clock.now()).await?;
+                crate::telemetry::delivery(&message.kind, "sent");
                 tracing::info!(outbox_id = %message.id, kind = %message.kind, "delivered");
                 pass.sent += 1;
             }
@@ -67,6 +72,7 @@ pub async fn run_once(state: &AppState) -> anyhow::Result<Pass> {
                 let error = format!("{err:#}");
                 tracing::warn!(outbox_id = %message.id, kind = %message.kind, attempts = message.attempts, error = %error, "delivery failed");
                 outbox::mark_failed(c.conn(), message.id, &error, retry_at).await?;
+                crate::telemetry::delivery(&message.kind, "failed");
                 pass.failed += 1;
                 // The mail transport is down: leave the rest for the next pass. (One app
                 // that does not answer its logout URI holds up nothing else.)
@@ -79,19 +85,27 @@ pub async fn run_once(state: &AppState) -> anyhow::Result<Pass> {
     Ok(pass)
 }
 
-/// Runs the worker until the process ends.
-pub fn spawn(state: AppState) {
+/// Runs the worker until the process stops (`state.shutdown`); the handle ends once the
+/// pass under way is finished.
+pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
     let every = Duration::from_secs(state.settings.worker_interval_secs.max(1));
     tokio::spawn(async move {
         let mut ticker = tokio::time::interval(every);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            ticker.tick().await;
-            if let Err(err) = run_once(&state).await {
+            tokio::select! {
+                biased;
+                _ = state.shutdown.wait() => break,
+                _ = ticker.tick() => {}
+            }
+            let started = std::time::Instant::now();
+            let result = run_once(&state).await;
+            crate::telemetry::worker_pass("mail", started.elapsed(), result.is_ok());
+            if let Err(err) = result {
                 tracing::error!(error = %format!("{err:#}"), "worker pass failed");
             }
         }
-    });
+    })
 }
 
 #[cfg(test)]

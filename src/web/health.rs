@@ -17,3 +17,26 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
         }
     }
 }
+
+/// `/metrics` in Prometheus text format, for a scraper holding `metrics_token`. Without the
+/// setting the page does not exist (404); a wrong or missing token is a 401.
+pub async fn metrics(req: actix_web::HttpRequest, state: web::Data<AppState>) -> crate::error::AppResult<HttpResponse> {
+    use secrecy::ExposeSecret;
+    let Some(token) = &state.settings.metrics_token else {
+        return Err(crate::error::AppError::NotFound);
+    };
+    let presented = req
+        .headers()
+        .get(actix_web::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    if !crate::secrets::constant_time_eq(presented, token.expose_secret()) {
+        return Ok(HttpResponse::Unauthorized()
+            .insert_header((actix_web::http::header::WWW_AUTHENTICATE, "Bearer realm=\"metrics\""))
+            .content_type("text/plain")
+            .body("A bearer token is needed."));
+    }
+    let body = crate::flows::metrics::scrape(&state).await?;
+    Ok(HttpResponse::Ok().content_type("text/plain; version=0.0.4; charset=utf-8").body(body))
+}

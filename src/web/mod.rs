@@ -28,9 +28,10 @@ pub fn see_other(location: &str) -> HttpResponse {
     HttpResponse::SeeOther().insert_header((LOCATION, location)).finish()
 }
 
-/// The peer's address. Forwarded headers are not trusted: anyone can send them.
+/// The client's address: the peer's, or behind a configured proxy the one it forwards
+/// (`auth::client_ip`). Anyone else's forwarded headers are not believed.
 pub fn client_ip(req: &HttpRequest) -> String {
-    req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default()
+    crate::auth::client_ip(req)
 }
 
 pub fn actor(req: &HttpRequest, user: &crate::db::users::User) -> Actor {

@@ -53,9 +53,13 @@ impl PageCtx {
         }
     }
 
-    /// The one-time message for this page, taken out of the session.
+    /// The one-time message for this page, taken out of the session. Looked for first:
+    /// `remove` marks the session changed even when the key is absent, and a changed
+    /// session is encrypted again and sent back as a new cookie on every page.
     pub fn flash(&self) -> Option<String> {
-        self.session.as_ref()?.remove_as::<String>("flash")?.ok()
+        let session = self.session.as_ref()?;
+        session.get::<String>("flash").ok()??;
+        session.remove_as::<String>("flash")?.ok()
     }
 }
 

@@ -1,4 +1,5 @@
-//! One tracing span per request with a request id, and one log line per response. The path
+//! One tracing span per request with a request id, one log line per response, and the
+//! request counted for `/metrics` by its route pattern. The path
 //! is logged by its route: every `{token}` segment stays a pattern (redemption, approval,
 //! sign-up status and sign-in links carry secrets), other parameters are filled in, and a
 //! path that matched no route is not logged at all (it may be a mistyped link).
@@ -22,8 +23,16 @@ pub async fn trace_request(
         path = tracing::field::Empty
     );
     let started = std::time::Instant::now();
+    let method = req.method().clone();
     let mut res = next.call(req).instrument(span.clone()).await?;
-    let path = logged_path(res.request().match_pattern().as_deref(), res.request().match_info().iter());
+    let pattern = res.request().match_pattern();
+    crate::telemetry::http_request(
+        method.as_str(),
+        pattern.as_deref().unwrap_or("(no route)"),
+        res.status().as_u16(),
+        started.elapsed(),
+    );
+    let path = logged_path(pattern.as_deref(), res.request().match_info().iter());
     span.record("path", path.as_str());
     let _entered = span.enter();
     tracing::info!(status = res.status().as_u16(), ms = started.elapsed().as_millis() as u64, "handled");

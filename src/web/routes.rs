@@ -16,6 +16,7 @@ pub fn table(cfg: &mut web::ServiceConfig) {
     let mut t = Routes::default();
     t.route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
+        .route("/metrics", web::get().to(health::metrics))
         .route("/static/{file}", web::get().to(static_files::serve))
         .route("/brand.css", web::get().to(static_files::brand_css))
         // People who are not signed in: sign-in, redemption, sign-up, approval.

@@ -13,6 +13,7 @@ mod hardening;
 mod invite;
 mod mail;
 mod mfa;
+mod operations;
 mod panel;
 mod provider;
 mod records;

@@ -109,6 +109,9 @@ async fn work_on(state: &AppState, job: &Job, budget: usize) -> AppResult<usize>
     let (actor, public_origin) = (job.actor(), state.settings.public_origin());
     let mut taken = 0;
     for row in &rows {
+        if state.shutdown.begun() {
+            break; // stopping: the rest wait, untaken, for the next worker
+        }
         let mut tx = state.db.begin().await?;
         if !bulk::take(tx.conn(), job.id, row.number).await? {
             continue; // another worker has it

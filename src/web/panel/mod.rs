@@ -11,7 +11,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::auth::CurrentUser;
-use crate::db::apps::{self, App};
+use crate::db::apps::{self, Tile};
 use crate::db::identities::{self, NamedIdentity};
 use crate::db::sessions::{self, SessionRecord};
 use crate::db::sponsors;
@@ -29,7 +29,7 @@ use crate::web::{actor, kept, see_other};
 struct AppsPage {
     ctx: PageCtx,
     name: String,
-    apps: Vec<App>,
+    apps: Vec<Tile>,
     issuer: String,
     /// Settings let this person invite guests.
     may_invite: bool,
@@ -43,8 +43,7 @@ pub async fn apps_page(
     let may_invite =
         flows::settings::current(&state).await?.may_invite(&user.user_type, user.is_admin, user.is_inviter);
     let mut c = state.db.acquire().await?;
-    let apps = apps::for_user(c.conn(), user.id, state.clock.now()).await?;
-    let apps = apps.into_iter().filter(|a| a.visible_in_panel).collect();
+    let apps = apps::tiles_for_user(c.conn(), user.id, state.clock.now()).await?;
     Ok(render(&AppsPage { ctx, name: user.display_name, apps, issuer: crate::provider::issuer(&state), may_invite }))
 }
 

@@ -124,3 +124,18 @@ async fn forwarded_for_from_anyone_else() {
         forwarded_for_is_believed_only_from_trusted_proxies(kind, false).await;
     }
 }
+
+/// A page with nothing new for the session sends no cookie: the flash message used to be
+/// "removed" on every page, which re-encrypted and re-sent the session cookie each time.
+async fn pages_send_the_session_cookie_only_when_it_changes(app: TestApp) -> TestApp {
+    app.sign_in_admin("ada@contoso.example").await;
+    app.get("/apps").await;
+    for path in ["/apps", "/profile", "/admin"] {
+        let res = app.get_raw(path).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        assert!(res.headers().get("set-cookie").is_none(), "{path} sent {:?}", res.headers().get("set-cookie"));
+    }
+    app
+}
+
+both!(pages_send_the_session_cookie_only_when_it_changes);

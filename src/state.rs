@@ -26,6 +26,8 @@ pub struct AppState {
     pub mailer: Arc<Mailer>,
     /// For talking to identity providers.
     pub http: reqwest::Client,
+    /// The identity providers' discovery documents and keys (`federation::oidc`).
+    pub idp_metadata: Arc<crate::federation::oidc::MetadataCache>,
     /// The settings page's values, read through `flows::settings::current`.
     pub portal: Arc<Cached<PortalSettings>>,
     /// The origins the CSP admits, read through `flows::settings::csp_sources`.
@@ -105,6 +107,7 @@ impl AppState {
             key,
             mailer: Arc::new(mailer),
             http: crate::federation::http_client()?,
+            idp_metadata: Arc::default(),
             portal: Arc::default(),
             csp_sources: Arc::default(),
             signing_keys: Arc::default(),

@@ -61,3 +61,8 @@ pub fn delivery(kind: &str, outcome: &'static str) {
     let kind = if kind == "mail" { "mail" } else { "logout" };
     metrics::counter!("vestibule_outbox_deliveries_total", "kind" => kind, "outcome" => outcome).increment(1);
 }
+
+/// An IdP's discovery document and keys fetched (not served from the kept copy).
+pub fn idp_metadata_fetch(issuer: &str) {
+    metrics::counter!("vestibule_idp_metadata_fetches_total", "issuer" => issuer.to_string()).increment(1);
+}

@@ -10,6 +10,8 @@
 // the provider lives at /<guid>/v2.0, /common/v2.0 serves a discovery document whose issuer
 // is the pattern http://127.0.0.1:PORT/{tenantid}/v2.0, and ID tokens carry a `tid` claim
 // (the account "mallory" claims another tenant than the issuer's).
+// With CLAIMS_IN_USERINFO=1 the ID token carries no email (oidc-provider's default): the
+// email and email_verified are only in UserInfo.
 // Prints "listening PORT" once ready. SIGTERM stops it.
 import http from 'node:http';
 import crypto from 'node:crypto';
@@ -64,8 +66,8 @@ const provider = new Provider(`${origin}${prefix}`, {
     const tid = tenant ? { tid: tidOf(id) } : {};
     return { accountId: id, async claims() { return { sub: id, ...tid, ...claims }; } };
   },
-  // Put the claims in the ID token itself: Vestibule trusts only what the ID token says.
-  conformIdTokenClaims: false,
+  // Put the claims in the ID token itself, unless told to keep them for UserInfo.
+  conformIdTokenClaims: process.env.CLAIMS_IN_USERINFO === '1',
 });
 provider.proxy = false;
 

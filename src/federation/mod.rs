@@ -119,6 +119,7 @@ pub enum FederationError {
 /// Starts a sign-in at the IdP: the URL to send the browser to and what to remember.
 pub async fn start(
     http: &reqwest::Client,
+    cache: &oidc::MetadataCache,
     p: &Provider,
     purpose: Purpose,
     login_hint: Option<&str>,
@@ -126,7 +127,7 @@ pub async fn start(
 ) -> Result<(String, Pending), FederationError> {
     match p.kind.as_str() {
         "github" => github::start(p, purpose, now),
-        "oidc" | "google" | "microsoft" => oidc::start(http, p, purpose, login_hint, now).await,
+        "oidc" | "google" | "microsoft" => oidc::start(http, cache, p, purpose, login_hint, now).await,
         _ => Err(FederationError::Unsupported),
     }
 }
@@ -134,13 +135,14 @@ pub async fn start(
 /// Finishes a sign-in from the callback's `code`.
 pub async fn finish(
     http: &reqwest::Client,
+    cache: &oidc::MetadataCache,
     p: &Provider,
     pending: &Pending,
     code: &str,
 ) -> Result<Authenticated, FederationError> {
     match p.kind.as_str() {
         "github" => github::finish(http, p, pending, code).await,
-        "oidc" | "google" | "microsoft" => oidc::finish(http, p, pending, code).await,
+        "oidc" | "google" | "microsoft" => oidc::finish(http, cache, p, pending, code).await,
         _ => Err(FederationError::Unsupported),
     }
 }

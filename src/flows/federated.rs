@@ -30,7 +30,10 @@ pub async fn begin(
     login_hint: Option<&str>,
 ) -> AppResult<Option<Result<(String, Pending), FederationError>>> {
     let Some((_, p)) = provider(state, slug).await? else { return Ok(None) };
-    Ok(Some(federation::start(&state.http, &p, purpose, login_hint, state.clock.now().timestamp()).await))
+    Ok(Some(
+        federation::start(&state.http, &state.idp_metadata, &p, purpose, login_hint, state.clock.now().timestamp())
+            .await,
+    ))
 }
 
 pub enum FederatedSignIn {

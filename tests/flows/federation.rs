@@ -546,11 +546,24 @@ async fn microsoft_multi_tenant_tokens_must_name_their_own_tenant(app: TestApp) 
 }
 both!(microsoft_multi_tenant_tokens_must_name_their_own_tenant);
 
+/// Times this process fetched `issuer`'s discovery document and keys (`/metrics`).
+fn metadata_fetches(issuer: &str) -> u64 {
+    let label = format!("vestibule_idp_metadata_fetches_total{{issuer=\"{issuer}\"}} ");
+    vestibule::telemetry::render().lines().find_map(|l| l.strip_prefix(&label)?.parse().ok()).unwrap_or(0)
+}
+
 async fn rotated_signing_keys_are_picked_up(app: TestApp) -> TestApp {
     let (idp, link) = federated_invitation(&app).await;
     let consent = idp_login(&app.browser, start_at_idp(&app, &app.browser, &link).await, "ana").await;
     accept_terms(&app, &app.browser, &consent, &link).await;
     app.sign_out().await;
+    // One login, one fetch (the document and its keys, kept for the next 10 minutes).
+    assert_eq!(metadata_fetches(&idp.issuer), 1);
+    let page = app.post("/signin", &[("email", "ana@partner.example")]).await;
+    let page = idp_login(&app.browser, page, "ana").await;
+    assert!(page.url.ends_with("/apps"), "{} {}", page.url, page.body);
+    app.sign_out().await;
+    assert_eq!(metadata_fetches(&idp.issuer), 1, "the second login used the kept copy");
     // The IdP restarts on the same address with a new signing key (the peer makes one at start).
     let port = idp.port;
     drop(idp);
@@ -558,9 +571,38 @@ async fn rotated_signing_keys_are_picked_up(app: TestApp) -> TestApp {
     let page = app.post("/signin", &[("email", "ana@partner.example")]).await;
     let page = idp_login(&app.browser, page, "ana").await;
     assert!(page.url.ends_with("/apps"), "{} {}", page.url, page.body);
+    // The token named a key the kept set lacked: fetched once more, then verified.
+    assert_eq!(metadata_fetches(&_idp.issuer), 2);
     app
 }
 both!(rotated_signing_keys_are_picked_up);
+
+/// An IdP that keeps the email out of the ID token (oidc-provider's default,
+/// `conformIdTokenClaims`): the portal asks UserInfo, about the token's own `sub`.
+async fn an_email_only_in_userinfo_is_asked_for(app: TestApp) -> TestApp {
+    let idp = start_peer(
+        "oidc-provider.mjs",
+        free_port(),
+        &[("CLAIMS_IN_USERINFO", "1")],
+        &[format!("{}/auth/partner/callback", app.base)],
+    );
+    app.sign_in_admin("root@contoso.example").await;
+    add_idp(&app, "partner", &idp.issuer, "partner.example").await;
+    let link = app.invite("ana@partner.example", &[]).await;
+    let other = app.invite("bo@partner.example", &[]).await;
+    app.sign_out().await;
+    let consent = idp_login(&app.browser, start_at_idp(&app, &app.browser, &link).await, "ana").await;
+    accept_terms(&app, &app.browser, &consent, &link).await;
+    assert_eq!(app.count("SELECT COUNT(*) FROM identities WHERE provider = 'partner' AND subject = 'ana'").await, 1);
+    // "unverified" has email_verified false in UserInfo: not trusted, nothing linked.
+    let (browser, _) = app.new_browser();
+    let page = idp_login(&browser, start_at_idp(&app, &browser, &other).await, "unverified").await;
+    assert!(!page.url.ends_with("/consent"), "{} {}", page.url, page.body);
+    assert_eq!(app.count("SELECT COUNT(*) FROM identities WHERE provider = 'partner'").await, 1);
+    app.take_mail("bo@partner.example").await;
+    app
+}
+both!(an_email_only_in_userinfo_is_asked_for);
 
 async fn members_can_be_required_to_use_the_workforce_idp(app: TestApp) -> TestApp {
     let idp = start_idp(&[format!("{}/auth/corp/callback", app.base)]);

@@ -201,7 +201,7 @@ pub async fn callback(
     let Some((idp, provider)) = federated::provider(&state, &slug).await? else {
         return Err(AppError::NotFound);
     };
-    let who = match federation::finish(&state.http, &provider, &pending, code).await {
+    let who = match federation::finish(&state.http, &state.idp_metadata, &provider, &pending, code).await {
         Ok(who) => who,
         Err(e) => {
             federated::record_failure(&state, &slug, &e.to_string(), &client_ip(&req)).await?;

@@ -91,35 +91,31 @@ pub async fn count_from_ip(c: Conn<'_>, client_ip: &str, since: DateTime<Utc>) -
         .await)
 }
 
-/// Counts one try against a live code and returns it; `None` when the code is used up,
-/// expired or out of tries. Counting before comparing means parallel guesses cannot
-/// exceed the limit.
-pub async fn take_attempt(
+/// Counts one try against a live code and, when `code_hash` is its hash, uses it up — one
+/// write either way. Returns the code (`consumed_at` set when this try used it up); `None`
+/// when the code is used up, expired or out of tries. Counting in the same statement as
+/// comparing means parallel guesses cannot exceed the limit. The hashes are compared by
+/// the database, not in constant time: they are keyed (HMAC under the instance key), so a
+/// timing difference tells a guesser nothing about the code.
+pub async fn try_code(
     c: Conn<'_>,
     id: Uuid,
+    code_hash: &str,
     max_attempts: i64,
     now: DateTime<Utc>,
 ) -> sqlx::Result<Option<EmailCode>> {
     run!(c, |e| {
         sqlx::query_as(
-            "UPDATE email_codes SET attempts = attempts + 1 \
+            "UPDATE email_codes SET attempts = attempts + 1, \
+             consumed_at = CASE WHEN code_hash = $4 THEN $3 ELSE NULL END \
          WHERE id = $1 AND consumed_at IS NULL AND expires_at > $3 AND attempts < $2 \
          RETURNING id, purpose, email, user_id, invitation_id, code_hash, attempts, expires_at, consumed_at",
         )
         .bind(id)
         .bind(max_attempts)
         .bind(now)
+        .bind(code_hash)
         .fetch_optional(e)
         .await
     })
-}
-
-/// Uses a code up; only the first caller gets `true`.
-pub async fn consume(c: Conn<'_>, id: Uuid, now: DateTime<Utc>) -> sqlx::Result<bool> {
-    run!(c, |e| sqlx::query("UPDATE email_codes SET consumed_at = $2 WHERE id = $1 AND consumed_at IS NULL")
-        .bind(id)
-        .bind(now)
-        .execute(e)
-        .await
-        .map(|r| r.rows_affected() == 1))
 }

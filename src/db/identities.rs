@@ -14,7 +14,6 @@ pub struct Identity {
     pub subject: String,
     pub email: String,
     pub created_at: DateTime<Utc>,
-    pub last_used_at: Option<DateTime<Utc>>,
 }
 
 pub struct NewIdentity<'a> {
@@ -29,8 +28,8 @@ pub struct NewIdentity<'a> {
 pub async fn link(c: Conn<'_>, i: &NewIdentity<'_>, now: DateTime<Utc>) -> sqlx::Result<()> {
     run!(c, |e| {
         sqlx::query(
-            "INSERT INTO identities (id, user_id, provider, issuer, subject, email, created_at, last_used_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $7) ON CONFLICT (issuer, subject) DO NOTHING",
+            "INSERT INTO identities (id, user_id, provider, issuer, subject, email, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (issuer, subject) DO NOTHING",
         )
         .bind(Uuid::new_v4())
         .bind(i.user_id)
@@ -47,7 +46,7 @@ pub async fn link(c: Conn<'_>, i: &NewIdentity<'_>, now: DateTime<Utc>) -> sqlx:
 
 pub async fn for_user(c: Conn<'_>, user_id: Uuid) -> sqlx::Result<Vec<Identity>> {
     run!(c, |e| sqlx::query_as(
-        "SELECT id, user_id, provider, issuer, subject, email, created_at, last_used_at \
+        "SELECT id, user_id, provider, issuer, subject, email, created_at \
          FROM identities WHERE user_id = $1 ORDER BY created_at"
     )
     .bind(user_id)
@@ -66,7 +65,7 @@ pub struct NamedIdentity {
 
 pub async fn named_for_user(c: Conn<'_>, user_id: Uuid) -> sqlx::Result<Vec<NamedIdentity>> {
     run!(c, |e| sqlx::query_as(
-        "SELECT i.id, i.user_id, i.provider, i.issuer, i.subject, i.email, i.created_at, i.last_used_at, \
+        "SELECT i.id, i.user_id, i.provider, i.issuer, i.subject, i.email, i.created_at, \
            CASE WHEN i.provider = 'email' THEN 'Email code' ELSE COALESCE(p.display_name, i.provider) END \
              AS provider_name \
          FROM identities i LEFT JOIN identity_providers p ON p.slug = i.provider \
@@ -75,16 +74,6 @@ pub async fn named_for_user(c: Conn<'_>, user_id: Uuid) -> sqlx::Result<Vec<Name
     .bind(user_id)
     .fetch_all(e)
     .await)
-}
-
-pub async fn touch(c: Conn<'_>, issuer: &str, subject: &str, now: DateTime<Utc>) -> sqlx::Result<()> {
-    run!(c, |e| sqlx::query("UPDATE identities SET last_used_at = $3 WHERE issuer = $1 AND subject = $2")
-        .bind(issuer)
-        .bind(subject)
-        .bind(now)
-        .execute(e)
-        .await
-        .map(|_| ()))
 }
 
 /// The user an external identity belongs to: the only way a returning user is found.

@@ -82,22 +82,19 @@ pub enum Checked {
     Dead,
 }
 
-/// Checks a typed code against code `id` of `purpose`, counting the try first.
+/// Checks a typed code against code `id` of `purpose`: the try is counted and, if right,
+/// the code used up, in one statement.
 pub async fn check(state: &AppState, c: Conn<'_>, id: Uuid, purpose: &str, typed: &str) -> AppResult<Checked> {
     let now = state.clock.now();
-    let mut c = c;
-    let Some(row) = codes::take_attempt(c.reborrow(), id, MAX_TRIES, now).await? else {
+    let hash = state.key.code_hash(&id.to_string(), typed);
+    let Some(row) = codes::try_code(c, id, &hash, MAX_TRIES, now).await? else {
         return Ok(Checked::Dead);
     };
     if row.purpose != purpose {
         return Ok(Checked::Dead);
     }
-    let expected = state.key.code_hash(&row.id.to_string(), typed);
-    if crate::secrets::constant_time_eq(&expected, &row.code_hash) {
-        if codes::consume(c.reborrow(), row.id, now).await? {
-            return Ok(Checked::Valid(row));
-        }
-        return Ok(Checked::Dead);
+    if row.consumed_at.is_some() {
+        return Ok(Checked::Valid(row));
     }
     let tries_left = MAX_TRIES - row.attempts;
     Ok(if tries_left > 0 { Checked::Wrong { tries_left } } else { Checked::Dead })

@@ -57,6 +57,8 @@ pub fn serve(state: AppState, listener: TcpListener) -> anyhow::Result<Server> {
             .configure(crate::web::routes::table)
     })
     .workers(if workers == 0 { std::thread::available_parallelism().map_or(2, |n| n.get()) } else { workers })
+    // `main` handles SIGTERM itself (a graceful stop that lets the workers finish).
+    .disable_signals()
     .listen(listener)?
     .run();
     Ok(server)

@@ -118,7 +118,16 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     );
     // SIGTERM (or Ctrl-C): the server stops accepting, answers the requests in flight
     // (up to 30 s), then the workers finish the mail or row in hand and the process ends.
-    app::serve(state.clone(), listener)?.await?;
+    // The signals are ours, not actix's: on a signal actix also stops the whole actix
+    // System, which dropped a worker in the middle of a mail.
+    let server = app::serve(state.clone(), listener)?;
+    let handle = server.handle();
+    tokio::spawn(async move {
+        stop_signal().await;
+        tracing::info!("stopping: answering the requests in flight");
+        handle.stop(true).await;
+    });
+    server.await?;
     state.shutdown.begin();
     for worker in workers {
         if tokio::time::timeout(std::time::Duration::from_secs(30), worker).await.is_err() {
@@ -128,4 +137,20 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     state.db.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// SIGTERM (what systemd and container runtimes send) or Ctrl-C.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+            return;
+        }
+    }
+    tokio::signal::ctrl_c().await.ok();
 }

@@ -69,15 +69,17 @@ post() { # post PATH FORM_PAGE [curl args...]: prints where the answer redirects
   shift 2
   curl -sf -o /dev/null -w '%{redirect_url}' -c "$jar" -b "$jar" --data-urlencode "csrf=$(csrf_of "$form")" "$@" "$base$path"
 }
+# The code an authenticator app shows now for a base32 SECRET (RFC 6238).
+totp_now() { python3 -c '
+import base64, hmac, struct, sys, time
+mac = hmac.new(base64.b32decode(sys.argv[1]), struct.pack(">Q", int(time.time()) // 30), "sha1").digest()
+at = mac[-1] & 15
+print("%06d" % ((struct.unpack(">I", mac[at:at + 4])[0] & 0x7fffffff) % 1000000))' "$1"; }
 post "${link#"$base"}" "${link#"$base"}" >/dev/null
 # Admins must use a second step: an authenticator app, its code computed here (RFC 6238).
 mfa=$(get "/mfa?next=%2Fadmin")
 secret=$(sed -n 's/.*class="mono secret-key">\([A-Z2-7]*\)<.*/\1/p' <<<"$mfa")
-code=$(python3 -c '
-import base64, hmac, struct, sys, time
-mac = hmac.new(base64.b32decode(sys.argv[1]), struct.pack(">Q", int(time.time()) // 30), "sha1").digest()
-at = mac[-1] & 15
-print("%06d" % ((struct.unpack(">I", mac[at:at + 4])[0] & 0x7fffffff) % 1000000))' "$secret")
+code=$(totp_now "$secret")
 curl -sf -o /dev/null -c "$jar" -b "$jar" --data-urlencode "csrf=$(sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' <<<"$mfa" | head -n1)" \
   --data-urlencode next=/admin --data-urlencode "method=$(sed -n 's/.*name="method" value="\([^"]*\)".*/\1/p' <<<"$mfa")" \
   --data-urlencode "name=Authenticator app" --data-urlencode "code=$code" "$base/mfa/setup"
@@ -103,11 +105,6 @@ cookie=$(sed 's/^#HttpOnly_//' "$jar" | awk '!/^#/ && NF >= 7 { printf "%s%s=%s"
 if [ "${BENCH:-all}" = writes ] || { [ "${BENCH:-all}" = all ] && [ "$db" = postgres ]; }; then
   [ "$db" = postgres ] || { echo "BENCH=writes needs postgres (pg_stat_user_tables)" >&2; exit 1; }
   stats() { psql "$VESTIBULE_DATABASE_URL" -tAc "SELECT relname, n_tup_ins, n_tup_upd, n_tup_del FROM pg_stat_user_tables ORDER BY relname"; }
-  totp_now() { python3 -c '
-import base64, hmac, struct, sys, time
-mac = hmac.new(base64.b32decode(sys.argv[1]), struct.pack(">Q", int(time.time()) // 30), "sha1").digest()
-at = mac[-1] & 15
-print("%06d" % ((struct.unpack(">I", mac[at:at + 4])[0] & 0x7fffffff) % 1000000))' "$1"; }
   # The TOTP step of the set-up above must not be reused: wait for the next 30 s step.
   sleep $((31 - $(date +%s) % 30))
   sleep 11
@@ -130,9 +127,7 @@ for part in m.walk():
   [ -n "$code" ] || { echo "writes: no code arrived" >&2; exit 1; }
   post /signin/code /signin/code --data-urlencode "code=$code" >/dev/null ||
     { echo "writes: the code $code was refused (from $mail)" >&2; cat "$mail" >&2; exit 1; }
-  mfa_page=$(get "/mfa?next=%2Fapps")
-  curl -sf -o /dev/null -c "$jar" -b "$jar" --data-urlencode "csrf=$(sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' <<<"$mfa_page" | head -n1)" \
-    --data-urlencode next=/apps --data-urlencode "code=$(totp_now "$secret")" "$base/mfa"
+  post /mfa "/mfa?next=%2Fapps" --data-urlencode next=/apps --data-urlencode "code=$(totp_now "$secret")" >/dev/null
   [ "$(curl -s -o /dev/null -w '%{http_code}' -c "$jar" -b "$jar" "$base/apps")" = 200 ] ||
     { echo "writes: the sign-in did not complete" >&2; exit 1; }
   sleep 11

@@ -39,6 +39,8 @@ pub struct Settings {
     pub http_workers: usize,
     /// Accept `http://` issuers for identity providers: for development and tests only.
     pub allow_http_identity_providers: bool,
+    /// Development tools (`vestibule dev seed`) may run: never on a production database.
+    pub dev_mode: bool,
     /// Calls each API key may make per minute (bursts of a third of it at once).
     pub api_calls_per_minute: u32,
     /// `/metrics` (Prometheus text) answers only with `Authorization: Bearer` and this token;
@@ -149,6 +151,7 @@ impl Default for Settings {
             worker_interval_secs: 2,
             http_workers: 0,
             allow_http_identity_providers: false,
+            dev_mode: false,
             api_calls_per_minute: 300,
             metrics_token: None,
             trusted_proxies: Vec::new(),
@@ -215,6 +218,9 @@ impl Settings {
         }
         if let Some(v) = var("VESTIBULE_ALLOW_HTTP_IDENTITY_PROVIDERS") {
             self.allow_http_identity_providers = flag(v);
+        }
+        if let Some(v) = var("VESTIBULE_DEV_MODE") {
+            self.dev_mode = flag(v);
         }
         if let Some(v) = var("VESTIBULE_API_CALLS_PER_MINUTE") {
             self.api_calls_per_minute = v.parse().context("VESTIBULE_API_CALLS_PER_MINUTE is not a number")?;

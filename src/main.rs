@@ -27,6 +27,11 @@ enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// Development tools (refused unless dev_mode is set).
+    Dev {
+        #[command(subcommand)]
+        command: DevCommand,
+    },
     /// Manage API keys.
     ApiKey {
         #[command(subcommand)]
@@ -49,6 +54,16 @@ enum ApiKeyCommand {
         /// Days until it expires.
         #[arg(long, default_value_t = 90)]
         days: i64,
+    },
+}
+
+#[derive(Subcommand)]
+enum DevCommand {
+    /// Fill the database with made-up partner organizations, guests, invitations, groups,
+    /// apps and audit events, to try the portal at scale.
+    Seed {
+        #[arg(long, default_value_t = 1000)]
+        guests: usize,
     },
 }
 
@@ -89,6 +104,22 @@ async fn main() -> anyhow::Result<()> {
             let link = vestibule::flows::bootstrap::create_admin(&state, &email, name.as_ref()).await?;
             println!(
                 "Admin {email} is ready. Open this link within 15 minutes to sign in (it works once):\n\n  {link}\n"
+            );
+            Ok(())
+        }
+        Command::Dev { command: DevCommand::Seed { guests } } => {
+            let state = app::open(settings, Clock::system()).await?;
+            let started = std::time::Instant::now();
+            let s = vestibule::flows::dev_seed::seed(&state, guests).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!(
+                "Seeded {} guests of {} organizations, {} apps, {} groups ({} memberships) and {} audit events in {:.1} s.",
+                s.guests,
+                s.organizations,
+                s.apps,
+                s.groups,
+                s.memberships,
+                s.audit_events,
+                started.elapsed().as_secs_f64()
             );
             Ok(())
         }

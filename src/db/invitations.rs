@@ -138,10 +138,6 @@ pub async fn expire_due(c: Conn<'_>, now: DateTime<Utc>) -> sqlx::Result<u64> {
         .map(|r| r.rows_affected()))
 }
 
-pub async fn count_pending(c: Conn<'_>) -> sqlx::Result<i64> {
-    run!(c, |e| sqlx::query_scalar("SELECT COUNT(*) FROM invitations WHERE status = 'pending'").fetch_one(e).await)
-}
-
 pub async fn add_app(c: Conn<'_>, invitation_id: Uuid, app_id: Uuid) -> sqlx::Result<()> {
     run!(c, |e| sqlx::query(
         "INSERT INTO invitation_apps (invitation_id, app_id) VALUES ($1, $2) ON CONFLICT DO NOTHING"

@@ -292,19 +292,6 @@ pub async fn unused_recovery_codes(c: Conn<'_>, user_id: Uuid) -> sqlx::Result<i
         .await)
 }
 
-/// Active guests who must use a second factor (all of them when `all_guests`, else those
-/// with their own flag) and have set none up: the dashboard's count.
-pub async fn guests_without_mfa(c: Conn<'_>, all_guests: bool) -> sqlx::Result<i64> {
-    run!(c, |e| sqlx::query_scalar(
-        "SELECT COUNT(*) FROM users u WHERE u.user_type = 'guest' AND u.state = 'accepted' \
-         AND ($1 OR u.mfa_required) AND NOT EXISTS \
-         (SELECT 1 FROM mfa_methods m WHERE m.user_id = u.id AND m.confirmed_at IS NOT NULL)"
-    )
-    .bind(all_guests)
-    .fetch_one(e)
-    .await)
-}
-
 /// Wrong codes in a row and until when attempts pause.
 pub async fn failures(c: Conn<'_>, user_id: Uuid) -> sqlx::Result<(i64, Option<DateTime<Utc>>)> {
     run!(c, |e| sqlx::query_as("SELECT mfa_failures, mfa_paused_until FROM users WHERE id = $1")

@@ -28,6 +28,7 @@ pub mod oauth;
 pub mod outbox;
 pub mod packages;
 pub mod requests;
+pub mod seed;
 pub mod sessions;
 pub mod settings;
 pub mod signin_links;

@@ -102,13 +102,6 @@ pub async fn list(c: Conn<'_>, status: Option<RequestStatus>, limit: i64) -> sql
     run!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(status).bind(limit).fetch_all(e).await)
 }
 
-pub async fn count_status(c: Conn<'_>, status: RequestStatus) -> sqlx::Result<i64> {
-    run!(c, |e| sqlx::query_scalar("SELECT COUNT(*) FROM signup_requests WHERE status = $1")
-        .bind(status)
-        .fetch_one(e)
-        .await)
-}
-
 /// The user's open (waiting for a decision) request for this package, if any.
 pub async fn open_for(
     c: Conn<'_>,

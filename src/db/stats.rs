@@ -25,3 +25,56 @@ pub enum StatusTable {
 pub async fn oldest_pending_mail(c: Conn<'_>) -> sqlx::Result<Option<DateTime<Utc>>> {
     run!(c, |e| sqlx::query_scalar("SELECT MIN(created_at) FROM outbox WHERE status = 'pending'").fetch_one(e).await)
 }
+
+/// The admin dashboard's figures, counted in one statement.
+#[derive(Debug)]
+pub struct Dashboard {
+    pub pending_invitations: i64,
+    pub guests: i64,
+    pub pending_guests: i64,
+    pub members: i64,
+    pub pending_requests: i64,
+    pub apps: i64,
+    /// Active guests who must use MFA (all of them when `all_guests_need_mfa`, else those
+    /// marked) and have no confirmed method yet.
+    pub guests_without_mfa: i64,
+}
+
+pub async fn dashboard(c: Conn<'_>, all_guests_need_mfa: bool) -> sqlx::Result<Dashboard> {
+    // Each count is a range of an index (users_kind, invitations_status, …), not a scan. The
+    // guests with a method are counted from mfa_methods (few rows), not by probing every
+    // guest; when every guest must use MFA, those who must are simply the active guests.
+    let must = if all_guests_need_mfa { "" } else { " AND mfa_required" };
+    let must_count = if all_guests_need_mfa {
+        "-1".to_string()
+    } else {
+        format!("(SELECT COUNT(*) FROM users WHERE {ACTIVE_GUEST}{must})")
+    };
+    let sql = format!(
+        "SELECT \
+         (SELECT COUNT(*) FROM invitations WHERE status = 'pending'), \
+         (SELECT COUNT(*) FROM users WHERE {ACTIVE_GUEST}), \
+         (SELECT COUNT(*) FROM users WHERE user_type = 'guest' AND state = 'pending_acceptance'), \
+         (SELECT COUNT(*) FROM users WHERE user_type = 'member'), \
+         (SELECT COUNT(*) FROM signup_requests WHERE status = 'pending_approval'), \
+         (SELECT COUNT(*) FROM apps), \
+         {must_count}, \
+         (SELECT COUNT(DISTINCT m.user_id) FROM mfa_methods m WHERE m.confirmed_at IS NOT NULL AND EXISTS \
+            (SELECT 1 FROM users WHERE id = m.user_id AND {ACTIVE_GUEST}{must}))"
+    );
+    type Row = (i64, i64, i64, i64, i64, i64, i64, i64);
+    let (pending_invitations, guests, pending_guests, members, pending_requests, apps, must_use, have): Row =
+        run!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_one(e).await)?;
+    let must_use = if all_guests_need_mfa { guests } else { must_use };
+    Ok(Dashboard {
+        pending_invitations,
+        guests,
+        pending_guests,
+        members,
+        pending_requests,
+        apps,
+        guests_without_mfa: must_use - have,
+    })
+}
+
+const ACTIVE_GUEST: &str = "user_type = 'guest' AND state = 'accepted'";

@@ -83,28 +83,68 @@ pub struct Filter<'a> {
 
 /// Users matching a search on name or email (a domain matches the email), newest first.
 pub async fn search(c: Conn<'_>, f: &Filter<'_>, page: Page) -> sqlx::Result<(Vec<User>, i64)> {
-    let pattern = contains_pattern(f.query.trim());
-    let email_pattern = contains_pattern(f.email_query.trim());
-    let cond = "($1 = '%%' OR lower(email) LIKE $4 ESCAPE '\\' OR lower(display_name) LIKE $1 ESCAPE '\\') \
-                AND ($2 = '' OR user_type = $2) AND ($3 = '' OR state = $3)";
-    let list = format!("SELECT {COLUMNS} FROM users WHERE {cond} ORDER BY created_at DESC, email LIMIT $5 OFFSET $6");
-    let count = format!("SELECT COUNT(*) FROM users WHERE {cond}");
+    let (name, email) = (f.query.trim(), f.email_query.trim());
+    // Trigram indexes serve the search for any part of a name or address (migration 0014):
+    // pg_trgm answers `LIKE '%…%'` on the lowered columns (backslash is PostgreSQL's default
+    // LIKE escape); SQLite's FTS5 answers a phrase query of three characters or more (it
+    // ignores case; a phrase is quoted, its quotes doubled). Shorter words are looked for
+    // row by row. No OR around the match: SQLite would then scan the users table.
+    let phrase = |words: &str| format!("\"{}\"", words.to_lowercase().replace('"', "\"\""));
+    let (matches, first, fourth) = match c {
+        _ if name.is_empty() => ("$1 = $4", String::new(), String::new()),
+        Conn::Sqlite(_) if name.chars().count() >= 3 && email.chars().count() >= 3 => (
+            "id IN (SELECT k.user_id FROM users_search_keys k WHERE k.rowid IN \
+             (SELECT rowid FROM users_search WHERE users_search MATCH $1)) AND $4 = $4",
+            format!("email : {} OR display_name : {}", phrase(email), phrase(name)),
+            String::new(),
+        ),
+        Conn::Sqlite(_) => (
+            "(lower(email) LIKE $4 ESCAPE '\\' OR lower(display_name) LIKE $1 ESCAPE '\\')",
+            contains_pattern(name),
+            contains_pattern(email),
+        ),
+        Conn::Postgres(_) => {
+            ("(lower(email) LIKE $4 OR lower(display_name) LIKE $1)", contains_pattern(name), contains_pattern(email))
+        }
+    };
+    let cond = format!("{matches} AND ($2 = '' OR user_type = $2) AND ($3 = '' OR state = $3)");
+    let fts = matches.contains("MATCH");
+    let unfiltered = f.user_type.is_empty() && f.state.is_empty();
+    // FTS5 counts its own hits (one row a user) without fetching a user.
+    let count = if fts && unfiltered {
+        "SELECT COUNT(*) FROM users_search WHERE users_search MATCH $1 AND $2 = $2 AND $3 = $3 AND $4 = $4".to_string()
+    } else {
+        format!("SELECT COUNT(*) FROM users WHERE {cond}")
+    };
+    // SQLite would walk every user newest first looking for the few hits (all 100,000 for a
+    // miss): with few hits, fetch those and sort them (CROSS JOIN keeps that order); with
+    // many, walking the newest first finds a page soonest.
+    let few_hits = format!(
+        "SELECT {} FROM users_search_keys k CROSS JOIN users u ON u.id = k.user_id \
+         WHERE k.rowid IN (SELECT rowid FROM users_search WHERE users_search MATCH $1) AND $4 = $4 \
+         AND ($2 = '' OR u.user_type = $2) AND ($3 = '' OR u.state = $3) \
+         ORDER BY u.created_at DESC, u.email LIMIT $5 OFFSET $6",
+        columns_of("u")
+    );
+    let newest_first =
+        format!("SELECT {COLUMNS} FROM users WHERE {cond} ORDER BY created_at DESC, email LIMIT $5 OFFSET $6");
     run!(c, |e| {
-        let rows: Vec<User> = sqlx::query_as(sqlx::AssertSqlSafe(list))
-            .bind(&pattern)
+        let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(count))
+            .bind(&first)
             .bind(f.user_type)
             .bind(f.state)
-            .bind(&email_pattern)
+            .bind(&fourth)
+            .fetch_one(&mut *e)
+            .await?;
+        let list = if fts && total <= 2_000 { few_hits } else { newest_first };
+        let rows: Vec<User> = sqlx::query_as(sqlx::AssertSqlSafe(list))
+            .bind(&first)
+            .bind(f.user_type)
+            .bind(f.state)
+            .bind(&fourth)
             .bind(page.size)
             .bind(page.offset())
             .fetch_all(&mut *e)
-            .await?;
-        let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(count))
-            .bind(&pattern)
-            .bind(f.user_type)
-            .bind(f.state)
-            .bind(&email_pattern)
-            .fetch_one(&mut *e)
             .await?;
         Ok((rows, total))
     })

@@ -7,6 +7,7 @@ pub mod apps;
 pub mod bootstrap;
 pub mod bulk;
 pub mod codes;
+pub mod dev_seed;
 pub mod federated;
 pub mod groups;
 pub mod idps;

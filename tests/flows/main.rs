@@ -18,6 +18,7 @@ mod panel;
 mod provider;
 mod records;
 mod redeem;
+mod scale;
 mod signin;
 mod signup;
 mod sponsors;

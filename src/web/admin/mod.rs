@@ -20,7 +20,7 @@ use askama::Template;
 
 use crate::auth::AdminUser;
 use crate::db::audit::AuditEvent;
-use crate::db::{Page, apps as app_rows, audit as audit_rows, invitations as invitation_rows, users as user_rows};
+use crate::db::{Page, audit as audit_rows};
 use crate::error::AppResult;
 use crate::state::AppState;
 use crate::web::page::{PageCtx, render};
@@ -29,37 +29,18 @@ use crate::web::page::{PageCtx, render};
 #[template(path = "admin/dashboard.html")]
 struct Dashboard {
     ctx: PageCtx,
-    pending_invitations: i64,
-    guests: i64,
-    pending_guests: i64,
-    members: i64,
-    pending_requests: i64,
-    apps: usize,
-    /// Active guests who must use MFA and have no authenticator app yet.
-    guests_without_mfa: i64,
+    counts: crate::db::stats::Dashboard,
     recent: Vec<AuditEvent>,
 }
 
 pub async fn dashboard(ctx: PageCtx, state: web::Data<AppState>, _admin: AdminUser) -> AppResult<HttpResponse> {
+    let all_guests_need_mfa = crate::flows::settings::current(&state).await?.guests_mfa;
     let mut c = state.db.acquire().await?;
     let page = Dashboard {
         ctx,
-        pending_invitations: invitation_rows::count_pending(c.conn()).await?,
-        guests: user_rows::count_by(c.conn(), "guest", "accepted").await?,
-        pending_guests: user_rows::count_by(c.conn(), "guest", "pending_acceptance").await?,
-        members: user_rows::count_by(c.conn(), "member", "").await?,
-        pending_requests: crate::db::requests::count_status(
-            c.conn(),
-            crate::domain::request::RequestStatus::PendingApproval,
-        )
-        .await?,
-        apps: app_rows::all(c.conn()).await?.len(),
-        guests_without_mfa: crate::db::mfa::guests_without_mfa(
-            c.conn(),
-            crate::flows::settings::current(&state).await?.guests_mfa,
-        )
-        .await?,
-        recent: audit_rows::list(c.conn(), &Default::default(), Page::new(1, 8)).await?.0,
+        counts: crate::db::stats::dashboard(c.conn(), all_guests_need_mfa).await?,
+        // The newest few, without counting the whole log as a listing would.
+        recent: audit_rows::batch(c.conn(), &Default::default(), 8).await?,
     };
     Ok(render(&page))
 }

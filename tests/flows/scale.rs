@@ -1,0 +1,148 @@
+//! Scale of data: `vestibule dev seed`, the dashboard's counts and the indexed user search
+//! (FTS5 trigrams on SQLite, pg_trgm on PostgreSQL) answering as a plain `LIKE` would.
+
+use uuid::Uuid;
+use vestibule::db::Db;
+use vestibule::domain::DisplayName;
+use vestibule::domain::audit::Actor;
+use vestibule::flows::dev_seed;
+
+use crate::helpers::*;
+
+async fn seeding_is_refused_without_dev_mode(app: TestApp) -> TestApp {
+    let refused = dev_seed::seed(&app.state, 10).await.err().expect("seeding must be refused");
+    assert!(refused.to_string().contains("dev_mode"), "{refused}");
+    assert_eq!(app.count("SELECT COUNT(*) FROM users").await, 0);
+    app
+}
+both!(seeding_is_refused_without_dev_mode);
+
+/// Users whose address or name holds `needle` (any case), counted the slow way: the
+/// meaning the indexed search must keep.
+async fn counted_by_like(app: &TestApp, needle: &str) -> i64 {
+    let literal = needle.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    let pattern = format!("%{literal}%");
+    let sql =
+        "SELECT COUNT(*) FROM users WHERE lower(email) LIKE $1 ESCAPE '\\' OR lower(display_name) LIKE $1 ESCAPE '\\'";
+    match &app.state.db {
+        Db::Sqlite(p, _) => sqlx::query_scalar(sql).bind(&pattern).fetch_one(p).await.unwrap(),
+        Db::Postgres(p) => sqlx::query_scalar(sql).bind(&pattern).fetch_one(p).await.unwrap(),
+    }
+}
+
+/// The total a search page shows ("… 27 in all"), 0 for "No users match."
+async fn found(app: &TestApp, query: &str) -> i64 {
+    let page = app.get(&format!("/admin/users?q={}", urlencode(query))).await;
+    if page.has("No users match.") {
+        return 0;
+    }
+    let before = page.body.find(" in all").unwrap_or_else(|| panic!("no total for {query:?}: {}", page.body));
+    page.body[..before].rsplit(' ').next().unwrap().parse().unwrap()
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
+}
+
+/// The number shown before `label` on the dashboard.
+fn stat(body: &str, label: &str) -> i64 {
+    let end = body.find(&format!("</span> {label}")).unwrap_or_else(|| panic!("no {label:?} on the dashboard"));
+    body[..end].rsplit('>').next().unwrap().parse().unwrap()
+}
+
+async fn a_seeded_database_counts_and_searches_right(app: TestApp) -> TestApp {
+    app.sign_in_admin("root@contoso.example").await;
+    // Three batches of 500 and a part.
+    let seeded = dev_seed::seed(&app.state, 1_234).await.unwrap();
+    assert_eq!(seeded.guests, 1_234);
+    assert_eq!(app.count("SELECT COUNT(*) FROM users WHERE user_type = 'guest'").await, 1_234);
+    assert_eq!(app.count("SELECT COUNT(*) FROM invitations").await, 1_234);
+    assert!(app.count("SELECT COUNT(*) FROM group_members").await as usize == seeded.memberships);
+    assert!(seeded.audit_events >= 1_234);
+    // Every state is there, as in a real portal.
+    for state in ["accepted", "pending_acceptance", "blocked"] {
+        let page = app.get(&format!("/admin/users?type=guest&state={state}")).await;
+        assert!(page.has(" in all"), "no {state} guests were seeded");
+    }
+
+    // The dashboard's one statement counts what is there.
+    let page = app.get("/admin").await;
+    assert_eq!(
+        stat(&page.body, "active guests"),
+        app.count("SELECT COUNT(*) FROM users WHERE user_type = 'guest' AND state = 'accepted'").await
+    );
+    assert_eq!(
+        stat(&page.body, "guests yet to accept"),
+        app.count("SELECT COUNT(*) FROM users WHERE user_type = 'guest' AND state = 'pending_acceptance'").await
+    );
+    assert_eq!(
+        stat(&page.body, "pending invitations"),
+        app.count("SELECT COUNT(*) FROM invitations WHERE status = 'pending'").await
+    );
+    assert_eq!(stat(&page.body, "members"), 1);
+    assert_eq!(stat(&page.body, "apps"), 24);
+    assert_eq!(stat(&page.body, "guests who must use MFA and have not set it up"), 0, "guest MFA is off");
+
+    // The indexed search finds what LIKE finds: names, parts of addresses, domains, any
+    // case, words too short for a trigram, quotes and LIKE's own wildcards taken literally.
+    for needle in [
+        "ada",
+        "BERG",
+        "logistics",
+        "harbor",
+        "@cedar",
+        ".example",
+        "a.k",
+        "li",
+        "o",
+        "zzqx",
+        "\"ana",
+        "100%",
+        "_",
+        "root@",
+    ] {
+        assert_eq!(found(&app, needle).await, counted_by_like(&app, needle).await, "searching {needle:?}");
+    }
+
+    // Renamed and removed guests: the index follows.
+    let (id, email): (Uuid, String) = match &app.state.db {
+        Db::Sqlite(p, _) => {
+            sqlx::query_as("SELECT id, email FROM users WHERE user_type = 'guest' ORDER BY email LIMIT 1")
+                .fetch_one(p)
+                .await
+                .unwrap()
+        }
+        Db::Postgres(p) => {
+            sqlx::query_as("SELECT id, email FROM users WHERE user_type = 'guest' ORDER BY email LIMIT 1")
+                .fetch_one(p)
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(found(&app, &email).await, 1);
+    let system = Actor::system("test");
+    vestibule::flows::users::rename(&app.state, id, &DisplayName::parse("Zebulon Quartermaine").unwrap(), &system)
+        .await
+        .unwrap();
+    assert_eq!(found(&app, "quartermaine").await, 1);
+    let admin = {
+        let mut c = app.state.db.acquire().await.unwrap();
+        vestibule::db::users::find_by_email(c.conn(), "root@contoso.example").await.unwrap().unwrap()
+    };
+    vestibule::flows::sponsors::remove(&app.state, id, &admin, &system).await.unwrap();
+    assert_eq!(found(&app, "quartermaine").await, 0);
+    assert_eq!(found(&app, &email).await, 0);
+    app
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_seeded_database_counts_and_searches_right_sqlite() {
+    let app = TestApp::spawn_tweaked(DbKind::Sqlite, |s| s.dev_mode = true).await;
+    a_seeded_database_counts_and_searches_right(app).await.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_seeded_database_counts_and_searches_right_postgres() {
+    let app = TestApp::spawn_tweaked(DbKind::Postgres, |s| s.dev_mode = true).await;
+    a_seeded_database_counts_and_searches_right(app).await.finish().await;
+}

@@ -179,23 +179,27 @@ for part in m.walk():
     for _ in 1 2 3; do
       case "$(tail -n1 <<<"$page")" in "$base"*) break ;; esac
       action=$(sed -n 's/.*<form[^>]*action="\([^"]*\)".*/\1/p' <<<"$page" | head -n1)
+      case "$action" in http*) ;; *) action="http://127.0.0.1:$idp_port$action" ;; esac
       if grep -q 'value="login"' <<<"$page"; then
-        page=$(curl -s -L -c "$jar" -b "$jar" -w '\n%{url_effective}' -d prompt=login -d "login=$1" -d password=any "http://127.0.0.1:$idp_port$action")
+        page=$(curl -s -L -c "$jar" -b "$jar" -w '\n%{url_effective}' -d prompt=login -d "login=$1" -d password=any "$action")
       else
-        page=$(curl -s -L -c "$jar" -b "$jar" -w '\n%{url_effective}' -d prompt=consent "http://127.0.0.1:$idp_port$action")
+        page=$(curl -s -L -c "$jar" -b "$jar" -w '\n%{url_effective}' -d prompt=consent "$action")
       fi
     done
     signed_in "$1"
   }
-  # A member who has signed in before (an invited member would first redeem): made an admin
-  # by the command line, then an ordinary member again (admins must use a second factor).
-  "$bin" admin create pat@host.example >/dev/null
-  pat=$(get "/admin/users?q=pat%40host.example" | grep -o '/admin/users/[0-9a-f-]\{36\}' | head -n1)
-  post "$pat/remove-admin" "$pat" >/dev/null
+  # Members who may sign in (an invited member would first redeem): made admins by the
+  # command line, then ordinary members again (admins must use a second factor). Mia signs
+  # in through the workforce IdP, the first time linking it to her account.
+  for member in pat@host.example mia@contoso.example; do
+    "$bin" admin create "$member" >/dev/null
+    id=$(get "/admin/users?q=$member" | grep -o '/admin/users/[0-9a-f-]\{36\}' | head -n1)
+    post "$id/remove-admin" "$id" >/dev/null
+  done
   admin_jar=$jar
   writes "a member's first email-code sign-in (with its mail delivered)" code_sign_in pat@host.example
   writes "the same member's next email-code sign-in" code_sign_in pat@host.example
-  writes "a member's first federated sign-in (the workforce IdP creates the member)" federated_sign_in mia
+  writes "a member's first federated sign-in (the identity is linked)" federated_sign_in mia
   writes "the same member's next federated sign-in" federated_sign_in mia
   jar=$admin_jar
   [ "${BENCH:-all}" = writes ] && exit 0

@@ -46,7 +46,7 @@ pub async fn dashboard(c: Conn<'_>, all_guests_need_mfa: bool) -> sqlx::Result<D
     // guest; when every guest must use MFA, those who must are simply the active guests.
     let must = if all_guests_need_mfa { "" } else { " AND mfa_required" };
     let must_count = if all_guests_need_mfa {
-        "-1".to_string()
+        "CAST(-1 AS BIGINT)".to_string()
     } else {
         format!("(SELECT COUNT(*) FROM users WHERE {ACTIVE_GUEST}{must})")
     };

@@ -45,11 +45,6 @@ pub async fn dashboard(c: Conn<'_>, all_guests_need_mfa: bool) -> sqlx::Result<D
     // guests with a method are counted from mfa_methods (few rows), not by probing every
     // guest; when every guest must use MFA, those who must are simply the active guests.
     let must = if all_guests_need_mfa { "" } else { " AND mfa_required" };
-    let must_count = if all_guests_need_mfa {
-        "CAST(-1 AS BIGINT)".to_string()
-    } else {
-        format!("(SELECT COUNT(*) FROM users WHERE {ACTIVE_GUEST}{must})")
-    };
     let sql = format!(
         "SELECT \
          (SELECT COUNT(*) FROM invitations WHERE status = 'pending'), \
@@ -58,14 +53,14 @@ pub async fn dashboard(c: Conn<'_>, all_guests_need_mfa: bool) -> sqlx::Result<D
          (SELECT COUNT(*) FROM users WHERE user_type = 'member'), \
          (SELECT COUNT(*) FROM signup_requests WHERE status = 'pending_approval'), \
          (SELECT COUNT(*) FROM apps), \
-         {must_count}, \
+         (SELECT COUNT(*) FROM users WHERE {ACTIVE_GUEST} AND mfa_required), \
          (SELECT COUNT(DISTINCT m.user_id) FROM mfa_methods m WHERE m.confirmed_at IS NOT NULL AND EXISTS \
             (SELECT 1 FROM users WHERE id = m.user_id AND {ACTIVE_GUEST}{must}))"
     );
     type Row = (i64, i64, i64, i64, i64, i64, i64, i64);
-    let (pending_invitations, guests, pending_guests, members, pending_requests, apps, must_use, have): Row =
+    let (pending_invitations, guests, pending_guests, members, pending_requests, apps, marked, have): Row =
         run!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_one(e).await)?;
-    let must_use = if all_guests_need_mfa { guests } else { must_use };
+    let must_use = if all_guests_need_mfa { guests } else { marked };
     Ok(Dashboard {
         pending_invitations,
         guests,

@@ -90,9 +90,10 @@ pub async fn search(c: Conn<'_>, f: &Filter<'_>, page: Page) -> sqlx::Result<(Ve
     // ignores case; a phrase is quoted, its quotes doubled). Shorter words are looked for
     // row by row. No OR around the match: SQLite would then scan the users table.
     let phrase = |words: &str| format!("\"{}\"", words.to_lowercase().replace('"', "\"\""));
+    let fts = matches!(c, Conn::Sqlite(_)) && name.chars().count() >= 3 && email.chars().count() >= 3;
     let (matches, first, fourth) = match c {
         _ if name.is_empty() => ("$1 = $4", String::new(), String::new()),
-        Conn::Sqlite(_) if name.chars().count() >= 3 && email.chars().count() >= 3 => (
+        Conn::Sqlite(_) if fts => (
             "id IN (SELECT k.user_id FROM users_search_keys k WHERE k.rowid IN \
              (SELECT rowid FROM users_search WHERE users_search MATCH $1)) AND $4 = $4",
             format!("email : {} OR display_name : {}", phrase(email), phrase(name)),
@@ -108,7 +109,6 @@ pub async fn search(c: Conn<'_>, f: &Filter<'_>, page: Page) -> sqlx::Result<(Ve
         }
     };
     let cond = format!("{matches} AND ($2 = '' OR user_type = $2) AND ($3 = '' OR state = $3)");
-    let fts = matches.contains("MATCH");
     let unfiltered = f.user_type.is_empty() && f.state.is_empty();
     // FTS5 counts its own hits (one row a user) without fetching a user.
     let count = if fts && unfiltered {
@@ -119,13 +119,15 @@ pub async fn search(c: Conn<'_>, f: &Filter<'_>, page: Page) -> sqlx::Result<(Ve
     // SQLite would walk every user newest first looking for the few hits (all 100,000 for a
     // miss): with few hits, fetch those and sort them (CROSS JOIN keeps that order); with
     // many, walking the newest first finds a page soonest.
-    let few_hits = format!(
-        "SELECT {} FROM users_search_keys k CROSS JOIN users u ON u.id = k.user_id \
+    let few_hits = || {
+        format!(
+            "SELECT {} FROM users_search_keys k CROSS JOIN users u ON u.id = k.user_id \
          WHERE k.rowid IN (SELECT rowid FROM users_search WHERE users_search MATCH $1) AND $4 = $4 \
          AND ($2 = '' OR u.user_type = $2) AND ($3 = '' OR u.state = $3) \
          ORDER BY u.created_at DESC, u.email LIMIT $5 OFFSET $6",
-        columns_of("u")
-    );
+            columns_of("u")
+        )
+    };
     let newest_first =
         format!("SELECT {COLUMNS} FROM users WHERE {cond} ORDER BY created_at DESC, email LIMIT $5 OFFSET $6");
     run!(c, |e| {
@@ -136,7 +138,7 @@ pub async fn search(c: Conn<'_>, f: &Filter<'_>, page: Page) -> sqlx::Result<(Ve
             .bind(&fourth)
             .fetch_one(&mut *e)
             .await?;
-        let list = if fts && total <= 2_000 { few_hits } else { newest_first };
+        let list = if fts && total <= 2_000 { few_hits() } else { newest_first };
         let rows: Vec<User> = sqlx::query_as(sqlx::AssertSqlSafe(list))
             .bind(&first)
             .bind(f.user_type)

@@ -188,8 +188,7 @@ pub async fn seed(state: &AppState, guests: usize) -> AppResult<Seeded> {
     for n in 0..40 {
         let name = format!("{} partners {}", rng.pick(NAME_PARTS), first_number + n);
         let Some(group) = groups::insert(tx.conn(), &name, "Seeded for load tests.", now).await? else { continue };
-        let apps: Vec<Uuid> = (0..2 + rng.below(4)).map(|_| app_ids[rng.below(app_ids.len())]).collect();
-        let mut apps = apps;
+        let mut apps: Vec<Uuid> = (0..2 + rng.below(4)).map(|_| app_ids[rng.below(app_ids.len())]).collect();
         apps.sort();
         apps.dedup();
         links::replace(tx.conn(), &links::GROUP_APPS, group.id, &apps).await?;

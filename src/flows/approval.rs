@@ -121,8 +121,8 @@ async fn grant(
         sponsors::add(tx.conn(), user.id, sponsor.id).await?;
     }
     if user.state == UserState::PendingAcceptance {
-        let mail_with = super::invite::InvitationMail::Approval { package: &package.name };
-        super::invite::issue_invitation(state, tx, &user, by, None, "", mail_with).await?;
+        let mail_with = super::invitations::InvitationMail::Approval { package: &package.name };
+        super::invitations::issue_invitation(state, tx, &user, by, None, "", mail_with).await?;
     } else {
         let notice = notices::access_granted(&package.name, state.links().apps());
         super::queue_notice(state, tx.conn(), &user.email, &notice).await?;

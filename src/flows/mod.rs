@@ -11,6 +11,7 @@ pub mod dev_seed;
 pub mod federated;
 pub mod groups;
 pub mod idps;
+pub mod invitations;
 pub mod invite;
 pub mod invite_input;
 pub mod metrics;

@@ -79,13 +79,13 @@ pub async fn resend(
     actor: &Actor,
 ) -> AppResult<Result<(), super::invite::InviteRefused>> {
     ensure(state, guest_id, by).await?;
-    Ok(super::invite::resend(state, guest_id, actor).await?.map(|_| ()))
+    Ok(super::invitations::resend(state, guest_id, actor).await?.map(|_| ()))
 }
 
 /// Revokes the guest's pending invitation; false when there was none.
 pub async fn revoke(state: &AppState, guest_id: Uuid, by: &User, actor: &Actor) -> AppResult<bool> {
     ensure(state, guest_id, by).await?;
-    super::invite::revoke(state, guest_id, actor).await
+    super::invitations::revoke(state, guest_id, actor).await
 }
 
 async fn ensure(state: &AppState, guest_id: Uuid, by: &User) -> AppResult<User> {

@@ -183,7 +183,7 @@ pub async fn resend(
     _f: CsrfForm<NoFields>,
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
-    match flows::invite::resend(&state, id, &actor(&req, &admin)).await? {
+    match flows::invitations::resend(&state, id, &actor(&req, &admin)).await? {
         Ok(_) => flash(&session, "A new invitation link was sent. The previous link no longer works."),
         Err(refused) => flash(&session, refused.to_string()),
     }
@@ -199,7 +199,7 @@ pub async fn revoke(
     _f: CsrfForm<NoFields>,
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
-    if flows::invite::revoke(&state, id, &actor(&req, &admin)).await? {
+    if flows::invitations::revoke(&state, id, &actor(&req, &admin)).await? {
         flash(&session, "The invitation was revoked: its link no longer works.");
     } else {
         flash(&session, "There was no pending invitation to revoke.");
@@ -216,7 +216,7 @@ pub async fn reset_redemption(
     _f: CsrfForm<NoFields>,
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
-    match flows::invite::reset_redemption(&state, id, &admin, &actor(&req, &admin)).await? {
+    match flows::invitations::reset_redemption(&state, id, &admin, &actor(&req, &admin)).await? {
         Ok(_) => flash(
             &session,
             "Redemption was reset: sign-in identities were unlinked, sessions ended, and a new invitation was sent.",

@@ -1,15 +1,13 @@
 //! `/api/v1/invitations`, shaped like Microsoft Graph's invitation resource so that an
 //! integration written for Graph ports with little change. Creating one calls the same
-//! flow as Admin → Invite (`flows::invite`), with the same rules.
+//! flow as Admin → Invite (`flows::invite`), with the same rules. The resource's shape is
+//! in `schema`.
+
+mod schema;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::problem_doc::{BodyRefusals, ProblemDoc, Refusals};
@@ -17,136 +15,18 @@ use super::{ApiCaller, ApiResult, Problem, id_of, idempotency, json_body, ok_jso
 use crate::db::invitations::{self, Listed};
 use crate::domain::invitation::InvitationStatus;
 use crate::domain::user::MAX_SPONSORS;
+use crate::flows::invitations as invitation_flows;
 use crate::flows::invite::{self, InviteRefused, RawInvite};
 use crate::state::AppState;
+use schema::{
+    Invitation, InvitationList, ListQuery, NewInvitation, api_field, cursor_of, read_cursor, resource, status_of_word,
+    status_word,
+};
+pub use schema::{MessageInfo, StatusWord};
 
 pub const SCOPE: &str = "invitations:write";
 const PAGE_MAX: i64 = 200;
 const PAGE_DEFAULT: i64 = 50;
-
-/// A new invitation: Microsoft Graph's invitation fields, plus Vestibule's `apps`, `groups`
-/// and `sponsors`.
-#[derive(Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct NewInvitation {
-    /// The guest's address.
-    #[schema(example = "ana@fabrikam.example", format = Email)]
-    invited_user_email_address: String,
-    /// Where the guest lands after redeeming: this portal or an app's address. Default:
-    /// the Access Panel.
-    #[serde(default)]
-    invite_redirect_url: Option<String>,
-    #[serde(default)]
-    invited_user_display_name: Option<String>,
-    /// As in Graph, no mail unless asked for: pass `inviteRedeemUrl` on yourself.
-    #[serde(default)]
-    send_invitation_message: bool,
-    #[serde(default, deserialize_with = "super::object_or_null")]
-    invited_user_message_info: Option<MessageInfo>,
-    /// `Guest` (the default) is the only type the API invites.
-    #[serde(default)]
-    #[schema(example = "Guest")]
-    invited_user_type: Option<String>,
-    /// Start the guest's redemption again (a new link); needs `invitedUser.id`.
-    #[serde(default)]
-    reset_redemption: bool,
-    #[serde(default, deserialize_with = "super::object_or_null")]
-    invited_user: Option<UserRef>,
-    /// Vestibule's own: apps the guest gets on redeeming.
-    #[serde(default)]
-    apps: Vec<Uuid>,
-    /// Vestibule's own: groups the guest joins (and so their apps).
-    #[serde(default)]
-    groups: Vec<Uuid>,
-    /// Vestibule's own: members who sponsor the guest besides the key's admin (at most 4).
-    #[serde(default)]
-    #[schema(max_items = 4)]
-    sponsors: Vec<Uuid>,
-}
-
-#[derive(Deserialize, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct MessageInfo {
-    /// A personal note in the invitation mail (at most 2,000 characters).
-    #[serde(default)]
-    pub customized_message_body: Option<String>,
-}
-
-#[derive(Deserialize, Serialize, ToSchema)]
-pub struct UserRef {
-    id: Uuid,
-}
-
-/// An invitation, as Graph shows one.
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Invitation {
-    id: Uuid,
-    invited_user_email_address: String,
-    invited_user_display_name: String,
-    #[schema(example = "Guest")]
-    invited_user_type: &'static str,
-    invite_redirect_url: Option<String>,
-    /// The redemption link: only in the answer that made it (Vestibule keeps its hash).
-    invite_redeem_url: Option<String>,
-    send_invitation_message: bool,
-    invited_user_message_info: MessageInfo,
-    invited_user: UserRef,
-    #[schema(value_type = StatusWord)]
-    status: &'static str,
-    created_date_time: DateTime<Utc>,
-    expires_date_time: DateTime<Utc>,
-}
-
-/// A page of invitations, newest first.
-#[derive(Serialize, ToSchema)]
-pub struct InvitationList {
-    value: Vec<Invitation>,
-    /// The next page, while there is one.
-    #[serde(rename = "@odata.nextLink", skip_serializing_if = "Option::is_none")]
-    next_link: Option<String>,
-}
-
-/// The flow's field names as the API names them.
-fn api_field(field: &str) -> &str {
-    match field {
-        "email" => "invitedUserEmailAddress",
-        "display_name" => "invitedUserDisplayName",
-        "redirect_url" => "inviteRedirectUrl",
-        "message" => "invitedUserMessageInfo.customizedMessageBody",
-        other => other,
-    }
-}
-
-/// Graph's words for an invitation's state (`Revoked` and `Expired` are Vestibule's).
-fn status_word(s: InvitationStatus) -> &'static str {
-    match s {
-        InvitationStatus::Pending => "PendingAcceptance",
-        InvitationStatus::Redeemed => "Completed",
-        InvitationStatus::Revoked => "Revoked",
-        InvitationStatus::Expired => "Expired",
-    }
-}
-
-/// The resource. The redemption link exists only in the answer that made it (it is kept
-/// hashed), as `inviteRedeemUrl`; elsewhere it is null.
-fn resource(l: &Listed, redeem_url: Option<&str>, sent: Option<bool>) -> Invitation {
-    let i = &l.invitation;
-    Invitation {
-        id: i.id,
-        invited_user_email_address: i.email.clone(),
-        invited_user_display_name: l.display_name.clone(),
-        invited_user_type: if l.user_type == crate::domain::user::GUEST { "Guest" } else { "Member" },
-        invite_redirect_url: i.redirect_url.clone(),
-        invite_redeem_url: redeem_url.map(str::to_string),
-        send_invitation_message: sent.unwrap_or(i.sent_count > 0),
-        invited_user_message_info: MessageInfo { customized_message_body: Some(i.message.clone()) },
-        invited_user: UserRef { id: i.user_id },
-        status: status_word(i.status),
-        created_date_time: i.created_at,
-        expires_date_time: i.expires_at,
-    }
-}
 
 async fn listed(state: &AppState, id: Uuid) -> ApiResult<Listed> {
     let mut c = state.db.acquire().await?;
@@ -231,7 +111,8 @@ pub async fn create(
                 .as_ref()
                 .map(|u| u.id)
                 .ok_or_else(|| Problem::invalid_field("invitedUser.id", "resetRedemption needs the guest's id."))?;
-            let link = invite::reset_redemption(&state, user_id, &caller.0.user, &actor).await?.map_err(refused)?;
+            let link =
+                invitation_flows::reset_redemption(&state, user_id, &caller.0.user, &actor).await?.map_err(refused)?;
             return Ok((StatusCode::CREATED, pending_with_link(&state, user_id, &link).await?));
         }
         let message = new.invited_user_message_info.as_ref().and_then(|m| m.customized_message_body.as_deref());
@@ -258,43 +139,6 @@ pub async fn create(
     .await
 }
 
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ListQuery {
-    /// How many on a page: 1 to 200 (default 50).
-    #[serde(default, rename = "$top")]
-    #[param(rename = "$top", value_type = Option<i64>, minimum = 1, maximum = 200)]
-    top: Option<String>,
-    /// Where the page starts: from the previous page's `@odata.nextLink`.
-    #[serde(default, rename = "$skiptoken")]
-    #[param(rename = "$skiptoken")]
-    skiptoken: Option<String>,
-    /// Only invitations in this state.
-    #[serde(default)]
-    #[param(value_type = Option<StatusWord>)]
-    status: Option<String>,
-}
-
-/// An invitation's state, in Graph's words (`Revoked` and `Expired` are Vestibule's).
-#[derive(ToSchema)]
-#[allow(dead_code)] // only its schema is used: `status_word` writes the words
-pub enum StatusWord {
-    PendingAcceptance,
-    Completed,
-    Revoked,
-    Expired,
-}
-
-fn cursor_of(l: &Listed) -> String {
-    URL_SAFE_NO_PAD.encode(format!("{}|{}", l.invitation.created_at.to_rfc3339(), l.invitation.id))
-}
-
-fn read_cursor(token: &str) -> Option<(DateTime<Utc>, Uuid)> {
-    let text = String::from_utf8(URL_SAFE_NO_PAD.decode(token).ok()?).ok()?;
-    let (at, id) = text.split_once('|')?;
-    Some((DateTime::parse_from_rfc3339(at).ok()?.with_timezone(&Utc), Uuid::parse_str(id).ok()?))
-}
-
 #[utoipa::path(
     get,
     path = "/api/v1/invitations",
@@ -318,20 +162,13 @@ pub async fn list(state: web::Data<AppState>, caller: ApiCaller, q: web::Query<L
         None => None,
         Some(t) => Some(read_cursor(t).ok_or_else(|| Problem::bad_request("$skiptoken is not one this API gave."))?),
     };
-    let status = match q.status.as_deref() {
-        None => None,
-        Some(word) => Some(
-            [
-                InvitationStatus::Pending,
-                InvitationStatus::Redeemed,
-                InvitationStatus::Revoked,
-                InvitationStatus::Expired,
-            ]
-            .into_iter()
-            .find(|s| status_word(*s).eq_ignore_ascii_case(word))
-            .ok_or_else(|| Problem::bad_request("status must be PendingAcceptance, Completed, Revoked or Expired."))?,
-        ),
-    };
+    let status =
+        match q.status.as_deref() {
+            None => None,
+            Some(word) => Some(status_of_word(word).ok_or_else(|| {
+                Problem::bad_request("status must be PendingAcceptance, Completed, Revoked or Expired.")
+            })?),
+        };
     let mut rows = {
         let mut c = state.db.acquire().await?;
         invitations::page(c.conn(), status, after, top + 1).await?
@@ -401,7 +238,7 @@ pub async fn resend(
             return Err(Problem::new(StatusCode::CONFLICT, "Not pending", "Only a pending invitation can be resent."));
         }
         let user_id = invitation.invitation.user_id;
-        let link = invite::resend(&state, user_id, &caller.actor(&req)).await?.map_err(refused)?;
+        let link = invitation_flows::resend(&state, user_id, &caller.actor(&req)).await?.map_err(refused)?;
         Ok((StatusCode::OK, pending_with_link(&state, user_id, &link).await?))
     })
     .await
@@ -434,7 +271,7 @@ pub async fn revoke(
     let id = id_of(&id)?;
     let invitation = listed(&state, id).await?;
     if invitation.invitation.status != InvitationStatus::Pending
-        || !invite::revoke(&state, invitation.invitation.user_id, &caller.actor(&req)).await?
+        || !invitation_flows::revoke(&state, invitation.invitation.user_id, &caller.actor(&req)).await?
     {
         return Err(Problem::new(StatusCode::CONFLICT, "Not pending", "Only a pending invitation can be revoked."));
     }

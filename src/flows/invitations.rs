@@ -1,0 +1,241 @@
+//! An invitation's life after inviting (F1): issuing its link and mail, sending it again,
+//! revoking it, and resetting a guest's redemption. Inviting itself is `flows::invite`.
+
+use chrono::Duration;
+use uuid::Uuid;
+
+use crate::db::audit::{self, Event};
+use crate::db::users::User;
+use crate::db::{Tx, identities, invitations, users};
+use crate::domain::audit::Actor;
+use crate::domain::invitation::{MAX_SENDS, RESEND_INTERVAL_SECS};
+use crate::domain::user::{GUEST, MEMBER, UserState};
+use crate::error::{AppError, AppResult};
+use crate::mail;
+use crate::secrets::Token;
+use crate::state::AppState;
+
+/// Why inviting someone, or sending their invitation again, is refused: told to the person
+/// who asked, on the page or in the API's problem.
+#[derive(Debug, thiserror::Error)]
+pub enum InviteRefused {
+    #[error("{0} is a member of this organization already.")]
+    IsMember(String),
+    #[error("{0} has redeemed an invitation already. Assign apps on their user page instead.")]
+    AlreadyGuest(String),
+    #[error("One of the chosen apps no longer exists. Reload the page and choose again.")]
+    UnknownApp,
+    #[error("An invitation to this address was sent less than a minute ago. Wait a moment before sending it again.")]
+    TooSoon,
+    #[error("This invitation has been sent {0} times. Revoke it and check the address with the guest.")]
+    TooManySends(i64),
+    #[error("Addresses at {0} may not be invited: the partner domain policy in Settings does not allow it.")]
+    DomainNotAllowed(String),
+    #[error("You may not invite guests: Settings say who may, and ask an admin if you need to.")]
+    NotAllowed,
+    #[error(
+        "Only an admin can give apps or groups with an invitation; invite without them, and ask an admin for access."
+    )]
+    AppsNeedAdmin,
+    #[error("One of the chosen groups no longer exists.")]
+    UnknownGroup,
+    #[error("Sponsor {0} is not a member of the organization who can sign in; only members sponsor guests.")]
+    NotASponsor(Uuid),
+    #[error(
+        "{0} is a guest here. A guest does not become a member; remove the guest first if they joined the organization."
+    )]
+    IsGuest(String),
+    #[error("{0} has a pending invitation already.")]
+    Pending(String),
+}
+
+/// Issues a new link for the user's pending invitation (the old one stops working) and
+/// mails it.
+pub async fn resend(state: &AppState, user_id: Uuid, actor: &Actor) -> AppResult<Result<String, InviteRefused>> {
+    let mut tx = state.db.begin().await?;
+    let user = users::find(tx.conn(), user_id).await?.ok_or(AppError::NotFound)?;
+    let outcome = resend_in(state, &mut tx, &user, true, actor).await?;
+    tx.commit().await?;
+    Ok(outcome.map(|(_, link)| link))
+}
+
+pub(super) async fn resend_in(
+    state: &AppState,
+    tx: &mut Tx,
+    user: &User,
+    send: bool,
+    actor: &Actor,
+) -> AppResult<Result<(Uuid, String), InviteRefused>> {
+    let now = state.clock.now();
+    let invitation = invitations::pending_for_user(tx.conn(), user.id)
+        .await?
+        .ok_or_else(|| AppError::BadRequest(format!("{} has no pending invitation to send again.", user.email)))?;
+    if invitation.sent_count >= MAX_SENDS {
+        return Ok(Err(InviteRefused::TooManySends(invitation.sent_count)));
+    }
+    if invitation.last_sent_at.is_some_and(|t| now - t < Duration::seconds(RESEND_INTERVAL_SECS)) {
+        return Ok(Err(InviteRefused::TooSoon));
+    }
+    let token = Token::generate();
+    let expires = now + Duration::days(crate::flows::settings::current(state).await?.invitation_ttl_days);
+    invitations::reissue(tx.conn(), invitation.id, &token.hash().0, expires, now).await?;
+    let link = redeem_link(state, &token);
+    if send {
+        let inviter = match invitation.inviter_id {
+            Some(id) => users::find(tx.conn(), id).await?.map(|u| u.display_name),
+            None => None,
+        };
+        let inviter = match inviter {
+            Some(name) => name,
+            None => crate::flows::settings::current(state).await?.org_name.clone(),
+        };
+        let invitation = invitations::Invitation { expires_at: expires, ..invitation };
+        if user.user_type == MEMBER {
+            let org = crate::flows::settings::current(state).await?.org_name.clone();
+            let notice = mail::notices::member_invitation(&org, &inviter, link.clone(), &super::human_date(expires));
+            super::queue_notice(state, tx.conn(), &invitation.email, &notice).await?;
+        } else {
+            queue_invitation_mail(state, tx, &inviter, &invitation, &link).await?;
+        }
+    }
+    let ev =
+        Event::new("invitation.resent", "user", user.id, &user.email).details(format!("invitation={}", invitation.id));
+    audit::record(tx.conn(), actor, &ev, now).await?;
+    Ok(Ok((invitation.id, link)))
+}
+
+/// Reset redemption: unlinks the guest's identities, ends their sessions, puts them back to
+/// pending acceptance and mails a new invitation. Their next redemption may use another
+/// identity; the apps they have stay assigned.
+pub async fn reset_redemption(
+    state: &AppState,
+    user_id: Uuid,
+    inviter: &User,
+    actor: &Actor,
+) -> AppResult<Result<String, InviteRefused>> {
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
+    let user = users::find(tx.conn(), user_id).await?.ok_or(AppError::NotFound)?;
+    if user.user_type != GUEST {
+        return Ok(Err(InviteRefused::IsMember(user.email)));
+    }
+    if let Some(pending) = invitations::pending_for_user(tx.conn(), user.id).await? {
+        invitations::revoke(tx.conn(), pending.id, now).await?;
+    }
+    let unlinked = identities::delete_for_user(tx.conn(), user.id).await?;
+    users::set_state(tx.conn(), user.id, UserState::PendingAcceptance).await?;
+    crate::db::sessions::end_all(tx.conn(), user.id, now).await?;
+    let (_, link) =
+        issue_invitation(state, &mut tx, &user, Some(inviter), None, "", InvitationMail::Invitation).await?;
+    let ev = Event::new("user.redemption_reset", "user", user.id, &user.email)
+        .details(format!("identities_unlinked={unlinked}"));
+    audit::record(tx.conn(), actor, &ev, now).await?;
+    tx.commit().await?;
+    Ok(Ok(link))
+}
+
+pub async fn revoke(state: &AppState, user_id: Uuid, actor: &Actor) -> AppResult<bool> {
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
+    let user = users::find(tx.conn(), user_id).await?.ok_or(AppError::NotFound)?;
+    let Some(invitation) = invitations::pending_for_user(tx.conn(), user.id).await? else {
+        return Ok(false);
+    };
+    let revoked = invitations::revoke(tx.conn(), invitation.id, now).await?;
+    if revoked {
+        let ev = Event::new("invitation.revoked", "user", user.id, &user.email)
+            .details(format!("invitation={}", invitation.id));
+        audit::record(tx.conn(), actor, &ev, now).await?;
+    }
+    tx.commit().await?;
+    Ok(revoked)
+}
+
+/// Which mail an invitation goes out with, if any.
+pub(crate) enum InvitationMail<'a> {
+    None,
+    /// "{inviter} invited you to …", with the invitation's message.
+    Invitation,
+    /// "Your request for {package} was approved": the partner asked for it.
+    Approval {
+        package: &'a str,
+    },
+    /// "{admin} added you to {org}'s portal": a colleague becomes a member.
+    Member,
+}
+
+/// A new invitation for `user` with a fresh link, mailed as `mail_with` says; returns it and
+/// the link. Without an inviter the mail names the organization (sign-up approvals).
+pub(crate) async fn issue_invitation(
+    state: &AppState,
+    tx: &mut Tx,
+    user: &User,
+    inviter: Option<&User>,
+    redirect_url: Option<&str>,
+    message: &str,
+    mail_with: InvitationMail<'_>,
+) -> AppResult<(invitations::Invitation, String)> {
+    let send = !matches!(mail_with, InvitationMail::None);
+    let now = state.clock.now();
+    let token = Token::generate();
+    let row = invitations::NewInvitation {
+        user_id: user.id,
+        inviter_id: inviter.map(|i| i.id),
+        email: &user.email,
+        redirect_url,
+        message,
+        token_hash: &token.hash().0,
+        sent: send,
+        expires_at: now + Duration::days(crate::flows::settings::current(state).await?.invitation_ttl_days),
+    };
+    let invitation = invitations::insert(tx.conn(), &row, now).await?;
+    let link = redeem_link(state, &token);
+    match mail_with {
+        InvitationMail::None => {}
+        InvitationMail::Invitation => {
+            let inviter_name = match inviter {
+                Some(i) => i.display_name.clone(),
+                None => crate::flows::settings::current(state).await?.org_name.clone(),
+            };
+            queue_invitation_mail(state, tx, &inviter_name, &invitation, &link).await?;
+        }
+        InvitationMail::Member => {
+            let by = inviter.map(|i| i.display_name.as_str()).unwrap_or("An administrator");
+            let org = crate::flows::settings::current(state).await?.org_name.clone();
+            let expires = super::human_date(invitation.expires_at);
+            let notice = mail::notices::member_invitation(&org, by, link.clone(), &expires);
+            super::queue_notice(state, tx.conn(), &invitation.email, &notice).await?;
+        }
+        InvitationMail::Approval { package } => {
+            let by = inviter.map(|i| i.display_name.as_str()).unwrap_or("");
+            let expires = super::human_date(invitation.expires_at);
+            let brand = crate::flows::settings::branding(state).await?;
+            let letter = mail::letters::approved_invitation(&brand, package, by, &link, &expires)?;
+            mail::queue(tx.conn(), &invitation.email, &letter, state.clock.now()).await?;
+        }
+    }
+    Ok((invitation, link))
+}
+
+fn redeem_link(state: &AppState, token: &Token) -> String {
+    state.links().redeem(token.expose())
+}
+
+async fn queue_invitation_mail(
+    state: &AppState,
+    tx: &mut Tx,
+    inviter: &str,
+    invitation: &invitations::Invitation,
+    link: &str,
+) -> AppResult<()> {
+    let expires = super::human_date(invitation.expires_at);
+    let letter = mail::letters::invitation(
+        &crate::flows::settings::branding(state).await?,
+        inviter,
+        &invitation.message,
+        link,
+        &expires,
+    )?;
+    mail::queue(tx.conn(), &invitation.email, &letter, state.clock.now()).await?;
+    Ok(())
+}

@@ -32,7 +32,8 @@ if ! command -v wrk >/dev/null; then
   fi
 fi
 cargo build --release --locked --quiet --bin vestibule --example bench_reference
-bin=target/release/vestibule
+# BENCH_BIN measures another build of vestibule (say, main's before a change) in its place.
+bin=${BENCH_BIN:-target/release/vestibule}
 
 tmp=$(mktemp -d)
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')

@@ -236,7 +236,7 @@ pub async fn for_user(c: Conn<'_>, user_id: Uuid, now: DateTime<Utc>) -> sqlx::R
 }
 
 /// Apps given to user `$1` at time `$2`, directly or through a group.
-const GIVEN_TO_USER: &str = "(a.id IN (SELECT s.app_id FROM assignments s WHERE s.user_id = $1 \
+pub(super) const GIVEN_TO_USER: &str = "(a.id IN (SELECT s.app_id FROM assignments s WHERE s.user_id = $1 \
      AND (s.expires_at IS NULL OR s.expires_at > $2)) \
      OR a.id IN (SELECT ga.app_id FROM group_apps ga JOIN group_members m ON m.group_id = ga.group_id \
      WHERE m.user_id = $1 AND (m.expires_at IS NULL OR m.expires_at > $2)))";
@@ -255,11 +255,14 @@ pub struct Tile {
     pub initiate_login_uri: Option<String>,
 }
 
+/// A tile's columns of `apps a`.
+const TILE_COLUMNS: &str =
+    "a.id, a.name, a.description, a.launch_url, a.icon_url, a.mfa_required, a.client_id, a.initiate_login_uri";
+
 /// The tiles of the apps given to `user_id` and shown in the panel, by name.
 pub async fn tiles_for_user(c: Conn<'_>, user_id: Uuid, now: DateTime<Utc>) -> sqlx::Result<Vec<Tile>> {
     let sql = format!(
-        "SELECT a.id, a.name, a.description, a.launch_url, a.icon_url, a.mfa_required, a.client_id, \
-         a.initiate_login_uri FROM apps a WHERE a.visible_in_panel AND {GIVEN_TO_USER} ORDER BY lower(a.name)"
+        "SELECT {TILE_COLUMNS} FROM apps a WHERE a.visible_in_panel AND {GIVEN_TO_USER} ORDER BY lower(a.name)"
     );
     run!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(user_id).bind(now).fetch_all(e).await)
 }

@@ -27,6 +27,7 @@ pub mod mfa;
 pub mod oauth;
 pub mod outbox;
 pub mod packages;
+pub mod panel;
 pub mod requests;
 pub mod seed;
 pub mod sessions;

@@ -40,3 +40,49 @@ async fn a_guest_edits_their_name_and_signs_out_everywhere(app: TestApp) -> Test
     app
 }
 both!(a_guest_edits_their_name_and_signs_out_everywhere);
+
+/// The Access Panel reads the session and the tiles in one statement (`db::panel`): for
+/// seeded guests with apps through groups and directly, and for a user without any, it
+/// answers exactly what the plain tiles query answers, in the same order.
+async fn the_panels_one_statement_answers_as_the_tiles_query(app: TestApp) -> TestApp {
+    use vestibule::db::{apps, panel, sessions};
+    app.sign_in_admin("root@contoso.example").await;
+    vestibule::flows::dev_seed::seed(&app.state, 60).await.unwrap();
+    let wiki = app.add_app("Wiki", "https://wiki.contoso.example/").await;
+    let now = app.state.clock.now();
+    let mut c = app.state.db.acquire().await.unwrap();
+    let ids: Vec<uuid::Uuid> = match &app.state.db {
+        vestibule::db::Db::Sqlite(p, _) => sqlx::query_scalar("SELECT id FROM users").fetch_all(p).await.unwrap(),
+        vestibule::db::Db::Postgres(p) => sqlx::query_scalar("SELECT id FROM users").fetch_all(p).await.unwrap(),
+    };
+    let first = ids[0];
+    vestibule::db::assignments::assign(c.conn(), wiki.parse().unwrap(), first, now).await.unwrap();
+    let mut with_tiles = 0;
+    for (n, user_id) in ids.iter().enumerate() {
+        let hash = format!("{n:064}");
+        let record =
+            sessions::NewSession { token_hash: &hash, user_id: *user_id, client_ip: "", user_agent: "", amr: "otp" };
+        sessions::insert(c.conn(), &record, now).await.unwrap();
+        let (found, tiles) = panel::session_and_tiles(c.conn(), &hash, now).await.unwrap().expect("the session");
+        assert_eq!(found.user.id, *user_id);
+        let expected = apps::tiles_for_user(c.conn(), *user_id, now).await.unwrap();
+        assert_eq!(format!("{tiles:?}"), format!("{expected:?}"), "user {n}");
+        with_tiles += usize::from(!tiles.is_empty());
+    }
+    assert!(with_tiles > 10, "only {with_tiles} users had tiles: the comparison proves little");
+    assert!(panel::session_and_tiles(c.conn(), &"f".repeat(64), now).await.unwrap().is_none());
+    drop(c);
+    app
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_panels_one_statement_answers_as_the_tiles_query_sqlite() {
+    let app = TestApp::spawn_tweaked(DbKind::Sqlite, |s| s.dev_mode = true).await;
+    the_panels_one_statement_answers_as_the_tiles_query(app).await.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_panels_one_statement_answers_as_the_tiles_query_postgres() {
+    let app = TestApp::spawn_tweaked(DbKind::Postgres, |s| s.dev_mode = true).await;
+    the_panels_one_statement_answers_as_the_tiles_query(app).await.finish().await;
+}

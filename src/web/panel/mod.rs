@@ -6,7 +6,7 @@ pub mod invite;
 pub mod request;
 
 use actix_session::Session;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
@@ -35,15 +35,13 @@ struct AppsPage {
     may_invite: bool,
 }
 
-pub async fn apps_page(
-    ctx: PageCtx,
-    state: web::Data<AppState>,
-    CurrentUser(user): CurrentUser,
-) -> AppResult<HttpResponse> {
+pub async fn apps_page(req: HttpRequest, state: web::Data<AppState>) -> AppResult<HttpResponse> {
+    // The session check and the tiles in one statement, before `PageCtx` (which then reuses
+    // the check): the panel is the page opened most.
+    let (user, apps) = crate::auth::session::user_with_tiles(&req).await?;
+    let ctx = PageCtx::extract(&req).await?;
     let may_invite =
         flows::settings::current(&state).await?.may_invite(&user.user_type, user.is_admin, user.is_inviter);
-    let mut c = state.db.acquire().await?;
-    let apps = apps::tiles_for_user(c.conn(), user.id, state.clock.now()).await?;
     Ok(render(&AppsPage { ctx, name: user.display_name, apps, issuer: crate::provider::issuer(&state), may_invite }))
 }
 

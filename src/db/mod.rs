@@ -36,6 +36,7 @@ pub mod signin_links;
 pub mod signing_keys;
 pub mod sponsors;
 pub mod stats;
+pub mod tallies;
 pub mod users;
 
 /// Runs `$body` with `$e` bound to the connection of whichever database `$conn` is on.

@@ -41,21 +41,26 @@ pub struct Dashboard {
 }
 
 pub async fn dashboard(c: Conn<'_>, all_guests_need_mfa: bool) -> sqlx::Result<Dashboard> {
-    // Each count is a range of an index (users_kind, invitations_status, …), not a scan. The
-    // guests with a method are counted from mfa_methods (few rows), not by probing every
-    // guest; when every guest must use MFA, those who must are simply the active guests.
+    // Users and invitations are counted from their tallies (a sum over a few dozen rows,
+    // `db::tallies`), not by counting tens of thousands of index entries; the rest are small
+    // tables. The guests with a method are counted from mfa_methods (few rows), not by
+    // probing every guest; when every guest must use MFA, those who must are simply the
+    // active guests.
     let must = if all_guests_need_mfa { "" } else { " AND mfa_required" };
+    let moves = super::tallies::MOVES;
     let sql = format!(
-        "SELECT \
-         (SELECT COUNT(*) FROM invitations WHERE status = 'pending'), \
-         (SELECT COUNT(*) FROM users WHERE {ACTIVE_GUEST}), \
-         (SELECT COUNT(*) FROM users WHERE user_type = 'guest' AND state = 'pending_acceptance'), \
-         (SELECT COUNT(*) FROM users WHERE user_type = 'member'), \
+        "WITH t AS (SELECT key, SUM(n) AS n FROM ({moves}) m GROUP BY key) SELECT \
+         {}, {}, {}, {}, \
          (SELECT COUNT(*) FROM signup_requests WHERE status = 'pending_approval'), \
          (SELECT COUNT(*) FROM apps), \
-         (SELECT COUNT(*) FROM users WHERE {ACTIVE_GUEST} AND mfa_required), \
+         {}, \
          (SELECT COUNT(DISTINCT m.user_id) FROM mfa_methods m WHERE m.confirmed_at IS NOT NULL AND EXISTS \
-            (SELECT 1 FROM users WHERE id = m.user_id AND {ACTIVE_GUEST}{must}))"
+            (SELECT 1 FROM users WHERE id = m.user_id AND {ACTIVE_GUEST}{must}))",
+        tally("key = 'invitation pending'"),
+        tally("key IN ('user guest accepted', 'user guest accepted mfa')"),
+        tally("key IN ('user guest pending_acceptance', 'user guest pending_acceptance mfa')"),
+        tally("key LIKE 'user member %'"),
+        tally("key = 'user guest accepted mfa'"),
     );
     type Row = (i64, i64, i64, i64, i64, i64, i64, i64);
     let (pending_invitations, guests, pending_guests, members, pending_requests, apps, marked, have): Row =
@@ -70,6 +75,11 @@ pub async fn dashboard(c: Conn<'_>, all_guests_need_mfa: bool) -> sqlx::Result<D
         apps,
         guests_without_mfa: must_use - have,
     })
+}
+
+/// The sum of the tallies (`t`) whose key matches `keys`, as a BIGINT (0 without any).
+fn tally(keys: &str) -> String {
+    format!("CAST(COALESCE((SELECT SUM(n) FROM t WHERE {keys}), 0) AS BIGINT)")
 }
 
 const ACTIVE_GUEST: &str = "user_type = 'guest' AND state = 'accepted'";

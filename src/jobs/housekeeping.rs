@@ -2,12 +2,12 @@
 //! partner is told), approvers who have not decided after 3 days are reminded once, session
 //! records past their idle or absolute limit, abandoned passkey ceremonies and old
 //! idempotency keys are dropped, and the OpenID Provider's signing keys rotate when due.
-//! Sponsors hear a week before a guest's access ends.
+//! Sponsors hear a week before a guest's access ends. The dashboard's tallies are folded.
 
 use chrono::Duration;
 
 use crate::db::audit::{self, Event};
-use crate::db::{invitations, packages, requests, users};
+use crate::db::{invitations, packages, requests, tallies, users};
 use crate::domain::audit::Actor;
 use crate::error::AppResult;
 use crate::mail;
@@ -31,6 +31,7 @@ pub struct Done {
 pub async fn run(state: &AppState) -> AppResult<Done> {
     let (expired_requests, reminders) = requests(state).await?;
     sweep_ceremonies(state).await?;
+    fold_tallies(state).await?;
     Ok(Done {
         expired_invitations: expire_invitations(state).await?,
         expired_requests,
@@ -62,6 +63,20 @@ async fn rotate_keys(state: &AppState) -> AppResult<usize> {
 
 /// Passkey ceremonies nobody finished (a page left open, a sign-in abandoned) go, and after
 /// a day the API's idempotency keys and partner lists checked but never started.
+/// Folds the dashboard's tallies into one row per key once enough changes have piled up.
+pub async fn fold_tallies(state: &AppState) -> AppResult<()> {
+    let rows = {
+        let mut c = state.db.acquire().await?;
+        tallies::rows(c.conn()).await?
+    };
+    if rows > tallies::FOLD_ABOVE {
+        let mut tx = state.db.begin().await?;
+        tallies::fold(tx.conn()).await?;
+        tx.commit().await?;
+    }
+    Ok(())
+}
+
 async fn sweep_ceremonies(state: &AppState) -> AppResult<u64> {
     let now = state.clock.now();
     let mut c = state.db.acquire().await?;

@@ -146,3 +146,72 @@ async fn a_seeded_database_counts_and_searches_right_postgres() {
     let app = TestApp::spawn_tweaked(DbKind::Postgres, |s| s.dev_mode = true).await;
     a_seeded_database_counts_and_searches_right(app).await.finish().await;
 }
+
+/// The dashboard shows what the database counts the slow way.
+async fn assert_dashboard_counts(app: &TestApp, when: &str) {
+    let page = app.get("/admin").await;
+    let expected = [
+        ("active guests", "SELECT COUNT(*) FROM users WHERE user_type = 'guest' AND state = 'accepted'"),
+        (
+            "guests yet to accept",
+            "SELECT COUNT(*) FROM users WHERE user_type = 'guest' AND state = 'pending_acceptance'",
+        ),
+        ("pending invitations", "SELECT COUNT(*) FROM invitations WHERE status = 'pending'"),
+        ("members", "SELECT COUNT(*) FROM users WHERE user_type = 'member'"),
+        (
+            "guests who must use MFA and have not set it up",
+            "SELECT COUNT(*) FROM users WHERE user_type = 'guest' AND state = 'accepted' AND mfa_required",
+        ),
+    ];
+    for (label, sql) in expected {
+        assert_eq!(stat(&page.body, label), app.count(sql).await, "{label} {when}");
+    }
+}
+
+/// The dashboard counts users and invitations from tallies kept by triggers: every change
+/// (invite, redeem, block, revoke, an MFA mark, removal) moves them, and folding the rows
+/// into one per key changes no figure.
+async fn the_dashboard_tallies_follow_every_change(app: TestApp) -> TestApp {
+    app.sign_in_admin("root@contoso.example").await;
+    assert_dashboard_counts(&app, "at the start").await;
+    let mut links = Vec::new();
+    for who in ["ana", "bo", "cy", "dee"] {
+        links.push(app.invite(&format!("{who}@fabrikam.example"), &[]).await);
+    }
+    assert_dashboard_counts(&app, "after four invitations").await;
+    let (browser, _) = app.new_browser();
+    app.redeem_as(&browser, &links[0], "ana@fabrikam.example").await;
+    app.take_mail("ana@fabrikam.example").await;
+    assert_dashboard_counts(&app, "after a redemption").await;
+    let ana = app.user_id("ana@fabrikam.example").await;
+    app.post(&format!("/admin/users/{ana}/mfa/require"), &[]).await;
+    assert_dashboard_counts(&app, "after an MFA mark").await;
+    app.post(&format!("/admin/users/{ana}/block"), &[]).await;
+    assert_dashboard_counts(&app, "after blocking").await;
+    app.post(&format!("/admin/users/{ana}/unblock"), &[]).await;
+    let cy = app.user_id("cy@fabrikam.example").await;
+    app.post(&format!("/admin/users/{cy}/revoke"), &[]).await;
+    assert_dashboard_counts(&app, "after a revocation").await;
+    let admin = {
+        let mut c = app.state.db.acquire().await.unwrap();
+        vestibule::db::users::find_by_email(c.conn(), "root@contoso.example").await.unwrap().unwrap()
+    };
+    let bo = app.user_id("bo@fabrikam.example").await;
+    vestibule::flows::sponsors::remove(&app.state, bo, &admin, &Actor::system("test")).await.unwrap();
+    assert_dashboard_counts(&app, "after a removal").await;
+    assert_eq!(stat(&app.get("/admin").await.body, "active guests"), 1);
+
+    let before = app.count("SELECT COUNT(*) FROM tallies").await;
+    let mut tx = app.state.db.begin().await.unwrap();
+    vestibule::db::tallies::fold(tx.conn()).await.unwrap();
+    tx.commit().await.unwrap();
+    let after = app.count("SELECT COUNT(*) FROM tallies").await;
+    assert!(after < before, "the fold left {after} of {before} rows");
+    assert_eq!(app.count("SELECT COUNT(*) FROM tallies WHERE minus IS NOT NULL").await, 0);
+    assert_eq!(app.count("SELECT COUNT(*) - COUNT(DISTINCT plus) FROM tallies").await, 0, "one row per key");
+    assert_dashboard_counts(&app, "after a fold").await;
+    app.invite("eve@fabrikam.example", &[]).await;
+    assert_dashboard_counts(&app, "after a fold and an invitation").await;
+    app
+}
+both!(the_dashboard_tallies_follow_every_change);

@@ -31,23 +31,36 @@ where
     F: FnOnce(TestApp) -> Fut,
     Fut: std::future::Future<Output = TestApp>,
 {
-    let app = TestApp::spawn(kind).await;
+    run_tweaked(kind, |_| {}, body).await
+}
+
+/// The same with the settings changed first (`TestApp::spawn_tweaked`).
+pub async fn run_tweaked<F, Fut>(kind: DbKind, tweak: fn(&mut Settings), body: F)
+where
+    F: FnOnce(TestApp) -> Fut,
+    Fut: std::future::Future<Output = TestApp>,
+{
+    let app = TestApp::spawn_tweaked(kind, tweak).await;
     let app = body(app).await;
     app.finish().await;
 }
 
-/// Declares a test for each database: `both!(name);` runs `async fn name(app: TestApp) -> TestApp`.
+/// Declares a test for each database: `both!(name);` runs `async fn name(app: TestApp) -> TestApp`;
+/// `both!(name, |s| …)` changes the settings first.
 #[macro_export]
 macro_rules! both {
     ($name:ident) => {
+        $crate::both!($name, |_| {});
+    };
+    ($name:ident, $tweak:expr) => {
         mod $name {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                $crate::helpers::run($crate::helpers::DbKind::Sqlite, super::$name).await
+                $crate::helpers::run_tweaked($crate::helpers::DbKind::Sqlite, $tweak, super::$name).await
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
-                $crate::helpers::run($crate::helpers::DbKind::Postgres, super::$name).await
+                $crate::helpers::run_tweaked($crate::helpers::DbKind::Postgres, $tweak, super::$name).await
             }
         }
     };

@@ -74,15 +74,4 @@ async fn the_panels_one_statement_answers_as_the_tiles_query(app: TestApp) -> Te
     drop(c);
     app
 }
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_panels_one_statement_answers_as_the_tiles_query_sqlite() {
-    let app = TestApp::spawn_tweaked(DbKind::Sqlite, |s| s.dev_mode = true).await;
-    the_panels_one_statement_answers_as_the_tiles_query(app).await.finish().await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_panels_one_statement_answers_as_the_tiles_query_postgres() {
-    let app = TestApp::spawn_tweaked(DbKind::Postgres, |s| s.dev_mode = true).await;
-    the_panels_one_statement_answers_as_the_tiles_query(app).await.finish().await;
-}
+both!(the_panels_one_statement_answers_as_the_tiles_query, |s| s.dev_mode = true);

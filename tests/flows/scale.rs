@@ -134,18 +134,7 @@ async fn a_seeded_database_counts_and_searches_right(app: TestApp) -> TestApp {
     assert_eq!(found(&app, &email).await, 0);
     app
 }
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_seeded_database_counts_and_searches_right_sqlite() {
-    let app = TestApp::spawn_tweaked(DbKind::Sqlite, |s| s.dev_mode = true).await;
-    a_seeded_database_counts_and_searches_right(app).await.finish().await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_seeded_database_counts_and_searches_right_postgres() {
-    let app = TestApp::spawn_tweaked(DbKind::Postgres, |s| s.dev_mode = true).await;
-    a_seeded_database_counts_and_searches_right(app).await.finish().await;
-}
+both!(a_seeded_database_counts_and_searches_right, |s| s.dev_mode = true);
 
 /// The dashboard shows what the database counts the slow way.
 async fn assert_dashboard_counts(app: &TestApp, when: &str) {

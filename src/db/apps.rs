@@ -255,14 +255,11 @@ pub struct Tile {
     pub initiate_login_uri: Option<String>,
 }
 
-/// A tile's columns of `apps a`.
-const TILE_COLUMNS: &str =
-    "a.id, a.name, a.description, a.launch_url, a.icon_url, a.mfa_required, a.client_id, a.initiate_login_uri";
-
 /// The tiles of the apps given to `user_id` and shown in the panel, by name.
 pub async fn tiles_for_user(c: Conn<'_>, user_id: Uuid, now: DateTime<Utc>) -> sqlx::Result<Vec<Tile>> {
     let sql = format!(
-        "SELECT {TILE_COLUMNS} FROM apps a WHERE a.visible_in_panel AND {GIVEN_TO_USER} ORDER BY lower(a.name)"
+        "SELECT a.id, a.name, a.description, a.launch_url, a.icon_url, a.mfa_required, a.client_id, \
+         a.initiate_login_uri FROM apps a WHERE a.visible_in_panel AND {GIVEN_TO_USER} ORDER BY lower(a.name)"
     );
     run!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(user_id).bind(now).fetch_all(e).await)
 }

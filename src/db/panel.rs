@@ -9,7 +9,7 @@ use super::apps::{GIVEN_TO_USER, Tile};
 use super::sessions::SessionWithUser;
 use super::{Conn, run};
 
-/// A tile as the statement hands it over: one JSON array per tile, in `TILE_COLUMNS`' order
+/// A tile as the statement hands it over: one JSON array per tile, in `Tile`'s field order
 /// (the id as text, `mfa_required` as 0 or 1, the same on both databases).
 type TileJson = (String, String, String, String, Option<String>, i64, Option<String>, Option<String>);
 

@@ -4,19 +4,10 @@
 //! of counting tens of thousands of index entries; the worker folds the rows into one per
 //! key now and then, so the sum stays small.
 
-use std::collections::HashMap;
-
-use super::{Conn, run};
+use super::{Conn, Db, run};
 
 /// Past this many rows, a fold is worth its writes (there are about 16 keys).
 pub const FOLD_ABOVE: i64 = 256;
-
-/// Every key's count: the sum of what was added to it less what was taken from it.
-pub async fn counts(c: Conn<'_>) -> sqlx::Result<HashMap<String, i64>> {
-    let sql = format!("SELECT key, CAST(SUM(n) AS BIGINT) FROM ({MOVES}) m GROUP BY key");
-    let rows: Vec<(String, i64)> = run!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(e).await)?;
-    Ok(rows.into_iter().collect())
-}
 
 /// The rows as signed moves of one key each.
 pub(super) const MOVES: &str = "SELECT plus AS key, n FROM tallies WHERE plus IS NOT NULL \
@@ -27,13 +18,14 @@ pub async fn rows(c: Conn<'_>) -> sqlx::Result<i64> {
     run!(c, |e| sqlx::query_scalar("SELECT COUNT(*) FROM tallies").fetch_one(e).await)
 }
 
-/// Replaces the rows by one per key (none for a key that sums to 0), inside the caller's
-/// transaction. Readers see the rows before or after, never a mix: on PostgreSQL it is one
+/// Replaces the rows by one per key (none for a key that sums to 0), in a transaction of its
+/// own. Readers see the rows before or after, never a mix: on PostgreSQL it is one
 /// statement, and rows committed meanwhile are left for the next fold; on SQLite the
 /// transaction holds the one write lock (`BEGIN IMMEDIATE`), so nothing is appended between
 /// its statements.
-pub async fn fold(c: Conn<'_>) -> sqlx::Result<()> {
-    match c {
+pub async fn fold(db: &Db) -> sqlx::Result<()> {
+    let mut tx = db.begin().await?;
+    match tx.conn() {
         Conn::Postgres(e) => {
             let sql = "WITH gone AS (DELETE FROM tallies RETURNING plus, minus, n), \
                  moves AS (SELECT plus AS key, n FROM gone WHERE plus IS NOT NULL \
@@ -57,5 +49,5 @@ pub async fn fold(c: Conn<'_>) -> sqlx::Result<()> {
             sqlx::query("DELETE FROM tallies WHERE id <= $1").bind(last).execute(&mut *e).await?;
         }
     }
-    Ok(())
+    tx.commit().await
 }

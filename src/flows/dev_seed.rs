@@ -303,9 +303,7 @@ pub async fn seed(state: &AppState, guests: usize) -> AppResult<Seeded> {
         done.audit_events += events.len();
     }
     // The triggers appended a tally row per guest and invitation: one per key instead.
-    let mut tx = state.db.begin().await?;
-    crate::db::tallies::fold(tx.conn()).await?;
-    tx.commit().await?;
+    crate::db::tallies::fold(&state.db).await?;
     let mut c = state.db.acquire().await?;
     seed::analyze(c.conn()).await?;
     Ok(done)

@@ -61,22 +61,20 @@ async fn rotate_keys(state: &AppState) -> AppResult<usize> {
     Ok(n)
 }
 
-/// Passkey ceremonies nobody finished (a page left open, a sign-in abandoned) go, and after
-/// a day the API's idempotency keys and partner lists checked but never started.
 /// Folds the dashboard's tallies into one row per key once enough changes have piled up.
-pub async fn fold_tallies(state: &AppState) -> AppResult<()> {
+async fn fold_tallies(state: &AppState) -> AppResult<()> {
     let rows = {
         let mut c = state.db.acquire().await?;
         tallies::rows(c.conn()).await?
     };
     if rows > tallies::FOLD_ABOVE {
-        let mut tx = state.db.begin().await?;
-        tallies::fold(tx.conn()).await?;
-        tx.commit().await?;
+        tallies::fold(&state.db).await?;
     }
     Ok(())
 }
 
+/// Passkey ceremonies nobody finished (a page left open, a sign-in abandoned) go, and after
+/// a day the API's idempotency keys and partner lists checked but never started.
 async fn sweep_ceremonies(state: &AppState) -> AppResult<u64> {
     let now = state.clock.now();
     let mut c = state.db.acquire().await?;

@@ -191,9 +191,7 @@ async fn the_dashboard_tallies_follow_every_change(app: TestApp) -> TestApp {
     assert_eq!(stat(&app.get("/admin").await.body, "active guests"), 1);
 
     let before = app.count("SELECT COUNT(*) FROM tallies").await;
-    let mut tx = app.state.db.begin().await.unwrap();
-    vestibule::db::tallies::fold(tx.conn()).await.unwrap();
-    tx.commit().await.unwrap();
+    vestibule::db::tallies::fold(&app.state.db).await.unwrap();
     let after = app.count("SELECT COUNT(*) FROM tallies").await;
     assert!(after < before, "the fold left {after} of {before} rows");
     assert_eq!(app.count("SELECT COUNT(*) FROM tallies WHERE minus IS NOT NULL").await, 0);

@@ -98,7 +98,8 @@ pub enum Db {
     /// it in SQLite's busy handler means sleeping in growing steps (hundreds of ms under
     /// load); waiting on a Rust mutex wakes the next writer the moment the last commits.
     Sqlite(SqlitePool, Arc<tokio::sync::Mutex<()>>),
-    Postgres(PgPool),
+    /// The pool, and the runtime its connections live on (see `pg_acquire`).
+    Postgres(PgPool, tokio::runtime::Handle),
 }
 
 /// A borrowed connection, from a pool or inside a transaction.
@@ -139,7 +140,7 @@ impl Db {
                 .connect_with(opts)
                 .await
                 .context("connecting to PostgreSQL")?;
-            Ok(Db::Postgres(pool))
+            Ok(Db::Postgres(pool, tokio::runtime::Handle::current()))
         } else if url.starts_with("sqlite:") {
             let opts = SqliteConnectOptions::from_str(url)
                 .context("parsing the SQLite URL")?
@@ -170,7 +171,7 @@ impl Db {
     pub async fn migrate(&self) -> anyhow::Result<()> {
         match self {
             Db::Sqlite(p, _) => sqlx::migrate!("migrations/sqlite").run(p).await?,
-            Db::Postgres(p) => sqlx::migrate!("migrations/postgres").run(p).await?,
+            Db::Postgres(p, _) => sqlx::migrate!("migrations/postgres").run(p).await?,
         }
         Ok(())
     }
@@ -184,7 +185,7 @@ impl Db {
                 let turn = writer.clone().lock_owned().await;
                 Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?, turn)
             }
-            Db::Postgres(p) => Tx::Postgres(p.begin().await?),
+            Db::Postgres(p, home) => Tx::Postgres(Transaction::begin(pg_acquire(p, home).await?, None).await?),
         })
     }
 
@@ -192,7 +193,7 @@ impl Db {
     pub async fn acquire(&self) -> sqlx::Result<Pooled> {
         Ok(match self {
             Db::Sqlite(p, _) => Pooled::Sqlite(p.acquire().await?),
-            Db::Postgres(p) => Pooled::Postgres(p.acquire().await?),
+            Db::Postgres(p, home) => Pooled::Postgres(pg_acquire(p, home).await?),
         })
     }
 
@@ -205,21 +206,31 @@ impl Db {
     pub fn pool_in_use(&self) -> (usize, u32) {
         let (size, idle) = match self {
             Db::Sqlite(p, _) => (p.size(), p.num_idle()),
-            Db::Postgres(p) => (p.size(), p.num_idle()),
+            Db::Postgres(p, _) => (p.size(), p.num_idle()),
         };
         ((size as usize).saturating_sub(idle), size)
     }
 
     pub fn is_postgres(&self) -> bool {
-        matches!(self, Db::Postgres(_))
+        matches!(self, Db::Postgres(..))
     }
 
     pub async fn close(&self) {
         match self {
             Db::Sqlite(p, _) => p.close().await,
-            Db::Postgres(p) => p.close().await,
+            Db::Postgres(p, _) => p.close().await,
         }
     }
+}
+
+/// A PostgreSQL connection, taken (and, when the pool has none idle, opened) on `home`,
+/// the runtime that opened the pool: the process's main one, which outlives the rest.
+/// A socket stays bound to the runtime it was opened on, and each HTTP worker thread runs
+/// a runtime of its own that ends at shutdown while other workers still answer requests
+/// and the mail worker finishes its last mail; a connection opened there then failed them
+/// ("A Tokio 1.x context was found, but it is being shutdown").
+async fn pg_acquire(p: &PgPool, home: &tokio::runtime::Handle) -> sqlx::Result<PoolConnection<Postgres>> {
+    home.spawn(p.acquire()).await.map_err(|e| sqlx::Error::Io(std::io::Error::other(e)))?
 }
 
 impl Conn<'_> {

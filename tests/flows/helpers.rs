@@ -515,7 +515,7 @@ impl TestApp {
                     }
                 }
             }
-            Db::Postgres(p) => {
+            Db::Postgres(p, _) => {
                 let tables: Vec<String> = sqlx::query_scalar(
                     "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public'",
                 )
@@ -537,7 +537,7 @@ impl TestApp {
     pub async fn count(&self, sql: &'static str) -> i64 {
         match &self.state.db {
             Db::Sqlite(p, _) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
-            Db::Postgres(p) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
+            Db::Postgres(p, _) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
         }
     }
 

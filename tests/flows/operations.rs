@@ -3,6 +3,7 @@
 use reqwest::StatusCode;
 
 use crate::helpers::*;
+use vestibule::db::Conn;
 
 const TOKEN: &str = "scraper-token-0123456789";
 
@@ -139,3 +140,40 @@ async fn pages_send_the_session_cookie_only_when_it_changes(app: TestApp) -> Tes
 }
 
 both!(pages_send_the_session_cookie_only_when_it_changes);
+
+/// Each HTTP worker thread runs a Tokio runtime of its own, and at shutdown an idle
+/// worker's runtime ends while others still answer requests. A PostgreSQL connection the
+/// pool opened while serving that worker stayed bound to its runtime and failed the
+/// requests still in flight ("A Tokio 1.x context was found, but it is being shutdown").
+/// Connections are opened on the pool's own runtime; this asks for all of them from a
+/// runtime that then ends, and uses every one of them after.
+async fn connections_outlive_the_worker_runtime_that_asked_for_them(app: TestApp) -> TestApp {
+    let db = app.state.db.clone();
+    let widest = 10;
+    std::thread::spawn(move || {
+        let worker = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        worker.block_on(async {
+            let mut held = Vec::new();
+            for _ in 0..widest {
+                held.push(db.acquire().await.expect("a connection on the worker's runtime"));
+            }
+            // Give them back while this runtime still runs (the pool returns them in tasks).
+            drop(held);
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        });
+    })
+    .join()
+    .unwrap();
+    let mut held = Vec::new();
+    for _ in 0..widest {
+        let mut c = app.state.db.acquire().await.expect("a connection after the worker's runtime ended");
+        let ran = match c.conn() {
+            Conn::Sqlite(e) => sqlx::query("SELECT 1").execute(e).await.map(|_| ()),
+            Conn::Postgres(e) => sqlx::query("SELECT 1").execute(e).await.map(|_| ()),
+        };
+        ran.expect("a query on it after the worker's runtime ended");
+        held.push(c);
+    }
+    app
+}
+both!(connections_outlive_the_worker_runtime_that_asked_for_them);

@@ -53,7 +53,7 @@ async fn the_panels_one_statement_answers_as_the_tiles_query(app: TestApp) -> Te
     let mut c = app.state.db.acquire().await.unwrap();
     let ids: Vec<uuid::Uuid> = match &app.state.db {
         vestibule::db::Db::Sqlite(p, _) => sqlx::query_scalar("SELECT id FROM users").fetch_all(p).await.unwrap(),
-        vestibule::db::Db::Postgres(p) => sqlx::query_scalar("SELECT id FROM users").fetch_all(p).await.unwrap(),
+        vestibule::db::Db::Postgres(p, _) => sqlx::query_scalar("SELECT id FROM users").fetch_all(p).await.unwrap(),
     };
     let first = ids[0];
     vestibule::db::assignments::assign(c.conn(), wiki.parse().unwrap(), first, now).await.unwrap();

@@ -26,7 +26,7 @@ async fn counted_by_like(app: &TestApp, needle: &str) -> i64 {
         "SELECT COUNT(*) FROM users WHERE lower(email) LIKE $1 ESCAPE '\\' OR lower(display_name) LIKE $1 ESCAPE '\\'";
     match &app.state.db {
         Db::Sqlite(p, _) => sqlx::query_scalar(sql).bind(&pattern).fetch_one(p).await.unwrap(),
-        Db::Postgres(p) => sqlx::query_scalar(sql).bind(&pattern).fetch_one(p).await.unwrap(),
+        Db::Postgres(p, _) => sqlx::query_scalar(sql).bind(&pattern).fetch_one(p).await.unwrap(),
     }
 }
 
@@ -112,7 +112,7 @@ async fn a_seeded_database_counts_and_searches_right(app: TestApp) -> TestApp {
                 .await
                 .unwrap()
         }
-        Db::Postgres(p) => {
+        Db::Postgres(p, _) => {
             sqlx::query_as("SELECT id, email FROM users WHERE user_type = 'guest' ORDER BY email LIMIT 1")
                 .fetch_one(p)
                 .await

@@ -121,10 +121,18 @@ pub async fn events(c: Conn<'_>, rows: &[SeedEvent]) -> sqlx::Result<()> {
 
 /// After a bulk load, what autovacuum would do in time: fresh planner statistics (SQLite's
 /// `ANALYZE` fills `sqlite_stat1`), and on PostgreSQL a vacuum, whose visibility map lets
-/// the dashboard count from indexes alone.
+/// the dashboard count from indexes alone. The tallies table is rewritten first: the load
+/// appended a row per guest and invitation that the fold deleted, and a plain vacuum
+/// cannot give back pages that lie before the folded rows, so the dashboard, which sums the
+/// whole table, kept reading 13 MB of dead rows for a handful of live ones (565 req/s at
+/// 100,000 guests against 1,015 at 100). A running portal never gathers that many between
+/// the worker's folds.
 pub async fn analyze(c: Conn<'_>) -> sqlx::Result<()> {
     match c {
         Conn::Sqlite(e) => sqlx::query("ANALYZE").execute(e).await.map(|_| ()),
-        Conn::Postgres(e) => sqlx::query("VACUUM (ANALYZE)").execute(e).await.map(|_| ()),
+        Conn::Postgres(e) => {
+            sqlx::query("VACUUM (FULL) tallies").execute(&mut *e).await?;
+            sqlx::query("VACUUM (ANALYZE)").execute(e).await.map(|_| ())
+        }
     }
 }

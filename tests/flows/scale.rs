@@ -59,6 +59,23 @@ async fn a_seeded_database_counts_and_searches_right(app: TestApp) -> TestApp {
     assert_eq!(app.count("SELECT COUNT(*) FROM invitations").await, 1_234);
     assert!(app.count("SELECT COUNT(*) FROM group_members").await as usize == seeded.memberships);
     assert!(seeded.audit_events >= 1_234);
+    // The seed's tally rows are folded, and on PostgreSQL their dead rows are gone from the
+    // file too: the dashboard reads every page of the table, and 100,000 guests' dead rows
+    // made it read 1,683 pages for 7 live rows. (A SQLite scan follows the b-tree alone.)
+    // A vacuum may keep dead rows that a snapshot taken elsewhere still could see (the other
+    // tests open connections all the time), so it is asked again a few times, as the seed's
+    // own vacuum would be on a quiet server; without the rewrite no retry shrinks the file.
+    if app.kind == DbKind::Postgres {
+        for _ in 0..20 {
+            if app.count("SELECT pg_relation_size('tallies')").await == 8192 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            let mut c = app.state.db.acquire().await.unwrap();
+            vestibule::db::seed::analyze(c.conn()).await.unwrap();
+        }
+        assert_eq!(app.count("SELECT pg_relation_size('tallies')").await, 8192, "one page for a handful of keys");
+    }
     // Every state is there, as in a real portal.
     for state in ["accepted", "pending_acceptance", "blocked"] {
         let page = app.get(&format!("/admin/users?type=guest&state={state}")).await;

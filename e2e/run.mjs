@@ -1,6 +1,6 @@
 // The browser end-to-end suite. Usage: node e2e/run.mjs [sqlite] [postgres]  (default: both)
 //
-// For each database it starts, on free ports: the release build of Vestibule on a fresh
+// For each database it starts, on free ports: a build of Vestibule (the debug one) on a fresh
 // database, the real SMTP server (peers/smtp-server.js) that Vestibule mails through, the
 // real OpenID Provider (peers/oidc-provider.mjs) as the guests' home IdP, the stand-in for
 // GitHub's OAuth and REST API (peers/github-api.mjs, as an Enterprise server), and a small
@@ -126,7 +126,7 @@ async function saveEvidence(browser, db, name) {
 
 const dbs = process.argv.slice(2).length ? process.argv.slice(2) : ['sqlite', 'postgres'];
 if (!fs.existsSync(vestibuleBin)) {
-  console.error(`${vestibuleBin} is missing: run \`cargo build --release --locked\` first`);
+  console.error(`${vestibuleBin} is missing: run \`cargo build --locked\` first`);
   process.exit(2);
 }
 const browser = await chromium.launch({

@@ -1,4 +1,4 @@
-// Starting and stopping the processes a run needs: the release build of Vestibule, the
+// Starting and stopping the processes a run needs: a build of Vestibule, the
 // Node peers from ../peers, a tiny "partner app" that the Access Panel's tiles launch, and
 // Apache httpd with mod_auth_openidc as an app that signs people in through Vestibule.
 import { spawn, execFileSync } from 'node:child_process';
@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 
 export const e2eDir = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 export const repoDir = path.dirname(e2eDir);
-export const vestibuleBin = process.env.VESTIBULE_BIN || path.join(repoDir, 'target/release/vestibule');
+export const vestibuleBin = process.env.VESTIBULE_BIN || path.join(repoDir, 'target/debug/vestibule');
 
 const started = [];
 

@@ -3,7 +3,7 @@
 //! provider only the key ring's type, whose module takes no `AppState`).
 
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
@@ -142,11 +142,16 @@ pub struct Cached<T> {
     slot: RwLock<Option<(Instant, Arc<T>)>>,
     /// Set while one caller reloads a stale copy, so the others keep using it meanwhile.
     reloading: AtomicBool,
+    /// Counts this instance's own changes (`replace`, `forget`). A load that began before
+    /// one read the data as it was, and must not be stored over the change: a reload that
+    /// was under way while an admin saved the settings put the old ones back for 5 s, and
+    /// a guest signed in without the second step just turned on (the browser suite caught it).
+    changes: AtomicU64,
 }
 
 impl<T> Default for Cached<T> {
     fn default() -> Self {
-        Cached { slot: RwLock::new(None), reloading: AtomicBool::new(false) }
+        Cached { slot: RwLock::new(None), reloading: AtomicBool::new(false), changes: AtomicU64::new(0) }
     }
 }
 
@@ -160,16 +165,33 @@ impl<T> Cached<T> {
         Some((value.clone(), reload))
     }
 
-    pub fn store(&self, s: Arc<T>) {
-        if let Ok(mut guard) = self.slot.write() {
+    /// Which of this instance's changes a load about to begin will see.
+    fn seen(&self) -> u64 {
+        self.changes.load(Ordering::Acquire)
+    }
+
+    /// Keeps a copy loaded after change `seen`, unless another change came since.
+    fn store_loaded(&self, seen: u64, s: Arc<T>) {
+        if let Ok(mut guard) = self.slot.write()
+            && self.changes.load(Ordering::Acquire) == seen
+        {
             *guard = Some((Instant::now(), s));
         }
         self.reloading.store(false, Ordering::Release);
     }
 
+    /// This instance changed the data: the new copy.
+    pub fn replace(&self, s: Arc<T>) {
+        if let Ok(mut guard) = self.slot.write() {
+            self.changes.fetch_add(1, Ordering::AcqRel);
+            *guard = Some((Instant::now(), s));
+        }
+    }
+
     /// Forgets the copy: this instance changed the data and reads it anew.
     pub fn forget(&self) {
         if let Ok(mut guard) = self.slot.write() {
+            self.changes.fetch_add(1, Ordering::AcqRel);
             *guard = None;
         }
     }
@@ -205,9 +227,10 @@ impl AppState {
             Some((value, false)) => Ok(value),
             Some((value, true)) => {
                 let state = self.clone();
+                let seen = pick(self).seen();
                 tokio::spawn(async move {
                     match load(state.clone()).await {
-                        Ok(fresh) => pick(&state).store(Arc::new(fresh)),
+                        Ok(fresh) => pick(&state).store_loaded(seen, Arc::new(fresh)),
                         Err(e) => {
                             tracing::warn!(error = %e, "reloading a cached copy failed; the old one stays");
                             pick(&state).reloading.store(false, Ordering::Release);
@@ -217,10 +240,34 @@ impl AppState {
                 Ok(value)
             }
             None => {
+                let seen = pick(self).seen();
                 let fresh = Arc::new(load(self.clone()).await?);
-                pick(self).store(fresh.clone());
+                pick(self).store_loaded(seen, fresh.clone());
                 Ok(fresh)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_copy_loaded_before_a_change_is_not_kept_over_it() {
+        let cache = Cached::<&str>::default();
+        let seen = cache.seen();
+        cache.replace(Arc::new("saved"));
+        cache.store_loaded(seen, Arc::new("read before the save"));
+        assert_eq!(*cache.read().unwrap().0, "saved");
+
+        let seen = cache.seen();
+        cache.forget();
+        cache.store_loaded(seen, Arc::new("read before the change"));
+        assert!(cache.read().is_none(), "forgotten, to be read anew");
+
+        let seen = cache.seen();
+        cache.store_loaded(seen, Arc::new("read after"));
+        assert_eq!(*cache.read().unwrap().0, "read after");
     }
 }

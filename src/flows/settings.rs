@@ -38,7 +38,7 @@ pub async fn save(state: &AppState, new: PortalSettings, actor: &Actor) -> AppRe
     let ev = Event::new("settings.updated", "settings", "portal", &new.org_name).details(changed.join(", "));
     audit::record(tx.conn(), actor, &ev, now).await?;
     tx.commit().await?;
-    state.portal.store(Arc::new(new));
+    state.portal.replace(Arc::new(new));
     state.csp_sources.forget();
     Ok(Ok(()))
 }

@@ -185,6 +185,8 @@ impl Db {
                 let turn = writer.clone().lock_owned().await;
                 Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?, turn)
             }
+            // What `Pool::begin` does, on a connection taken by `pg_acquire` (sqlx's
+            // `Transaction::begin` is public but hidden from its docs: check it on upgrades).
             Db::Postgres(p, home) => Tx::Postgres(Transaction::begin(pg_acquire(p, home).await?, None).await?),
         })
     }

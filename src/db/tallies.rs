@@ -27,12 +27,13 @@ pub async fn fold(db: &Db) -> sqlx::Result<()> {
     let mut tx = db.begin().await?;
     match tx.conn() {
         Conn::Postgres(e) => {
-            let sql = "WITH gone AS (DELETE FROM tallies RETURNING plus, minus, n), \
-                 moves AS (SELECT plus AS key, n FROM gone WHERE plus IS NOT NULL \
-                   UNION ALL SELECT minus AS key, -n FROM gone WHERE minus IS NOT NULL), \
-                 sums AS (SELECT key, SUM(n) AS n FROM moves GROUP BY key) \
-                 INSERT INTO tallies (plus, n) SELECT key, n FROM sums WHERE n <> 0";
-            sqlx::query(sql).execute(e).await?;
+            let moves = MOVES.replace("FROM tallies", "FROM gone");
+            let sql = format!(
+                "WITH gone AS (DELETE FROM tallies RETURNING plus, minus, n), \
+                 sums AS (SELECT key, SUM(n) AS n FROM ({moves}) m GROUP BY key) \
+                 INSERT INTO tallies (plus, n) SELECT key, n FROM sums WHERE n <> 0"
+            );
+            sqlx::query(sqlx::AssertSqlSafe(sql)).execute(e).await?;
         }
         Conn::Sqlite(e) => {
             let Some(last) =

@@ -71,6 +71,7 @@ if [ "${BENCH:-all}" = writes ] || { [ "${BENCH:-all}" = all ] && [ "$db" = post
   for _ in $(seq 1 50); do grep -q listening "$tmp/idp.log" && break; sleep 0.2; done
   cat >"$tmp/vestibule.toml" <<EOF
 allow_http_identity_providers = true
+allow_private_network_targets = true
 
 [[identity_providers]]
 slug = "workforce"

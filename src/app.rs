@@ -48,9 +48,13 @@ pub fn serve(state: AppState, listener: TcpListener) -> anyhow::Result<Server> {
             .app_data(web::QueryConfig::default().error_handler(|e, _| {
                 crate::error::AppError::BadRequest(format!("The address has a malformed query: {e}")).into()
             }))
+            // Innermost: every route's declared audience, checked before its handler.
+            .wrap(actix_web::middleware::from_fn(crate::web::audience::enforce))
             .wrap(actix_web::middleware::from_fn(crate::web::routes::head_as_get))
             .wrap(actix_web::middleware::from_fn(crate::web::input_guard::refuse_bad_bytes))
             .wrap(actix_web::middleware::from_fn(crate::web::error_page::render_errors))
+            // A device cookie for a browser whose session the handler found complete.
+            .wrap(actix_web::middleware::from_fn(crate::web::device::remember_device))
             .wrap(sessions)
             .wrap(actix_web::middleware::from_fn(crate::web::headers::security_headers))
             .wrap(actix_web::middleware::from_fn(crate::web::request_log::trace_request))

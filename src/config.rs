@@ -39,6 +39,15 @@ pub struct Settings {
     pub http_workers: usize,
     /// Accept `http://` issuers for identity providers: for development and tests only.
     pub allow_http_identity_providers: bool,
+    /// Let server-side requests (identity providers, apps' back-channel logout) go to
+    /// loopback and private network addresses: for development and test peers only.
+    /// Link-local and cloud-metadata addresses stay refused either way.
+    pub allow_private_network_targets: bool,
+    /// Host names answered from here before DNS is asked, their addresses checked like any
+    /// (tests: "evil.example resolves to 169.254.169.254"). Not read from the file or the
+    /// environment.
+    #[serde(skip)]
+    pub resolve_overrides: std::collections::HashMap<String, Vec<std::net::IpAddr>>,
     /// Development tools (`vestibule dev seed`) may run: never on a production database.
     pub dev_mode: bool,
     /// Calls each API key may make per minute (bursts of a third of it at once).
@@ -151,6 +160,8 @@ impl Default for Settings {
             worker_interval_secs: 2,
             http_workers: 0,
             allow_http_identity_providers: false,
+            allow_private_network_targets: false,
+            resolve_overrides: std::collections::HashMap::new(),
             dev_mode: false,
             api_calls_per_minute: 300,
             metrics_token: None,
@@ -218,6 +229,9 @@ impl Settings {
         }
         if let Some(v) = var("VESTIBULE_ALLOW_HTTP_IDENTITY_PROVIDERS") {
             self.allow_http_identity_providers = flag(v);
+        }
+        if let Some(v) = var("VESTIBULE_ALLOW_PRIVATE_NETWORK_TARGETS") {
+            self.allow_private_network_targets = flag(v);
         }
         if let Some(v) = var("VESTIBULE_DEV_MODE") {
             self.dev_mode = flag(v);

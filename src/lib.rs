@@ -7,16 +7,20 @@
 //! ```text
 //!   main.rs ─ app.rs                 the binary; app builds the server (the only user of web)
 //!        │
-//!       web/                         HTTP only: routes.rs (the route table), extractors,
-//!        │                           one template struct per page, error pages, headers
+//!       web/                         HTTP only: routes.rs (the route table and each route's
+//!        │                           audience, enforced by audience.rs), extractors, one
+//!        │                           template struct per page, error pages, headers
 //!   ┌────┴─────┐
-//! flows/     jobs/                   flows: the spec's F1–F12, one change = one transaction,
-//!   │          │                     audited, mail queued alongside. jobs: the worker
-//!   ├──────────┤                     (delivers mail, runs housekeeping through flows)
-//! auth/  federation/  provider/      sessions; the client side of OIDC/OAuth (home IdPs);
-//!   │          │          │          the server side (the portal as its apps' OpenID Provider)
+//! flows/     jobs/                   flows: the spec's F1–F12 and housekeeping, one change =
+//!   │          │                     one transaction, audited, mail queued alongside.
+//!   ├──────────┤                     jobs: the worker (delivers mail, runs flows on a timer)
+//! auth/    provider/                 sessions and their ending (auth::ending tells the apps);
+//!   │          │                     the server side (the portal as its apps' OpenID Provider)
 //! state.rs ─ mail/ ─ db/             AppState (imports neither web nor flows); mail words,
-//!   │          │      │              links and transports; one module per table
+//!   │          │      │              links and transports; one module per table (queries only)
+//! federation/  provider::keys        the client side of OIDC/OAuth (home IdPs) and the
+//!   │                                provider's key ring: state holds their caches and the
+//!   │                                outbound HTTP client, they never import state
 //! config.rs  secrets.rs  error.rs    settings; tokens and keys; error *types* (no HTML);
 //! telemetry.rs                       counters for /metrics, imported from any layer
 //!   │
@@ -26,7 +30,9 @@
 //! - Nothing below `web` imports `web`; `web/admin` borrows nothing from `web/public`.
 //! - `flows` never writes a route or the words of a mail: addresses come from
 //!   `mail::links`, wording from `mail::notices` and the mail templates.
-//! - Pages and (later) the API call the same flows: a rule is written once.
+//! - `db` runs queries and queues nothing: mail and back-channel logouts are queued by the
+//!   flow (or `auth::ending`) that causes them, in its transaction.
+//! - Pages and the API call the same flows: a rule is written once.
 //! - The import graph of `src/` has no circle. `tests/flows/architecture.rs` reads the
 //!   source and enforces all of this; put a new piece in the room its imports allow.
 

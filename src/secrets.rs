@@ -1,15 +1,18 @@
 //! The one home of randomness and keys: link tokens (256 bits from the OS CSPRNG, stored as
 //! SHA-256, compared in constant time), one-time codes, and the instance key that keys
-//! cookies and code hashes.
+//! cookies (device cookies' MACs among them) and code hashes.
 
 use std::path::Path;
 
 use anyhow::{Context, bail};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
+
+use crate::domain::device::Device;
 
 pub(crate) fn random_bytes<const N: usize>() -> [u8; N] {
     let mut buf = [0u8; N];
@@ -163,7 +166,42 @@ impl InstanceKey {
     pub fn code_hash(&self, code_id: &str, code: &str) -> String {
         hex::encode(self.mac("one-time-code", format!("{code_id}:{code}").as_bytes()))
     }
+
+    /// A new device cookie's value (`domain::device`): `base64url("device|email|issued-at|id")`,
+    /// a dot, and the base64url HMAC of that text under the instance key. The id is 128
+    /// random bits: the browser's own counts are kept under it.
+    pub fn device_cookie(&self, email: &str, issued_at: DateTime<Utc>) -> String {
+        let id = URL_SAFE_NO_PAD.encode(random_bytes::<16>());
+        let body = format!("device|{email}|{}|{id}", issued_at.timestamp());
+        let mac = URL_SAFE_NO_PAD.encode(self.mac(DEVICE_COOKIE, body.as_bytes()));
+        format!("{}.{mac}", URL_SAFE_NO_PAD.encode(&body))
+    }
+
+    /// The device a cookie's value names, if this key made it (the MAC compared in constant
+    /// time); `None` for anything else. Whether it is still current is `Device::is_current`.
+    pub fn open_device_cookie(&self, value: &str) -> Option<Device> {
+        let (body, mac) = value.split_once('.')?;
+        let body = String::from_utf8(URL_SAFE_NO_PAD.decode(body).ok()?).ok()?;
+        let expected = URL_SAFE_NO_PAD.encode(self.mac(DEVICE_COOKIE, body.as_bytes()));
+        if !constant_time_eq(&expected, mac) {
+            return None;
+        }
+        // The address may hold a `|`; the time and the id cannot.
+        let mut parts = body.strip_prefix("device|")?.rsplitn(3, '|');
+        let (id, issued, email) = (parts.next()?, parts.next()?, parts.next()?);
+        let issued_at = DateTime::from_timestamp(issued.parse().ok()?, 0)?;
+        Some(Device { email: email.to_string(), issued_at, id: id.to_string() })
+    }
+
+    /// What tells the device cookies of different people on one browser apart (a suffix of
+    /// the cookie's name): keyed, so the name does not show the address.
+    pub fn device_cookie_tag(&self, email: &str) -> String {
+        hex::encode(&self.mac("device-cookie-name", email.as_bytes())[..6])
+    }
 }
+
+/// The instance-key purpose of device cookies' MACs.
+const DEVICE_COOKIE: &str = "device-cookie";
 
 #[cfg(unix)]
 fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
@@ -213,6 +251,24 @@ mod tests {
         assert_eq!(k.decrypt("idp", &sealed).unwrap(), "s3cret");
         assert!(k.decrypt("totp", &sealed).is_err());
         assert!(InstanceKey::random().decrypt("idp", &sealed).is_err());
+    }
+
+    #[test]
+    fn a_device_cookie_opens_only_with_the_key_that_made_it_and_unchanged() {
+        let k = InstanceKey::random();
+        let at = chrono::DateTime::from_timestamp(1_772_442_000, 0).unwrap();
+        let value = k.device_cookie("a|b@example.com", at);
+        let device = k.open_device_cookie(&value).unwrap();
+        assert_eq!((device.email.as_str(), device.issued_at), ("a|b@example.com", at));
+        assert_eq!(device.id.len(), 22, "128 random bits");
+        assert_ne!(k.open_device_cookie(&k.device_cookie("a|b@example.com", at)).unwrap().id, device.id);
+        assert!(InstanceKey::random().open_device_cookie(&value).is_none(), "another instance's");
+        let (body, mac) = value.split_once('.').unwrap();
+        let other = URL_SAFE_NO_PAD.encode(format!("device|mallory@example.com|{}|{}", at.timestamp(), device.id));
+        assert!(k.open_device_cookie(&format!("{other}.{mac}")).is_none(), "another address, the same MAC");
+        assert!(k.open_device_cookie(body).is_none() && k.open_device_cookie("").is_none());
+        assert_eq!(k.device_cookie_tag("ana@example.com"), k.device_cookie_tag("ana@example.com"));
+        assert_ne!(k.device_cookie_tag("ana@example.com"), k.device_cookie_tag("bob@example.com"));
     }
 
     #[test]

@@ -24,8 +24,9 @@ pub struct AppState {
     pub clock: Clock,
     pub key: InstanceKey,
     pub mailer: Arc<Mailer>,
-    /// For talking to identity providers.
-    pub http: reqwest::Client,
+    /// For every request the server makes (identity providers, apps' back-channel logout):
+    /// only to the addresses `allow_private_network_targets` allows.
+    pub http: crate::federation::outbound::OutboundHttp,
     /// The identity providers' discovery documents and keys (`federation::oidc`).
     pub idp_metadata: Arc<crate::federation::oidc::MetadataCache>,
     /// The settings page's values, read through `flows::settings::current`.
@@ -100,13 +101,14 @@ impl AppState {
         db.migrate().await?;
         let mailer = Mailer::from_config(settings.mail.expose_secret(), &settings.mail_from)?;
         let api_limits = Arc::new(api_limits(settings.api_calls_per_minute));
+        let http = crate::federation::outbound::OutboundHttp::from_settings(&settings)?;
         Ok(AppState {
             settings: Arc::new(settings),
             db,
             clock,
             key,
             mailer: Arc::new(mailer),
-            http: crate::federation::http_client()?,
+            http,
             idp_metadata: Arc::default(),
             portal: Arc::default(),
             csp_sources: Arc::default(),

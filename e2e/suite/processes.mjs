@@ -77,6 +77,8 @@ export function vestibuleEnv({ dataDir, databaseUrl, port, smtpPort }) {
     VESTIBULE_ORG_NAME: 'Contoso',
     // The IdP peers speak plain http on loopback.
     VESTIBULE_ALLOW_HTTP_IDENTITY_PROVIDERS: 'true',
+    // …and the portal's requests to them (discovery, back-channel logout) go to loopback.
+    VESTIBULE_ALLOW_PRIVATE_NETWORK_TARGETS: 'true',
     // schemathesis sends hundreds of calls a second with one key.
     VESTIBULE_API_CALLS_PER_MINUTE: '100000',
     // /metrics, scraped by the two-instance scenario.

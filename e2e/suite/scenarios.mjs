@@ -125,6 +125,7 @@ export async function bootstrapInviteAndRedeemWithCode(ctx) {
   assert.equal(new URL(admin.url()).pathname, '/mfa');
   await ctx.look(admin, 'mfa-setup');
   const key = await admin.locator('.secret-key').innerText();
+  ctx.adminKey = key; // the admin's phone, for later scenarios
   await admin.getByLabel('Code from the app').fill(totp(key));
   await press(admin, 'Turn it on');
   await ctx.look(admin, 'mfa-recovery-codes');
@@ -737,6 +738,51 @@ async function guestsUseASecondStep(ctx) {
   assert.equal(new URL(gus.url()).pathname, '/apps', `signed in with the passkey alone: ${gus.url()}`);
 }
 
+/** Someone who reads the admin's mail but has not got their phone signs in with an email
+ * code: the second step stands between them and everything else — the admin pages, a new
+ * authenticator app or passkey, new recovery codes. The admin, with their phone, then adds
+ * an app after a fresh second step. */
+async function theSecondStepHolds(ctx) {
+  const attacker = await newPage(ctx);
+  await typeCodeToSignIn(attacker, ctx, ADMIN, 'attacker');
+  assert.equal(new URL(attacker.url()).pathname, '/mfa');
+  for (const path of ['/admin', '/mfa/setup?next=%2Fprofile', '/profile']) {
+    await attacker.goto(`${ctx.base}${path}`);
+    assert.equal(new URL(attacker.url()).pathname, '/mfa', `${path} asks for the second step`);
+    assert.equal(await heading(attacker), "Confirm it's you");
+    assert.equal(await attacker.locator('.secret-key').count(), 0, 'no new authenticator key');
+  }
+  // Forms posted as a script would: each ends at the second step, nothing made.
+  const csrf = await attacker.locator('input[name="csrf"]').first().inputValue();
+  for (const [path, form] of [
+    ['/mfa/passkey/register', { ceremony: crypto.randomUUID(), credential: '{}', name: 'Mine', next: '/admin' }],
+    ['/profile/mfa/recovery-codes', {}],
+  ]) {
+    const res = await attacker.request.post(`${ctx.base}${path}`, { form: { csrf, ...form }, maxRedirects: 0 });
+    assert.equal(res.status(), 303, `${path}: ${res.status()}`);
+    assert.match(res.headers().location, /^\/mfa\?next=/, path);
+  }
+  await ctx.look(attacker, 'second-step-holds');
+
+  // The owner: a fresh second step if the last one is more than ten minutes old, then a
+  // second authenticator app.
+  const { admin } = ctx;
+  await admin.goto(`${ctx.base}/mfa/setup?next=%2Fprofile`);
+  if (new URL(admin.url()).pathname === '/mfa') {
+    await ctx.look(admin, 'second-step-again');
+    await admin.getByLabel('Code', { exact: true }).fill(totp(ctx.adminKey));
+    await press(admin, 'Continue');
+  }
+  assert.equal(new URL(admin.url()).pathname, '/mfa/setup', admin.url());
+  await admin.getByLabel('Name for this app').fill('Spare phone');
+  await admin.getByLabel('Code from the app').fill(totp(await admin.locator('.secret-key').innerText()));
+  await press(admin, 'Turn it on');
+  assert.equal(new URL(admin.url()).pathname, '/profile');
+  assert.match(await admin.locator('main').innerText(), /Spare phone/);
+  await ctx.mailbox.next(ADMIN, { subject: /sign-in methods/ });
+  await admin.goto(`${ctx.base}/admin`);
+}
+
 /** An admin makes an API key; a program invites a partner through the API (Graph's
  * fields); the partner redeems the mailed invitation in the browser, and the program sees
  * it completed. The API's reference page is read too. */
@@ -996,6 +1042,7 @@ export const scenarios = [
   singleSignOnIntoAnApacheApp,
   memberLooksAfterHerGuests,
   guestsUseASecondStep,
+  theSecondStepHolds,
   aProgramInvitesThroughTheApi,
   aBulkJobSurvivesACrash,
   twoInstancesShareOnePostgres,

@@ -1,5 +1,6 @@
 //! Who is signed in: sessions checked against the database on every request.
 
+pub mod ending;
 pub mod session;
 
 pub use session::{AdminUser, CurrentUser};

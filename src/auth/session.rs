@@ -16,7 +16,7 @@ use crate::db::apps::Tile;
 use crate::db::panel;
 use crate::db::sessions::{self, NewSession};
 use crate::db::users::User;
-use crate::domain::mfa::{has_mfa, required_for};
+use crate::domain::mfa::{has_mfa, is_recent, required_for, wants_second_step};
 use crate::domain::user::{SignInMethod, SignInVerdict, may_sign_in};
 use crate::error::{AppError, AppResult};
 use crate::secrets::{Token, TokenHash};
@@ -53,7 +53,7 @@ pub async fn sign_in(
         let mut c = state.db.acquire().await?;
         // A browser signing in again leaves no earlier session of its own behind.
         if let Ok(Some(earlier)) = session.get::<String>(AUTH_KEY) {
-            sessions::end_by_token_hash(c.conn(), &TokenHash::of(&earlier).0, state.clock.now()).await?;
+            super::ending::by_token_hash(c.conn(), &TokenHash::of(&earlier).0, state.clock.now()).await?;
         }
         let record = NewSession {
             token_hash: &token.hash().0,
@@ -61,6 +61,8 @@ pub async fn sign_in(
             client_ip: &client_ip,
             user_agent: &user_agent,
             amr: method.amr(),
+            // A passkey sign-in used one of the person's own factors: a second step now.
+            second_step_at: matches!(method, SignInMethod::Passkey { .. }).then(|| state.clock.now()),
         };
         sessions::insert(c.conn(), &record, state.clock.now()).await?;
     }
@@ -71,11 +73,25 @@ pub async fn sign_in(
     Ok(())
 }
 
+/// Gives this browser's session a new token and the cookie a new id, keeping the record:
+/// called when the session comes to count for more (its second step passed), so a cookie
+/// copied between the two steps does not become a full session (fixation).
+pub async fn renew(session: &Session, state: &AppState, session_id: Uuid) -> AppResult<()> {
+    let token = Token::generate();
+    {
+        let mut c = state.db.acquire().await?;
+        sessions::renew_token(c.conn(), session_id, &token.hash().0).await?;
+    }
+    session.renew();
+    session.insert(AUTH_KEY, token.expose()).map_err(|e| AppError::Internal(anyhow::anyhow!("session: {e}")))?;
+    Ok(())
+}
+
 /// Ends this browser's session on the server, then drops the cookie.
 pub async fn sign_out(session: &Session, state: &AppState) -> AppResult<()> {
     if let Ok(Some(token)) = session.get::<String>(AUTH_KEY) {
         let mut c = state.db.acquire().await?;
-        sessions::end_by_token_hash(c.conn(), &TokenHash::of(&token).0, state.clock.now()).await?;
+        super::ending::by_token_hash(c.conn(), &TokenHash::of(&token).0, state.clock.now()).await?;
     }
     session.purge();
     Ok(())
@@ -89,9 +105,27 @@ pub struct Signed {
     /// When this session signed in: the ID token's `auth_time`.
     pub signed_in_at: chrono::DateTime<chrono::Utc>,
     pub amr: String,
-    /// Signed in with a first factor where the policy wants a second one too: only the
-    /// MFA pages (and signing out) are open until it is used.
+    /// Signed in with a first factor where a second one is wanted (a rule requires it, or
+    /// the person set one up): only the second-step pages (and signing out) are open until
+    /// it is used.
     pub mfa_pending: bool,
+    /// Whether the person has a confirmed second factor of their own.
+    pub has_factor: bool,
+    /// When this session last passed a second step with one of the person's own factors.
+    pub second_step_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl Signed {
+    /// Whether this session may change the person's factors now: a person with none may
+    /// set up their first; anyone else needs a second step in the last ten minutes.
+    pub fn may_change_factors(&self, now: chrono::DateTime<chrono::Utc>) -> bool {
+        !self.has_factor || (!self.mfa_pending && is_recent(self.second_step_at, now))
+    }
+
+    /// Whether this session passed a second step with the person's own factor recently.
+    pub fn second_step_is_recent(&self, now: chrono::DateTime<chrono::Utc>) -> bool {
+        !self.mfa_pending && is_recent(self.second_step_at, now)
+    }
 }
 
 /// Cached per request so the session is checked once however many extractors ask.
@@ -110,6 +144,16 @@ pub async fn current_session(req: &HttpRequest) -> AppResult<Option<Signed>> {
         return Ok(s.clone());
     }
     load(req).await
+}
+
+/// The person signed in on this request's browser, second step included, if something
+/// already checked the session during the request (nothing is read here): who the browser's
+/// device cookie is for (`web::device`).
+pub fn checked_user(req: &HttpRequest) -> Option<User> {
+    match req.extensions().get::<Loaded>() {
+        Some(Loaded(Some(s))) if !s.mfa_pending => Some(s.user.clone()),
+        _ => None,
+    }
 }
 
 async fn load(req: &HttpRequest) -> AppResult<Option<Signed>> {
@@ -151,13 +195,16 @@ async fn load_with(req: &HttpRequest, fetch: Fetch) -> AppResult<Option<(Signed,
             if now - found.session_last_seen_at >= Duration::minutes(1) {
                 sessions::touch(c.conn(), found.session_id, now).await?;
             }
-            let wants_mfa = required_for(&portal, &user.user_type, user.is_admin, user.mfa_required).is_some();
+            let required = required_for(&portal, &user.user_type, user.is_admin, user.mfa_required);
+            let wants_mfa = wants_second_step(required, found.has_factor);
             let signed = Signed {
                 mfa_pending: wants_mfa && !has_mfa(&found.session_amr),
                 user,
                 session_id: found.session_id,
                 signed_in_at: found.session_created_at,
                 amr: found.session_amr,
+                has_factor: found.has_factor,
+                second_step_at: found.session_second_step_at,
             };
             valid = Some((signed, tiles));
         } else {

@@ -97,6 +97,17 @@ pub async fn revoke(c: Conn<'_>, id: Uuid, now: DateTime<Utc>) -> sqlx::Result<b
         .map(|r| r.rows_affected() == 1))
 }
 
+/// Revokes every live key `user_id` made; returns each one's id and name, for the audit.
+pub async fn revoke_created_by(c: Conn<'_>, user_id: Uuid, now: DateTime<Utc>) -> sqlx::Result<Vec<(Uuid, String)>> {
+    run!(c, |e| sqlx::query_as(
+        "UPDATE api_keys SET revoked_at = $2 WHERE created_by = $1 AND revoked_at IS NULL RETURNING id, name"
+    )
+    .bind(user_id)
+    .bind(now)
+    .fetch_all(e)
+    .await)
+}
+
 /// What an `Idempotency-Key` already stands for.
 #[derive(Debug, sqlx::FromRow)]
 pub struct Remembered {

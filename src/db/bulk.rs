@@ -42,12 +42,11 @@ pub struct Row {
     pub job_id: Uuid,
     /// As a spreadsheet numbers it (the header is row 1); from 1 for the API's rows.
     pub number: i64,
+    /// For the job's page and result file; the row's fields are in `input`.
     pub email: String,
     pub display_name: String,
-    pub message: String,
-    pub redirect_url: String,
-    /// The apps to assign, as ids separated by spaces.
-    pub app_ids: String,
+    /// The invitation as given (`domain::invite::InviteFields`, JSON).
+    pub input: String,
     /// `Outcome::code`, and `Outcome::detail`.
     pub outcome: String,
     pub detail: String,
@@ -88,21 +87,23 @@ pub async fn insert_job(c: Conn<'_>, j: &NewJob<'_>, now: DateTime<Utc>) -> sqlx
 
 /// Stores rows, many to a statement (a file may hold ten thousand).
 pub async fn insert_rows(mut c: Conn<'_>, rows: &[Row]) -> sqlx::Result<()> {
-    // 11 values a row: well under either database's limit on parameters.
+    // 12 values a row: well under either database's limit on parameters.
     for chunk in rows.chunks(500) {
         run!(c.reborrow(), |e| {
             let mut q = sqlx::QueryBuilder::new(
-                "INSERT INTO bulk_rows (job_id, number, email, display_name, message, redirect_url, app_ids, \
-                 outcome, detail, done, invitation_id) ",
+                // `message`, `redirect_url` and `app_ids` are empty since migration 0019.
+                "INSERT INTO bulk_rows (job_id, number, email, display_name, input, message, redirect_url, \
+                 app_ids, outcome, detail, done, invitation_id) ",
             );
             q.push_values(chunk, |mut b, r| {
                 b.push_bind(r.job_id)
                     .push_bind(r.number)
                     .push_bind(&r.email)
                     .push_bind(&r.display_name)
-                    .push_bind(&r.message)
-                    .push_bind(&r.redirect_url)
-                    .push_bind(&r.app_ids)
+                    .push_bind(&r.input)
+                    .push_bind("")
+                    .push_bind("")
+                    .push_bind("")
                     .push_bind(&r.outcome)
                     .push_bind(&r.detail)
                     .push_bind(r.done)
@@ -159,8 +160,8 @@ pub async fn finish_if_complete(c: Conn<'_>, id: Uuid, now: DateTime<Utc>) -> sq
     .map(|r| r.rows_affected() == 1))
 }
 
-const ROW: &str = "SELECT job_id, number, email, display_name, message, redirect_url, app_ids, outcome, detail, done, \
-    invitation_id FROM bulk_rows";
+const ROW: &str =
+    "SELECT job_id, number, email, display_name, input, outcome, detail, done, invitation_id FROM bulk_rows";
 
 /// The next rows of a job still to invite, in file order.
 pub async fn rows_to_do(c: Conn<'_>, job_id: Uuid, limit: i64) -> sqlx::Result<Vec<Row>> {

@@ -26,15 +26,17 @@ pub struct NewCode<'a> {
     pub invitation_id: Option<Uuid>,
     pub code_hash: &'a str,
     pub expires_at: DateTime<Utc>,
-    /// Who asked: sends are limited per address+IP and per IP.
+    /// Who asked: sends are limited per address+IP and per IP…
     pub client_ip: &'a str,
+    /// …or, from a browser with a device cookie for the address, per that browser alone.
+    pub device_id: Option<&'a str>,
 }
 
 pub async fn insert(c: Conn<'_>, n: &NewCode<'_>, now: DateTime<Utc>) -> sqlx::Result<()> {
     run!(c, |e| {
         sqlx::query(
             "INSERT INTO email_codes (id, purpose, email, user_id, invitation_id, code_hash, created_at, expires_at, \
-             client_ip) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+             client_ip, device_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .bind(n.id)
         .bind(n.purpose)
@@ -45,16 +47,20 @@ pub async fn insert(c: Conn<'_>, n: &NewCode<'_>, now: DateTime<Utc>) -> sqlx::R
         .bind(now)
         .bind(n.expires_at)
         .bind(n.client_ip)
+        .bind(n.device_id)
         .execute(e)
         .await
         .map(|_| ())
     })
 }
 
+// The counts of strangers leave out codes sent to a browser with a device cookie: those
+// count only toward that browser's own limit (`count_from_device`).
+
 /// How many codes of this purpose were sent to this address since `since`.
 pub async fn count_sent_since(c: Conn<'_>, purpose: &str, email: &str, since: DateTime<Utc>) -> sqlx::Result<i64> {
     run!(c, |e| sqlx::query_scalar(
-        "SELECT COUNT(*) FROM email_codes WHERE purpose = $1 AND email = $2 AND created_at > $3"
+        "SELECT COUNT(*) FROM email_codes WHERE purpose = $1 AND email = $2 AND created_at > $3 AND device_id IS NULL"
     )
     .bind(purpose)
     .bind(email)
@@ -72,7 +78,8 @@ pub async fn count_sent_from(
     since: DateTime<Utc>,
 ) -> sqlx::Result<i64> {
     run!(c, |e| sqlx::query_scalar(
-        "SELECT COUNT(*) FROM email_codes WHERE purpose = $1 AND email = $2 AND client_ip = $3 AND created_at > $4"
+        "SELECT COUNT(*) FROM email_codes WHERE purpose = $1 AND email = $2 AND client_ip = $3 AND created_at > $4 \
+         AND device_id IS NULL"
     )
     .bind(purpose)
     .bind(email)
@@ -84,8 +91,19 @@ pub async fn count_sent_from(
 
 /// How many codes, for any address, this client asked for since `since`.
 pub async fn count_from_ip(c: Conn<'_>, client_ip: &str, since: DateTime<Utc>) -> sqlx::Result<i64> {
-    run!(c, |e| sqlx::query_scalar("SELECT COUNT(*) FROM email_codes WHERE client_ip = $1 AND created_at > $2")
-        .bind(client_ip)
+    run!(c, |e| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM email_codes WHERE client_ip = $1 AND created_at > $2 AND device_id IS NULL"
+    )
+    .bind(client_ip)
+    .bind(since)
+    .fetch_one(e)
+    .await)
+}
+
+/// How many codes the browser with this device cookie asked for since `since`.
+pub async fn count_from_device(c: Conn<'_>, device_id: &str, since: DateTime<Utc>) -> sqlx::Result<i64> {
+    run!(c, |e| sqlx::query_scalar("SELECT COUNT(*) FROM email_codes WHERE device_id = $1 AND created_at > $2")
+        .bind(device_id)
         .bind(since)
         .fetch_one(e)
         .await)

@@ -4,6 +4,11 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+/// Whether the user `u` has a confirmed second factor, as a column of a session check: a
+/// person who set one up is always asked for it (SPEC §4).
+pub const HAS_FACTOR: &str =
+    "EXISTS (SELECT 1 FROM mfa_methods m WHERE m.user_id = u.id AND m.confirmed_at IS NOT NULL)";
+
 use super::{Conn, run};
 
 #[derive(Debug, Clone, sqlx::FromRow)]

@@ -18,6 +18,7 @@ pub mod assignments;
 pub mod audit;
 pub mod bulk;
 pub mod codes;
+pub mod devices;
 pub mod groups;
 pub mod identities;
 pub mod identity_providers;

@@ -130,6 +130,8 @@ pub struct LiveGrant {
     pub session_created_at: DateTime<Utc>,
     pub session_last_seen_at: DateTime<Utc>,
     pub amr: String,
+    /// Whether the person has a confirmed second factor (`mfa::HAS_FACTOR`).
+    pub has_factor: bool,
     #[sqlx(flatten)]
     pub user: User,
 }
@@ -139,9 +141,10 @@ pub struct LiveGrant {
 fn live_grant_select(g: &str, now: &str) -> String {
     format!(
         "SELECT g.id AS grant_id, g.app_id, g.scope, g.refresh_generation, ({}) AS assigned, s.id AS session_id, \
-         s.created_at AS session_created_at, s.last_seen_at AS session_last_seen_at, s.amr, {} FROM {g} g \
-         JOIN sessions s ON s.id = g.session_id JOIN users u ON u.id = s.user_id",
+         s.created_at AS session_created_at, s.last_seen_at AS session_last_seen_at, s.amr, {} AS has_factor, {} \
+         FROM {g} g JOIN sessions s ON s.id = g.session_id JOIN users u ON u.id = s.user_id",
         super::apps::MAY_OPEN.replace("$APP", "g.app_id").replace("$USER", "u.id").replace("$NOW", now),
+        super::mfa::HAS_FACTOR,
         super::users::columns_of("u")
     )
 }

@@ -60,9 +60,9 @@ pub async fn session_and_tiles(
         ),
     };
     let sql = format!(
-        "SELECT se.id AS session_id, se.created_at AS session_created_at, se.last_seen_at AS session_last_seen_at, \
-         se.amr AS session_amr, {}, {tiles} AS tiles FROM sessions se JOIN users u ON u.id = se.user_id \
+        "SELECT {}, {}, {tiles} AS tiles FROM sessions se JOIN users u ON u.id = se.user_id \
          WHERE se.token_hash = $1",
+        super::sessions::check_columns("se"),
         super::users::columns_of("u"),
     );
     let found = run!(c, |e| {

@@ -5,9 +5,8 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::oauth::{self, Ending};
 use super::users::User;
-use super::{Conn, outbox, run};
+use super::{Conn, run};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SessionRecord {
@@ -28,13 +27,15 @@ pub struct NewSession<'a> {
     pub user_agent: &'a str,
     /// How the person signed in (RFC 8176 values, space-separated): the ID token's `amr`.
     pub amr: &'a str,
+    /// Set when the sign-in itself used one of the person's own factors (a passkey).
+    pub second_step_at: Option<DateTime<Utc>>,
 }
 
 pub async fn insert(c: Conn<'_>, s: &NewSession<'_>, now: DateTime<Utc>) -> sqlx::Result<Uuid> {
     let id = Uuid::new_v4();
     run!(c, |e| sqlx::query(
-        "INSERT INTO sessions (id, token_hash, user_id, created_at, last_seen_at, client_ip, user_agent, amr) \
-         VALUES ($1, $2, $3, $4, $4, $5, $6, $7)"
+        "INSERT INTO sessions (id, token_hash, user_id, created_at, last_seen_at, client_ip, user_agent, amr, \
+         second_step_at) VALUES ($1, $2, $3, $4, $4, $5, $6, $7, $8)"
     )
     .bind(id)
     .bind(s.token_hash)
@@ -43,6 +44,7 @@ pub async fn insert(c: Conn<'_>, s: &NewSession<'_>, now: DateTime<Utc>) -> sqlx
     .bind(s.client_ip)
     .bind(s.user_agent)
     .bind(s.amr)
+    .bind(s.second_step_at)
     .execute(e)
     .await
     .map(|_| id))
@@ -56,39 +58,56 @@ pub struct SessionWithUser {
     pub session_created_at: DateTime<Utc>,
     pub session_last_seen_at: DateTime<Utc>,
     pub session_amr: String,
+    /// When this session last passed a second step with one of the person's own factors.
+    pub session_second_step_at: Option<DateTime<Utc>>,
+    /// Whether the person has a confirmed second factor (`mfa::HAS_FACTOR`).
+    pub has_factor: bool,
     #[sqlx(flatten)]
     pub user: User,
 }
 
+/// The session columns of a `SessionWithUser`, from the sessions row `alias` and users `u`.
+pub fn check_columns(alias: &str) -> String {
+    format!(
+        "{alias}.id AS session_id, {alias}.created_at AS session_created_at, \
+         {alias}.last_seen_at AS session_last_seen_at, {alias}.amr AS session_amr, \
+         {alias}.second_step_at AS session_second_step_at, {} AS has_factor",
+        super::mfa::HAS_FACTOR
+    )
+}
+
 pub async fn find_with_user(c: Conn<'_>, hash: &str) -> sqlx::Result<Option<SessionWithUser>> {
     let sql = format!(
-        "SELECT s.id AS session_id, s.created_at AS session_created_at, s.last_seen_at AS session_last_seen_at, \
-         s.amr AS session_amr, {} FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1",
+        "SELECT {}, {} FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1",
+        check_columns("s"),
         super::users::columns_of("u")
     );
     run!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(hash).fetch_optional(e).await)
 }
 
-/// Ends the session whose token hashes to `hash` (this browser's sign-out).
-pub async fn end_by_token_hash(mut c: Conn<'_>, hash: &str, now: DateTime<Utc>) -> sqlx::Result<()> {
-    tell_apps(c.reborrow(), Ending::TokenHash(hash), now).await?;
+/// Deletes the session whose token hashes to `hash` (`auth::ending` tells the apps first).
+pub async fn delete_by_token_hash(c: Conn<'_>, hash: &str) -> sqlx::Result<()> {
     run!(c, |e| sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(hash).execute(e).await.map(|_| ()))
 }
 
-/// Queues a back-channel logout for each app signed in through the ending sessions; their
-/// grants (and refresh tokens) go with the session rows (ON DELETE CASCADE).
-async fn tell_apps(mut c: Conn<'_>, ending: Ending<'_>, now: DateTime<Utc>) -> sqlx::Result<()> {
-    for t in oauth::logout_targets(c.reborrow(), ending).await? {
-        outbox::enqueue_backchannel_logout(c.reborrow(), &t, now).await?;
-    }
-    Ok(())
-}
-
-/// Records a second factor on the session (its `amr` now says so).
-pub async fn set_amr(c: Conn<'_>, id: Uuid, amr: &str) -> sqlx::Result<()> {
-    run!(c, |e| sqlx::query("UPDATE sessions SET amr = $2 WHERE id = $1")
+/// Records a second step passed with one of the person's own factors at `now`: the
+/// session's `amr` says so, and it counts as recent for ten minutes.
+pub async fn pass_second_step(c: Conn<'_>, id: Uuid, amr: &str, now: DateTime<Utc>) -> sqlx::Result<()> {
+    run!(c, |e| sqlx::query("UPDATE sessions SET amr = $2, second_step_at = $3 WHERE id = $1")
         .bind(id)
         .bind(amr)
+        .bind(now)
+        .execute(e)
+        .await
+        .map(|_| ()))
+}
+
+/// Gives the session a new token (its record stays): the cookie copied before a change of
+/// privilege — the second step passed — no longer opens it.
+pub async fn renew_token(c: Conn<'_>, id: Uuid, token_hash: &str) -> sqlx::Result<()> {
+    run!(c, |e| sqlx::query("UPDATE sessions SET token_hash = $2 WHERE id = $1")
+        .bind(id)
+        .bind(token_hash)
         .execute(e)
         .await
         .map(|_| ()))
@@ -109,12 +128,8 @@ pub async fn for_user(c: Conn<'_>, user_id: Uuid) -> sqlx::Result<Vec<SessionRec
     run!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(user_id).fetch_all(e).await)
 }
 
-/// Ends one session; `user_id` makes sure a person ends only their own.
-pub async fn end(mut c: Conn<'_>, id: Uuid, user_id: Uuid, now: DateTime<Utc>) -> sqlx::Result<bool> {
-    if !for_user(c.reborrow(), user_id).await?.iter().any(|s| s.id == id) {
-        return Ok(false);
-    }
-    tell_apps(c.reborrow(), Ending::Session(id), now).await?;
+/// Deletes one session; `user_id` makes sure a person ends only their own.
+pub async fn delete(c: Conn<'_>, id: Uuid, user_id: Uuid) -> sqlx::Result<bool> {
     run!(c, |e| sqlx::query("DELETE FROM sessions WHERE id = $1 AND user_id = $2")
         .bind(id)
         .bind(user_id)
@@ -129,9 +144,8 @@ pub async fn end_lapsed(c: Conn<'_>, id: Uuid) -> sqlx::Result<()> {
     run!(c, |e| sqlx::query("DELETE FROM sessions WHERE id = $1").bind(id).execute(e).await.map(|_| ()))
 }
 
-/// Ends every session of the user.
-pub async fn end_all(mut c: Conn<'_>, user_id: Uuid, now: DateTime<Utc>) -> sqlx::Result<u64> {
-    tell_apps(c.reborrow(), Ending::AllOfUser(user_id), now).await?;
+/// Deletes every session of the user.
+pub async fn delete_all(c: Conn<'_>, user_id: Uuid) -> sqlx::Result<u64> {
     run!(c, |e| sqlx::query("DELETE FROM sessions WHERE user_id = $1")
         .bind(user_id)
         .execute(e)

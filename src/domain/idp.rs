@@ -67,31 +67,28 @@ pub fn parse_domains(input: &str) -> Result<Vec<String>, InputError> {
 /// Where Vestibule may send a client secret and fetch keys from: `https://` (plain `http://`
 /// only when the operator allowed it for development), and never a link-local or cloud
 /// metadata address, whatever the setting (a server-side request to those reads the
-/// host's credentials).
-pub fn check_issuer(issuer: &str, allow_http: bool) -> Result<(), InputError> {
+/// host's credentials). An IP address inside (loopback, private) only with
+/// `allow_internal` (`allow_private_network_targets`); a name is checked when it is
+/// resolved, at each request.
+pub fn check_issuer(issuer: &str, allow_http: bool, allow_internal: bool) -> Result<(), InputError> {
     let url = url::Url::parse(issuer).map_err(|_| InputError::new("The issuer URL must be a full address."))?;
     if url.scheme() != "https" && !(allow_http && url.scheme() == "http") {
         return Err(InputError::new("The issuer URL must start with https://."));
     }
-    let refused = match url.host() {
-        Some(url::Host::Ipv4(ip)) => ip.is_link_local() || ip.octets() == [100, 100, 100, 200],
-        Some(url::Host::Ipv6(ip)) => {
-            (ip.segments()[0] & 0xffc0) == 0xfe80
-                || ip.segments() == [0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254]
-                || ip.to_ipv4_mapped().is_some_and(|v4| v4.is_link_local())
-        }
+    let metadata_name = match url.host() {
         Some(url::Host::Domain(d)) => {
             let d = d.trim_end_matches('.');
             matches!(d, "metadata" | "metadata.google.internal" | "instance-data" | "instance-data.ec2.internal")
         }
+        Some(_) => false,
         None => true,
     };
-    if refused {
+    if metadata_name {
         return Err(InputError::new(
             "The issuer URL points at a link-local or cloud metadata address, which is never allowed.",
         ));
     }
-    Ok(())
+    super::network::check_typed_target(issuer, "The issuer URL", allow_internal)
 }
 
 /// Whether an IdP's stored domain list (space separated) names this email's domain.
@@ -105,9 +102,15 @@ mod tests {
 
     #[test]
     fn issuers_must_be_https_and_never_metadata() {
-        assert!(check_issuer("https://login.fabrikam.example", false).is_ok());
-        assert!(check_issuer("http://login.fabrikam.example", false).is_err());
-        assert!(check_issuer("http://127.0.0.1:9000", true).is_ok());
+        assert!(check_issuer("https://login.fabrikam.example", false, false).is_ok());
+        assert!(check_issuer("http://login.fabrikam.example", false, false).is_err());
+        assert!(check_issuer("http://127.0.0.1:9000", true, true).is_ok(), "a development peer");
+        for inside in
+            ["http://127.0.0.1:9000", "https://10.0.0.1/", "https://[fd00::1]/", "https://[::ffff:192.168.0.1]/"]
+        {
+            let e = check_issuer(inside, true, false).unwrap_err();
+            assert!(e.0.contains("the portal sends no requests there"), "{inside}: {e}");
+        }
         for bad in [
             "https://169.254.169.254/latest",
             "http://169.254.169.254",
@@ -116,7 +119,8 @@ mod tests {
             "https://100.100.100.200/",
             "https://[fd00:ec2::254]/",
         ] {
-            assert!(check_issuer(bad, true).is_err(), "{bad}");
+            let e = check_issuer(bad, true, true).unwrap_err();
+            assert!(e.0.contains("link-local or cloud metadata"), "{bad}: {e}");
         }
     }
 

@@ -65,6 +65,21 @@ pub fn required_for(portal: &PortalSettings, user_type: &str, is_admin: bool, us
     }
 }
 
+/// How long a passed second step counts as recent: adding, removing or replacing a factor,
+/// new recovery codes and resetting another person's factors need one this fresh (SPEC §4).
+pub const RECENT_SECOND_STEP: Duration = Duration::minutes(10);
+
+/// Whether a person is asked for a second step at sign-in: when a rule requires one, and
+/// always when they set up a factor of their own (by choice or not).
+pub fn wants_second_step(required: Option<Required>, has_factor: bool) -> bool {
+    required.is_some() || has_factor
+}
+
+/// Whether a second step passed at `at` (with one of the person's own factors) is recent.
+pub fn is_recent(at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
+    at.is_some_and(|at| at <= now + Duration::minutes(1) && now - at <= RECENT_SECOND_STEP)
+}
+
 /// Whether a session's `amr` (space-separated) shows a second factor.
 pub fn has_mfa(amr: &str) -> bool {
     amr.split(' ').any(|m| m == AMR_MFA)

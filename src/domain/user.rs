@@ -72,11 +72,13 @@ impl SignInMethod {
 }
 
 pub fn may_sign_in(state: UserState, expires_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> SignInVerdict {
+    // Every state is named, no wildcard: a new state does not compile until its answer is
+    // written here (the one gate for sessions, tokens, UserInfo and API keys).
     match state {
         UserState::Blocked => SignInVerdict::Blocked,
         UserState::PendingAcceptance => SignInVerdict::NotRedeemed,
-        _ if expires_at.is_some_and(|e| e <= now) => SignInVerdict::Expired,
-        _ => SignInVerdict::Allowed,
+        UserState::Accepted if expires_at.is_some_and(|e| e <= now) => SignInVerdict::Expired,
+        UserState::Accepted => SignInVerdict::Allowed,
     }
 }
 

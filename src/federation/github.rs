@@ -14,6 +14,7 @@ use oauth2::{
 use secrecy::ExposeSecret;
 use serde::Deserialize;
 
+use super::outbound::OutboundHttp;
 use super::{Authenticated, FederationError, Pending, Provider, Purpose, error_chain};
 
 fn api_base(issuer: &str) -> String {
@@ -68,7 +69,7 @@ struct GithubEmail {
 }
 
 pub async fn finish(
-    http: &reqwest::Client,
+    http: &OutboundHttp,
     p: &Provider,
     pending: &Pending,
     code: &str,
@@ -97,12 +98,13 @@ pub async fn finish(
 }
 
 async fn api_get<T: serde::de::DeserializeOwned>(
-    http: &reqwest::Client,
+    http: &OutboundHttp,
     url: &str,
     access_token: &str,
 ) -> Result<T, FederationError> {
     let failed = |e: reqwest::Error| FederationError::Exchange(format!("{url}: {}", error_chain(&e)));
     http.get(url)
+        .map_err(|e| FederationError::Exchange(format!("{url}: {e}")))?
         .bearer_auth(access_token)
         .header("accept", "application/vnd.github+json")
         .header("user-agent", "vestibule")

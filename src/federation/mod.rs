@@ -6,12 +6,14 @@
 
 pub mod github;
 pub mod oidc;
+pub mod outbound;
 
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
 use crate::db::identity_providers::IdentityProvider;
 use crate::secrets::InstanceKey;
+use outbound::OutboundHttp;
 
 /// The purpose under which IdP client secrets are encrypted at rest.
 pub const SECRET_PURPOSE: &str = "idp-client-secret";
@@ -118,7 +120,7 @@ pub enum FederationError {
 
 /// Starts a sign-in at the IdP: the URL to send the browser to and what to remember.
 pub async fn start(
-    http: &reqwest::Client,
+    http: &OutboundHttp,
     cache: &oidc::MetadataCache,
     p: &Provider,
     purpose: Purpose,
@@ -134,7 +136,7 @@ pub async fn start(
 
 /// Finishes a sign-in from the callback's `code`.
 pub async fn finish(
-    http: &reqwest::Client,
+    http: &OutboundHttp,
     cache: &oidc::MetadataCache,
     p: &Provider,
     pending: &Pending,
@@ -145,15 +147,6 @@ pub async fn finish(
         "oidc" | "google" | "microsoft" => oidc::finish(http, cache, p, pending, code).await,
         _ => Err(FederationError::Unsupported),
     }
-}
-
-/// The HTTP client for talking to IdPs: no redirects followed (SSRF and mix-up hygiene), and
-/// bounded time.
-pub fn http_client() -> anyhow::Result<reqwest::Client> {
-    Ok(reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(std::time::Duration::from_secs(10))
-        .build()?)
 }
 
 pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {

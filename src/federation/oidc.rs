@@ -16,6 +16,7 @@ use openidconnect::{
 };
 use secrecy::ExposeSecret;
 
+use super::outbound::OutboundHttp;
 use super::{Authenticated, FederationError, Pending, Provider, Purpose, error_chain};
 
 /// The IdPs' discovery documents with their key sets, by kind and issuer.
@@ -31,7 +32,7 @@ const MAX_TTL: Duration = Duration::from_secs(86_400);
 /// The IdP's discovery document and keys: the kept copy, or (with `refresh`, or none kept
 /// or too old) fetched anew.
 async fn discover(
-    http: &reqwest::Client,
+    http: &OutboundHttp,
     cache: &MetadataCache,
     p: &Provider,
     refresh: bool,
@@ -58,7 +59,7 @@ async fn discover(
 /// Fetches the discovery document, checks its issuer (exactly, or a multi-tenant pattern),
 /// then its key set; with the shorter of the two lifetimes their `Cache-Control` gives.
 async fn fetch_metadata(
-    http: &reqwest::Client,
+    http: &OutboundHttp,
     p: &Provider,
 ) -> Result<(CoreProviderMetadata, Duration), FederationError> {
     let issuer =
@@ -77,12 +78,13 @@ async fn fetch_metadata(
 }
 
 async fn get_json<T: serde::de::DeserializeOwned>(
-    http: &reqwest::Client,
+    http: &OutboundHttp,
     url: &str,
 ) -> Result<(T, Duration), FederationError> {
     let failed = |e: &dyn std::error::Error| FederationError::Discovery(format!("{url}: {}", error_chain(e)));
     let res = http
         .get(url)
+        .map_err(|e| failed(&e))?
         .header("accept", "application/json")
         .send()
         .await
@@ -180,7 +182,7 @@ fn client(p: &Provider, meta: CoreProviderMetadata) -> Result<DiscoveredClient, 
 }
 
 pub async fn start(
-    http: &reqwest::Client,
+    http: &OutboundHttp,
     cache: &MetadataCache,
     p: &Provider,
     purpose: Purpose,
@@ -218,7 +220,7 @@ pub async fn start(
 }
 
 pub async fn finish(
-    http: &reqwest::Client,
+    http: &OutboundHttp,
     cache: &MetadataCache,
     p: &Provider,
     pending: &Pending,

@@ -1,10 +1,12 @@
 //! F10 API keys: an admin makes one (shown once, kept as a SHA-256), lists and revokes
 //! them; each API call is authenticated here. A key acts with its creator's rights,
-//! narrowed to its scopes: it stops working when its creator is no longer an active admin.
+//! narrowed to its scopes: it stops working when its creator is no longer an active admin,
+//! and is revoked when they are blocked or lose the rights (it does not come back with them).
 
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 
+use crate::db::Conn;
 use crate::db::api_keys::{self, ApiKey, NewKey};
 use crate::db::audit::{self, Event};
 use crate::db::users::{self, User};
@@ -91,6 +93,24 @@ pub async fn revoke(state: &AppState, id: Uuid, actor: &Actor) -> AppResult<bool
     }
     tx.commit().await?;
     Ok(revoked)
+}
+
+/// Revokes every key `user` made, each audited with `why`, in the caller's transaction: a
+/// key dies with its creator's admin rights, so that giving the rights back later does not
+/// wake keys that someone may have kept meanwhile (issue 23).
+pub(crate) async fn revoke_all_of(
+    mut c: Conn<'_>,
+    user: &User,
+    why: &str,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> AppResult<usize> {
+    let revoked = api_keys::revoke_created_by(c.reborrow(), user.id, now).await?;
+    for (id, name) in &revoked {
+        let ev = Event::new("api_key.revoked", "api_key", *id, name).details(format!("{why}: {}", user.email));
+        audit::record(c.reborrow(), actor, &ev, now).await?;
+    }
+    Ok(revoked.len())
 }
 
 /// Who is calling: the key, and the admin it acts for.

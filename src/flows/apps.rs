@@ -12,6 +12,7 @@ use crate::domain::audit::Actor;
 use crate::domain::client::{
     ClientType, SigningAlg, client_id_from_name, parse_client_id, parse_optional_uri, parse_uri_list,
 };
+use crate::domain::network::check_typed_target;
 use crate::domain::url::WebUrl;
 use crate::domain::{BoundedText, FieldErrors};
 use crate::error::{AppError, AppResult};
@@ -171,8 +172,24 @@ impl AppInput {
     }
 }
 
+/// The back-channel logout URI is where the worker sends requests: one whose host is an
+/// address no request may go to (cloud metadata, the inside) is refused now, next to its
+/// field. A name is checked each time the worker resolves it.
+fn check_targets(state: &AppState, input: &AppInput) -> Result<(), FieldErrors> {
+    let Some(uri) = input.client.as_ref().and_then(|c| c.backchannel_logout_uri.as_deref()) else {
+        return Ok(());
+    };
+    let allow_internal = state.settings.allow_private_network_targets;
+    let mut errors = FieldErrors::default();
+    errors.take("backchannel_logout_uri", check_typed_target(uri, "The back-channel logout URI", allow_internal));
+    if errors.is_empty() { Ok(()) } else { Err(errors) }
+}
+
 /// Adds an app. A field error (a client id another app has) comes back as `Err`.
 pub async fn create(state: &AppState, input: &AppInput, actor: &Actor) -> AppResult<Result<Saved, FieldErrors>> {
+    if let Err(errors) = check_targets(state, input) {
+        return Ok(Err(errors));
+    }
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     let app = apps::insert(tx.conn(), &input.fields(), now).await?;
@@ -207,6 +224,9 @@ pub async fn update(
     {
         let mut errors = FieldErrors::default();
         errors.add("client_id", "The client ID cannot change once the app has signed someone in.");
+        return Ok(Err(errors));
+    }
+    if let Err(errors) = check_targets(state, input) {
         return Ok(Err(errors));
     }
     apps::update(tx.conn(), id, &input.fields(), now).await?;
@@ -358,6 +378,7 @@ pub async fn sync_from_config(state: &AppState, declared: &[AppConfig]) -> anyho
             client,
         )
         .map_err(|e| anyhow::anyhow!("app {:?} in the config file: {e}", d.slug))?;
+        check_targets(state, &input).map_err(|e| anyhow::anyhow!("app {:?} in the config file: {e}", d.slug))?;
         let now = state.clock.now();
         let mut tx = state.db.begin().await?;
         let existing = apps::find_by_slug(tx.conn(), &d.slug).await?;

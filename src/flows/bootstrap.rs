@@ -35,7 +35,7 @@ pub async fn create_admin(
             if !u.is_admin {
                 users::make_admin(tx.conn(), u.id).await?;
                 // A privilege change ends the old sessions: the next sign-in starts a new one.
-                crate::db::sessions::end_all(tx.conn(), u.id, now).await?;
+                crate::auth::ending::all(tx.conn(), u.id, now).await?;
                 audit::record(tx.conn(), &actor, &Event::new("user.made_admin", "user", u.id, &u.email), now).await?;
             }
             u

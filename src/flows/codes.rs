@@ -1,7 +1,9 @@
 //! Email one-time codes (F3): 8 digits, 10 minutes, 5 tries, keyed hash at rest. Sends are
 //! limited so that nobody can lock a person out: a stranger asking for someone's codes
 //! uses up the allowance of *their* address+IP pair, not the person's own; a much higher
-//! per-address ceiling and a per-IP limit bound the mail either way.
+//! per-address ceiling and a per-IP limit bound the mail either way. Strangers from many
+//! addresses can still use up that ceiling, so a browser that signed in for the address
+//! before (its device cookie, `domain::device`) is counted apart, by its own limit alone.
 
 use chrono::Duration;
 use uuid::Uuid;
@@ -21,6 +23,8 @@ pub const SENDS_PER_HOUR: i64 = 5;
 pub const SENDS_PER_ADDRESS_HOUR: i64 = 50;
 /// …and per client IP, whatever the address.
 pub const SENDS_PER_IP_HOUR: i64 = 30;
+/// A browser with a device cookie for the address: this many an hour, and no other limit.
+pub const SENDS_PER_DEVICE_HOUR: i64 = 5;
 
 pub enum Issued {
     Sent(Uuid),
@@ -37,16 +41,25 @@ pub struct CodeFor<'a> {
     /// What the mail says the code is for.
     pub code_use: CodeUse,
     pub client_ip: &'a str,
+    /// The id of the asking browser's device cookie for this address, if it has one.
+    pub device_id: Option<&'a str>,
 }
 
 /// Creates a code inside `tx` and queues its mail there too.
 pub async fn issue(state: &AppState, tx: &mut Tx, spec: &CodeFor<'_>) -> AppResult<Issued> {
     let now = state.clock.now();
     let hour_ago = now - Duration::hours(1);
-    let limited = codes::count_sent_from(tx.conn(), spec.purpose, spec.email, spec.client_ip, hour_ago).await?
-        >= SENDS_PER_HOUR
-        || codes::count_sent_since(tx.conn(), spec.purpose, spec.email, hour_ago).await? >= SENDS_PER_ADDRESS_HOUR
-        || codes::count_from_ip(tx.conn(), spec.client_ip, hour_ago).await? >= SENDS_PER_IP_HOUR;
+    let limited = match spec.device_id {
+        // Neither counted toward nor refused by the limits that strangers can use up.
+        Some(device) => codes::count_from_device(tx.conn(), device, hour_ago).await? >= SENDS_PER_DEVICE_HOUR,
+        None => {
+            codes::count_sent_from(tx.conn(), spec.purpose, spec.email, spec.client_ip, hour_ago).await?
+                >= SENDS_PER_HOUR
+                || codes::count_sent_since(tx.conn(), spec.purpose, spec.email, hour_ago).await?
+                    >= SENDS_PER_ADDRESS_HOUR
+                || codes::count_from_ip(tx.conn(), spec.client_ip, hour_ago).await? >= SENDS_PER_IP_HOUR
+        }
+    };
     if limited {
         return Ok(Issued::RateLimited);
     }
@@ -62,6 +75,7 @@ pub async fn issue(state: &AppState, tx: &mut Tx, spec: &CodeFor<'_>) -> AppResu
         code_hash: &hash,
         expires_at: now + TTL,
         client_ip: spec.client_ip,
+        device_id: spec.device_id,
     };
     codes::insert(tx.conn(), &row, now).await?;
     if spec.deliver {

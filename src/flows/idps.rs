@@ -3,7 +3,7 @@
 use secrecy::ExposeSecret;
 use uuid::Uuid;
 
-use crate::config::IdpConfig;
+use crate::config::{IdpConfig, Settings};
 use crate::db::audit::{self, Event};
 use crate::db::identity_providers::{self, IdentityProvider, IdpFields};
 use crate::domain::audit::Actor;
@@ -49,8 +49,11 @@ pub struct RawIdp<'a> {
 
 impl IdpInput {
     /// `secret_required`: creating needs a secret; editing may leave it blank (but see
-    /// `update`). `allow_http`: the operator's `allow_http_identity_providers`.
-    pub fn parse(raw: &RawIdp<'_>, secret_required: bool, allow_http: bool) -> Result<IdpInput, FieldErrors> {
+    /// `update`). The issuer may be `http://` or a private address only where the
+    /// operator's `allow_http_identity_providers` and `allow_private_network_targets` say so.
+    pub fn parse(raw: &RawIdp<'_>, secret_required: bool, settings: &Settings) -> Result<IdpInput, FieldErrors> {
+        let (allow_http, allow_internal) =
+            (settings.allow_http_identity_providers, settings.allow_private_network_targets);
         let mut errors = FieldErrors::default();
         let slug = errors.take("slug", parse_slug(raw.slug));
         let kind = errors.take("kind", parse_kind(raw.kind));
@@ -62,7 +65,7 @@ impl IdpInput {
                 "issuer",
                 WebUrl::parse(raw.issuer, "The issuer URL")
                     .map(|u| u.as_str().trim_end_matches('/').to_string())
-                    .and_then(|u| check_issuer(&u, allow_http).map(|()| u)),
+                    .and_then(|u| check_issuer(&u, allow_http, allow_internal).map(|()| u)),
             ),
         };
         let client_id = errors.take("client_id", BoundedText::required(raw.client_id, "A client ID", 500));
@@ -248,7 +251,7 @@ pub async fn sync_from_config(state: &AppState, declared: &[IdpConfig]) -> anyho
             trust_mfa: d.trust_mfa,
             trusted_acr: &d.trusted_acr.join(" "),
         };
-        let input = IdpInput::parse(&raw, true, state.settings.allow_http_identity_providers)
+        let input = IdpInput::parse(&raw, true, &state.settings)
             .map_err(|e| anyhow::anyhow!("identity provider {:?} in the config file: {e}", d.slug))?;
         let enc = input.client_secret.as_deref().map(|s| state.key.encrypt(SECRET_PURPOSE, s));
         let mut tx = state.db.begin().await?;

@@ -47,6 +47,16 @@ pub enum InviteRefused {
     IsGuest(String),
     #[error("{0} has a pending invitation already.")]
     Pending(String),
+    /// Someone who neither administers nor sponsors the guest invited them again.
+    #[error("{email} was already invited{}", ask_whom(.sponsor.as_deref()))]
+    InvitedByOther { email: String, sponsor: Option<String> },
+}
+
+fn ask_whom(sponsor: Option<&str>) -> String {
+    match sponsor {
+        Some(name) => format!(" by {name}; ask them or an administrator to send the invitation again."),
+        None => "; ask an administrator to send the invitation again.".into(),
+    }
 }
 
 /// Issues a new link for the user's pending invitation (the old one stops working) and
@@ -124,7 +134,7 @@ pub async fn reset_redemption(
     }
     let unlinked = identities::delete_for_user(tx.conn(), user.id).await?;
     users::set_state(tx.conn(), user.id, UserState::PendingAcceptance).await?;
-    crate::db::sessions::end_all(tx.conn(), user.id, now).await?;
+    crate::auth::ending::all(tx.conn(), user.id, now).await?;
     let (_, link) =
         issue_invitation(state, &mut tx, &user, Some(inviter), None, "", InvitationMail::Invitation).await?;
     let ev = Event::new("user.redemption_reset", "user", user.id, &user.email)

@@ -16,7 +16,7 @@ use crate::domain::{DisplayName, EmailAddress};
 use crate::error::AppResult;
 use crate::state::AppState;
 
-pub use super::invite_input::{InviteInput, RawInvite, read, read_with};
+pub use super::invite_input::{InviteFields, InviteInput, read};
 
 pub struct Invited {
     pub user_id: Uuid,
@@ -96,6 +96,13 @@ pub(crate) async fn invite_in(
         Some(u) if u.state != UserState::PendingAcceptance => return Ok(Err(InviteRefused::AlreadyGuest(u.email))),
         Some(u) if if_pending == IfPending::Refuse => return Ok(Err(InviteRefused::Pending(u.email))),
         Some(u) => {
+            // Only an admin or one of the guest's sponsors may send it again: anyone else
+            // would become a sponsor and void the link the guest holds (issue 23), so they
+            // are told whom to ask and nothing changes.
+            if !inviter.is_admin && !sponsors::is_sponsor(tx.conn(), u.id, inviter.id).await? {
+                let by = sponsors::of(tx.conn(), u.id).await?.into_iter().next().map(|s| s.display_name);
+                return Ok(Err(InviteRefused::InvitedByOther { email: u.email, sponsor: by }));
+            }
             // Inviting a pending guest again re-sends their invitation (with any new apps);
             // one whose invitation was revoked gets a new one.
             let (invitation_id, link) = if invitations::pending_for_user(tx.conn(), u.id).await?.is_some() {

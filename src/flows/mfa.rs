@@ -2,6 +2,7 @@
 //! the first factor, removing methods, new recovery codes, and an admin's reset. Every
 //! change is audited and mailed to the person; five wrong codes in a row pause attempts.
 
+use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::db::audit::{self, Event};
@@ -9,11 +10,13 @@ use crate::db::mfa::{self, Method};
 use crate::db::users::User;
 use crate::db::{Conn, Tx, sessions, users};
 use crate::domain::audit::Actor;
+use crate::domain::device::Devices;
 use crate::domain::mfa::{
     MAX_FAILURES, PAUSE, RECOVERY_CODES, Required, format_recovery, looks_like_recovery, matched_step,
     normalize_recovery, required_for, totp, with_mfa,
 };
 use crate::error::{AppError, AppResult};
+use crate::mail::notices::SecurityChange;
 use crate::secrets::random_bytes;
 use crate::state::AppState;
 
@@ -123,21 +126,21 @@ pub async fn confirm_setup(
         return Ok(Err(MfaRefused::NoSetup));
     }
     let codes =
-        after_enrollment(state, &mut tx, user, session, "otp", &format!("authenticator app “{name}”"), actor).await?;
+        after_enrollment(state, &mut tx, user, session, "otp", SecurityChange::AppAdded { name }, actor).await?;
     tx.commit().await?;
     Ok(Ok(codes))
 }
 
 /// After a new method is set up (in its transaction): recovery codes when the person has
 /// none, the session counts as signed in with a second factor (`amr_method` and `mfa`),
-/// and the change is audited and mailed. `what` names the method in words.
+/// and the change is audited and mailed. `added` names the method for the mail.
 pub(crate) async fn after_enrollment(
     state: &AppState,
     tx: &mut Tx,
     user: &User,
     session: (Uuid, &str),
     amr_method: &str,
-    what: &str,
+    added: SecurityChange<'_>,
     actor: &Actor,
 ) -> AppResult<Option<Vec<String>>> {
     let codes = if mfa::unused_recovery_codes(tx.conn(), user.id).await? == 0 {
@@ -145,13 +148,16 @@ pub(crate) async fn after_enrollment(
     } else {
         None
     };
-    sessions::set_amr(tx.conn(), session.0, &with_mfa(session.1, amr_method)).await?;
+    sessions::pass_second_step(tx.conn(), session.0, &with_mfa(session.1, amr_method), state.clock.now()).await?;
     mfa::set_failures(tx.conn(), user.id, 0, None).await?;
-    let ev = Event::new("mfa.enrolled", "user", user.id, &user.email).details(what.to_string());
+    let what = match added {
+        SecurityChange::AppAdded { name } => format!("authenticator app “{name}”"),
+        SecurityChange::PasskeyAdded { name } => format!("passkey “{name}”"),
+        other => format!("{other:?}"),
+    };
+    let ev = Event::new("mfa.enrolled", "user", user.id, &user.email).details(what);
     audit::record(tx.conn(), actor, &ev, state.clock.now()).await?;
-    let mut first = what.chars();
-    let what = first.next().map(|c| c.to_uppercase().collect::<String>() + first.as_str()).unwrap_or_default();
-    tell(state, tx, user, &format!("{what} was added to your account.")).await?;
+    tell(state, tx, user, added).await?;
     Ok(codes)
 }
 
@@ -174,9 +180,10 @@ pub async fn verify(
     session: (Uuid, &str),
     typed: &str,
     actor: &Actor,
+    devices: &Devices,
 ) -> AppResult<Result<Used, MfaRefused>> {
     let now = state.clock.now();
-    let (mut tx, failures) = match begin_attempt(state, user).await? {
+    let (mut tx, attempt) = match begin_attempt(state, user, devices).await? {
         Ok(started) => started,
         Err(refused) => return Ok(Err(refused)),
     };
@@ -204,19 +211,56 @@ pub async fn verify(
         }
         outcome
     };
-    settle_attempt(state, tx, user, session, failures, outcome, actor).await
+    settle_attempt(state, tx, user, session, attempt, outcome, actor).await
+}
+
+/// A second-factor attempt under way, and the count of wrong ones in a row it runs on: the
+/// person's, or — from a browser with a device cookie for them (`domain::device`) — that
+/// browser's own, so that a pause which others caused does not hold it back.
+pub(crate) struct Attempt {
+    failures: i64,
+    device: Option<String>,
+}
+
+impl Attempt {
+    async fn set(&self, c: Conn<'_>, user_id: Uuid, failures: i64, until: Option<DateTime<Utc>>) -> AppResult<()> {
+        match &self.device {
+            Some(device) => crate::db::devices::set_failures(c, device, user_id, failures, until).await?,
+            None => mfa::set_failures(c, user_id, failures, until).await?,
+        }
+        Ok(())
+    }
+
+    /// A right answer: the count this attempt ran on starts again.
+    pub(crate) async fn passed(&self, c: Conn<'_>, user_id: Uuid) -> AppResult<()> {
+        match &self.device {
+            Some(device) if self.failures > 0 => crate::db::devices::clear(c, device).await?,
+            None if self.failures > 0 => mfa::set_failures(c, user_id, 0, None).await?,
+            _ => {}
+        }
+        Ok(())
+    }
 }
 
 /// Starts a second-factor attempt: the person's row locked (two guesses at once queue on
-/// PostgreSQL; SQLite is serial) and their count of wrong ones, unless attempts are paused.
-pub(crate) async fn begin_attempt(state: &AppState, user: &User) -> AppResult<Result<(Tx, i64), MfaRefused>> {
+/// PostgreSQL; SQLite is serial) and the count of wrong ones it runs on, unless attempts
+/// are paused.
+pub(crate) async fn begin_attempt(
+    state: &AppState,
+    user: &User,
+    devices: &Devices,
+) -> AppResult<Result<(Tx, Attempt), MfaRefused>> {
     let mut tx = state.db.begin().await?;
     users::lock(tx.conn(), user.id).await?;
-    let (failures, paused_until) = mfa::failures(tx.conn(), user.id).await?;
+    let device = devices.for_address(&user.email).map(|d| d.id.clone());
+    let (failures, paused_until) = match &device {
+        Some(device) => crate::db::devices::failures(tx.conn(), device, user.id).await?,
+        None => mfa::failures(tx.conn(), user.id).await?,
+    };
     if let Some(until) = paused_until.filter(|u| *u > state.clock.now()) {
         return Ok(Err(MfaRefused::Paused(super::human_date(until))));
     }
-    Ok(Ok((tx, failures)))
+    Ok(Ok((tx, Attempt { failures, device })))
 }
 
 /// Ends a second-factor attempt: a success marks the session (`amr`), clears the count
@@ -227,7 +271,7 @@ pub(crate) async fn settle_attempt(
     mut tx: Tx,
     user: &User,
     session: (Uuid, &str),
-    failures: i64,
+    attempt: Attempt,
     outcome: Result<Used, MfaRefused>,
     actor: &Actor,
 ) -> AppResult<Result<Used, MfaRefused>> {
@@ -240,19 +284,16 @@ pub(crate) async fn settle_attempt(
                 Used::Passkey { synced: true } => ("swk", "passkey".to_string()),
                 Used::Passkey { synced: false } => ("hwk", "passkey".to_string()),
             };
-            sessions::set_amr(tx.conn(), session.0, &with_mfa(session.1, amr_method)).await?;
-            if failures > 0 {
-                mfa::set_failures(tx.conn(), user.id, 0, None).await?;
-            }
+            sessions::pass_second_step(tx.conn(), session.0, &with_mfa(session.1, amr_method), state.clock.now()).await?;
+            attempt.passed(tx.conn(), user.id).await?;
             let ev = Event::new("mfa.verified", "user", user.id, &user.email).details(how);
             audit::record(tx.conn(), actor, &ev, now).await?;
             if let Used::RecoveryCode(left) = used {
-                let what = format!("A recovery code was used to sign in; {left} are left.");
-                tell(state, &mut tx, user, &what).await?;
+                tell(state, &mut tx, user, SecurityChange::RecoveryCodeUsed { left: *left }).await?;
             }
         }
         Err(refused) => {
-            let refused = count_failure(state, &mut tx, user, failures, refused.clone(), actor).await?;
+            let refused = count_failure(state, &mut tx, user, &attempt, refused.clone(), actor).await?;
             tx.commit().await?;
             return Ok(Err(refused));
         }
@@ -267,18 +308,19 @@ pub(crate) async fn count_failure(
     state: &AppState,
     tx: &mut Tx,
     user: &User,
-    failures: i64,
+    attempt: &Attempt,
     refused: MfaRefused,
     actor: &Actor,
 ) -> AppResult<MfaRefused> {
     let now = state.clock.now();
-    if failures + 1 < MAX_FAILURES {
-        mfa::set_failures(tx.conn(), user.id, failures + 1, None).await?;
+    if attempt.failures + 1 < MAX_FAILURES {
+        attempt.set(tx.conn(), user.id, attempt.failures + 1, None).await?;
         return Ok(refused);
     }
-    mfa::set_failures(tx.conn(), user.id, 0, Some(now + PAUSE)).await?;
-    let ev =
-        Event::new("mfa.paused", "user", user.id, &user.email).details(format!("{MAX_FAILURES} wrong codes in a row"));
+    attempt.set(tx.conn(), user.id, 0, Some(now + PAUSE)).await?;
+    let whose = if attempt.device.is_some() { " from a browser with a device cookie" } else { "" };
+    let ev = Event::new("mfa.paused", "user", user.id, &user.email)
+        .details(format!("{MAX_FAILURES} wrong codes in a row{whose}"));
     audit::record(tx.conn(), actor, &ev, now).await?;
     Ok(MfaRefused::Paused(super::human_date(now + PAUSE)))
 }
@@ -290,7 +332,7 @@ pub async fn regenerate_recovery_codes(state: &AppState, user: &User, actor: &Ac
     let codes = new_recovery_codes(state, tx.conn(), user).await?;
     audit::record(tx.conn(), actor, &Event::new("mfa.recovery_codes_renewed", "user", user.id, &user.email), now)
         .await?;
-    tell(state, &mut tx, user, "New recovery codes were made; the old ones no longer work.").await?;
+    tell(state, &mut tx, user, SecurityChange::RecoveryCodesRenewed).await?;
     tx.commit().await?;
     Ok(codes)
 }
@@ -322,8 +364,12 @@ pub async fn remove(
     mfa::delete(tx.conn(), method.id, user.id).await?;
     let ev = Event::new("mfa.removed", "user", user.id, &user.email).details(method.name.clone());
     audit::record(tx.conn(), actor, &ev, now).await?;
-    let what = if method.kind == "passkey" { "passkey" } else { "authenticator app" };
-    tell(state, &mut tx, user, &format!("The {what} “{}” was removed from your account.", method.name)).await?;
+    let removed = if method.kind == "passkey" {
+        SecurityChange::PasskeyRemoved { name: &method.name }
+    } else {
+        SecurityChange::AppRemoved { name: &method.name }
+    };
+    tell(state, &mut tx, user, removed).await?;
     tx.commit().await?;
     Ok(Ok(method.name))
 }
@@ -336,11 +382,10 @@ pub async fn reset(state: &AppState, user_id: Uuid, actor: &Actor) -> AppResult<
     let user = users::find(tx.conn(), user_id).await?.ok_or(AppError::NotFound)?;
     let removed = mfa::delete_all(tx.conn(), user.id).await?;
     mfa::set_failures(tx.conn(), user.id, 0, None).await?;
-    sessions::end_all(tx.conn(), user.id, now).await?;
+    crate::auth::ending::all(tx.conn(), user.id, now).await?;
     let ev = Event::new("mfa.reset", "user", user.id, &user.email).details(format!("methods_removed={removed}"));
     audit::record(tx.conn(), actor, &ev, now).await?;
-    let what = "An admin reset your second factors: set up an authenticator app at your next sign-in.";
-    tell(state, &mut tx, &user, what).await?;
+    tell(state, &mut tx, &user, SecurityChange::ResetByAdmin).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -358,7 +403,7 @@ pub async fn set_required(state: &AppState, user_id: Uuid, required: bool, actor
 }
 
 /// Mails the person about a change to their second factors.
-async fn tell(state: &AppState, tx: &mut Tx, user: &User, what: &str) -> AppResult<()> {
+async fn tell(state: &AppState, tx: &mut Tx, user: &User, what: SecurityChange<'_>) -> AppResult<()> {
     let org = super::settings::current(state).await?.org_name.clone();
     let notice = crate::mail::notices::security_change(&org, what, state.links().profile());
     super::queue_notice(state, tx.conn(), &user.email, &notice).await

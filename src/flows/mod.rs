@@ -10,6 +10,7 @@ pub mod codes;
 pub mod dev_seed;
 pub mod federated;
 pub mod groups;
+pub mod housekeeping;
 pub mod idps;
 pub mod invitations;
 pub mod invite;

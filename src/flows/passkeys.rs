@@ -17,6 +17,7 @@ use crate::db::audit::{self, Event};
 use crate::db::mfa::{self, CeremonyOf};
 use crate::db::users::{self, User};
 use crate::domain::audit::Actor;
+use crate::domain::device::Devices;
 use crate::domain::user::SignInVerdict;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -141,8 +142,8 @@ pub async fn finish_registration(
     let sealed = state.key.encrypt(CREDENTIAL_PURPOSE, &json);
     mfa::insert_passkey(tx.conn(), user.id, name, &sealed, now).await?;
     let amr = if passkey_synced(&passkey) { "swk" } else { "hwk" };
-    let what = format!("passkey “{name}”");
-    let codes = super::mfa::after_enrollment(state, &mut tx, user, session, amr, &what, actor).await?;
+    let added = crate::mail::notices::SecurityChange::PasskeyAdded { name };
+    let codes = super::mfa::after_enrollment(state, &mut tx, user, session, amr, added, actor).await?;
     tx.commit().await?;
     Ok(Ok(codes))
 }
@@ -179,9 +180,10 @@ pub async fn finish_authentication(
     ceremony: Uuid,
     credential: &str,
     actor: &Actor,
+    devices: &Devices,
 ) -> AppResult<Result<Used, MfaRefused>> {
     let keys = passkeys_of(state, user).await?;
-    let (mut tx, failures) = match super::mfa::begin_attempt(state, user).await? {
+    let (mut tx, attempt) = match super::mfa::begin_attempt(state, user, devices).await? {
         Ok(started) => started,
         Err(refused) => return Ok(Err(refused)),
     };
@@ -200,7 +202,7 @@ pub async fn finish_authentication(
         },
         None => Err(MfaRefused::PasskeyFailed),
     };
-    super::mfa::settle_attempt(state, tx, user, session, failures, outcome, actor).await
+    super::mfa::settle_attempt(state, tx, user, session, attempt, outcome, actor).await
 }
 
 /// A passkey used: its signature counter kept, and when. Returns whether it is synced.
@@ -253,9 +255,16 @@ pub enum PasskeySignIn {
 
 /// The browser's signed answer to a sign-in: the passkey's user handle names the person,
 /// whose stored passkey must have made the signature. A bad signature on a person's
-/// passkey counts toward their pause, as a wrong code does.
-pub async fn finish_sign_in(state: &AppState, ceremony: Uuid, credential: &str, ip: &str) -> AppResult<PasskeySignIn> {
-    let outcome = finish_sign_in_uncounted(state, ceremony, credential, ip).await?;
+/// passkey counts toward their pause, as a wrong code does (the browser's own, with a
+/// device cookie for them).
+pub async fn finish_sign_in(
+    state: &AppState,
+    ceremony: Uuid,
+    credential: &str,
+    ip: &str,
+    devices: &Devices,
+) -> AppResult<PasskeySignIn> {
+    let outcome = finish_sign_in_uncounted(state, ceremony, credential, ip, devices).await?;
     let label = match &outcome {
         PasskeySignIn::Done { .. } => "ok",
         PasskeySignIn::Refused(_) => "refused",
@@ -270,6 +279,7 @@ async fn finish_sign_in_uncounted(
     ceremony: Uuid,
     credential: &str,
     ip: &str,
+    devices: &Devices,
 ) -> AppResult<PasskeySignIn> {
     let failed = PasskeySignIn::Failed(MfaRefused::PasskeyFailed);
     let discoverable = {
@@ -295,20 +305,18 @@ async fn finish_sign_in_uncounted(
         return Ok(failed);
     };
     let actor = Actor::user(user.id, &user.email, ip);
-    let (mut tx, failures) = match super::mfa::begin_attempt(state, &user).await? {
+    let (mut tx, attempt) = match super::mfa::begin_attempt(state, &user, devices).await? {
         Ok(started) => started,
         Err(refused) => return Ok(PasskeySignIn::Failed(refused)),
     };
     let Ok(result) = webauthn.finish_discoverable_authentication_v2(&answer, discoverable, &key) else {
         let refused =
-            super::mfa::count_failure(state, &mut tx, &user, failures, MfaRefused::PasskeyFailed, &actor).await?;
+            super::mfa::count_failure(state, &mut tx, &user, &attempt, MfaRefused::PasskeyFailed, &actor).await?;
         tx.commit().await?;
         return Ok(PasskeySignIn::Failed(refused));
     };
     let synced = keep_use(state, &mut tx, method_id, key, &result).await?;
-    if failures > 0 {
-        mfa::set_failures(tx.conn(), user.id, 0, None).await?;
-    }
+    attempt.passed(tx.conn(), user.id).await?;
     let outcome = match signin::complete_proven(state, &mut tx, user, ip).await? {
         SignIn::Done(user) => {
             let ev = Event::new("mfa.verified", "user", user.id, &user.email).details("passkey sign-in");

@@ -81,6 +81,8 @@ pub async fn send_code(state: &AppState, invitation: &Invitation, ip: &str) -> A
         deliver: true,
         code_use: CodeUse::AcceptInvitation,
         client_ip: ip,
+        // Device cookies count at sign-in only.
+        device_id: None,
     };
     let issued = codes::issue(state, &mut tx, &spec).await?;
     tx.commit().await?;
@@ -121,6 +123,48 @@ impl Proof {
             (_, false) => SignInMethod::Federated,
         }
     }
+}
+
+/// Why a home IdP's answer cannot redeem an invitation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProofRefused {
+    /// The IdP did not say the address is verified: it cannot be matched to the invitation.
+    EmailNotVerified,
+    /// The verified address is not the invited one.
+    OtherAddress { signed_in_as: String },
+}
+
+impl ProofRefused {
+    /// What the audit's failure event says.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            ProofRefused::EmailNotVerified => "the identity provider did not say the email is verified",
+            ProofRefused::OtherAddress { .. } => "the verified email does not match the invitation",
+        }
+    }
+}
+
+/// The proof a home identity provider's answer gives for redeeming `invitation`, whatever
+/// the protocol (OIDC today, SAML next): the address the IdP says is verified must be the
+/// invited one. `partner_mfa`: the IdP's own MFA counts here (`federated::method_for`).
+pub fn federated_proof(
+    invitation: &Invitation,
+    provider: &str,
+    who: &crate::federation::Authenticated,
+    partner_mfa: bool,
+) -> Result<Proof, ProofRefused> {
+    let email = who.verified_email().ok_or(ProofRefused::EmailNotVerified)?;
+    if email != invitation.email {
+        return Err(ProofRefused::OtherAddress { signed_in_as: email });
+    }
+    Ok(Proof {
+        invitation_id: invitation.id,
+        provider: provider.to_string(),
+        partner_mfa,
+        issuer: who.issuer.clone(),
+        subject: who.subject.clone(),
+        email,
+    })
 }
 
 pub enum Redeemed {

@@ -9,6 +9,7 @@ use crate::db::users::User;
 use crate::db::{Conn, identities, identity_providers, signin_links, users};
 use crate::domain::EmailAddress;
 use crate::domain::audit::Actor;
+use crate::domain::device::Devices;
 use crate::domain::settings::PortalSettings;
 use crate::domain::user::{SignInVerdict, may_sign_in};
 use crate::error::AppResult;
@@ -20,8 +21,9 @@ pub const PURPOSE: &str = "signin";
 
 /// Sends a code if the address belongs to an account that may get one; answers the same
 /// either way, and keeps a (never mailed) code row for unknown addresses so that the rate
-/// limit and the next page behave identically.
-pub async fn request_code(state: &AppState, email: &EmailAddress, ip: &str) -> AppResult<Issued> {
+/// limit and the next page behave identically. A browser with a device cookie for the
+/// address is limited on its own (`codes::issue`).
+pub async fn request_code(state: &AppState, email: &EmailAddress, ip: &str, devices: &Devices) -> AppResult<Issued> {
     let portal = super::settings::current(state).await?;
     let mut tx = state.db.begin().await?;
     let user = users::find_by_email(tx.conn(), email.as_str()).await?;
@@ -40,6 +42,7 @@ pub async fn request_code(state: &AppState, email: &EmailAddress, ip: &str) -> A
         deliver,
         code_use: CodeUse::SignIn,
         client_ip: ip,
+        device_id: devices.for_address(email.as_str()).map(|d| d.id.as_str()),
     };
     let issued = codes::issue(state, &mut tx, &spec).await?;
     if workforce_only && matches!(issued, Issued::Sent(_)) {

@@ -157,6 +157,8 @@ pub async fn start(state: &AppState, input: &SignupInput, ip: &str) -> AppResult
         deliver: true,
         code_use: CodeUse::ConfirmRequest,
         client_ip: ip,
+        // Device cookies count at sign-in only.
+        device_id: None,
     };
     let code_id = match codes::issue(state, &mut tx, &spec).await? {
         Issued::Sent(id) => id,

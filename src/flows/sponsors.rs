@@ -1,7 +1,8 @@
 //! Sponsors look after their guests (issue 13). A guest's sponsors — and admins — may send a
 //! pending invitation again or revoke it, extend access within the organization's guest
-//! lifetime, remove the guest, and name other members as sponsors (one to five). Anyone
-//! else is told the guest does not exist. Sponsors are mailed when their guest's access is
+//! lifetime, remove the guest, and name other members as sponsors (one to five); a sponsor
+//! steps back only themself, an admin removes anyone. Anyone else is told the guest does
+//! not exist. Sponsors are mailed when their guest's access is
 //! about to end and when their guest asks for more.
 
 use chrono::{DateTime, Duration, Utc};
@@ -13,7 +14,7 @@ use crate::db::links::{self, PACKAGE_APPROVERS};
 use crate::db::packages::Package;
 use crate::db::sponsors::{self, SponsoredGuest};
 use crate::db::users::{self, User};
-use crate::db::{Conn, Tx, sessions};
+use crate::db::{Conn, Tx};
 use crate::domain::EmailAddress;
 use crate::domain::audit::Actor;
 use crate::domain::user::{EXPIRY_NOTICE_DAYS, GUEST, MAX_SPONSORS, MEMBER, UserState};
@@ -31,6 +32,8 @@ pub enum SponsorRefused {
     Full,
     #[error("A guest keeps at least one sponsor: add another before removing this one.")]
     LastSponsor,
+    #[error("You can remove only yourself as a sponsor; ask {0} or an administrator to step back.")]
+    NotYours(String),
     #[error("Guest access does not end in this organization (Settings), so there is nothing to extend.")]
     NoLifetime,
     #[error("{0} has not redeemed the invitation yet; their access starts counting when they do.")]
@@ -125,7 +128,7 @@ pub async fn remove(state: &AppState, guest_id: Uuid, by: &User, actor: &Actor) 
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     let guest = guest_for(tx.conn(), guest_id, by).await?;
-    sessions::end_all(tx.conn(), guest.id, now).await?;
+    crate::auth::ending::all(tx.conn(), guest.id, now).await?;
     users::delete(tx.conn(), guest.id).await?;
     audit::record(tx.conn(), actor, &Event::new("user.removed", "user", guest.id, &guest.email), now).await?;
     tx.commit().await?;
@@ -155,7 +158,8 @@ pub async fn add_sponsor(
     settle(state, tx, actor, "user.sponsor_added", &guest, sponsor).await
 }
 
-/// Takes a sponsor off the guest; the last one stays.
+/// Takes a sponsor off the guest; the last one stays. A sponsor removes only themself, an
+/// admin anyone: otherwise one sponsor could push out the others and keep the guest.
 pub async fn remove_sponsor(
     state: &AppState,
     guest_id: Uuid,
@@ -166,6 +170,9 @@ pub async fn remove_sponsor(
     let mut tx = state.db.begin().await?;
     let (guest, current) = locked_sponsors(&mut tx, guest_id, by).await?;
     let Some(sponsor) = current.iter().find(|s| s.id == sponsor_id).cloned() else { return Err(AppError::NotFound) };
+    if !by.is_admin && sponsor.id != by.id {
+        return Ok(Err(SponsorRefused::NotYours(sponsor.display_name)));
+    }
     if current.len() <= 1 {
         return Ok(Err(SponsorRefused::LastSponsor));
     }

@@ -3,7 +3,7 @@
 use uuid::Uuid;
 
 use crate::db::audit::{self, Event};
-use crate::db::{sessions, users};
+use crate::db::users;
 use crate::domain::DisplayName;
 use crate::domain::audit::Actor;
 use crate::domain::user::UserState;
@@ -18,19 +18,23 @@ pub async fn set_blocked(state: &AppState, user_id: Uuid, blocked: bool, actor: 
     if actor.id == Some(user.id) {
         return Err(AppError::BadRequest("You cannot block your own account.".into()));
     }
+    // Every state named, no wildcard: a new state does not compile until this is decided.
     let (to, action) = match (blocked, user.state) {
         (true, UserState::Blocked) | (false, UserState::Accepted) | (false, UserState::PendingAcceptance) => {
             return Ok(());
         }
-        (true, _) => (UserState::Blocked, "user.blocked"),
+        (true, UserState::Accepted) | (true, UserState::PendingAcceptance) => (UserState::Blocked, "user.blocked"),
         // Unblocked users go back to accepted if they ever accepted, else pending.
-        (false, _) => (
+        (false, UserState::Blocked) => (
             if user.accepted_at.is_some() { UserState::Accepted } else { UserState::PendingAcceptance },
             "user.unblocked",
         ),
     };
     users::set_state(tx.conn(), user.id, to).await?;
-    sessions::end_all(tx.conn(), user.id, now).await?;
+    crate::auth::ending::all(tx.conn(), user.id, now).await?;
+    if to == UserState::Blocked {
+        super::api_keys::revoke_all_of(tx.conn(), &user, "creator blocked", actor, now).await?;
+    }
     audit::record(tx.conn(), actor, &Event::new(action, "user", user.id, &user.email), now).await?;
     tx.commit().await?;
     Ok(())
@@ -47,6 +51,7 @@ pub enum AdminRefused {
 
 /// Makes a member an admin, or takes the rights back (never from the last admin who can
 /// sign in). A change of privilege ends the user's sessions: they sign in anew with it.
+/// Taking the rights back revokes the API keys they made (blocking does too).
 pub async fn set_admin(
     state: &AppState,
     user_id: Uuid,
@@ -66,7 +71,10 @@ pub async fn set_admin(
         return Ok(Err(AdminRefused::LastAdmin));
     }
     users::set_admin(tx.conn(), user.id, admin).await?;
-    sessions::end_all(tx.conn(), user.id, now).await?;
+    crate::auth::ending::all(tx.conn(), user.id, now).await?;
+    if !admin {
+        super::api_keys::revoke_all_of(tx.conn(), &user, "creator no longer an admin", actor, now).await?;
+    }
     let action = if admin { "user.made_admin" } else { "user.admin_removed" };
     audit::record(tx.conn(), actor, &Event::new(action, "user", user.id, &user.email), now).await?;
     tx.commit().await?;
@@ -112,7 +120,7 @@ pub async fn sign_out_everywhere(state: &AppState, user_id: Uuid, actor: &Actor)
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     let user = users::find(tx.conn(), user_id).await?.ok_or(AppError::NotFound)?;
-    sessions::end_all(tx.conn(), user.id, now).await?;
+    crate::auth::ending::all(tx.conn(), user.id, now).await?;
     audit::record(tx.conn(), actor, &Event::new("user.signed_out_everywhere", "user", user.id, &user.email), now)
         .await?;
     tx.commit().await?;
@@ -124,7 +132,7 @@ pub async fn end_session(state: &AppState, user_id: Uuid, session_id: Uuid, acto
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     let user = users::find(tx.conn(), user_id).await?.ok_or(AppError::NotFound)?;
-    if !sessions::end(tx.conn(), session_id, user.id, now).await? {
+    if !crate::auth::ending::one(tx.conn(), session_id, user.id, now).await? {
         return Ok(false);
     }
     let ev = Event::new("user.session_ended", "user", user.id, &user.email).details(format!("session={session_id}"));

@@ -3,7 +3,6 @@
 //! housekeeping (expiry, reminders). `run_once` is one pass; `spawn` repeats it on an interval.
 
 pub mod bulk;
-pub mod housekeeping;
 
 use std::time::Duration;
 
@@ -35,7 +34,7 @@ pub fn backoff(attempts: i64) -> Span {
 }
 
 pub async fn run_once(state: &AppState) -> anyhow::Result<Pass> {
-    let done = housekeeping::run(state).await?;
+    let done = crate::flows::housekeeping::run(state).await?;
     let mut pass = Pass {
         expired_invitations: done.expired_invitations,
         expired_requests: done.expired_requests,

@@ -123,9 +123,46 @@ pub fn workforce_signin(org: &str, signin_url: String) -> Notice {
     }
 }
 
+/// A change to a person's second factors, as the flow that made it names it; the words
+/// are written here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecurityChange<'a> {
+    AppAdded { name: &'a str },
+    PasskeyAdded { name: &'a str },
+    AppRemoved { name: &'a str },
+    PasskeyRemoved { name: &'a str },
+    RecoveryCodeUsed { left: i64 },
+    RecoveryCodesRenewed,
+    ResetByAdmin,
+}
+
+impl SecurityChange<'_> {
+    /// The sentence the mail opens with.
+    pub fn words(self) -> String {
+        match self {
+            SecurityChange::AppAdded { name } => format!("Authenticator app “{name}” was added to your account."),
+            SecurityChange::PasskeyAdded { name } => format!("Passkey “{name}” was added to your account."),
+            SecurityChange::AppRemoved { name } => {
+                format!("The authenticator app “{name}” was removed from your account.")
+            }
+            SecurityChange::PasskeyRemoved { name } => format!("The passkey “{name}” was removed from your account."),
+            SecurityChange::RecoveryCodeUsed { left } => {
+                format!("A recovery code was used to sign in; {left} are left.")
+            }
+            SecurityChange::RecoveryCodesRenewed => {
+                "New recovery codes were made; the old ones no longer work.".to_string()
+            }
+            SecurityChange::ResetByAdmin => {
+                "An admin reset your second factors: set up an authenticator app at your next sign-in.".to_string()
+            }
+        }
+    }
+}
+
 /// To the person, when their second factors change or a recovery code is used: if it was
 /// not them, they should know at once.
-pub fn security_change(org: &str, what: &str, profile_url: String) -> Notice {
+pub fn security_change(org: &str, change: SecurityChange<'_>, profile_url: String) -> Notice {
+    let what = change.words();
     Notice {
         subject: format!("Your sign-in methods at {org} changed"),
         heading: "Your sign-in methods changed".into(),

@@ -14,7 +14,7 @@ use crate::db::audit::{self, Event};
 use crate::db::oauth::{self, NewCode};
 use crate::domain::audit::Actor;
 use crate::domain::client::{granted_scope, is_pkce_value, is_registered};
-use crate::domain::user::{SignInVerdict, may_sign_in};
+use super::access::{AppAccess, Asking, app_access};
 use crate::error::AppResult;
 use crate::secrets::{Token, constant_time_eq};
 use crate::state::AppState;
@@ -57,6 +57,8 @@ pub struct AuthRequest {
     pub max_age: Option<i64>,
     pub login_hint: Option<String>,
     pub login_after: Option<DateTime<Utc>>,
+    /// The request asks for a second factor (`acr_values` holds the multi-factor level).
+    pub mfa_asked: bool,
 }
 
 pub enum Checked {
@@ -149,6 +151,10 @@ pub async fn check(state: &AppState, p: &AuthorizeParams) -> AppResult<Checked> 
         max_age,
         login_hint: p.login_hint.clone().filter(|h| h.len() <= 320),
         login_after: p.login_after.as_deref().and_then(|m| read_login_marker(state, m)),
+        mfa_asked: p
+            .acr_values
+            .as_deref()
+            .is_some_and(|v| v.split(' ').any(|a| a == super::claims::ACR_MULTI_FACTOR)),
     }))
 }
 
@@ -186,6 +192,8 @@ pub enum Next {
     Redirect(String),
     /// Not assigned, blocked or expired: the refusal page.
     Refused,
+    /// The second step first (set up or used), then this request again.
+    SecondStep,
     /// The app asks for consent and none is on record (or `prompt=consent`).
     AskConsent,
 }
@@ -216,7 +224,20 @@ pub async fn decide(
         }
         return Ok(Next::SignIn { login_marker: login_marker(state, now) });
     };
-    if !may_open(state, &r.app, signed, now).await? {
+    let assigned = {
+        let mut c = state.db.acquire().await?;
+        apps::user_may_open(c.conn(), r.app.id, signed.user.id, now).await?
+    };
+    let portal = state.portal_settings().await?;
+    let who = Asking { user: &signed.user, amr: &signed.amr, has_factor: signed.has_factor, assigned };
+    let access = app_access(&portal, &r.app, r.mfa_asked, &who, now);
+    if access == AppAccess::SecondStepFirst {
+        if r.prompt_none {
+            return Ok(error("interaction_required", "the person must pass a second step first"));
+        }
+        return Ok(Next::SecondStep);
+    }
+    if access == AppAccess::Refused {
         let mut tx = state.db.begin().await?;
         let ev = Event::new("app.access_refused", "app", r.app.id, &r.app.name)
             .details(format!("user={} ({})", signed.user.id, signed.user.email));
@@ -240,15 +261,6 @@ pub async fn decide(
         }
     }
     Ok(Next::Redirect(issue_code(state, r, signed, consented_now, actor).await?))
-}
-
-/// Whether this person may be signed in to `app` now.
-pub async fn may_open(state: &AppState, app: &App, signed: &Signed, now: DateTime<Utc>) -> AppResult<bool> {
-    if may_sign_in(signed.user.state, signed.user.expires_at, now) != SignInVerdict::Allowed {
-        return Ok(false);
-    }
-    let mut c = state.db.acquire().await?;
-    Ok(apps::user_may_open(c.conn(), app.id, signed.user.id, now).await?)
 }
 
 async fn issue_code(

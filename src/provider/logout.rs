@@ -112,7 +112,7 @@ pub async fn deliver(state: &AppState, m: &OutboxMessage) -> anyhow::Result<()> 
     let token = key.sign_jwt("logout+jwt", &claims)?;
     let response = state
         .http
-        .post(&m.recipient)
+        .post(&m.recipient)?
         .form(&[("logout_token", token.as_str())])
         .send()
         .await

@@ -4,8 +4,10 @@
 //! `db::signing_keys`. Symmetric with `federation/`, the client side towards home IdPs.
 //!
 //! Who gets in: a signed-in user assigned to the app (directly, by group or by access
-//! package), not blocked, not expired — checked at every code and every refresh.
+//! package), not blocked, not expired, second step passed where wanted — decided by
+//! `access::app_access` at every code, exchange, refresh and UserInfo call.
 
+pub mod access;
 pub mod authorize;
 pub mod claims;
 pub mod discovery;

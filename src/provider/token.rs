@@ -18,7 +18,7 @@ use crate::db::apps::App;
 use crate::db::oauth::{self, LiveGrant, NewGrant};
 use crate::db::{groups, sessions};
 use crate::domain::client::{ClientType, is_pkce_value};
-use crate::domain::user::{SignInVerdict, may_sign_in};
+use super::access::may_receive;
 use crate::secrets::{Token, TokenHash};
 use crate::state::AppState;
 
@@ -144,6 +144,10 @@ async fn exchange_code(state: &AppState, app: &App, f: &TokenForm) -> ProviderRe
     }
     tx.commit().await?;
     let live = live_grant(state, grant_id).await?.ok_or_else(|| bad_grant("the sign-in behind this code has ended"))?;
+    if !may_receive(state, app, &live, now).await? {
+        revoke_grant(state, grant_id).await?;
+        return Err(bad_grant("the person may not use this app now"));
+    }
     let refresh_token = refresh_token(state, grant_id, live.refresh_generation);
     issue(state, app, &live, row.nonce.as_deref(), Some(code), refresh_token, now).await
 }
@@ -201,8 +205,8 @@ async fn refresh(state: &AppState, app: &App, f: &TokenForm) -> ProviderResult<T
     if now - live.session_created_at >= ABSOLUTE || now - live.session_last_seen_at >= IDLE {
         return Err(bad_grant("the refresh token has expired"));
     }
-    // The same rules as a new sign-in: assigned, not blocked, not expired.
-    if !live.assigned || may_sign_in(live.user.state, live.user.expires_at, now) != SignInVerdict::Allowed {
+    // The same rules as a new sign-in: assigned, not blocked, not expired, second step.
+    if !may_receive(state, app, &live, now).await? {
         revoke_grant(state, grant_id).await?;
         return Err(bad_grant("the person may no longer use this app"));
     }

@@ -8,7 +8,6 @@ use uuid::Uuid;
 
 use super::{ProviderError, ProviderResult, claims, issuer, key_ring};
 use crate::db::{groups, oauth};
-use crate::domain::user::{SignInVerdict, may_sign_in};
 use crate::state::AppState;
 
 /// A verified JWT of ours: its claims.
@@ -71,10 +70,7 @@ pub async fn userinfo(state: &AppState, bearer: Option<&str>) -> ProviderResult<
     let app = super::client(state, &at.client_id).await?.ok_or_else(invalid)?;
     let mut c = state.db.acquire().await?;
     let live = oauth::find_grant(c.conn(), at.grant_id, now).await?.ok_or_else(invalid)?;
-    if live.app_id != app.id
-        || !live.assigned
-        || may_sign_in(live.user.state, live.user.expires_at, now) != SignInVerdict::Allowed
-    {
+    if live.app_id != app.id || !super::access::may_receive(state, &app, &live, now).await? {
         return Err(invalid());
     }
     let names: Vec<String> = if live.scope.split(' ').any(|s| s == "groups") {

@@ -3,11 +3,16 @@
 //! the rest of the form into `T`. Repeated fields (checkbox lists) deserialize into `Vec`s
 //! (`serde_html_form`): `app=…&app=…` is `app: Vec<Uuid>`.
 
+use std::cell::Cell;
 use std::future::Future;
 use std::pin::Pin;
+use std::rc::Rc;
 
 use actix_session::SessionExt;
 use actix_web::dev::Payload;
+use actix_web::error::PayloadError;
+use actix_web::http::StatusCode;
+use actix_web::http::header::CONTENT_LENGTH;
 use actix_web::{FromRequest, HttpRequest, web};
 use serde::de::DeserializeOwned;
 
@@ -62,9 +67,40 @@ fn check_token(req: &HttpRequest, sent: &str) -> Result<(), AppError> {
 #[derive(serde::Deserialize)]
 pub struct NoFields {}
 
+/// Fields a form with a file has at most: the token, the file and a few options.
+const MAX_UPLOAD_FIELDS: usize = 8;
+/// Bytes a form with a file may hold beyond the file's own limit: its other fields and the
+/// multipart framing.
+const UPLOAD_MARGIN: usize = 64 * 1024;
+
+/// Why a form with a file was not read. Without these limits the body was read whole, any
+/// number of fields of any size (issue 23: 60 MB of extra fields were taken).
+#[derive(Debug, thiserror::Error)]
+pub enum UploadRefused {
+    /// The file is over its limit, or the body is no form with a file: said next to the field.
+    #[error("{0}")]
+    File(String),
+    /// The whole body is over the file's limit and a margin.
+    #[error("The upload is larger than {0} MB. Send only the form's file, split into smaller files if need be.")]
+    TooLarge(usize),
+    #[error("The form holds more fields than it has. Reload the page and send the file again.")]
+    TooManyFields,
+}
+
+impl UploadRefused {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            UploadRefused::File(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            UploadRefused::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            UploadRefused::TooManyFields => StatusCode::BAD_REQUEST,
+        }
+    }
+}
+
 /// A file sent with a form (`multipart/form-data`) and the CSRF token checked: the file's
-/// bytes (field `file`) and name, and the form's other fields. Larger than `max` bytes is
-/// refused with a clear message.
+/// bytes (field `file`) and name, and the form's other fields. A file larger than `max`
+/// bytes, a body larger than that and a margin, and more than a few fields are refused with
+/// a clear message; reading stops there.
 pub struct CsrfUpload {
     pub file_name: String,
     pub bytes: Vec<u8>,
@@ -72,26 +108,57 @@ pub struct CsrfUpload {
 }
 
 impl CsrfUpload {
-    pub async fn read(req: &HttpRequest, payload: web::Payload, max: usize) -> Result<CsrfUpload, AppError> {
+    pub async fn read(
+        req: &HttpRequest,
+        payload: web::Payload,
+        max: usize,
+    ) -> Result<Result<CsrfUpload, UploadRefused>, AppError> {
         use futures_util::StreamExt;
-        let payload = payload.into_inner();
-        let mut form = actix_multipart::Multipart::new(req.headers(), payload);
+        let limit = max + UPLOAD_MARGIN;
+        let too_large = UploadRefused::TooLarge(max.div_ceil(1024 * 1024));
+        let declared = req.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > limit as u64) {
+            return Ok(Err(too_large));
+        }
+        // Counts the body as it streams in (a chunked body declares no length) and cuts it
+        // off past the limit; `seen` tells the multipart error that follows apart.
+        let seen = Rc::new(Cell::new(0usize));
+        let counter = Rc::clone(&seen);
+        let body = payload.into_inner().map(move |chunk| {
+            let chunk = chunk?;
+            counter.set(counter.get().saturating_add(chunk.len()));
+            if counter.get() > limit { Err(PayloadError::Overflow) } else { Ok(chunk) }
+        });
+        let over = || seen.get() > limit;
+        let mut form = actix_multipart::Multipart::new(req.headers(), body);
         let (mut sent, mut file_name, mut bytes, mut fields) = (String::new(), String::new(), Vec::new(), Vec::new());
+        let mut count = 0;
         while let Some(field) = form.next().await {
-            let mut field =
-                field.map_err(|_| AppError::BadRequest("This address only takes a form with a file.".into()))?;
+            let mut field = match field {
+                Ok(field) => field,
+                Err(_) if over() => return Ok(Err(too_large)),
+                Err(_) => return Ok(Err(UploadRefused::File("This address only takes a form with a file.".into()))),
+            };
+            count += 1;
+            if count > MAX_UPLOAD_FIELDS {
+                return Ok(Err(UploadRefused::TooManyFields));
+            }
             let name = field.name().unwrap_or_default().to_string();
             if name == "file" {
                 file_name = field.content_disposition().and_then(|d| d.get_filename()).unwrap_or_default().to_string();
             }
             let mut value = Vec::new();
             while let Some(chunk) = field.next().await {
-                let chunk = chunk.map_err(|_| AppError::BadRequest("The upload was cut off. Try again.".into()))?;
+                let chunk = match chunk {
+                    Ok(chunk) => chunk,
+                    Err(_) if over() => return Ok(Err(too_large)),
+                    Err(_) => return Ok(Err(UploadRefused::File("The upload was cut off. Try again.".into()))),
+                };
                 if value.len() + chunk.len() > max {
-                    return Err(AppError::BadRequest(format!(
+                    return Ok(Err(UploadRefused::File(format!(
                         "The file is larger than {} MB. Split it into smaller files.",
                         max / (1024 * 1024)
-                    )));
+                    ))));
                 }
                 value.extend_from_slice(&chunk);
             }
@@ -103,7 +170,7 @@ impl CsrfUpload {
         }
         check_token(req, &sent)?;
         let file_name = file_name.chars().filter(|c| !c.is_control()).take(200).collect();
-        Ok(CsrfUpload { file_name, bytes, fields })
+        Ok(Ok(CsrfUpload { file_name, bytes, fields }))
     }
 
     /// A field sent with the file (a checkbox sends its value only when ticked).

@@ -33,10 +33,16 @@ impl CsvFile {
     }
 }
 
-/// A cell a spreadsheet will not run as a formula: text starting with `=`, `+`, `-`, `@`
-/// or a tab gets a leading apostrophe (OWASP's advice for CSV injection).
+/// What a formula can start with: OWASP's `=`, `+`, `-`, `@`, tab and CR; their fullwidth
+/// forms, which spreadsheets with East Asian input normalise to the ASCII ones and then run
+/// (issue 23); and `|`, which LibreOffice and older Excel read as a DDE call.
+const FORMULA_STARTS: [char; 11] =
+    ['=', '+', '-', '@', '\t', '\r', '\u{FF1D}', '\u{FF0B}', '\u{FF0D}', '\u{FF20}', '|'];
+
+/// A cell a spreadsheet will not run as a formula: text starting with one of
+/// `FORMULA_STARTS` gets a leading apostrophe (OWASP's advice for CSV injection).
 fn spreadsheet_safe(cell: &str) -> String {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{cell}") } else { cell.to_string() }
+    if cell.starts_with(FORMULA_STARTS) { format!("'{cell}") } else { cell.to_string() }
 }
 
 #[cfg(test)]
@@ -45,5 +51,16 @@ mod tests {
     fn formulas_are_defused() {
         assert_eq!(super::spreadsheet_safe("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
         assert_eq!(super::spreadsheet_safe("ana@fabrikam.example"), "ana@fabrikam.example");
+    }
+
+    #[test]
+    fn fullwidth_signs_and_pipes_are_defused_too() {
+        for cell in ["＝1+1", "＋1", "－1", "＠SUM(A1)", "|calc!A1", "=1", "+1", "-1", "@x", "\tx", "\rx"] {
+            assert_eq!(super::spreadsheet_safe(cell), format!("'{cell}"), "{cell:?}");
+        }
+        // Only the first character counts: signs inside the text stay as written.
+        for cell in ["Ana ＝ Partner", "a|b", "x@fabrikam.example", "", "'quoted"] {
+            assert_eq!(super::spreadsheet_safe(cell), cell, "{cell:?}");
+        }
     }
 }

@@ -30,7 +30,9 @@ impl ResponseError for AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            AppError::SignInRequired { .. } | AppError::MfaRequired { .. } => StatusCode::SEE_OTHER,
+            AppError::SignInRequired { .. }
+            | AppError::MfaRequired { .. }
+            | AppError::RecentSecondStepRequired { .. } => StatusCode::SEE_OTHER,
             AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -53,6 +55,7 @@ impl ResponseError for AppError {
             ),
             AppError::SignInRequired { next } => return see_other_with_next("/signin", next),
             AppError::MfaRequired { next } => return see_other_with_next("/mfa", next),
+            AppError::RecentSecondStepRequired { next } => return see_other_with_next("/mfa?again=1&", next),
             AppError::TooManyRequests(why) => ("Please wait a moment", why.clone()),
             AppError::Internal(err) => {
                 tracing::error!(error = %format!("{err:#}"), "internal error");
@@ -67,7 +70,8 @@ impl ResponseError for AppError {
 
 /// A redirect to `page` that brings the person back to `next` afterwards.
 fn see_other_with_next(page: &str, next: &str) -> HttpResponse {
-    let target = format!("{page}?next={}", url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>());
+    let sep = if page.ends_with('&') { "" } else { "?" };
+    let target = format!("{page}{sep}next={}", url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>());
     HttpResponse::SeeOther().insert_header((LOCATION, target)).finish()
 }
 

@@ -21,12 +21,21 @@ use crate::flows::passkeys::{self, Ceremony};
 use crate::state::AppState;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::page::{PageCtx, flash, render, render_invalid, render_with_status};
-use crate::web::{actor, see_other};
+use crate::web::{actor, device, see_other};
 
 #[derive(Deserialize, Default)]
 pub struct NextQuery {
     #[serde(default)]
     next: String,
+    /// Asked again to change factors: a second step passed long ago is not enough.
+    #[serde(default)]
+    again: Option<String>,
+}
+
+/// Whether this session's second step is done for what comes next: passed, and recent when
+/// the person came to change their factors (`again`).
+fn step_done(state: &AppState, s: &Signed, again: bool) -> bool {
+    has_mfa(&s.amr) && (!again || s.second_step_is_recent(state.clock.now()))
 }
 
 /// Where to go once the second factor is done: a local path, else the person's landing.
@@ -41,6 +50,8 @@ struct VerifyPage {
     next: String,
     /// The person's passkeys may answer instead of a code.
     passkey: Option<Ceremony>,
+    /// Asked again before a change of factors (the page says why).
+    again: bool,
     error: Option<String>,
 }
 
@@ -65,7 +76,8 @@ async fn verify_page(
     next: String,
     error: Option<String>,
 ) -> AppResult<VerifyPage> {
-    Ok(VerifyPage { ctx, next, passkey: passkeys::start_authentication(state, &s.user).await?, error })
+    let again = has_mfa(&s.amr);
+    Ok(VerifyPage { ctx, next, passkey: passkeys::start_authentication(state, &s.user).await?, again, error })
 }
 
 async fn setup_page(
@@ -102,8 +114,9 @@ pub async fn prompt(
     AnySession(s): AnySession,
     q: web::Query<NextQuery>,
 ) -> AppResult<HttpResponse> {
-    // Done already; a step-up (an app that wants MFA) comes here without a pending session.
-    if has_mfa(&s.amr) {
+    // Done already; a step-up (an app that wants MFA) comes here without a pending session,
+    // and so does a person asked again before changing their factors.
+    if step_done(&state, &s, q.again.is_some()) {
         return Ok(see_other(&next_or_landing(&q.next, &s)));
     }
     let next = next_or_landing(&q.next, &s);
@@ -131,10 +144,11 @@ pub async fn verify(
     f: CsrfForm<CodeForm>,
 ) -> AppResult<HttpResponse> {
     let next = next_or_landing(&f.form.next, &s);
-    if has_mfa(&s.amr) {
+    if step_done(&state, &s, true) {
         return Ok(see_other(&next));
     }
-    let outcome = mfa::verify(&state, &s.user, (s.session_id, &s.amr), &f.form.code, &actor(&req, &s.user)).await?;
+    let (who, devices) = (actor(&req, &s.user), device::devices(&req, &state));
+    let outcome = mfa::verify(&state, &s.user, (s.session_id, &s.amr), &f.form.code, &who, &devices).await?;
     second_step_done(&state, ctx, &session, &s, next, outcome).await
 }
 
@@ -150,8 +164,8 @@ async fn second_step_done(
 ) -> AppResult<HttpResponse> {
     match outcome {
         Ok(used) => {
-            // A new cookie session id now that the session counts for more (fixation).
-            session.renew();
+            // A new session token now that the session counts for more (fixation).
+            crate::auth::session::renew(session, state, s.session_id).await?;
             if let Used::RecoveryCode(left) = used {
                 flash(
                     session,
@@ -239,8 +253,8 @@ async fn enrollment_done(
 ) -> AppResult<HttpResponse> {
     match outcome {
         Ok(codes) => {
-            // A new cookie session id now that the session counts for more (fixation).
-            session.renew();
+            // A new session token now that the session counts for more (fixation).
+            crate::auth::session::renew(session, state, s.session_id).await?;
             match codes {
                 Some(codes) => Ok(render(&RecoveryCodesPage { ctx, codes, next })),
                 None => {
@@ -301,13 +315,14 @@ pub async fn use_passkey(
     f: CsrfForm<PasskeyForm>,
 ) -> AppResult<HttpResponse> {
     let next = next_or_landing(&f.form.next, &s);
-    if has_mfa(&s.amr) {
+    if step_done(&state, &s, true) {
         return Ok(see_other(&next));
     }
     let outcome = match f.form.ceremony {
         Some(ceremony) => {
-            let who = actor(&req, &s.user);
-            passkeys::finish_authentication(&state, &s.user, (s.session_id, &s.amr), ceremony, &f.form.credential, &who)
+            let (who, devices) = (actor(&req, &s.user), device::devices(&req, &state));
+            let session_ref = (s.session_id, s.amr.as_str());
+            passkeys::finish_authentication(&state, &s.user, session_ref, ceremony, &f.form.credential, &who, &devices)
                 .await?
         }
         None => Err(MfaRefused::PasskeyFailed),

@@ -2,9 +2,11 @@
 
 pub mod admin;
 pub mod api;
+pub mod audience;
 pub mod csrf;
 pub mod csv_download;
 pub mod decision;
+pub mod device;
 pub mod error_page;
 pub mod headers;
 pub mod health;

@@ -1,189 +1,202 @@
-//! The route table: every address of the portal and its handler, in one place. Routes are
-//! grouped by path into one resource each, so a method a path does not serve gets 405 with
-//! an `Allow` header (actix's resource default) rather than a 404. HEAD is answered as GET
-//! without a body by `head_as_get`.
+//! The route table: every address of the portal, whom it serves (its `Audience`, enforced
+//! by `audience::enforce` before any handler runs) and its handler, in one place. A route
+//! cannot be added without an audience. Routes are grouped by path into one resource each,
+//! so a method a path does not serve gets 405 with an `Allow` header (actix's resource
+//! default) rather than a 404. HEAD is answered as GET without a body by `head_as_get`.
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
 use actix_web::middleware::Next;
-use actix_web::{Error, Route, web};
+use actix_web::{Error, FromRequest, Handler, Responder, Route, web};
 
+use super::audience::{Audience, Audience::*, Audiences};
 use super::{admin, api, health, mfa, oauth2, panel, public, static_files};
 use crate::error::AppError;
 
 pub fn table(cfg: &mut web::ServiceConfig) {
-    let mut t = Routes::default();
-    t.route("/healthz", web::get().to(health::healthz))
-        .route("/readyz", web::get().to(health::readyz))
-        .route("/metrics", web::get().to(health::metrics))
-        .route("/static/{file}", web::get().to(static_files::serve))
-        .route("/brand.css", web::get().to(static_files::brand_css))
-        // People who are not signed in: sign-in, redemption, sign-up, approval.
-        .route("/", web::get().to(public::home))
-        .route("/signin", web::get().to(public::signin::form))
-        .route("/signin", web::post().to(public::signin::request_code))
-        .route("/signin/code", web::get().to(public::signin::code_form))
-        .route("/signin/code", web::post().to(public::signin::verify_code))
-        .route("/signin/passkey", web::get().to(public::passkey_signin::form))
-        .route("/signin/passkey", web::post().to(public::passkey_signin::sign_in))
-        .route("/signin/link/{token}", web::get().to(public::signin::link_page))
-        .route("/signin/link/{token}", web::post().to(public::signin::use_link))
-        .route("/signout", web::post().to(public::signin::sign_out))
-        .route("/auth/{slug}/start", web::post().to(public::federation::start))
-        .route("/auth/{slug}/callback", web::get().to(public::federation::callback))
-        .route("/redeem/{token}", web::get().to(public::redeem::landing))
-        .route("/redeem/{token}/code", web::post().to(public::redeem::send_code))
-        .route("/redeem/{token}/code", web::get().to(public::redeem::code_form))
-        .route("/redeem/{token}/verify", web::post().to(public::redeem::verify_code))
-        .route("/redeem/{token}/consent", web::get().to(public::redeem::consent))
-        .route("/redeem/{token}/accept", web::post().to(public::redeem::accept))
-        .route("/signup", web::get().to(public::signup::form))
-        .route("/signup", web::post().to(public::signup::submit))
-        .route("/signup/verify", web::get().to(public::signup::code_form))
-        .route("/signup/verify", web::post().to(public::signup::verify))
-        .route("/signup/status/{token}", web::get().to(public::signup::status))
-        .route("/signup/status/{token}/withdraw", web::post().to(public::signup::withdraw))
-        .route("/approve/{token}", web::get().to(public::approve::show))
-        .route("/approve/{token}", web::post().to(public::approve::decide))
-        // The second factor (F8): right after the first one, and from the profile.
-        .route("/mfa", web::get().to(mfa::prompt))
-        .route("/mfa", web::post().to(mfa::verify))
-        .route("/mfa/setup", web::get().to(mfa::setup_form))
-        .route("/mfa/setup", web::post().to(mfa::confirm_setup))
-        .route("/mfa/passkey", web::post().to(mfa::use_passkey))
-        .route("/mfa/passkey/register", web::post().to(mfa::register_passkey))
-        .route("/profile/mfa/recovery-codes", web::post().to(mfa::new_recovery_codes))
-        .route("/profile/mfa/{id}/remove", web::post().to(mfa::remove_method))
-        // The OpenID Provider of the host's apps (F9).
-        .route("/.well-known/openid-configuration", web::get().to(oauth2::discovery_document))
-        .route("/oauth2/jwks", web::get().to(oauth2::jwks))
-        .route("/oauth2/authorize", web::get().to(oauth2::authorize::authorize))
-        .route("/oauth2/authorize", web::post().to(oauth2::authorize::authorize))
-        .route("/oauth2/authorize/consent", web::post().to(oauth2::authorize::consent))
-        .route("/oauth2/token", web::post().to(oauth2::token::token))
-        .route("/oauth2/revoke", web::post().to(oauth2::token::revoke))
-        .route("/oauth2/userinfo", web::get().to(oauth2::token::userinfo))
-        .route("/oauth2/userinfo", web::post().to(oauth2::token::userinfo))
-        .route("/oauth2/end_session", web::get().to(oauth2::logout::end_session))
-        .route("/oauth2/end_session", web::post().to(oauth2::logout::end_session))
-        .route("/oauth2/end_session/confirm", web::post().to(oauth2::logout::confirm))
-        // The Access Panel (F6).
-        .route("/apps", web::get().to(panel::apps_page))
-        .route("/apps/{id}/launch", web::get().to(panel::launch))
-        .route("/apps/request", web::get().to(panel::request::form))
-        .route("/apps/request", web::post().to(panel::request::submit))
-        .route("/invite", web::get().to(panel::invite::form))
-        .route("/invite", web::post().to(panel::invite::submit))
-        .route("/approvals", web::get().to(panel::approvals::list))
-        .route("/approvals/{id}", web::post().to(panel::approvals::decide))
-        .route("/guests", web::get().to(panel::guests::list))
-        .route("/guests/{id}", web::get().to(panel::guests::show))
-        .route("/guests/{id}/sponsors/{sponsor}/remove", web::post().to(panel::guests::remove_sponsor))
-        .route("/guests/{id}/{action}", web::post().to(panel::guests::act))
-        .route("/profile", web::get().to(panel::profile))
-        .route("/profile", web::post().to(panel::rename))
-        .route("/profile/sessions/{id}/end", web::post().to(panel::end_session))
-        .route("/profile/sign-out-everywhere", web::post().to(panel::sign_out_everywhere))
-        // The admin portal (F7): every handler takes AdminUser.
-        .route("/admin", web::get().to(admin::dashboard))
-        .route("/admin/users", web::get().to(admin::users::list))
-        .route("/admin/users/{id}", web::get().to(admin::users::show))
-        .route("/admin/users/{id}/resend", web::post().to(admin::users::resend))
-        .route("/admin/users/{id}/revoke", web::post().to(admin::users::revoke))
-        .route("/admin/users/{id}/block", web::post().to(admin::users::account_action))
-        .route("/admin/users/{id}/reset-redemption", web::post().to(admin::users::reset_redemption))
-        .route("/admin/users/{id}/unblock", web::post().to(admin::users::account_action))
-        .route("/admin/users/{id}/make-admin", web::post().to(admin::users::account_action))
-        .route("/admin/users/{id}/remove-admin", web::post().to(admin::users::account_action))
-        .route("/admin/users/{id}/make-inviter", web::post().to(admin::users::account_action))
-        .route("/admin/users/{id}/remove-inviter", web::post().to(admin::users::account_action))
-        .route("/admin/users/{id}/mfa/{action}", web::post().to(admin::users::mfa_action))
-        .route("/admin/users/{id}/apps", web::post().to(admin::users::assign_app))
-        .route("/admin/users/{id}/apps/{app_id}/remove", web::post().to(admin::users::unassign_app))
-        .route("/admin/members/new", web::get().to(admin::members::form))
-        .route("/admin/members", web::post().to(admin::members::create))
-        .route("/admin/invitations/new", web::get().to(admin::invitations::form))
-        .route("/admin/invitations/bulk", web::get().to(admin::bulk::form))
-        .route("/admin/invitations/bulk", web::post().to(admin::bulk::check))
-        .route("/admin/invitations/bulk/template.csv", web::get().to(admin::bulk::template))
-        .route("/admin/invitations/bulk/{id}", web::get().to(admin::bulk::show))
-        .route("/admin/invitations/bulk/{id}/start", web::post().to(admin::bulk::start))
-        .route("/admin/invitations/bulk/{id}/result.csv", web::get().to(admin::bulk::result))
-        .route("/admin/invitations", web::post().to(admin::invitations::create))
-        .route("/admin/apps", web::get().to(admin::apps::list))
-        .route("/admin/apps", web::post().to(admin::apps::create))
-        .route("/admin/apps/new", web::get().to(admin::apps::new_form))
-        .route("/admin/apps/{id}", web::get().to(admin::apps::edit_form))
-        .route("/admin/apps/{id}", web::post().to(admin::apps::update))
-        .route("/admin/apps/{id}/delete", web::post().to(admin::apps::delete))
-        .route("/admin/apps/{id}/secret", web::post().to(admin::apps::regenerate_secret))
-        .route("/admin/signing-keys/rotate", web::post().to(admin::apps::rotate_keys))
-        .route("/admin/audit", web::get().to(admin::audit::list))
-        .route("/admin/audit.csv", web::get().to(admin::audit::export))
-        .route("/admin/outbox", web::get().to(admin::outbox::list))
-        .route("/admin/outbox/{id}/retry", web::post().to(admin::outbox::retry))
-        .route("/admin/groups", web::get().to(admin::groups::list))
-        .route("/admin/groups", web::post().to(admin::groups::create))
-        .route("/admin/groups/new", web::get().to(admin::groups::new_form))
-        .route("/admin/groups/{id}", web::get().to(admin::groups::edit_form))
-        .route("/admin/groups/{id}", web::post().to(admin::groups::update))
-        .route("/admin/groups/{id}/delete", web::post().to(admin::groups::delete))
-        .route("/admin/groups/{id}/members", web::post().to(admin::groups::add_member))
-        .route("/admin/groups/{id}/members/{user}/remove", web::post().to(admin::groups::remove_member))
-        .route("/admin/packages", web::get().to(admin::packages::list))
-        .route("/admin/packages", web::post().to(admin::packages::create))
-        .route("/admin/packages/new", web::get().to(admin::packages::new_form))
-        .route("/admin/packages/{id}", web::get().to(admin::packages::edit_form))
-        .route("/admin/packages/{id}", web::post().to(admin::packages::update))
-        .route("/admin/packages/{id}/delete", web::post().to(admin::packages::delete))
-        .route("/admin/requests", web::get().to(admin::requests::list))
-        .route("/admin/requests/{id}", web::get().to(admin::requests::show))
-        .route("/admin/requests/{id}/decide", web::post().to(admin::requests::decide))
-        .route("/admin/settings", web::get().to(admin::settings::show))
-        .route("/admin/settings", web::post().to(admin::settings::save))
-        .route("/admin/identity-providers", web::get().to(admin::idps::list))
-        .route("/admin/identity-providers", web::post().to(admin::idps::create))
-        .route("/admin/identity-providers/new", web::get().to(admin::idps::new_form))
-        .route("/admin/identity-providers/{id}", web::get().to(admin::idps::edit_form))
-        .route("/admin/identity-providers/{id}", web::post().to(admin::idps::update))
-        .route("/admin/identity-providers/{id}/delete", web::post().to(admin::idps::delete))
-        .route("/admin/api-keys", web::get().to(admin::api_keys::list))
-        .route("/admin/api-keys", web::post().to(admin::api_keys::create))
-        .route("/admin/api-keys/new", web::get().to(admin::api_keys::new_form))
-        .route("/admin/api-keys/{id}/revoke", web::post().to(admin::api_keys::revoke))
-        // The API (F10): JSON, API keys, problem+json errors.
-        .route("/api/v1/openapi.json", web::get().to(api::openapi::json))
-        .route("/api/v1/docs", web::get().to(api::openapi::reference))
-        .route("/api/v1/audit", web::get().to(api::audit::list))
-        .route("/api/v1/invitations", web::post().to(api::invitations::create))
-        .route("/api/v1/invitations", web::get().to(api::invitations::list))
-        .route("/api/v1/invitations/bulk", web::post().to(api::bulk::create))
-        .body_limit("/api/v1/invitations/bulk", api::bulk::MAX_BODY)
-        .route("/api/v1/invitations/bulk/{id}", web::get().to(api::bulk::show))
-        .route("/api/v1/invitations/{id}", web::get().to(api::invitations::show))
-        .route("/api/v1/invitations/{id}/resend", web::post().to(api::invitations::resend))
-        .route("/api/v1/invitations/{id}/revoke", web::post().to(api::invitations::revoke))
-        .route("/api/v1/apps", web::get().to(api::apps::list))
-        .route("/api/v1/groups", web::get().to(api::groups::list))
-        .route("/api/v1/groups/{id}/members", web::get().to(api::groups::list_members))
-        .route("/api/v1/groups/{id}/members", web::post().to(api::groups::add_member))
-        .route("/api/v1/groups/{id}/members/{userId}", web::delete().to(api::groups::remove_member))
-        .route("/api/v1/requests", web::get().to(api::requests::list))
-        .route("/api/v1/requests/{id}", web::get().to(api::requests::show))
-        .route("/api/v1/requests/{id}/decision", web::post().to(api::requests::decide))
-        .route("/api/v1/users", web::get().to(api::users::list))
-        .route("/api/v1/users/{id}", web::get().to(api::users::show))
-        .route("/api/v1/users/{id}", web::delete().to(api::users::remove))
-        .route("/api/v1/users/{id}/block", web::post().to(api::users::block))
-        .route("/api/v1/users/{id}/unblock", web::post().to(api::users::unblock))
-        .route("/api/v1/users/{id}/extend", web::post().to(api::users::extend))
-        .route("/api/v1/users/{id}/apps", web::post().to(api::apps::assign))
-        .route("/api/v1/users/{id}/apps/{appId}", web::delete().to(api::apps::unassign));
+    let t = routes();
+    cfg.app_data(web::Data::new(t.audiences.clone()));
     t.register(cfg);
     cfg.default_service(web::to(|req: actix_web::HttpRequest| async move {
         if req.path().starts_with("/api/") { Ok(api::no_route().await) } else { Err(AppError::NotFound) }
     }));
+}
+
+/// Every route's method, path and audience (the route-matrix test calls each of them).
+pub fn declared() -> Vec<(Method, &'static str, Audience)> {
+    routes().audiences.0
+}
+
+fn routes() -> Routes {
+    let mut t = Routes::default();
+    t.get("/healthz", Anyone, health::healthz)
+        .get("/readyz", Anyone, health::readyz)
+        .get("/metrics", Scraper, health::metrics)
+        .get("/static/{file}", Anyone, static_files::serve)
+        .get("/brand.css", Anyone, static_files::brand_css)
+        // People who are not signed in: sign-in, redemption, sign-up, approval.
+        .get("/", Anyone, public::home)
+        .get("/signin", Anyone, public::signin::form)
+        .post("/signin", Anyone, public::signin::request_code)
+        .get("/signin/code", Anyone, public::signin::code_form)
+        .post("/signin/code", Anyone, public::signin::verify_code)
+        .get("/signin/passkey", Anyone, public::passkey_signin::form)
+        .post("/signin/passkey", Anyone, public::passkey_signin::sign_in)
+        .get("/signin/link/{token}", LinkHolder, public::signin::link_page)
+        .post("/signin/link/{token}", LinkHolder, public::signin::use_link)
+        .post("/signout", Anyone, public::signin::sign_out)
+        .post("/auth/{slug}/start", Anyone, public::federation::start)
+        .get("/auth/{slug}/callback", Anyone, public::federation::callback)
+        .get("/redeem/{token}", LinkHolder, public::redeem::landing)
+        .post("/redeem/{token}/code", LinkHolder, public::redeem::send_code)
+        .get("/redeem/{token}/code", LinkHolder, public::redeem::code_form)
+        .post("/redeem/{token}/verify", LinkHolder, public::redeem::verify_code)
+        .get("/redeem/{token}/consent", LinkHolder, public::redeem::consent)
+        .post("/redeem/{token}/accept", LinkHolder, public::redeem::accept)
+        .get("/signup", Anyone, public::signup::form)
+        .post("/signup", Anyone, public::signup::submit)
+        .get("/signup/verify", Anyone, public::signup::code_form)
+        .post("/signup/verify", Anyone, public::signup::verify)
+        .get("/signup/status/{token}", LinkHolder, public::signup::status)
+        .post("/signup/status/{token}/withdraw", LinkHolder, public::signup::withdraw)
+        .get("/approve/{token}", LinkHolder, public::approve::show)
+        .post("/approve/{token}", LinkHolder, public::approve::decide)
+        // The second factor (F8): right after the first one, and from the profile.
+        .get("/mfa", SecondStep, mfa::prompt)
+        .post("/mfa", SecondStep, mfa::verify)
+        .get("/mfa/setup", Enrollment, mfa::setup_form)
+        .post("/mfa/setup", Enrollment, mfa::confirm_setup)
+        .post("/mfa/passkey", SecondStep, mfa::use_passkey)
+        .post("/mfa/passkey/register", Enrollment, mfa::register_passkey)
+        .post("/profile/mfa/recovery-codes", RecentSecondStep, mfa::new_recovery_codes)
+        .post("/profile/mfa/{id}/remove", RecentSecondStep, mfa::remove_method)
+        // The OpenID Provider of the host's apps (F9).
+        .get("/.well-known/openid-configuration", Anyone, oauth2::discovery_document)
+        .get("/oauth2/jwks", Anyone, oauth2::jwks)
+        .get("/oauth2/authorize", AppSignIn, oauth2::authorize::authorize)
+        .post("/oauth2/authorize", AppSignIn, oauth2::authorize::authorize)
+        .post("/oauth2/authorize/consent", AppSignIn, oauth2::authorize::consent)
+        .post("/oauth2/token", App, oauth2::token::token)
+        .post("/oauth2/revoke", App, oauth2::token::revoke)
+        .get("/oauth2/userinfo", App, oauth2::token::userinfo)
+        .post("/oauth2/userinfo", App, oauth2::token::userinfo)
+        .get("/oauth2/end_session", Anyone, oauth2::logout::end_session)
+        .post("/oauth2/end_session", Anyone, oauth2::logout::end_session)
+        .post("/oauth2/end_session/confirm", Anyone, oauth2::logout::confirm)
+        // The Access Panel (F6).
+        .get("/apps", SignedIn, panel::apps_page)
+        .get("/apps/{id}/launch", SignedIn, panel::launch)
+        .get("/apps/request", SignedIn, panel::request::form)
+        .post("/apps/request", SignedIn, panel::request::submit)
+        .get("/invite", Inviter, panel::invite::form)
+        .post("/invite", Inviter, panel::invite::submit)
+        .get("/approvals", SignedIn, panel::approvals::list)
+        .post("/approvals/{id}", ApproverOfRequest, panel::approvals::decide)
+        .get("/guests", SignedIn, panel::guests::list)
+        .get("/guests/{id}", SponsorOfGuest, panel::guests::show)
+        .post("/guests/{id}/sponsors/{sponsor}/remove", SponsorOfGuest, panel::guests::remove_sponsor)
+        .post("/guests/{id}/{action}", SponsorOfGuest, panel::guests::act)
+        .get("/profile", SignedIn, panel::profile)
+        .post("/profile", SignedIn, panel::rename)
+        .post("/profile/sessions/{id}/end", SignedIn, panel::end_session)
+        .post("/profile/sign-out-everywhere", SignedIn, panel::sign_out_everywhere)
+        // The admin portal (F7): every handler takes AdminUser.
+        .get("/admin", Admin, admin::dashboard)
+        .get("/admin/users", Admin, admin::users::list)
+        .get("/admin/users/{id}", Admin, admin::users::show)
+        .post("/admin/users/{id}/resend", Admin, admin::users::resend)
+        .post("/admin/users/{id}/revoke", Admin, admin::users::revoke)
+        .post("/admin/users/{id}/block", Admin, admin::users::account_action)
+        .post("/admin/users/{id}/reset-redemption", Admin, admin::users::reset_redemption)
+        .post("/admin/users/{id}/unblock", Admin, admin::users::account_action)
+        .post("/admin/users/{id}/make-admin", Admin, admin::users::account_action)
+        .post("/admin/users/{id}/remove-admin", Admin, admin::users::account_action)
+        .post("/admin/users/{id}/make-inviter", Admin, admin::users::account_action)
+        .post("/admin/users/{id}/remove-inviter", Admin, admin::users::account_action)
+        .post("/admin/users/{id}/mfa/{action}", AdminRecentSecondStep, admin::users::mfa_action)
+        .post("/admin/users/{id}/apps", Admin, admin::users::assign_app)
+        .post("/admin/users/{id}/apps/{app_id}/remove", Admin, admin::users::unassign_app)
+        .get("/admin/members/new", Admin, admin::members::form)
+        .post("/admin/members", Admin, admin::members::create)
+        .get("/admin/invitations/new", Admin, admin::invitations::form)
+        .get("/admin/invitations/bulk", Admin, admin::bulk::form)
+        .post("/admin/invitations/bulk", Admin, admin::bulk::check)
+        .get("/admin/invitations/bulk/template.csv", Admin, admin::bulk::template)
+        .get("/admin/invitations/bulk/{id}", Admin, admin::bulk::show)
+        .post("/admin/invitations/bulk/{id}/start", Admin, admin::bulk::start)
+        .get("/admin/invitations/bulk/{id}/result.csv", Admin, admin::bulk::result)
+        .post("/admin/invitations", Admin, admin::invitations::create)
+        .get("/admin/apps", Admin, admin::apps::list)
+        .post("/admin/apps", Admin, admin::apps::create)
+        .get("/admin/apps/new", Admin, admin::apps::new_form)
+        .get("/admin/apps/{id}", Admin, admin::apps::edit_form)
+        .post("/admin/apps/{id}", Admin, admin::apps::update)
+        .post("/admin/apps/{id}/delete", Admin, admin::apps::delete)
+        .post("/admin/apps/{id}/secret", Admin, admin::apps::regenerate_secret)
+        .post("/admin/signing-keys/rotate", Admin, admin::apps::rotate_keys)
+        .get("/admin/audit", Admin, admin::audit::list)
+        .get("/admin/audit.csv", Admin, admin::audit::export)
+        .get("/admin/outbox", Admin, admin::outbox::list)
+        .post("/admin/outbox/{id}/retry", Admin, admin::outbox::retry)
+        .get("/admin/groups", Admin, admin::groups::list)
+        .post("/admin/groups", Admin, admin::groups::create)
+        .get("/admin/groups/new", Admin, admin::groups::new_form)
+        .get("/admin/groups/{id}", Admin, admin::groups::edit_form)
+        .post("/admin/groups/{id}", Admin, admin::groups::update)
+        .post("/admin/groups/{id}/delete", Admin, admin::groups::delete)
+        .post("/admin/groups/{id}/members", Admin, admin::groups::add_member)
+        .post("/admin/groups/{id}/members/{user}/remove", Admin, admin::groups::remove_member)
+        .get("/admin/packages", Admin, admin::packages::list)
+        .post("/admin/packages", Admin, admin::packages::create)
+        .get("/admin/packages/new", Admin, admin::packages::new_form)
+        .get("/admin/packages/{id}", Admin, admin::packages::edit_form)
+        .post("/admin/packages/{id}", Admin, admin::packages::update)
+        .post("/admin/packages/{id}/delete", Admin, admin::packages::delete)
+        .get("/admin/requests", Admin, admin::requests::list)
+        .get("/admin/requests/{id}", Admin, admin::requests::show)
+        .post("/admin/requests/{id}/decide", Admin, admin::requests::decide)
+        .get("/admin/settings", Admin, admin::settings::show)
+        .post("/admin/settings", Admin, admin::settings::save)
+        .get("/admin/identity-providers", Admin, admin::idps::list)
+        .post("/admin/identity-providers", Admin, admin::idps::create)
+        .get("/admin/identity-providers/new", Admin, admin::idps::new_form)
+        .get("/admin/identity-providers/{id}", Admin, admin::idps::edit_form)
+        .post("/admin/identity-providers/{id}", Admin, admin::idps::update)
+        .post("/admin/identity-providers/{id}/delete", Admin, admin::idps::delete)
+        .get("/admin/api-keys", Admin, admin::api_keys::list)
+        .post("/admin/api-keys", Admin, admin::api_keys::create)
+        .get("/admin/api-keys/new", Admin, admin::api_keys::new_form)
+        .post("/admin/api-keys/{id}/revoke", Admin, admin::api_keys::revoke)
+        // The API (F10): JSON, API keys, problem+json errors.
+        .get("/api/v1/openapi.json", Anyone, api::openapi::json)
+        .get("/api/v1/docs", Anyone, api::openapi::reference)
+        .get("/api/v1/audit", Api(api::audit::SCOPE), api::audit::list)
+        .post("/api/v1/invitations", Api(api::invitations::SCOPE), api::invitations::create)
+        .get("/api/v1/invitations", Api(api::invitations::SCOPE), api::invitations::list)
+        .post("/api/v1/invitations/bulk", Api(api::invitations::SCOPE), api::bulk::create)
+        .body_limit("/api/v1/invitations/bulk", api::bulk::MAX_BODY)
+        .get("/api/v1/invitations/bulk/{id}", Api(api::invitations::SCOPE), api::bulk::show)
+        .get("/api/v1/invitations/{id}", Api(api::invitations::SCOPE), api::invitations::show)
+        .post("/api/v1/invitations/{id}/resend", Api(api::invitations::SCOPE), api::invitations::resend)
+        .post("/api/v1/invitations/{id}/revoke", Api(api::invitations::SCOPE), api::invitations::revoke)
+        .get("/api/v1/apps", Api(api::users::READ), api::apps::list)
+        .get("/api/v1/groups", Api(api::groups::SCOPE), api::groups::list)
+        .get("/api/v1/groups/{id}/members", Api(api::groups::SCOPE), api::groups::list_members)
+        .post("/api/v1/groups/{id}/members", Api(api::groups::SCOPE), api::groups::add_member)
+        .delete("/api/v1/groups/{id}/members/{userId}", Api(api::groups::SCOPE), api::groups::remove_member)
+        .get("/api/v1/requests", Api(api::requests::READ), api::requests::list)
+        .get("/api/v1/requests/{id}", Api(api::requests::READ), api::requests::show)
+        .post("/api/v1/requests/{id}/decision", Api(api::requests::WRITE), api::requests::decide)
+        .get("/api/v1/users", Api(api::users::READ), api::users::list)
+        .get("/api/v1/users/{id}", Api(api::users::READ), api::users::show)
+        .delete("/api/v1/users/{id}", Api(api::users::WRITE), api::users::remove)
+        .post("/api/v1/users/{id}/block", Api(api::users::WRITE), api::users::block)
+        .post("/api/v1/users/{id}/unblock", Api(api::users::WRITE), api::users::unblock)
+        .post("/api/v1/users/{id}/extend", Api(api::users::WRITE), api::users::extend)
+        .post("/api/v1/users/{id}/apps", Api(api::users::WRITE), api::apps::assign)
+        .delete("/api/v1/users/{id}/apps/{appId}", Api(api::users::WRITE), api::apps::unassign);
+    t
 }
 
 #[derive(Default)]
@@ -192,10 +205,39 @@ struct Routes {
     paths: Vec<(&'static str, Vec<Route>)>,
     /// Paths whose bodies may be larger than the app's default limit.
     body_limits: Vec<(&'static str, usize)>,
+    audiences: Audiences,
 }
 
 impl Routes {
-    fn route(&mut self, path: &'static str, route: Route) -> &mut Self {
+    fn get<F, Args>(&mut self, path: &'static str, audience: Audience, handler: F) -> &mut Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.add(Method::GET, path, audience, web::get().to(handler))
+    }
+
+    fn post<F, Args>(&mut self, path: &'static str, audience: Audience, handler: F) -> &mut Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.add(Method::POST, path, audience, web::post().to(handler))
+    }
+
+    fn delete<F, Args>(&mut self, path: &'static str, audience: Audience, handler: F) -> &mut Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.add(Method::DELETE, path, audience, web::delete().to(handler))
+    }
+
+    fn add(&mut self, method: Method, path: &'static str, audience: Audience, route: Route) -> &mut Self {
+        self.audiences.0.push((method, path, audience));
         match self.paths.iter_mut().find(|(p, _)| *p == path) {
             Some((_, routes)) => routes.push(route),
             None => self.paths.push((path, vec![route])),

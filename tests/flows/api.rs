@@ -262,7 +262,7 @@ async fn an_idempotency_key_replays_the_first_answer(app: TestApp) -> TestApp {
     app.advance(Duration::hours(25));
     let (status, _) = read(post(other, "batch-7-row-1").await.unwrap()).await;
     assert_eq!(status, StatusCode::CREATED);
-    vestibule::jobs::housekeeping::run(&app.state).await.unwrap();
+    vestibule::flows::housekeeping::run(&app.state).await.unwrap();
     assert_eq!(app.count("SELECT COUNT(*) FROM api_idempotency").await, 1, "the day-old ones are swept");
     app
 }

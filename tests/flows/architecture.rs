@@ -175,7 +175,8 @@ fn no_module_imports_a_layer_above_it() {
         ("state", &["web", "flows", "jobs", "app", "auth"]),
         ("error", &["web", "flows", "jobs", "app", "state"]),
         ("flows", &["web", "jobs", "app"]),
-        ("federation", &["web", "flows", "jobs", "app"]),
+        // Below state: it holds federation's caches and HTTP client, which are passed in.
+        ("federation", &["web", "flows", "jobs", "app", "state", "auth", "provider"]),
         ("provider", &["web", "flows", "jobs", "app"]),
         ("auth", &["web", "flows", "jobs", "app"]),
         ("jobs", &["web", "app"]),
@@ -195,12 +196,74 @@ fn no_module_imports_a_layer_above_it() {
             {
                 wrong.push(format!("{from} -> {to}"));
             }
+            // State holds the provider's key ring (a leaf that imports no state) and nothing else of it.
+            if from == "state" && layer(to) == "provider" && to != "provider::keys" {
+                wrong.push(format!("{from} -> {to} (state holds only provider::keys)"));
+            }
             if from.starts_with("web::admin") && to.starts_with("web::public") {
                 wrong.push(format!("{from} -> {to} (admin pages do not borrow from public ones)"));
             }
         }
     }
     assert!(wrong.is_empty(), "imports that point up:\n{}", wrong.join("\n"));
+}
+
+/// A module's code without comments (`//`, `//!`, `///` lines and trailing `// …`).
+fn code_of(text: &str) -> String {
+    text.lines()
+        .filter(|l| !l.trim_start().starts_with("//"))
+        .map(|l| match l.find(" // ") {
+            Some(at) => &l[..at],
+            None => l,
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn db_runs_queries_and_queues_nothing() {
+    // Mail and back-channel logouts are queued by the flow (or `auth::ending`) that causes
+    // them, in its transaction; a query module that queued would hide a side effect.
+    let g = graph();
+    let wrong: Vec<String> = g
+        .iter()
+        .filter(|(from, _)| layer(from) == "db" && from.as_str() != "db::outbox" && from.as_str() != "db")
+        .filter(|(_, targets)| targets.contains("db::outbox"))
+        .map(|(from, _)| from.clone())
+        .collect();
+    assert!(wrong.is_empty(), "db modules that queue: {wrong:?}");
+}
+
+#[test]
+fn flows_write_no_route_and_no_mail_wording() {
+    // Addresses come from `mail::links`, the words of mail from `mail::notices` and the mail
+    // templates: a flow names what happened, never how it reads or where it lives.
+    let segments: BTreeSet<String> = vestibule::web::routes::declared()
+        .iter()
+        .filter_map(|(_, p, _)| p.split('/').nth(1).filter(|s| !s.is_empty() && !s.starts_with('{')))
+        .map(str::to_string)
+        .collect();
+    assert!(segments.contains("admin") && segments.contains("redeem"), "{segments:?}");
+    let mut wrong = Vec::new();
+    for (module, text) in modules().iter().filter(|(m, _)| layer(m) == "flows") {
+        let code = code_of(text);
+        for seg in &segments {
+            for end in ['/', '"', '?', '{'] {
+                if code.contains(&format!("\"/{seg}{end}")) {
+                    wrong.push(format!("{module} writes the route /{seg}"));
+                }
+            }
+        }
+        // A notice built here, or handed words: `notices::x("…")`.
+        let handed_words = code.split("notices::").skip(1).any(|rest| {
+            let args = rest.split_once('(').map(|(_, a)| a.trim_start()).unwrap_or("");
+            args.starts_with('"') || args.starts_with("&format!") || args.starts_with("format!")
+        });
+        if code.contains("Notice {") || handed_words {
+            wrong.push(format!("{module} writes the words of a mail"));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 
 #[test]

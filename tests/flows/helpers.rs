@@ -173,6 +173,8 @@ impl TestApp {
             worker: false,
             http_workers: 2,
             allow_http_identity_providers: true,
+            // The peers (IdPs, relying parties) listen on 127.0.0.1.
+            allow_private_network_targets: true,
             ..Settings::default()
         };
         tweak(&mut settings);

@@ -12,6 +12,7 @@ mod foundation;
 mod hardening;
 mod invite;
 mod mail;
+mod migrations;
 mod mfa;
 mod operations;
 mod panel;

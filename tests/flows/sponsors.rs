@@ -10,7 +10,7 @@ use crate::signup::{link_in, package, sign_up};
 
 /// The admin adds a colleague on the users page; they redeem the mail's link in a browser of
 /// their own. Returns that browser and the member's id.
-async fn add_member(app: &TestApp, email: &str, name: &str) -> (Client, Uuid) {
+pub(crate) async fn add_member(app: &TestApp, email: &str, name: &str) -> (Client, Uuid) {
     let page = app.post("/admin/members", &[("email", email), ("display_name", name)]).await;
     assert!(page.has(&format!("{email} was added as a member")), "{}", page.body);
     let mail = app.one_mail(email).await;
@@ -29,14 +29,14 @@ async fn add_member(app: &TestApp, email: &str, name: &str) -> (Client, Uuid) {
 }
 
 /// A POST in `browser` with its CSRF token.
-async fn post_in(app: &TestApp, browser: &Client, path: &str, fields: &[(&str, &str)]) -> Page {
+pub(crate) async fn post_in(app: &TestApp, browser: &Client, path: &str, fields: &[(&str, &str)]) -> Page {
     let csrf = csrf_of(browser, &app.url("/apps")).await;
     let mut form = vec![("csrf", csrf.as_str())];
     form.extend_from_slice(fields);
     Page::from(browser.post(app.url(path)).form(&form).send().await.unwrap()).await
 }
 
-async fn get_in(app: &TestApp, browser: &Client, path: &str) -> Page {
+pub(crate) async fn get_in(app: &TestApp, browser: &Client, path: &str) -> Page {
     Page::from(browser.get(app.url(path)).send().await.unwrap()).await
 }
 
@@ -116,12 +116,14 @@ async fn members_look_after_their_own_guests(app: TestApp) -> TestApp {
         }
     }
     assert_eq!(app.count("SELECT COUNT(*) FROM user_sponsors").await, 5);
-    // Lu steps back; sponsors are removed down to the last, who stays.
+    // Lu steps back; the admin removes the others down to the last, who stays (a sponsor
+    // removes only themself: tests/flows/hardening/sponsors_takeover.rs).
     let page = post_in(&app, &lu, &format!("/guests/{ana_id}/sponsors/{lu_id}/remove"), &[]).await;
     assert!(page.url.ends_with("/guests") && page.has("You no longer sponsor this guest"), "{}", page.body);
     for n in 3..=5 {
         let id = app.user_id(&format!("m{n}@contoso.example")).await;
-        post_in(&app, &mo, &format!("/guests/{ana_id}/sponsors/{id}/remove"), &[]).await;
+        let page = app.post(&format!("/guests/{ana_id}/sponsors/{id}/remove"), &[("back", "admin")]).await;
+        assert!(page.has("no longer sponsors this guest"), "{}", page.body);
     }
     let page = post_in(&app, &mo, &format!("/guests/{ana_id}/sponsors/{mo_id}/remove"), &[]).await;
     assert!(page.has("keeps at least one sponsor"), "{}", page.body);
@@ -129,16 +131,16 @@ async fn members_look_after_their_own_guests(app: TestApp) -> TestApp {
 
     // A week before Ana's access ends, Mo hears of it once; extending starts 30 days anew.
     app.advance(chrono::Duration::days(22));
-    let done = vestibule::jobs::housekeeping::run(&app.state).await.unwrap();
+    let done = vestibule::flows::housekeeping::run(&app.state).await.unwrap();
     assert_eq!(done.expiry_notices, 0);
     app.advance(chrono::Duration::days(2));
-    let done = vestibule::jobs::housekeeping::run(&app.state).await.unwrap();
+    let done = vestibule::flows::housekeeping::run(&app.state).await.unwrap();
     assert_eq!(done.expiry_notices, 1);
     let mail = app.one_mail("mo@contoso.example").await;
     assert!(mail.subject.starts_with("Access for Ana ends on"), "{}", mail.subject);
     assert!(mail.text_body.contains("Hello Mo Member, you sponsor Ana (ana@partner.example)"), "{}", mail.text_body);
     assert!(link_in(&mail, "/guests/").ends_with(&ana_id.to_string()));
-    assert_eq!(vestibule::jobs::housekeeping::run(&app.state).await.unwrap().expiry_notices, 0, "once");
+    assert_eq!(vestibule::flows::housekeeping::run(&app.state).await.unwrap().expiry_notices, 0, "once");
     // Weeks later everyone signs in again.
     sign_in_in(&app, &mo, "mo@contoso.example").await;
     sign_in_in(&app, &ana, "ana@partner.example").await;

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use uuid::Uuid;
 
 use super::row::RowInput;
+use crate::domain::invite::InviteFields;
 use crate::db::apps::App;
 
 /// The columns a file may have; `email` is required, the rest optional, any order.
@@ -69,17 +70,17 @@ pub fn read(bytes: &[u8], apps: &[App]) -> Result<Vec<RowInput>, FileRefused> {
             continue;
         }
         let cell = |at: Option<usize>| at.and_then(|a| record.get(a)).unwrap_or("").to_string();
-        let mut row = RowInput {
-            number,
+        let fields = InviteFields {
             email: cell(Some(email_at)),
             display_name: cell(name_at),
             message: cell(message_at),
             redirect_url: cell(redirect_at),
-            ..RowInput::default()
+            ..InviteFields::default()
         };
+        let mut row = RowInput { number, fields, unknown_app: None };
         for name in cell(apps_at).split(';').map(str::trim).filter(|n| !n.is_empty()) {
             match app_ids.get(&name.to_lowercase()) {
-                Some(id) => row.app_ids.push(*id),
+                Some(id) => row.fields.app_ids.push(*id),
                 None => row.unknown_app = Some(name.to_string()),
             }
         }

@@ -7,13 +7,14 @@
 
 use uuid::Uuid;
 
-use super::{DryRun, Outcome, raw_of};
+use super::{DryRun, Outcome};
 use crate::db::audit::{self, Event};
 use crate::db::bulk::{self, Job, NewJob};
 use crate::db::users::User;
 use crate::db::{apps, users};
 use crate::domain::audit::Actor;
 use crate::domain::bulk::JobStatus;
+use crate::domain::invite::InviteFields;
 use crate::error::AppResult;
 use crate::flows::invite::{self, IfPending, InviteRefused};
 use crate::state::AppState;
@@ -35,20 +36,29 @@ pub async fn store(
         .rows
         .iter()
         .map(|r| (r, r.outcome == Outcome::WillInvite))
-        .map(|(r, to_invite)| bulk::Row {
-            job_id: id,
-            number: r.input.number as i64,
-            email: kept(&r.input.email, 254, to_invite),
-            display_name: kept(&r.input.display_name, 500, to_invite),
-            message: kept(&r.input.message, 4000, to_invite),
-            redirect_url: kept(&r.input.redirect_url, 4000, to_invite),
-            app_ids: r.input.app_ids.iter().map(Uuid::to_string).collect::<Vec<_>>().join(" "),
-            outcome: r.outcome.code().to_string(),
-            detail: kept(&r.outcome.detail(), 4000, to_invite),
-            done: !to_invite,
-            invitation_id: None,
+        .map(|(r, to_invite)| {
+            let f = &r.input.fields;
+            let stored = InviteFields {
+                email: kept(&f.email, 254, to_invite),
+                display_name: kept(&f.display_name, 500, to_invite),
+                message: kept(&f.message, 4000, to_invite),
+                redirect_url: kept(&f.redirect_url, 4000, to_invite),
+                ..f.clone()
+            };
+            Ok(bulk::Row {
+                job_id: id,
+                number: r.input.number as i64,
+                email: stored.email.clone(),
+                display_name: stored.display_name.clone(),
+                input: serde_json::to_string(&stored)?,
+                outcome: r.outcome.code().to_string(),
+                detail: kept(&r.outcome.detail(), 4000, to_invite),
+                done: !to_invite,
+                invitation_id: None,
+            })
         })
-        .collect();
+        .collect::<Result<_, serde_json::Error>>()
+        .map_err(|e| crate::error::AppError::Internal(anyhow::anyhow!("a bulk row: {e}")))?;
     bulk::insert_rows(tx.conn(), &rows).await?;
     tx.commit().await?;
     Ok(id)
@@ -116,16 +126,12 @@ async fn work_on(state: &AppState, job: &Job, budget: usize) -> AppResult<usize>
         if !bulk::take(tx.conn(), job.id, row.number).await? {
             continue; // another worker has it
         }
-        let input = super::RowInput {
-            email: row.email.clone(),
-            display_name: row.display_name.clone(),
-            message: row.message.clone(),
-            redirect_url: row.redirect_url.clone(),
-            app_ids: row.app_ids.split_whitespace().filter_map(|id| Uuid::parse_str(id).ok()).collect(),
-            ..super::RowInput::default()
-        };
+        // The row as it was given, read again now: an app may have gone since the check.
+        let fields: InviteFields = serde_json::from_str(&row.input)
+            .map_err(|e| crate::error::AppError::Internal(anyhow::anyhow!("bulk row {}: {e}", row.number)))?;
+        let fields = InviteFields { send_email: job.send_mail, ..fields };
         let (outcome, invitation_id) =
-            match invite::read_with(&raw_of(&input, job.send_mail), &public_origin, &app_origins) {
+            match fields.read(&public_origin, &app_origins) {
                 Err(errors) => (super::invalid(&errors), None),
                 // A refusal comes before the invite flow writes anything: only the outcome is.
                 Ok(read) => {

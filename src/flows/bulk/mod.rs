@@ -1,5 +1,5 @@
 //! Bulk invitations. A partner's list — a CSV file (`csv_file`) or the API's JSON rows — is
-//! checked row by row with the same rules as the invite form (`invite::read`, the partner
+//! checked row by row with the same rules as the invite form (`InviteFields::read`, the partner
 //! domain policy, who is a member or a guest already): the dry run, where nothing is
 //! written or sent. The checked rows are then stored as a job (`job`) that the worker
 //! invites row by row.
@@ -10,7 +10,6 @@ mod row;
 
 use std::collections::HashMap;
 
-use super::invite::{self, RawInvite};
 use crate::db::{apps, users};
 use crate::domain::EmailAddress;
 use crate::domain::user::{GUEST, UserState};
@@ -33,11 +32,11 @@ impl Row {
     }
 
     pub fn email(&self) -> &str {
-        &self.input.email
+        &self.input.fields.email
     }
 
     pub fn display_name(&self) -> &str {
-        &self.input.display_name
+        &self.input.fields.display_name
     }
 }
 
@@ -82,7 +81,7 @@ async fn check_with(state: &AppState, rows: Vec<RowInput>, all_apps: &[apps::App
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut checked = Vec::with_capacity(rows.len());
     for input in rows {
-        let outcome = match invite::read_with(&raw_of(&input, true), &public_origin, &app_origins) {
+        let outcome = match input.fields.read(&public_origin, &app_origins) {
             Err(errors) => invalid(&errors),
             Ok(_) if input.unknown_app.is_some() => {
                 Outcome::Invalid(format!("No app is called “{}”.", input.unknown_app.clone().unwrap_or_default()))
@@ -97,18 +96,6 @@ async fn check_with(state: &AppState, rows: Vec<RowInput>, all_apps: &[apps::App
 /// A row refused by the invite form's rules, with every reason.
 fn invalid(errors: &crate::domain::FieldErrors) -> Outcome {
     Outcome::Invalid(errors.iter().map(|(_, why)| why).collect::<Vec<_>>().join(" "))
-}
-
-/// A row as the invite flow reads it.
-fn raw_of(input: &RowInput, send_email: bool) -> RawInvite<'_> {
-    RawInvite {
-        email: &input.email,
-        display_name: &input.display_name,
-        redirect_url: &input.redirect_url,
-        message: &input.message,
-        app_ids: input.app_ids.clone(),
-        send_email,
-    }
 }
 
 async fn classify(

@@ -3,6 +3,7 @@
 //! (refreshing itself while it runs) and the per-row result as a table and a CSV.
 
 use actix_session::Session;
+use actix_web::http::StatusCode;
 use actix_web::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
@@ -17,7 +18,7 @@ use crate::state::AppState;
 use crate::web::admin::fmt_time;
 use crate::web::csrf::{CsrfForm, CsrfUpload, NoFields};
 use crate::web::csv_download::CsvFile;
-use crate::web::page::{PageCtx, flash, render, render_invalid};
+use crate::web::page::{PageCtx, flash, render, render_with_status};
 use crate::web::{actor, see_other};
 
 /// The most rows a job's page lists (the counts and the CSV cover every row).
@@ -40,15 +41,24 @@ impl UploadPage {
     }
 }
 
-async fn upload_page(state: &AppState, ctx: PageCtx, error: Option<String>) -> AppResult<HttpResponse> {
+/// A file that could not be read: the form again, with why next to the field.
+const INVALID: StatusCode = StatusCode::UNPROCESSABLE_ENTITY;
+
+/// The form; with an error, answered with `status` (422, or 413/400 for a body over the
+/// limits).
+async fn upload_page(
+    state: &AppState,
+    ctx: PageCtx,
+    error: Option<String>,
+    status: StatusCode,
+) -> AppResult<HttpResponse> {
     let jobs = job::recent(state, 10).await?;
-    let invalid = error.is_some();
     let page = UploadPage { ctx, error, max_rows: bulk::MAX_ROWS, jobs };
-    Ok(if invalid { render_invalid(&page) } else { render(&page) })
+    Ok(render_with_status(status, &page))
 }
 
 pub async fn form(ctx: PageCtx, state: web::Data<AppState>, _a: AdminUser) -> AppResult<HttpResponse> {
-    upload_page(&state, ctx, None).await
+    upload_page(&state, ctx, None, StatusCode::OK).await
 }
 
 pub async fn template(_a: AdminUser) -> HttpResponse {
@@ -67,14 +77,13 @@ pub async fn check(
     AdminUser(admin): AdminUser,
     payload: web::Payload,
 ) -> AppResult<HttpResponse> {
-    let upload = match CsrfUpload::read(&req, payload, bulk::MAX_BYTES).await {
+    let upload = match CsrfUpload::read(&req, payload, bulk::MAX_BYTES).await? {
         Ok(u) => u,
-        Err(AppError::BadRequest(why)) => return upload_page(&state, ctx, Some(why)).await,
-        Err(other) => return Err(other),
+        Err(refused) => return upload_page(&state, ctx, Some(refused.to_string()), refused.status()).await,
     };
     let run = match bulk::dry_run(&state, &upload.bytes).await? {
         Ok(run) => run,
-        Err(refused) => return upload_page(&state, ctx, Some(refused.to_string())).await,
+        Err(refused) => return upload_page(&state, ctx, Some(refused.to_string()), INVALID).await,
     };
     let send_mail = upload.field("send_mail").is_some();
     let id = job::store(&state, &admin, &actor(&req, &admin), &upload.file_name, send_mail, &run).await?;

@@ -147,7 +147,7 @@ pub async fn create(
     AdminUser(admin): AdminUser,
     f: CsrfForm<IdpForm>,
 ) -> AppResult<HttpResponse> {
-    let mut errors = match IdpInput::parse(&f.form.raw(), true, state.settings.allow_http_identity_providers) {
+    let mut errors = match IdpInput::parse(&f.form.raw(), true, &state.settings) {
         Ok(input) => match idps::create(&state, &input, &actor(&req, &admin)).await? {
             Ok(row) => {
                 flash(&session, format!("{} was added. Register its redirect URI at the provider.", row.display_name));
@@ -201,7 +201,7 @@ pub async fn update(
     f: CsrfForm<IdpForm>,
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
-    let errors = match IdpInput::parse(&f.form.raw(), false, state.settings.allow_http_identity_providers) {
+    let errors = match IdpInput::parse(&f.form.raw(), false, &state.settings) {
         Ok(input) => match idps::update(&state, id, &input, &actor(&req, &admin)).await? {
             Ok(()) => {
                 flash(&session, format!("{} was saved.", input.display_name));

@@ -83,15 +83,16 @@ pub async fn create(
     let app_ids = crate::web::chosen(&f.form.app);
     let form = &f.form;
     let send_email = form.send_email.is_some();
-    let raw = invite::RawInvite {
-        email: &form.email,
-        display_name: &form.display_name,
-        redirect_url: &form.redirect_url,
-        message: &form.message,
+    let fields = invite::InviteFields {
+        email: form.email.clone(),
+        display_name: form.display_name.clone(),
+        redirect_url: form.redirect_url.clone(),
+        message: form.message.clone(),
         app_ids: app_ids.clone(),
         send_email,
+        ..invite::InviteFields::default()
     };
-    let (input, mut errors) = match invite::read(&state, &raw).await? {
+    let (input, mut errors) = match invite::read(&state, &fields).await? {
         Ok(input) => (Some(input), FieldErrors::default()),
         Err(errors) => (None, errors),
     };

@@ -92,6 +92,8 @@ struct UserPage {
     guest_id: Uuid,
     back: &'static str,
     max_sponsors: i64,
+    viewer_id: Uuid,
+    viewer_is_admin: bool,
     lifetime_days: i64,
     mfa: flows::mfa::Overview,
 }
@@ -132,6 +134,8 @@ pub async fn show(
         guest_id: user.id,
         back: "admin",
         max_sponsors: crate::domain::user::MAX_SPONSORS,
+        viewer_id: admin.id,
+        viewer_is_admin: true,
         lifetime_days: flows::settings::current(&state).await?.guest_lifetime_days,
         mfa: flows::mfa::overview(&state, &user).await?,
         user,

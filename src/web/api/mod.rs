@@ -16,7 +16,7 @@ pub mod users;
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{AUTHORIZATION, RETRY_AFTER, WWW_AUTHENTICATE};
-use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError, web};
 use serde_json::json;
 
 use crate::domain::FieldErrors;
@@ -154,40 +154,50 @@ impl FromRequest for ApiCaller {
     type Error = Problem;
     type Future = std::pin::Pin<Box<dyn std::future::Future<Output = ApiResult<ApiCaller>>>>;
 
+    /// The key the route's audience check (`web::audience`) already authenticated, so a
+    /// call is checked and counted against its rate once.
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move {
-            let state =
-                req.app_data::<web::Data<AppState>>().ok_or_else(|| AppError::Internal(anyhow::anyhow!("state")))?;
-            let unauthorized = |detail: &str| Problem::new(StatusCode::UNAUTHORIZED, "Unauthorized", detail);
-            let presented = req
-                .headers()
-                .get(AUTHORIZATION)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.strip_prefix("Bearer "))
-                .map(str::trim)
-                .ok_or_else(|| unauthorized("Send an API key: Authorization: Bearer vst_…"))?;
-            let caller = match api_keys::authenticate(state, presented).await? {
-                Ok(caller) => caller,
-                Err(why) => {
-                    tracing::info!(reason = ?why, "API key refused");
-                    return Err(unauthorized("This API key is not valid: unknown, revoked or expired."));
-                }
-            };
-            if let Err(not_until) = state.api_limits.check_key(&caller.key.id) {
-                use governor::clock::{Clock, DefaultClock};
-                let wait = not_until.wait_time_from(DefaultClock::default().now()).as_secs() + 1;
-                let mut p = Problem::new(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "Too many requests",
-                    format!("This key made too many calls. Try again in {wait} seconds."),
-                );
-                p.retry_after = Some(wait);
-                return Err(p);
+            let checked = req.extensions_mut().remove::<ApiCaller>();
+            match checked {
+                Some(caller) => Ok(caller),
+                None => authenticate(&req).await,
             }
-            Ok(ApiCaller(caller))
         })
     }
+}
+
+/// The key presented with the call, checked and within its rate.
+pub async fn authenticate(req: &HttpRequest) -> ApiResult<ApiCaller> {
+    let state = req.app_data::<web::Data<AppState>>().ok_or_else(|| AppError::Internal(anyhow::anyhow!("state")))?;
+    let unauthorized = |detail: &str| Problem::new(StatusCode::UNAUTHORIZED, "Unauthorized", detail);
+    let presented = req
+        .headers()
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .ok_or_else(|| unauthorized("Send an API key: Authorization: Bearer vst_…"))?;
+    let caller = match api_keys::authenticate(state, presented).await? {
+        Ok(caller) => caller,
+        Err(why) => {
+            tracing::info!(reason = ?why, "API key refused");
+            return Err(unauthorized("This API key is not valid: unknown, revoked or expired."));
+        }
+    };
+    if let Err(not_until) = state.api_limits.check_key(&caller.key.id) {
+        use governor::clock::{Clock, DefaultClock};
+        let wait = not_until.wait_time_from(DefaultClock::default().now()).as_secs() + 1;
+        let mut p = Problem::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many requests",
+            format!("This key made too many calls. Try again in {wait} seconds."),
+        );
+        p.retry_after = Some(wait);
+        return Err(p);
+    }
+    Ok(ApiCaller(caller))
 }
 
 /// Reads a JSON body; what serde says is wrong becomes a 400 problem.

@@ -57,18 +57,6 @@ pub async fn authorize(
         Checked::Valid(r) => r,
     };
     let signed = session::current_session(&req).await?;
-    // An app that requires MFA, or asks for it (`acr_values=2`), steps a person up; so does
-    // a session whose own second factor is still to come.
-    let app_wants_mfa = r.app.mfa_required
-        || params
-            .acr_values
-            .as_deref()
-            .is_some_and(|v| v.split(' ').any(|a| a == crate::provider::claims::ACR_MULTI_FACTOR));
-    if signed.as_ref().is_some_and(|s| s.mfa_pending || (app_wants_mfa && !crate::domain::mfa::has_mfa(&s.amr))) {
-        // The second factor first (set up or used), then back to this very request.
-        let next = format!("/oauth2/authorize?{}", serde_urlencoded::to_string(&params).unwrap_or_default());
-        return Err(crate::error::AppError::MfaRequired { next });
-    }
     let who = who(&req, signed.as_ref());
     match authorize::decide(&state, &r, signed.as_ref(), false, &who).await? {
         Next::SignIn { login_marker } => {
@@ -83,6 +71,10 @@ pub async fn authorize(
         }
         Next::Redirect(url) => Ok(see_other(&url)),
         Next::Refused => refused(ctx, &state, &r, signed.as_ref()).await,
+        // The second factor first (set up or used), then back to this very request.
+        Next::SecondStep => Err(AppError::MfaRequired {
+            next: format!("/oauth2/authorize?{}", serde_urlencoded::to_string(&params).unwrap_or_default()),
+        }),
         Next::AskConsent => Ok(render(&ConsentPage {
             ctx,
             app_name: r.app.name.clone(),
@@ -156,7 +148,7 @@ pub async fn consent(
         Checked::ErrorRedirect(url) => return Ok(see_other(&url)),
         Checked::Valid(r) => r,
     };
-    let signed = session::current_session(&req).await?.filter(|s| !s.mfa_pending);
+    let signed = session::current_session(&req).await?;
     if f.form.decision != "allow" {
         let url = authorize::error_redirect(
             &state,
@@ -171,6 +163,7 @@ pub async fn consent(
     match authorize::decide(&state, &r, signed.as_ref(), true, &who).await? {
         Next::Redirect(url) => Ok(see_other(&url)),
         Next::Refused => refused(ctx, &state, &r, signed.as_ref()).await,
+        Next::SecondStep => Err(AppError::MfaRequired { next: format!("/oauth2/authorize?{}", f.form.request) }),
         // Signed out meanwhile: start again from the app's request.
         Next::SignIn { .. } | Next::AskConsent => {
             Err(AppError::SignInRequired { next: format!("/oauth2/authorize?{}", f.form.request) })

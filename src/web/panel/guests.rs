@@ -72,6 +72,9 @@ struct GuestPage {
     guest_id: Uuid,
     sponsors: Vec<User>,
     max_sponsors: i64,
+    /// Who looks: a sponsor is offered Remove beside their own name only, an admin beside all.
+    viewer_id: Uuid,
+    viewer_is_admin: bool,
 }
 
 pub async fn show(
@@ -89,6 +92,8 @@ pub async fn show(
         guest_id: v.guest.id,
         sponsors: v.sponsors.clone(),
         max_sponsors: MAX_SPONSORS,
+        viewer_id: user.id,
+        viewer_is_admin: user.is_admin,
         v,
     }))
 }

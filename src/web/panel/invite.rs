@@ -8,9 +8,9 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::auth::CurrentUser;
-use crate::domain::{BoundedText, DisplayName, EmailAddress, FieldErrors};
+use crate::domain::FieldErrors;
 use crate::error::AppResult;
-use crate::flows::invite::{self, InviteInput};
+use crate::flows::invite::{self, InviteFields};
 use crate::state::AppState;
 use crate::web::csrf::CsrfForm;
 use crate::web::page::{Notice, PageCtx, flash, render, render_invalid, render_with_status};
@@ -73,23 +73,19 @@ pub async fn submit(
     f: CsrfForm<InviteForm>,
 ) -> AppResult<HttpResponse> {
     let form = &f.form;
-    let mut errors = FieldErrors::default();
-    let email = errors.take("email", EmailAddress::parse(&form.email));
-    let display_name = errors.take("display_name", DisplayName::parse_optional(&form.display_name));
-    let message = errors.take("message", BoundedText::parse(&form.message, "The message", 2000, true));
-    if let (Some(email), Some(display_name), Some(message)) = (email, display_name, message)
-        && errors.is_empty()
-    {
-        let input = InviteInput {
-            email,
-            display_name,
-            redirect: None,
-            message,
-            app_ids: Vec::new(),
-            group_ids: Vec::new(),
-            sponsor_ids: Vec::new(),
-            send_email: true,
-        };
+    // The same read as the admin's form and the API: this form just has fewer fields.
+    let fields = InviteFields {
+        email: form.email.clone(),
+        display_name: form.display_name.clone(),
+        message: form.message.clone(),
+        send_email: true,
+        ..InviteFields::default()
+    };
+    let (input, mut errors) = match invite::read(&state, &fields).await? {
+        Ok(input) => (Some(input), FieldErrors::default()),
+        Err(errors) => (None, errors),
+    };
+    if let Some(input) = input {
         match invite::invite(&state, &user, &input, &actor(&req, &user)).await? {
             Ok(done) => {
                 let msg = if done.resent {

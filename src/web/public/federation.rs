@@ -11,7 +11,7 @@ use crate::domain::invitation::LinkState;
 use crate::error::{AppError, AppResult};
 use crate::federation::{self, FLOW_TTL_SECS, FederationError, Pending, Purpose};
 use crate::flows::federated::{self, FederatedSignIn};
-use crate::flows::redeem::{self, Proof};
+use crate::flows::redeem::{self, ProofRefused};
 use crate::flows::signin::SignIn;
 use crate::state::AppState;
 use crate::web::csrf::CsrfForm;
@@ -235,30 +235,30 @@ pub async fn callback(
             if landing.state != LinkState::Open {
                 return Ok(super::outcomes::closed(ctx, &landing));
             }
-            let Some(email) = who.verified_email() else {
-                fail("the identity provider did not say the email is verified").await?;
-                let msg = format!(
-                    "{} did not confirm that your email address is verified, so it cannot be matched to the invitation for {}. Verify your address there, or use a one-time code instead.",
-                    idp.display_name, landing.invitation.email
-                );
-                return Ok(problem(ctx, StatusCode::FORBIDDEN, "Your email address is not verified", msg, back));
-            };
-            if email != landing.invitation.email {
-                fail("the verified email does not match the invitation").await?;
-                let msg = format!(
-                    "The invitation was sent to {}, but you signed in as {email}. Sign in with the invited address, or ask for an invitation to yours.",
-                    landing.invitation.email
-                );
-                return Ok(problem(ctx, StatusCode::FORBIDDEN, "This invitation is for another address", msg, back));
-            }
-            let proof = Proof {
-                invitation_id: landing.invitation.id,
-                provider: idp.slug.clone(),
-                partner_mfa: federated::method_for(&state, &idp, &who)
-                    == crate::domain::user::SignInMethod::FederatedWithPartnerMfa,
-                issuer: who.issuer,
-                subject: who.subject,
-                email,
+            let partner_mfa = federated::method_for(&state, &idp, &who)
+                == crate::domain::user::SignInMethod::FederatedWithPartnerMfa;
+            let proof = match redeem::federated_proof(&landing.invitation, &idp.slug, &who, partner_mfa) {
+                Ok(proof) => proof,
+                Err(refused) => {
+                    fail(refused.reason()).await?;
+                    let invited = &landing.invitation.email;
+                    let (title, msg) = match refused {
+                        ProofRefused::EmailNotVerified => (
+                            "Your email address is not verified",
+                            format!(
+                                "{} did not confirm that your email address is verified, so it cannot be matched to the invitation for {invited}. Verify your address there, or use a one-time code instead.",
+                                idp.display_name
+                            ),
+                        ),
+                        ProofRefused::OtherAddress { signed_in_as } => (
+                            "This invitation is for another address",
+                            format!(
+                                "The invitation was sent to {invited}, but you signed in as {signed_in_as}. Sign in with the invited address, or ask for an invitation to yours."
+                            ),
+                        ),
+                    };
+                    return Ok(problem(ctx, StatusCode::FORBIDDEN, title, msg, back));
+                }
             };
             super::redeem::hold_proof(&session, &state, proof)?;
             Ok(see_other(&format!("/redeem/{token}/consent")))

@@ -17,7 +17,7 @@ use crate::state::AppState;
 use crate::web::csrf::CsrfForm;
 use crate::web::page::{PageCtx, render, render_invalid};
 use crate::web::public::outcomes::refusal;
-use crate::web::{client_ip, see_other};
+use crate::web::{client_ip, device, see_other};
 
 #[derive(Template)]
 #[template(path = "public/passkey_signin.html")]
@@ -81,7 +81,10 @@ pub async fn sign_in(
 ) -> AppResult<HttpResponse> {
     let next = local(&f.form.next);
     let outcome = match f.form.ceremony {
-        Some(ceremony) => passkeys::finish_sign_in(&state, ceremony, &f.form.credential, &client_ip(&req)).await?,
+        Some(ceremony) => {
+            let devices = device::devices(&req, &state);
+            passkeys::finish_sign_in(&state, ceremony, &f.form.credential, &client_ip(&req), &devices).await?
+        }
         None => PasskeySignIn::Failed(crate::flows::mfa::MfaRefused::PasskeyFailed),
     };
     match outcome {

@@ -21,7 +21,7 @@ use crate::web::page::{Notice, PageCtx, render, render_invalid, render_with_stat
 use crate::web::public::code_step::{self, CodeForm, Step};
 use crate::web::public::idp_choices::{IdpChoice, choices};
 use crate::web::public::outcomes::refusal;
-use crate::web::{client_ip, kept, see_other};
+use crate::web::{client_ip, device, kept, see_other};
 
 const PENDING_KEY: &str = "signin";
 
@@ -112,7 +112,7 @@ pub async fn request_code(
         return super::federation::send_to_idp(&req, ctx, &state, &session, &home.slug, purpose, Some(email.as_str()))
             .await;
     }
-    match signin::request_code(&state, &email, &client_ip(&req)).await? {
+    match signin::request_code(&state, &email, &client_ip(&req), &device::devices(&req, &state)).await? {
         Issued::RateLimited => {
             let error =
                 Some("Too many codes were requested for this address. Wait a few minutes and try again.".to_string());

@@ -23,17 +23,13 @@ fn texts_under(dir: &str) -> Vec<String> {
     texts
 }
 
-/// Every `.route("PATH", web::METHOD()…)` in `src/web`.
+/// Every route of the route table (`web::routes::declared`): its method and path.
 fn routes() -> Vec<(String, String)> {
-    let mut found = Vec::new();
-    for text in texts_under("src/web") {
-        for part in text.split(".route(\"").skip(1) {
-            let Some((route, rest)) = part.split_once('"') else { continue };
-            let method =
-                if rest.trim_start_matches(',').trim_start().starts_with("web::post()") { "POST" } else { "GET" };
-            found.push((method.to_string(), route.to_string()));
-        }
-    }
+    let mut found: Vec<(String, String)> = vestibule::web::routes::declared()
+        .into_iter()
+        .filter(|(m, _, _)| *m == actix_web::http::Method::GET || *m == actix_web::http::Method::POST)
+        .map(|(m, p, _)| (m.to_string(), p.to_string()))
+        .collect();
     found.sort();
     found.dedup();
     assert!(found.len() > 40, "the route table was read: {found:?}");

@@ -89,9 +89,9 @@ async fn the_worker_drops_sessions_past_their_limits(app: TestApp) -> TestApp {
     app.sign_in_admin("root@contoso.example").await;
     assert_eq!(app.count("SELECT COUNT(*) FROM sessions").await, 1);
     app.advance(chrono::Duration::minutes(29));
-    assert_eq!(vestibule::jobs::housekeeping::run(&app.state).await.unwrap().ended_sessions, 0);
+    assert_eq!(vestibule::flows::housekeeping::run(&app.state).await.unwrap().ended_sessions, 0);
     app.advance(chrono::Duration::minutes(2));
-    assert_eq!(vestibule::jobs::housekeeping::run(&app.state).await.unwrap().ended_sessions, 1);
+    assert_eq!(vestibule::flows::housekeeping::run(&app.state).await.unwrap().ended_sessions, 1);
     assert!(app.get("/apps").await.url.contains("/signin"));
     app
 }

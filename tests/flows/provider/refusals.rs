@@ -308,3 +308,69 @@ async fn an_expired_guest_is_refused(app: TestApp) -> TestApp {
     app
 }
 both!(an_expired_guest_is_refused);
+
+/// Turns on "MFA required" for `c` through the admin's edit form (its other fields as
+/// `add_client` made them).
+async fn require_mfa_for(app: &TestApp, rp: &Rp, name: &str, c: &Client) {
+    let redirect = rp.redirect_uri(&c.client_id);
+    let fields = [
+        ("name", name),
+        ("launch_url", "http://127.0.0.1:9/"),
+        ("visible_in_panel", "yes"),
+        ("mfa_required", "yes"),
+        ("oidc", "yes"),
+        ("client_id", c.client_id.as_str()),
+        ("client_type", "confidential"),
+        ("redirect_uris", redirect.as_str()),
+        ("id_token_alg", "RS256"),
+    ];
+    let page = app.post(&format!("/admin/apps/{}", c.app_id), &fields).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.has("MFA required") || page.has("saved"), "{}", page.body);
+}
+
+async fn no_endpoint_hands_out_a_code_or_token_without_an_apps_second_step(app: TestApp) -> TestApp {
+    let rp = Rp::start(&app);
+    app.sign_in_admin("admin@host.example").await;
+    let vault = add_client(&app, &rp, "Vault", "vault", &[("consent_required", "yes"), ("mfa_required", "yes")]).await;
+    let wiki = add_client(&app, &rp, "Team Wiki", "wiki", &[]).await;
+    let (ana, raw) = guest(&app, "ana@partner.example", &[&vault, &wiki]).await;
+
+    // The consent form posted directly, with only the email code behind the session.
+    let csrf = csrf_of(&ana, &app.url("/apps")).await;
+    let request = authorize_query(&rp, "vault", &[]);
+    let form = [("csrf", csrf.as_str()), ("request", request.as_str()), ("decision", "allow")];
+    let r = raw.post(app.url("/oauth2/authorize/consent")).form(&form).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let to = r.headers()["location"].to_str().unwrap().to_string();
+    assert!(to.starts_with("/mfa?next=") && !to.contains("code="), "to the second step, no code: {to}");
+    assert!(!app.audit_actions().await.iter().any(|a| a == "app.consent_given"));
+
+    // A code and tokens from before the app required MFA: the exchange, the refresh and
+    // UserInfo now refuse them.
+    let code = code_for(&app, &raw, &rp, "wiki").await;
+    let spare = code_for(&app, &raw, &rp, "wiki").await;
+    let (status, t) = exchange(&app, &rp, &wiki, &code).await;
+    assert_eq!(status, StatusCode::OK, "{t}");
+    require_mfa_for(&app, &rp, "Team Wiki", &wiki).await;
+    let (status, e) = exchange(&app, &rp, &wiki, &spare).await;
+    assert_eq!((status, e["error"].clone()), (StatusCode::BAD_REQUEST, json!("invalid_grant")), "{e}");
+    let secret = wiki.secret.clone().unwrap();
+    let refresh = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", t["refresh_token"].as_str().unwrap()),
+        ("client_id", "wiki"),
+        ("client_secret", &secret),
+    ];
+    let (status, e) = token(&app, &refresh).await;
+    assert_eq!((status, e["error"].clone()), (StatusCode::BAD_REQUEST, json!("invalid_grant")), "{e}");
+    let r = reqwest::Client::new()
+        .get(app.url("/oauth2/userinfo"))
+        .bearer_auth(t["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    app
+}
+both!(no_endpoint_hands_out_a_code_or_token_without_an_apps_second_step);

@@ -16,7 +16,7 @@ use crate::db::invitations::{self, Listed};
 use crate::domain::invitation::InvitationStatus;
 use crate::domain::user::MAX_SPONSORS;
 use crate::flows::invitations as invitation_flows;
-use crate::flows::invite::{self, InviteRefused, RawInvite};
+use crate::flows::invite::{self, InviteFields, InviteRefused};
 use crate::state::AppState;
 use schema::{
     Invitation, InvitationList, ListQuery, NewInvitation, api_field, cursor_of, read_cursor, resource, status_of_word,
@@ -47,7 +47,8 @@ fn refused(r: InviteRefused) -> Problem {
         InviteRefused::IsMember(_)
         | InviteRefused::AlreadyGuest(_)
         | InviteRefused::IsGuest(_)
-        | InviteRefused::Pending(_) => StatusCode::CONFLICT,
+        | InviteRefused::Pending(_)
+        | InviteRefused::InvitedByOther { .. } => StatusCode::CONFLICT,
         InviteRefused::TooSoon | InviteRefused::TooManySends(_) => StatusCode::TOO_MANY_REQUESTS,
         InviteRefused::NotAllowed | InviteRefused::AppsNeedAdmin => StatusCode::FORBIDDEN,
         InviteRefused::UnknownApp
@@ -92,7 +93,6 @@ pub async fn create(
     caller: ApiCaller,
     body: web::Bytes,
 ) -> ApiResult<HttpResponse> {
-    caller.require(SCOPE)?;
     idempotency::once(&req, &state, &caller, &body, || async {
         let new: NewInvitation = json_body(&req, &body)?;
         if new.invited_user_type.as_deref().is_some_and(|t| !t.eq_ignore_ascii_case("guest")) {
@@ -116,22 +116,21 @@ pub async fn create(
             return Ok((StatusCode::CREATED, pending_with_link(&state, user_id, &link).await?));
         }
         let message = new.invited_user_message_info.as_ref().and_then(|m| m.customized_message_body.as_deref());
-        let raw = RawInvite {
-            email: &new.invited_user_email_address,
-            display_name: new.invited_user_display_name.as_deref().unwrap_or(""),
-            redirect_url: new.invite_redirect_url.as_deref().unwrap_or(""),
-            message: message.unwrap_or(""),
-            app_ids: crate::web::chosen(&new.apps),
-            send_email: new.send_invitation_message,
-        };
-        let mut input = invite::read(&state, &raw).await?.map_err(|errors| Problem::invalid(&errors, api_field))?;
-        input.group_ids = crate::web::chosen(&new.groups);
-        input.sponsor_ids = crate::web::chosen(&new.sponsors);
-        input.sponsor_ids.retain(|id| *id != caller.0.user.id);
         if new.sponsors.len() as i64 >= MAX_SPONSORS {
             let why = format!("A guest has at most {MAX_SPONSORS} sponsors, the inviter among them.");
             return Err(Problem::invalid_field("sponsors", why));
         }
+        let fields = InviteFields {
+            email: new.invited_user_email_address.clone(),
+            display_name: new.invited_user_display_name.clone().unwrap_or_default(),
+            redirect_url: new.invite_redirect_url.clone().unwrap_or_default(),
+            message: message.unwrap_or("").to_string(),
+            app_ids: new.apps.clone(),
+            group_ids: new.groups.clone(),
+            sponsor_ids: new.sponsors.iter().copied().filter(|id| *id != caller.0.user.id).collect(),
+            send_email: new.send_invitation_message,
+        };
+        let input = invite::read(&state, &fields).await?.map_err(|errors| Problem::invalid(&errors, api_field))?;
         let done = invite::invite(&state, &caller.0.user, &input, &actor).await?.map_err(refused)?;
         let invitation = listed(&state, done.invitation_id).await?;
         Ok((StatusCode::CREATED, to_json(&resource(&invitation, Some(&done.link), Some(done.sent)))?))
@@ -155,8 +154,7 @@ pub async fn create(
 )]
 /// `GET /api/v1/invitations?$top=50&status=PendingAcceptance`: newest first, with an
 /// `@odata.nextLink` while there are more.
-pub async fn list(state: web::Data<AppState>, caller: ApiCaller, q: web::Query<ListQuery>) -> ApiResult<HttpResponse> {
-    caller.require(SCOPE)?;
+pub async fn list(state: web::Data<AppState>, _caller: ApiCaller, q: web::Query<ListQuery>) -> ApiResult<HttpResponse> {
     let top = super::page_size(q.top.as_deref(), PAGE_DEFAULT, PAGE_MAX)?;
     let after = match q.skiptoken.as_deref() {
         None => None,
@@ -200,8 +198,7 @@ pub async fn list(state: web::Data<AppState>, caller: ApiCaller, q: web::Query<L
     )
 )]
 /// `GET /api/v1/invitations/{id}`.
-pub async fn show(state: web::Data<AppState>, caller: ApiCaller, id: web::Path<String>) -> ApiResult<HttpResponse> {
-    caller.require(SCOPE)?;
+pub async fn show(state: web::Data<AppState>, _caller: ApiCaller, id: web::Path<String>) -> ApiResult<HttpResponse> {
     ok_json(&resource(&listed(&state, id_of(&id)?).await?, None, None))
 }
 
@@ -230,7 +227,6 @@ pub async fn resend(
     id: web::Path<String>,
     body: web::Bytes,
 ) -> ApiResult<HttpResponse> {
-    caller.require(SCOPE)?;
     let id = id_of(&id)?;
     idempotency::once(&req, &state, &caller, &body, || async {
         let invitation = listed(&state, id).await?;
@@ -267,7 +263,6 @@ pub async fn revoke(
     caller: ApiCaller,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    caller.require(SCOPE)?;
     let id = id_of(&id)?;
     let invitation = listed(&state, id).await?;
     if invitation.invitation.status != InvitationStatus::Pending

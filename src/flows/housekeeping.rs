@@ -118,7 +118,7 @@ async fn requests(state: &AppState) -> AppResult<(usize, usize)> {
             continue;
         }
         let notice = crate::mail::notices::request_expired(&org, state.links().signup());
-        crate::flows::queue_notice(state, tx.conn(), &r.email, &notice).await?;
+        super::queue_notice(state, tx.conn(), &r.email, &notice).await?;
     }
     if !expired.is_empty() {
         let ev = Event::new("signup.expired", "signup_request", "", "").details(format!("count={}", expired.len()));

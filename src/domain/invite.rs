@@ -61,8 +61,7 @@ impl InviteFields {
         let redirect = if self.redirect_url.trim().is_empty() {
             Some(None)
         } else {
-            errors
-                .take("redirect_url", RedirectTarget::parse(&self.redirect_url, public_origin, app_origins).map(Some))
+            errors.take("redirect_url", RedirectTarget::parse(&self.redirect_url, public_origin, app_origins).map(Some))
         };
         let message = errors.take("message", BoundedText::parse(&self.message, "The message", MESSAGE_MAX, true));
         match (email, display_name, redirect, message) {

@@ -284,7 +284,8 @@ pub(crate) async fn settle_attempt(
                 Used::Passkey { synced: true } => ("swk", "passkey".to_string()),
                 Used::Passkey { synced: false } => ("hwk", "passkey".to_string()),
             };
-            sessions::pass_second_step(tx.conn(), session.0, &with_mfa(session.1, amr_method), state.clock.now()).await?;
+            sessions::pass_second_step(tx.conn(), session.0, &with_mfa(session.1, amr_method), state.clock.now())
+                .await?;
             attempt.passed(tx.conn(), user.id).await?;
             let ev = Event::new("mfa.verified", "user", user.id, &user.email).details(how);
             audit::record(tx.conn(), actor, &ev, now).await?;

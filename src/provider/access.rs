@@ -60,10 +60,8 @@ pub fn app_access(
         | SignInVerdict::WorkforceOnly
         | SignInVerdict::DomainRefused => return AppAccess::Refused,
     }
-    let person_wants = wants_second_step(
-        required_for(portal, &user.user_type, user.is_admin, user.mfa_required),
-        who.has_factor,
-    );
+    let person_wants =
+        wants_second_step(required_for(portal, &user.user_type, user.is_admin, user.mfa_required), who.has_factor);
     if (person_wants || app.mfa_required || mfa_asked) && !has_mfa(who.amr) {
         return AppAccess::SecondStepFirst;
     }

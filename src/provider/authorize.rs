@@ -7,6 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use url::Url;
 
+use super::access::{AppAccess, Asking, app_access};
 use super::{CODE_LIFETIME, issuer};
 use crate::auth::session::Signed;
 use crate::db::apps::{self, App};
@@ -14,7 +15,6 @@ use crate::db::audit::{self, Event};
 use crate::db::oauth::{self, NewCode};
 use crate::domain::audit::Actor;
 use crate::domain::client::{granted_scope, is_pkce_value, is_registered};
-use super::access::{AppAccess, Asking, app_access};
 use crate::error::AppResult;
 use crate::secrets::{Token, constant_time_eq};
 use crate::state::AppState;
@@ -151,10 +151,7 @@ pub async fn check(state: &AppState, p: &AuthorizeParams) -> AppResult<Checked> 
         max_age,
         login_hint: p.login_hint.clone().filter(|h| h.len() <= 320),
         login_after: p.login_after.as_deref().and_then(|m| read_login_marker(state, m)),
-        mfa_asked: p
-            .acr_values
-            .as_deref()
-            .is_some_and(|v| v.split(' ').any(|a| a == super::claims::ACR_MULTI_FACTOR)),
+        mfa_asked: p.acr_values.as_deref().is_some_and(|v| v.split(' ').any(|a| a == super::claims::ACR_MULTI_FACTOR)),
     }))
 }
 

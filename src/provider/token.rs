@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use super::access::may_receive;
 use super::claims::{self, Sign};
 use super::{ACCESS_TOKEN_ALG, ProviderError, ProviderResult, TOKEN_LIFETIME, key_ring};
 use crate::auth::session::{ABSOLUTE, IDLE};
@@ -18,7 +19,6 @@ use crate::db::apps::App;
 use crate::db::oauth::{self, LiveGrant, NewGrant};
 use crate::db::{groups, sessions};
 use crate::domain::client::{ClientType, is_pkce_value};
-use super::access::may_receive;
 use crate::secrets::{Token, TokenHash};
 use crate::state::AppState;
 

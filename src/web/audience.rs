@@ -67,7 +67,10 @@ impl Audiences {
 
 /// The middleware: finds the route's audience and refuses whoever is not in it. A path
 /// or method with no route is left to the router (404, or 405 with `Allow`).
-pub async fn enforce(req: ServiceRequest, next: Next<impl MessageBody + 'static>) -> Result<ServiceResponse<BoxBody>, Error> {
+pub async fn enforce(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
     let audience = req
         .app_data::<web::Data<Audiences>>()
         .zip(req.match_pattern())

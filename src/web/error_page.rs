@@ -71,7 +71,8 @@ impl ResponseError for AppError {
 /// A redirect to `page` that brings the person back to `next` afterwards.
 fn see_other_with_next(page: &str, next: &str) -> HttpResponse {
     let sep = if page.ends_with('&') { "" } else { "?" };
-    let target = format!("{page}{sep}next={}", url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>());
+    let target =
+        format!("{page}{sep}next={}", url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>());
     HttpResponse::SeeOther().insert_header((LOCATION, target)).finish()
 }
 

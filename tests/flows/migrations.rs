@@ -61,11 +61,12 @@ fn values_in(text: &str, column: &str) -> Option<BTreeSet<String>> {
 async fn constraints_of(app: &TestApp, table: &str) -> Vec<String> {
     match &app.state.db {
         Db::Sqlite(pool, _) => {
-            let sql: Option<String> = sqlx::query_scalar("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = $1")
-                .bind(table)
-                .fetch_optional(pool)
-                .await
-                .unwrap();
+            let sql: Option<String> =
+                sqlx::query_scalar("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = $1")
+                    .bind(table)
+                    .fetch_optional(pool)
+                    .await
+                    .unwrap();
             sql.into_iter().collect()
         }
         Db::Postgres(pool, _) => sqlx::query_scalar(
@@ -106,7 +107,8 @@ fn the_reader_finds_both_spellings() {
 /// The fenced SQL between `<!-- NAME:begin -->` and `<!-- NAME:end -->` in docs/MIGRATIONS.md.
 fn documented(name: &str) -> String {
     let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/MIGRATIONS.md")).unwrap();
-    let block = doc.split(&format!("<!-- {name}:begin -->")).nth(1).unwrap().split(&format!("<!-- {name}:end -->")).next();
+    let block =
+        doc.split(&format!("<!-- {name}:begin -->")).nth(1).unwrap().split(&format!("<!-- {name}:end -->")).next();
     let block = block.unwrap().trim();
     block.trim_start_matches("```sql").trim_end_matches("```").trim().to_string()
 }

@@ -60,8 +60,14 @@ async fn the_panels_one_statement_answers_as_the_tiles_query(app: TestApp) -> Te
     let mut with_tiles = 0;
     for (n, user_id) in ids.iter().enumerate() {
         let hash = format!("{n:064}");
-        let record =
-            sessions::NewSession { token_hash: &hash, user_id: *user_id, client_ip: "", user_agent: "", amr: "otp", second_step_at: None };
+        let record = sessions::NewSession {
+            token_hash: &hash,
+            user_id: *user_id,
+            client_ip: "",
+            user_agent: "",
+            amr: "otp",
+            second_step_at: None,
+        };
         sessions::insert(c.conn(), &record, now).await.unwrap();
         let (found, tiles) = panel::session_and_tiles(c.conn(), &hash, now).await.unwrap().expect("the session");
         assert_eq!(found.user.id, *user_id);

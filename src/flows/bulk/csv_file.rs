@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use uuid::Uuid;
 
 use super::row::RowInput;
-use crate::domain::invite::InviteFields;
 use crate::db::apps::App;
+use crate::domain::invite::InviteFields;
 
 /// The columns a file may have; `email` is required, the rest optional, any order.
 pub const COLUMNS: [&str; 5] = ["email", "display_name", "message", "redirect_url", "apps"];

@@ -130,17 +130,14 @@ async fn work_on(state: &AppState, job: &Job, budget: usize) -> AppResult<usize>
         let fields: InviteFields = serde_json::from_str(&row.input)
             .map_err(|e| crate::error::AppError::Internal(anyhow::anyhow!("bulk row {}: {e}", row.number)))?;
         let fields = InviteFields { send_email: job.send_mail, ..fields };
-        let (outcome, invitation_id) =
-            match fields.read(&public_origin, &app_origins) {
-                Err(errors) => (super::invalid(&errors), None),
-                // A refusal comes before the invite flow writes anything: only the outcome is.
-                Ok(read) => {
-                    match invite::invite_in(state, &mut tx, &inviter, &read, &actor, IfPending::Refuse).await? {
-                        Ok(done) => (Outcome::Invited, Some(done.invitation_id)),
-                        Err(refused) => (outcome_of(refused), None),
-                    }
-                }
-            };
+        let (outcome, invitation_id) = match fields.read(&public_origin, &app_origins) {
+            Err(errors) => (super::invalid(&errors), None),
+            // A refusal comes before the invite flow writes anything: only the outcome is.
+            Ok(read) => match invite::invite_in(state, &mut tx, &inviter, &read, &actor, IfPending::Refuse).await? {
+                Ok(done) => (Outcome::Invited, Some(done.invitation_id)),
+                Err(refused) => (outcome_of(refused), None),
+            },
+        };
         bulk::record_outcome(tx.conn(), job.id, row.number, outcome.code(), &outcome.detail(), invitation_id).await?;
         tx.commit().await?;
         taken += 1;

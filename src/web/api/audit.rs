@@ -112,7 +112,11 @@ fn time(name: &str, text: Option<&str>) -> ApiResult<Option<DateTime<Utc>>> {
         Refusals,
     )
 )]
-pub async fn list(state: web::Data<AppState>, _caller: ApiCaller, q: web::Query<AuditQuery>) -> ApiResult<HttpResponse> {
+pub async fn list(
+    state: web::Data<AppState>,
+    _caller: ApiCaller,
+    q: web::Query<AuditQuery>,
+) -> ApiResult<HttpResponse> {
     let top = super::page_size(q.top.as_deref(), PAGE_DEFAULT, PAGE_MAX)?;
     let before_id = match q.skiptoken.as_deref() {
         None => None,

@@ -13,8 +13,8 @@ use super::invitations::MessageInfo;
 use super::problem_doc::{BodyRefusals, ProblemDoc, Refusals};
 use super::{ApiCaller, ApiResult, Problem, id_of, idempotency, json_body, ok_json, to_json};
 use crate::domain::bulk::JobStatus;
-use crate::flows::bulk::job::{self, Report};
 use crate::domain::invite::InviteFields;
+use crate::flows::bulk::job::{self, Report};
 use crate::flows::bulk::{self, RowInput};
 use crate::state::AppState;
 

@@ -235,8 +235,8 @@ pub async fn callback(
             if landing.state != LinkState::Open {
                 return Ok(super::outcomes::closed(ctx, &landing));
             }
-            let partner_mfa = federated::method_for(&state, &idp, &who)
-                == crate::domain::user::SignInMethod::FederatedWithPartnerMfa;
+            let partner_mfa =
+                federated::method_for(&state, &idp, &who) == crate::domain::user::SignInMethod::FederatedWithPartnerMfa;
             let proof = match redeem::federated_proof(&landing.invitation, &idp.slug, &who, partner_mfa) {
                 Ok(proof) => proof,
                 Err(refused) => {

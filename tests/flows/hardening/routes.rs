@@ -106,9 +106,13 @@ fn fill(pattern: &str, guest: &str) -> String {
 
 /// Signs a member in: made by the CLI as an admin, the rights taken back.
 async fn member(app: &TestApp, email: &str) -> Client {
-    vestibule::flows::bootstrap::create_admin(&app.state, &vestibule::domain::EmailAddress::parse(email).unwrap(), None)
-        .await
-        .unwrap();
+    vestibule::flows::bootstrap::create_admin(
+        &app.state,
+        &vestibule::domain::EmailAddress::parse(email).unwrap(),
+        None,
+    )
+    .await
+    .unwrap();
     let id = app.user_id(email).await;
     app.post(&format!("/admin/users/{id}/remove-admin"), &[]).await;
     app.take_mail(email).await;
@@ -142,15 +146,24 @@ async fn sweep(app: &TestApp, who: Person, client: &Client, guest_id: &str) -> V
         let got = answered(status, &location);
         let fine = match want {
             // Through the gate: anything but a gate's refusal (the handler may 404 a made-up id).
-            Expect::Through => !matches!(
-                got,
-                Expect::ToSignIn | Expect::ToSecondStep | Expect::ToSecondStepAgain | Expect::Forbidden
-            ) || matches!(audience, Audience::Anyone | Audience::LinkHolder | Audience::AppSignIn | Audience::App
-                | Audience::Scraper | Audience::Api(_)),
+            Expect::Through => {
+                !matches!(got, Expect::ToSignIn | Expect::ToSecondStep | Expect::ToSecondStepAgain | Expect::Forbidden)
+                    || matches!(
+                        audience,
+                        Audience::Anyone
+                            | Audience::LinkHolder
+                            | Audience::AppSignIn
+                            | Audience::App
+                            | Audience::Scraper
+                            | Audience::Api(_)
+                    )
+            }
             want => got == want,
         };
         if !fine {
-            wrong.push(format!("{method} {pattern} ({audience:?}) as {who:?}: expected {want:?}, got {status} {location}"));
+            wrong.push(format!(
+                "{method} {pattern} ({audience:?}) as {who:?}: expected {want:?}, got {status} {location}"
+            ));
         }
     }
     wrong
@@ -222,12 +235,18 @@ async fn sqlx_expire(app: &TestApp, email: &str) {
     let id = app.user_id(email).await;
     let yesterday = app.state.clock.now() - Duration::days(1);
     match &app.state.db {
-        vestibule::db::Db::Sqlite(pool, _) => {
-            sqlx::query("UPDATE users SET expires_at = $1 WHERE id = $2").bind(yesterday).bind(id).execute(pool).await.map(|_| ())
-        }
-        vestibule::db::Db::Postgres(pool, _) => {
-            sqlx::query("UPDATE users SET expires_at = $1 WHERE id = $2").bind(yesterday).bind(id).execute(pool).await.map(|_| ())
-        }
+        vestibule::db::Db::Sqlite(pool, _) => sqlx::query("UPDATE users SET expires_at = $1 WHERE id = $2")
+            .bind(yesterday)
+            .bind(id)
+            .execute(pool)
+            .await
+            .map(|_| ()),
+        vestibule::db::Db::Postgres(pool, _) => sqlx::query("UPDATE users SET expires_at = $1 WHERE id = $2")
+            .bind(yesterday)
+            .bind(id)
+            .execute(pool)
+            .await
+            .map(|_| ()),
     }
     .unwrap();
 }

@@ -48,8 +48,6 @@ pub fn serve(state: AppState, listener: TcpListener) -> anyhow::Result<Server> {
             .app_data(web::QueryConfig::default().error_handler(|e, _| {
                 crate::error::AppError::BadRequest(format!("The address has a malformed query: {e}")).into()
             }))
-            // Innermost: every route's declared audience, checked before its handler.
-            .wrap(actix_web::middleware::from_fn(crate::web::audience::enforce))
             .wrap(actix_web::middleware::from_fn(crate::web::routes::head_as_get))
             .wrap(actix_web::middleware::from_fn(crate::web::input_guard::refuse_bad_bytes))
             .wrap(actix_web::middleware::from_fn(crate::web::error_page::render_errors))

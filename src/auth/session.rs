@@ -16,7 +16,7 @@ use crate::db::apps::Tile;
 use crate::db::panel;
 use crate::db::sessions::{self, NewSession};
 use crate::db::users::User;
-use crate::domain::mfa::{has_mfa, is_recent, required_for, wants_second_step};
+use crate::domain::mfa::{is_recent, required_for, second_step_passed, wants_second_step};
 use crate::domain::user::{SignInMethod, SignInVerdict, may_sign_in};
 use crate::error::{AppError, AppResult};
 use crate::secrets::{Token, TokenHash};
@@ -122,6 +122,11 @@ impl Signed {
         !self.has_factor || (!self.mfa_pending && is_recent(self.second_step_at, now))
     }
 
+    /// Whether this session passed the second step it owes (`domain::mfa::second_step_passed`).
+    pub fn second_step_passed(&self) -> bool {
+        second_step_passed(&self.amr, self.has_factor, self.second_step_at)
+    }
+
     /// Whether this session passed a second step with the person's own factor recently.
     pub fn second_step_is_recent(&self, now: chrono::DateTime<chrono::Utc>) -> bool {
         !self.mfa_pending && is_recent(self.second_step_at, now)
@@ -198,7 +203,8 @@ async fn load_with(req: &HttpRequest, fetch: Fetch) -> AppResult<Option<(Signed,
             let required = required_for(&portal, &user.user_type, user.is_admin, user.mfa_required);
             let wants_mfa = wants_second_step(required, found.has_factor);
             let signed = Signed {
-                mfa_pending: wants_mfa && !has_mfa(&found.session_amr),
+                mfa_pending: wants_mfa
+                    && !second_step_passed(&found.session_amr, found.has_factor, found.session_second_step_at),
                 user,
                 session_id: found.session_id,
                 signed_in_at: found.session_created_at,

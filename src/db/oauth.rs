@@ -132,6 +132,8 @@ pub struct LiveGrant {
     pub amr: String,
     /// Whether the person has a confirmed second factor (`mfa::HAS_FACTOR`).
     pub has_factor: bool,
+    /// When the session last passed a second step with one of the person's own factors.
+    pub second_step_at: Option<DateTime<Utc>>,
     #[sqlx(flatten)]
     pub user: User,
 }
@@ -141,7 +143,7 @@ pub struct LiveGrant {
 fn live_grant_select(g: &str, now: &str) -> String {
     format!(
         "SELECT g.id AS grant_id, g.app_id, g.scope, g.refresh_generation, ({}) AS assigned, s.id AS session_id, \
-         s.created_at AS session_created_at, s.last_seen_at AS session_last_seen_at, s.amr, {} AS has_factor, {} \
+         s.created_at AS session_created_at, s.last_seen_at AS session_last_seen_at, s.amr, s.second_step_at, {} AS has_factor, {} \
          FROM {g} g JOIN sessions s ON s.id = g.session_id JOIN users u ON u.id = s.user_id",
         super::apps::MAY_OPEN.replace("$APP", "g.app_id").replace("$USER", "u.id").replace("$NOW", now),
         super::mfa::HAS_FACTOR,

@@ -75,6 +75,13 @@ pub fn wants_second_step(required: Option<Required>, has_factor: bool) -> bool {
     required.is_some() || has_factor
 }
 
+/// Whether a session has passed the second step it owes: with one of the person's own
+/// factors when they have one (a factor set up by choice is always asked, SPEC §4), else
+/// any second factor its `amr` shows (a partner's MFA the admin accepts counts).
+pub fn second_step_passed(amr: &str, has_factor: bool, second_step_at: Option<DateTime<Utc>>) -> bool {
+    if has_factor { second_step_at.is_some() } else { has_mfa(amr) }
+}
+
 /// Whether a second step passed at `at` (with one of the person's own factors) is recent.
 pub fn is_recent(at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
     at.is_some_and(|at| at <= now + Duration::minutes(1) && now - at <= RECENT_SECOND_STEP)

@@ -103,7 +103,8 @@ async fn api_get<T: serde::de::DeserializeOwned>(
     access_token: &str,
 ) -> Result<T, FederationError> {
     let failed = |e: reqwest::Error| FederationError::Exchange(format!("{url}: {}", error_chain(&e)));
-    http.get(url)
+    let response = http
+        .get(url)
         .map_err(|e| FederationError::Exchange(format!("{url}: {e}")))?
         .bearer_auth(access_token)
         .header("accept", "application/vnd.github+json")
@@ -112,8 +113,9 @@ async fn api_get<T: serde::de::DeserializeOwned>(
         .await
         .map_err(failed)?
         .error_for_status()
-        .map_err(failed)?
-        .json()
+        .map_err(failed)?;
+    let body = super::outbound::read_limited(response, super::outbound::MAX_RESPONSE)
         .await
-        .map_err(failed)
+        .map_err(|e| FederationError::Exchange(format!("{url}: {e}")))?;
+    serde_json::from_slice(&body).map_err(|e| FederationError::Exchange(format!("{url}: {e}")))
 }

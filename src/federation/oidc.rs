@@ -91,7 +91,9 @@ async fn get_json<T: serde::de::DeserializeOwned>(
         .and_then(reqwest::Response::error_for_status)
         .map_err(|e| failed(&e))?;
     let ttl = lifetime(res.headers().get(reqwest::header::CACHE_CONTROL).and_then(|v| v.to_str().ok()));
-    let body = res.bytes().await.map_err(|e| failed(&e))?;
+    let body = super::outbound::read_limited(res, super::outbound::MAX_RESPONSE)
+        .await
+        .map_err(|e| FederationError::Discovery(format!("{url}: {e}")))?;
     let value = serde_json::from_slice(&body).map_err(|e| failed(&e))?;
     Ok((value, ttl))
 }

@@ -97,8 +97,37 @@ impl<'c> AsyncHttpClient<'c> for OutboundHttp {
         if let Err(refused) = self.check(&request.uri().to_string()) {
             return Box::pin(std::future::ready(Err(HttpClientError::Other(refused.to_string()))));
         }
-        self.client.call(request)
+        Box::pin(async move {
+            let request = reqwest::Request::try_from(request).map_err(Box::new)?;
+            let response = self.client.execute(request).await.map_err(Box::new)?;
+            let mut answer = oauth2::http::Response::builder().status(response.status());
+            for (name, value) in response.headers() {
+                answer = answer.header(name, value);
+            }
+            let body = read_limited(response, MAX_RESPONSE).await.map_err(HttpClientError::Other)?;
+            answer.body(body).map_err(HttpClientError::Http)
+        })
     }
+}
+
+/// The largest answer the server reads from another server: discovery documents, key
+/// sets, tokens and user info are a few kilobytes; a peer that sends more is refused
+/// before it can fill the memory.
+pub const MAX_RESPONSE: usize = 1024 * 1024;
+
+/// Reads a response's body, refusing one larger than `max` bytes as it streams in.
+pub async fn read_limited(mut response: reqwest::Response, max: usize) -> Result<Vec<u8>, String> {
+    if response.content_length().is_some_and(|n| n > max as u64) {
+        return Err(format!("the answer is larger than {max} bytes"));
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|e| e.to_string())? {
+        if body.len() + chunk.len() > max {
+            return Err(format!("the answer is larger than {max} bytes"));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 /// Resolves a name (the overrides first, then the system's resolver) and keeps only the

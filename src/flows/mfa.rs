@@ -71,12 +71,17 @@ pub async fn enrolled(state: &AppState, user_id: Uuid) -> AppResult<bool> {
     Ok(mfa::count_confirmed(c.conn(), user_id).await? > 0)
 }
 
-/// The authenticator app set-up in progress, or a new one: the same secret however often
-/// the page is reloaded, so a person who scanned it already is not thrown off.
-pub async fn setup(state: &AppState, user: &User) -> AppResult<Setup> {
+/// The authenticator app set-up this browser started (`remembered`), or a new one: the
+/// same secret however often the page is reloaded, so a person who scanned it already is
+/// not thrown off — but never a set-up another browser started, whose secret someone
+/// else may have read.
+pub async fn setup(state: &AppState, user: &User, remembered: Option<Uuid>) -> AppResult<Setup> {
     let org = super::settings::current(state).await?.org_name.clone();
     let mut tx = state.db.begin().await?;
-    let pending = mfa::unconfirmed(tx.conn(), user.id).await?;
+    let pending = match remembered {
+        Some(id) => mfa::find(tx.conn(), id, user.id).await?.filter(|m| m.kind == "totp" && m.confirmed_at.is_none()),
+        None => None,
+    };
     let (method_id, secret) = match pending {
         Some(m) => (m.id, decrypt(state, &m)?),
         None => {
@@ -132,8 +137,10 @@ pub async fn confirm_setup(
 }
 
 /// After a new method is set up (in its transaction): recovery codes when the person has
-/// none, the session counts as signed in with a second factor (`amr_method` and `mfa`),
-/// and the change is audited and mailed. `added` names the method for the mail.
+/// none; when it is their first factor, the session counts as having passed its second
+/// step with it (`amr_method` and `mfa`) — adding another factor does not restart the
+/// ten minutes of a recent second step (it needed one). The change is audited and mailed;
+/// `added` names the method for the mail.
 pub(crate) async fn after_enrollment(
     state: &AppState,
     tx: &mut Tx,
@@ -148,7 +155,9 @@ pub(crate) async fn after_enrollment(
     } else {
         None
     };
-    sessions::pass_second_step(tx.conn(), session.0, &with_mfa(session.1, amr_method), state.clock.now()).await?;
+    if mfa::count_confirmed(tx.conn(), user.id).await? == 1 {
+        sessions::pass_second_step(tx.conn(), session.0, &with_mfa(session.1, amr_method), state.clock.now()).await?;
+    }
     mfa::set_failures(tx.conn(), user.id, 0, None).await?;
     let what = match added {
         SecurityChange::AppAdded { name } => format!("authenticator app “{name}”"),

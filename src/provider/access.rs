@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use crate::db::apps::App;
 use crate::db::oauth::LiveGrant;
 use crate::db::users::User;
-use crate::domain::mfa::{has_mfa, required_for, wants_second_step};
+use crate::domain::mfa::{required_for, second_step_passed, wants_second_step};
 use crate::domain::settings::PortalSettings;
 use crate::domain::user::{SignInVerdict, may_sign_in};
 use crate::error::AppResult;
@@ -31,6 +31,8 @@ pub struct Asking<'a> {
     pub amr: &'a str,
     /// Whether the person has a second factor of their own (then it is always asked).
     pub has_factor: bool,
+    /// When the session last passed a second step with one of the person's own factors.
+    pub second_step_at: Option<DateTime<Utc>>,
     /// Whether the person is given the app now (directly, by group or by package).
     pub assigned: bool,
 }
@@ -38,7 +40,13 @@ pub struct Asking<'a> {
 impl<'a> Asking<'a> {
     /// The session behind a live grant (code exchange, refresh, UserInfo).
     pub fn grant(live: &'a LiveGrant) -> Self {
-        Asking { user: &live.user, amr: &live.amr, has_factor: live.has_factor, assigned: live.assigned }
+        Asking {
+            user: &live.user,
+            amr: &live.amr,
+            has_factor: live.has_factor,
+            second_step_at: live.second_step_at,
+            assigned: live.assigned,
+        }
     }
 }
 
@@ -62,7 +70,9 @@ pub fn app_access(
     }
     let person_wants =
         wants_second_step(required_for(portal, &user.user_type, user.is_admin, user.mfa_required), who.has_factor);
-    if (person_wants || app.mfa_required || mfa_asked) && !has_mfa(who.amr) {
+    if (person_wants || app.mfa_required || mfa_asked)
+        && !second_step_passed(who.amr, who.has_factor, who.second_step_at)
+    {
         return AppAccess::SecondStepFirst;
     }
     if !who.assigned {

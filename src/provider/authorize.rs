@@ -226,7 +226,13 @@ pub async fn decide(
         apps::user_may_open(c.conn(), r.app.id, signed.user.id, now).await?
     };
     let portal = state.portal_settings().await?;
-    let who = Asking { user: &signed.user, amr: &signed.amr, has_factor: signed.has_factor, assigned };
+    let who = Asking {
+        user: &signed.user,
+        amr: &signed.amr,
+        has_factor: signed.has_factor,
+        second_step_at: signed.second_step_at,
+        assigned,
+    };
     let access = app_access(&portal, &r.app, r.mfa_asked, &who, now);
     if access == AppAccess::SecondStepFirst {
         if r.prompt_none {

@@ -8,6 +8,8 @@ use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
 use actix_web::middleware::Next;
+use std::rc::Rc;
+
 use actix_web::{Error, HttpMessage, HttpRequest, web};
 
 use crate::auth::session::{Signed, current_session};
@@ -55,26 +57,21 @@ pub enum Audience {
     Api(&'static str),
 }
 
-/// The declared audience of each (method, route pattern), kept in the app's data.
+/// The declared audience of each (method, route pattern): the route table's record, read
+/// by the route-matrix test and the input tests.
 #[derive(Default, Clone)]
 pub struct Audiences(pub Vec<(Method, &'static str, Audience)>);
 
-impl Audiences {
-    pub fn of(&self, method: &Method, pattern: &str) -> Option<Audience> {
-        self.0.iter().find(|(m, p, _)| m == method && *p == pattern).map(|(_, _, a)| *a)
-    }
-}
-
-/// The middleware: finds the route's audience and refuses whoever is not in it. A path
-/// or method with no route is left to the router (404, or 405 with `Allow`).
+/// The middleware around each resource of the route table, with that resource's audiences
+/// by method. It runs after routing, on the resource the router chose (so an encoded path
+/// like `/mfa/s%65tup` meets the same check as `/mfa/setup`), and before its handler. A
+/// method the resource does not serve has no audience and goes on to the resource's 405.
 pub async fn enforce(
+    audiences: Rc<[(Method, Audience)]>,
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
-    let audience = req
-        .app_data::<web::Data<Audiences>>()
-        .zip(req.match_pattern())
-        .and_then(|(table, pattern)| table.of(req.method(), &pattern));
+    let audience = audiences.iter().find(|(m, _)| m == req.method()).map(|(_, a)| *a);
     if let Some(audience) = audience
         && let Err(refusal) = admit(req.request(), audience).await
     {

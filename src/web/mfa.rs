@@ -35,7 +35,7 @@ pub struct NextQuery {
 /// Whether this session's second step is done for what comes next: passed, and recent when
 /// the person came to change their factors (`again`).
 fn step_done(state: &AppState, s: &Signed, again: bool) -> bool {
-    has_mfa(&s.amr) && (!again || s.second_step_is_recent(state.clock.now()))
+    s.second_step_passed() && (!again || s.second_step_is_recent(state.clock.now()))
 }
 
 /// Where to go once the second factor is done: a local path, else the person's landing.
@@ -80,18 +80,27 @@ async fn verify_page(
     Ok(VerifyPage { ctx, next, passkey: passkeys::start_authentication(state, &s.user).await?, again, error })
 }
 
+/// The cookie-session key of the authenticator set-up this browser is showing: its secret
+/// is shown again on a reload here, never in another browser (where someone holding only
+/// the email code could have read it first).
+const SETUP_KEY: &str = "mfa_setup";
+
 async fn setup_page(
     state: &AppState,
     ctx: PageCtx,
+    session: &Session,
     s: &Signed,
     next: String,
     name: String,
     error: Option<String>,
 ) -> AppResult<SetupPage> {
+    let remembered = session.get::<Uuid>(SETUP_KEY).ok().flatten();
+    let setup = mfa::setup(state, &s.user, remembered).await?;
+    session.insert(SETUP_KEY, setup.method_id).ok();
     Ok(SetupPage {
         ctx,
         next,
-        setup: mfa::setup(state, &s.user).await?,
+        setup,
         name,
         required: !has_mfa(&s.amr),
         passkey: passkeys::start_registration(state, &s.user).await?,
@@ -111,6 +120,7 @@ struct RecoveryCodesPage {
 pub async fn prompt(
     ctx: PageCtx,
     state: web::Data<AppState>,
+    session: Session,
     AnySession(s): AnySession,
     q: web::Query<NextQuery>,
 ) -> AppResult<HttpResponse> {
@@ -123,7 +133,7 @@ pub async fn prompt(
     if mfa::enrolled(&state, s.user.id).await? {
         return Ok(render(&verify_page(&state, ctx, &s, next, None).await?));
     }
-    Ok(render(&setup_page(&state, ctx, &s, next, "Authenticator app".into(), None).await?))
+    Ok(render(&setup_page(&state, ctx, &session, &s, next, "Authenticator app".into(), None).await?))
 }
 
 #[derive(Deserialize)]
@@ -190,11 +200,12 @@ async fn second_step_done(
 pub async fn setup_form(
     ctx: PageCtx,
     state: web::Data<AppState>,
+    session: Session,
     AnySession(s): AnySession,
     q: web::Query<NextQuery>,
 ) -> AppResult<HttpResponse> {
     let next = if is_local_path(&q.next) { q.next.clone() } else { "/profile".into() };
-    Ok(render(&setup_page(&state, ctx, &s, next, "Authenticator app".into(), None).await?))
+    Ok(render(&setup_page(&state, ctx, &session, &s, next, "Authenticator app".into(), None).await?))
 }
 
 #[derive(Deserialize)]
@@ -263,7 +274,7 @@ async fn enrollment_done(
                 }
             }
         }
-        Err(error) => Ok(render_invalid(&setup_page(state, ctx, s, next, name, Some(error)).await?)),
+        Err(error) => Ok(render_invalid(&setup_page(state, ctx, session, s, next, name, Some(error)).await?)),
     }
 }
 

@@ -10,14 +10,16 @@ use actix_web::http::Method;
 use actix_web::middleware::Next;
 use actix_web::{Error, FromRequest, Handler, Responder, Route, web};
 
-use super::audience::{Audience, Audience::*, Audiences};
+use std::rc::Rc;
+
+use actix_web::middleware::from_fn;
+
+use super::audience::{self, Audience, Audience::*, Audiences};
 use super::{admin, api, health, mfa, oauth2, panel, public, static_files};
 use crate::error::AppError;
 
 pub fn table(cfg: &mut web::ServiceConfig) {
-    let t = routes();
-    cfg.app_data(web::Data::new(t.audiences.clone()));
-    t.register(cfg);
+    routes().register(cfg);
     cfg.default_service(web::to(|req: actix_web::HttpRequest| async move {
         if req.path().starts_with("/api/") { Ok(api::no_route().await) } else { Err(AppError::NotFound) }
     }));
@@ -257,6 +259,11 @@ impl Routes {
                 resource = resource.app_data(web::PayloadConfig::new(*bytes));
             }
             let resource = routes.into_iter().fold(resource, |r, route| r.route(route));
+            // The audience check sits on the resource itself: it runs for exactly the
+            // resource the router picked, however the path was spelled.
+            let audiences: Rc<[(Method, Audience)]> =
+                self.audiences.0.iter().filter(|(_, p, _)| *p == path).map(|(m, _, a)| (m.clone(), *a)).collect();
+            let resource = resource.wrap(from_fn(move |req, next| audience::enforce(audiences.clone(), req, next)));
             cfg.service(resource);
         }
     }

@@ -789,6 +789,13 @@ async fn a_partners_mfa_counts_only_where_the_admin_trusts_it(app: TestApp) -> T
     let form = [("csrf", csrf.as_str()), ("accept_terms", "yes")];
     let page = Page::from(bo.post(format!("{link}/accept")).form(&form).send().await.unwrap()).await;
     assert!(page.url.ends_with("/apps"), "{}", page.url);
+    // Bo sets up an authenticator of his own: from then on it is asked, the partner's MFA
+    // or not (a factor set up by choice is always asked, SPEC §4).
+    let page = Page::from(bo.get(app.url("/mfa/setup?next=%2Fprofile")).send().await.unwrap()).await;
+    let (page, _, _) = app.set_up_authenticator(&bo, page, "bo@partner.example").await;
+    assert!(page.url.ends_with("/profile"), "{}", page.url);
+    let page = sign_in_at_partner(&app, "bo+mfa").await;
+    assert!(page.url.contains("/mfa?next=") && page.has("Confirm it"), "his own factor: {}", page.url);
     app
 }
 both!(a_partners_mfa_counts_only_where_the_admin_trusts_it);

@@ -159,11 +159,16 @@ impl FromRequest for ApiCaller {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move {
+            // No key checked here means the route declared no API audience: refuse rather
+            // than authenticate without a scope (fail closed).
             let checked = req.extensions_mut().remove::<ApiCaller>();
-            match checked {
-                Some(caller) => Ok(caller),
-                None => authenticate(&req).await,
-            }
+            checked.ok_or_else(|| {
+                tracing::error!(
+                    path = req.match_pattern().unwrap_or_default(),
+                    "an API handler without an API audience"
+                );
+                Problem::new(StatusCode::FORBIDDEN, "Forbidden", "This address takes no API key.")
+            })
         })
     }
 }

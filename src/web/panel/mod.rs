@@ -59,8 +59,8 @@ pub async fn launch(
         apps::for_user(c.conn(), user.id, state.clock.now()).await?.into_iter().find(|a| a.id == id)
     };
     let app = app.ok_or(crate::error::AppError::NotFound)?;
-    let amr = crate::auth::session::current_session(&req).await?.map(|s| s.amr).unwrap_or_default();
-    if app.mfa_required && !crate::domain::mfa::has_mfa(&amr) {
+    let passed = crate::auth::session::current_session(&req).await?.is_some_and(|s| s.second_step_passed());
+    if app.mfa_required && !passed {
         return Err(crate::error::AppError::MfaRequired { next: format!("/apps/{id}/launch") });
     }
     Ok(see_other(&app.tile_href(&crate::provider::issuer(&state))))

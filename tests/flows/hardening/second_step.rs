@@ -130,3 +130,47 @@ async fn a_factor_set_up_by_choice_is_asked_at_every_sign_in(app: TestApp) -> Te
     app
 }
 both!(a_factor_set_up_by_choice_is_asked_at_every_sign_in);
+
+async fn a_setup_secret_is_shown_only_in_the_browser_that_started_it(app: TestApp) -> TestApp {
+    app.sign_in_admin(ADMIN).await;
+    let link = app.invite("bo@partner.example", &[]).await;
+    let (bo, _) = app.new_browser();
+    app.redeem_as(&bo, &link, "bo@partner.example").await;
+    let bo_id = app.user_id("bo@partner.example").await;
+    app.post(&format!("/admin/users/{bo_id}/mfa/require"), &[]).await;
+    // Someone with Bo's email code opens the set-up first and reads its secret.
+    let (attacker, _) = app.new_browser();
+    let page = app.first_factor_in(&attacker, "bo@partner.example").await;
+    let planted = between(&page.body, "secret-key\">", "<").expect("a set-up");
+    let again = Page::from(attacker.get(app.url("/mfa")).send().await.unwrap()).await;
+    assert_eq!(between(&again.body, "secret-key\">", "<").unwrap(), planted, "a reload shows the same secret");
+    // Bo's own set-up never shows that secret.
+    let page = Page::from(bo.get(app.url("/apps")).send().await.unwrap()).await;
+    let his = between(&page.body, "secret-key\">", "<").expect("Bo's set-up");
+    assert_ne!(his, planted);
+    app
+}
+both!(a_setup_secret_is_shown_only_in_the_browser_that_started_it);
+
+async fn adding_another_factor_does_not_restart_the_recent_second_step(app: TestApp) -> TestApp {
+    app.sign_in_admin(ADMIN).await;
+    // Nine minutes after the second step, a second app is added...
+    app.advance(Duration::minutes(9));
+    let page = app.get("/mfa/setup?next=%2Fprofile").await;
+    assert!(page.has("Set up an authenticator app"), "{}", page.body);
+    let method = between(&page.body, "name=\"method\" value=\"", "\"").unwrap();
+    let key = between(&page.body, "secret-key\">", "<").unwrap();
+    let secret = totp_rs::Secret::try_from_base32(&key).unwrap().as_ref().to_vec();
+    let t = vestibule::domain::mfa::totp(&secret, "Contoso", ADMIN).unwrap();
+    let code = vestibule::domain::mfa::code_at(&t, app.state.clock.now());
+    let fields = [("method", method.as_str()), ("name", "Spare"), ("code", code.as_str()), ("next", "/profile")];
+    let page = app.post("/mfa/setup", &fields).await;
+    assert!(page.url.ends_with("/profile"), "{} {}", page.url, page.body);
+    app.take_mail(ADMIN).await;
+    // ...which does not count as a new second step: two minutes on, it is asked again.
+    app.advance(Duration::minutes(2));
+    let r = app.get_raw("/mfa/setup?next=%2Fprofile").await;
+    assert!(location(&r).starts_with("/mfa?again=1&next="), "{}", location(&r));
+    app
+}
+both!(adding_another_factor_does_not_restart_the_recent_second_step);

@@ -232,3 +232,37 @@ async fn a_github_token_exchange_goes_nowhere_inside(app: TestApp) -> TestApp {
     app
 }
 both!(a_github_token_exchange_goes_nowhere_inside, super::production);
+
+/// A peer that answers every request with `size` bytes of JSON-ish text, without a length
+/// (the body ends when the connection closes), so only reading it can tell its size.
+fn endless_peer(size: usize) -> u16 {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(2) {
+            let Ok(mut stream) = stream else { continue };
+            let mut request = [0u8; 4096];
+            let _ = stream.read(&mut request);
+            let _ = stream.write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n");
+            let chunk = vec![b' '; 64 * 1024];
+            let mut sent = 0;
+            while sent < size && stream.write_all(&chunk).is_ok() {
+                sent += chunk.len();
+            }
+        }
+    });
+    port
+}
+
+#[tokio::test]
+async fn an_answer_larger_than_a_megabyte_is_refused_while_it_streams() {
+    let settings = vestibule::config::Settings { allow_private_network_targets: true, ..Default::default() };
+    let http = vestibule::federation::outbound::OutboundHttp::from_settings(&settings).unwrap();
+    let port = endless_peer(8 * 1024 * 1024);
+    let response = http.get(&format!("http://127.0.0.1:{port}/.well-known/openid-configuration")).unwrap().send();
+    let response = response.await.unwrap();
+    let read = vestibule::federation::outbound::read_limited(response, vestibule::federation::outbound::MAX_RESPONSE);
+    let refused = read.await.unwrap_err();
+    assert!(refused.contains("larger than"), "{refused}");
+}

@@ -55,6 +55,20 @@ pub struct BulkRow {
     apps: Vec<Uuid>,
 }
 
+impl BulkRow {
+    /// The row's fields as the invite flow reads them (`domain::invite`).
+    fn fields(self) -> InviteFields {
+        InviteFields {
+            email: self.invited_user_email_address,
+            display_name: self.invited_user_display_name.unwrap_or_default(),
+            message: self.invited_user_message_info.and_then(|m| m.customized_message_body).unwrap_or_default(),
+            redirect_url: self.invite_redirect_url.unwrap_or_default(),
+            app_ids: self.apps,
+            ..InviteFields::default()
+        }
+    }
+}
+
 /// A bulk job and what became of each of its rows.
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -156,18 +170,7 @@ pub async fn create(
             .invitations
             .into_iter()
             .enumerate()
-            .map(|(i, r)| RowInput {
-                number: i + 1,
-                fields: InviteFields {
-                    email: r.invited_user_email_address,
-                    display_name: r.invited_user_display_name.unwrap_or_default(),
-                    message: r.invited_user_message_info.and_then(|m| m.customized_message_body).unwrap_or_default(),
-                    redirect_url: r.invite_redirect_url.unwrap_or_default(),
-                    app_ids: r.apps,
-                    ..InviteFields::default()
-                },
-                unknown_app: None,
-            })
+            .map(|(i, r)| RowInput { number: i + 1, fields: r.fields(), unknown_app: None })
             .collect();
         let run = bulk::check(&state, rows).await?;
         let name: String = name.chars().filter(|c| !c.is_control()).collect();

@@ -16,7 +16,7 @@ use crate::db::invitations::{self, Listed};
 use crate::domain::invitation::InvitationStatus;
 use crate::domain::user::MAX_SPONSORS;
 use crate::flows::invitations as invitation_flows;
-use crate::flows::invite::{self, InviteFields, InviteRefused};
+use crate::flows::invite::{self, InviteRefused};
 use crate::state::AppState;
 use schema::{
     Invitation, InvitationList, ListQuery, NewInvitation, api_field, cursor_of, read_cursor, resource, status_of_word,
@@ -115,21 +115,11 @@ pub async fn create(
                 invitation_flows::reset_redemption(&state, user_id, &caller.0.user, &actor).await?.map_err(refused)?;
             return Ok((StatusCode::CREATED, pending_with_link(&state, user_id, &link).await?));
         }
-        let message = new.invited_user_message_info.as_ref().and_then(|m| m.customized_message_body.as_deref());
         if new.sponsors.len() as i64 >= MAX_SPONSORS {
             let why = format!("A guest has at most {MAX_SPONSORS} sponsors, the inviter among them.");
             return Err(Problem::invalid_field("sponsors", why));
         }
-        let fields = InviteFields {
-            email: new.invited_user_email_address.clone(),
-            display_name: new.invited_user_display_name.clone().unwrap_or_default(),
-            redirect_url: new.invite_redirect_url.clone().unwrap_or_default(),
-            message: message.unwrap_or("").to_string(),
-            app_ids: new.apps.clone(),
-            group_ids: new.groups.clone(),
-            sponsor_ids: new.sponsors.iter().copied().filter(|id| *id != caller.0.user.id).collect(),
-            send_email: new.send_invitation_message,
-        };
+        let fields = new.fields(caller.0.user.id);
         let input = invite::read(&state, &fields).await?.map_err(|errors| Problem::invalid(&errors, api_field))?;
         let done = invite::invite(&state, &caller.0.user, &input, &actor).await?.map_err(refused)?;
         let invitation = listed(&state, done.invitation_id).await?;

@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use crate::db::invitations::Listed;
 use crate::domain::invitation::InvitationStatus;
+use crate::domain::invite::InviteFields;
 
 /// A new invitation: Microsoft Graph's invitation fields, plus Vestibule's `apps`, `groups`
 /// and `sponsors`.
@@ -50,6 +51,27 @@ pub struct NewInvitation {
     #[serde(default)]
     #[schema(max_items = 4)]
     pub(super) sponsors: Vec<Uuid>,
+}
+
+impl NewInvitation {
+    /// The invitation's fields as the invite flow reads them (`domain::invite`): the one
+    /// adapter from Graph's names. The key's admin is the inviter, so not a sponsor twice.
+    pub(super) fn fields(&self, inviter: Uuid) -> InviteFields {
+        InviteFields {
+            email: self.invited_user_email_address.clone(),
+            display_name: self.invited_user_display_name.clone().unwrap_or_default(),
+            redirect_url: self.invite_redirect_url.clone().unwrap_or_default(),
+            message: self
+                .invited_user_message_info
+                .as_ref()
+                .and_then(|m| m.customized_message_body.clone())
+                .unwrap_or_default(),
+            app_ids: self.apps.clone(),
+            group_ids: self.groups.clone(),
+            sponsor_ids: self.sponsors.iter().copied().filter(|id| *id != inviter).collect(),
+            send_email: self.send_invitation_message,
+        }
+    }
 }
 
 #[derive(Deserialize, Serialize, ToSchema)]

@@ -7,6 +7,7 @@
 pub mod github;
 pub mod oidc;
 pub mod outbound;
+pub mod saml;
 
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};

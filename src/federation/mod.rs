@@ -84,8 +84,9 @@ pub struct Pending {
     pub started: i64,
 }
 
-/// What the IdP vouched for, from a verified ID token.
-#[derive(Debug, Clone)]
+/// What the IdP vouched for: from a verified ID token (OIDC), a user's record at GitHub, or
+/// an accepted SAML assertion (`saml::accept`).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Authenticated {
     pub issuer: String,
     pub subject: String,

@@ -5,6 +5,7 @@
 //! values read from the verified nodes. The checks of time, audience, destination, issuer,
 //! InResponseTo and replay belong to the caller, on the values returned here.
 
+pub mod accept;
 pub mod c14n;
 pub mod keys;
 pub mod metadata;

@@ -119,7 +119,7 @@ impl Signed {
     /// Whether this session may change the person's factors now: a person with none may
     /// set up their first; anyone else needs a second step in the last ten minutes.
     pub fn may_change_factors(&self, now: chrono::DateTime<chrono::Utc>) -> bool {
-        !self.has_factor || (!self.mfa_pending && is_recent(self.second_step_at, now))
+        !self.has_factor || self.second_step_is_recent(now)
     }
 
     /// Whether this session passed the second step it owes (`domain::mfa::second_step_passed`).

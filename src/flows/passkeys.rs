@@ -142,7 +142,7 @@ pub async fn finish_registration(
     let sealed = state.key.encrypt(CREDENTIAL_PURPOSE, &json);
     mfa::insert_passkey(tx.conn(), user.id, name, &sealed, now).await?;
     let amr = if passkey_synced(&passkey) { "swk" } else { "hwk" };
-    let added = crate::mail::notices::SecurityChange::PasskeyAdded { name };
+    let added = super::mfa::Enrolled::Passkey(name);
     let codes = super::mfa::after_enrollment(state, &mut tx, user, session, amr, added, actor).await?;
     tx.commit().await?;
     Ok(Ok(codes))

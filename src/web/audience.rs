@@ -111,10 +111,14 @@ async fn signed_in(req: &HttpRequest) -> Result<Signed, AppError> {
     }
 }
 
+fn state(req: &HttpRequest) -> Result<&AppState, AppError> {
+    req.app_data::<web::Data<AppState>>()
+        .map(|d| d.get_ref())
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("no app state")))
+}
+
 fn now(req: &HttpRequest) -> Result<chrono::DateTime<chrono::Utc>, AppError> {
-    let state =
-        req.app_data::<web::Data<AppState>>().ok_or_else(|| AppError::Internal(anyhow::anyhow!("no app state")))?;
-    Ok(state.clock.now())
+    Ok(state(req)?.clock.now())
 }
 
 async fn admit(req: &HttpRequest, audience: Audience) -> Result<(), Refusal> {
@@ -153,10 +157,7 @@ async fn admit(req: &HttpRequest, audience: Audience) -> Result<(), Refusal> {
         },
         Audience::Inviter => {
             let s = signed_in(req).await?;
-            let state = req
-                .app_data::<web::Data<AppState>>()
-                .ok_or_else(|| AppError::Internal(anyhow::anyhow!("no app state")))?;
-            let portal = state.portal_settings().await?;
+            let portal = state(req)?.portal_settings().await?;
             if portal.may_invite(&s.user.user_type, s.user.is_admin, s.user.is_inviter) {
                 Ok(())
             } else {

@@ -76,7 +76,7 @@ async fn verify_page(
     next: String,
     error: Option<String>,
 ) -> AppResult<VerifyPage> {
-    let again = has_mfa(&s.amr);
+    let again = s.second_step_passed();
     Ok(VerifyPage { ctx, next, passkey: passkeys::start_authentication(state, &s.user).await?, again, error })
 }
 

@@ -2,7 +2,6 @@
 //! the first factor, removing methods, new recovery codes, and an admin's reset. Every
 //! change is audited and mailed to the person; five wrong codes in a row pause attempts.
 
-use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::db::audit::{self, Event};
@@ -12,13 +11,17 @@ use crate::db::{Conn, Tx, sessions, users};
 use crate::domain::audit::Actor;
 use crate::domain::device::Devices;
 use crate::domain::mfa::{
-    MAX_FAILURES, PAUSE, RECOVERY_CODES, Required, format_recovery, looks_like_recovery, matched_step,
-    normalize_recovery, required_for, totp, with_mfa,
+    RECOVERY_CODES, Required, format_recovery, looks_like_recovery, matched_step, normalize_recovery, required_for,
+    totp, with_mfa,
 };
 use crate::error::{AppError, AppResult};
 use crate::mail::notices::SecurityChange;
 use crate::secrets::random_bytes;
 use crate::state::AppState;
+
+mod attempts;
+
+pub(crate) use attempts::{begin_attempt, count_failure, settle_attempt};
 
 /// The instance-key purpose the authenticator secrets are encrypted under.
 const SECRET_PURPOSE: &str = "mfa-totp";
@@ -130,24 +133,47 @@ pub async fn confirm_setup(
     if !mfa::confirm(tx.conn(), method.id, name, step, now).await? {
         return Ok(Err(MfaRefused::NoSetup));
     }
-    let codes =
-        after_enrollment(state, &mut tx, user, session, "otp", SecurityChange::AppAdded { name }, actor).await?;
+    let codes = after_enrollment(state, &mut tx, user, session, "otp", Enrolled::App(name), actor).await?;
     tx.commit().await?;
     Ok(Ok(codes))
+}
+
+/// A factor just set up, by its name.
+pub(crate) enum Enrolled<'a> {
+    App(&'a str),
+    Passkey(&'a str),
+}
+
+impl<'a> Enrolled<'a> {
+    /// What the person's mail says changed.
+    fn change(&self) -> SecurityChange<'a> {
+        match *self {
+            Enrolled::App(name) => SecurityChange::AppAdded { name },
+            Enrolled::Passkey(name) => SecurityChange::PasskeyAdded { name },
+        }
+    }
+
+    /// What the audit event's details say.
+    fn audited(&self) -> String {
+        match self {
+            Enrolled::App(name) => format!("authenticator app “{name}”"),
+            Enrolled::Passkey(name) => format!("passkey “{name}”"),
+        }
+    }
 }
 
 /// After a new method is set up (in its transaction): recovery codes when the person has
 /// none; when it is their first factor, the session counts as having passed its second
 /// step with it (`amr_method` and `mfa`) — adding another factor does not restart the
 /// ten minutes of a recent second step (it needed one). The change is audited and mailed;
-/// `added` names the method for the mail.
+/// `added` names the method.
 pub(crate) async fn after_enrollment(
     state: &AppState,
     tx: &mut Tx,
     user: &User,
     session: (Uuid, &str),
     amr_method: &str,
-    added: SecurityChange<'_>,
+    added: Enrolled<'_>,
     actor: &Actor,
 ) -> AppResult<Option<Vec<String>>> {
     let codes = if mfa::unused_recovery_codes(tx.conn(), user.id).await? == 0 {
@@ -159,14 +185,9 @@ pub(crate) async fn after_enrollment(
         sessions::pass_second_step(tx.conn(), session.0, &with_mfa(session.1, amr_method), state.clock.now()).await?;
     }
     mfa::set_failures(tx.conn(), user.id, 0, None).await?;
-    let what = match added {
-        SecurityChange::AppAdded { name } => format!("authenticator app “{name}”"),
-        SecurityChange::PasskeyAdded { name } => format!("passkey “{name}”"),
-        other => format!("{other:?}"),
-    };
-    let ev = Event::new("mfa.enrolled", "user", user.id, &user.email).details(what);
+    let ev = Event::new("mfa.enrolled", "user", user.id, &user.email).details(added.audited());
     audit::record(tx.conn(), actor, &ev, state.clock.now()).await?;
-    tell(state, tx, user, added).await?;
+    tell(state, tx, user, added.change()).await?;
     Ok(codes)
 }
 
@@ -221,118 +242,6 @@ pub async fn verify(
         outcome
     };
     settle_attempt(state, tx, user, session, attempt, outcome, actor).await
-}
-
-/// A second-factor attempt under way, and the count of wrong ones in a row it runs on: the
-/// person's, or — from a browser with a device cookie for them (`domain::device`) — that
-/// browser's own, so that a pause which others caused does not hold it back.
-pub(crate) struct Attempt {
-    failures: i64,
-    device: Option<String>,
-}
-
-impl Attempt {
-    async fn set(&self, c: Conn<'_>, user_id: Uuid, failures: i64, until: Option<DateTime<Utc>>) -> AppResult<()> {
-        match &self.device {
-            Some(device) => crate::db::devices::set_failures(c, device, user_id, failures, until).await?,
-            None => mfa::set_failures(c, user_id, failures, until).await?,
-        }
-        Ok(())
-    }
-
-    /// A right answer: the count this attempt ran on starts again.
-    pub(crate) async fn passed(&self, c: Conn<'_>, user_id: Uuid) -> AppResult<()> {
-        match &self.device {
-            Some(device) if self.failures > 0 => crate::db::devices::clear(c, device).await?,
-            None if self.failures > 0 => mfa::set_failures(c, user_id, 0, None).await?,
-            _ => {}
-        }
-        Ok(())
-    }
-}
-
-/// Starts a second-factor attempt: the person's row locked (two guesses at once queue on
-/// PostgreSQL; SQLite is serial) and the count of wrong ones it runs on, unless attempts
-/// are paused.
-pub(crate) async fn begin_attempt(
-    state: &AppState,
-    user: &User,
-    devices: &Devices,
-) -> AppResult<Result<(Tx, Attempt), MfaRefused>> {
-    let mut tx = state.db.begin().await?;
-    users::lock(tx.conn(), user.id).await?;
-    let device = devices.for_address(&user.email).map(|d| d.id.clone());
-    let (failures, paused_until) = match &device {
-        Some(device) => crate::db::devices::failures(tx.conn(), device, user.id).await?,
-        None => mfa::failures(tx.conn(), user.id).await?,
-    };
-    if let Some(until) = paused_until.filter(|u| *u > state.clock.now()) {
-        return Ok(Err(MfaRefused::Paused(super::human_date(until))));
-    }
-    Ok(Ok((tx, Attempt { failures, device })))
-}
-
-/// Ends a second-factor attempt: a success marks the session (`amr`), clears the count
-/// and is audited (a recovery code is mailed too); a failure counts, and the fifth in a row
-/// pauses attempts for `PAUSE`.
-pub(crate) async fn settle_attempt(
-    state: &AppState,
-    mut tx: Tx,
-    user: &User,
-    session: (Uuid, &str),
-    attempt: Attempt,
-    outcome: Result<Used, MfaRefused>,
-    actor: &Actor,
-) -> AppResult<Result<Used, MfaRefused>> {
-    let now = state.clock.now();
-    match &outcome {
-        Ok(used) => {
-            let (amr_method, how) = match used {
-                Used::App => ("otp", "authenticator app".to_string()),
-                Used::RecoveryCode(left) => ("kba", format!("recovery code ({left} left)")),
-                Used::Passkey { synced: true } => ("swk", "passkey".to_string()),
-                Used::Passkey { synced: false } => ("hwk", "passkey".to_string()),
-            };
-            sessions::pass_second_step(tx.conn(), session.0, &with_mfa(session.1, amr_method), state.clock.now())
-                .await?;
-            attempt.passed(tx.conn(), user.id).await?;
-            let ev = Event::new("mfa.verified", "user", user.id, &user.email).details(how);
-            audit::record(tx.conn(), actor, &ev, now).await?;
-            if let Used::RecoveryCode(left) = used {
-                tell(state, &mut tx, user, SecurityChange::RecoveryCodeUsed { left: *left }).await?;
-            }
-        }
-        Err(refused) => {
-            let refused = count_failure(state, &mut tx, user, &attempt, refused.clone(), actor).await?;
-            tx.commit().await?;
-            return Ok(Err(refused));
-        }
-    }
-    tx.commit().await?;
-    Ok(outcome)
-}
-
-/// A wrong second factor counts; the fifth in a row pauses attempts for `PAUSE` (audited),
-/// and that pause is then what the person is told.
-pub(crate) async fn count_failure(
-    state: &AppState,
-    tx: &mut Tx,
-    user: &User,
-    attempt: &Attempt,
-    refused: MfaRefused,
-    actor: &Actor,
-) -> AppResult<MfaRefused> {
-    let now = state.clock.now();
-    if attempt.failures + 1 < MAX_FAILURES {
-        attempt.set(tx.conn(), user.id, attempt.failures + 1, None).await?;
-        return Ok(refused);
-    }
-    attempt.set(tx.conn(), user.id, 0, Some(now + PAUSE)).await?;
-    let whose = if attempt.device.is_some() { " from a browser with a device cookie" } else { "" };
-    let ev = Event::new("mfa.paused", "user", user.id, &user.email)
-        .details(format!("{MAX_FAILURES} wrong codes in a row{whose}"));
-    audit::record(tx.conn(), actor, &ev, now).await?;
-    Ok(MfaRefused::Paused(super::human_date(now + PAUSE)))
 }
 
 /// Ten new recovery codes (the old ones stop working), shown once.

@@ -104,7 +104,7 @@ fn rs256() -> String {
 }
 
 /// `[[identity_providers]]` in `vestibule.toml`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IdpConfig {
     pub slug: String,
@@ -113,8 +113,11 @@ pub struct IdpConfig {
     pub display_name: String,
     #[serde(default)]
     pub issuer: String,
+    /// OpenID Connect and OAuth kinds only.
+    #[serde(default)]
     pub client_id: String,
-    pub client_secret: SecretString,
+    #[serde(default)]
+    pub client_secret: Option<SecretString>,
     #[serde(default)]
     pub scopes: Vec<String>,
     #[serde(default)]
@@ -124,11 +127,30 @@ pub struct IdpConfig {
     /// The host's own (workforce) IdP, through which members sign in.
     #[serde(default)]
     pub workforce: bool,
-    /// Accept the MFA this IdP did (`amr`, or an `acr` listed in `trusted_acr`).
+    /// Accept the MFA this IdP did (`amr`, or an `acr` listed in `trusted_acr`; for SAML the
+    /// REFEDS MFA context or an AuthnContextClassRef listed there).
     #[serde(default)]
     pub trust_mfa: bool,
     #[serde(default)]
     pub trusted_acr: Vec<String>,
+    /// `kind = "saml"`: the partner's metadata, by URL or from a file.
+    #[serde(default)]
+    pub metadata_url: String,
+    #[serde(default)]
+    pub metadata_file: Option<std::path::PathBuf>,
+    /// `kind = "saml"`: trust the email attribute (SAML has no `email_verified`).
+    #[serde(default)]
+    pub email_trusted: bool,
+    #[serde(default)]
+    pub allow_sha1: bool,
+    #[serde(default)]
+    pub allow_idp_initiated: bool,
+    #[serde(default)]
+    pub persistent_attribute: String,
+    #[serde(default)]
+    pub email_attributes: Vec<String>,
+    #[serde(default)]
+    pub name_attributes: Vec<String>,
 }
 
 fn oidc() -> String {

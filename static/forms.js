@@ -12,3 +12,10 @@ document.addEventListener('submit', function (event) {
     setTimeout(function () { button.disabled = true; button.setAttribute('aria-busy', 'true'); }, 0);
   }
 });
+
+// - data-autosubmit: a form that carries the browser on (SAML's HTTP-POST binding); without
+//   script, the person presses its button.
+document.addEventListener('DOMContentLoaded', function () {
+  var form = document.querySelector('form[data-autosubmit]');
+  if (form) form.submit();
+});

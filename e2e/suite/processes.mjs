@@ -153,8 +153,6 @@ export async function startApache({ port, issuer, clientId, clientSecret, dir })
     `<!doctype html><html lang="en"><head><title>Team Board</title></head><body><main><h1>Team Board</h1><p>Signed in through Vestibule.</p><dl>${claims}</dl></main></body></html>`);
   fs.writeFileSync(path.join(www, 'signed-out.html'),
     '<!doctype html><html lang="en"><head><title>Signed out</title></head><body><main><h1>Signed out of Team Board</h1></main></body></html>');
-  const root = process.getuid?.() === 0;
-  if (root) execFileSync('chown', ['-R', 'www-data:www-data', dir]);
   const mods = '/usr/lib/apache2/modules';
   const conf = `
 ServerRoot ${dir}
@@ -164,7 +162,6 @@ PidFile ${dir}/httpd.pid
 ErrorLog ${dir}/error.log
 LogLevel warn auth_openidc:info
 Mutex file:${dir} default
-${root ? 'User www-data\nGroup www-data' : ''}
 LoadModule mpm_event_module ${mods}/mod_mpm_event.so
 LoadModule authn_core_module ${mods}/mod_authn_core.so
 LoadModule authz_core_module ${mods}/mod_authz_core.so
@@ -193,22 +190,40 @@ OIDCDefaultLoggedOutURL http://localhost:${port}/signed-out.html
   Require valid-user
 </Location>
 `;
+  return runApache(dir, conf, `http://127.0.0.1:${port}/signed-out.html`);
+}
+
+/**
+ * Runs Debian's apache2 in the foreground on `conf` (saved as DIR/httpd.conf), tracked so
+ * stopAll() ends it, and resolves once `probeUrl` answers 200; `log()` on the child gives
+ * what it printed and the tail of DIR/error.log. As root, Apache must drop to www-data,
+ * which then owns `dir`.
+ */
+export async function runApache(dir, conf, probeUrl, timeoutMs = 10000) {
+  if (process.getuid?.() === 0) {
+    conf += '\nUser www-data\nGroup www-data\n';
+    execFileSync('chown', ['-R', 'www-data:www-data', dir]);
+  }
   const file = path.join(dir, 'httpd.conf');
   fs.writeFileSync(file, conf);
-  const child = spawn('apache2', ['-f', file, '-DFOREGROUND'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group: on SIGTERM, prefork Apache signals its whole group, which
+  // would otherwise be this runner's.
+  const child = spawn('apache2', ['-f', file, '-DFOREGROUND'], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   started.push(child);
   let out = '';
   child.stdout.on('data', (c) => { out += c; });
   child.stderr.on('data', (c) => { out += c; });
   child.log = () => `${out}\n${fs.existsSync(`${dir}/error.log`) ? fs.readFileSync(`${dir}/error.log`, 'utf8').slice(-4000) : ''}`;
-  for (let i = 0; i < 100; i += 1) {
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline;) {
     if (child.exitCode !== null) throw new Error(`apache2 exited: ${child.log()}`);
     const up = await new Promise((resolve) => {
-      const req = http.get(`http://127.0.0.1:${port}/signed-out.html`, (res) => { res.resume(); resolve(res.statusCode === 200); });
+      const req = http.get(probeUrl, (res) => { res.resume(); resolve(res.statusCode === 200); });
       req.on('error', () => resolve(false));
+      req.setTimeout(5000, () => req.destroy());
     });
     if (up) return child;
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`apache2 did not answer on ${port}: ${child.log()}`);
+  child.kill('SIGTERM');
+  throw new Error(`apache2 did not answer ${probeUrl} within ${timeoutMs} ms: ${child.log()}`);
 }

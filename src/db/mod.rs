@@ -30,6 +30,8 @@ pub mod outbox;
 pub mod packages;
 pub mod panel;
 pub mod requests;
+pub mod saml_flights;
+pub mod saml_idps;
 pub mod seed;
 pub mod sessions;
 pub mod settings;

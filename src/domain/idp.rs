@@ -8,6 +8,7 @@ pub const KINDS: &[(&str, &str)] = &[
     ("github", "GitHub"),
     ("google", "Google"),
     ("microsoft", "Microsoft (Entra ID)"),
+    ("saml", "SAML 2.0"),
 ];
 
 /// The slug: 2–40 of `a-z 0-9 -`, starting with a letter.
@@ -25,10 +26,12 @@ pub fn parse_slug(input: &str) -> Result<String, InputError> {
     }
 }
 
+/// A kind of the OpenID Connect / OAuth form (a SAML IdP has its own form and flow).
 pub fn parse_kind(input: &str) -> Result<&'static str, InputError> {
     KINDS
         .iter()
         .map(|(k, _)| *k)
+        .filter(|k| *k != "saml")
         .find(|k| *k == input)
         .ok_or_else(|| InputError::new("Choose a kind of identity provider."))
 }

@@ -65,6 +65,14 @@ pub fn redirect_uri(public_url: &str, slug: &str) -> String {
     format!("{public_url}/auth/{slug}/callback")
 }
 
+/// How the browser is sent to the IdP: a redirect, or (SAML's HTTP-POST binding) a form it
+/// posts there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Departure {
+    Redirect(String),
+    Post { action: String, fields: Vec<(String, String)> },
+}
+
 /// Why the browser went to the IdP, and where it goes back to.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub enum Purpose {
@@ -85,8 +93,8 @@ pub struct Pending {
 }
 
 /// What the IdP vouched for: from a verified ID token (OIDC), a user's record at GitHub, or
-/// an accepted SAML assertion (`saml::accept`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// an accepted SAML assertion (`saml::accept`; kept as JSON while it waits for the browser).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Authenticated {
     pub issuer: String,
     pub subject: String,

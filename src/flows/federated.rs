@@ -6,7 +6,7 @@ use crate::db::{identities, users};
 use crate::domain::audit::Actor;
 use crate::domain::user::SignInMethod;
 use crate::error::{AppError, AppResult};
-use crate::federation::{self, Authenticated, FederationError, Pending, Provider, Purpose};
+use crate::federation::{self, Authenticated, Departure, FederationError, Pending, Provider, Purpose};
 use crate::flows::signin::{self, SignIn};
 use crate::state::AppState;
 
@@ -16,24 +16,29 @@ pub async fn provider(state: &AppState, slug: &str) -> AppResult<Option<(Identit
         let mut c = state.db.acquire().await?;
         identity_providers::find_by_slug(c.conn(), slug).await?
     };
-    let Some(row) = row.filter(|r| r.enabled) else { return Ok(None) };
+    let Some(row) = row.filter(|r| r.enabled && r.kind != "saml") else { return Ok(None) };
     let provider = Provider::from_row(&row, &state.key, &state.settings.public_url)
         .map_err(|e| AppError::Internal(e.context(format!("identity provider {slug}"))))?;
     Ok(Some((row, provider)))
 }
 
-/// Where to send the browser to start signing in at `slug`.
+/// Where to send the browser to start signing in at `slug`, and what its session keeps.
 pub async fn begin(
     state: &AppState,
     slug: &str,
     purpose: Purpose,
     login_hint: Option<&str>,
-) -> AppResult<Option<Result<(String, Pending), FederationError>>> {
+) -> AppResult<Option<Result<(Departure, Pending), FederationError>>> {
+    if let Some(p) = crate::flows::saml::find(state, slug).await? {
+        if !p.idp.enabled {
+            return Ok(None);
+        }
+        return Ok(Some(Ok(crate::flows::saml::begin(state, &p, purpose).await?)));
+    }
     let Some((_, p)) = provider(state, slug).await? else { return Ok(None) };
-    Ok(Some(
-        federation::start(&state.http, &state.idp_metadata, &p, purpose, login_hint, state.clock.now().timestamp())
-            .await,
-    ))
+    let now = state.clock.now().timestamp();
+    let started = federation::start(&state.http, &state.idp_metadata, &p, purpose, login_hint, now).await;
+    Ok(Some(started.map(|(url, pending)| (Departure::Redirect(url), pending))))
 }
 
 pub enum FederatedSignIn {

@@ -1,7 +1,7 @@
 //! The worker's housekeeping: invitations and sign-up requests past their date expire (the
 //! partner is told), approvers who have not decided after 3 days are reminded once, session
 //! records past their idle or absolute limit, abandoned passkey ceremonies and old
-//! idempotency keys are dropped, and the OpenID Provider's signing keys rotate when due.
+//! idempotency keys are dropped, SAML IdPs' metadata is read again when due, and the OpenID Provider's signing keys rotate when due.
 //! Sponsors hear a week before a guest's access ends. The dashboard's tallies are folded.
 
 use chrono::Duration;
@@ -32,6 +32,7 @@ pub async fn run(state: &AppState) -> AppResult<Done> {
     let (expired_requests, reminders) = requests(state).await?;
     sweep_ceremonies(state).await?;
     fold_tallies(state).await?;
+    crate::flows::saml_idps::refresh_due(state).await?;
     Ok(Done {
         expired_invitations: expire_invitations(state).await?,
         expired_requests,
@@ -81,6 +82,8 @@ async fn sweep_ceremonies(state: &AppState) -> AppResult<u64> {
     // Idempotency keys of the API are answered for 24 hours, then go too.
     crate::db::api_keys::sweep_idempotency(c.conn(), now - chrono::Duration::hours(24)).await?;
     crate::db::bulk::delete_unstarted(c.conn(), now - chrono::Duration::hours(24)).await?;
+    // SAML sign-ins in flight that can no longer complete, and Assertion IDs past replay.
+    crate::db::saml_flights::forget_expired(c.conn(), now).await?;
     Ok(crate::db::mfa::sweep_ceremonies(c.conn(), now - crate::flows::passkeys::CEREMONY_TTL).await?)
 }
 

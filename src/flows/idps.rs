@@ -189,7 +189,8 @@ pub async fn create(
 pub async fn update(state: &AppState, id: Uuid, input: &IdpInput, actor: &Actor) -> AppResult<Result<(), IdpRefused>> {
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
-    let row = identity_providers::find(tx.conn(), id).await?.ok_or(AppError::NotFound)?;
+    // A SAML IdP is edited on its own form (`flows::saml_idps`).
+    let row = identity_providers::find(tx.conn(), id).await?.filter(|r| r.kind != "saml").ok_or(AppError::NotFound)?;
     if row.managed_by_config {
         return Ok(Err(IdpRefused::Managed));
     }
@@ -237,13 +238,17 @@ pub async fn sync_from_config(state: &AppState, declared: &[IdpConfig]) -> anyho
     let now = state.clock.now();
     let actor = Actor::system("configuration");
     for d in declared {
+        if d.kind == "saml" {
+            crate::flows::saml_idps::sync_declared(state, d).await?;
+            continue;
+        }
         let raw = RawIdp {
             slug: &d.slug,
             kind: &d.kind,
             display_name: &d.display_name,
             issuer: &d.issuer,
             client_id: &d.client_id,
-            client_secret: d.client_secret.expose_secret(),
+            client_secret: d.client_secret.as_ref().map_or("", |s| s.expose_secret()),
             scopes: &d.scopes.join(" "),
             domains: &d.domains.join(" "),
             enabled: d.enabled,

@@ -21,6 +21,8 @@ pub mod outbox;
 pub mod packages;
 pub mod passkeys;
 pub mod redeem;
+pub mod saml;
+pub mod saml_idps;
 pub mod settings;
 pub mod signin;
 pub mod signup;

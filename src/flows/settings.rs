@@ -63,9 +63,10 @@ pub async fn csp_sources(state: &AppState) -> AppResult<Arc<CspSources>> {
 
 async fn load_csp_sources(state: &AppState) -> AppResult<CspSources> {
     let portal = current(state).await?;
-    let (idps, apps) = {
+    let (idps, apps, saml_sso) = {
         let mut c = state.db.acquire().await?;
-        (identity_providers::all(c.conn()).await?, crate::db::apps::all(c.conn()).await?)
+        let sso = crate::db::saml_idps::enabled_sso_urls(c.conn()).await?;
+        (identity_providers::all(c.conn()).await?, crate::db::apps::all(c.conn()).await?, sso)
     };
     let mut images: Vec<String> = std::iter::once(portal.logo_url.as_str())
         .chain(apps.iter().filter_map(|a| a.icon_url.as_deref()))
@@ -73,9 +74,11 @@ async fn load_csp_sources(state: &AppState) -> AppResult<CspSources> {
         .collect();
     let mut forms: Vec<String> = idps
         .iter()
-        .filter(|idp| idp.enabled)
+        .filter(|idp| idp.enabled && idp.kind != "saml")
         .filter_map(|idp| origin_of(if idp.issuer.is_empty() { preset_issuer(&idp.kind)? } else { &idp.issuer }))
         .collect();
+    // A SAML IdP's entityID need not be an address: its SingleSignOnService is where we go.
+    forms.extend(saml_sso.iter().filter_map(|u| origin_of(u)));
     // A form on the portal (sign-in, consent, sign-out) may end in a redirect to an app:
     // browsers hold such redirects to `form-action` too.
     forms.extend(

@@ -411,13 +411,14 @@ async fn a_configured_workforce_idp_signs_members_in_and_cannot_be_edited(app: T
         display_name: "Contoso Workforce".into(),
         issuer: idp.issuer.clone(),
         client_id: "vestibule".into(),
-        client_secret: "vestibule-test-secret".into(),
+        client_secret: Some("vestibule-test-secret".into()),
         scopes: vec![],
         domains: vec!["contoso.example".into()],
         enabled: true,
         workforce: true,
         trust_mfa: false,
         trusted_acr: vec![],
+        ..Default::default()
     };
     // What `serve` does at start with `[[identity_providers]]`, twice: it updates in place.
     vestibule::flows::idps::sync_from_config(&app.state, std::slice::from_ref(&declared)).await.unwrap();
@@ -669,13 +670,14 @@ async fn a_colleague_with_an_organization_address_becomes_a_member_on_first_sign
         display_name: "Contoso Workforce".into(),
         issuer: idp.issuer.clone(),
         client_id: "vestibule".into(),
-        client_secret: "vestibule-test-secret".into(),
+        client_secret: Some("vestibule-test-secret".into()),
         scopes: vec![],
         domains: vec![],
         enabled: true,
         workforce: true,
         trust_mfa: false,
         trusted_acr: vec![],
+        ..Default::default()
     };
     vestibule::flows::idps::sync_from_config(&app.state, &[declared]).await.unwrap();
     app.sign_in_admin("admin@host.example").await;

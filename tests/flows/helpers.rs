@@ -582,7 +582,9 @@ pub fn spawn_node_peer(script: &str, port: u16, env: &[(&str, &str)], args: &[St
             .arg(port.to_string())
             .args(args)
             .envs(env.iter().copied())
-            .stdin(Stdio::null())
+            // Kept open while the Child lives: a peer shared by a whole test binary (held in
+            // a static) sees EOF when the binary exits, and stops.
+            .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(stderr.try_clone().unwrap())
             .spawn()

@@ -19,6 +19,7 @@ mod panel;
 mod provider;
 mod records;
 mod redeem;
+mod saml;
 mod scale;
 mod signin;
 mod signup;

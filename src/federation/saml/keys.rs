@@ -41,6 +41,15 @@ pub enum KeyError {
     UnsupportedKey,
 }
 
+/// Until when a certificate (base64 DER, as metadata holds it) is valid, to warn admins
+/// of a coming rollover; `None` when it cannot be read.
+pub fn certificate_not_after(text: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    let compact: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    let der = base64::engine::general_purpose::STANDARD.decode(compact).ok()?;
+    let (_, cert) = x509_parser::parse_x509_certificate(&der).ok()?;
+    chrono::DateTime::from_timestamp(cert.validity().not_after.timestamp(), 0)
+}
+
 impl TrustedKey {
     /// The public key of a DER-encoded X.509 certificate.
     pub fn from_certificate_der(der: &[u8]) -> Result<TrustedKey, KeyError> {

@@ -13,10 +13,24 @@ const HTTP_POST: &str = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST";
 pub const MAX_METADATA_BYTES: usize = 512 * 1024;
 
 /// How a browser is sent to the IdP with our AuthnRequest.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Binding {
     Redirect,
     Post,
+}
+
+impl Binding {
+    /// As stored (`saml_idps.sso_binding`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Binding::Redirect => "redirect",
+            Binding::Post => "post",
+        }
+    }
+
+    pub fn from_stored(s: &str) -> Binding {
+        if s == "post" { Binding::Post } else { Binding::Redirect }
+    }
 }
 
 /// What an IdP's metadata says that the portal uses.
@@ -168,6 +182,22 @@ fn parse_duration(s: &str) -> Option<Duration> {
     Some(total)
 }
 
+/// Reads an IdP's metadata from its URL, through the outbound client (its address rules,
+/// no redirects, bounded time and size). The text as it came.
+pub async fn fetch(http: &crate::federation::outbound::OutboundHttp, url: &str) -> Result<String, String> {
+    let chain = |e: &dyn std::error::Error| crate::federation::error_chain(e);
+    let res = http
+        .get(url)
+        .map_err(|e| chain(&e))?
+        .header("accept", "application/samlmetadata+xml, application/xml, text/xml")
+        .send()
+        .await
+        .and_then(reqwest::Response::error_for_status)
+        .map_err(|e| chain(&e))?;
+    let body = crate::federation::outbound::read_limited(res, MAX_METADATA_BYTES).await?;
+    String::from_utf8(body).map_err(|_| "the metadata is not UTF-8".to_string())
+}
+
 /// Our service provider's metadata for one IdP: its entityID and the AssertionConsumer
 /// Service (HTTP-POST) are addresses of this portal; we want signed assertions and take a
 /// persistent NameID. AuthnRequests are not signed (no signing certificate is offered).
@@ -193,7 +223,7 @@ pub fn sp_metadata(entity_id: &str, acs_url: &str, org_name: &str) -> String {
 }
 
 /// Text as an XML attribute or element may hold it.
-fn escape(s: &str) -> String {
+pub(super) fn escape(s: &str) -> String {
     s.chars()
         .filter(|c| !c.is_control())
         .map(|c| match c {

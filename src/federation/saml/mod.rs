@@ -10,6 +10,7 @@ pub mod c14n;
 pub mod keys;
 pub mod metadata;
 mod read;
+pub mod request;
 mod signature;
 pub mod verify;
 

@@ -31,6 +31,14 @@ impl ListPage {
     fn redirect_uri(&self, slug: &str) -> String {
         redirect_uri(&self.public_url, slug)
     }
+
+    fn saml_metadata(&self, slug: &str) -> String {
+        crate::flows::saml::sp_entity_id(&self.public_url, slug)
+    }
+
+    fn kind_label(&self, kind: &str) -> &'static str {
+        KINDS.iter().find(|(k, _)| *k == kind).map_or("unknown", |(_, label)| *label)
+    }
 }
 
 pub async fn list(ctx: PageCtx, state: web::Data<AppState>, _a: AdminUser) -> AppResult<HttpResponse> {
@@ -174,6 +182,10 @@ pub async fn edit_form(
     let id = id.into_inner();
     let mut c = state.db.acquire().await?;
     let row = identity_providers::find(c.conn(), id).await?.ok_or(AppError::NotFound)?;
+    drop(c);
+    if row.kind == "saml" {
+        return super::saml_idps::edit_form(ctx, &state, row).await;
+    }
     let f = IdpForm {
         slug: row.slug,
         kind: row.kind,

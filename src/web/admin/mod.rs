@@ -12,6 +12,7 @@ pub mod members;
 pub mod outbox;
 pub mod packages;
 pub mod requests;
+pub mod saml_idps;
 pub mod settings;
 pub mod users;
 

@@ -7,15 +7,16 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use crate::auth::session;
+use crate::db::identity_providers::IdentityProvider;
 use crate::domain::invitation::LinkState;
 use crate::error::{AppError, AppResult};
-use crate::federation::{self, FLOW_TTL_SECS, FederationError, Pending, Purpose};
+use crate::federation::{self, Authenticated, Departure, FLOW_TTL_SECS, FederationError, Pending, Purpose};
 use crate::flows::federated::{self, FederatedSignIn};
 use crate::flows::redeem::{self, ProofRefused};
 use crate::flows::signin::SignIn;
 use crate::state::AppState;
 use crate::web::csrf::CsrfForm;
-use crate::web::page::{Notice, PageCtx, render_with_status};
+use crate::web::page::{Notice, PageCtx, render, render_with_status};
 use crate::web::{client_ip, see_other};
 
 const FLOW_KEY: &str = "federation_flow";
@@ -84,15 +85,33 @@ pub async fn send_to_idp(
 ) -> AppResult<HttpResponse> {
     match federated::begin(state, slug, purpose, login_hint).await? {
         None => Err(AppError::NotFound),
-        Some(Ok((url, pending))) => {
+        Some(Ok((departure, pending))) => {
             session.insert(FLOW_KEY, pending).map_err(|e| AppError::Internal(anyhow::anyhow!("session: {e}")))?;
-            Ok(see_other(&url))
+            Ok(match departure {
+                Departure::Redirect(url) => see_other(&url),
+                Departure::Post { action, fields } => render(&PostToIdp { ctx, action, fields }),
+            })
         }
         Some(Err(e)) => {
             federated::record_failure(state, slug, &e.to_string(), &client_ip(req)).await?;
             Ok(idp_unavailable(ctx, &e))
         }
     }
+}
+
+/// SAML's HTTP-POST binding: a form the browser posts to the IdP (`static/autopost.js`
+/// submits it; without script, the person presses Continue).
+#[derive(askama::Template)]
+#[template(path = "public/post_to_idp.html")]
+struct PostToIdp {
+    ctx: PageCtx,
+    action: String,
+    fields: Vec<(String, String)>,
+}
+
+/// The browser's session: the flow it started, taken once (a replay finds nothing).
+pub(super) fn take_flow(session: &Session) -> Option<Pending> {
+    session.remove_as(FLOW_KEY).and_then(Result::ok)
 }
 
 fn idp_unavailable(ctx: PageCtx, e: &FederationError) -> HttpResponse {
@@ -148,7 +167,7 @@ pub async fn callback(
     }
     let ip = client_ip(&req);
     // Single use: a replayed callback finds nothing here.
-    let pending: Option<Pending> = session.remove_as(FLOW_KEY).and_then(Result::ok);
+    let pending = take_flow(&session);
     let (st, sl, ipr): (&AppState, &str, &str) = (&state, slug.as_str(), ip.as_str());
     let fail = |what: &'static str| async move { federated::record_failure(st, sl, what, ipr).await };
     let Some(pending) = pending else {
@@ -208,11 +227,26 @@ pub async fn callback(
             return Ok(idp_unavailable(ctx, &e));
         }
     };
-    match pending.purpose {
-        Purpose::SignIn { next } => match federated::sign_in(&state, &idp, &who, &client_ip(&req)).await? {
+    arrived(&req, ctx, &state, &session, &idp, pending.purpose, &who).await
+}
+
+/// A verified identity from a home IdP (OIDC callback or SAML answer), in the browser that
+/// started the flow: sign in, or hold the proof for the invitation's consent page.
+pub(super) async fn arrived(
+    req: &HttpRequest,
+    ctx: PageCtx,
+    state: &AppState,
+    session: &Session,
+    idp: &IdentityProvider,
+    purpose: Purpose,
+    who: &Authenticated,
+) -> AppResult<HttpResponse> {
+    let back = Some(retry_link(&purpose));
+    match purpose {
+        Purpose::SignIn { next } => match federated::sign_in(state, idp, who, &client_ip(req)).await? {
             FederatedSignIn::Done(SignIn::Done(user)) => {
-                let method = federated::method_for(&state, &idp, &who);
-                session::sign_in(&req, &session, &state, &user, method).await?;
+                let method = federated::method_for(state, idp, who);
+                session::sign_in(req, session, state, &user, method).await?;
                 Ok(see_other(if next.is_empty() { super::landing_for(&user) } else { &next }))
             }
             FederatedSignIn::Done(SignIn::Refused(verdict)) => Ok(super::outcomes::refusal(ctx, verdict)),
@@ -231,16 +265,16 @@ pub async fn callback(
             }
         },
         Purpose::Redeem { token } => {
-            let landing = redeem::open(&state, &token).await?.ok_or(AppError::NotFound)?;
+            let landing = redeem::open(state, &token).await?.ok_or(AppError::NotFound)?;
             if landing.state != LinkState::Open {
                 return Ok(super::outcomes::closed(ctx, &landing));
             }
             let partner_mfa =
-                federated::method_for(&state, &idp, &who) == crate::domain::user::SignInMethod::FederatedWithPartnerMfa;
-            let proof = match redeem::federated_proof(&landing.invitation, &idp.slug, &who, partner_mfa) {
+                federated::method_for(state, idp, who) == crate::domain::user::SignInMethod::FederatedWithPartnerMfa;
+            let proof = match redeem::federated_proof(&landing.invitation, &idp.slug, who, partner_mfa) {
                 Ok(proof) => proof,
                 Err(refused) => {
-                    fail(refused.reason()).await?;
+                    federated::record_failure(state, &idp.slug, refused.reason(), &client_ip(req)).await?;
                     let invited = &landing.invitation.email;
                     let (title, msg) = match refused {
                         ProofRefused::EmailNotVerified => (
@@ -260,7 +294,7 @@ pub async fn callback(
                     return Ok(problem(ctx, StatusCode::FORBIDDEN, title, msg, back));
                 }
             };
-            super::redeem::hold_proof(&session, &state, proof)?;
+            super::redeem::hold_proof(session, state, proof)?;
             Ok(see_other(&format!("/redeem/{token}/consent")))
         }
     }

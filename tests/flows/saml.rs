@@ -9,11 +9,8 @@ use reqwest::redirect::Policy;
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 
-use crate::both;
 use crate::federation::free_port;
 use crate::helpers::{Page, TestApp, between, csrf_of, html_unescape, spawn_node_peer};
-
-const REFEDS_MFA: &str = "https://refeds.org/profile/mfa";
 
 /// The shared pysaml2 IdP's origin.
 fn idp() -> &'static str {
@@ -185,3 +182,216 @@ async fn a_saml_partner_redeems_and_signs_in_again_through_its_own_idp(app: Test
     app
 }
 both!(a_saml_partner_redeems_and_signs_in_again_through_its_own_idp);
+
+/// The XML of a `SAMLResponse` form field.
+fn decoded(saml_response: &str) -> String {
+    use base64::Engine;
+    String::from_utf8(base64::engine::general_purpose::STANDARD.decode(saml_response).unwrap()).unwrap()
+}
+
+fn encoded(xml: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(xml)
+}
+
+/// XSW3 as SAML Raider numbers it: an unsigned copy of the Assertion, naming Mallory, put
+/// before the signed one (a reader that takes "the first Assertion" is fooled).
+fn wrapped(xml: &str) -> String {
+    let doc = roxmltree::Document::parse(xml).unwrap();
+    let assertion = doc.descendants().find(|n| n.has_tag_name("Assertion")).expect("an Assertion");
+    let signature = assertion.children().find(|n| n.has_tag_name("Signature")).expect("a signed Assertion");
+    let (a, sig) = (assertion.range(), signature.range());
+    let evil = format!("{}{}", &xml[a.start..sig.start], &xml[sig.end..a.end])
+        .replace("f3a9c2e1-carol", "mallory")
+        .replacen(" ID=\"", " ID=\"_evil", 1);
+    format!("{}{evil}{}", &xml[..a.start], &xml[a.start..])
+}
+
+/// What a refused answer may change: nothing but the audit log.
+async fn footprint(app: &TestApp) -> [i64; 5] {
+    [
+        app.count("SELECT COUNT(*) FROM users").await,
+        app.count("SELECT COUNT(*) FROM identities").await,
+        app.count("SELECT COUNT(*) FROM saml_arrivals").await,
+        app.count("SELECT COUNT(*) FROM saml_assertions_seen").await,
+        app.count("SELECT COUNT(*) FROM sessions").await,
+    ]
+}
+
+async fn failures(app: &TestApp) -> usize {
+    app.audit_actions().await.iter().filter(|a| *a == "federation.failed").count()
+}
+
+/// Why the last federation failure was audited.
+async fn last_failure(app: &TestApp) -> String {
+    let mut c = app.state.db.acquire().await.unwrap();
+    let (events, _) =
+        vestibule::db::audit::list(c.conn(), &Default::default(), vestibule::db::Page::new(1, 50)).await.unwrap();
+    events.into_iter().find(|e| e.action == "federation.failed").map(|e| e.details).unwrap_or_default()
+}
+
+/// Starts a sign-in in the app's browser with the IdP answering as `user`; posts what
+/// `tamper` makes of the answer. The page the browser ends on.
+async fn refused_page(app: &TestApp, user: Value, tamper: impl Fn(&str) -> String) -> Page {
+    answer_as(app, "fabrikam", user).await;
+    let answer = go_to_idp(app, &app.browser, "signin", "").await;
+    let posted = tamper(&answer.saml_response);
+    arrive(app, &app.browser, post_to_acs(&acs_of(app, &answer), &posted, None).await).await
+}
+
+async fn every_forged_or_stale_answer_is_refused_audited_and_leaves_nothing(app: TestApp) -> TestApp {
+    invited(&app, &[]).await;
+    let with = |change: Value| {
+        let mut user = carol();
+        user.as_object_mut().unwrap().extend(change.as_object().unwrap().clone());
+        user
+    };
+    let same = |r: &str| r.to_string();
+    type Tamper = Box<dyn Fn(&str) -> String>;
+    // What happened, the page's words, and the audited reason.
+    let cases: Vec<(&str, Value, Tamper, &str, &str)> = vec![
+        ("unsigned", with(json!({"sign_assertion": false})), Box::new(same), "could not be verified", "not signed"),
+        (
+            "signed by another key",
+            with(json!({"key": "attacker"})),
+            Box::new(same),
+            "could not be verified",
+            "no configured certificate",
+        ),
+        (
+            "SHA-1, not allowed for this IdP",
+            with(json!({"sign_alg": "sha1"})),
+            Box::new(same),
+            "could not be verified",
+            "algorithm is not allowed",
+        ),
+        (
+            "XSW3: an unsigned assertion before the signed one",
+            carol(),
+            Box::new(|r: &str| encoded(&wrapped(&decoded(r)))),
+            "could not be verified",
+            "more than one Assertion",
+        ),
+        (
+            "a DTD with an entity",
+            carol(),
+            Box::new(|r: &str| {
+                let xml = decoded(r);
+                let body = xml.trim_start_matches(|c| c != '>').trim_start_matches('>');
+                let body = if xml.starts_with("<?xml") { body.to_string() } else { xml.clone() };
+                encoded(&format!("<!DOCTYPE r [<!ENTITY e \"x\">]>{body}"))
+            }),
+            "could not be verified",
+            "document type declaration",
+        ),
+        (
+            "not base64",
+            carol(),
+            Box::new(|_: &str| "%%%not-base64%%%".to_string()),
+            "could not be verified",
+            "not base64",
+        ),
+        (
+            "larger than the ACS takes",
+            carol(),
+            Box::new(|r: &str| format!("{r}{}", "A".repeat(500 * 1024))),
+            "could not be verified",
+            "too large",
+        ),
+        (
+            "a transient NameID without an identifier attribute",
+            with(json!({"name_id_format": "transient"})),
+            Box::new(same),
+            "not set up for this portal",
+            "no persistent identifier",
+        ),
+    ];
+    for (what, user, tamper, says, reason) in cases {
+        let (before, failed) = (footprint(&app).await, failures(&app).await);
+        let page = refused_page(&app, user, tamper).await;
+        assert!(page.status.is_client_error(), "{what}: {} {}", page.status, page.body);
+        assert!(page.has(says), "{what}: {}", page.body);
+        assert_eq!(footprint(&app).await, before, "{what}: a refused answer changed a table");
+        assert_eq!(failures(&app).await, failed + 1, "{what}: audited once");
+        let audited = last_failure(&app).await;
+        assert!(audited.contains(reason), "{what}: audited as {audited:?}");
+    }
+
+    // An answer that is fine but arrives too late (the portal's clock moved past it).
+    answer_as(&app, "fabrikam", carol()).await;
+    let answer = go_to_idp(&app, &app.browser, "signin", "").await;
+    app.advance(chrono::Duration::minutes(10));
+    let before = footprint(&app).await;
+    let page = arrive(&app, &app.browser, post_to_acs(&acs_of(&app, &answer), &answer.saml_response, None).await).await;
+    assert!(page.has("could not be verified"), "expired: {}", page.body);
+    assert_eq!(footprint(&app).await, before);
+    assert!(last_failure(&app).await.contains("in time"), "{}", last_failure(&app).await);
+    real_time(&app);
+    app
+}
+both!(every_forged_or_stale_answer_is_refused_audited_and_leaves_nothing);
+
+async fn an_answer_counts_once_in_the_browser_that_asked_for_it(app: TestApp) -> TestApp {
+    let link = invited(&app, &[]).await;
+    let token = link.rsplit('/').next().unwrap();
+    // Replayed: the same answer posted twice is taken once.
+    let answer = go_to_idp(&app, &app.browser, "redeem", token).await;
+    let acs = acs_of(&app, &answer);
+    let first = post_to_acs(&acs, &answer.saml_response, None).await;
+    let replay = post_to_acs(&acs, &answer.saml_response, None).await;
+    let page = arrive(&app, &app.browser, replay).await;
+    assert!(page.has("already used"), "a replay is refused: {}", page.body);
+    let page = arrive(&app, &app.browser, first).await;
+    assert!(page.has("I accept the terms of use"), "the first one still counts: {}", page.body);
+
+    // Brought to another browser (a login CSRF, or a stolen handle): refused there, and
+    // spent for the one that started it too.
+    let (other, _) = app.new_browser();
+    let answer = go_to_idp(&app, &app.browser, "redeem", token).await;
+    let before = footprint(&app).await;
+    let acs_answer = post_to_acs(&acs_of(&app, &answer), &answer.saml_response, None).await;
+    let done = acs_answer.headers()["location"].to_str().unwrap().to_string();
+    let page = Page::from(other.get(app.url(&done)).send().await.unwrap()).await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(page.has("not started in this browser"), "{}", page.body);
+    let page = Page::from(app.browser.get(app.url(&done)).send().await.unwrap()).await;
+    assert!(page.has("already completed"), "{}", page.body);
+    let [users, identities, arrivals, seen, sessions] = before;
+    assert_eq!(footprint(&app).await, [users, identities, arrivals, seen + 1, sessions], "only its ID is kept");
+
+    // An answer nobody asked for (IdP-initiated) is refused unless the admin allows it.
+    let entity = format!("{}/auth/fabrikam/saml/metadata", app.state.settings.public_url);
+    let acs_public = format!("{}/auth/fabrikam/saml/acs", app.state.settings.public_url);
+    let unsolicited = || async {
+        let url = reqwest::Url::parse_with_params(
+            &format!("{}/unsolicited", idp()),
+            &[("sp", entity.as_str()), ("acs", acs_public.as_str()), ("relay", "/apps")],
+        )
+        .unwrap();
+        read_answer(Client::new().get(url).send().await.unwrap()).await
+    };
+    let answer = unsolicited().await;
+    assert_eq!(answer.relay_state.as_deref(), Some("/apps"));
+    let page = arrive(&app, &app.browser, post_to_acs(&app.url(&answer.acs), &answer.saml_response, None).await).await;
+    assert!(page.has("could not be verified"), "{}", page.body);
+    assert!(last_failure(&app).await.contains("unsolicited"), "{}", last_failure(&app).await);
+    app
+}
+both!(an_answer_counts_once_in_the_browser_that_asked_for_it);
+
+/// A comment inside the NameID is not part of what was signed; the whole signed value is
+/// what is read (the 2018 Duo class: `user@partner.example<!---->.evil.example`).
+async fn a_comment_in_the_name_id_does_not_shorten_it(app: TestApp) -> TestApp {
+    let link = invited(&app, &[]).await;
+    let token = link.rsplit('/').next().unwrap();
+    let answer = go_to_idp(&app, &app.browser, "redeem", token).await;
+    let xml = decoded(&answer.saml_response);
+    assert!(xml.contains(">f3a9c2e1-carol<"), "{xml}");
+    let injected = encoded(&xml.replace(">f3a9c2e1-carol<", ">f3a9c2e1<!---->-carol<"));
+    let page = arrive(&app, &app.browser, post_to_acs(&acs_of(&app, &answer), &injected, None).await).await;
+    assert!(page.has("I accept the terms of use"), "{}", page.body);
+    accept_terms(&app.browser, &link).await;
+    assert_eq!(app.count("SELECT COUNT(*) FROM identities WHERE subject = 'f3a9c2e1-carol'").await, 1);
+    app
+}
+both!(a_comment_in_the_name_id_does_not_shorten_it);

@@ -3,7 +3,12 @@
 // the admin's, which stays signed in across scenarios.
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import zlib from 'node:zlib';
 import { createAdmin, freePort, startVestibule } from './processes.mjs';
+import { signInAtSimpleSaml, simpleSamlLoginForm, startSimpleSamlIdp } from './saml-idp.mjs';
 import { guestOpensAnAppThroughSingleSignOn } from './sso.mjs';
 
 const ADMIN = 'admin@contoso.example';
@@ -89,13 +94,13 @@ export async function newPage(ctx) {
   return page;
 }
 
-async function invite(ctx, email, name) {
+async function invite(ctx, email, name, apps = [WIKI]) {
   const { admin, look } = ctx;
   await admin.goto(`${ctx.base}/admin/invitations/new`);
   await look(admin, 'admin-invite');
   await admin.getByLabel('Email address').fill(email);
   await admin.getByLabel('Name (optional)').fill(name);
-  await admin.getByLabel(WIKI).check();
+  for (const app of apps) await admin.getByLabel(app, { exact: true }).check();
   await press(admin, 'Invite');
   assert.match(await admin.locator('body').innerText(), new RegExp(email.replace('.', '\\.')));
   await look(admin, 'admin-invited');
@@ -103,8 +108,8 @@ async function invite(ctx, email, name) {
 }
 
 /** The admin invites `email`; the guest opens the mail's link in a browser of their own. */
-async function invitedGuestOpens(ctx, email, name, lookName) {
-  const invitation = await invite(ctx, email, name);
+async function invitedGuestOpens(ctx, email, name, lookName, apps = [WIKI]) {
+  const invitation = await invite(ctx, email, name, apps);
   const page = await newPage(ctx);
   await page.goto(invitation);
   await ctx.look(page, lookName);
@@ -200,7 +205,7 @@ export async function redeemThroughHomeIdp(ctx) {
   const { admin } = ctx;
   await admin.goto(`${ctx.base}/admin/identity-providers`);
   await ctx.look(admin, 'admin-idps-empty');
-  await follow(admin, 'Add an identity provider');
+  await follow(admin, 'Add OpenID Connect');
   await ctx.look(admin, 'admin-idp-new');
   await fillIdpForm(admin, 'Partner SSO', 'partner', 'oidc', ctx.idpOrigin, 'partner.example');
   await ctx.look(admin, 'admin-idps');
@@ -533,6 +538,202 @@ async function memberInvitesFromTheAccessPanel(ctx) {
 async function singleSignOnIntoAnApacheApp(ctx) {
   ctx.gus = await signInWithCode(ctx, 'gus@fabrikam.example', 'gus-again');
   await guestOpensAnAppThroughSingleSignOn(ctx);
+}
+
+/** SimpleSAMLphp (saml-idp.mjs) as a partner's SAML IdP, on its own port and in its own
+ * temp dir, knowing this portal as an SP for each of `sps` ({ slug, mfa }): our entityID
+ * and ACS follow from the slug, so the partner can know them before the admin adds it. */
+async function startSamlPartner(ctx, users, sps) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vestibule-simplesamlphp-'));
+  return startSimpleSamlIdp({
+    port: await freePort(),
+    dir,
+    users: users.map(({ username, password, mail, displayName }) => ({
+      username, password, attributes: { uid: [username], mail: [mail], displayName: [displayName] },
+    })),
+    sps: sps.map(({ slug, mfa = false }) => ({
+      entityId: `${ctx.base}/auth/${slug}/saml/metadata`, acsUrl: `${ctx.base}/auth/${slug}/saml/acs`, mfa,
+    })),
+  });
+}
+
+/** Fills the SAML form (the metadata by URL, the email trusted; the partner's MFA accepted
+ * if `trustMfa`), not saving it. */
+async function fillSamlIdpForm(admin, { name, slug, metadataUrl, domains, trustMfa = false }) {
+  await admin.getByLabel('Display name').fill(name);
+  await admin.getByLabel('Short name').fill(slug);
+  await admin.getByLabel("Partner's metadata URL").fill(metadataUrl);
+  await admin.getByLabel('Email domains').fill(domains);
+  await admin.getByLabel('Enabled', { exact: true }).check();
+  await admin.getByLabel('Trust the email address this provider sends').check();
+  await admin.getByLabel('Accept the MFA this provider did').setChecked(trustMfa);
+}
+
+/** After a click that leads to the partner's IdP: signs in on its form if it asks (it does
+ * not when it still knows the person) and waits for the portal's page at `pathname`. */
+async function throughSimpleSaml(page, ctx, user, pathname) {
+  const settled = (promise, name) => promise.then(() => name, () => 'stuck');
+  const first = await Promise.race([
+    settled(page.locator(simpleSamlLoginForm.username).waitFor({ timeout: 15000 }), 'form'),
+    settled(page.waitForURL((u) => u.origin === ctx.base && pathname.test(u.pathname), { timeout: 15000 }), 'back'),
+  ]);
+  if (first === 'form') await signInAtSimpleSaml(page, user.username, user.password);
+  await page.waitForURL((u) => u.origin === ctx.base && pathname.test(u.pathname), { timeout: 15000 })
+    .catch((err) => { throw new Error(`not back at ${pathname} but at ${page.url()}: ${err.message}`); });
+}
+
+/** The AuthnRequest in an HTTP-Redirect binding's URL (SAML Bindings §3.4.4.1: deflated,
+ * base64), as XML. */
+function authnRequestIn(url) {
+  const encoded = new URL(url).searchParams.get('SAMLRequest');
+  assert.ok(encoded, `no SAMLRequest in ${url}`);
+  return zlib.inflateRawSync(Buffer.from(encoded, 'base64')).toString('utf8');
+}
+
+const SAM = { username: 'sam', password: 'sam-at-northwind', mail: 'sam@nwtraders.example', displayName: 'Sam Saml' };
+
+/**
+ * A partner whose IdP speaks SAML 2.0 (SimpleSAMLphp): the admin adds it by its metadata
+ * URL and sees what the portal read from it; Sam redeems his invitation through it, opens
+ * Team Board (signed in there by the portal's OpenID Provider), signs out, and signs in
+ * again through home-realm discovery. The IdP keeps running for the next scenario.
+ */
+async function aSamlPartnerRedeemsThroughItsOwnIdp(ctx) {
+  const { admin } = ctx;
+  const northwind = await startSamlPartner(ctx, [SAM], [{ slug: 'northwind' }]);
+  ctx.northwind = northwind;
+  try {
+    await admin.goto(`${ctx.base}/admin/identity-providers`);
+    await follow(admin, 'Add SAML 2.0');
+    await ctx.look(admin, 'admin-saml-idp-new');
+    await fillSamlIdpForm(admin, {
+      name: 'Northwind', slug: 'northwind', metadataUrl: northwind.metadataUrl, domains: 'nwtraders.example',
+    });
+    await press(admin, 'Save');
+    assert.match(new URL(admin.url()).pathname, /^\/admin\/identity-providers\/[0-9a-f-]{36}$/);
+    await ctx.look(admin, 'admin-saml-idp');
+    const read = await admin.getByRole('heading', { name: "Read from the partner's metadata" }).locator('..').innerText();
+    assert.ok(read.includes(northwind.entityId), read);
+    assert.ok(read.includes(northwind.ssoUrl), read);
+    assert.match(read, /valid until \d/);
+    const main = await admin.locator('main').innerText();
+    assert.match(main, /Northwind was added/);
+    const ours = `${ctx.base}/auth/northwind/saml/metadata`;
+    assert.ok(main.includes(ours), main);
+    // What the partner's administrators import: our entityID and ACS, as SimpleSAMLphp has them.
+    const spMetadata = await (await fetch(ours)).text();
+    assert.ok(spMetadata.includes(`entityID="${ours}"`), spMetadata);
+    assert.ok(spMetadata.includes(`Location="${ctx.base}/auth/northwind/saml/acs"`), spMetadata);
+
+    // Sam's invitation names Team Board too (the single sign-on scenario's Apache app).
+    const { page: sam } = await invitedGuestOpens(ctx, SAM.mail, SAM.displayName, 'redeem-saml', [WIKI, 'Team Board']);
+    const first = sam.locator('form.idp button').first();
+    assert.equal(await first.innerText(), 'Sign in with Northwind', 'his domain puts his IdP first');
+    const request = sam.waitForRequest((r) => r.url().startsWith(northwind.ssoUrl));
+    await press(sam, 'Sign in with Northwind');
+    const xml = authnRequestIn((await request).url());
+    assert.ok(xml.includes(`AssertionConsumerServiceURL="${ctx.base}/auth/northwind/saml/acs"`), xml);
+    assert.ok(xml.includes(`>${ours}</saml:Issuer>`), xml);
+    await signInAtSimpleSaml(sam, SAM.username, SAM.password);
+    await ctx.look(sam, 'redeem-consent-saml');
+    assert.match(await sam.locator('main').innerText(), /I accept the terms of use/);
+    await sam.getByLabel('I accept the terms of use').check();
+    await press(sam, 'Accept and continue');
+    assert.equal(new URL(sam.url()).pathname, '/apps');
+    await ctx.look(sam, 'access-panel-saml');
+    assert.ok(await sam.getByRole('link', { name: new RegExp(WIKI) }).isVisible());
+
+    // Team Board signs him in through the portal's OpenID Provider: single factor.
+    await loadAfter(sam, () => sam.getByRole('link', { name: /Team Board/ }).click());
+    assert.equal(await heading(sam), 'Team Board', `at ${sam.url()}`);
+    assert.equal(await sam.locator('#claim-email').innerText(), SAM.mail);
+    assert.equal(await sam.locator('#claim-name').innerText(), SAM.displayName);
+    assert.equal(await sam.locator('#claim-acr').innerText(), '1');
+
+    // Signed out, he comes back through home-realm discovery; SimpleSAMLphp still knows him.
+    await sam.goto(`${ctx.base}/apps`);
+    await press(sam, 'Sign out');
+    assert.equal(new URL(sam.url()).pathname, '/signin');
+    await ctx.look(sam, 'signin-saml');
+    await sam.getByLabel('Email address').fill(SAM.mail);
+    const again = sam.waitForRequest((r) => r.url().startsWith(northwind.ssoUrl));
+    await sam.getByRole('button', { name: 'Email me a code', exact: true }).click();
+    assert.ok(authnRequestIn((await again).url()).includes(`>${ours}</saml:Issuer>`));
+    await throughSimpleSaml(sam, ctx, SAM, /^\/apps$/);
+    await ctx.look(sam, 'access-panel-saml-returning');
+    ctx.sam = sam;
+  } catch (err) {
+    err.message += `\n--- SimpleSAMLphp ---\n${northwind.log()}`;
+    throw err;
+  }
+}
+
+/**
+ * Guests must use a second step; the partner's IdP (another SimpleSAMLphp: one entityID is
+ * one IdP here) claims REFEDS MFA, and the admin accepts it. Mo redeems through it and is
+ * not asked for a second step here; Team Board sees a multi-factor sign-in. Once the admin
+ * no longer accepts the partner's MFA, the same answer sends Mo to set up a second step.
+ * The setting is turned off again.
+ */
+async function aSamlPartnersMfaCountsWhenTrusted(ctx) {
+  const { admin } = ctx;
+  const mo = { username: 'mo', password: 'mo-at-northwind', mail: 'mo@secure.nwtraders.example', displayName: 'Mo Multifactor' };
+  const secure = await startSamlPartner(ctx, [mo], [{ slug: 'northwind-mfa', mfa: true }]);
+  try {
+    // The first partner's metadata again: refused, the entityID already has its provider.
+    await admin.goto(`${ctx.base}/admin/identity-providers/new-saml`);
+    const form = {
+      name: 'Northwind Secure', slug: 'northwind-mfa', metadataUrl: ctx.northwind.metadataUrl,
+      domains: 'secure.nwtraders.example', trustMfa: true,
+    };
+    await fillSamlIdpForm(admin, form);
+    await press(admin, 'Save');
+    await ctx.look(admin, 'admin-saml-idp-same-entity');
+    assert.match(await admin.locator('main').innerText(), /Another identity provider already has this entityID/);
+    await fillSamlIdpForm(admin, { ...form, metadataUrl: secure.metadataUrl });
+    await press(admin, 'Save');
+    assert.match(await admin.locator('main').innerText(), /Northwind Secure was added/);
+    assert.ok(await admin.getByLabel('Accept the MFA this provider did').isChecked());
+    const edit = admin.url();
+
+    await admin.goto(`${ctx.base}/admin/settings`);
+    await admin.getByLabel('Guests must use a second factor (authenticator app, passkey or recovery code)').check();
+    await press(admin, 'Save settings');
+    assert.match(await admin.locator('main').innerText(), /The settings were saved/);
+
+    const { page } = await invitedGuestOpens(ctx, mo.mail, mo.displayName, 'redeem-saml-mfa', [WIKI, 'Team Board']);
+    await press(page, 'Sign in with Northwind Secure');
+    await signInAtSimpleSaml(page, mo.username, mo.password);
+    await ctx.look(page, 'redeem-consent-saml-mfa');
+    await page.getByLabel('I accept the terms of use').check();
+    await press(page, 'Accept and continue');
+    assert.equal(new URL(page.url()).pathname, '/apps', `the partner's MFA counts: ${page.url()}`);
+    await ctx.look(page, 'access-panel-saml-mfa');
+    await loadAfter(page, () => page.getByRole('link', { name: /Team Board/ }).click());
+    assert.equal(await page.locator('#claim-email').innerText(), mo.mail);
+    assert.equal(await page.locator('#claim-acr').innerText(), '2', 'a multi-factor sign-in, for the app too');
+
+    // No longer accepted: the same IdP, the same claim, and Mo must set up a second step.
+    await admin.goto(edit);
+    await admin.getByLabel('Accept the MFA this provider did').uncheck();
+    await press(admin, 'Save');
+    assert.match(await admin.locator('main').innerText(), /Northwind Secure was saved/);
+    await page.goto(`${ctx.base}/apps`);
+    await press(page, 'Sign out');
+    await page.getByLabel('Email address').fill(mo.mail);
+    await page.getByRole('button', { name: 'Email me a code', exact: true }).click();
+    await throughSimpleSaml(page, ctx, mo, /^\/mfa/);
+    await ctx.look(page, 'saml-mfa-not-trusted');
+    assert.match(await page.locator('main').innerText(), /Your account at Contoso signs in with a second step/);
+
+    await admin.goto(`${ctx.base}/admin/settings`);
+    await admin.getByLabel('Guests must use a second factor (authenticator app, passkey or recovery code)').uncheck();
+    await press(admin, 'Save settings');
+    assert.match(await admin.locator('main').innerText(), /The settings were saved/);
+  } catch (err) {
+    err.message += `\n--- SimpleSAMLphp ---\n${secure.log()}`;
+    throw err;
+  }
 }
 
 /** A colleague signs in through the organization's own (workforce) IdP and becomes a member
@@ -1042,6 +1243,9 @@ export const scenarios = [
   adminPagesWithdrawalAndProfile,
   memberInvitesFromTheAccessPanel,
   singleSignOnIntoAnApacheApp,
+  // After it: Sam and Mo open its Team Board.
+  aSamlPartnerRedeemsThroughItsOwnIdp,
+  aSamlPartnersMfaCountsWhenTrusted,
   memberLooksAfterHerGuests,
   guestsUseASecondStep,
   aProgramInvitesThroughTheApi,

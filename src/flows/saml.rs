@@ -15,7 +15,7 @@ use crate::error::{AppError, AppResult};
 use crate::federation::saml::accept::{self, AttributeMapping, Expected, NotAccepted};
 use crate::federation::saml::metadata::{Binding, sp_metadata};
 use crate::federation::saml::request::AuthnRequest;
-use crate::federation::saml::{TrustedKey, VerifyOptions, verify_response_bytes};
+use crate::federation::saml::{TrustedKey, VerifyOptions, acs_url, sp_entity_id, verify_response_bytes};
 use crate::federation::{Authenticated, Departure, FLOW_TTL_SECS, Pending, Purpose};
 use crate::secrets::{Token, TokenHash, random_bytes};
 use crate::state::AppState;
@@ -24,16 +24,6 @@ use crate::state::AppState;
 const ARRIVAL_TTL: Duration = Duration::minutes(5);
 /// The largest `SAMLResponse` form field taken, base64 (`VerifyOptions::max_bytes` of XML).
 pub const MAX_POST_BYTES: usize = 400 * 1024;
-
-/// Our entityID for this IdP: the address of our metadata for it.
-pub fn sp_entity_id(public_url: &str, slug: &str) -> String {
-    format!("{public_url}/auth/{slug}/saml/metadata")
-}
-
-/// Our AssertionConsumerService for this IdP (HTTP-POST).
-pub fn acs_url(public_url: &str, slug: &str) -> String {
-    format!("{public_url}/auth/{slug}/saml/acs")
-}
 
 /// An IdP of kind `saml` with its SAML side.
 pub struct SamlProvider {

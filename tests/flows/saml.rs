@@ -395,3 +395,231 @@ async fn a_comment_in_the_name_id_does_not_shorten_it(app: TestApp) -> TestApp {
     app
 }
 both!(a_comment_in_the_name_id_does_not_shorten_it);
+
+/// Signs in again through the IdP in a new browser; the page it lands on.
+async fn sign_in_again(app: &TestApp) -> Page {
+    let (browser, _) = app.new_browser();
+    let answer = go_to_idp(app, &browser, "signin", "").await;
+    arrive(app, &browser, post_to_acs(&acs_of(app, &answer), &answer.saml_response, None).await).await
+}
+
+/// The one identity provider's id.
+async fn only_idp_id(app: &TestApp) -> String {
+    let mut c = app.state.db.acquire().await.unwrap();
+    let all = vestibule::db::identity_providers::all(c.conn()).await.unwrap();
+    assert_eq!(all.len(), 1);
+    all[0].id.to_string()
+}
+
+/// Makes every SAML IdP's metadata due to be read again now.
+async fn make_refresh_due(app: &TestApp, url: Option<&str>) {
+    let past = app.state.clock.now() - chrono::Duration::minutes(1);
+    let sql = "UPDATE saml_idps SET metadata_refresh_at = $1, metadata_url = COALESCE($2, metadata_url)";
+    let mut c = app.state.db.acquire().await.unwrap();
+    match c.conn() {
+        vestibule::db::Conn::Sqlite(e) => {
+            sqlx::query(sql).bind(past).bind(url).execute(e).await.unwrap();
+        }
+        vestibule::db::Conn::Postgres(e) => {
+            sqlx::query(sql).bind(past).bind(url).execute(e).await.unwrap();
+        }
+    }
+}
+
+/// The id in `/admin/identity-providers/{id}` of the page the admin landed on.
+fn idp_id_of(page: &Page) -> String {
+    page.url.rsplit('/').next().unwrap().to_string()
+}
+
+fn saml_form<'a>(slug: &'a str, extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut form =
+        vec![("display_name", "Fabrikam"), ("slug", slug), ("domains", "fabrikam.example"), ("enabled", "yes")];
+    form.extend_from_slice(extra);
+    form
+}
+
+async fn a_partners_mfa_counts_when_its_authentication_context_is_trusted(app: TestApp) -> TestApp {
+    let link = invited(&app, &[]).await;
+    let token = link.rsplit('/').next().unwrap();
+    let answer = go_to_idp(&app, &app.browser, "redeem", token).await;
+    arrive(&app, &app.browser, post_to_acs(&acs_of(&app, &answer), &answer.saml_response, None).await).await;
+    accept_terms(&app.browser, &link).await;
+    app.sign_out().await;
+    app.sign_in_admin("root@contoso.example").await;
+    app.post("/admin/settings", &crate::helpers::settings_form(&[("guests_mfa", "yes")])).await;
+    let id = {
+        let list = app.get("/admin/identity-providers").await;
+        let at = list.body.find("/admin/identity-providers/").unwrap();
+        let ids: Vec<String> = list.body[at..]
+            .split("href=\"/admin/identity-providers/")
+            .filter_map(|p| p.split('"').next())
+            .filter(|p| uuid::Uuid::parse_str(p).is_ok())
+            .map(str::to_string)
+            .collect();
+        ids[0].clone()
+    };
+    let mfa = json!({"authn_context": "https://refeds.org/profile/mfa"});
+    let mut carol_mfa = carol();
+    carol_mfa.as_object_mut().unwrap().extend(mfa.as_object().unwrap().clone());
+    answer_as(&app, "fabrikam", carol_mfa.clone()).await;
+    assert!(sign_in_again(&app).await.url.contains("/mfa?next="), "not trusted yet: the portal's own step");
+
+    let edit = [("email_trusted", "yes"), ("trust_mfa", "yes")];
+    let page = app.post(&format!("/admin/identity-providers/{id}/saml"), &saml_form("fabrikam", &edit)).await;
+    assert!(page.has("Fabrikam was saved"), "{}", page.body);
+    let page = sign_in_again(&app).await;
+    assert!(page.url.ends_with("/apps"), "REFEDS MFA, trusted: no second step here ({})", page.url);
+    assert!(app.audit_actions().await.contains(&"mfa.met_by_partner".to_string()));
+
+    // Another context counts only once the admin lists it (AD FS's multipleauthn).
+    let adfs = "http://schemas.microsoft.com/claims/multipleauthn";
+    carol_mfa["authn_context"] = json!(adfs);
+    answer_as(&app, "fabrikam", carol_mfa).await;
+    assert!(sign_in_again(&app).await.url.contains("/mfa?next="), "an unlisted context");
+    let listed = [("email_trusted", "yes"), ("trust_mfa", "yes"), ("trusted_acr", adfs)];
+    app.post(&format!("/admin/identity-providers/{id}/saml"), &saml_form("fabrikam", &listed)).await;
+    assert!(sign_in_again(&app).await.url.ends_with("/apps"), "a listed context counts");
+    answer_as(&app, "fabrikam", carol()).await;
+    assert!(sign_in_again(&app).await.url.contains("/mfa?next="), "a password alone does not");
+    app
+}
+both!(a_partners_mfa_counts_when_its_authentication_context_is_trusted);
+
+async fn an_admin_adds_a_partner_from_pasted_metadata_and_hands_over_ours(app: TestApp) -> TestApp {
+    real_time(&app);
+    app.sign_in_admin("root@contoso.example").await;
+    let xml = Client::new().get(metadata_url()).send().await.unwrap().text().await.unwrap();
+
+    // Refusals, each next to its field, nothing stored.
+    let url = metadata_url();
+    let both_given = app
+        .post(
+            "/admin/identity-providers/saml",
+            &saml_form("fabrikam", &[("metadata_url", &url), ("metadata_xml", &xml)]),
+        )
+        .await;
+    assert!(both_given.has("not both"), "{}", both_given.body);
+    let none = app.post("/admin/identity-providers/saml", &saml_form("fabrikam", &[])).await;
+    assert!(html_unescape(&none.body).contains("Give the partner's metadata URL"), "{}", none.body);
+    let metadata_service = app
+        .post(
+            "/admin/identity-providers/saml",
+            &saml_form("fabrikam", &[("metadata_url", "http://169.254.169.254/latest/meta-data")]),
+        )
+        .await;
+    assert_eq!(metadata_service.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", metadata_service.body);
+    let sp_only = r#"<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="x"><md:SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"/></md:EntityDescriptor>"#;
+    let page = app.post("/admin/identity-providers/saml", &saml_form("fabrikam", &[("metadata_xml", sp_only)])).await;
+    assert!(page.has("cannot be used"), "{}", page.body);
+    let dtd = format!("<!DOCTYPE x [<!ENTITY big \"{}\">]>{xml}", "x".repeat(100));
+    let page = app.post("/admin/identity-providers/saml", &saml_form("fabrikam", &[("metadata_xml", &dtd)])).await;
+    assert!(page.has("cannot be used"), "{}", page.body);
+    assert_eq!(app.count("SELECT COUNT(*) FROM identity_providers").await, 0);
+
+    let page = app.post("/admin/identity-providers/saml", &saml_form("fabrikam", &[("metadata_xml", &xml)])).await;
+    assert!(page.has("Fabrikam was added"), "{}", page.body);
+    assert!(page.has(&metadata_url()), "the entityID read is shown: {}", page.body);
+    assert!(page.has("valid until"), "each signing certificate's end is shown");
+    assert!(page.has("expires within 30 days"), "pysaml2's test certificate lasts 30 days: warned");
+    let ours = format!("{}/auth/fabrikam/saml/metadata", app.state.settings.public_url);
+    assert!(page.has(&ours), "our metadata's address is shown");
+    let id = idp_id_of(&page);
+
+    // The same partner twice would share identities: refused.
+    let again = app.post("/admin/identity-providers/saml", &saml_form("fabrikam2", &[("metadata_xml", &xml)])).await;
+    assert!(again.has("already has this entityID"), "{}", again.body);
+
+    // Our SP metadata, as the partner's admin downloads it.
+    let r = app.get_raw("/auth/fabrikam/saml/metadata?download=1").await;
+    assert!(r.headers()["content-disposition"].to_str().unwrap().starts_with("attachment"));
+    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("application/samlmetadata+xml"));
+    let sp = r.text().await.unwrap();
+    let doc = roxmltree::Document::parse(&sp).unwrap();
+    assert_eq!(doc.root_element().attribute("entityID"), Some(ours.as_str()));
+    let acs = doc.descendants().find(|n| n.has_tag_name("AssertionConsumerService")).unwrap();
+    assert_eq!(
+        acs.attribute("Location"),
+        Some(format!("{}/auth/fabrikam/saml/acs", app.state.settings.public_url).as_str())
+    );
+    assert_eq!(app.get_raw("/auth/nobody/saml/metadata").await.status(), StatusCode::NOT_FOUND);
+
+    // Saving without new metadata keeps what was read; the list names the kind.
+    let page = app
+        .post(&format!("/admin/identity-providers/{id}/saml"), &saml_form("fabrikam", &[("email_trusted", "yes")]))
+        .await;
+    assert!(page.has("Fabrikam was saved") && page.has(&metadata_url()), "{}", page.body);
+    let list = app.get("/admin/identity-providers").await;
+    assert!(list.has("SAML 2.0") && list.has(&ours), "{}", list.body);
+    // The OIDC form cannot take over a SAML IdP.
+    let oidc = [
+        ("display_name", "X"),
+        ("slug", "fabrikam"),
+        ("kind", "saml"),
+        ("issuer", "https://x.example"),
+        ("client_id", "a"),
+        ("client_secret", "b"),
+    ];
+    let page = app.post(&format!("/admin/identity-providers/{id}"), &oidc).await;
+    assert_ne!(page.status, StatusCode::OK, "{}", page.body);
+    app
+}
+both!(an_admin_adds_a_partner_from_pasted_metadata_and_hands_over_ours);
+
+async fn metadata_by_url_is_read_again_and_a_failure_keeps_the_last_good(app: TestApp) -> TestApp {
+    invited(&app, &[]).await;
+    let scheduled = app.count("SELECT COUNT(*) FROM saml_idps WHERE metadata_refresh_at IS NOT NULL").await;
+    assert_eq!(scheduled, 1, "a URL is read again on a schedule");
+    make_refresh_due(&app, None).await;
+    vestibule::flows::housekeeping::run(&app.state).await.unwrap();
+    let later = app.count("SELECT COUNT(*) FROM saml_idps WHERE metadata_refresh_at > metadata_read_at").await;
+    assert_eq!(later, 1, "read again, and scheduled again");
+
+    // The partner's URL starts failing: the last good metadata stays, admins see why.
+    let broken = format!("{}/gone", idp());
+    make_refresh_due(&app, Some(&broken)).await;
+    vestibule::flows::housekeeping::run(&app.state).await.unwrap();
+    assert_eq!(app.count("SELECT COUNT(*) FROM saml_idps WHERE metadata_problem <> ''").await, 1);
+    assert!(app.audit_actions().await.contains(&"identity_provider.metadata_failed".to_string()));
+    let page = sign_in_again(&app).await;
+    assert!(page.has("No account found"), "signing in still works with the metadata kept: {}", page.body);
+    app.sign_in_admin("root2@contoso.example").await;
+    let edit = app.get(&format!("/admin/identity-providers/{}", only_idp_id(&app).await)).await;
+    assert!(edit.has("The last refresh failed"), "{}", edit.body);
+    app
+}
+both!(metadata_by_url_is_read_again_and_a_failure_keeps_the_last_good);
+
+async fn a_partner_declared_in_the_config_file_is_managed_there(app: TestApp) -> TestApp {
+    real_time(&app);
+    let xml = Client::new().get(metadata_url()).send().await.unwrap().text().await.unwrap();
+    let file = app.dir.path().join("fabrikam-idp.xml");
+    std::fs::write(&file, xml).unwrap();
+    let declared = vestibule::config::IdpConfig {
+        slug: "fabrikam".into(),
+        kind: "saml".into(),
+        display_name: "Fabrikam".into(),
+        metadata_file: Some(file),
+        domains: vec!["fabrikam.example".into()],
+        enabled: true,
+        email_trusted: true,
+        ..Default::default()
+    };
+    vestibule::flows::idps::sync_from_config(&app.state, std::slice::from_ref(&declared)).await.unwrap();
+    vestibule::flows::idps::sync_from_config(&app.state, &[declared]).await.unwrap();
+    assert_eq!(app.count("SELECT COUNT(*) FROM identity_providers WHERE kind = 'saml' AND managed_by_config").await, 1);
+    app.sign_in_admin("root@contoso.example").await;
+    let list = app.get("/admin/identity-providers").await;
+    assert!(list.has("managed by configuration"), "{}", list.body);
+    let id = only_idp_id(&app).await;
+    let page = app.post(&format!("/admin/identity-providers/{id}/saml"), &saml_form("fabrikam", &[])).await;
+    assert!(page.has("managed by the configuration file"), "{}", page.body);
+    let link = app.invite("carol@fabrikam.example", &[]).await;
+    answer_as(&app, "fabrikam", carol()).await;
+    let token = link.rsplit('/').next().unwrap();
+    let (browser, _) = app.new_browser();
+    let answer = go_to_idp(&app, &browser, "redeem", token).await;
+    let page = arrive(&app, &browser, post_to_acs(&acs_of(&app, &answer), &answer.saml_response, None).await).await;
+    assert!(page.has("I accept the terms of use"), "{}", page.body);
+    app
+}
+both!(a_partner_declared_in_the_config_file_is_managed_there);

@@ -112,7 +112,7 @@ pub fn read_idp(xml: &str, now: DateTime<Utc>) -> Result<IdpMetadata, MetadataEr
         .iter()
         .find(|(b, _)| *b == Binding::Redirect)
         .or_else(|| services.first())
-        .map(|(b, u)| (b.clone(), u.to_string()))
+        .map(|(b, u)| (*b, u.to_string()))
         .ok_or(MetadataError::NoSingleSignOn)?;
     let mut signing_certs = Vec::new();
     for key in descriptor.children().filter(|n| is(n, MD_NS, "KeyDescriptor")) {

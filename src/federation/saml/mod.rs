@@ -30,6 +30,17 @@ pub const PROTOCOL_NS: &str = "urn:oasis:names:tc:SAML:2.0:protocol";
 pub const ASSERTION_NS: &str = "urn:oasis:names:tc:SAML:2.0:assertion";
 pub const DSIG_NS: &str = "http://www.w3.org/2000/09/xmldsig#";
 
+/// Our entityID for an IdP: the address of our metadata for it (like OIDC's one redirect
+/// URI per IdP, `federation::redirect_uri`).
+pub fn sp_entity_id(public_url: &str, slug: &str) -> String {
+    format!("{public_url}/auth/{slug}/saml/metadata")
+}
+
+/// Our AssertionConsumerService for this IdP (HTTP-POST).
+pub fn acs_url(public_url: &str, slug: &str) -> String {
+    format!("{public_url}/auth/{slug}/saml/acs")
+}
+
 /// What a caller may relax per IdP.
 #[derive(Debug, Clone)]
 pub struct VerifyOptions {

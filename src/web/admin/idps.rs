@@ -33,7 +33,7 @@ impl ListPage {
     }
 
     fn saml_metadata(&self, slug: &str) -> String {
-        crate::flows::saml::sp_entity_id(&self.public_url, slug)
+        crate::federation::saml::sp_entity_id(&self.public_url, slug)
     }
 
     fn kind_label(&self, kind: &str) -> &'static str {

@@ -13,7 +13,7 @@ use crate::db::identity_providers::IdentityProvider;
 use crate::db::saml_idps::SamlIdp;
 use crate::domain::FieldErrors;
 use crate::error::AppResult;
-use crate::flows::saml::{acs_url, sp_entity_id};
+use crate::federation::saml::{acs_url, sp_entity_id};
 use crate::flows::saml_idps::{self, CertificateView, RawSamlIdp, SamlIdpInput};
 use crate::state::AppState;
 use crate::web::csrf::CsrfForm;

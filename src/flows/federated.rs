@@ -22,19 +22,14 @@ pub async fn provider(state: &AppState, slug: &str) -> AppResult<Option<(Identit
     Ok(Some((row, provider)))
 }
 
-/// Where to send the browser to start signing in at `slug`, and what its session keeps.
+/// Where to send the browser to start signing in at OIDC or OAuth IdP `slug`, and what its
+/// session keeps (a SAML IdP starts at `flows::saml::begin`).
 pub async fn begin(
     state: &AppState,
     slug: &str,
     purpose: Purpose,
     login_hint: Option<&str>,
 ) -> AppResult<Option<Result<(Departure, Pending), FederationError>>> {
-    if let Some(p) = crate::flows::saml::find(state, slug).await? {
-        if !p.idp.enabled {
-            return Ok(None);
-        }
-        return Ok(Some(Ok(crate::flows::saml::begin(state, &p, purpose).await?)));
-    }
     let Some((_, p)) = provider(state, slug).await? else { return Ok(None) };
     let now = state.clock.now().timestamp();
     let started = federation::start(&state.http, &state.idp_metadata, &p, purpose, login_hint, now).await;

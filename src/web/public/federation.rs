@@ -83,7 +83,12 @@ pub async fn send_to_idp(
     purpose: Purpose,
     login_hint: Option<&str>,
 ) -> AppResult<HttpResponse> {
-    match federated::begin(state, slug, purpose, login_hint).await? {
+    let begun = match crate::flows::saml::find(state, slug).await? {
+        Some(p) if p.idp.enabled => Some(Ok(crate::flows::saml::begin(state, &p, purpose).await?)),
+        Some(_) => None,
+        None => federated::begin(state, slug, purpose, login_hint).await?,
+    };
+    match begun {
         None => Err(AppError::NotFound),
         Some(Ok((departure, pending))) => {
             session.insert(FLOW_KEY, pending).map_err(|e| AppError::Internal(anyhow::anyhow!("session: {e}")))?;

@@ -19,3 +19,23 @@ document.addEventListener('DOMContentLoaded', function () {
   var form = document.querySelector('form[data-autosubmit]');
   if (form) form.submit();
 });
+
+// - data-copy: a value to hand on (an address for a partner's admin) gets a Copy button;
+//   without script the text is there to select.
+document.addEventListener('DOMContentLoaded', function () {
+  document.querySelectorAll('[data-copy]').forEach(function (el) {
+    if (!navigator.clipboard) return;
+    var button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'linklike copy';
+    button.textContent = 'Copy';
+    button.setAttribute('aria-label', 'Copy ' + (el.dataset.copy || 'this'));
+    button.addEventListener('click', function () {
+      navigator.clipboard.writeText(el.textContent.trim()).then(function () {
+        button.textContent = 'Copied';
+        setTimeout(function () { button.textContent = 'Copy'; }, 2000);
+      });
+    });
+    el.insertAdjacentElement('afterend', button);
+  });
+});

@@ -623,3 +623,35 @@ async fn a_partner_declared_in_the_config_file_is_managed_there(app: TestApp) ->
     app
 }
 both!(a_partner_declared_in_the_config_file_is_managed_there);
+
+/// IdP-initiated sign-in, where the admin allows it: it signs a linked person in (to a
+/// page of ours named by RelayState, never elsewhere) and cannot redeem an invitation.
+async fn an_allowed_idp_initiated_answer_only_signs_in(app: TestApp) -> TestApp {
+    let link = invited(&app, &[]).await;
+    let token = link.rsplit('/').next().unwrap();
+    let answer = go_to_idp(&app, &app.browser, "redeem", token).await;
+    arrive(&app, &app.browser, post_to_acs(&acs_of(&app, &answer), &answer.saml_response, None).await).await;
+    accept_terms(&app.browser, &link).await;
+    app.sign_out().await;
+    app.sign_in_admin("root2@contoso.example").await;
+    let id = only_idp_id(&app).await;
+    let allow = [("email_trusted", "yes"), ("allow_idp_initiated", "yes")];
+    let page = app.post(&format!("/admin/identity-providers/{id}/saml"), &saml_form("fabrikam", &allow)).await;
+    assert!(page.has("Fabrikam was saved"), "{}", page.body);
+    let entity = format!("{}/auth/fabrikam/saml/metadata", app.state.settings.public_url);
+    let acs = format!("{}/auth/fabrikam/saml/acs", app.state.settings.public_url);
+    for (relay, lands) in [("/profile", "/profile"), ("https://evil.example/", "/apps")] {
+        let url = reqwest::Url::parse_with_params(
+            &format!("{}/unsolicited", idp()),
+            &[("sp", entity.as_str()), ("acs", acs.as_str()), ("relay", relay)],
+        )
+        .unwrap();
+        let answer = read_answer(Client::new().get(url).send().await.unwrap()).await;
+        let (browser, _) = app.new_browser();
+        let posted = post_to_acs(&app.url(&answer.acs), &answer.saml_response, answer.relay_state.as_deref()).await;
+        let page = arrive(&app, &browser, posted).await;
+        assert!(page.url.ends_with(lands), "RelayState {relay}: landed on {} {}", page.url, page.body);
+    }
+    app
+}
+both!(an_allowed_idp_initiated_answer_only_signs_in);

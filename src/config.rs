@@ -145,6 +145,9 @@ pub struct IdpConfig {
     pub allow_sha1: bool,
     #[serde(default)]
     pub allow_idp_initiated: bool,
+    /// `kind = "saml"`: sign our AuthnRequests (our metadata then carries the certificate).
+    #[serde(default)]
+    pub sign_requests: bool,
     #[serde(default)]
     pub persistent_attribute: String,
     #[serde(default)]

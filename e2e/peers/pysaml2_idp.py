@@ -9,7 +9,8 @@
 #   GET  /sso?SAMLRequest=…          → 200 HTML form posting SAMLResponse to the ACS
 #   GET  /unsolicited?sp=ENTITY&acs=URL&relay=…  an IdP-initiated Response, same form
 # A user is {name_id, name_id_format: persistent|transient, attributes: {name: [values]},
-# authn_context, sign_response, sign_assertion, key: genuine|attacker, sign_alg: sha256|sha1}.
+# authn_context, sign_response, sign_assertion, key: genuine|attacker, sign_alg: sha256|sha1,
+# require_signed_request}.
 import base64
 import html
 import json
@@ -46,7 +47,7 @@ def make_key(name):
     return key, cert
 
 
-def server(key, cert):
+def server(key, cert, want_signed_requests=False):
     conf = IdPConfig()
     conf.load({
         "entityid": ENTITY_ID,
@@ -54,6 +55,7 @@ def server(key, cert):
             "endpoints": {"single_sign_on_service": [(f"{BASE}/sso", BINDING_HTTP_REDIRECT)]},
             "policy": {"default": {"lifetime": {"minutes": 5}, "attribute_restrictions": None}},
             "name_id_format": [NAMEID_FORMAT_PERSISTENT, NAMEID_FORMAT_TRANSIENT],
+            "want_authn_requests_signed": want_signed_requests,
         }},
         "key_file": key,
         "cert_file": cert,
@@ -63,8 +65,23 @@ def server(key, cert):
     return Server(config=conf)
 
 
-IDPS = {"genuine": server(*make_key("genuine")), "attacker": server(*make_key("attacker"))}
-SPS, LOCK = {}, threading.Lock()
+GENUINE, ATTACKER = make_key("genuine"), make_key("attacker")
+SPS, SP_METADATA, LOCK = {}, {}, threading.Lock()
+
+
+def servers():
+    """Fresh servers holding every SP's latest metadata (pysaml2 would keep an SP's first
+    metadata when it is loaded again). "strict" is the genuine IdP wanting signed
+    AuthnRequests, for SPs that say require_signed_request."""
+    made = {"genuine": server(*GENUINE), "attacker": server(*ATTACKER),
+            "strict": server(*GENUINE, want_signed_requests=True)}
+    for idp in made.values():
+        for xml in SP_METADATA.values():
+            idp.metadata.load("inline", xml)
+    return made
+
+
+IDPS = servers()
 
 
 def answer(sp_entity_id, in_response_to, acs):
@@ -107,10 +124,11 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_POST(self):
         body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+        global IDPS
         with LOCK:
-            for idp in IDPS.values():
-                idp.metadata.load("inline", body["metadata"])
+            SP_METADATA[body["entity_id"]] = body["metadata"]
             SPS[body["entity_id"]] = body["user"]
+            IDPS = servers()
         self.reply(200, json.dumps({"ok": True}), "application/json")
 
     def do_GET(self):
@@ -123,6 +141,15 @@ class Handler(BaseHTTPRequestHandler):
             if url.path == "/sso":
                 request = IDPS["genuine"].parse_authn_request(q["SAMLRequest"], BINDING_HTTP_REDIRECT).message
                 sp, acs = request.issuer.text, request.assertion_consumer_service_url
+                if SPS.get(sp, {}).get("require_signed_request"):
+                    # The query's signature, checked with the certificate in the SP's metadata.
+                    try:
+                        IDPS["strict"].parse_authn_request(
+                            q["SAMLRequest"], BINDING_HTTP_REDIRECT,
+                            sigalg=q.get("SigAlg"), signature=q.get("Signature"),
+                        )
+                    except Exception as e:
+                        return self.reply(400, f"the AuthnRequest is not signed correctly: {e}", "text/plain")
                 return self.reply(200, form(acs, answer(sp, request.id, acs)))
             if url.path == "/unsolicited":
                 return self.reply(200, form(q["acs"], answer(q["sp"], None, q["acs"]), q.get("relay")))

@@ -16,12 +16,23 @@ CREATE TABLE saml_idps (
     email_trusted BOOLEAN NOT NULL DEFAULT FALSE,
     allow_sha1 BOOLEAN NOT NULL DEFAULT FALSE,
     allow_idp_initiated BOOLEAN NOT NULL DEFAULT FALSE,
+    -- Sign our AuthnRequests (with the one key of saml_sp_keys).
+    sign_requests BOOLEAN NOT NULL DEFAULT FALSE,
     email_attributes TEXT NOT NULL DEFAULT '',
     name_attributes TEXT NOT NULL DEFAULT '',
     persistent_attribute TEXT NOT NULL DEFAULT '',
     metadata_read_at TIMESTAMPTZ NOT NULL,
     metadata_refresh_at TIMESTAMPTZ,
     metadata_problem TEXT NOT NULL DEFAULT ''
+);
+
+-- This installation's SAML signing key (one row, `id` = 'sp'): PKCS#8 encrypted under the
+-- instance key, and its self-signed certificate (base64 DER), published in our metadata.
+CREATE TABLE saml_sp_keys (
+    id TEXT PRIMARY KEY NOT NULL,
+    private_key_enc TEXT NOT NULL,
+    certificate TEXT NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL
 );
 
 CREATE TABLE saml_requests (

@@ -43,6 +43,8 @@ CREATE TABLE saml_idps (
     email_trusted BOOLEAN NOT NULL DEFAULT FALSE,
     allow_sha1 BOOLEAN NOT NULL DEFAULT FALSE,
     allow_idp_initiated BOOLEAN NOT NULL DEFAULT FALSE,
+    -- Sign our AuthnRequests (with the one key of saml_sp_keys).
+    sign_requests BOOLEAN NOT NULL DEFAULT FALSE,
     -- Space-separated attribute names; empty: the defaults.
     email_attributes TEXT NOT NULL DEFAULT '',
     name_attributes TEXT NOT NULL DEFAULT '',
@@ -52,6 +54,15 @@ CREATE TABLE saml_idps (
     metadata_refresh_at TEXT,
     -- The last refresh's failure, shown to admins; empty when it worked.
     metadata_problem TEXT NOT NULL DEFAULT ''
+);
+
+-- This installation's SAML signing key (one row, `id` = 'sp'): PKCS#8 encrypted under the
+-- instance key, and its self-signed certificate (base64 DER), published in our metadata.
+CREATE TABLE saml_sp_keys (
+    id TEXT PRIMARY KEY NOT NULL,
+    private_key_enc TEXT NOT NULL,
+    certificate TEXT NOT NULL,
+    created_at TEXT NOT NULL
 );
 
 CREATE TABLE saml_requests (

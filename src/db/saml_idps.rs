@@ -20,6 +20,7 @@ pub struct SamlIdp {
     pub email_trusted: bool,
     pub allow_sha1: bool,
     pub allow_idp_initiated: bool,
+    pub sign_requests: bool,
     /// Space-separated attribute names; empty: the defaults.
     pub email_attributes: String,
     pub name_attributes: String,
@@ -31,16 +32,16 @@ pub struct SamlIdp {
 
 const COLUMNS: &str = "idp_id, metadata_url, metadata_xml, sso_url, sso_binding, signing_certs, email_trusted, \
     allow_sha1, allow_idp_initiated, email_attributes, name_attributes, persistent_attribute, metadata_read_at, \
-    metadata_refresh_at, metadata_problem";
+    metadata_refresh_at, metadata_problem, sign_requests";
 
 /// Writes the whole SAML side (insert or replace).
 pub async fn save(c: Conn<'_>, s: &SamlIdp) -> sqlx::Result<()> {
     let sql = format!(
-        "INSERT INTO saml_idps ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
+        "INSERT INTO saml_idps ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
          ON CONFLICT (idp_id) DO UPDATE SET metadata_url = $2, metadata_xml = $3, sso_url = $4, sso_binding = $5, \
          signing_certs = $6, email_trusted = $7, allow_sha1 = $8, allow_idp_initiated = $9, email_attributes = $10, \
          name_attributes = $11, persistent_attribute = $12, metadata_read_at = $13, metadata_refresh_at = $14, \
-         metadata_problem = $15"
+         metadata_problem = $15, sign_requests = $16"
     );
     run!(c, |e| sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(s.idp_id)
@@ -58,6 +59,7 @@ pub async fn save(c: Conn<'_>, s: &SamlIdp) -> sqlx::Result<()> {
         .bind(s.metadata_read_at)
         .bind(s.metadata_refresh_at)
         .bind(&s.metadata_problem)
+        .bind(s.sign_requests)
         .execute(e)
         .await
         .map(|_| ()))
@@ -96,4 +98,25 @@ pub async fn enabled_sso_urls(c: Conn<'_>) -> sqlx::Result<Vec<String>> {
     .fetch_all(e)
     .await)?;
     Ok(rows.into_iter().map(|(u,)| u).collect())
+}
+
+/// This installation's SAML signing key: (encrypted PKCS#8, base64 DER certificate).
+pub async fn sp_key(c: Conn<'_>) -> sqlx::Result<Option<(String, String)>> {
+    run!(c, |e| sqlx::query_as("SELECT private_key_enc, certificate FROM saml_sp_keys WHERE id = 'sp'")
+        .fetch_optional(e)
+        .await)
+}
+
+/// Stores a new signing key unless another instance stored one first (then that one wins).
+pub async fn add_sp_key(c: Conn<'_>, key_enc: &str, certificate: &str, now: DateTime<Utc>) -> sqlx::Result<()> {
+    run!(c, |e| sqlx::query(
+        "INSERT INTO saml_sp_keys (id, private_key_enc, certificate, created_at) VALUES ('sp', $1, $2, $3) \
+         ON CONFLICT (id) DO NOTHING"
+    )
+    .bind(key_enc)
+    .bind(certificate)
+    .bind(now)
+    .execute(e)
+    .await
+    .map(|_| ()))
 }

@@ -15,6 +15,7 @@ use crate::error::{AppError, AppResult};
 use crate::federation::saml::accept::{self, AttributeMapping, Expected, NotAccepted};
 use crate::federation::saml::metadata::{Binding, sp_metadata};
 use crate::federation::saml::request::AuthnRequest;
+use crate::federation::saml::sp_key::SpKey;
 use crate::federation::saml::{TrustedKey, VerifyOptions, acs_url, sp_entity_id, verify_response_bytes};
 use crate::federation::{Authenticated, Departure, FLOW_TTL_SECS, Pending, Purpose};
 use crate::secrets::{Token, TokenHash, random_bytes};
@@ -63,10 +64,51 @@ pub async fn find(state: &AppState, slug: &str) -> AppResult<Option<SamlProvider
     Ok(Some(SamlProvider { idp, saml }))
 }
 
-/// Our SP metadata for this IdP, for its admin to import.
-pub fn our_metadata(state: &AppState, p: &SamlProvider, org_name: &str) -> String {
+/// Our SP metadata for this IdP, for its admin to import (with our signing certificate
+/// where we sign AuthnRequests for it).
+pub async fn our_metadata(state: &AppState, p: &SamlProvider, org_name: &str) -> AppResult<String> {
     let public = &state.settings.public_url;
-    sp_metadata(&sp_entity_id(public, &p.idp.slug), &acs_url(public, &p.idp.slug), org_name)
+    let key = if p.saml.sign_requests { Some(sp_key(state).await?) } else { None };
+    let cert = key.as_ref().map(|k| k.certificate.as_slice());
+    Ok(sp_metadata(&sp_entity_id(public, &p.idp.slug), &acs_url(public, &p.idp.slug), org_name, cert))
+}
+
+/// The purpose under which the SP signing key is encrypted at rest.
+const SP_KEY_PURPOSE: &str = "saml-sp-key";
+
+/// This installation's SAML signing key, made on first use (every instance then uses the
+/// one that was stored first).
+pub async fn sp_key(state: &AppState) -> AppResult<SpKey> {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let stored = {
+        let mut c = state.db.acquire().await?;
+        saml_idps::sp_key(c.conn()).await?
+    };
+    let (key_enc, cert) = match stored {
+        Some(row) => row,
+        None => {
+            let name = url::Url::parse(&state.settings.public_url)
+                .ok()
+                .and_then(|u| u.host_str().map(str::to_string))
+                .unwrap_or_else(|| "vestibule".into());
+            let now = state.clock.now();
+            // RSA key generation takes a while: off the async workers.
+            let (key, pkcs8) = tokio::task::spawn_blocking(move || SpKey::generate(&format!("{name} SAML"), now))
+                .await
+                .map_err(|e| AppError::Internal(e.into()))?
+                .map_err(AppError::Internal)?;
+            let enc = state.key.encrypt(SP_KEY_PURPOSE, &b64.encode(&pkcs8));
+            let mut c = state.db.acquire().await?;
+            saml_idps::add_sp_key(c.conn(), &enc, &b64.encode(&key.certificate), now).await?;
+            saml_idps::sp_key(c.conn())
+                .await?
+                .ok_or_else(|| AppError::Internal(anyhow::anyhow!("SP key not stored")))?
+        }
+    };
+    let pkcs8 = state.key.decrypt(SP_KEY_PURPOSE, &key_enc).map_err(AppError::Internal)?;
+    let decode = |s: &str| b64.decode(s).map_err(|e| AppError::Internal(e.into()));
+    SpKey::from_parts(&decode(&pkcs8)?, decode(&cert)?).map_err(AppError::Internal)
 }
 
 /// Starts a sign-in: a new AuthnRequest, remembered for its answer.
@@ -87,7 +129,8 @@ pub async fn begin(state: &AppState, p: &SamlProvider, purpose: Purpose) -> AppR
         want_persistent_name_id: p.saml.persistent_attribute.trim().is_empty(),
         now,
     };
-    let departure = request.departure(Binding::from_stored(&p.saml.sso_binding));
+    let signer = if p.saml.sign_requests { Some(sp_key(state).await?) } else { None };
+    let departure = request.departure(Binding::from_stored(&p.saml.sso_binding), signer.as_ref());
     let pending = Pending {
         slug: p.idp.slug.clone(),
         state: id,

@@ -48,6 +48,7 @@ pub struct SamlIdpInput {
     pub email_trusted: bool,
     pub allow_sha1: bool,
     pub allow_idp_initiated: bool,
+    pub sign_requests: bool,
     pub email_attributes: String,
     pub name_attributes: String,
     pub persistent_attribute: String,
@@ -65,6 +66,7 @@ pub struct RawSamlIdp<'a> {
     pub email_trusted: bool,
     pub allow_sha1: bool,
     pub allow_idp_initiated: bool,
+    pub sign_requests: bool,
     pub email_attributes: &'a str,
     pub name_attributes: &'a str,
     pub persistent_attribute: &'a str,
@@ -160,6 +162,7 @@ impl SamlIdpInput {
                 email_trusted: raw.email_trusted,
                 allow_sha1: raw.allow_sha1,
                 allow_idp_initiated: raw.allow_idp_initiated,
+                sign_requests: raw.sign_requests,
                 email_attributes: email,
                 name_attributes: names,
                 persistent_attribute: persistent,
@@ -284,6 +287,7 @@ fn saml_row(
     row.email_trusted = i.email_trusted;
     row.allow_sha1 = i.allow_sha1;
     row.allow_idp_initiated = i.allow_idp_initiated;
+    row.sign_requests = i.sign_requests;
     row.email_attributes = i.email_attributes.clone();
     row.name_attributes = i.name_attributes.clone();
     row.persistent_attribute = i.persistent_attribute.clone();
@@ -302,6 +306,7 @@ impl SamlIdp {
             email_trusted: false,
             allow_sha1: false,
             allow_idp_initiated: false,
+            sign_requests: false,
             email_attributes: String::new(),
             name_attributes: String::new(),
             persistent_attribute: String::new(),
@@ -334,6 +339,10 @@ pub async fn create(
     };
     if entity_taken(state, &read.meta.entity_id, None).await? {
         return Ok(Err(SamlIdpRefused::EntityTaken(read.meta.entity_id)));
+    }
+    if input.sign_requests {
+        // Made now, so the metadata the admin hands over already carries its certificate.
+        crate::flows::saml::sp_key(state).await?;
     }
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
@@ -368,6 +377,9 @@ pub async fn update(
         && entity_taken(state, &r.meta.entity_id, Some(id)).await?
     {
         return Ok(Err(SamlIdpRefused::EntityTaken(r.meta.entity_id.clone())));
+    }
+    if input.sign_requests {
+        crate::flows::saml::sp_key(state).await?;
     }
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
@@ -487,6 +499,7 @@ pub async fn sync_declared(state: &AppState, d: &crate::config::IdpConfig) -> an
         email_trusted: d.email_trusted,
         allow_sha1: d.allow_sha1,
         allow_idp_initiated: d.allow_idp_initiated,
+        sign_requests: d.sign_requests,
         email_attributes: &d.email_attributes.join(" "),
         name_attributes: &d.name_attributes.join(" "),
         persistent_attribute: &d.persistent_attribute,

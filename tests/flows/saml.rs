@@ -655,3 +655,42 @@ async fn an_allowed_idp_initiated_answer_only_signs_in(app: TestApp) -> TestApp 
     app
 }
 both!(an_allowed_idp_initiated_answer_only_signs_in);
+
+/// An IdP that wants signed AuthnRequests (some AD FS set-ups): our metadata carries our
+/// certificate, and pysaml2 checks the Redirect binding's query signature with it.
+async fn signed_requests_verify_at_an_idp_that_requires_them(app: TestApp) -> TestApp {
+    invited(&app, &[]).await;
+    let mut strict = carol();
+    strict["require_signed_request"] = json!(true);
+    answer_as(&app, "fabrikam", strict.clone()).await;
+    let csrf = csrf_of(&app.browser, &app.url("/signin")).await;
+    let form = [("csrf", csrf.as_str()), ("purpose", "signin"), ("token", "")];
+    let r = app.browser.post(app.url("/auth/fabrikam/start")).form(&form).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST, "unsigned: the IdP refuses");
+
+    app.sign_in_admin("root2@contoso.example").await;
+    let id = only_idp_id(&app).await;
+    let sign = [("email_trusted", "yes"), ("sign_requests", "yes")];
+    let page = app.post(&format!("/admin/identity-providers/{id}/saml"), &saml_form("fabrikam", &sign)).await;
+    assert!(page.has("Fabrikam was saved"), "{}", page.body);
+    let sp = app.get("/auth/fabrikam/saml/metadata").await.body;
+    assert!(sp.contains("AuthnRequestsSigned=\"true\"") && sp.contains("X509Certificate"), "{sp}");
+    // The IdP learns our certificate from our metadata, as a partner's admin would import it.
+    answer_as(&app, "fabrikam", strict).await;
+    let page = sign_in_again(&app).await;
+    assert!(page.has("No account found"), "the signed request was accepted and answered: {}", page.body);
+
+    // A signature that does not match the query is refused by the IdP (the check is real).
+    let raw = Client::builder().redirect(Policy::none()).build().unwrap();
+    let (browser, _) = app.new_browser();
+    let csrf = csrf_of(&browser, &app.url("/signin")).await;
+    let form = [("csrf", csrf.as_str()), ("purpose", "signin"), ("token", "")];
+    let r = browser.post(app.url("/auth/fabrikam/start")).form(&form).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let location = r.url().to_string();
+    let tampered = location.replacen("Signature=", "Signature=AAAA", 1);
+    let r = raw.get(tampered).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{}", r.text().await.unwrap());
+    app
+}
+both!(signed_requests_verify_at_an_idp_that_requires_them);

@@ -200,12 +200,21 @@ pub async fn fetch(http: &crate::federation::outbound::OutboundHttp, url: &str) 
 
 /// Our service provider's metadata for one IdP: its entityID and the AssertionConsumer
 /// Service (HTTP-POST) are addresses of this portal; we want signed assertions and take a
-/// persistent NameID. AuthnRequests are not signed (no signing certificate is offered).
-pub fn sp_metadata(entity_id: &str, acs_url: &str, org_name: &str) -> String {
+/// persistent NameID. With `signing_cert` (DER), our AuthnRequests are signed with its key.
+pub fn sp_metadata(entity_id: &str, acs_url: &str, org_name: &str, signing_cert: Option<&[u8]>) -> String {
+    use base64::Engine;
+    let key = signing_cert.map_or(String::new(), |der| {
+        let b64 = base64::engine::general_purpose::STANDARD.encode(der);
+        format!(
+            r#"
+    <md:KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:X509Data><ds:X509Certificate>{b64}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>"#
+        )
+    });
+    let signed = signing_cert.is_some();
     format!(
         r#"<?xml version="1.0" encoding="UTF-8"?>
 <md:EntityDescriptor xmlns:md="{MD_NS}" entityID="{entity}">
-  <md:SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol" AuthnRequestsSigned="false" WantAssertionsSigned="true">
+  <md:SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol" AuthnRequestsSigned="{signed}" WantAssertionsSigned="true">{key}
     <md:NameIDFormat>urn:oasis:names:tc:SAML:2.0:nameid-format:persistent</md:NameIDFormat>
     <md:AssertionConsumerService Binding="{HTTP_POST}" Location="{acs}" index="0" isDefault="true"/>
   </md:SPSSODescriptor>
@@ -311,6 +320,7 @@ mod tests {
             "https://portal.example/auth/p/saml/metadata",
             "https://portal.example/auth/p/saml/acs",
             "A & B <Ltd>",
+            None,
         );
         let doc = roxmltree::Document::parse(&xml).unwrap();
         assert_eq!(doc.root_element().attribute("entityID"), Some("https://portal.example/auth/p/saml/metadata"));

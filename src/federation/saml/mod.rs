@@ -12,6 +12,7 @@ pub mod metadata;
 mod read;
 pub mod request;
 mod signature;
+pub mod sp_key;
 pub mod verify;
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ use base64::Engine;
 use chrono::{DateTime, SecondsFormat, Utc};
 
 use super::metadata::{Binding, escape};
+use super::sp_key::{RSA_SHA256, SpKey};
 use crate::federation::Departure;
 
 const PERSISTENT: &str = "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent";
@@ -40,15 +41,23 @@ impl AuthnRequest<'_> {
         )
     }
 
-    /// Where the browser goes, by the binding the IdP's metadata offers.
-    pub fn departure(&self, binding: Binding) -> Departure {
+    /// Where the browser goes, by the binding the IdP's metadata offers. With `signer`, the
+    /// Redirect binding's query is signed (Bindings §3.4.4.1: `SAMLRequest=…&SigAlg=…`,
+    /// exactly as sent); the POST binding's request is sent unsigned.
+    pub fn departure(&self, binding: Binding, signer: Option<&SpKey>) -> Departure {
         let xml = self.xml();
         let b64 = base64::engine::general_purpose::STANDARD;
+        let enc = |v: &str| url::form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>();
         match binding {
             Binding::Redirect => {
-                let mut url = url::Url::parse(self.sso_url).expect("the SSO URL was checked when it was stored");
-                url.query_pairs_mut().append_pair("SAMLRequest", &b64.encode(deflate_stored(xml.as_bytes())));
-                Departure::Redirect(url.to_string())
+                let mut query = format!("SAMLRequest={}", enc(&b64.encode(deflate_stored(xml.as_bytes()))));
+                if let Some(key) = signer {
+                    query.push_str(&format!("&SigAlg={}", enc(RSA_SHA256)));
+                    let signature = key.sign(query.as_bytes());
+                    query.push_str(&format!("&Signature={}", enc(&b64.encode(signature))));
+                }
+                let joint = if self.sso_url.contains('?') { '&' } else { '?' };
+                Departure::Redirect(format!("{}{joint}{query}", self.sso_url))
             }
             Binding::Post => Departure::Post {
                 action: self.sso_url.to_string(),
@@ -111,7 +120,7 @@ mod tests {
 
     #[test]
     fn the_redirect_binding_keeps_the_idps_query_and_carries_the_request_deflated() {
-        let Departure::Redirect(url) = request().departure(Binding::Redirect) else { panic!("a redirect") };
+        let Departure::Redirect(url) = request().departure(Binding::Redirect, None) else { panic!("a redirect") };
         let url = url::Url::parse(&url).unwrap();
         let pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
         assert_eq!(pairs[0], ("tenant".into(), "a".into()));
@@ -122,6 +131,21 @@ mod tests {
         let root = doc.root_element();
         assert_eq!(root.attribute("ID"), Some("_0123456789abcdef0123456789abcdef"));
         assert_eq!(root.attribute("Destination"), Some("https://idp.partner.example/sso?tenant=a&b=1"));
+    }
+
+    #[test]
+    fn a_signed_redirect_signs_the_query_as_sent() {
+        let now = request().now;
+        let (key, _) = SpKey::generate("portal.example", now).unwrap();
+        let Departure::Redirect(url) = request().departure(Binding::Redirect, Some(&key)) else { panic!("a redirect") };
+        let query = url.split_once('?').unwrap().1;
+        let signed = &query[query.find("SAMLRequest=").unwrap()..query.find("&Signature=").unwrap()];
+        let signature =
+            url::Url::parse(&url).unwrap().query_pairs().find(|(k, _)| k == "Signature").unwrap().1.into_owned();
+        let signature = base64::engine::general_purpose::STANDARD.decode(signature).unwrap();
+        let trusted = super::super::TrustedKey::from_certificate_der(&key.certificate).unwrap();
+        let alg = super::super::keys::SignatureAlgorithm::from_uri(RSA_SHA256).unwrap();
+        assert!(trusted.verifies(alg, signed.as_bytes(), &signature));
     }
 
     #[test]

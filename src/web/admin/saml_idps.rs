@@ -88,6 +88,8 @@ pub struct SamlIdpForm {
     #[serde(default)]
     allow_idp_initiated: Option<String>,
     #[serde(default)]
+    sign_requests: Option<String>,
+    #[serde(default)]
     email_attributes: String,
     #[serde(default)]
     name_attributes: String,
@@ -109,6 +111,7 @@ impl SamlIdpForm {
             email_trusted: self.email_trusted.is_some(),
             allow_sha1: self.allow_sha1.is_some(),
             allow_idp_initiated: self.allow_idp_initiated.is_some(),
+            sign_requests: self.sign_requests.is_some(),
             email_attributes: &self.email_attributes,
             name_attributes: &self.name_attributes,
             persistent_attribute: &self.persistent_attribute,
@@ -146,6 +149,7 @@ impl SamlIdpForm {
             email_trusted: yes(saml.email_trusted),
             allow_sha1: yes(saml.allow_sha1),
             allow_idp_initiated: yes(saml.allow_idp_initiated),
+            sign_requests: yes(saml.sign_requests),
             email_attributes: saml.email_attributes.clone(),
             name_attributes: saml.name_attributes.clone(),
             persistent_attribute: saml.persistent_attribute.clone(),

@@ -36,7 +36,7 @@ pub async fn metadata(
             format!("attachment; filename=\"vestibule-{}-sp-metadata.xml\"", p.idp.slug),
         ));
     }
-    Ok(res.body(saml::our_metadata(&state, &p, &org)))
+    Ok(res.body(saml::our_metadata(&state, &p, &org).await?))
 }
 
 #[derive(Deserialize)]

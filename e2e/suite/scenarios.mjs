@@ -671,10 +671,11 @@ async function aSamlPartnerRedeemsThroughItsOwnIdp(ctx) {
 
 /**
  * Guests must use a second step; the partner's IdP (another SimpleSAMLphp: one entityID is
- * one IdP here) claims REFEDS MFA, and the admin accepts it. Mo redeems through it and is
- * not asked for a second step here; Team Board sees a multi-factor sign-in. Once the admin
- * no longer accepts the partner's MFA, the same answer sends Mo to set up a second step.
- * The setting is turned off again.
+ * one IdP here, and the first one's metadata is refused) claims REFEDS MFA, and the admin
+ * accepts it. Mo redeems through it and is not asked for a second step here; Team Board
+ * sees a multi-factor sign-in; signing in again is the same, and the admin finds it in his
+ * audit trail. Once the admin no longer accepts the partner's MFA, the same answer sends
+ * Mo to set up a second step. The setting is turned off again for the scenarios after.
  */
 async function aSamlPartnersMfaCountsWhenTrusted(ctx) {
   const { admin } = ctx;
@@ -746,6 +747,12 @@ async function aSamlPartnersMfaCountsWhenTrusted(ctx) {
     await throughSimpleSaml(page, ctx, mo, /^\/mfa/);
     await ctx.look(page, 'saml-mfa-not-trusted');
     assert.match(await page.locator('main').innerText(), /Your account at Contoso signs in with a second step/);
+
+    // The list names both partners' metadata addresses for their administrators.
+    await admin.goto(`${ctx.base}/admin/identity-providers`);
+    await ctx.look(admin, 'admin-idps-saml');
+    const listed = await admin.getByRole('row').filter({ hasText: 'Northwind Secure' }).innerText();
+    assert.ok(listed.includes(`${ctx.base}/auth/northwind-mfa/saml/metadata`), listed);
 
     await admin.goto(`${ctx.base}/admin/settings`);
     await admin.getByLabel('Guests must use a second factor (authenticator app, passkey or recovery code)').uncheck();

@@ -229,6 +229,11 @@ pub async fn accept(state: &AppState, proof: &Proof, ip: &str) -> AppResult<Rede
     let details = format!("invitation={} via={} terms={terms}", invitation.id, proof.provider);
     let ev = Event::new("invitation.redeemed", "user", user.id, &user.email).details(details);
     audit::record(tx.conn(), &actor, &ev, now).await?;
+    if proof.partner_mfa {
+        // As at a federated sign-in: the partner's MFA stood for the second step.
+        let ev = Event::new("mfa.met_by_partner", "user", user.id, &user.email).details(proof.provider.clone());
+        audit::record(tx.conn(), &actor, &ev, now).await?;
+    }
     tx.commit().await?;
     Ok(Redeemed::Done { user, redirect: invitation.redirect_url })
 }

@@ -438,6 +438,10 @@ fn saml_form<'a>(slug: &'a str, extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &
     form
 }
 
+async fn partner_mfa_events(app: &TestApp) -> usize {
+    app.audit_actions().await.iter().filter(|a| *a == "mfa.met_by_partner").count()
+}
+
 async fn a_partners_mfa_counts_when_its_authentication_context_is_trusted(app: TestApp) -> TestApp {
     let link = invited(&app, &[]).await;
     let token = link.rsplit('/').next().unwrap();
@@ -481,6 +485,21 @@ async fn a_partners_mfa_counts_when_its_authentication_context_is_trusted(app: T
     assert!(sign_in_again(&app).await.url.ends_with("/apps"), "a listed context counts");
     answer_as(&app, "fabrikam", carol()).await;
     assert!(sign_in_again(&app).await.url.contains("/mfa?next="), "a password alone does not");
+
+    // Redeeming with the partner's MFA lands in the Access Panel, audited as such.
+    let before = partner_mfa_events(&app).await;
+    let link = app.invite("dave@fabrikam.example", &[]).await;
+    let dave = json!({
+        "name_id": "dave-1", "name_id_format": "persistent", "authn_context": "https://refeds.org/profile/mfa",
+        "attributes": {"mail": ["dave@fabrikam.example"]},
+    });
+    answer_as(&app, "fabrikam", dave).await;
+    let (browser, _) = app.new_browser();
+    let answer = go_to_idp(&app, &browser, "redeem", link.rsplit('/').next().unwrap()).await;
+    arrive(&app, &browser, post_to_acs(&acs_of(&app, &answer), &answer.saml_response, None).await).await;
+    let page = accept_terms(&browser, &link).await;
+    assert!(page.url.ends_with("/apps"), "{} {}", page.url, page.body);
+    assert_eq!(partner_mfa_events(&app).await, before + 1, "the redemption is audited as met by the partner's MFA");
     app
 }
 both!(a_partners_mfa_counts_when_its_authentication_context_is_trusted);

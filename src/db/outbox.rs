@@ -22,31 +22,40 @@ pub struct OutboxMessage {
     pub next_attempt_at: DateTime<Utc>,
     pub sent_at: Option<DateTime<Utc>>,
     pub last_error: Option<String>,
+    /// The display name it is sent under; empty: the configured sender's.
+    pub sender_name: String,
+    /// A mailbox (`Name <address>`) that replies go to; empty: none.
+    pub reply_to: String,
 }
 
 const COLUMNS: &str = "id, kind, recipient, subject, html_body, text_body, status, attempts, created_at, \
-    next_attempt_at, sent_at, last_error";
+    next_attempt_at, sent_at, last_error, sender_name, reply_to";
 
-pub async fn enqueue(
-    c: Conn<'_>,
-    recipient: &str,
-    subject: &str,
-    html: &str,
-    text: &str,
-    now: DateTime<Utc>,
-) -> sqlx::Result<Uuid> {
+/// A mail as queued.
+pub struct NewMail<'a> {
+    pub recipient: &'a str,
+    pub subject: &'a str,
+    pub html: &'a str,
+    pub text: &'a str,
+    pub sender_name: &'a str,
+    pub reply_to: &'a str,
+}
+
+pub async fn enqueue(c: Conn<'_>, m: &NewMail<'_>, now: DateTime<Utc>) -> sqlx::Result<Uuid> {
     let id = Uuid::new_v4();
     run!(c, |e| {
         sqlx::query(
-            "INSERT INTO outbox (id, recipient, subject, html_body, text_body, status, created_at, next_attempt_at) \
-         VALUES ($1, $2, $3, $4, $5, 'pending', $6, $6)",
+            "INSERT INTO outbox (id, recipient, subject, html_body, text_body, status, created_at, next_attempt_at, \
+             sender_name, reply_to) VALUES ($1, $2, $3, $4, $5, 'pending', $6, $6, $7, $8)",
         )
         .bind(id)
-        .bind(recipient)
-        .bind(subject)
-        .bind(html)
-        .bind(text)
+        .bind(m.recipient)
+        .bind(m.subject)
+        .bind(m.html)
+        .bind(m.text)
         .bind(now)
+        .bind(m.sender_name)
+        .bind(m.reply_to)
         .execute(e)
         .await
         .map(|_| id)

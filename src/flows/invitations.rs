@@ -92,20 +92,17 @@ pub(super) async fn resend_in(
     let link = redeem_link(state, &token);
     if send {
         let inviter = match invitation.inviter_id {
-            Some(id) => users::find(tx.conn(), id).await?.map(|u| u.display_name),
+            Some(id) => users::find(tx.conn(), id).await?,
             None => None,
-        };
-        let inviter = match inviter {
-            Some(name) => name,
-            None => crate::flows::settings::current(state).await?.org_name.clone(),
         };
         let invitation = invitations::Invitation { expires_at: expires, ..invitation };
         if user.user_type == MEMBER {
             let org = crate::flows::settings::current(state).await?.org_name.clone();
-            let notice = mail::notices::member_invitation(&org, &inviter, link.clone(), &super::human_date(expires));
+            let by = inviter.as_ref().map_or(org.as_str(), |i| i.display_name.as_str());
+            let notice = mail::notices::member_invitation(&org, by, link.clone(), &super::human_date(expires));
             super::queue_notice(state, tx.conn(), &invitation.email, &notice).await?;
         } else {
-            queue_invitation_mail(state, tx, &inviter, &invitation, &link).await?;
+            queue_invitation_mail(state, tx, inviter.as_ref(), &invitation, &link).await?;
         }
     }
     let ev =
@@ -203,11 +200,7 @@ pub(crate) async fn issue_invitation(
     match mail_with {
         InvitationMail::None => {}
         InvitationMail::Invitation => {
-            let inviter_name = match inviter {
-                Some(i) => i.display_name.clone(),
-                None => crate::flows::settings::current(state).await?.org_name.clone(),
-            };
-            queue_invitation_mail(state, tx, &inviter_name, &invitation, &link).await?;
+            queue_invitation_mail(state, tx, inviter, &invitation, &link).await?;
         }
         InvitationMail::Member => {
             let by = inviter.map(|i| i.display_name.as_str()).unwrap_or("An administrator");
@@ -221,6 +214,11 @@ pub(crate) async fn issue_invitation(
             let expires = super::human_date(invitation.expires_at);
             let brand = crate::flows::settings::branding(state).await?;
             let letter = mail::letters::approved_invitation(&brand, package, by, &link, &expires)?;
+            // Replies reach the person who decided.
+            let letter = match inviter {
+                Some(i) => letter.replying_to(&i.display_name, &i.email),
+                None => letter,
+            };
             mail::queue(tx.conn(), &invitation.email, &letter, state.clock.now()).await?;
         }
     }
@@ -231,21 +229,22 @@ fn redeem_link(state: &AppState, token: &Token) -> String {
     state.links().redeem(token.expose())
 }
 
+/// The invitation mail, in the inviter's name and with their address (replies reach
+/// them); in the organization's name when nobody in particular invited (the API, a package).
 async fn queue_invitation_mail(
     state: &AppState,
     tx: &mut Tx,
-    inviter: &str,
+    inviter: Option<&User>,
     invitation: &invitations::Invitation,
     link: &str,
 ) -> AppResult<()> {
     let expires = super::human_date(invitation.expires_at);
-    let letter = mail::letters::invitation(
-        &crate::flows::settings::branding(state).await?,
-        inviter,
-        &invitation.message,
-        link,
-        &expires,
-    )?;
+    let brand = crate::flows::settings::branding(state).await?;
+    let (name, address) = match inviter {
+        Some(i) => (i.display_name.as_str(), Some(i.email.as_str())),
+        None => (brand.org_name.as_str(), None),
+    };
+    let letter = mail::letters::invitation(&brand, name, address, &invitation.message, link, &expires)?;
     mail::queue(tx.conn(), &invitation.email, &letter, state.clock.now()).await?;
     Ok(())
 }

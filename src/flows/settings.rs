@@ -93,3 +93,10 @@ async fn load_csp_sources(state: &AppState) -> AppResult<CspSources> {
     }
     Ok(CspSources { images, forms })
 }
+
+/// How mail is signed off: the From a partner sees (`Name <address>`, the name being
+/// `org_name` unless the operator chose one in `mail_from`), and whether the address is a
+/// placeholder their mail filters will distrust.
+pub fn mail_sender(state: &AppState, org_name: &str) -> (String, bool) {
+    crate::mail::transport::described(&state.settings.mail_from, org_name)
+}

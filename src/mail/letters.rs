@@ -20,6 +20,7 @@ struct HtmlPart<'a> {
 struct InvitationText<'a> {
     brand: &'a Branding,
     inviter: &'a str,
+    inviter_address: Option<&'a str>,
     message: &'a str,
     link: &'a str,
     expires: &'a str,
@@ -30,6 +31,7 @@ struct InvitationText<'a> {
 struct InvitationBody<'a> {
     brand: &'a Branding,
     inviter: &'a str,
+    inviter_address: Option<&'a str>,
     message: &'a str,
     expires: &'a str,
 }
@@ -59,11 +61,22 @@ fn html(
     HtmlPart { brand, heading, body, button, footnote }.render()
 }
 
-pub fn invitation(brand: &Branding, inviter: &str, message: &str, link: &str, expires: &str) -> askama::Result<Letter> {
-    let body = InvitationBody { brand, inviter, message, expires }.render()?;
-    Ok(Letter {
+/// `inviter`: a person's name with their address (replies go to them), or the
+/// organization's name with none.
+pub fn invitation(
+    brand: &Branding,
+    inviter: &str,
+    inviter_address: Option<&str>,
+    message: &str,
+    link: &str,
+    expires: &str,
+) -> askama::Result<Letter> {
+    let body = InvitationBody { brand, inviter, inviter_address, message, expires }.render()?;
+    let letter = Letter {
+        sender_name: brand.org_name.clone(),
+        reply_to: None,
         subject: format!("{inviter} invited you to {}", brand.org_name),
-        text: InvitationText { brand, inviter, message, link, expires }.render()?,
+        text: InvitationText { brand, inviter, inviter_address, message, link, expires }.render()?,
         html: html(
             brand,
             &format!("You're invited to {}", brand.org_name),
@@ -71,6 +84,10 @@ pub fn invitation(brand: &Branding, inviter: &str, message: &str, link: &str, ex
             Some(("Accept invitation", link)),
             "If you did not expect this invitation, you can ignore this mail.",
         )?,
+    };
+    Ok(match inviter_address {
+        Some(address) => letter.replying_to(inviter, address),
+        None => letter,
     })
 }
 
@@ -104,6 +121,8 @@ pub fn approved_invitation(
 ) -> askama::Result<Letter> {
     let body = ApprovedBody { brand, package, by, expires }.render()?;
     Ok(Letter {
+        sender_name: brand.org_name.clone(),
+        reply_to: None,
         subject: format!("Your request for {package} was approved"),
         text: ApprovedText { brand, package, by, link, expires }.render()?,
         html: html(
@@ -139,6 +158,8 @@ pub fn one_time_code(brand: &Branding, code_use: CodeUse, code: &str) -> askama:
     let purpose = &code_use.words(&brand.org_name);
     let body = CodeBody { purpose, code }.render()?;
     Ok(Letter {
+        sender_name: brand.org_name.clone(),
+        reply_to: None,
         // Never the code itself: subjects show on lock screens and stay in the outbox.
         subject: format!("Your one-time code for {}", brand.org_name),
         text: CodeText { brand, purpose, code }.render()?,
@@ -177,6 +198,8 @@ pub fn notice(
 ) -> askama::Result<Letter> {
     let body = NoticeBody { paragraph }.render()?;
     Ok(Letter {
+        sender_name: brand.org_name.clone(),
+        reply_to: None,
         subject: subject.to_string(),
         text: NoticeText { brand, heading, paragraph, button }.render()?,
         html: html(brand, heading, &body, button, "This mail was sent automatically; replies are not read.")?,

@@ -10,16 +10,36 @@ use chrono::{DateTime, Utc};
 
 use crate::db::{Conn, outbox};
 
-/// A mail ready to queue: subject and both bodies.
+/// A mail ready to queue: subject, both bodies, the name it comes from (the organization's)
+/// and whom a reply reaches.
 pub struct Letter {
     pub subject: String,
     pub text: String,
     pub html: String,
+    pub sender_name: String,
+    /// `Name <address>` of the person behind the mail (the inviter), when there is one.
+    pub reply_to: Option<String>,
+}
+
+impl Letter {
+    /// Replies go to this person (the inviter, the approver), not to the portal.
+    pub fn replying_to(self, name: &str, address: &str) -> Letter {
+        let name: String = name.chars().filter(|c| !c.is_control() && !"<>\"".contains(*c)).collect();
+        Letter { reply_to: Some(format!("\"{}\" <{address}>", name.trim())), ..self }
+    }
 }
 
 /// Writes the letter to the outbox; it goes out when the caller's transaction commits.
 pub async fn queue(c: Conn<'_>, to: &str, letter: &Letter, now: DateTime<Utc>) -> sqlx::Result<()> {
-    outbox::enqueue(c, to, &letter.subject, &letter.html, &letter.text, now).await.map(|_| ())
+    let mail = outbox::NewMail {
+        recipient: to,
+        subject: &letter.subject,
+        html: &letter.html,
+        text: &letter.text,
+        sender_name: &letter.sender_name,
+        reply_to: letter.reply_to.as_deref().unwrap_or(""),
+    };
+    outbox::enqueue(c, &mail, now).await.map(|_| ())
 }
 
 /// What every mail shows of the host.

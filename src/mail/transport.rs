@@ -38,9 +38,11 @@ impl Mailer {
     /// Sends one outbox message; the error text is kept on the row for the admin.
     pub async fn send(&self, m: &OutboxMessage) -> anyhow::Result<()> {
         let to: Mailbox = m.recipient.parse().context("bad recipient address")?;
-        let message = Message::builder()
-            .from(self.from.clone())
-            .to(to)
+        let mut message = Message::builder().from(sender(&self.from, &m.sender_name)).to(to);
+        if let Ok(reply_to) = m.reply_to.parse::<Mailbox>() {
+            message = message.reply_to(reply_to);
+        }
+        let message = message
             .subject(&m.subject)
             .multipart(MultiPart::alternative_plain_html(m.text_body.clone(), m.html_body.clone()))
             .context("building the message")?;
@@ -49,6 +51,43 @@ impl Mailer {
             Transport::Smtp(t) => t.send(message).await.map(|_| ()).context("sending through SMTP"),
         }
     }
+}
+
+/// The From of a mail: the configured address, under the operator's display name if they
+/// chose one, else the organization's name (`sender_name`, as it was when the mail was
+/// queued) — partners trust "Contoso Ltd", not the software's name.
+pub fn sender(configured: &Mailbox, sender_name: &str) -> Mailbox {
+    let chosen = configured.name.as_deref().map(str::trim).filter(|n| !n.is_empty() && *n != DEFAULT_NAME);
+    let name = match chosen {
+        Some(n) => n.to_string(),
+        None if !sender_name.trim().is_empty() => sender_name.trim().to_string(),
+        None => DEFAULT_NAME.to_string(),
+    };
+    Mailbox::new(Some(name), configured.email.clone())
+}
+
+/// The From for `mail_from` and the organization's name, as text, and whether its address
+/// is a placeholder.
+pub fn described(mail_from: &str, org_name: &str) -> (String, bool) {
+    match mail_from.parse::<Mailbox>() {
+        Ok(configured) => {
+            let from = sender(&configured, org_name);
+            let placeholder = is_placeholder(&from.email.to_string());
+            (from.to_string(), placeholder)
+        }
+        Err(_) => (mail_from.to_string(), true),
+    }
+}
+
+/// The display name of the default `mail_from`: not a choice the operator made.
+const DEFAULT_NAME: &str = "Vestibule";
+
+/// Whether the sender's address is a placeholder partners' mail filters will distrust.
+pub fn is_placeholder(address: &str) -> bool {
+    let domain = address.rsplit('@').next().unwrap_or("").trim_end_matches('>').to_ascii_lowercase();
+    ["localhost", ".localhost", ".example", ".invalid", ".test", ".local", "example.com", "example.org"]
+        .iter()
+        .any(|p| domain == p.trim_start_matches('.') || domain.ends_with(p))
 }
 
 fn smtp(spec: &str) -> anyhow::Result<AsyncSmtpTransport<Tokio1Executor>> {
@@ -116,5 +155,28 @@ mod tests {
         assert_eq!(sec("smtp://relay.contoso.example?tls=starttls"), SmtpSecurity::StartTls);
         assert_eq!(sec("smtps://u:p@relay.contoso.example"), SmtpSecurity::ImplicitTls);
         assert!(security(&Url::parse("smtp://x?tls=maybe").unwrap()).is_err());
+    }
+}
+
+#[cfg(test)]
+mod sender_tests {
+    use super::*;
+
+    #[test]
+    fn the_organization_names_the_sender_unless_the_operator_chose_a_name() {
+        let default: Mailbox = "Vestibule <no-reply@vestibule.localhost>".parse().unwrap();
+        assert_eq!(sender(&default, "Contoso Ltd").to_string(), "Contoso Ltd <no-reply@vestibule.localhost>");
+        let bare: Mailbox = "guests@contoso.example".parse().unwrap();
+        assert_eq!(sender(&bare, "Contoso Ltd").name.as_deref(), Some("Contoso Ltd"));
+        let chosen: Mailbox = "Contoso guest access <guests@contoso.example>".parse().unwrap();
+        assert_eq!(sender(&chosen, "Contoso Ltd").name.as_deref(), Some("Contoso guest access"));
+        assert_eq!(sender(&bare, "").name.as_deref(), Some("Vestibule"));
+    }
+
+    #[test]
+    fn placeholder_addresses_are_recognised() {
+        assert!(is_placeholder("no-reply@vestibule.localhost"));
+        assert!(is_placeholder("a@contoso.example"));
+        assert!(!is_placeholder("guests@contoso.com"));
     }
 }

@@ -27,6 +27,29 @@ async fn mail_is_written_as_eml_files(app: TestApp) -> TestApp {
 }
 both!(mail_is_written_as_eml_files);
 
+/// Partners trust mail from the organization, not from "Vestibule <…@vestibule.localhost>":
+/// the sender's name is the organization's, an invitation names the inviter with their
+/// address and replies reach them, and Settings shows the sender and that it is a placeholder.
+async fn mail_comes_from_the_organization_and_replies_reach_the_inviter(app: TestApp) -> TestApp {
+    app.sign_in_admin("root@contoso.example").await;
+    let page = app.post("/admin/settings", &settings_form(&[("org_name", "Contoso Ltd")])).await;
+    assert!(page.has("<code>Contoso Ltd &#60;no-reply@vestibule.localhost&#62;</code>"), "{}", page.body);
+    assert!(page.has("This address is a placeholder"), "{}", page.body);
+    app.invite("ana@partner.example", &[]).await;
+    vestibule::jobs::run_once(&app.state).await.unwrap();
+    let dir = app.dir.path().join("mail");
+    let files: Vec<String> =
+        std::fs::read_dir(&dir).unwrap().map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap()).collect();
+    let invitation = files.iter().find(|f| f.contains("To: ana@partner.example")).expect("an .eml for the guest");
+    assert!(invitation.contains("From: \"Contoso Ltd\" <no-reply@vestibule.localhost>"), "{invitation}");
+    assert!(invitation.contains("Reply-To: root <root@contoso.example>"), "{invitation}");
+    assert!(invitation.contains("root (root@contoso.example) invited you"), "{invitation}");
+    let notice = files.iter().find(|f| f.contains("To: root@contoso.example")).expect("the admin's notice");
+    assert!(!notice.contains("Reply-To"), "a notice from the portal has nobody to reply to");
+    app
+}
+both!(mail_comes_from_the_organization_and_replies_reach_the_inviter);
+
 struct SmtpPeer(Child);
 
 impl Drop for SmtpPeer {

@@ -129,13 +129,24 @@ struct SettingsPage {
     invite_policies: [(InvitePolicy, &'static str); 4],
     /// The enabled workforce IdP's name, if there is one.
     workforce: Option<String>,
+    /// The From partners see, and whether its address is a placeholder.
+    sender: (String, bool),
     errors: FieldErrors,
 }
 
 async fn page(ctx: PageCtx, state: &AppState, f: SettingsForm, errors: FieldErrors) -> AppResult<SettingsPage> {
     let mut c = state.db.acquire().await?;
     let workforce = identity_providers::enabled_workforce(c.conn()).await?.map(|i| i.display_name);
-    Ok(SettingsPage { ctx, f, policies: DomainPolicy::ALL, invite_policies: InvitePolicy::ALL, workforce, errors })
+    let sender = settings::mail_sender(state, &f.org_name);
+    Ok(SettingsPage {
+        ctx,
+        f,
+        policies: DomainPolicy::ALL,
+        invite_policies: InvitePolicy::ALL,
+        workforce,
+        sender,
+        errors,
+    })
 }
 
 pub async fn show(ctx: PageCtx, state: web::Data<AppState>, _a: AdminUser) -> AppResult<HttpResponse> {

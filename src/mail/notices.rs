@@ -136,12 +136,22 @@ pub enum SecurityChange<'a> {
     ResetByAdmin,
 }
 
+/// The name an authenticator app gets when its owner gives none.
+pub const DEFAULT_APP_NAME: &str = "Authenticator app";
+
 impl SecurityChange<'_> {
     /// The sentence the mail opens with.
     pub fn words(self) -> String {
         match self {
-            SecurityChange::AppAdded { name } => format!("Authenticator app “{name}” was added to your account."),
+            // The default name is the kind itself: "Authenticator app “Authenticator app”" no more.
+            SecurityChange::AppAdded { name } if name == DEFAULT_APP_NAME => {
+                "An authenticator app was added to your account.".to_string()
+            }
+            SecurityChange::AppAdded { name } => format!("The authenticator app “{name}” was added to your account."),
             SecurityChange::PasskeyAdded { name } => format!("Passkey “{name}” was added to your account."),
+            SecurityChange::AppRemoved { name } if name == DEFAULT_APP_NAME => {
+                "An authenticator app was removed from your account.".to_string()
+            }
             SecurityChange::AppRemoved { name } => {
                 format!("The authenticator app “{name}” was removed from your account.")
             }

@@ -115,3 +115,27 @@ async fn mail_queued_while_smtp_is_down_is_delivered_when_it_returns(app: TestAp
     app
 }
 both!(mail_queued_while_smtp_is_down_is_delivered_when_it_returns);
+
+/// Mail fits a phone (a fluid table up to 560 px, not a fixed one), and an authenticator
+/// app left with its default name is not called “Authenticator app “Authenticator app””.
+async fn mail_is_fluid_and_says_the_kind_of_factor_once(app: TestApp) -> TestApp {
+    app.sign_in_admin("root@contoso.example").await;
+    let outbox = app.outbox().await;
+    let notice = outbox
+        .iter()
+        .find(|m| m.recipient == "root@contoso.example" && m.text_body.contains("added to your account"))
+        .expect("the notice of the new authenticator app");
+    assert!(notice.text_body.contains("The authenticator app “Phone” was added"), "{}", notice.text_body);
+    let default =
+        vestibule::mail::notices::SecurityChange::AppAdded { name: vestibule::mail::notices::DEFAULT_APP_NAME };
+    assert_eq!(default.words(), "An authenticator app was added to your account.");
+    assert!(notice.html_body.contains("max-width:560px") && !notice.html_body.contains("width=\"560\""));
+    let profile = app.get("/profile").await;
+    assert!(
+        !profile.has("<strong>Authenticator app</strong><br><span class=\"hint\">authenticator app"),
+        "{}",
+        profile.body
+    );
+    app
+}
+both!(mail_is_fluid_and_says_the_kind_of_factor_once);

@@ -90,8 +90,14 @@ pub async fn setup(state: &AppState, user: &User, remembered: Option<Uuid>) -> A
         None => {
             let secret = random_bytes::<20>().to_vec();
             let stored = state.key.encrypt(SECRET_PURPOSE, &hex::encode(&secret));
-            let id =
-                mfa::insert_unconfirmed(tx.conn(), user.id, "Authenticator app", &stored, state.clock.now()).await?;
+            let id = mfa::insert_unconfirmed(
+                tx.conn(),
+                user.id,
+                crate::mail::notices::DEFAULT_APP_NAME,
+                &stored,
+                state.clock.now(),
+            )
+            .await?;
             (id, secret)
         }
     };

@@ -72,7 +72,7 @@ pub fn described(mail_from: &str, org_name: &str) -> (String, bool) {
     match mail_from.parse::<Mailbox>() {
         Ok(configured) => {
             let from = sender(&configured, org_name);
-            let placeholder = is_placeholder(&from.email.to_string());
+            let placeholder = is_placeholder(from.email.as_ref());
             (from.to_string(), placeholder)
         }
         Err(_) => (mail_from.to_string(), true),

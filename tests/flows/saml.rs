@@ -119,6 +119,25 @@ async fn go_to_idp(app: &TestApp, browser: &Client, purpose: &str, token: &str) 
     read_answer(r).await
 }
 
+/// The whole round trip: a button pressed in `browser`, the IdP's answer posted to the ACS
+/// across sites, and the browser's same-site step after it.
+async fn through_idp(app: &TestApp, browser: &Client, purpose: &str, token: &str) -> Page {
+    let answer = go_to_idp(app, browser, purpose, token).await;
+    arrive(app, browser, post_to_acs(&acs_of(app, &answer), &answer.saml_response, None).await).await
+}
+
+/// An answer nobody asked for (IdP-initiated), carrying `relay` as its RelayState.
+async fn unsolicited(app: &TestApp, relay: &str) -> IdpAnswer {
+    let public = &app.state.settings.public_url;
+    let (entity, acs) = (format!("{public}/auth/fabrikam/saml/metadata"), format!("{public}/auth/fabrikam/saml/acs"));
+    let url = reqwest::Url::parse_with_params(
+        &format!("{}/unsolicited", idp()),
+        &[("sp", entity.as_str()), ("acs", acs.as_str()), ("relay", relay)],
+    )
+    .unwrap();
+    read_answer(Client::new().get(url).send().await.unwrap()).await
+}
+
 /// The cross-site POST to the ACS: no cookies, no redirects followed.
 async fn post_to_acs(acs: &str, saml_response: &str, relay_state: Option<&str>) -> reqwest::Response {
     let mut form = vec![("SAMLResponse", saml_response)];
@@ -153,8 +172,7 @@ async fn a_saml_partner_redeems_and_signs_in_again_through_its_own_idp(app: Test
     let landing = app.get(&link).await;
     assert!(landing.has("Sign in with Fabrikam"), "home-realm discovery offers the partner's IdP: {}", landing.body);
     let token = link.rsplit('/').next().unwrap();
-    let answer = go_to_idp(&app, &app.browser, "redeem", token).await;
-    let page = arrive(&app, &app.browser, post_to_acs(&acs_of(&app, &answer), &answer.saml_response, None).await).await;
+    let page = through_idp(&app, &app.browser, "redeem", token).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     assert!(page.has("I accept the terms of use"), "the consent page follows: {}", page.body);
     let page = accept_terms(&app.browser, &link).await;
@@ -174,8 +192,7 @@ async fn a_saml_partner_redeems_and_signs_in_again_through_its_own_idp(app: Test
 
     // Signing in again in a new browser: through the IdP, straight to the Access Panel.
     let (browser, _) = app.new_browser();
-    let answer = go_to_idp(&app, &browser, "signin", "").await;
-    let page = arrive(&app, &browser, post_to_acs(&acs_of(&app, &answer), &answer.saml_response, None).await).await;
+    let page = through_idp(&app, &browser, "signin", "").await;
     assert!(page.url.ends_with("/apps"), "{} {}", page.url, page.body);
     let actions = app.audit_actions().await;
     assert!(actions.iter().any(|a| a == "invitation.redeemed"), "{actions:?}");
@@ -360,17 +377,7 @@ async fn an_answer_counts_once_in_the_browser_that_asked_for_it(app: TestApp) ->
     assert_eq!(footprint(&app).await, [users, identities, arrivals, seen + 1, sessions], "only its ID is kept");
 
     // An answer nobody asked for (IdP-initiated) is refused unless the admin allows it.
-    let entity = format!("{}/auth/fabrikam/saml/metadata", app.state.settings.public_url);
-    let acs_public = format!("{}/auth/fabrikam/saml/acs", app.state.settings.public_url);
-    let unsolicited = || async {
-        let url = reqwest::Url::parse_with_params(
-            &format!("{}/unsolicited", idp()),
-            &[("sp", entity.as_str()), ("acs", acs_public.as_str()), ("relay", "/apps")],
-        )
-        .unwrap();
-        read_answer(Client::new().get(url).send().await.unwrap()).await
-    };
-    let answer = unsolicited().await;
+    let answer = unsolicited(&app, "/apps").await;
     assert_eq!(answer.relay_state.as_deref(), Some("/apps"));
     let page = arrive(&app, &app.browser, post_to_acs(&app.url(&answer.acs), &answer.saml_response, None).await).await;
     assert!(page.has("could not be verified"), "{}", page.body);
@@ -399,8 +406,7 @@ both!(a_comment_in_the_name_id_does_not_shorten_it);
 /// Signs in again through the IdP in a new browser; the page it lands on.
 async fn sign_in_again(app: &TestApp) -> Page {
     let (browser, _) = app.new_browser();
-    let answer = go_to_idp(app, &browser, "signin", "").await;
-    arrive(app, &browser, post_to_acs(&acs_of(app, &answer), &answer.saml_response, None).await).await
+    through_idp(app, &browser, "signin", "").await
 }
 
 /// The one identity provider's id.
@@ -445,8 +451,7 @@ async fn partner_mfa_events(app: &TestApp) -> usize {
 async fn a_partners_mfa_counts_when_its_authentication_context_is_trusted(app: TestApp) -> TestApp {
     let link = invited(&app, &[]).await;
     let token = link.rsplit('/').next().unwrap();
-    let answer = go_to_idp(&app, &app.browser, "redeem", token).await;
-    arrive(&app, &app.browser, post_to_acs(&acs_of(&app, &answer), &answer.saml_response, None).await).await;
+    through_idp(&app, &app.browser, "redeem", token).await;
     accept_terms(&app.browser, &link).await;
     app.sign_out().await;
     app.sign_in_admin("root@contoso.example").await;
@@ -495,8 +500,7 @@ async fn a_partners_mfa_counts_when_its_authentication_context_is_trusted(app: T
     });
     answer_as(&app, "fabrikam", dave).await;
     let (browser, _) = app.new_browser();
-    let answer = go_to_idp(&app, &browser, "redeem", link.rsplit('/').next().unwrap()).await;
-    arrive(&app, &browser, post_to_acs(&acs_of(&app, &answer), &answer.saml_response, None).await).await;
+    through_idp(&app, &browser, "redeem", link.rsplit('/').next().unwrap()).await;
     let page = accept_terms(&browser, &link).await;
     assert!(page.url.ends_with("/apps"), "{} {}", page.url, page.body);
     assert_eq!(partner_mfa_events(&app).await, before + 1, "the redemption is audited as met by the partner's MFA");
@@ -636,8 +640,7 @@ async fn a_partner_declared_in_the_config_file_is_managed_there(app: TestApp) ->
     answer_as(&app, "fabrikam", carol()).await;
     let token = link.rsplit('/').next().unwrap();
     let (browser, _) = app.new_browser();
-    let answer = go_to_idp(&app, &browser, "redeem", token).await;
-    let page = arrive(&app, &browser, post_to_acs(&acs_of(&app, &answer), &answer.saml_response, None).await).await;
+    let page = through_idp(&app, &browser, "redeem", token).await;
     assert!(page.has("I accept the terms of use"), "{}", page.body);
     app
 }
@@ -648,8 +651,7 @@ both!(a_partner_declared_in_the_config_file_is_managed_there);
 async fn an_allowed_idp_initiated_answer_only_signs_in(app: TestApp) -> TestApp {
     let link = invited(&app, &[]).await;
     let token = link.rsplit('/').next().unwrap();
-    let answer = go_to_idp(&app, &app.browser, "redeem", token).await;
-    arrive(&app, &app.browser, post_to_acs(&acs_of(&app, &answer), &answer.saml_response, None).await).await;
+    through_idp(&app, &app.browser, "redeem", token).await;
     accept_terms(&app.browser, &link).await;
     app.sign_out().await;
     app.sign_in_admin("root2@contoso.example").await;
@@ -657,15 +659,8 @@ async fn an_allowed_idp_initiated_answer_only_signs_in(app: TestApp) -> TestApp 
     let allow = [("email_trusted", "yes"), ("allow_idp_initiated", "yes")];
     let page = app.post(&format!("/admin/identity-providers/{id}/saml"), &saml_form("fabrikam", &allow)).await;
     assert!(page.has("Fabrikam was saved"), "{}", page.body);
-    let entity = format!("{}/auth/fabrikam/saml/metadata", app.state.settings.public_url);
-    let acs = format!("{}/auth/fabrikam/saml/acs", app.state.settings.public_url);
     for (relay, lands) in [("/profile", "/profile"), ("https://evil.example/", "/apps")] {
-        let url = reqwest::Url::parse_with_params(
-            &format!("{}/unsolicited", idp()),
-            &[("sp", entity.as_str()), ("acs", acs.as_str()), ("relay", relay)],
-        )
-        .unwrap();
-        let answer = read_answer(Client::new().get(url).send().await.unwrap()).await;
+        let answer = unsolicited(&app, relay).await;
         let (browser, _) = app.new_browser();
         let posted = post_to_acs(&app.url(&answer.acs), &answer.saml_response, answer.relay_state.as_deref()).await;
         let page = arrive(&app, &browser, posted).await;

@@ -74,6 +74,11 @@ pub(crate) async fn sign_up(app: &TestApp, browser: &Client, email: &str, packag
     let page = Page::from(browser.post(app.url("/signup/verify")).form(&form).send().await.unwrap()).await;
     assert!(page.url.contains("/signup/status/"), "{} {}", page.url, page.body);
     assert!(page.has("Waiting for a decision") || page.has("Approved"), "{}", page.body);
+    // A date, not a person: "Decided by: 21 December" read like the approver's name.
+    assert!(!page.has("Decided by"), "{}", page.body);
+    if page.has("Waiting for a decision") {
+        assert!(page.has("Decision expected by"), "{}", page.body);
+    }
     page
 }
 

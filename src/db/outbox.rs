@@ -154,7 +154,7 @@ pub async fn all(c: Conn<'_>) -> sqlx::Result<Vec<OutboxMessage>> {
 /// their bodies (the page needs none, and they may hold links).
 pub async fn undelivered(c: Conn<'_>, limit: i64) -> sqlx::Result<Vec<OutboxMessage>> {
     let sql = "SELECT id, kind, recipient, subject, '' AS html_body, '' AS text_body, status, attempts, created_at, \
-               next_attempt_at, sent_at, last_error FROM outbox WHERE status <> 'sent' \
+               next_attempt_at, sent_at, last_error, sender_name, reply_to FROM outbox WHERE status <> 'sent' \
                ORDER BY created_at, id LIMIT $1";
     run!(c, |e| sqlx::query_as(sql).bind(limit).fetch_all(e).await)
 }

@@ -32,7 +32,7 @@ pub async fn run(state: &AppState) -> AppResult<Done> {
     let (expired_requests, reminders) = requests(state).await?;
     sweep_ceremonies(state).await?;
     fold_tallies(state).await?;
-    crate::flows::saml_idps::refresh_due(state).await?;
+    crate::flows::saml_metadata::refresh_due(state).await?;
     Ok(Done {
         expired_invitations: expire_invitations(state).await?,
         expired_requests,

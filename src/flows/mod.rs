@@ -23,6 +23,7 @@ pub mod passkeys;
 pub mod redeem;
 pub mod saml;
 pub mod saml_idps;
+pub mod saml_metadata;
 pub mod settings;
 pub mod signin;
 pub mod signup;

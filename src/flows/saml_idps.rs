@@ -1,9 +1,10 @@
 //! SAML 2.0 identity providers: created and edited from the admin pages or the config file,
 //! from the partner's metadata (by URL, read again on its schedule, or pasted). What the
 //! metadata says — entityID, where AuthnRequests go, every signing certificate — is stored
-//! with it; the rest is the admin's choice per IdP.
+//! with it (`flows::saml_metadata` reads and refreshes it); the rest is the admin's choice
+//! per IdP.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::config::Settings;
@@ -15,24 +16,9 @@ use crate::domain::idp::{check_issuer, parse_domains, parse_slug};
 use crate::domain::url::WebUrl;
 use crate::domain::{BoundedText, FieldErrors};
 use crate::error::{AppError, AppResult};
-use crate::federation::saml::keys::certificate_not_after;
-use crate::federation::saml::metadata::{self, IdpMetadata};
+use crate::federation::saml::metadata;
+use crate::flows::saml_metadata::{MetadataSource, ReadMetadata, read_metadata};
 use crate::state::AppState;
-
-/// Metadata by URL is read again at least this often, and at most this often.
-pub const REFRESH_AT_MOST: Duration = Duration::days(1);
-const REFRESH_AT_LEAST: Duration = Duration::hours(1);
-/// After a failed refresh the last good metadata stays in use; try again after this.
-const RETRY_AFTER: Duration = Duration::hours(1);
-/// Certificates that end within this long are pointed out to admins.
-pub const EXPIRY_WARNING: Duration = Duration::days(30);
-
-/// Where the partner's metadata comes from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum MetadataSource {
-    Url(String),
-    Xml(String),
-}
 
 /// A SAML IdP as typed into its admin form (or the config file), parsed.
 pub struct SamlIdpInput {
@@ -194,52 +180,6 @@ impl SamlIdpRefused {
     }
 }
 
-/// Metadata read and understood: the document and what it says.
-pub struct ReadMetadata {
-    pub xml: String,
-    pub meta: IdpMetadata,
-}
-
-/// Reads the metadata from where the admin said (a URL is fetched now, server-side).
-pub async fn read_metadata(state: &AppState, source: &MetadataSource) -> Result<ReadMetadata, String> {
-    let xml = match source {
-        MetadataSource::Xml(xml) => xml.clone(),
-        MetadataSource::Url(url) => metadata::fetch(&state.http, url)
-            .await
-            .map_err(|e| format!("The metadata could not be read from {url}: {e}"))?,
-    };
-    let meta = metadata::read_idp(&xml, state.clock.now()).map_err(|e| format!("The metadata cannot be used: {e}."))?;
-    let allow_http = state.settings.allow_http_identity_providers;
-    let sso_ok =
-        url::Url::parse(&meta.sso_url).is_ok_and(|u| u.scheme() == "https" || (allow_http && u.scheme() == "http"));
-    if !sso_ok {
-        return Err(format!("The metadata's SingleSignOnService ({}) is not an https:// address.", meta.sso_url));
-    }
-    if meta.entity_id.len() > 1000 {
-        return Err("The metadata's entityID is too long.".into());
-    }
-    Ok(ReadMetadata { xml, meta })
-}
-
-/// When metadata read now is read again: its `cacheDuration`, before its `validUntil`,
-/// between an hour and a day from now.
-pub fn refresh_at(meta: &IdpMetadata, now: DateTime<Utc>) -> DateTime<Utc> {
-    let mut next = now + meta.cache_duration.unwrap_or(REFRESH_AT_MOST).min(REFRESH_AT_MOST);
-    if let Some(until) = meta.valid_until {
-        next = next.min(until - Duration::hours(1));
-    }
-    next.max(now + REFRESH_AT_LEAST)
-}
-
-fn certs_text(meta: &IdpMetadata) -> String {
-    use base64::Engine;
-    meta.signing_certs
-        .iter()
-        .map(|c| base64::engine::general_purpose::STANDARD.encode(c))
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 fn idp_fields<'a>(i: &'a SamlIdpInput, entity_id: &'a str, managed: bool) -> IdpFields<'a> {
     IdpFields {
         slug: &i.slug,
@@ -266,21 +206,14 @@ fn saml_row(
     now: DateTime<Utc>,
 ) -> SamlIdp {
     let mut row = match (read, kept) {
-        (Some(r), _) => SamlIdp {
-            idp_id,
-            metadata_url: match &i.metadata {
+        (Some(r), _) => {
+            let by_url = matches!(i.metadata, Some(MetadataSource::Url(_)));
+            let metadata_url = match &i.metadata {
                 Some(MetadataSource::Url(u)) => u.clone(),
                 _ => String::new(),
-            },
-            metadata_xml: r.xml.clone(),
-            sso_url: r.meta.sso_url.clone(),
-            sso_binding: r.meta.sso_binding.as_str().to_string(),
-            signing_certs: certs_text(&r.meta),
-            metadata_read_at: now,
-            metadata_refresh_at: matches!(i.metadata, Some(MetadataSource::Url(_))).then(|| refresh_at(&r.meta, now)),
-            metadata_problem: String::new(),
-            ..SamlIdp::blank(idp_id, now)
-        },
+            };
+            r.applied_to(SamlIdp { metadata_url, ..SamlIdp::blank(idp_id, now) }, by_url, now)
+        }
         (None, Some(k)) => k.clone(),
         (None, None) => SamlIdp::blank(idp_id, now),
     };
@@ -295,7 +228,7 @@ fn saml_row(
 }
 
 impl SamlIdp {
-    fn blank(idp_id: Uuid, now: DateTime<Utc>) -> SamlIdp {
+    pub(super) fn blank(idp_id: Uuid, now: DateTime<Utc>) -> SamlIdp {
         SamlIdp {
             idp_id,
             metadata_url: String::new(),
@@ -401,82 +334,6 @@ pub async fn update(
     tx.commit().await?;
     state.csp_sources.forget();
     Ok(Ok(()))
-}
-
-/// Worker: reads again the metadata URLs that are due. A failure keeps the last good
-/// metadata, is shown to admins and audited, and is tried again in an hour.
-pub async fn refresh_due(state: &AppState) -> AppResult<usize> {
-    let now = state.clock.now();
-    let due = {
-        let mut c = state.db.acquire().await?;
-        saml_idps::due_for_refresh(c.conn(), now).await?
-    };
-    let mut refreshed = 0;
-    for old in due {
-        let source = MetadataSource::Url(old.metadata_url.clone());
-        let idp = {
-            let mut c = state.db.acquire().await?;
-            identity_providers::find(c.conn(), old.idp_id).await?
-        };
-        let Some(idp) = idp else { continue };
-        // Read before the transaction: no connection is held across a request to the partner.
-        let outcome = read_metadata(state, &source).await;
-        let mut tx = state.db.begin().await?;
-        match outcome {
-            Ok(read) if read.meta.entity_id == idp.issuer => {
-                let new = SamlIdp {
-                    metadata_xml: read.xml.clone(),
-                    sso_url: read.meta.sso_url.clone(),
-                    sso_binding: read.meta.sso_binding.as_str().to_string(),
-                    signing_certs: certs_text(&read.meta),
-                    metadata_read_at: now,
-                    metadata_refresh_at: Some(refresh_at(&read.meta, now)),
-                    metadata_problem: String::new(),
-                    ..old.clone()
-                };
-                saml_idps::save(tx.conn(), &new).await?;
-                if new.signing_certs != old.signing_certs || new.sso_url != old.sso_url {
-                    let ev = Event::new("identity_provider.metadata_changed", "identity_provider", idp.id, &idp.slug)
-                        .details("signing certificates or sign-on address changed at the partner");
-                    audit::record(tx.conn(), &Actor::system("worker"), &ev, now).await?;
-                }
-                refreshed += 1;
-            }
-            outcome => {
-                let problem = match outcome {
-                    Ok(read) => {
-                        format!("The metadata now names another entityID ({}); it was not taken.", read.meta.entity_id)
-                    }
-                    Err(e) => e,
-                };
-                saml_idps::note_problem(tx.conn(), idp.id, &problem, now + RETRY_AFTER).await?;
-                let ev = Event::new("identity_provider.metadata_failed", "identity_provider", idp.id, &idp.slug)
-                    .details(problem.chars().take(500).collect::<String>());
-                audit::record(tx.conn(), &Actor::system("worker"), &ev, now).await?;
-            }
-        }
-        tx.commit().await?;
-    }
-    if refreshed > 0 {
-        state.csp_sources.forget();
-    }
-    Ok(refreshed)
-}
-
-/// A signing certificate as the admin page shows it.
-pub struct CertificateView {
-    pub not_after: Option<DateTime<Utc>>,
-    pub expires_soon: bool,
-}
-
-pub fn certificates(saml: &SamlIdp, now: DateTime<Utc>) -> Vec<CertificateView> {
-    saml.signing_certs
-        .lines()
-        .map(|c| {
-            let not_after = certificate_not_after(c);
-            CertificateView { not_after, expires_soon: not_after.is_some_and(|t| t - now < EXPIRY_WARNING) }
-        })
-        .collect()
 }
 
 /// A SAML IdP declared in `vestibule.toml` (`flows::idps::sync_from_config`): created or

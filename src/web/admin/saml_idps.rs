@@ -14,7 +14,8 @@ use crate::db::saml_idps::SamlIdp;
 use crate::domain::FieldErrors;
 use crate::error::AppResult;
 use crate::federation::saml::{acs_url, sp_entity_id};
-use crate::flows::saml_idps::{self, CertificateView, RawSamlIdp, SamlIdpInput};
+use crate::flows::saml_idps::{self, RawSamlIdp, SamlIdpInput};
+use crate::flows::saml_metadata::{self, CertificateView};
 use crate::state::AppState;
 use crate::web::csrf::CsrfForm;
 use crate::web::page::{PageCtx, flash, render, render_invalid};
@@ -51,7 +52,7 @@ impl ReadView {
             entity_id: idp.issuer.clone(),
             sso_url: saml.sso_url.clone(),
             sso_binding: if saml.sso_binding == "post" { "HTTP-POST" } else { "HTTP-Redirect" }.into(),
-            certificates: saml_idps::certificates(saml, now),
+            certificates: saml_metadata::certificates(saml, now),
             read_at: saml.metadata_read_at,
             refresh_at: saml.metadata_refresh_at,
             problem: saml.metadata_problem.clone(),

@@ -132,6 +132,8 @@ impl AppState {
 pub struct CspSources {
     pub images: Vec<String>,
     pub forms: Vec<String>,
+    /// Read with the same rows: whether guests can sign in with their own account (mail says so).
+    pub any_idp_enabled: bool,
 }
 
 /// How long one instance trusts its copy; another instance's change shows within this.

@@ -8,7 +8,7 @@ use chrono::Duration;
 use uuid::Uuid;
 
 use crate::db::audit::{self, Event};
-use crate::db::links::{self, PACKAGE_APPROVERS, PACKAGE_APPS, PACKAGE_GROUPS};
+use crate::db::links::{self, GROUP_APPS, PACKAGE_APPROVERS, PACKAGE_APPS, PACKAGE_GROUPS};
 use crate::db::packages::{self, Package};
 use crate::db::requests::{self, Request};
 use crate::db::users::{self, User};
@@ -38,7 +38,7 @@ pub(super) async fn route(state: &AppState, tx: &mut Tx, request: &Request, acto
     audit::record(tx.conn(), actor, &ev, now).await?;
     if package.approval_mode == "none" {
         if requests::decide(tx.conn(), request.id, RequestStatus::Approved, "automatic", "", now).await? {
-            grant(state, tx, request, &package, None).await?;
+            grant(state, tx, request, &package, None, "").await?;
         }
         return Ok(());
     }
@@ -80,15 +80,30 @@ pub(crate) async fn approval_letter(
     Ok(mail::letters::notice(&brand, &n.subject, &n.heading, &n.paragraph, button)?)
 }
 
+/// What an approval gave, for the words of the person who decided.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Granted {
+    /// The partner's name.
+    pub guest: String,
+    pub package: String,
+    /// The partner could not sign in yet and was mailed an invitation to redeem; else they
+    /// were mailed that the access is in their Access Panel.
+    pub invited: bool,
+    /// The mail carried the approver's note.
+    pub with_note: bool,
+}
+
 /// Approval: the guest gets the package's apps and groups (expiring after its duration) and
-/// an invitation to redeem, or — when they can sign in already — a mail saying so.
+/// an invitation to redeem, or — when they can sign in already — a mail saying so. Either
+/// mail carries the approver's note, the apps and the end date.
 async fn grant(
     state: &AppState,
     tx: &mut Tx,
     request: &Request,
     package: &Package,
     by: Option<&User>,
-) -> AppResult<()> {
+    note: &str,
+) -> AppResult<Granted> {
     let now = state.clock.now();
     let user = match request.user_id {
         Some(id) => users::find(tx.conn(), id).await?,
@@ -111,25 +126,57 @@ async fn grant(
         }
     };
     let expires = package.duration_days.map(|d| now + Duration::days(d));
+    // The apps the partner gets, directly or through a group, named in their mail.
+    let mut app_ids = Vec::new();
     for app_id in links::items(tx.conn(), &PACKAGE_APPS, package.id).await? {
         assignments::assign_from_package(tx.conn(), app_id, user.id, expires, now).await?;
+        app_ids.push(app_id);
     }
     for group_id in links::items(tx.conn(), &PACKAGE_GROUPS, package.id).await? {
         groups::add_member(tx.conn(), group_id, user.id, expires, now).await?;
+        app_ids.extend(links::items(tx.conn(), &GROUP_APPS, group_id).await?);
+    }
+    let mut apps = Vec::new();
+    for app_id in app_ids {
+        if let Some(app) = crate::db::apps::find(tx.conn(), app_id).await?
+            && !apps.contains(&app.name)
+        {
+            apps.push(app.name);
+        }
     }
     if let Some(sponsor) = by {
         sponsors::add(tx.conn(), user.id, sponsor.id).await?;
     }
-    if user.state == UserState::PendingAcceptance {
-        let mail_with = super::invitations::InvitationMail::Approval { package: &package.name };
+    let until = expires.map(super::human_date).unwrap_or_default();
+    let approved = mail::letters::Approved {
+        package: &package.name,
+        by: by.map(|b| b.display_name.as_str()).unwrap_or(""),
+        note,
+        apps: &apps,
+        until: &until,
+    };
+    let invited = user.state == UserState::PendingAcceptance;
+    if invited {
+        let mail_with = super::invitations::InvitationMail::Approval(&approved);
         super::invitations::issue_invitation(state, tx, &user, by, None, "", mail_with).await?;
     } else {
-        let notice = notices::access_granted(&package.name, state.links().apps());
-        super::queue_notice(state, tx.conn(), &user.email, &notice).await?;
+        let brand = super::settings::branding(state).await?;
+        let letter = mail::letters::approved_access(&brand, &approved, &state.links().apps())?;
+        // Replies reach the person who decided.
+        let letter = match by {
+            Some(b) => letter.replying_to(&b.display_name, &b.email),
+            None => letter,
+        };
+        mail::queue(tx.conn(), &user.email, &letter, now).await?;
     }
     let ev = Event::new("signup.approved", "signup_request", request.id, &request.email).details(package.name.clone());
     audit::record(tx.conn(), &Actor::system("approval"), &ev, now).await?;
-    Ok(())
+    Ok(Granted {
+        guest: user.display_name.clone(),
+        package: package.name.clone(),
+        invited,
+        with_note: !note.is_empty(),
+    })
 }
 
 async fn deny(state: &AppState, tx: &mut Tx, request: &Request, package_name: &str, note: &str) -> AppResult<()> {
@@ -193,8 +240,10 @@ pub async fn view_approval(state: &AppState, token: &str) -> AppResult<Option<Ap
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum Decided {
-    /// This decision counted; the request's status now.
+    /// This decision counted; the request's status now (approved requests say `Approved`).
     Recorded(RequestStatus),
+    /// This decision approved the request, which gave what `Granted` says.
+    Approved(Granted),
     /// The request was decided or ended before (the other approver was first, or it expired).
     AlreadyClosed(RequestStatus),
     /// The link's approver may no longer decide (removed from the package, blocked, or
@@ -312,23 +361,24 @@ async fn record(
     }
     let decisions: Vec<Option<&str>> = decisions.iter().map(Option::as_deref).collect();
     let by = approver.as_ref().map(|a| a.email.as_str()).unwrap_or("");
-    let status = match outcome(&package.approval_mode, &decisions) {
+    let decided = match outcome(&package.approval_mode, &decisions) {
         Outcome::Approved => {
             if requests::decide(tx.conn(), request.id, RequestStatus::Approved, by, note, now).await? {
-                grant(state, &mut tx, &request, &package, approver.as_ref()).await?;
+                Decided::Approved(grant(state, &mut tx, &request, &package, approver.as_ref(), note).await?)
+            } else {
+                Decided::Recorded(RequestStatus::Approved)
             }
-            RequestStatus::Approved
         }
         Outcome::Denied => {
             if requests::decide(tx.conn(), request.id, RequestStatus::Denied, by, note, now).await? {
                 deny(state, &mut tx, &request, &package.name, note).await?;
             }
-            RequestStatus::Denied
+            Decided::Recorded(RequestStatus::Denied)
         }
-        Outcome::Waiting => RequestStatus::PendingApproval,
+        Outcome::Waiting => Decided::Recorded(RequestStatus::PendingApproval),
     };
     tx.commit().await?;
-    Ok(Some(Decided::Recorded(status)))
+    Ok(Some(decided))
 }
 
 /// An admin decides a pending request outright, whatever the approval mode.
@@ -359,11 +409,12 @@ pub async fn admin_decide(
     let ev =
         Event::new("signup.decided_by_admin", "signup_request", request.id, &request.email).details(status.as_str());
     audit::record(tx.conn(), actor, &ev, now).await?;
-    if approve {
-        grant(state, &mut tx, &request, &package, Some(admin)).await?;
+    let decided = if approve {
+        Decided::Approved(grant(state, &mut tx, &request, &package, Some(admin), note).await?)
     } else {
         deny(state, &mut tx, &request, &package.name, note).await?;
-    }
+        Decided::Recorded(status)
+    };
     tx.commit().await?;
-    Ok(Some(Decided::Recorded(status)))
+    Ok(Some(decided))
 }

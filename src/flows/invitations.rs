@@ -25,8 +25,9 @@ pub enum InviteRefused {
     AlreadyGuest(String),
     #[error("One of the chosen apps no longer exists. Reload the page and choose again.")]
     UnknownApp,
-    #[error("An invitation to this address was sent less than a minute ago. Wait a moment before sending it again.")]
-    TooSoon,
+    /// With the seconds until it may be sent again.
+    #[error("An invitation to this address was sent less than a minute ago. You can send it again in {0} seconds.")]
+    TooSoon(i64),
     #[error("This invitation has been sent {0} times. Revoke it and check the address with the guest.")]
     TooManySends(i64),
     #[error("Addresses at {0} may not be invited: the partner domain policy in Settings does not allow it.")]
@@ -83,8 +84,11 @@ pub(super) async fn resend_in(
     if invitation.sent_count >= MAX_SENDS {
         return Ok(Err(InviteRefused::TooManySends(invitation.sent_count)));
     }
-    if invitation.last_sent_at.is_some_and(|t| now - t < Duration::seconds(RESEND_INTERVAL_SECS)) {
-        return Ok(Err(InviteRefused::TooSoon));
+    if let Some(sent) = invitation.last_sent_at
+        && now - sent < Duration::seconds(RESEND_INTERVAL_SECS)
+    {
+        let wait = RESEND_INTERVAL_SECS - (now - sent).num_seconds();
+        return Ok(Err(InviteRefused::TooSoon(wait.max(1))));
     }
     let token = Token::generate();
     let expires = now + Duration::days(crate::flows::settings::current(state).await?.invitation_ttl_days);
@@ -164,9 +168,7 @@ pub(crate) enum InvitationMail<'a> {
     /// "{inviter} invited you to …", with the invitation's message.
     Invitation,
     /// "Your request for {package} was approved": the partner asked for it.
-    Approval {
-        package: &'a str,
-    },
+    Approval(&'a mail::letters::Approved<'a>),
     /// "{admin} added you to {org}'s portal": a colleague becomes a member.
     Member,
 }
@@ -209,11 +211,10 @@ pub(crate) async fn issue_invitation(
             let notice = mail::notices::member_invitation(&org, by, link.clone(), &expires);
             super::queue_notice(state, tx.conn(), &invitation.email, &notice).await?;
         }
-        InvitationMail::Approval { package } => {
-            let by = inviter.map(|i| i.display_name.as_str()).unwrap_or("");
+        InvitationMail::Approval(approved) => {
             let expires = super::human_date(invitation.expires_at);
             let brand = crate::flows::settings::branding(state).await?;
-            let letter = mail::letters::approved_invitation(&brand, package, by, &link, &expires)?;
+            let letter = mail::letters::approved_invitation(&brand, approved, &link, &expires)?;
             // Replies reach the person who decided.
             let letter = match inviter {
                 Some(i) => letter.replying_to(&i.display_name, &i.email),

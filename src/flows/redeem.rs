@@ -182,6 +182,18 @@ pub enum Redeemed {
     EmailMismatch,
 }
 
+/// The invitee said no on the consent page: nothing is redeemed and the link keeps working
+/// until it expires (they may change their mind). Audited; nobody is mailed.
+pub async fn decline(state: &AppState, proof: &Proof, ip: &str) -> AppResult<()> {
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
+    let invitation = invitations::find(tx.conn(), proof.invitation_id).await?.ok_or(AppError::NotFound)?;
+    let ev = Event::new("invitation.declined", "user", invitation.user_id, &invitation.email);
+    audit::record(tx.conn(), &Actor::anonymous(ip), &ev, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Redeems the invitation for the proven identity. The conditional UPDATE in
 /// `mark_redeemed` is the single point of truth: only one transaction can win it.
 pub async fn accept(state: &AppState, proof: &Proof, ip: &str) -> AppResult<Redeemed> {
@@ -206,7 +218,8 @@ pub async fn accept(state: &AppState, proof: &Proof, ip: &str) -> AppResult<Rede
             closed => Redeemed::Closed(closed),
         });
     }
-    let terms = &portal.terms_version;
+    // Members join their own organization: the guests' terms are not theirs to accept.
+    let terms = if invitee.user_type == GUEST { portal.terms_version.as_str() } else { "" };
     users::accept(tx.conn(), invitation.user_id, terms, now).await?;
     let identity = identities::NewIdentity {
         user_id: invitation.user_id,

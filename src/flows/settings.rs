@@ -46,11 +46,15 @@ pub async fn save(state: &AppState, new: PortalSettings, actor: &Actor) -> AppRe
 /// The brand for mail, as the settings page has it now.
 pub async fn branding(state: &AppState) -> AppResult<Branding> {
     let s = current(state).await?;
+    // From the cached copy: this runs inside transactions, which must not wait for a
+    // second connection.
+    let work_accounts = csp_sources(state).await?.any_idp_enabled;
     Ok(Branding {
         org_name: s.org_name.clone(),
         logo_url: s.logo_url.clone(),
         accent: s.accent.clone(),
         public_url: state.settings.public_url.clone(),
+        work_accounts,
     })
 }
 
@@ -91,7 +95,7 @@ async fn load_csp_sources(state: &AppState) -> AppResult<CspSources> {
         list.sort();
         list.dedup();
     }
-    Ok(CspSources { images, forms })
+    Ok(CspSources { images, forms, any_idp_enabled: idps.iter().any(|i| i.enabled) })
 }
 
 /// How mail is signed off: the From a partner sees (`Name <address>`, the name being

@@ -91,48 +91,71 @@ pub fn invitation(
     })
 }
 
+/// What an approved request gave the partner, as their mail says it.
+pub struct Approved<'a> {
+    pub package: &'a str,
+    /// The deciding person's name; empty when nobody had to decide.
+    pub by: &'a str,
+    /// The approver's note to the partner; may be empty.
+    pub note: &'a str,
+    /// The names of the apps that came with it.
+    pub apps: &'a [String],
+    /// When the access ends, in words; empty when it does not.
+    pub until: &'a str,
+}
+
+/// Where the approval mail sends the partner: to accept an invitation first, or straight
+/// to their apps when they can sign in already.
+enum Next<'a> {
+    Invitation { link: &'a str, expires: &'a str },
+    Apps { url: &'a str },
+}
+
 #[derive(Template)]
 #[template(path = "mail/approved.txt")]
 struct ApprovedText<'a> {
     brand: &'a Branding,
-    package: &'a str,
-    by: &'a str,
-    link: &'a str,
-    expires: &'a str,
+    a: &'a Approved<'a>,
+    next: &'a Next<'a>,
 }
 
 #[derive(Template)]
 #[template(path = "mail/approved_body.html")]
 struct ApprovedBody<'a> {
     brand: &'a Branding,
-    package: &'a str,
-    by: &'a str,
-    expires: &'a str,
+    a: &'a Approved<'a>,
+    next: &'a Next<'a>,
 }
 
-/// The invitation of a partner whose request for `package` was approved (`by` the
-/// approver's name; empty when the package needs no approval).
-pub fn approved_invitation(
-    brand: &Branding,
-    package: &str,
-    by: &str,
-    link: &str,
-    expires: &str,
-) -> askama::Result<Letter> {
-    let body = ApprovedBody { brand, package, by, expires }.render()?;
+fn approved(brand: &Branding, a: &Approved<'_>, next: &Next<'_>) -> askama::Result<Letter> {
+    let body = ApprovedBody { brand, a, next }.render()?;
+    let (subject, button, footnote) = match next {
+        Next::Invitation { link, .. } => (
+            format!("Your request for {} was approved", a.package),
+            ("Accept invitation", *link),
+            "You asked for this access on the sign-up page.",
+        ),
+        Next::Apps { url } => {
+            (format!("You now have access to {}", a.package), ("Open your apps", *url), "You asked for this access.")
+        }
+    };
     Ok(Letter {
         sender_name: brand.org_name.clone(),
         reply_to: None,
-        subject: format!("Your request for {package} was approved"),
-        text: ApprovedText { brand, package, by, link, expires }.render()?,
-        html: html(
-            brand,
-            "Your request was approved",
-            &body,
-            Some(("Accept invitation", link)),
-            "You asked for this access on the sign-up page.",
-        )?,
+        subject,
+        text: ApprovedText { brand, a, next }.render()?,
+        html: html(brand, "Your request was approved", &body, Some(button), footnote)?,
     })
+}
+
+/// The invitation of a partner whose request was approved: they accept it to get started.
+pub fn approved_invitation(brand: &Branding, a: &Approved<'_>, link: &str, expires: &str) -> askama::Result<Letter> {
+    approved(brand, a, &Next::Invitation { link, expires })
+}
+
+/// To a partner who can sign in already: the approved access is in their Access Panel.
+pub fn approved_access(brand: &Branding, a: &Approved<'_>, apps_url: &str) -> askama::Result<Letter> {
+    approved(brand, a, &Next::Apps { url: apps_url })
 }
 
 /// What a one-time code is for, as its mail says it.

@@ -49,4 +49,18 @@ pub struct Branding {
     pub logo_url: String,
     pub accent: String,
     pub public_url: String,
+    /// Whether guests can sign in with their own organization's account here (an identity
+    /// provider is enabled); else only with a one-time code.
+    pub work_accounts: bool,
+}
+
+impl Branding {
+    /// Completes "You will sign in with …": the ways a guest has here, and no others.
+    pub fn sign_in_with(&self) -> &'static str {
+        if self.work_accounts {
+            "your own work account or a one-time code sent to this address"
+        } else {
+            "a one-time code sent to this address"
+        }
+    }
 }

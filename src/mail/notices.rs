@@ -60,16 +60,6 @@ pub fn approval_request(approver: &str, who: &Requester<'_>, package: &str, link
     }
 }
 
-/// To a guest who can sign in already, when more access was approved.
-pub fn access_granted(package: &str, apps_url: String) -> Notice {
-    Notice {
-        subject: format!("You now have access to {package}"),
-        heading: "Your request was approved".into(),
-        paragraph: format!("Your request for {package} was approved. Its apps are in your Access Panel."),
-        button: Some(("Open your apps", apps_url)),
-    }
-}
-
 /// To the partner, politely, with the approver's note.
 pub fn request_denied(org: &str, name: &str, package: &str, note: &str) -> Notice {
     let note = if note.is_empty() { String::new() } else { format!(" The note from the approver: {}", quoted(note)) };

@@ -5,6 +5,7 @@ use serde::Deserialize;
 
 use crate::domain::{BoundedText, InputError};
 use crate::error::{AppError, AppResult};
+use crate::flows::approval::Granted;
 
 #[derive(Deserialize)]
 pub struct DecisionForm {
@@ -24,6 +25,16 @@ impl DecisionForm {
             _ => return Err(AppError::BadRequest("Choose Approve or Deny.".into())),
         };
         Ok(BoundedText::parse(&self.note, "The note", 1000, true).map(|n| (approve, n.into_string())))
+    }
+}
+
+/// What the person who approved is told the approval did.
+pub fn approved_words(g: &Granted) -> String {
+    let note = if g.with_note { ", with your note" } else { "" };
+    if g.invited {
+        format!("Approved: {} gets an invitation to {} by mail{note}.", g.guest, g.package)
+    } else {
+        format!("Approved: {} now has {} and was told by mail{note}.", g.guest, g.package)
     }
 }
 

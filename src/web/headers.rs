@@ -72,6 +72,7 @@ mod tests {
         let sources = CspSources {
             images: vec!["https://cdn.contoso.example".into()],
             forms: vec!["https://login.fabrikam.example".into()],
+            any_idp_enabled: true,
         };
         let csp = content_security_policy(&sources);
         assert!(csp.contains("img-src 'self' data: https://cdn.contoso.example;"));

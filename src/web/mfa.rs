@@ -20,7 +20,7 @@ use crate::flows::mfa::{self, MfaRefused, Setup, Used};
 use crate::flows::passkeys::{self, Ceremony};
 use crate::state::AppState;
 use crate::web::csrf::{CsrfForm, NoFields};
-use crate::web::page::{PageCtx, flash, render, render_invalid, render_with_status};
+use crate::web::page::{PageCtx, flash, flash_refused, render, render_invalid, render_with_status};
 use crate::web::{actor, device, see_other};
 
 #[derive(Deserialize, Default)]
@@ -364,7 +364,7 @@ pub async fn remove_method(
 ) -> AppResult<HttpResponse> {
     match mfa::remove(&state, &user, id.into_inner(), &actor(&req, &user)).await? {
         Ok(name) => flash(&session, format!("“{name}” was removed.")),
-        Err(refused) => flash(&session, refused.to_string()),
+        Err(refused) => flash_refused(&session, refused.to_string()),
     }
     Ok(see_other("/profile"))
 }

@@ -56,10 +56,15 @@ impl PageCtx {
     /// The one-time message for this page, taken out of the session. Looked for first:
     /// `remove` marks the session changed even when the key is absent, and a changed
     /// session is encrypted again and sent back as a new cookie on every page.
-    pub fn flash(&self) -> Option<String> {
+    pub fn flash(&self) -> Option<Flash> {
         let session = self.session.as_ref()?;
         session.get::<String>("flash").ok()??;
-        session.remove_as::<String>("flash")?.ok()
+        let text = session.remove_as::<String>("flash")?.ok()?;
+        let refused = session.get::<bool>("flash_refused").ok().flatten().is_some();
+        if refused {
+            session.remove("flash_refused");
+        }
+        Some(Flash { text, refused })
     }
 }
 
@@ -75,8 +80,33 @@ pub fn csrf_token(session: &Session) -> String {
     }
 }
 
+/// The one-time message of the next page, said in the style of something done.
 pub fn flash(session: &Session, message: impl Into<String>) {
     session.insert("flash", message.into()).ok();
+    if session.get::<bool>("flash_refused").ok().flatten().is_some() {
+        session.remove("flash_refused");
+    }
+}
+
+/// The one-time message of the next page, said as a refusal or warning: nothing was done.
+pub fn flash_refused(session: &Session, message: impl Into<String>) {
+    session.insert("flash", message.into()).ok();
+    session.insert("flash_refused", true).ok();
+}
+
+/// Either kind of flash: `Ok` says what was done, `Err` why nothing was.
+pub fn flash_said(session: &Session, said: Result<String, String>) {
+    match said {
+        Ok(done) => flash(session, done),
+        Err(refused) => flash_refused(session, refused),
+    }
+}
+
+/// The message shown once at the top of a page.
+pub struct Flash {
+    pub text: String,
+    /// A refusal or warning: shown in its own style and read out at once.
+    pub refused: bool,
 }
 
 impl FromRequest for PageCtx {

@@ -59,6 +59,7 @@ fn routes() -> Routes {
         .post("/redeem/{token}/verify", LinkHolder, public::redeem::verify_code)
         .get("/redeem/{token}/consent", LinkHolder, public::redeem::consent)
         .post("/redeem/{token}/accept", LinkHolder, public::redeem::accept)
+        .post("/redeem/{token}/decline", LinkHolder, public::redeem::decline)
         .get("/signup", Anyone, public::signup::form)
         .post("/signup", Anyone, public::signup::submit)
         .get("/signup/verify", Anyone, public::signup::code_form)

@@ -469,7 +469,7 @@ impl TestApp {
         )
         .await;
         assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-        assert!(page.body.contains("I accept the terms of use"), "{}", page.body);
+        assert!(page.body.contains("<p class=\"eyebrow\">Review and accept</p>"), "{}", page.body);
     }
 
     /// Redeems `link` in `browser` with an email code and accepts the terms; the final page.

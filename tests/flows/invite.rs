@@ -88,9 +88,13 @@ async fn resend_and_revoke_from_the_user_page(app: TestApp) -> TestApp {
     let id = between(&user_page.body, "/admin/users/", "\"").unwrap();
     let page = app.post(&format!("/admin/users/{id}/resend"), &[]).await;
     assert!(page.has("sent less than a minute ago"), "resends are rate limited");
+    // A refusal looks like one (not the green "done" style) and says when to try again.
+    assert!(page.has(r#"<div class="flash refused" role="alert">"#), "{}", page.body);
+    assert!(page.has("You can send it again in 60 seconds"), "{}", page.body);
     app.advance(Duration::minutes(5));
     let page = app.post(&format!("/admin/users/{id}/resend"), &[]).await;
     assert!(page.has("A new invitation link was sent"));
+    assert!(page.has(r#"<div class="flash" role="status">"#), "{}", page.body);
     let second = redeem_link_in(&app.one_mail("ana@partner.example").await);
     assert_eq!(app.get(&first).await.status, StatusCode::NOT_FOUND);
     let page = app.post(&format!("/admin/users/{id}/revoke"), &[]).await;

@@ -156,6 +156,9 @@ async fn expired_and_forged_links_say_what_happened(app: TestApp) -> TestApp {
     assert!(app.get(&link).await.has("This invitation has expired"));
     let truncated = app.get(&link[..link.len() - 3]).await;
     assert_eq!(truncated.status, StatusCode::NOT_FOUND);
+    // A link cut short says what it is and what to do, not a bare "not found".
+    assert!(truncated.has("This invitation link is not valid"), "{}", truncated.body);
+    assert!(truncated.has("ask the person who invited you"), "{}", truncated.body);
     app
 }
 both!(expired_and_forged_links_say_what_happened);
@@ -211,3 +214,51 @@ async fn the_guest_goes_to_the_invitations_redirect_url(app: TestApp) -> TestApp
     app
 }
 both!(the_guest_goes_to_the_invitations_redirect_url);
+
+async fn declining_redeems_nothing_and_the_link_still_works(app: TestApp) -> TestApp {
+    let link = invited(&app).await;
+    app.prove_with_code(&app.browser, &link, "ana@partner.example").await;
+    let consent = app.get(&format!("{link}/consent")).await;
+    assert!(consent.has(">Decline</button>") && !consent.has("Last step"), "{}", consent.body);
+    let page = app.post(&format!("{link}/decline"), &[]).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.has("You declined the invitation") && page.has("Nothing was shared with Contoso"), "{}", page.body);
+    assert_eq!(app.count("SELECT COUNT(*) FROM invitations WHERE status = 'pending'").await, 1);
+    assert_eq!(app.count("SELECT COUNT(*) FROM identities").await, 0, "no identity was linked");
+    assert!(app.audit_actions().await.contains(&"invitation.declined".to_string()));
+    // Nobody is mailed (the inviter is not told why), and the proof is gone from the session.
+    app.assert_no_mail("root@contoso.example").await;
+    let page = app.post(&format!("{link}/accept"), &[("accept_terms", "yes")]).await;
+    assert_eq!(page.url, link, "accepting now needs a new proof");
+    assert_eq!(app.count("SELECT COUNT(*) FROM invitations WHERE status = 'pending'").await, 1);
+    // They may change their mind while the link works.
+    let page = app.redeem_as(&app.browser, &link, "ana@partner.example").await;
+    assert!(page.url.ends_with("/apps"), "{}", page.url);
+    app
+}
+both!(declining_redeems_nothing_and_the_link_still_works);
+
+async fn the_words_follow_the_configured_sign_in_ways(app: TestApp) -> TestApp {
+    app.sign_in_admin("root@contoso.example").await;
+    // No identity provider: nobody is promised a work account, and the missing privacy
+    // statement is said.
+    app.post("/admin/settings", &settings_form(&[])).await;
+    app.post("/admin/invitations", &[("email", "ana@partner.example"), ("send_email", "yes")]).await;
+    let mail = app.one_mail("ana@partner.example").await;
+    assert!(!mail.text_body.contains("work account"), "{}", mail.text_body);
+    assert!(
+        mail.text_body.contains("You will sign in with a one-time code sent to this address"),
+        "{}",
+        mail.text_body
+    );
+    assert!(mail.html_body.contains("You will sign in with a one-time code sent to this address"));
+    let link = redeem_link_in(&mail);
+    app.sign_out().await;
+    let landing = app.get(&link).await;
+    assert!(!landing.has("work account") && landing.has("does not give you a password"), "{}", landing.body);
+    app.prove_with_code(&app.browser, &link, "ana@partner.example").await;
+    let consent = app.get(&format!("{link}/consent")).await;
+    assert!(consent.has("Contoso has not given a privacy statement"), "{}", consent.body);
+    app
+}
+both!(the_words_follow_the_configured_sign_in_ways);

@@ -120,10 +120,11 @@ async fn a_partner_signs_up_a_sponsor_approves_and_the_partner_redeems(app: Test
     assert!(page.has("Pat Partner asks for access") && page.has("Project Atlas") && page.has("Approve"));
     assert_eq!(status_of(&app).await, "pending_approval");
     let token = csrf_of(&approver, &root_link).await;
-    let form = [("csrf", token.as_str()), ("decision", "approve"), ("note", "")];
+    let form = [("csrf", token.as_str()), ("decision", "approve"), ("note", "Welcome to the Atlas team")];
     let page = Page::from(approver.post(&root_link).form(&form).send().await.unwrap()).await;
-    assert!(page.has("The request is approved"), "{}", page.body);
-    assert_eq!(page.body.matches("The request is approved").count(), 1, "the outcome is said once: {}", page.body);
+    // What happened for this partner, said once: they had no account, so they are invited.
+    let said = "Approved: Pat Partner gets an invitation to Atlas by mail, with your note.";
+    assert_eq!(page.body.matches(said).count(), 1, "the outcome is said once: {}", page.body);
     // The other approver's link now shows the outcome, and deciding there changes nothing.
     let (other, _) = app.new_browser();
     let page = Page::from(other.get(&sam_link).send().await.unwrap()).await;
@@ -142,6 +143,13 @@ async fn a_partner_signs_up_a_sponsor_approves_and_the_partner_redeems(app: Test
     let invitation = app.one_mail("pat@fabrikam.example").await;
     assert_eq!(invitation.subject, "Your request for Atlas was approved");
     assert!(invitation.text_body.contains("was approved by root."), "{}", invitation.text_body);
+    // …with the approver's note, the apps and when the access ends.
+    for words in ["root's note:", "Welcome to the Atlas team", "- Atlas Board", "This access lasts until"] {
+        assert!(invitation.text_body.contains(words), "{words}: {}", invitation.text_body);
+    }
+    for words in ["Welcome to the Atlas team", "<li>Atlas Board</li>", "This access lasts until"] {
+        assert!(invitation.html_body.contains(words), "{words}: {}", invitation.html_body);
+    }
     assert!(!invitation.text_body.contains("did not expect"), "{}", invitation.text_body);
     let link = redeem_link_in(&invitation);
     // …and the invitation shows what the package gives.
@@ -204,7 +212,7 @@ async fn in_all_mode_one_denial_denies_and_two_approvals_approve(app: TestApp) -
             assert!(mail.text_body.contains("ask your contact at Contoso"), "{}", mail.text_body);
             assert!(!mail.text_body.contains(".”."), "{}", mail.text_body);
         } else {
-            assert!(page.has("The request is approved"), "{}", page.body);
+            assert!(page.has("Thank you. Approved: "), "{}", page.body);
             redeem_link_in(&app.one_mail(email).await);
         }
     }
@@ -401,7 +409,9 @@ async fn a_guest_requests_more_access_and_an_admin_decides(app: TestApp) -> Test
     assert!(list.has("Ana") || list.has("ana@partner.example"), "{}", list.body);
     let id = between(&list.body, "/admin/requests/", "\"").unwrap();
     let page = app.post(&format!("/admin/requests/{id}/decide"), &[("decision", "approve")]).await;
-    assert!(page.has("The request is approved"), "{}", page.body);
+    // This partner could sign in already: the words say so, not "gets an invitation".
+    assert!(page.has("now has Atlas and was told by mail."), "{}", page.body);
+    assert!(!page.has("gets an invitation"), "{}", page.body);
     assert!(page.has("<dd>Approved (by root@contoso.example)"), "{}", page.body);
     assert!(page.has("no decision needed"), "the approver's link is moot now: {}", page.body);
     let page = app.post(&format!("/admin/requests/{id}/decide"), &[("decision", "deny")]).await;

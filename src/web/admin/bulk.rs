@@ -18,7 +18,7 @@ use crate::state::AppState;
 use crate::web::admin::fmt_time;
 use crate::web::csrf::{CsrfForm, CsrfUpload, NoFields};
 use crate::web::csv_download::CsvFile;
-use crate::web::page::{PageCtx, flash, render, render_with_status};
+use crate::web::page::{PageCtx, flash_refused, render, render_with_status};
 use crate::web::{actor, see_other};
 
 /// The most rows a job's page lists (the counts and the CSV cover every row).
@@ -137,7 +137,7 @@ pub async fn start(
 ) -> AppResult<HttpResponse> {
     if !job::start(&state, *id, &actor(&req, &admin)).await? {
         job::report(&state, *id).await?.ok_or(AppError::NotFound)?;
-        flash(&session, "This list was started already.");
+        flash_refused(&session, "Nothing was started: this list was started already.");
     }
     Ok(see_other(&format!("/admin/invitations/bulk/{id}")))
 }

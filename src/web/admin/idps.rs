@@ -16,7 +16,7 @@ use crate::federation::redirect_uri;
 use crate::flows::idps::{self, IdpInput, RawIdp};
 use crate::state::AppState;
 use crate::web::csrf::{CsrfForm, NoFields};
-use crate::web::page::{PageCtx, flash, render, render_invalid};
+use crate::web::page::{PageCtx, flash, flash_refused, render, render_invalid};
 use crate::web::{actor, kept, see_other};
 
 #[derive(Template)]
@@ -241,7 +241,7 @@ pub async fn delete(
     let id = id.into_inner();
     match idps::delete(&state, id, &actor(&req, &admin)).await? {
         Ok(()) => flash(&session, "The identity provider was deleted. Identities already linked stay on their users."),
-        Err(refused) => flash(&session, refused.to_string()),
+        Err(refused) => flash_refused(&session, refused.to_string()),
     }
     Ok(see_other("/admin/identity-providers"))
 }

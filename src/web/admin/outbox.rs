@@ -12,7 +12,7 @@ use crate::error::AppResult;
 use crate::state::AppState;
 use crate::web::admin::fmt_time;
 use crate::web::csrf::{CsrfForm, NoFields};
-use crate::web::page::{PageCtx, flash, render};
+use crate::web::page::{PageCtx, flash, flash_refused, render};
 use crate::web::{actor, see_other};
 
 /// The most messages the page lists.
@@ -51,11 +51,10 @@ pub async fn retry(
     id: web::Path<Uuid>,
     _f: CsrfForm<NoFields>,
 ) -> AppResult<HttpResponse> {
-    let words = if crate::flows::outbox::retry(&state, *id, &actor(&req, &admin)).await? {
-        "It will be sent again within a few seconds."
+    if crate::flows::outbox::retry(&state, *id, &actor(&req, &admin)).await? {
+        flash(&session, "It will be sent again within a few seconds.");
     } else {
-        "That message was delivered meanwhile."
-    };
-    flash(&session, words);
+        flash_refused(&session, "Nothing to retry: that message was delivered meanwhile.");
+    }
     Ok(see_other("/admin/outbox"))
 }

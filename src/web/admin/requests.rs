@@ -16,8 +16,8 @@ use crate::error::{AppError, AppResult};
 use crate::flows::approval::{self, Decided};
 use crate::state::AppState;
 use crate::web::csrf::CsrfForm;
-use crate::web::decision::{DOMAIN_REFUSED, DecisionForm};
-use crate::web::page::{PageCtx, flash, render, render_with_status};
+use crate::web::decision::{DOMAIN_REFUSED, DecisionForm, approved_words};
+use crate::web::page::{PageCtx, flash_said, render, render_with_status};
 use crate::web::{actor, see_other};
 
 /// The filter tabs: the states worth looking at, then all of them.
@@ -156,15 +156,16 @@ pub async fn decide(
     let message = match approval::admin_decide(&state, request_id, approve, &note, &admin, &actor(&req, &admin)).await?
     {
         None => return Err(AppError::NotFound),
-        Some(Decided::Recorded(status)) => format!("The request is {}.", status.in_sentence()),
+        Some(Decided::Approved(granted)) => Ok(approved_words(&granted)),
+        Some(Decided::Recorded(status)) => Ok(format!("The request is {}.", status.in_sentence())),
         Some(Decided::AlreadyClosed(status)) => {
-            format!("Nothing was changed: the request was already {}.", status.in_sentence())
+            Err(format!("Nothing was changed: the request was already {}.", status.in_sentence()))
         }
-        Some(Decided::DomainRefused) => DOMAIN_REFUSED.to_string(),
+        Some(Decided::DomainRefused) => Err(DOMAIN_REFUSED.to_string()),
         Some(Decided::NotEntitled) => {
-            "Nothing was changed: nobody decides their own request. Another admin or approver must.".to_string()
+            Err("Nothing was changed: nobody decides their own request. Another admin or approver must.".to_string())
         }
     };
-    flash(&session, message);
+    flash_said(&session, message);
     Ok(see_other(&format!("/admin/requests/{request_id}")))
 }

@@ -20,7 +20,7 @@ use crate::flows;
 use crate::state::AppState;
 use crate::web::admin::{Pager, filtered, fmt_time};
 use crate::web::csrf::{CsrfForm, NoFields};
-use crate::web::page::{PageCtx, flash, render};
+use crate::web::page::{PageCtx, flash, flash_refused, flash_said, render};
 use crate::web::{actor, kept, see_other};
 
 const PAGE_SIZE: i64 = 25;
@@ -189,7 +189,7 @@ pub async fn resend(
     let id = id.into_inner();
     match flows::invitations::resend(&state, id, &actor(&req, &admin)).await? {
         Ok(_) => flash(&session, "A new invitation link was sent. The previous link no longer works."),
-        Err(refused) => flash(&session, refused.to_string()),
+        Err(refused) => flash_refused(&session, refused.to_string()),
     }
     Ok(back(id))
 }
@@ -206,7 +206,7 @@ pub async fn revoke(
     if flows::invitations::revoke(&state, id, &actor(&req, &admin)).await? {
         flash(&session, "The invitation was revoked: its link no longer works.");
     } else {
-        flash(&session, "There was no pending invitation to revoke.");
+        flash_refused(&session, "There was no pending invitation to revoke.");
     }
     Ok(back(id))
 }
@@ -225,7 +225,7 @@ pub async fn reset_redemption(
             &session,
             "Redemption was reset: sign-in identities were unlinked, sessions ended, and a new invitation was sent.",
         ),
-        Err(refused) => flash(&session, refused.to_string()),
+        Err(refused) => flash_refused(&session, refused.to_string()),
     }
     Ok(back(id))
 }
@@ -244,22 +244,23 @@ pub async fn account_action(
     let id = id.into_inner();
     let who = actor(&req, &admin);
     let action = req.path().rsplit('/').next().unwrap_or_default();
-    let said: String = match action {
+    let said: Result<String, String> = match action {
         "block" | "unblock" => {
             let blocked = action == "block";
             flows::users::set_blocked(&state, id, blocked, &who).await?;
-            if blocked { "The user is blocked and was signed out everywhere." } else { "The user is unblocked." }.into()
+            Ok(if blocked { "The user is blocked and was signed out everywhere." } else { "The user is unblocked." }
+                .into())
         }
         "make-admin" | "remove-admin" => {
             let make = action == "make-admin";
             let said = match flows::users::set_admin(&state, id, make, &who).await? {
-                Ok(()) if make => "The member is now an admin; they sign in again to use it.".to_string(),
-                Ok(()) => "The member's admin rights were removed.".into(),
-                Err(refused) => refused.to_string(),
+                Ok(()) if make => Ok("The member is now an admin; they sign in again to use it.".to_string()),
+                Ok(()) => Ok("The member's admin rights were removed.".into()),
+                Err(refused) => Err(refused.to_string()),
             };
             // Someone who took their own rights lands where a member does.
-            if !make && id == admin.id {
-                flash(&session, said);
+            if said.is_ok() && !make && id == admin.id {
+                flash_said(&session, said);
                 return Ok(see_other("/apps"));
             }
             said
@@ -267,11 +268,12 @@ pub async fn account_action(
         "make-inviter" | "remove-inviter" => {
             let inviter = action == "make-inviter";
             flows::users::set_inviter(&state, id, inviter, &who).await?;
-            if inviter { "The member may now invite guests." } else { "The member's inviter role was removed." }.into()
+            Ok(if inviter { "The member may now invite guests." } else { "The member's inviter role was removed." }
+                .into())
         }
         _ => return Err(AppError::NotFound),
     };
-    flash(&session, said);
+    flash_said(&session, said);
     Ok(back(id))
 }
 

@@ -214,7 +214,7 @@ pub async fn decide(
         let conflict = |why: String| Problem::new(StatusCode::CONFLICT, "Not decided", why);
         match approval::admin_decide(&state, id, approve, note.as_str(), &caller.0.user, &caller.actor(&req)).await? {
             None => return Err(Problem::not_found()),
-            Some(Decided::Recorded(_)) => {}
+            Some(Decided::Recorded(_) | Decided::Approved(_)) => {}
             Some(Decided::AlreadyClosed(status)) => {
                 return Err(conflict(format!("The request was already {}.", status.in_sentence())));
             }

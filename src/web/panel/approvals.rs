@@ -14,8 +14,8 @@ use crate::flows::approval::{self, Decided};
 use crate::flows::human_date;
 use crate::state::AppState;
 use crate::web::csrf::CsrfForm;
-use crate::web::decision::{DOMAIN_REFUSED, DecisionForm};
-use crate::web::page::{PageCtx, flash, render};
+use crate::web::decision::{DOMAIN_REFUSED, DecisionForm, approved_words};
+use crate::web::page::{PageCtx, flash_refused, flash_said, render};
 use crate::web::{client_ip, see_other};
 
 #[derive(Template)]
@@ -48,26 +48,27 @@ pub async fn decide(
     let (approve, note) = match f.form.parse()? {
         Ok(decision) => decision,
         Err(e) => {
-            flash(&session, format!("Nothing was decided: {e}"));
+            flash_refused(&session, format!("Nothing was decided: {e}"));
             return Ok(see_other("/approvals"));
         }
     };
     let decided = approval::decide_as(&state, &user, id.into_inner(), approve, &note, &client_ip(&req))
         .await?
         .ok_or(AppError::NotFound)?;
-    let said = match decided {
-        Decided::Recorded(RequestStatus::Approved) => "Approved: the partner gets an invitation by mail.".to_string(),
-        Decided::Recorded(RequestStatus::Denied) => "Denied: the partner is told politely, with your note.".into(),
-        Decided::Recorded(_) => "Your approval is recorded; the request waits for the other approvers.".into(),
+    let said: Result<String, String> = match decided {
+        Decided::Approved(granted) => Ok(approved_words(&granted)),
+        Decided::Recorded(RequestStatus::Approved) => Ok("The request is approved.".to_string()),
+        Decided::Recorded(RequestStatus::Denied) => Ok("Denied: the partner is told politely, with your note.".into()),
+        Decided::Recorded(_) => Ok("Your approval is recorded; the request waits for the other approvers.".into()),
         Decided::AlreadyClosed(RequestStatus::PendingApproval) => {
-            "You decided on this request already; your first decision counts.".into()
+            Err("You decided on this request already; your first decision counts.".into())
         }
         Decided::AlreadyClosed(other) => {
-            format!("Nothing was changed: this request was already {}.", other.in_sentence())
+            Err(format!("Nothing was changed: this request was already {}.", other.in_sentence()))
         }
-        Decided::NotEntitled => "Nothing was changed: you are no longer an approver of this request.".into(),
-        Decided::DomainRefused => DOMAIN_REFUSED.into(),
+        Decided::NotEntitled => Err("Nothing was changed: you are no longer an approver of this request.".into()),
+        Decided::DomainRefused => Err(DOMAIN_REFUSED.into()),
     };
-    flash(&session, said);
+    flash_said(&session, said);
     Ok(see_other("/approvals"))
 }

@@ -19,7 +19,7 @@ use crate::flows::human_date;
 use crate::flows::sponsors::{self, GuestView};
 use crate::state::AppState;
 use crate::web::csrf::CsrfForm;
-use crate::web::page::{PageCtx, flash, render};
+use crate::web::page::{PageCtx, flash, flash_said, render};
 use crate::web::{actor, see_other};
 
 /// Where a guest stands, in a sponsor's words.
@@ -130,18 +130,18 @@ pub async fn act(
 ) -> AppResult<HttpResponse> {
     let (id, action) = path.into_inner();
     let who = actor(&req, &user);
-    let said = match action.as_str() {
+    let said: Result<String, String> = match action.as_str() {
         "resend" => match sponsors::resend(&state, id, &user, &who).await? {
-            Ok(()) => "A new invitation link was sent. The previous link no longer works.".to_string(),
-            Err(refused) => refused.to_string(),
+            Ok(()) => Ok("A new invitation link was sent. The previous link no longer works.".to_string()),
+            Err(refused) => Err(refused.to_string()),
         },
         "revoke" => match sponsors::revoke(&state, id, &user, &who).await? {
-            true => "The invitation was revoked: its link no longer works.".into(),
-            false => "There was no pending invitation to revoke.".into(),
+            true => Ok("The invitation was revoked: its link no longer works.".into()),
+            false => Err("There was no pending invitation to revoke.".into()),
         },
         "extend" => match sponsors::extend(&state, id, &user, &who).await? {
-            Ok(until) => format!("Access now lasts until {}.", human_date(until)),
-            Err(refused) => refused.to_string(),
+            Ok(until) => Ok(format!("Access now lasts until {}.", human_date(until))),
+            Err(refused) => Err(refused.to_string()),
         },
         "remove" => {
             let name = sponsors::remove(&state, id, &user, &who).await?;
@@ -149,15 +149,15 @@ pub async fn act(
             return Ok(see_other(if f.form.back == "admin" { "/admin/users" } else { "/guests" }));
         }
         "sponsors" => match EmailAddress::parse(&f.form.email) {
-            Err(e) => e.to_string(),
+            Err(e) => Err(e.to_string()),
             Ok(email) => match sponsors::add_sponsor(&state, id, &email, &user, &who).await? {
-                Ok(s) => format!("{} now sponsors this guest too.", s.display_name),
-                Err(refused) => refused.to_string(),
+                Ok(s) => Ok(format!("{} now sponsors this guest too.", s.display_name)),
+                Err(refused) => Err(refused.to_string()),
             },
         },
         _ => return Err(AppError::NotFound),
     };
-    flash(&session, said);
+    flash_said(&session, said);
     Ok(see_other(&guest_page(&f.form.back, id)))
 }
 
@@ -172,11 +172,11 @@ pub async fn remove_sponsor(
 ) -> AppResult<HttpResponse> {
     let (id, sponsor_id) = path.into_inner();
     let said = match sponsors::remove_sponsor(&state, id, sponsor_id, &user, &actor(&req, &user)).await? {
-        Ok(s) if s.id == user.id => "You no longer sponsor this guest.".to_string(),
-        Ok(s) => format!("{} no longer sponsors this guest.", s.display_name),
-        Err(refused) => refused.to_string(),
+        Ok(s) if s.id == user.id => Ok("You no longer sponsor this guest.".to_string()),
+        Ok(s) => Ok(format!("{} no longer sponsors this guest.", s.display_name)),
+        Err(refused) => Err(refused.to_string()),
     };
-    flash(&session, said);
+    flash_said(&session, said);
     // Someone who stopped sponsoring cannot see the guest any more (unless an admin).
     let back = if sponsor_id == user.id && !user.is_admin { "/guests".into() } else { guest_page(&f.form.back, id) };
     Ok(see_other(&back))

@@ -10,7 +10,7 @@ use crate::error::{AppError, AppResult};
 use crate::flows::approval::{self, ApprovalView, Decided};
 use crate::state::AppState;
 use crate::web::csrf::CsrfForm;
-use crate::web::decision::{DOMAIN_REFUSED, DecisionForm};
+use crate::web::decision::{DOMAIN_REFUSED, DecisionForm, approved_words};
 use crate::web::page::{Notice, PageCtx, render, render_with_status};
 use crate::web::{client_ip, kept};
 
@@ -119,12 +119,11 @@ pub async fn decide(
         approval::decide(&state, &token, approve, &note, &client_ip(&req)).await?.ok_or(AppError::NotFound)?;
     let v = approval::view_approval(&state, &token).await?.ok_or(AppError::NotFound)?;
     let (http, outcome) = match decided {
+        Decided::Approved(granted) => (StatusCode::OK, format!("Thank you. {}", approved_words(&granted))),
         Decided::Recorded(status) => (
             StatusCode::OK,
             match status {
-                RequestStatus::Approved => {
-                    "Thank you. The request is approved: the partner gets an invitation by mail.".to_string()
-                }
+                RequestStatus::Approved => "Thank you. The request is approved.".to_string(),
                 RequestStatus::Denied => {
                     "Thank you. The request is denied: the partner is told politely, with your note.".to_string()
                 }

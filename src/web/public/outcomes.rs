@@ -44,6 +44,16 @@ pub fn closed(ctx: PageCtx, landing: &Landing) -> HttpResponse {
     render_with_status(status, &Notice { ctx, title: title.into(), message, link })
 }
 
+/// A redeem link that leads to no invitation: most often one a mail program cut short.
+pub fn not_valid(ctx: PageCtx) -> HttpResponse {
+    let message = "This link leads to no invitation. Open the link from your invitation mail again, or copy all \
+                   of it into the address bar: some mail programs cut long links short. If it still does not work, \
+                   ask the person who invited you to send the invitation again."
+        .to_string();
+    let notice = Notice { ctx, title: "This invitation link is not valid".into(), message, link: None };
+    render_with_status(StatusCode::NOT_FOUND, &notice)
+}
+
 pub fn refusal(ctx: PageCtx, verdict: SignInVerdict) -> HttpResponse {
     let (title, message) = match verdict {
         SignInVerdict::Blocked => (

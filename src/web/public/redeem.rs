@@ -53,6 +53,8 @@ struct LandingPage {
     message: String,
     apps: Vec<App>,
     expires: String,
+    /// A colleague joining as a member, not a guest.
+    as_member: bool,
 }
 
 #[derive(Template)]
@@ -71,13 +73,14 @@ struct ConsentPage {
     error: Option<String>,
 }
 
-/// Loads the invitation behind the link; a link that never existed is a 404.
-async fn load(state: &AppState, token: &str) -> AppResult<Landing> {
-    redeem::open(state, token).await?.ok_or(AppError::NotFound)
+/// Loads the invitation behind the link; `None` for a link that never existed (mistyped,
+/// cut short by a mail program), which `not_valid` answers.
+async fn load(state: &AppState, token: &str) -> AppResult<Option<Landing>> {
+    redeem::open(state, token).await
 }
 
 pub async fn landing(ctx: PageCtx, state: web::Data<AppState>, token: web::Path<String>) -> AppResult<HttpResponse> {
-    let l = load(&state, &token).await?;
+    let Some(l) = load(&state, &token).await? else { return Ok(super::outcomes::not_valid(ctx)) };
     if l.state != LinkState::Open {
         return Ok(closed(ctx, &l));
     }
@@ -91,6 +94,7 @@ pub async fn landing(ctx: PageCtx, state: web::Data<AppState>, token: web::Path<
         message: l.invitation.message,
         apps: l.apps,
         expires: human_date(l.invitation.expires_at),
+        as_member: l.invitee.user_type == crate::domain::user::MEMBER,
     }))
 }
 
@@ -102,7 +106,7 @@ pub async fn send_code(
     token: web::Path<String>,
     _f: CsrfForm<NoFields>,
 ) -> AppResult<HttpResponse> {
-    let l = load(&state, &token).await?;
+    let Some(l) = load(&state, &token).await? else { return Ok(super::outcomes::not_valid(ctx)) };
     if l.state != LinkState::Open {
         return Ok(closed(ctx, &l));
     }
@@ -135,7 +139,7 @@ pub async fn code_form(
     session: Session,
     token: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let l = load(&state, &token).await?;
+    let Some(l) = load(&state, &token).await? else { return Ok(super::outcomes::not_valid(ctx)) };
     if l.state != LinkState::Open {
         return Ok(closed(ctx, &l));
     }
@@ -152,7 +156,7 @@ pub async fn verify_code(
     token: web::Path<String>,
     f: CsrfForm<CodeForm>,
 ) -> AppResult<HttpResponse> {
-    let l = load(&state, &token).await?;
+    let Some(l) = load(&state, &token).await? else { return Ok(super::outcomes::not_valid(ctx)) };
     if l.state != LinkState::Open {
         return Ok(closed(ctx, &l));
     }
@@ -227,7 +231,7 @@ pub async fn consent(
     session: Session,
     token: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let l = load(&state, &token).await?;
+    let Some(l) = load(&state, &token).await? else { return Ok(super::outcomes::not_valid(ctx)) };
     if l.state != LinkState::Open {
         return Ok(closed(ctx, &l));
     }
@@ -235,6 +239,36 @@ pub async fn consent(
         return Ok(see_other(&format!("/redeem/{}", token.as_str())));
     }
     Ok(render(&consent_page(ctx, &*crate::flows::settings::current(&state).await?, token.into_inner(), l, None)))
+}
+
+/// "Decline" on the consent page: the proven identity is forgotten and nothing is redeemed.
+pub async fn decline(
+    req: HttpRequest,
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    session: Session,
+    token: web::Path<String>,
+    _f: CsrfForm<NoFields>,
+) -> AppResult<HttpResponse> {
+    let Some(l) = load(&state, &token).await? else { return Ok(super::outcomes::not_valid(ctx)) };
+    let Some(proof) = proof_for(&state, &session, l.invitation.id) else {
+        return Ok(see_other(&format!("/redeem/{}", token.as_str())));
+    };
+    redeem::decline(&state, &proof, &client_ip(&req)).await?;
+    session.remove(PROOF_KEY);
+    session.remove(CODE_KEY);
+    let notice = Notice {
+        message: format!(
+            "Nothing was shared with {org} and you were not added. If you change your mind, the link in your \
+             invitation mail works until {expires}.",
+            org = ctx.org_name,
+            expires = human_date(l.invitation.expires_at)
+        ),
+        ctx,
+        title: "You declined the invitation".into(),
+        link: None,
+    };
+    Ok(render(&notice))
 }
 
 #[derive(Deserialize)]
@@ -251,7 +285,7 @@ pub async fn accept(
     token: web::Path<String>,
     f: CsrfForm<AcceptForm>,
 ) -> AppResult<HttpResponse> {
-    let l = load(&state, &token).await?;
+    let Some(l) = load(&state, &token).await? else { return Ok(super::outcomes::not_valid(ctx)) };
     let Some(proof) = proof_for(&state, &session, l.invitation.id) else {
         // A second click after the first one signed the guest in lands where the first did.
         if let Some(user) = session::current(&req).await?
@@ -265,7 +299,8 @@ pub async fn accept(
         }
         return Ok(see_other(&format!("/redeem/{}", token.as_str())));
     };
-    if f.form.accept_terms.is_none() {
+    let as_member = l.invitee.user_type == crate::domain::user::MEMBER;
+    if !as_member && f.form.accept_terms.is_none() {
         let error = Some("Accept the terms of use to continue.".to_string());
         return Ok(render_invalid(&consent_page(
             ctx,

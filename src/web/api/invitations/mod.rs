@@ -49,7 +49,7 @@ fn refused(r: InviteRefused) -> Problem {
         | InviteRefused::IsGuest(_)
         | InviteRefused::Pending(_)
         | InviteRefused::InvitedByOther { .. } => StatusCode::CONFLICT,
-        InviteRefused::TooSoon | InviteRefused::TooManySends(_) => StatusCode::TOO_MANY_REQUESTS,
+        InviteRefused::TooSoon(_) | InviteRefused::TooManySends(_) => StatusCode::TOO_MANY_REQUESTS,
         InviteRefused::NotAllowed | InviteRefused::AppsNeedAdmin => StatusCode::FORBIDDEN,
         InviteRefused::UnknownApp
         | InviteRefused::UnknownGroup

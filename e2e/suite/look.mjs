@@ -54,6 +54,9 @@ export class Inspector {
     if (overflow.extra > 0) {
       this.problems.push(`${name} (${page.url()}): ${overflow.extra} px wider than a 360 px screen (${overflow.culprits.join(', ')})`);
     }
+    for (const problem of await page.evaluate(phoneLayoutProblems)) {
+      this.problems.push(`${name} (${page.url()}): at 360 px ${problem}`);
+    }
     await page.screenshot({ path: file(360), fullPage: true });
     await page.setViewportSize(size);
   }
@@ -62,4 +65,29 @@ export class Inspector {
   unchecked() {
     return [...this.visited].filter(([p]) => !this.checked.has(p)).map(([, href]) => href);
   }
+}
+
+/** Runs in the page at 360 px: an admin page's heading is on the first screen (menus fold
+ * away), and no table cell with text is narrower than six characters of its own font. */
+function phoneLayoutProblems() {
+  const problems = [];
+  const h1 = document.querySelector('main h1');
+  if (location.pathname.startsWith('/admin') && h1 && h1.getBoundingClientRect().bottom > window.innerHeight) {
+    problems.push(`the heading ends at ${Math.round(h1.getBoundingClientRect().bottom)} px, below the first screen`);
+  }
+  const canvas = document.createElement('canvas').getContext('2d');
+  for (const cell of document.querySelectorAll('main td, main th')) {
+    if (!cell.textContent.trim() || cell.getClientRects().length === 0) continue;
+    // Card tables keep their headings for screen readers only, in a 1 px box.
+    if (cell.closest('table.cards thead')) continue;
+    const style = getComputedStyle(cell);
+    canvas.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+    const six = canvas.measureText('000000').width;
+    const inner = cell.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    if (inner + 0.5 < six) {
+      problems.push(`a table cell is ${Math.round(inner)} px wide, narrower than six characters: “${cell.textContent.trim().slice(0, 30)}”`);
+      break;
+    }
+  }
+  return problems;
 }

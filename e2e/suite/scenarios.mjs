@@ -440,7 +440,7 @@ export async function guestRequestsAccessThroughAGroup(ctx) {
   assert.match(await gus.locator('main').innerText(), /Waiting for a decision/);
   await ctx.mailbox.next(ADMIN, { subject: /Gus Guest/ });
 
-  await follow(admin, 'Requests');
+  await follow(admin, 'Access requests');
   await ctx.look(admin, 'admin-requests');
   await follow(admin, 'Gus Guest');
   await ctx.look(admin, 'admin-request');
@@ -863,7 +863,7 @@ async function memberLooksAfterHerGuests(ctx) {
   await press(mia, 'Approve');
   await ctx.look(mia, 'approvals-decided');
   const text = await mia.locator('main').innerText();
-  assert.match(text, /Approved: the partner gets an invitation by mail/);
+  assert.match(text, /Approved: Noa Partner gets an invitation to Northwind project by mail, with your note\./);
   assert.match(text, /Nothing waits for you/);
   const approved = await ctx.mailbox.next(email, { subject: /approved/ });
   assert.match(approved.text, /approved by Mia Member/);

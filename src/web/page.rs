@@ -32,6 +32,8 @@ pub struct PageCtx {
     pub logo_url: String,
     pub csrf: String,
     pub user: Option<NavUser>,
+    /// The request's path: menus mark the page the person is on.
+    pub path: String,
     /// Read when the page renders, so a handler that redirects instead keeps the message.
     session: Option<Session>,
 }
@@ -42,6 +44,21 @@ impl PageCtx {
         self.org_name.chars().next().map(|c| c.to_uppercase().to_string()).unwrap_or_default()
     }
 
+    /// The admin menu's entries (address, words), in the order shown.
+    pub fn admin_menu(&self) -> &'static [(&'static str, &'static str)] {
+        ADMIN_MENU
+    }
+
+    /// The admin menu entry of the page shown: the longest one its path starts with.
+    pub fn admin_here(&self) -> &'static str {
+        ADMIN_MENU
+            .iter()
+            .filter(|(href, _)| self.path == *href || self.path.starts_with(&format!("{href}/")))
+            .max_by_key(|(href, _)| href.len())
+            .map(|(href, _)| *href)
+            .unwrap_or("")
+    }
+
     /// For an error page when even the portal's settings could not be read.
     pub fn bare() -> PageCtx {
         PageCtx {
@@ -49,6 +66,7 @@ impl PageCtx {
             logo_url: String::new(),
             csrf: String::new(),
             user: None,
+            path: String::new(),
             session: None,
         }
     }
@@ -67,6 +85,22 @@ impl PageCtx {
         Some(Flash { text, refused })
     }
 }
+
+/// Every admin page's menu: (address, words).
+const ADMIN_MENU: &[(&str, &str)] = &[
+    ("/admin", "Dashboard"),
+    ("/admin/users", "Users"),
+    ("/admin/invitations/new", "Invite a guest"),
+    ("/admin/requests", "Access requests"),
+    ("/admin/apps", "Apps"),
+    ("/admin/groups", "Groups"),
+    ("/admin/packages", "Access packages"),
+    ("/admin/identity-providers", "Identity providers"),
+    ("/admin/audit", "Audit log"),
+    ("/admin/outbox", "Outbox"),
+    ("/admin/api-keys", "API keys"),
+    ("/admin/settings", "Settings"),
+];
 
 /// The session's CSRF token, created on first use.
 pub fn csrf_token(session: &Session) -> String {
@@ -131,6 +165,7 @@ impl FromRequest for PageCtx {
                     is_admin: u.is_admin,
                     is_member: u.user_type == crate::domain::user::MEMBER,
                 }),
+                path: req.path().to_string(),
                 session: Some(session),
             })
         })

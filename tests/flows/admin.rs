@@ -314,3 +314,18 @@ async fn admin_rights_are_given_and_taken_back_but_never_from_the_last_admin(app
     app
 }
 both!(admin_rights_are_given_and_taken_back_but_never_from_the_last_admin);
+
+async fn the_admin_menu_folds_and_marks_the_page_shown(app: TestApp) -> TestApp {
+    app.sign_in_admin("root@contoso.example").await;
+    let page = app.get("/admin/requests").await;
+    // One menu for wide screens, one disclosure for phones (no script), both marking the page.
+    assert!(page.has(r#"<details class="adminmenu">"#), "{}", page.body);
+    assert!(page.has(r#"<span class="muted">: Access requests</span>"#), "{}", page.body);
+    assert_eq!(page.body.matches(r#"<a href="/admin/requests" aria-current="page">Access requests</a>"#).count(), 2);
+    // A page below an entry marks that entry; the dashboard only itself.
+    let page = app.get("/admin/identity-providers/new-saml").await;
+    assert!(page.has(r#"<a href="/admin/identity-providers" aria-current="page">"#), "{}", page.body);
+    assert!(!page.has(r#"<a href="/admin" aria-current="page">"#));
+    app
+}
+both!(the_admin_menu_folds_and_marks_the_page_shown);

@@ -150,7 +150,9 @@ macro_rules! push_where {
         if let Some(p) = &b.actor {
             // The name is the user's current one: a person is found by what the pages call them.
             q.push(" AND (LOWER(a.actor_label) LIKE ").push_bind(p.clone()).push(" ESCAPE '\\'");
-            q.push(" OR (a.actor_kind = 'user' AND a.actor_id IN (SELECT id FROM users WHERE LOWER(display_name) LIKE ");
+            q.push(
+                " OR (a.actor_kind = 'user' AND a.actor_id IN (SELECT id FROM users WHERE LOWER(display_name) LIKE ",
+            );
             q.push_bind(p.clone()).push(b.escape).push(")))");
         }
         if let Some((p, exact)) = &b.target {

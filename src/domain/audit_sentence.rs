@@ -48,7 +48,12 @@ impl Say {
         self
     }
 
-    /// More words; none when `None` or empty.
+    fn and(mut self, words: &str) -> Say {
+        self.0.push(Part::Words(words.to_string()));
+        self
+    }
+
+    /// More words, if any (none when `None` or empty).
     fn then(mut self, words: impl Into<Option<String>>) -> Say {
         if let Some(w) = words.into().filter(|w| !w.is_empty()) {
             self.0.push(Part::Words(w));
@@ -98,14 +103,19 @@ impl Action {
             UserInvited => {
                 let apps = values(d, "app");
                 let again = (d == "again after a revocation").then(|| " again after a revocation".to_string());
-                actor("invited ").target().then(again).then((!apps.is_empty()).then(|| format!(" to {}", listed(&apps))))
+                actor("invited ")
+                    .target()
+                    .then(again)
+                    .then((!apps.is_empty()).then(|| format!(" to {}", listed(&apps))))
             }
-            InvitationResent => actor("sent ").target().then(" their invitation again".to_string()),
+            InvitationResent => actor("sent ").target().and(" their invitation again"),
             InvitationRevoked => actor("revoked the invitation of ").target(),
-            InvitationRedeemed => actor("accepted their invitation").then(value(d, "via").map(|via| match via.as_str() {
-                "email" => ", signing in with a code sent by email".to_string(),
-                other => format!(", signing in through {other}"),
-            })),
+            InvitationRedeemed => {
+                actor("accepted their invitation").then(value(d, "via").map(|via| match via.as_str() {
+                    "email" => ", signing in with a code sent by email".to_string(),
+                    other => format!(", signing in through {other}"),
+                }))
+            }
             InvitationRedemptionRefused => actor("could not accept their invitation").then(match d {
                 "blocked" => Some(": the account is blocked".to_string()),
                 "domain not admitted" => Some(": their domain is not admitted".to_string()),
@@ -131,18 +141,18 @@ impl Action {
                 },
             ),
 
-            UserMemberAdded => actor("added ").target().then(" as a member".to_string()),
+            UserMemberAdded => actor("added ").target().and(" as a member"),
             UserCreatedAdmin => actor("created the admin ").target(),
             UserCreatedMember => match d.strip_prefix("just in time, through ") {
                 Some(idp) => actor(format!("signed in through {idp} for the first time, as the new member ")).target(),
-                None => actor("created the member ").target().then(" at their first sign-in".to_string()),
+                None => actor("created the member ").target().and(" at their first sign-in"),
             },
-            UserRenamed => actor("renamed ").target().then(
-                d.split_once(" -> ").map(|(from, to)| format!(" from “{from}” to “{to}”")),
-            ),
-            UserMadeAdmin => actor("made ").target().then(" an admin".to_string()),
+            UserRenamed => actor("renamed ")
+                .target()
+                .then(d.split_once(" -> ").map(|(from, to)| format!(" from “{from}” to “{to}”"))),
+            UserMadeAdmin => actor("made ").target().and(" an admin"),
             UserAdminRemoved => actor("removed the admin rights of ").target(),
-            UserMadeInviter => actor("gave ").target().then(" the inviter role".to_string()),
+            UserMadeInviter => actor("gave ").target().and(" the inviter role"),
             UserInviterRemoved => actor("removed the inviter role from ").target(),
             UserBlocked => actor("blocked sign-in for ").target(),
             UserUnblocked => actor("unblocked sign-in for ").target(),
@@ -166,17 +176,21 @@ impl Action {
             },
             UserSignInRefused => match d {
                 _ if d.starts_with("no account linked") => {
-                    actor("could not sign in through ").target().then(": no account is linked to that identity".to_string())
+                    actor("could not sign in through ").target().and(": no account is linked to that identity")
                 }
                 "Blocked" => actor("was refused sign-in: the account is blocked"),
                 "Expired" => actor("was refused sign-in: their access has ended"),
                 "NotRedeemed" => actor("was refused sign-in: the invitation is not accepted yet"),
-                "WorkforceOnly" => actor("was refused sign-in: members sign in through the workforce identity provider"),
+                "WorkforceOnly" => {
+                    actor("was refused sign-in: members sign in through the workforce identity provider")
+                }
                 "DomainRefused" => actor("was refused sign-in: their domain is not admitted"),
                 _ => actor("was refused sign-in"),
             },
-            FederationFailed => actor("could not sign in through ").target().then(worded(d).map(|why| format!(": {why}"))),
-            UserSignedOutEverywhere => actor("signed ").target().then(" out everywhere".to_string()),
+            FederationFailed => {
+                actor("could not sign in through ").target().then(worded(d).map(|why| format!(": {why}")))
+            }
+            UserSignedOutEverywhere => actor("signed ").target().and(" out everywhere"),
             UserSessionEnded => actor("ended a session of ").target(),
             SigninLinkCreated => actor("made a sign-in link for ").target(),
 
@@ -184,7 +198,9 @@ impl Action {
                 Some(("authenticator app", name)) => {
                     actor("set up an authenticator app").then(name.strip_suffix('”').map(|n| format!(" “{n}”")))
                 }
-                Some(("passkey", name)) => actor("set up a passkey").then(name.strip_suffix('”').map(|n| format!(" “{n}”"))),
+                Some(("passkey", name)) => {
+                    actor("set up a passkey").then(name.strip_suffix('”').map(|n| format!(" “{n}”")))
+                }
                 _ => actor("set up a second factor"),
             },
             MfaRecoveryCodesRenewed => actor("made new recovery codes"),
@@ -204,15 +220,14 @@ impl Action {
                 _ => None,
             }),
             MfaPaused => actor("had second-step attempts paused").then(worded(d).map(|why| format!(" after {why}"))),
-            MfaMetByPartner => actor("had the second step met by their home organization").then(
-                d.split(':').next().and_then(worded).map(|idp| format!(" ({idp})")),
-            ),
+            MfaMetByPartner => actor("had the second step met by their home organization")
+                .then(d.split(':').next().and_then(worded).map(|idp| format!(" ({idp})"))),
             UserMfaRequired => actor("required MFA for ").target(),
             UserMfaNotRequired => actor("lifted the MFA requirement of ").target(),
 
             AppCreated => actor("added the app ").target(),
             AppUpdated => actor("changed the app ").target(),
-            AppConfigured => actor("set up the app ").target().then(" from the configuration file".to_string()),
+            AppConfigured => actor("set up the app ").target().and(" from the configuration file"),
             AppDeleted => actor("deleted the app ").target(),
             AppSecretRegenerated => actor("made a new client secret for ").target(),
             AppAssigned => actor("gave ").target().then(match name_in_parentheses(d) {
@@ -246,16 +261,16 @@ impl Action {
             SignupWithdrawn => actor("withdrew the request of ").target(),
             SignupApproved => actor("granted the request of ").target().then(worded(d).map(|p| format!(" for {p}"))),
             // The note is the approver's own words: quoted, whatever they hold.
-            SignupDenied => actor("turned down the request of ")
-                .target()
-                .then((!d.is_empty()).then(|| format!(": “{d}”"))),
+            SignupDenied => {
+                actor("turned down the request of ").target().then((!d.is_empty()).then(|| format!(": “{d}”")))
+            }
             SignupExpired => match number(d, "count") {
                 Some(n) => actor(format!("marked {} as expired", count(n, "sign-up request", "sign-up requests"))),
                 None => actor("marked sign-up requests as expired"),
             },
-            SignupApprovalRefused => actor("could not decide the request of ")
-                .target()
-                .then(": they may no longer decide it".to_string()),
+            SignupApprovalRefused => {
+                actor("could not decide the request of ").target().and(": they may no longer decide it")
+            }
             SignupApprovalRecorded => {
                 let (decision, note) = d.split_once(": ").unwrap_or((d, ""));
                 match decision {
@@ -269,7 +284,7 @@ impl Action {
             }
             SignupDecidedByAdmin => {
                 let verb = if d == "denied" { "turned down the request of " } else { "approved the request of " };
-                actor(verb).target().then(" as an admin".to_string())
+                actor(verb).target().and(" as an admin")
             }
 
             IdentityProviderCreated => actor("added the identity provider ")
@@ -277,12 +292,12 @@ impl Action {
                 .then(d.starts_with("SAML 2.0").then(|| " (SAML 2.0)".to_string())),
             IdentityProviderUpdated => actor("changed the identity provider ").target(),
             IdentityProviderConfigured => {
-                actor("set up the identity provider ").target().then(" from the configuration file".to_string())
+                actor("set up the identity provider ").target().and(" from the configuration file")
             }
             IdentityProviderDeleted => actor("deleted the identity provider ").target(),
-            IdentityProviderMetadataChanged => actor("took new metadata from ")
-                .target()
-                .then(": its signing certificates or sign-on address changed".to_string()),
+            IdentityProviderMetadataChanged => {
+                actor("took new metadata from ").target().and(": its signing certificates or sign-on address changed")
+            }
             IdentityProviderMetadataFailed => {
                 actor("could not refresh the metadata of ").target().then(worded(d).map(|why| format!(": {why}")))
             }
@@ -297,7 +312,7 @@ impl Action {
                 _ => None,
             }),
             SigningKeysRotated => actor("rotated the signing keys"),
-            OutboxRetried => actor("queued the mail to ").target().then(" again".to_string()),
+            OutboxRetried => actor("queued the mail to ").target().and(" again"),
         };
         say.0
     }
@@ -375,8 +390,14 @@ mod tests {
         let invited = Action::UserInvited.sentence(DETAILS[1]);
         assert_eq!(text(&invited), "Bob Member invited carol@fabrikam.example to Project Atlas and Wiki");
         assert_eq!(text(&Action::UserInvited.sentence(DETAILS[2])), "Bob Member invited carol@fabrikam.example");
-        assert_eq!(text(&Action::MfaEnrolled.sentence("authenticator app “Phone”")), "Bob Member set up an authenticator app “Phone”");
-        assert_eq!(text(&Action::AppAssigned.sentence("app=0190 (Wiki)")), "Bob Member gave carol@fabrikam.example access to Wiki");
+        assert_eq!(
+            text(&Action::MfaEnrolled.sentence("authenticator app “Phone”")),
+            "Bob Member set up an authenticator app “Phone”"
+        );
+        assert_eq!(
+            text(&Action::AppAssigned.sentence("app=0190 (Wiki)")),
+            "Bob Member gave carol@fabrikam.example access to Wiki"
+        );
         assert_eq!(text(&Action::InvitationsExpired.sentence("count=1")), "Bob Member marked 1 invitation as expired");
         assert_eq!(listed(&["A".into(), "B".into(), "C".into()]), "A, B and C");
     }

@@ -34,7 +34,8 @@ fn approval_link(state: &AppState, approval_id: Uuid) -> String {
 pub(super) async fn route(state: &AppState, tx: &mut Tx, request: &Request, actor: &Actor) -> AppResult<()> {
     let now = state.clock.now();
     let Some(package) = packages::find(tx.conn(), request.package_id).await? else { return Ok(()) };
-    let ev = Event::new(Action::SignupSubmitted, "signup_request", request.id, &request.email).details(package.name.clone());
+    let ev =
+        Event::new(Action::SignupSubmitted, "signup_request", request.id, &request.email).details(package.name.clone());
     audit::record(tx.conn(), actor, &ev, now).await?;
     if package.approval_mode == "none" {
         if requests::decide(tx.conn(), request.id, RequestStatus::Approved, "automatic", "", now).await? {
@@ -127,7 +128,8 @@ async fn grant(
         let notice = notices::access_granted(&package.name, state.links().apps());
         super::queue_notice(state, tx.conn(), &user.email, &notice).await?;
     }
-    let ev = Event::new(Action::SignupApproved, "signup_request", request.id, &request.email).details(package.name.clone());
+    let ev =
+        Event::new(Action::SignupApproved, "signup_request", request.id, &request.email).details(package.name.clone());
     audit::record(tx.conn(), &Actor::system("approval"), &ev, now).await?;
     Ok(())
 }

@@ -327,8 +327,8 @@ pub async fn assign(state: &AppState, app_id: Uuid, user_id: Uuid, actor: &Actor
     let user = users::find(tx.conn(), user_id).await?.ok_or(AppError::NotFound)?;
     let new = assignments::assign(tx.conn(), app_id, user_id, now).await?;
     if new {
-        let ev =
-            Event::new(Action::AppAssigned, "user", user.id, &user.email).details(format!("app={} ({})", app.id, app.name));
+        let ev = Event::new(Action::AppAssigned, "user", user.id, &user.email)
+            .details(format!("app={} ({})", app.id, app.name));
         audit::record(tx.conn(), actor, &ev, now).await?;
     }
     tx.commit().await?;

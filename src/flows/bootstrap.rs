@@ -36,7 +36,8 @@ pub async fn create_admin(
                 users::make_admin(tx.conn(), u.id).await?;
                 // A privilege change ends the old sessions: the next sign-in starts a new one.
                 crate::auth::ending::all(tx.conn(), u.id, now).await?;
-                audit::record(tx.conn(), &actor, &Event::new(Action::UserMadeAdmin, "user", u.id, &u.email), now).await?;
+                audit::record(tx.conn(), &actor, &Event::new(Action::UserMadeAdmin, "user", u.id, &u.email), now)
+                    .await?;
             }
             u
         }
@@ -51,7 +52,8 @@ pub async fn create_admin(
                 is_admin: true,
             };
             let u = users::insert(tx.conn(), &new, now).await?;
-            audit::record(tx.conn(), &actor, &Event::new(Action::UserCreatedAdmin, "user", u.id, &u.email), now).await?;
+            audit::record(tx.conn(), &actor, &Event::new(Action::UserCreatedAdmin, "user", u.id, &u.email), now)
+                .await?;
             u
         }
     };

@@ -124,7 +124,8 @@ async fn requests(state: &AppState) -> AppResult<(usize, usize)> {
         super::queue_notice(state, tx.conn(), &r.email, &notice).await?;
     }
     if !expired.is_empty() {
-        let ev = Event::new(Action::SignupExpired, "signup_request", "", "").details(format!("count={}", expired.len()));
+        let ev =
+            Event::new(Action::SignupExpired, "signup_request", "", "").details(format!("count={}", expired.len()));
         audit::record(tx.conn(), &Actor::system("worker"), &ev, now).await?;
     }
     let due = requests::take_due_reminders(tx.conn(), now - REMIND_AFTER, now).await?;

@@ -226,8 +226,13 @@ pub async fn delete(state: &AppState, id: Uuid, actor: &Actor) -> AppResult<Resu
         return Ok(Err(IdpRefused::Managed));
     }
     identity_providers::delete(tx.conn(), id).await?;
-    audit::record(tx.conn(), actor, &Event::new(Action::IdentityProviderDeleted, "identity_provider", id, &row.slug), now)
-        .await?;
+    audit::record(
+        tx.conn(),
+        actor,
+        &Event::new(Action::IdentityProviderDeleted, "identity_provider", id, &row.slug),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     state.csp_sources.forget();
     Ok(Ok(()))

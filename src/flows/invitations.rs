@@ -105,8 +105,8 @@ pub(super) async fn resend_in(
             queue_invitation_mail(state, tx, inviter.as_ref(), &invitation, &link).await?;
         }
     }
-    let ev =
-        Event::new(Action::InvitationResent, "user", user.id, &user.email).details(format!("invitation={}", invitation.id));
+    let ev = Event::new(Action::InvitationResent, "user", user.id, &user.email)
+        .details(format!("invitation={}", invitation.id));
     audit::record(tx.conn(), actor, &ev, now).await?;
     Ok(Ok((invitation.id, link)))
 }

@@ -114,8 +114,9 @@ pub async fn refresh_due(state: &AppState) -> AppResult<usize> {
                 let new = read.applied_to(old.clone(), true, now);
                 saml_idps::save(tx.conn(), &new).await?;
                 if new.signing_certs != old.signing_certs || new.sso_url != old.sso_url {
-                    let ev = Event::new(Action::IdentityProviderMetadataChanged, "identity_provider", idp.id, &idp.slug)
-                        .details("signing certificates or sign-on address changed at the partner");
+                    let ev =
+                        Event::new(Action::IdentityProviderMetadataChanged, "identity_provider", idp.id, &idp.slug)
+                            .details("signing certificates or sign-on address changed at the partner");
                     audit::record(tx.conn(), &Actor::system("worker"), &ev, now).await?;
                 }
                 refreshed += 1;

@@ -164,7 +164,8 @@ pub async fn start(state: &AppState, input: &SignupInput, ip: &str) -> AppResult
         Issued::Sent(id) => id,
         Issued::RateLimited => return Ok(Started::RateLimited),
     };
-    let ev = Event::new(Action::SignupStarted, "signup_request", request.id, &request.email).details(package.name.clone());
+    let ev =
+        Event::new(Action::SignupStarted, "signup_request", request.id, &request.email).details(package.name.clone());
     audit::record(tx.conn(), &Actor::anonymous(ip), &ev, now).await?;
     tx.commit().await?;
     Ok(Started::Verify { request_id: request.id, code_id })

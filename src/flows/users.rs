@@ -135,7 +135,8 @@ pub async fn end_session(state: &AppState, user_id: Uuid, session_id: Uuid, acto
     if !crate::auth::ending::one(tx.conn(), session_id, user.id, now).await? {
         return Ok(false);
     }
-    let ev = Event::new(Action::UserSessionEnded, "user", user.id, &user.email).details(format!("session={session_id}"));
+    let ev =
+        Event::new(Action::UserSessionEnded, "user", user.id, &user.email).details(format!("session={session_id}"));
     audit::record(tx.conn(), actor, &ev, now).await?;
     tx.commit().await?;
     Ok(true)

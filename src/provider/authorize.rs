@@ -278,7 +278,8 @@ async fn issue_code(
     let mut tx = state.db.begin().await?;
     if consented_now {
         oauth::record_consent(tx.conn(), signed.user.id, r.app.id, &r.scope, now).await?;
-        let ev = Event::new(Action::AppConsentGiven, "app", r.app.id, &r.app.name).details(format!("scope={}", r.scope));
+        let ev =
+            Event::new(Action::AppConsentGiven, "app", r.app.id, &r.app.name).details(format!("scope={}", r.scope));
         audit::record(tx.conn(), actor, &ev, now).await?;
     }
     let new = NewCode {

@@ -81,9 +81,10 @@ fn actions(category: &str, activity: &str) -> Option<Vec<Action>> {
     }
     let category = (!category.is_empty()).then(|| Category::parse(category));
     let activity = (!activity.is_empty()).then(|| Action::parse(activity));
-    let kept = Action::ALL.iter().copied().filter(|a| {
-        category.is_none_or(|c| c == Some(a.category())) && activity.is_none_or(|x| x == Some(*a))
-    });
+    let kept = Action::ALL
+        .iter()
+        .copied()
+        .filter(|a| category.is_none_or(|c| c == Some(a.category())) && activity.is_none_or(|x| x == Some(*a)));
     Some(kept.collect())
 }
 

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::{Conn, run};
+use crate::domain::audit::Action;
 use crate::domain::user::UserState;
 
 pub struct SeedGuest {
@@ -35,7 +36,7 @@ pub struct SeedEvent {
     pub at: DateTime<Utc>,
     pub actor_id: Option<Uuid>,
     pub actor_label: String,
-    pub action: &'static str,
+    pub action: Action,
     pub target_id: Uuid,
     pub target_label: String,
 }
@@ -108,7 +109,7 @@ pub async fn events(c: Conn<'_>, rows: &[SeedEvent]) -> sqlx::Result<()> {
                 .push_bind(if ev.actor_id.is_some() { "user" } else { "system" })
                 .push_bind(ev.actor_id)
                 .push_bind(&ev.actor_label)
-                .push_bind(ev.action)
+                .push_bind(ev.action.code())
                 .push_bind("user")
                 .push_bind(ev.target_id.to_string())
                 .push_bind(&ev.target_label)

@@ -36,6 +36,8 @@ macro_rules! stored_states {
 
 pub mod api_key;
 pub mod audit;
+pub mod audit_details;
+pub mod audit_sentence;
 pub mod bulk;
 pub mod client;
 pub mod device;

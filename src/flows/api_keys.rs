@@ -11,7 +11,7 @@ use crate::db::api_keys::{self, ApiKey, NewKey};
 use crate::db::audit::{self, Event};
 use crate::db::users::{self, User};
 use crate::domain::BoundedText;
-use crate::domain::audit::Actor;
+use crate::domain::audit::{Action, Actor};
 use crate::domain::user::{SignInVerdict, may_sign_in};
 use crate::error::AppResult;
 use crate::secrets::{TokenHash, api_key};
@@ -45,7 +45,7 @@ pub async fn create(
     let mut tx = state.db.begin().await?;
     let id = api_keys::insert(tx.conn(), &new, now).await?;
     let ev =
-        Event::new("api_key.created", "api_key", id, name.as_str()).details(format!("scopes={scopes} days={days}"));
+        Event::new(Action::ApiKeyCreated, "api_key", id, name.as_str()).details(format!("scopes={scopes} days={days}"));
     audit::record(tx.conn(), actor, &ev, now).await?;
     let key = api_keys::find(tx.conn(), id).await?.ok_or_else(|| anyhow::anyhow!("the key just made is gone"))?;
     tx.commit().await?;
@@ -89,7 +89,7 @@ pub async fn revoke(state: &AppState, id: Uuid, actor: &Actor) -> AppResult<bool
     let Some(key) = api_keys::find(tx.conn(), id).await? else { return Ok(false) };
     let revoked = api_keys::revoke(tx.conn(), id, now).await?;
     if revoked {
-        audit::record(tx.conn(), actor, &Event::new("api_key.revoked", "api_key", id, &key.name), now).await?;
+        audit::record(tx.conn(), actor, &Event::new(Action::ApiKeyRevoked, "api_key", id, &key.name), now).await?;
     }
     tx.commit().await?;
     Ok(revoked)
@@ -107,7 +107,7 @@ pub(crate) async fn revoke_all_of(
 ) -> AppResult<usize> {
     let revoked = api_keys::revoke_created_by(c.reborrow(), user.id, now).await?;
     for (id, name) in &revoked {
-        let ev = Event::new("api_key.revoked", "api_key", *id, name).details(format!("{why}: {}", user.email));
+        let ev = Event::new(Action::ApiKeyRevoked, "api_key", *id, name).details(format!("{why}: {}", user.email));
         audit::record(c.reborrow(), actor, &ev, now).await?;
     }
     Ok(revoked.len())

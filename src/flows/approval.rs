@@ -13,7 +13,7 @@ use crate::db::packages::{self, Package};
 use crate::db::requests::{self, Request};
 use crate::db::users::{self, User};
 use crate::db::{Conn, Tx, assignments, groups, sponsors};
-use crate::domain::audit::Actor;
+use crate::domain::audit::{Action, Actor};
 use crate::domain::package::{Outcome, outcome};
 use crate::domain::request::RequestStatus;
 use crate::domain::user::{GUEST, SignInVerdict, UserState, may_sign_in};
@@ -34,7 +34,8 @@ fn approval_link(state: &AppState, approval_id: Uuid) -> String {
 pub(super) async fn route(state: &AppState, tx: &mut Tx, request: &Request, actor: &Actor) -> AppResult<()> {
     let now = state.clock.now();
     let Some(package) = packages::find(tx.conn(), request.package_id).await? else { return Ok(()) };
-    let ev = Event::new("signup.submitted", "signup_request", request.id, &request.email).details(package.name.clone());
+    let ev =
+        Event::new(Action::SignupSubmitted, "signup_request", request.id, &request.email).details(package.name.clone());
     audit::record(tx.conn(), actor, &ev, now).await?;
     if package.approval_mode == "none" {
         if requests::decide(tx.conn(), request.id, RequestStatus::Approved, "automatic", "", now).await? {
@@ -169,7 +170,8 @@ async fn grant(
         };
         mail::queue(tx.conn(), &user.email, &letter, now).await?;
     }
-    let ev = Event::new("signup.approved", "signup_request", request.id, &request.email).details(package.name.clone());
+    let ev =
+        Event::new(Action::SignupApproved, "signup_request", request.id, &request.email).details(package.name.clone());
     audit::record(tx.conn(), &Actor::system("approval"), &ev, now).await?;
     Ok(Granted {
         guest: user.display_name.clone(),
@@ -184,7 +186,7 @@ async fn deny(state: &AppState, tx: &mut Tx, request: &Request, package_name: &s
     let org = super::settings::current(state).await?.org_name.clone();
     let notice = notices::request_denied(&org, &request.name, package_name, note);
     super::queue_notice(state, tx.conn(), &request.email, &notice).await?;
-    let ev = Event::new("signup.denied", "signup_request", request.id, &request.email).details(note.to_string());
+    let ev = Event::new(Action::SignupDenied, "signup_request", request.id, &request.email).details(note.to_string());
     audit::record(tx.conn(), &Actor::system("approval"), &ev, now).await?;
     Ok(())
 }
@@ -323,7 +325,7 @@ async fn record(
             Some(a) => Actor::user(a.id, &a.email, ip),
             None => Actor::anonymous(ip),
         };
-        let ev = Event::new("signup.approval_refused", "signup_request", request.id, &request.email)
+        let ev = Event::new(Action::SignupApprovalRefused, "signup_request", request.id, &request.email)
             .details("the link's approver may no longer decide");
         audit::record(tx.conn(), &actor, &ev, now).await?;
         tx.commit().await?;
@@ -344,7 +346,7 @@ async fn record(
         Some(a) => Actor::user(a.id, &a.email, ip),
         None => Actor::anonymous(ip),
     };
-    let ev = Event::new("signup.approval_recorded", "signup_request", request.id, &request.email)
+    let ev = Event::new(Action::SignupApprovalRecorded, "signup_request", request.id, &request.email)
         .details(format!("{decision}{}", if note.is_empty() { String::new() } else { format!(": {note}") }));
     audit::record(tx.conn(), &actor, &ev, now).await?;
     // Only the approvers who may still decide count: in "all" mode, one who left the
@@ -407,7 +409,7 @@ pub async fn admin_decide(
         return Ok(Some(Decided::AlreadyClosed(request.status.effective(request.expires_at, now))));
     }
     let ev =
-        Event::new("signup.decided_by_admin", "signup_request", request.id, &request.email).details(status.as_str());
+        Event::new(Action::SignupDecidedByAdmin, "signup_request", request.id, &request.email).details(status.as_str());
     audit::record(tx.conn(), actor, &ev, now).await?;
     let decided = if approve {
         Decided::Approved(grant(state, &mut tx, &request, &package, Some(admin), note).await?)

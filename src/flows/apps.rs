@@ -8,7 +8,7 @@ use crate::config::AppConfig;
 use crate::db::apps::{self, App, AppFields, ClientFields};
 use crate::db::audit::{self, Event};
 use crate::db::{assignments, users};
-use crate::domain::audit::Actor;
+use crate::domain::audit::{Action, Actor};
 use crate::domain::client::{
     ClientType, SigningAlg, client_id_from_name, parse_client_id, parse_optional_uri, parse_uri_list,
 };
@@ -197,7 +197,7 @@ pub async fn create(state: &AppState, input: &AppInput, actor: &Actor) -> AppRes
         Ok(secret) => secret,
         Err(errors) => return Ok(Err(errors)),
     };
-    audit::record(tx.conn(), actor, &Event::new("app.created", "app", app.id, &app.name), now).await?;
+    audit::record(tx.conn(), actor, &Event::new(Action::AppCreated, "app", app.id, &app.name), now).await?;
     let app = apps::find(tx.conn(), app.id).await?.ok_or(AppError::NotFound)?;
     tx.commit().await?;
     state.csp_sources.forget();
@@ -234,7 +234,7 @@ pub async fn update(
         Ok(secret) => secret,
         Err(errors) => return Ok(Err(errors)),
     };
-    audit::record(tx.conn(), actor, &Event::new("app.updated", "app", id, input.name.as_str()), now).await?;
+    audit::record(tx.conn(), actor, &Event::new(Action::AppUpdated, "app", id, input.name.as_str()), now).await?;
     let app = apps::find(tx.conn(), id).await?.ok_or(AppError::NotFound)?;
     tx.commit().await?;
     state.csp_sources.forget();
@@ -286,7 +286,7 @@ pub async fn regenerate_secret(state: &AppState, id: Uuid, actor: &Actor) -> App
     }
     let (secret, hash) = crate::provider::token::new_client_secret();
     apps::set_client_secret_hash(tx.conn(), id, &hash).await?;
-    audit::record(tx.conn(), actor, &Event::new("app.secret_regenerated", "app", id, &app.name), now).await?;
+    audit::record(tx.conn(), actor, &Event::new(Action::AppSecretRegenerated, "app", id, &app.name), now).await?;
     tx.commit().await?;
     state.clients.forget();
     Ok((app, secret))
@@ -297,7 +297,7 @@ pub async fn rotate_signing_keys(state: &AppState, actor: &Actor) -> AppResult<u
     let n = crate::provider::rotate_keys(state).await?;
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
-    let ev = Event::new("signing_keys.rotated", "signing_key", "", "").details(format!("algorithms={n}"));
+    let ev = Event::new(Action::SigningKeysRotated, "signing_key", "", "").details(format!("algorithms={n}"));
     audit::record(tx.conn(), actor, &ev, now).await?;
     tx.commit().await?;
     Ok(n)
@@ -311,7 +311,7 @@ pub async fn delete(state: &AppState, id: Uuid, actor: &Actor) -> AppResult<()> 
         return Err(AppError::BadRequest(MANAGED.into()));
     }
     apps::delete(tx.conn(), id).await?;
-    audit::record(tx.conn(), actor, &Event::new("app.deleted", "app", id, &app.name), now).await?;
+    audit::record(tx.conn(), actor, &Event::new(Action::AppDeleted, "app", id, &app.name), now).await?;
     tx.commit().await?;
     state.csp_sources.forget();
     state.clients.forget();
@@ -327,8 +327,8 @@ pub async fn assign(state: &AppState, app_id: Uuid, user_id: Uuid, actor: &Actor
     let user = users::find(tx.conn(), user_id).await?.ok_or(AppError::NotFound)?;
     let new = assignments::assign(tx.conn(), app_id, user_id, now).await?;
     if new {
-        let ev =
-            Event::new("app.assigned", "user", user.id, &user.email).details(format!("app={} ({})", app.id, app.name));
+        let ev = Event::new(Action::AppAssigned, "user", user.id, &user.email)
+            .details(format!("app={} ({})", app.id, app.name));
         audit::record(tx.conn(), actor, &ev, now).await?;
     }
     tx.commit().await?;
@@ -339,9 +339,15 @@ pub async fn unassign(state: &AppState, app_id: Uuid, user_id: Uuid, actor: &Act
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     let user = users::find(tx.conn(), user_id).await?.ok_or(AppError::NotFound)?;
+    let app = apps::find(tx.conn(), app_id).await?;
     let removed = assignments::unassign(tx.conn(), app_id, user_id).await?;
     if removed {
-        let ev = Event::new("app.unassigned", "user", user.id, &user.email).details(format!("app={app_id}"));
+        // As `app.assigned` says it: the id, and the name for people.
+        let details = match app {
+            Some(app) => format!("app={app_id} ({})", app.name),
+            None => format!("app={app_id}"),
+        };
+        let ev = Event::new(Action::AppUnassigned, "user", user.id, &user.email).details(details);
         audit::record(tx.conn(), actor, &ev, now).await?;
     }
     tx.commit().await?;
@@ -385,9 +391,9 @@ pub async fn sync_from_config(state: &AppState, declared: &[AppConfig]) -> anyho
         let (app, action) = match existing {
             Some(app) => {
                 apps::update(tx.conn(), app.id, &input.fields(), now).await?;
-                (app, "app.configured")
+                (app, Action::AppConfigured)
             }
-            None => (apps::insert(tx.conn(), &input.fields(), now).await?, "app.created"),
+            None => (apps::insert(tx.conn(), &input.fields(), now).await?, Action::AppCreated),
         };
         if let Err(errors) = set_client(&mut tx, &app, &input).await? {
             anyhow::bail!("app {:?} in the config file: {errors}", d.slug);

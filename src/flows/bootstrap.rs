@@ -4,7 +4,7 @@ use chrono::Duration;
 
 use crate::db::audit::{self, Event};
 use crate::db::{signin_links, users};
-use crate::domain::audit::Actor;
+use crate::domain::audit::{Action, Actor};
 use crate::domain::user::{MEMBER, UserState};
 use crate::domain::{DisplayName, EmailAddress};
 use crate::secrets::Token;
@@ -30,13 +30,14 @@ pub async fn create_admin(
         Some(u) => {
             if let Some(name) = name.filter(|n| n.as_str() != u.display_name) {
                 users::set_display_name(tx.conn(), u.id, name.as_str()).await?;
-                audit::record(tx.conn(), &actor, &Event::new("user.renamed", "user", u.id, &u.email), now).await?;
+                audit::record(tx.conn(), &actor, &Event::new(Action::UserRenamed, "user", u.id, &u.email), now).await?;
             }
             if !u.is_admin {
                 users::make_admin(tx.conn(), u.id).await?;
                 // A privilege change ends the old sessions: the next sign-in starts a new one.
                 crate::auth::ending::all(tx.conn(), u.id, now).await?;
-                audit::record(tx.conn(), &actor, &Event::new("user.made_admin", "user", u.id, &u.email), now).await?;
+                audit::record(tx.conn(), &actor, &Event::new(Action::UserMadeAdmin, "user", u.id, &u.email), now)
+                    .await?;
             }
             u
         }
@@ -51,13 +52,14 @@ pub async fn create_admin(
                 is_admin: true,
             };
             let u = users::insert(tx.conn(), &new, now).await?;
-            audit::record(tx.conn(), &actor, &Event::new("user.created_admin", "user", u.id, &u.email), now).await?;
+            audit::record(tx.conn(), &actor, &Event::new(Action::UserCreatedAdmin, "user", u.id, &u.email), now)
+                .await?;
             u
         }
     };
     let token = Token::generate();
     signin_links::insert(tx.conn(), user.id, &token.hash().0, now + LINK_TTL, now).await?;
-    audit::record(tx.conn(), &actor, &Event::new("signin_link.created", "user", user.id, &user.email), now).await?;
+    audit::record(tx.conn(), &actor, &Event::new(Action::SigninLinkCreated, "user", user.id, &user.email), now).await?;
     tx.commit().await?;
     Ok(state.links().signin_link(token.expose()))
 }

@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use crate::db::seed::{self, SeedEvent, SeedGuest, SeedInvitation};
 use crate::db::{Page, apps, groups, links, users};
+use crate::domain::audit::Action;
 use crate::domain::user::UserState;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -249,7 +250,7 @@ pub async fn seed(state: &AppState, guests: usize) -> AppResult<Seeded> {
                 at: created_at,
                 actor_id,
                 actor_label,
-                action: "user.invited",
+                action: Action::UserInvited,
                 target_id: id,
                 target_label: email.clone(),
             });
@@ -258,7 +259,7 @@ pub async fn seed(state: &AppState, guests: usize) -> AppResult<Seeded> {
                     at,
                     actor_id: Some(id),
                     actor_label: email.clone(),
-                    action: "invitation.redeemed",
+                    action: Action::InvitationRedeemed,
                     target_id: id,
                     target_label: email.clone(),
                 });
@@ -272,7 +273,7 @@ pub async fn seed(state: &AppState, guests: usize) -> AppResult<Seeded> {
                     at,
                     actor_id: Some(id),
                     actor_label: email.clone(),
-                    action: "user.signed_in",
+                    action: Action::UserSignedIn,
                     target_id: id,
                     target_label: email.clone(),
                 });

@@ -3,7 +3,7 @@
 use crate::db::audit::{self, Event};
 use crate::db::identity_providers::{self, IdentityProvider};
 use crate::db::{identities, users};
-use crate::domain::audit::Actor;
+use crate::domain::audit::{Action, Actor};
 use crate::domain::user::SignInMethod;
 use crate::error::{AppError, AppResult};
 use crate::federation::{self, Authenticated, Departure, FederationError, Pending, Provider, Purpose};
@@ -100,7 +100,7 @@ async fn sign_in_uncounted(
             is_admin: false,
         };
         let member = users::insert(tx.conn(), &new, state.clock.now()).await?;
-        let ev = Event::new("user.created_member", "user", member.id, &member.email)
+        let ev = Event::new(Action::UserCreatedMember, "user", member.id, &member.email)
             .details(format!("just in time, through {}", idp.slug));
         audit::record(tx.conn(), &Actor::anonymous(ip), &ev, state.clock.now()).await?;
         user_id = Some(member.id);
@@ -109,7 +109,7 @@ async fn sign_in_uncounted(
         Some(id) => users::find(tx.conn(), id).await?,
         None => None,
     }) else {
-        let ev = Event::new("user.sign_in_refused", "identity", &who.subject, &idp.slug)
+        let ev = Event::new(Action::UserSignInRefused, "identity", &who.subject, &idp.slug)
             .details(format!("no account linked; issuer={}", who.issuer));
         audit::record(tx.conn(), &Actor::anonymous(ip), &ev, state.clock.now()).await?;
         tx.commit().await?;
@@ -127,7 +127,7 @@ async fn sign_in_uncounted(
     if let SignIn::Done(user) = &outcome
         && method_for(state, idp, who) == SignInMethod::FederatedWithPartnerMfa
     {
-        let ev = Event::new("mfa.met_by_partner", "user", user.id, &user.email).details(format!(
+        let ev = Event::new(Action::MfaMetByPartner, "user", user.id, &user.email).details(format!(
             "{}: amr={} acr={}",
             idp.slug,
             who.amr.join(" "),
@@ -167,7 +167,7 @@ pub async fn record_failure(state: &AppState, slug: &str, what: &str, ip: &str) 
     let Some(idp) = identity_providers::find_by_slug(tx.conn(), slug).await? else {
         return Ok(());
     };
-    let ev = Event::new("federation.failed", "identity_provider", idp.id, &idp.slug)
+    let ev = Event::new(Action::FederationFailed, "identity_provider", idp.id, &idp.slug)
         .details(what.chars().take(500).collect::<String>());
     audit::record(tx.conn(), &Actor::anonymous(ip), &ev, state.clock.now()).await?;
     tx.commit().await?;

@@ -6,7 +6,7 @@ use crate::db::audit::{self, Event};
 use crate::db::groups::{self, Group};
 use crate::db::links::{self, GROUP_APPS};
 use crate::db::users;
-use crate::domain::audit::Actor;
+use crate::domain::audit::{Action, Actor};
 use crate::domain::{BoundedText, EmailAddress, FieldErrors};
 use crate::error::AppResult;
 use crate::state::AppState;
@@ -44,7 +44,7 @@ pub async fn create(state: &AppState, input: &GroupInput, actor: &Actor) -> AppR
         return Ok(Err(name_taken()));
     };
     links::replace(tx.conn(), &GROUP_APPS, group.id, &input.app_ids).await?;
-    audit::record(tx.conn(), actor, &Event::new("group.created", "group", group.id, &group.name), now).await?;
+    audit::record(tx.conn(), actor, &Event::new(Action::GroupCreated, "group", group.id, &group.name), now).await?;
     tx.commit().await?;
     Ok(Ok(group))
 }
@@ -61,7 +61,7 @@ pub async fn update(
         return Ok(Err(name_taken()));
     }
     links::replace(tx.conn(), &GROUP_APPS, id, &input.app_ids).await?;
-    audit::record(tx.conn(), actor, &Event::new("group.updated", "group", id, &input.name), now).await?;
+    audit::record(tx.conn(), actor, &Event::new(Action::GroupUpdated, "group", id, &input.name), now).await?;
     tx.commit().await?;
     Ok(Ok(()))
 }
@@ -70,7 +70,7 @@ pub async fn delete(state: &AppState, group: &Group, actor: &Actor) -> AppResult
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     groups::delete(tx.conn(), group.id).await?;
-    audit::record(tx.conn(), actor, &Event::new("group.deleted", "group", group.id, &group.name), now).await?;
+    audit::record(tx.conn(), actor, &Event::new(Action::GroupDeleted, "group", group.id, &group.name), now).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -86,7 +86,7 @@ pub async fn add_member(state: &AppState, group: &Group, email: &str, actor: &Ac
         return Ok(Err(format!("There is no user {}. Invite them first.", email.as_str())));
     };
     groups::add_member(tx.conn(), group.id, user.id, None, now).await?;
-    let ev = Event::new("group.member_added", "group", group.id, &group.name).details(user.email.clone());
+    let ev = Event::new(Action::GroupMemberAdded, "group", group.id, &group.name).details(user.email.clone());
     audit::record(tx.conn(), actor, &ev, now).await?;
     tx.commit().await?;
     Ok(Ok(()))
@@ -95,8 +95,14 @@ pub async fn add_member(state: &AppState, group: &Group, email: &str, actor: &Ac
 pub async fn remove_member(state: &AppState, group: &Group, user_id: Uuid, actor: &Actor) -> AppResult<()> {
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
+    let member = users::find(tx.conn(), user_id).await?;
     if groups::remove_member(tx.conn(), group.id, user_id).await? {
-        let ev = Event::new("group.member_removed", "group", group.id, &group.name).details(user_id.to_string());
+        // The id as before, and the address for people.
+        let details = match member {
+            Some(m) => format!("{user_id} ({})", m.email),
+            None => user_id.to_string(),
+        };
+        let ev = Event::new(Action::GroupMemberRemoved, "group", group.id, &group.name).details(details);
         audit::record(tx.conn(), actor, &ev, now).await?;
     }
     tx.commit().await?;

@@ -8,7 +8,7 @@ use chrono::Duration;
 
 use crate::db::audit::{self, Event};
 use crate::db::{invitations, packages, requests, tallies, users};
-use crate::domain::audit::Actor;
+use crate::domain::audit::{Action, Actor};
 use crate::error::AppResult;
 use crate::mail;
 use crate::state::AppState;
@@ -55,7 +55,7 @@ async fn rotate_keys(state: &AppState) -> AppResult<usize> {
     if n > 0 {
         state.signing_keys.forget();
         let mut tx = state.db.begin().await?;
-        let ev = Event::new("signing_keys.rotated", "signing_key", "", "").details(format!("algorithms={n}"));
+        let ev = Event::new(Action::SigningKeysRotated, "signing_key", "", "").details(format!("algorithms={n}"));
         audit::record(tx.conn(), &Actor::system("worker"), &ev, now).await?;
         tx.commit().await?;
     }
@@ -101,7 +101,7 @@ async fn expire_invitations(state: &AppState) -> AppResult<u64> {
     let mut tx = state.db.begin().await?;
     let n = invitations::expire_due(tx.conn(), now).await?;
     if n > 0 {
-        let ev = Event::new("invitations.expired", "invitation", "", "").details(format!("count={n}"));
+        let ev = Event::new(Action::InvitationsExpired, "invitation", "", "").details(format!("count={n}"));
         audit::record(tx.conn(), &Actor::system("worker"), &ev, now).await?;
     }
     tx.commit().await?;
@@ -124,7 +124,8 @@ async fn requests(state: &AppState) -> AppResult<(usize, usize)> {
         super::queue_notice(state, tx.conn(), &r.email, &notice).await?;
     }
     if !expired.is_empty() {
-        let ev = Event::new("signup.expired", "signup_request", "", "").details(format!("count={}", expired.len()));
+        let ev =
+            Event::new(Action::SignupExpired, "signup_request", "", "").details(format!("count={}", expired.len()));
         audit::record(tx.conn(), &Actor::system("worker"), &ev, now).await?;
     }
     let due = requests::take_due_reminders(tx.conn(), now - REMIND_AFTER, now).await?;

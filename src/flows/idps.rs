@@ -6,7 +6,7 @@ use uuid::Uuid;
 use crate::config::{IdpConfig, Settings};
 use crate::db::audit::{self, Event};
 use crate::db::identity_providers::{self, IdentityProvider, IdpFields};
-use crate::domain::audit::Actor;
+use crate::domain::audit::{Action, Actor};
 use crate::domain::idp::{check_issuer, parse_domains, parse_kind, parse_slug, preset_issuer};
 use crate::domain::url::WebUrl;
 use crate::domain::{BoundedText, FieldErrors};
@@ -177,7 +177,7 @@ pub async fn create(
     audit::record(
         tx.conn(),
         actor,
-        &Event::new("identity_provider.created", "identity_provider", row.id, &row.slug),
+        &Event::new(Action::IdentityProviderCreated, "identity_provider", row.id, &row.slug),
         now,
     )
     .await?;
@@ -209,7 +209,7 @@ pub async fn update(state: &AppState, id: Uuid, input: &IdpInput, actor: &Actor)
     audit::record(
         tx.conn(),
         actor,
-        &Event::new("identity_provider.updated", "identity_provider", id, &input.slug),
+        &Event::new(Action::IdentityProviderUpdated, "identity_provider", id, &input.slug),
         now,
     )
     .await?;
@@ -226,8 +226,13 @@ pub async fn delete(state: &AppState, id: Uuid, actor: &Actor) -> AppResult<Resu
         return Ok(Err(IdpRefused::Managed));
     }
     identity_providers::delete(tx.conn(), id).await?;
-    audit::record(tx.conn(), actor, &Event::new("identity_provider.deleted", "identity_provider", id, &row.slug), now)
-        .await?;
+    audit::record(
+        tx.conn(),
+        actor,
+        &Event::new(Action::IdentityProviderDeleted, "identity_provider", id, &row.slug),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     state.csp_sources.forget();
     Ok(Ok(()))
@@ -263,11 +268,11 @@ pub async fn sync_from_config(state: &AppState, declared: &[IdpConfig]) -> anyho
         let action = match identity_providers::find_by_slug(tx.conn(), &input.slug).await? {
             Some(row) => {
                 identity_providers::update(tx.conn(), row.id, &fields(&input, enc.as_deref(), true), now).await?;
-                "identity_provider.configured"
+                Action::IdentityProviderConfigured
             }
             None => {
                 identity_providers::insert(tx.conn(), &fields(&input, enc.as_deref(), true), now).await?;
-                "identity_provider.created"
+                Action::IdentityProviderCreated
             }
         };
         audit::record(tx.conn(), &actor, &Event::new(action, "identity_provider", &input.slug, &input.slug), now)

@@ -7,7 +7,7 @@ use uuid::Uuid;
 use crate::db::audit::{self, Event};
 use crate::db::users::User;
 use crate::db::{Tx, identities, invitations, users};
-use crate::domain::audit::Actor;
+use crate::domain::audit::{Action, Actor};
 use crate::domain::invitation::{MAX_SENDS, RESEND_INTERVAL_SECS};
 use crate::domain::user::{GUEST, MEMBER, UserState};
 use crate::error::{AppError, AppResult};
@@ -109,8 +109,8 @@ pub(super) async fn resend_in(
             queue_invitation_mail(state, tx, inviter.as_ref(), &invitation, &link).await?;
         }
     }
-    let ev =
-        Event::new("invitation.resent", "user", user.id, &user.email).details(format!("invitation={}", invitation.id));
+    let ev = Event::new(Action::InvitationResent, "user", user.id, &user.email)
+        .details(format!("invitation={}", invitation.id));
     audit::record(tx.conn(), actor, &ev, now).await?;
     Ok(Ok((invitation.id, link)))
 }
@@ -138,7 +138,7 @@ pub async fn reset_redemption(
     crate::auth::ending::all(tx.conn(), user.id, now).await?;
     let (_, link) =
         issue_invitation(state, &mut tx, &user, Some(inviter), None, "", InvitationMail::Invitation).await?;
-    let ev = Event::new("user.redemption_reset", "user", user.id, &user.email)
+    let ev = Event::new(Action::UserRedemptionReset, "user", user.id, &user.email)
         .details(format!("identities_unlinked={unlinked}"));
     audit::record(tx.conn(), actor, &ev, now).await?;
     tx.commit().await?;
@@ -154,7 +154,7 @@ pub async fn revoke(state: &AppState, user_id: Uuid, actor: &Actor) -> AppResult
     };
     let revoked = invitations::revoke(tx.conn(), invitation.id, now).await?;
     if revoked {
-        let ev = Event::new("invitation.revoked", "user", user.id, &user.email)
+        let ev = Event::new(Action::InvitationRevoked, "user", user.id, &user.email)
             .details(format!("invitation={}", invitation.id));
         audit::record(tx.conn(), actor, &ev, now).await?;
     }

@@ -10,7 +10,8 @@ use super::invitations::{InvitationMail, issue_invitation, resend_in};
 use crate::db::audit::{self, Event};
 use crate::db::users::User;
 use crate::db::{Tx, apps, groups, invitations, sponsors, users};
-use crate::domain::audit::Actor;
+use crate::domain::audit::{Action, Actor};
+use crate::domain::audit_details;
 use crate::domain::user::{GUEST, MEMBER, UserState};
 use crate::domain::{DisplayName, EmailAddress};
 use crate::error::AppResult;
@@ -73,9 +74,12 @@ pub(crate) async fn invite_in(
     if !portal.admits_domain(input.email.domain()) {
         return Ok(Err(InviteRefused::DomainNotAllowed(input.email.domain().to_string())));
     }
+    // Their names go into the audit event: the log says which apps, even once renamed.
+    let mut app_names = Vec::with_capacity(input.app_ids.len());
     for app_id in &input.app_ids {
-        if apps::find(tx.conn(), *app_id).await?.is_none() {
-            return Ok(Err(InviteRefused::UnknownApp));
+        match apps::find(tx.conn(), *app_id).await? {
+            Some(app) => app_names.push(app.name),
+            None => return Ok(Err(InviteRefused::UnknownApp)),
         }
     }
     for group_id in &input.group_ids {
@@ -115,7 +119,7 @@ pub(crate) async fn invite_in(
                 let mail_with = if input.send_email { InvitationMail::Invitation } else { InvitationMail::None };
                 let (invitation, link) =
                     issue_invitation(state, tx, &u, Some(inviter), redirect, input.message.as_str(), mail_with).await?;
-                let ev = Event::new("user.invited", "user", u.id, &u.email).details("again after a revocation");
+                let ev = Event::new(Action::UserInvited, "user", u.id, &u.email).details("again after a revocation");
                 audit::record(tx.conn(), actor, &ev, now).await?;
                 (invitation.id, link)
             };
@@ -148,14 +152,18 @@ pub(crate) async fn invite_in(
             )
             .await?;
             give(tx, input, invitation.id, user.id, now).await?;
-            let details = format!(
+            let mut details = format!(
                 "apps={} groups={} sponsors={} mail={}",
                 input.app_ids.len(),
                 input.group_ids.len(),
                 input.sponsor_ids.len() + 1,
                 input.send_email
             );
-            let ev = Event::new("user.invited", "user", user.id, &user.email).details(details);
+            for name in &app_names {
+                details.push(' ');
+                details.push_str(&audit_details::pair("app", name));
+            }
+            let ev = Event::new(Action::UserInvited, "user", user.id, &user.email).details(details);
             audit::record(tx.conn(), actor, &ev, now).await?;
             Invited { user_id: user.id, invitation_id: invitation.id, link, sent: input.send_email, resent: false }
         }
@@ -213,7 +221,7 @@ pub async fn add_member(
     let user = users::insert(tx.conn(), &new, now).await?;
     let (invitation, link) =
         issue_invitation(state, &mut tx, &user, Some(admin), None, "", InvitationMail::Member).await?;
-    audit::record(tx.conn(), actor, &Event::new("user.member_added", "user", user.id, &user.email), now).await?;
+    audit::record(tx.conn(), actor, &Event::new(Action::UserMemberAdded, "user", user.id, &user.email), now).await?;
     tx.commit().await?;
     Ok(Ok(Invited { user_id: user.id, invitation_id: invitation.id, link, sent: true, resent: false }))
 }

@@ -7,7 +7,7 @@ use crate::db::links::{self, PACKAGE_APPROVERS, PACKAGE_APPS, PACKAGE_GROUPS};
 use crate::db::packages::{self, Package, PackageFields};
 use crate::db::users;
 use crate::domain::FieldErrors;
-use crate::domain::audit::Actor;
+use crate::domain::audit::{Action, Actor};
 use crate::domain::package::PackageInput;
 use crate::error::AppResult;
 use crate::state::AppState;
@@ -65,7 +65,7 @@ pub async fn create(
     if let Err(e) = set_contents(&mut tx, package.id, contents).await? {
         return Ok(Err(e));
     }
-    let ev = Event::new("access_package.created", "access_package", package.id, &package.name);
+    let ev = Event::new(Action::AccessPackageCreated, "access_package", package.id, &package.name);
     audit::record(tx.conn(), actor, &ev, now).await?;
     tx.commit().await?;
     Ok(Ok(package))
@@ -86,7 +86,7 @@ pub async fn update(
     if let Err(e) = set_contents(&mut tx, id, contents).await? {
         return Ok(Err(e));
     }
-    let ev = Event::new("access_package.updated", "access_package", id, &input.name);
+    let ev = Event::new(Action::AccessPackageUpdated, "access_package", id, &input.name);
     audit::record(tx.conn(), actor, &ev, now).await?;
     tx.commit().await?;
     Ok(Ok(()))
@@ -96,7 +96,7 @@ pub async fn delete(state: &AppState, package: &Package, actor: &Actor) -> AppRe
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     packages::delete(tx.conn(), package.id).await?;
-    let ev = Event::new("access_package.deleted", "access_package", package.id, &package.name);
+    let ev = Event::new(Action::AccessPackageDeleted, "access_package", package.id, &package.name);
     audit::record(tx.conn(), actor, &ev, now).await?;
     tx.commit().await?;
     Ok(())

@@ -16,7 +16,7 @@ use super::signin::{self, SignIn};
 use crate::db::audit::{self, Event};
 use crate::db::mfa::{self, CeremonyOf};
 use crate::db::users::{self, User};
-use crate::domain::audit::Actor;
+use crate::domain::audit::{Action, Actor};
 use crate::domain::device::Devices;
 use crate::domain::user::SignInVerdict;
 use crate::error::{AppError, AppResult};
@@ -319,7 +319,7 @@ async fn finish_sign_in_uncounted(
     attempt.passed(tx.conn(), user.id).await?;
     let outcome = match signin::complete_proven(state, &mut tx, user, ip).await? {
         SignIn::Done(user) => {
-            let ev = Event::new("mfa.verified", "user", user.id, &user.email).details("passkey sign-in");
+            let ev = Event::new(Action::MfaVerified, "user", user.id, &user.email).details("passkey sign-in");
             audit::record(tx.conn(), &actor, &ev, state.clock.now()).await?;
             PasskeySignIn::Done { user, synced }
         }

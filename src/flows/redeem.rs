@@ -9,7 +9,7 @@ use crate::db::audit::{self, Event};
 use crate::db::invitations::Invitation;
 use crate::db::users::User;
 use crate::db::{Conn, apps, assignments, identities, invitations, users};
-use crate::domain::audit::Actor;
+use crate::domain::audit::{Action, Actor};
 use crate::domain::invitation::{LinkState, link_state};
 use crate::domain::settings::PortalSettings;
 use crate::domain::user::{GUEST, UserState};
@@ -206,7 +206,7 @@ pub async fn accept(state: &AppState, proof: &Proof, ip: &str) -> AppResult<Rede
     let invitee = users::find(tx.conn(), invitation.user_id).await?.ok_or(AppError::NotFound)?;
     let portal = crate::flows::settings::current(state).await?;
     if invitation.status == crate::domain::invitation::InvitationStatus::Pending && refused(&portal, &invitee) {
-        let ev = Event::new("invitation.redemption_refused", "user", invitee.id, &invitee.email)
+        let ev = Event::new(Action::InvitationRedemptionRefused, "user", invitee.id, &invitee.email)
             .details(if invitee.state == UserState::Blocked { "blocked" } else { "domain not admitted" });
         audit::record(tx.conn(), &Actor::user(invitee.id, &invitee.email, ip), &ev, now).await?;
         tx.commit().await?;
@@ -240,11 +240,11 @@ pub async fn accept(state: &AppState, proof: &Proof, ip: &str) -> AppResult<Rede
     }
     let actor = Actor::user(user.id, &user.email, ip);
     let details = format!("invitation={} via={} terms={terms}", invitation.id, proof.provider);
-    let ev = Event::new("invitation.redeemed", "user", user.id, &user.email).details(details);
+    let ev = Event::new(Action::InvitationRedeemed, "user", user.id, &user.email).details(details);
     audit::record(tx.conn(), &actor, &ev, now).await?;
     if proof.partner_mfa {
         // As at a federated sign-in: the partner's MFA stood for the second step.
-        let ev = Event::new("mfa.met_by_partner", "user", user.id, &user.email).details(proof.provider.clone());
+        let ev = Event::new(Action::MfaMetByPartner, "user", user.id, &user.email).details(proof.provider.clone());
         audit::record(tx.conn(), &actor, &ev, now).await?;
     }
     tx.commit().await?;

@@ -11,7 +11,7 @@ use crate::config::Settings;
 use crate::db::audit::{self, Event};
 use crate::db::identity_providers::{self, IdentityProvider, IdpFields};
 use crate::db::saml_idps::{self, SamlIdp};
-use crate::domain::audit::Actor;
+use crate::domain::audit::{Action, Actor};
 use crate::domain::idp::{check_issuer, parse_domains, parse_slug};
 use crate::domain::url::WebUrl;
 use crate::domain::{BoundedText, FieldErrors};
@@ -284,7 +284,7 @@ pub async fn create(
     }
     let row = identity_providers::insert(tx.conn(), &idp_fields(input, &read.meta.entity_id, managed), now).await?;
     saml_idps::save(tx.conn(), &saml_row(row.id, input, Some(&read), None, now)).await?;
-    let ev = Event::new("identity_provider.created", "identity_provider", row.id, &row.slug)
+    let ev = Event::new(Action::IdentityProviderCreated, "identity_provider", row.id, &row.slug)
         .details(format!("SAML 2.0, entityID {}", read.meta.entity_id));
     audit::record(tx.conn(), actor, &ev, now).await?;
     tx.commit().await?;
@@ -329,7 +329,7 @@ pub async fn update(
     let entity_id = read.as_ref().map(|r| r.meta.entity_id.clone()).unwrap_or_else(|| row.issuer.clone());
     identity_providers::update(tx.conn(), id, &idp_fields(input, &entity_id, by_config), now).await?;
     saml_idps::save(tx.conn(), &saml_row(id, input, read.as_ref(), kept.as_ref(), now)).await?;
-    let what = if by_config { "identity_provider.configured" } else { "identity_provider.updated" };
+    let what = if by_config { Action::IdentityProviderConfigured } else { Action::IdentityProviderUpdated };
     audit::record(tx.conn(), actor, &Event::new(what, "identity_provider", id, &input.slug), now).await?;
     tx.commit().await?;
     state.csp_sources.forget();

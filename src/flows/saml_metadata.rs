@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 use crate::db::audit::{self, Event};
 use crate::db::identity_providers;
 use crate::db::saml_idps::{self, SamlIdp};
-use crate::domain::audit::Actor;
+use crate::domain::audit::{Action, Actor};
 use crate::error::AppResult;
 use crate::federation::saml::keys::certificate_not_after;
 use crate::federation::saml::metadata::{self, IdpMetadata};
@@ -114,8 +114,9 @@ pub async fn refresh_due(state: &AppState) -> AppResult<usize> {
                 let new = read.applied_to(old.clone(), true, now);
                 saml_idps::save(tx.conn(), &new).await?;
                 if new.signing_certs != old.signing_certs || new.sso_url != old.sso_url {
-                    let ev = Event::new("identity_provider.metadata_changed", "identity_provider", idp.id, &idp.slug)
-                        .details("signing certificates or sign-on address changed at the partner");
+                    let ev =
+                        Event::new(Action::IdentityProviderMetadataChanged, "identity_provider", idp.id, &idp.slug)
+                            .details("signing certificates or sign-on address changed at the partner");
                     audit::record(tx.conn(), &Actor::system("worker"), &ev, now).await?;
                 }
                 refreshed += 1;
@@ -128,7 +129,7 @@ pub async fn refresh_due(state: &AppState) -> AppResult<usize> {
                     Err(e) => e,
                 };
                 saml_idps::note_problem(tx.conn(), idp.id, &problem, now + RETRY_AFTER).await?;
-                let ev = Event::new("identity_provider.metadata_failed", "identity_provider", idp.id, &idp.slug)
+                let ev = Event::new(Action::IdentityProviderMetadataFailed, "identity_provider", idp.id, &idp.slug)
                     .details(problem.chars().take(500).collect::<String>());
                 audit::record(tx.conn(), &Actor::system("worker"), &ev, now).await?;
             }

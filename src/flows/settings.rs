@@ -7,7 +7,7 @@ use crate::db::audit::{self, Event};
 use crate::db::identity_providers;
 use crate::db::settings as rows;
 use crate::domain::FieldErrors;
-use crate::domain::audit::Actor;
+use crate::domain::audit::{Action, Actor};
 use crate::domain::idp::preset_issuer;
 use crate::domain::settings::PortalSettings;
 use crate::domain::url::origin_of;
@@ -35,7 +35,7 @@ pub async fn save(state: &AppState, new: PortalSettings, actor: &Actor) -> AppRe
     for (key, value) in new.to_pairs() {
         rows::put(tx.conn(), key, &value, now).await?;
     }
-    let ev = Event::new("settings.updated", "settings", "portal", &new.org_name).details(changed.join(", "));
+    let ev = Event::new(Action::SettingsUpdated, "settings", "portal", &new.org_name).details(changed.join(", "));
     audit::record(tx.conn(), actor, &ev, now).await?;
     tx.commit().await?;
     state.portal.replace(Arc::new(new));

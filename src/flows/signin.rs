@@ -8,7 +8,7 @@ use crate::db::audit::{self, Event};
 use crate::db::users::User;
 use crate::db::{Conn, identities, identity_providers, signin_links, users};
 use crate::domain::EmailAddress;
-use crate::domain::audit::Actor;
+use crate::domain::audit::{Action, Actor};
 use crate::domain::device::Devices;
 use crate::domain::settings::PortalSettings;
 use crate::domain::user::{SignInVerdict, may_sign_in};
@@ -66,7 +66,7 @@ async fn workforce_only(portal: &PortalSettings, c: Conn<'_>, user: &User) -> Ap
 /// A member who must use the workforce IdP proved who they are some other way (a code,
 /// a passkey): refused, and audited.
 async fn refuse_workforce_only(state: &AppState, tx: &mut crate::db::Tx, user: &User, ip: &str) -> AppResult<SignIn> {
-    let ev = Event::new("user.sign_in_refused", "user", user.id, &user.email)
+    let ev = Event::new(Action::UserSignInRefused, "user", user.id, &user.email)
         .details(format!("{:?}", SignInVerdict::WorkforceOnly));
     audit::record(tx.conn(), &Actor::user(user.id, &user.email, ip), &ev, state.clock.now()).await?;
     Ok(SignIn::Refused(SignInVerdict::WorkforceOnly))
@@ -154,14 +154,14 @@ pub async fn complete(
         verdict => verdict,
     };
     if verdict != SignInVerdict::Allowed {
-        let ev = Event::new("user.sign_in_refused", "user", user.id, &user.email).details(format!("{verdict:?}"));
+        let ev = Event::new(Action::UserSignInRefused, "user", user.id, &user.email).details(format!("{verdict:?}"));
         audit::record(tx.conn(), &actor, &ev, now).await?;
         return Ok(SignIn::Refused(verdict));
     }
     // Writes kept to what the rules and the audit need (issue 14): the identity once, the
     // last sign-in, and the event — which names the identity used (no per-identity
     // "last used" column is touched on every sign-in).
-    let mut ev = Event::new("user.signed_in", "user", user.id, &user.email);
+    let mut ev = Event::new(Action::UserSignedIn, "user", user.id, &user.email);
     if let Some(identity) = identity {
         identities::link(tx.conn(), &identity, now).await?;
         ev = ev.details(format!("{}: {}", identity.provider, identity.subject));

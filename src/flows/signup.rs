@@ -11,7 +11,7 @@ use crate::db::audit::{self, Event};
 use crate::db::packages::{self, Package};
 use crate::db::requests::{self, Request};
 use crate::db::users::{self, User};
-use crate::domain::audit::Actor;
+use crate::domain::audit::{Action, Actor};
 use crate::domain::package::package_admits;
 use crate::domain::request::RequestStatus;
 use crate::domain::settings::PortalSettings;
@@ -164,7 +164,8 @@ pub async fn start(state: &AppState, input: &SignupInput, ip: &str) -> AppResult
         Issued::Sent(id) => id,
         Issued::RateLimited => return Ok(Started::RateLimited),
     };
-    let ev = Event::new("signup.started", "signup_request", request.id, &request.email).details(package.name.clone());
+    let ev =
+        Event::new(Action::SignupStarted, "signup_request", request.id, &request.email).details(package.name.clone());
     audit::record(tx.conn(), &Actor::anonymous(ip), &ev, now).await?;
     tx.commit().await?;
     Ok(Started::Verify { request_id: request.id, code_id })
@@ -231,7 +232,7 @@ pub async fn withdraw(state: &AppState, request: &Request, ip: &str) -> AppResul
         done = done || requests::transition(tx.conn(), request.id, from, RequestStatus::Withdrawn, now).await?;
     }
     if done {
-        let ev = Event::new("signup.withdrawn", "signup_request", request.id, &request.email);
+        let ev = Event::new(Action::SignupWithdrawn, "signup_request", request.id, &request.email);
         audit::record(tx.conn(), &Actor::anonymous(ip), &ev, now).await?;
         let notice = crate::mail::notices::request_withdrawn(state.links().signup());
         super::queue_notice(state, tx.conn(), &request.email, &notice).await?;

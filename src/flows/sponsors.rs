@@ -16,7 +16,7 @@ use crate::db::sponsors::{self, SponsoredGuest};
 use crate::db::users::{self, User};
 use crate::db::{Conn, Tx};
 use crate::domain::EmailAddress;
-use crate::domain::audit::Actor;
+use crate::domain::audit::{Action, Actor};
 use crate::domain::user::{EXPIRY_NOTICE_DAYS, GUEST, MAX_SPONSORS, MEMBER, UserState};
 use crate::error::{AppError, AppResult};
 use crate::mail::notices;
@@ -115,7 +115,7 @@ pub async fn extend(
     }
     let ends = now + Duration::days(lifetime);
     sponsors::set_expiry(tx.conn(), guest.id, Some(ends)).await?;
-    let ev = Event::new("user.access_extended", "user", guest.id, &guest.email)
+    let ev = Event::new(Action::UserAccessExtended, "user", guest.id, &guest.email)
         .details(format!("until={}", ends.format("%Y-%m-%d")));
     audit::record(tx.conn(), actor, &ev, now).await?;
     tx.commit().await?;
@@ -130,7 +130,7 @@ pub async fn remove(state: &AppState, guest_id: Uuid, by: &User, actor: &Actor) 
     let guest = guest_for(tx.conn(), guest_id, by).await?;
     crate::auth::ending::all(tx.conn(), guest.id, now).await?;
     users::delete(tx.conn(), guest.id).await?;
-    audit::record(tx.conn(), actor, &Event::new("user.removed", "user", guest.id, &guest.email), now).await?;
+    audit::record(tx.conn(), actor, &Event::new(Action::UserRemoved, "user", guest.id, &guest.email), now).await?;
     tx.commit().await?;
     Ok(guest.display_name)
 }
@@ -155,7 +155,7 @@ pub async fn add_sponsor(
     if !sponsors::add(tx.conn(), guest.id, sponsor.id).await? {
         return Ok(Err(SponsorRefused::Full));
     }
-    settle(state, tx, actor, "user.sponsor_added", &guest, sponsor).await
+    settle(state, tx, actor, Action::UserSponsorAdded, &guest, sponsor).await
 }
 
 /// Takes a sponsor off the guest; the last one stays. A sponsor removes only themself, an
@@ -177,7 +177,7 @@ pub async fn remove_sponsor(
         return Ok(Err(SponsorRefused::LastSponsor));
     }
     sponsors::remove(tx.conn(), guest.id, sponsor.id).await?;
-    settle(state, tx, actor, "user.sponsor_removed", &guest, sponsor).await
+    settle(state, tx, actor, Action::UserSponsorRemoved, &guest, sponsor).await
 }
 
 /// The guest and their sponsors, the guest's row locked so that two changes at once queue
@@ -194,7 +194,7 @@ async fn settle(
     state: &AppState,
     mut tx: Tx,
     actor: &Actor,
-    action: &str,
+    action: Action,
     guest: &User,
     sponsor: User,
 ) -> AppResult<Result<User, SponsorRefused>> {

@@ -5,7 +5,7 @@ use uuid::Uuid;
 use crate::db::audit::{self, Event};
 use crate::db::users;
 use crate::domain::DisplayName;
-use crate::domain::audit::Actor;
+use crate::domain::audit::{Action, Actor};
 use crate::domain::user::UserState;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -23,11 +23,11 @@ pub async fn set_blocked(state: &AppState, user_id: Uuid, blocked: bool, actor: 
         (true, UserState::Blocked) | (false, UserState::Accepted) | (false, UserState::PendingAcceptance) => {
             return Ok(());
         }
-        (true, UserState::Accepted) | (true, UserState::PendingAcceptance) => (UserState::Blocked, "user.blocked"),
+        (true, UserState::Accepted) | (true, UserState::PendingAcceptance) => (UserState::Blocked, Action::UserBlocked),
         // Unblocked users go back to accepted if they ever accepted, else pending.
         (false, UserState::Blocked) => (
             if user.accepted_at.is_some() { UserState::Accepted } else { UserState::PendingAcceptance },
-            "user.unblocked",
+            Action::UserUnblocked,
         ),
     };
     users::set_state(tx.conn(), user.id, to).await?;
@@ -75,7 +75,7 @@ pub async fn set_admin(
     if !admin {
         super::api_keys::revoke_all_of(tx.conn(), &user, "creator no longer an admin", actor, now).await?;
     }
-    let action = if admin { "user.made_admin" } else { "user.admin_removed" };
+    let action = if admin { Action::UserMadeAdmin } else { Action::UserAdminRemoved };
     audit::record(tx.conn(), actor, &Event::new(action, "user", user.id, &user.email), now).await?;
     tx.commit().await?;
     Ok(Ok(()))
@@ -94,7 +94,7 @@ pub async fn set_inviter(state: &AppState, user_id: Uuid, inviter: bool, actor: 
         return Err(AppError::BadRequest("Only members of the organization can have the inviter role.".into()));
     }
     users::set_inviter(tx.conn(), user.id, inviter).await?;
-    let action = if inviter { "user.made_inviter" } else { "user.inviter_removed" };
+    let action = if inviter { Action::UserMadeInviter } else { Action::UserInviterRemoved };
     audit::record(tx.conn(), actor, &Event::new(action, "user", user.id, &user.email), now).await?;
     tx.commit().await?;
     Ok(())
@@ -105,7 +105,7 @@ pub async fn rename(state: &AppState, user_id: Uuid, name: &DisplayName, actor: 
     let mut tx = state.db.begin().await?;
     let user = users::find(tx.conn(), user_id).await?.ok_or(AppError::NotFound)?;
     users::set_display_name(tx.conn(), user.id, name.as_str()).await?;
-    let ev = Event::new("user.renamed", "user", user.id, &user.email).details(format!(
+    let ev = Event::new(Action::UserRenamed, "user", user.id, &user.email).details(format!(
         "{} -> {}",
         user.display_name,
         name.as_str()
@@ -121,7 +121,7 @@ pub async fn sign_out_everywhere(state: &AppState, user_id: Uuid, actor: &Actor)
     let mut tx = state.db.begin().await?;
     let user = users::find(tx.conn(), user_id).await?.ok_or(AppError::NotFound)?;
     crate::auth::ending::all(tx.conn(), user.id, now).await?;
-    audit::record(tx.conn(), actor, &Event::new("user.signed_out_everywhere", "user", user.id, &user.email), now)
+    audit::record(tx.conn(), actor, &Event::new(Action::UserSignedOutEverywhere, "user", user.id, &user.email), now)
         .await?;
     tx.commit().await?;
     Ok(())
@@ -135,7 +135,8 @@ pub async fn end_session(state: &AppState, user_id: Uuid, session_id: Uuid, acto
     if !crate::auth::ending::one(tx.conn(), session_id, user.id, now).await? {
         return Ok(false);
     }
-    let ev = Event::new("user.session_ended", "user", user.id, &user.email).details(format!("session={session_id}"));
+    let ev =
+        Event::new(Action::UserSessionEnded, "user", user.id, &user.email).details(format!("session={session_id}"));
     audit::record(tx.conn(), actor, &ev, now).await?;
     tx.commit().await?;
     Ok(true)

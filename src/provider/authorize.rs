@@ -13,7 +13,7 @@ use crate::auth::session::Signed;
 use crate::db::apps::{self, App};
 use crate::db::audit::{self, Event};
 use crate::db::oauth::{self, NewCode};
-use crate::domain::audit::Actor;
+use crate::domain::audit::{Action, Actor};
 use crate::domain::client::{granted_scope, is_pkce_value, is_registered};
 use crate::error::AppResult;
 use crate::secrets::{Token, constant_time_eq};
@@ -242,7 +242,7 @@ pub async fn decide(
     }
     if access == AppAccess::Refused {
         let mut tx = state.db.begin().await?;
-        let ev = Event::new("app.access_refused", "app", r.app.id, &r.app.name)
+        let ev = Event::new(Action::AppAccessRefused, "app", r.app.id, &r.app.name)
             .details(format!("user={} ({})", signed.user.id, signed.user.email));
         audit::record(tx.conn(), actor, &ev, now).await?;
         tx.commit().await?;
@@ -278,7 +278,8 @@ async fn issue_code(
     let mut tx = state.db.begin().await?;
     if consented_now {
         oauth::record_consent(tx.conn(), signed.user.id, r.app.id, &r.scope, now).await?;
-        let ev = Event::new("app.consent_given", "app", r.app.id, &r.app.name).details(format!("scope={}", r.scope));
+        let ev =
+            Event::new(Action::AppConsentGiven, "app", r.app.id, &r.app.name).details(format!("scope={}", r.scope));
         audit::record(tx.conn(), actor, &ev, now).await?;
     }
     let new = NewCode {

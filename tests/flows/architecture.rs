@@ -235,6 +235,27 @@ fn db_runs_queries_and_queues_nothing() {
 }
 
 #[test]
+fn audit_events_are_written_only_with_an_action_of_the_catalogue() {
+    // `db::audit::record` and the seed's bulk insert bind `Action::code()`: any other
+    // INSERT could store a code the log has no sentence for (issue 26).
+    let mut writers: Vec<String> = modules()
+        .into_iter()
+        .filter(|(_, text)| code_of(text).to_uppercase().contains("INSERT INTO AUDIT_EVENTS"))
+        .map(|(module, _)| module)
+        .collect();
+    for db in ["sqlite", "postgres"] {
+        let dir = Path::new(SRC).join("../migrations").join(db);
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if std::fs::read_to_string(&path).unwrap().to_uppercase().contains("INSERT INTO AUDIT_EVENTS") {
+                writers.push(path.display().to_string());
+            }
+        }
+    }
+    assert_eq!(writers, ["db::audit", "db::seed"]);
+}
+
+#[test]
 fn flows_write_no_route_and_no_mail_wording() {
     // Addresses come from `mail::links`, the words of mail from `mail::notices` and the mail
     // templates: a flow names what happened, never how it reads or where it lives.

@@ -485,10 +485,15 @@ impl TestApp {
         vestibule::db::users::find_by_email(c.conn(), email).await.unwrap().expect("the user exists").id
     }
 
+    /// The codes of the audit log, newest first; each one must be in the catalogue (it reads
+    /// back as an `Action`), whatever wrote it.
     pub async fn audit_actions(&self) -> Vec<String> {
         let mut c = self.state.db.acquire().await.unwrap();
         let (events, _) =
             vestibule::db::audit::list(c.conn(), &Default::default(), vestibule::db::Page::new(1, 1000)).await.unwrap();
+        for e in &events {
+            assert!(vestibule::domain::audit::Action::parse(&e.action).is_some(), "{} is in the catalogue", e.action);
+        }
         events.into_iter().map(|e| e.action).collect()
     }
 
@@ -685,6 +690,22 @@ pub fn html_unescape(s: &str) -> String {
         .replace("&amp;", "&")
         .replace("&#x3d;", "=")
         .replace("&quot;", "\"")
+}
+
+/// The text of an HTML page as a person reads it: tags dropped, entities read, spaces
+/// folded.
+pub fn text_of(html: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    html_unescape(&out).split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 pub fn between(s: &str, start: &str, end: &str) -> Option<String> {

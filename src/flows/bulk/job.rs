@@ -12,7 +12,7 @@ use crate::db::audit::{self, Event};
 use crate::db::bulk::{self, Job, NewJob};
 use crate::db::users::User;
 use crate::db::{apps, users};
-use crate::domain::audit::Actor;
+use crate::domain::audit::{Action, Actor};
 use crate::domain::bulk::JobStatus;
 use crate::domain::invite::InviteFields;
 use crate::error::AppResult;
@@ -82,7 +82,7 @@ pub async fn start(state: &AppState, id: Uuid, actor: &Actor) -> AppResult<bool>
     if !bulk::start(tx.conn(), id, now).await? {
         return Ok(false);
     }
-    let ev = Event::new("bulk.started", "bulk_job", id, &job.file_name).details(format!("rows={}", job.total));
+    let ev = Event::new(Action::BulkStarted, "bulk_job", id, &job.file_name).details(format!("rows={}", job.total));
     audit::record(tx.conn(), actor, &ev, now).await?;
     // A job with nothing to invite is done at once.
     finish_in(tx.conn(), &job, now).await?;
@@ -155,7 +155,7 @@ async fn finish_in(mut c: crate::db::Conn<'_>, job: &Job, now: chrono::DateTime<
     if bulk::finish_if_complete(c.reborrow(), job.id, now).await? {
         let tally = Tally::of(bulk::tally(c.reborrow(), job.id).await?);
         let details = format!("invited={} skipped={} not_invited={}", tally.invited, tally.skipped, tally.problems);
-        let ev = Event::new("bulk.finished", "bulk_job", job.id, &job.file_name).details(details);
+        let ev = Event::new(Action::BulkFinished, "bulk_job", job.id, &job.file_name).details(details);
         audit::record(c, &job.actor(), &ev, now).await?;
     }
     Ok(())

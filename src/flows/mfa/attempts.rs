@@ -10,7 +10,7 @@ use super::{MfaRefused, Used, tell};
 use crate::db::audit::{self, Event};
 use crate::db::users::User;
 use crate::db::{Conn, Tx, mfa, sessions, users};
-use crate::domain::audit::Actor;
+use crate::domain::audit::{Action, Actor};
 use crate::domain::device::Devices;
 use crate::domain::mfa::{MAX_FAILURES, PAUSE, with_mfa};
 use crate::error::AppResult;
@@ -90,7 +90,7 @@ pub(crate) async fn settle_attempt(
             sessions::pass_second_step(tx.conn(), session.0, &with_mfa(session.1, amr_method), state.clock.now())
                 .await?;
             attempt.passed(tx.conn(), user.id).await?;
-            let ev = Event::new("mfa.verified", "user", user.id, &user.email).details(how);
+            let ev = Event::new(Action::MfaVerified, "user", user.id, &user.email).details(how);
             audit::record(tx.conn(), actor, &ev, now).await?;
             if let Used::RecoveryCode(left) = used {
                 tell(state, &mut tx, user, SecurityChange::RecoveryCodeUsed { left: *left }).await?;
@@ -123,7 +123,7 @@ pub(crate) async fn count_failure(
     }
     attempt.set(tx.conn(), user.id, 0, Some(now + PAUSE)).await?;
     let whose = if attempt.device.is_some() { " from a browser with a device cookie" } else { "" };
-    let ev = Event::new("mfa.paused", "user", user.id, &user.email)
+    let ev = Event::new(Action::MfaPaused, "user", user.id, &user.email)
         .details(format!("{MAX_FAILURES} wrong codes in a row{whose}"));
     audit::record(tx.conn(), actor, &ev, now).await?;
     Ok(MfaRefused::Paused(crate::flows::human_date(now + PAUSE)))

@@ -8,7 +8,7 @@ use crate::db::audit::{self, Event};
 use crate::db::mfa::{self, Method};
 use crate::db::users::User;
 use crate::db::{Conn, Tx, sessions, users};
-use crate::domain::audit::Actor;
+use crate::domain::audit::{Action, Actor};
 use crate::domain::device::Devices;
 use crate::domain::mfa::{
     RECOVERY_CODES, Required, format_recovery, looks_like_recovery, matched_step, normalize_recovery, required_for,
@@ -191,7 +191,7 @@ pub(crate) async fn after_enrollment(
         sessions::pass_second_step(tx.conn(), session.0, &with_mfa(session.1, amr_method), state.clock.now()).await?;
     }
     mfa::set_failures(tx.conn(), user.id, 0, None).await?;
-    let ev = Event::new("mfa.enrolled", "user", user.id, &user.email).details(added.audited());
+    let ev = Event::new(Action::MfaEnrolled, "user", user.id, &user.email).details(added.audited());
     audit::record(tx.conn(), actor, &ev, state.clock.now()).await?;
     tell(state, tx, user, added.change()).await?;
     Ok(codes)
@@ -255,7 +255,7 @@ pub async fn regenerate_recovery_codes(state: &AppState, user: &User, actor: &Ac
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     let codes = new_recovery_codes(state, tx.conn(), user).await?;
-    audit::record(tx.conn(), actor, &Event::new("mfa.recovery_codes_renewed", "user", user.id, &user.email), now)
+    audit::record(tx.conn(), actor, &Event::new(Action::MfaRecoveryCodesRenewed, "user", user.id, &user.email), now)
         .await?;
     tell(state, &mut tx, user, SecurityChange::RecoveryCodesRenewed).await?;
     tx.commit().await?;
@@ -287,7 +287,7 @@ pub async fn remove(
         return Ok(Err(MfaRefused::LastMethod));
     }
     mfa::delete(tx.conn(), method.id, user.id).await?;
-    let ev = Event::new("mfa.removed", "user", user.id, &user.email).details(method.name.clone());
+    let ev = Event::new(Action::MfaRemoved, "user", user.id, &user.email).details(method.name.clone());
     audit::record(tx.conn(), actor, &ev, now).await?;
     let removed = if method.kind == "passkey" {
         SecurityChange::PasskeyRemoved { name: &method.name }
@@ -308,7 +308,7 @@ pub async fn reset(state: &AppState, user_id: Uuid, actor: &Actor) -> AppResult<
     let removed = mfa::delete_all(tx.conn(), user.id).await?;
     mfa::set_failures(tx.conn(), user.id, 0, None).await?;
     crate::auth::ending::all(tx.conn(), user.id, now).await?;
-    let ev = Event::new("mfa.reset", "user", user.id, &user.email).details(format!("methods_removed={removed}"));
+    let ev = Event::new(Action::MfaReset, "user", user.id, &user.email).details(format!("methods_removed={removed}"));
     audit::record(tx.conn(), actor, &ev, now).await?;
     tell(state, &mut tx, &user, SecurityChange::ResetByAdmin).await?;
     tx.commit().await?;
@@ -321,7 +321,7 @@ pub async fn set_required(state: &AppState, user_id: Uuid, required: bool, actor
     let mut tx = state.db.begin().await?;
     let user = users::find(tx.conn(), user_id).await?.ok_or(AppError::NotFound)?;
     mfa::set_required(tx.conn(), user.id, required).await?;
-    let action = if required { "user.mfa_required" } else { "user.mfa_not_required" };
+    let action = if required { Action::UserMfaRequired } else { Action::UserMfaNotRequired };
     audit::record(tx.conn(), actor, &Event::new(action, "user", user.id, &user.email), now).await?;
     tx.commit().await?;
     Ok(())

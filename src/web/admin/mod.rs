@@ -4,6 +4,7 @@
 pub mod api_keys;
 pub mod apps;
 pub mod audit;
+pub mod audit_words;
 pub mod bulk;
 pub mod groups;
 pub mod idps;
@@ -20,7 +21,6 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 
 use crate::auth::AdminUser;
-use crate::db::audit::AuditEvent;
 use crate::db::{Page, audit as audit_rows};
 use crate::error::AppResult;
 use crate::state::AppState;
@@ -31,7 +31,13 @@ use crate::web::page::{PageCtx, render};
 struct Dashboard {
     ctx: PageCtx,
     counts: crate::db::stats::Dashboard,
-    recent: Vec<AuditEvent>,
+    recent: Vec<audit_words::Entry>,
+}
+
+impl Dashboard {
+    fn t(&self, t: &chrono::DateTime<chrono::Utc>) -> String {
+        fmt_time(t)
+    }
 }
 
 pub async fn dashboard(ctx: PageCtx, state: web::Data<AppState>, _admin: AdminUser) -> AppResult<HttpResponse> {
@@ -41,7 +47,11 @@ pub async fn dashboard(ctx: PageCtx, state: web::Data<AppState>, _admin: AdminUs
         ctx,
         counts: crate::db::stats::dashboard(c.conn(), all_guests_need_mfa).await?,
         // The newest few, without counting the whole log as a listing would.
-        recent: audit_rows::batch(c.conn(), &Default::default(), 8).await?,
+        recent: audit_rows::batch(c.conn(), &Default::default(), 8)
+            .await?
+            .into_iter()
+            .map(audit_words::Entry::of)
+            .collect(),
     };
     Ok(render(&page))
 }

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use crate::auth::AdminUser;
 use crate::db::apps::{self, App};
-use crate::db::audit::{self, AuditEvent};
+use crate::db::audit;
 use crate::db::identities::{self, NamedIdentity};
 use crate::db::invitations::{self, Invitation};
 use crate::db::users::{self, Filter, User};
@@ -18,6 +18,7 @@ use crate::domain::invitation::InvitationStatus;
 use crate::error::{AppError, AppResult};
 use crate::flows;
 use crate::state::AppState;
+use crate::web::admin::audit_words::Entry;
 use crate::web::admin::{Pager, filtered, fmt_time};
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::page::{PageCtx, flash, flash_refused, flash_said, render};
@@ -86,7 +87,7 @@ struct UserPage {
     other_apps: Vec<App>,
     /// Apps the pending invitation grants once it is redeemed.
     granted_on_redemption: Vec<App>,
-    events: Vec<AuditEvent>,
+    events: Vec<Entry>,
     has_pending_invitation: bool,
     /// For the sponsors partial, shared with My guests.
     guest_id: Uuid,
@@ -130,7 +131,10 @@ pub async fn show(
             Page::new(1, 50),
         )
         .await?
-        .0,
+        .0
+        .into_iter()
+        .map(Entry::of)
+        .collect(),
         guest_id: user.id,
         back: "admin",
         max_sponsors: crate::domain::user::MAX_SPONSORS,

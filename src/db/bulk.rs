@@ -175,6 +175,21 @@ pub async fn rows(c: Conn<'_>, job_id: Uuid, after: i64, limit: i64) -> sqlx::Re
     run!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(job_id).bind(after).bind(limit).fetch_all(e).await)
 }
 
+/// A job's problem rows (`problems`) or all its other rows, in file order.
+pub async fn rows_by_kind(c: Conn<'_>, job_id: Uuid, problems: bool, limit: i64) -> sqlx::Result<Vec<Row>> {
+    let [a, b, d] = crate::domain::bulk::Outcome::PROBLEM_CODES;
+    let not = if problems { "" } else { "NOT" };
+    let sql = format!("{ROW} WHERE job_id = $1 AND outcome {not} IN ($2, $3, $4) ORDER BY number LIMIT $5");
+    run!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(job_id)
+        .bind(a)
+        .bind(b)
+        .bind(d)
+        .bind(limit)
+        .fetch_all(e)
+        .await)
+}
+
 /// Takes a row to invite, first thing in the transaction that invites it: false when it
 /// was taken already. On PostgreSQL a second worker waits here on the row's lock and then
 /// finds it taken; on SQLite the write lock does the same.

@@ -22,10 +22,12 @@ pub struct Invitation {
     pub last_sent_at: Option<DateTime<Utc>>,
     pub redeemed_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
+    /// The access package the inviter offered: asked for in the guest's name on redemption.
+    pub package_id: Option<Uuid>,
 }
 
 const COLUMNS: &str = "id, user_id, inviter_id, email, redirect_url, message, token_hash, status, sent_count, \
-    created_at, expires_at, last_sent_at, redeemed_at, revoked_at";
+    created_at, expires_at, last_sent_at, redeemed_at, revoked_at, package_id";
 
 pub struct NewInvitation<'a> {
     pub user_id: Uuid,
@@ -138,6 +140,16 @@ pub async fn expire_due(c: Conn<'_>, now: DateTime<Utc>) -> sqlx::Result<u64> {
         .map(|r| r.rows_affected()))
 }
 
+/// Offers `package_id` with the invitation (the last one chosen counts).
+pub async fn set_package(c: Conn<'_>, invitation_id: Uuid, package_id: Uuid) -> sqlx::Result<()> {
+    run!(c, |e| sqlx::query("UPDATE invitations SET package_id = $2 WHERE id = $1")
+        .bind(invitation_id)
+        .bind(package_id)
+        .execute(e)
+        .await
+        .map(|_| ()))
+}
+
 pub async fn add_app(c: Conn<'_>, invitation_id: Uuid, app_id: Uuid) -> sqlx::Result<()> {
     run!(c, |e| sqlx::query(
         "INSERT INTO invitation_apps (invitation_id, app_id) VALUES ($1, $2) ON CONFLICT DO NOTHING"
@@ -166,7 +178,7 @@ pub struct Listed {
 }
 
 const LISTED: &str = "SELECT i.id, i.user_id, i.inviter_id, i.email, i.redirect_url, i.message, i.token_hash, \
-    i.status, i.sent_count, i.created_at, i.expires_at, i.last_sent_at, i.redeemed_at, i.revoked_at, \
+    i.status, i.sent_count, i.created_at, i.expires_at, i.last_sent_at, i.redeemed_at, i.revoked_at, i.package_id, \
     u.display_name, u.user_type FROM invitations i JOIN users u ON u.id = i.user_id";
 
 /// A page of invitations, newest first, after the cursor `(created_at, id)` if given;

@@ -113,6 +113,7 @@ catalogue! {
     InvitationRevoked = "invitation.revoked" in Invitations, "Invitation revoked";
     InvitationRedeemed = "invitation.redeemed" in Invitations, "Invitation accepted";
     InvitationRedemptionRefused = "invitation.redemption_refused" in Invitations, "Acceptance refused";
+    InvitationDeclined = "invitation.declined" in Invitations, "Invitation declined";
     InvitationsExpired = "invitations.expired" in Invitations, "Invitations expired";
     UserRedemptionReset = "user.redemption_reset" in Invitations, "Redemption reset";
     BulkStarted = "bulk.started" in Invitations, "Bulk invitation started";

@@ -116,6 +116,7 @@ impl Action {
                     other => format!(", signing in through {other}"),
                 }))
             }
+            InvitationDeclined => actor("declined their invitation"),
             InvitationRedemptionRefused => actor("could not accept their invitation").then(match d {
                 "blocked" => Some(": the account is blocked".to_string()),
                 "domain not admitted" => Some(": their domain is not admitted".to_string()),

@@ -93,6 +93,9 @@ impl Outcome {
     pub fn is_problem(&self) -> bool {
         matches!(self, Outcome::DomainRefused | Outcome::Invalid(_) | Outcome::Refused(_))
     }
+
+    /// The stored codes of the outcomes `is_problem` names.
+    pub const PROBLEM_CODES: [&'static str; 3] = ["domain_refused", "invalid", "refused"];
 }
 
 #[cfg(test)]

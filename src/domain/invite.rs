@@ -33,6 +33,9 @@ pub struct InviteFields {
     /// Members who sponsor the guest besides the inviter (the API's `sponsors`).
     #[serde(default)]
     pub sponsor_ids: Vec<Uuid>,
+    /// A published access package the guest asks for on redemption.
+    #[serde(default)]
+    pub package_id: Option<Uuid>,
     #[serde(default)]
     pub send_email: bool,
 }
@@ -47,6 +50,7 @@ pub struct InviteInput {
     pub app_ids: Vec<Uuid>,
     pub group_ids: Vec<Uuid>,
     pub sponsor_ids: Vec<Uuid>,
+    pub package_id: Option<Uuid>,
     pub send_email: bool,
 }
 
@@ -73,6 +77,7 @@ impl InviteFields {
                 app_ids: each_once(&self.app_ids),
                 group_ids: each_once(&self.group_ids),
                 sponsor_ids: each_once(&self.sponsor_ids),
+                package_id: self.package_id,
                 send_email: self.send_email,
             }),
             _ => Err(errors),

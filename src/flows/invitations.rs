@@ -40,6 +40,10 @@ pub enum InviteRefused {
     AppsNeedAdmin,
     #[error("One of the chosen groups no longer exists.")]
     UnknownGroup,
+    #[error("The chosen access package is not offered any more. Reload the page and choose again.")]
+    UnknownPackage,
+    #[error("The access package {0} does not admit addresses at {1}.")]
+    PackageRefusesDomain(String, String),
     #[error("Sponsor {0} is not a member of the organization who can sign in; only members sponsor guests.")]
     NotASponsor(Uuid),
     #[error(
@@ -51,6 +55,19 @@ pub enum InviteRefused {
     /// Someone who neither administers nor sponsors the guest invited them again.
     #[error("{email} was already invited{}", ask_whom(.sponsor.as_deref()))]
     InvitedByOther { email: String, sponsor: Option<String> },
+}
+
+impl InviteRefused {
+    /// The form field a refusal is shown next to.
+    pub fn field(&self) -> &'static str {
+        match self {
+            InviteRefused::UnknownApp | InviteRefused::AppsNeedAdmin => "apps",
+            InviteRefused::UnknownGroup => "groups",
+            InviteRefused::NotASponsor(_) => "sponsors",
+            InviteRefused::UnknownPackage | InviteRefused::PackageRefusesDomain(..) => "package",
+            _ => "email",
+        }
+    }
 }
 
 fn ask_whom(sponsor: Option<&str>) -> String {

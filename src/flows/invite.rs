@@ -9,9 +9,10 @@ pub use super::invitations::InviteRefused;
 use super::invitations::{InvitationMail, issue_invitation, resend_in};
 use crate::db::audit::{self, Event};
 use crate::db::users::User;
-use crate::db::{Tx, apps, groups, invitations, sponsors, users};
+use crate::db::{Tx, apps, groups, invitations, packages, sponsors, users};
 use crate::domain::audit::{Action, Actor};
 use crate::domain::audit_details;
+use crate::domain::package::package_admits;
 use crate::domain::user::{GUEST, MEMBER, UserState};
 use crate::domain::{DisplayName, EmailAddress};
 use crate::error::AppResult;
@@ -53,6 +54,20 @@ pub async fn invite(
 }
 
 /// Inviting, inside the caller's transaction (bulk records each row's outcome in it).
+/// The members named by address as further sponsors of a guest (the invite form's field),
+/// or which address is not a member who can sponsor.
+pub async fn sponsors_named(state: &AppState, emails: &[EmailAddress]) -> AppResult<Result<Vec<Uuid>, String>> {
+    let mut c = state.db.acquire().await?;
+    let mut ids = Vec::new();
+    for email in emails {
+        match users::find_by_email(c.conn(), email.as_str()).await? {
+            Some(u) if u.user_type == MEMBER && u.state == UserState::Accepted => ids.push(u.id),
+            _ => return Ok(Err(format!("{email} is not a member who can sign in; only members sponsor guests."))),
+        }
+    }
+    Ok(Ok(ids))
+}
+
 pub(crate) async fn invite_in(
     state: &AppState,
     tx: &mut Tx,
@@ -85,6 +100,16 @@ pub(crate) async fn invite_in(
     for group_id in &input.group_ids {
         if groups::find(tx.conn(), *group_id).await?.is_none() {
             return Ok(Err(InviteRefused::UnknownGroup));
+        }
+    }
+    // A package is offered, not given: anyone who may invite may offer a published one;
+    // its approvers decide after the guest accepted (unless it needs no approval).
+    if let Some(package_id) = input.package_id {
+        let Some(package) = packages::find(tx.conn(), package_id).await?.filter(|p| p.published) else {
+            return Ok(Err(InviteRefused::UnknownPackage));
+        };
+        if !package_admits(&package.domains, input.email.domain()) {
+            return Ok(Err(InviteRefused::PackageRefusesDomain(package.name, input.email.domain().to_string())));
         }
     }
     for sponsor_id in &input.sponsor_ids {
@@ -188,6 +213,9 @@ async fn give(
     }
     for sponsor_id in &input.sponsor_ids {
         sponsors::add(tx.conn(), user_id, *sponsor_id).await?;
+    }
+    if let Some(package_id) = input.package_id {
+        invitations::set_package(tx.conn(), invitation_id, package_id).await?;
     }
     Ok(())
 }

@@ -188,8 +188,8 @@ pub async fn decline(state: &AppState, proof: &Proof, ip: &str) -> AppResult<()>
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     let invitation = invitations::find(tx.conn(), proof.invitation_id).await?.ok_or(AppError::NotFound)?;
-    let ev = Event::new("invitation.declined", "user", invitation.user_id, &invitation.email);
-    audit::record(tx.conn(), &Actor::anonymous(ip), &ev, now).await?;
+    let ev = Event::new(Action::InvitationDeclined, "user", invitation.user_id, &invitation.email);
+    audit::record(tx.conn(), &Actor::user(invitation.user_id, &invitation.email, ip), &ev, now).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -238,6 +238,21 @@ pub async fn accept(state: &AppState, proof: &Proof, ip: &str) -> AppResult<Rede
         let ends = now + chrono::Duration::days(portal.guest_lifetime_days);
         crate::db::sponsors::set_expiry(tx.conn(), user.id, Some(ends)).await?;
     }
+    // The package the inviter offered: asked for in the guest's name, now that they are in.
+    if let Some(package_id) = invitation.package_id
+        && crate::db::packages::find(tx.conn(), package_id).await?.is_some_and(|p| p.published)
+    {
+        let inviter = match invitation.inviter_id {
+            Some(id) => users::find(tx.conn(), id).await?.map(|u| u.display_name),
+            None => None,
+        };
+        let reason = match inviter {
+            Some(name) => format!("Offered with the invitation by {name}."),
+            None => "Offered with the invitation.".to_string(),
+        };
+        super::signup::ask_in(state, &mut tx, &user, package_id, &reason, ip).await?;
+    }
+    let user = users::find(tx.conn(), invitation.user_id).await?.ok_or(AppError::NotFound)?;
     let actor = Actor::user(user.id, &user.email, ip);
     let details = format!("invitation={} via={} terms={terms}", invitation.id, proof.provider);
     let ev = Event::new(Action::InvitationRedeemed, "user", user.id, &user.email).details(details);

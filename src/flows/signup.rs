@@ -36,7 +36,8 @@ fn status_token(state: &AppState, request_id: Uuid) -> Token {
 /// A verified request goes on to approval; the partner is mailed where to follow it.
 async fn send_on(state: &AppState, tx: &mut Tx, request: &Request, actor: &Actor) -> AppResult<()> {
     let org = super::settings::current(state).await?.org_name.clone();
-    if let Some(package) = packages::find(tx.conn(), request.package_id).await? {
+    // A package that needs no approval is granted at once, and that mail says so.
+    if let Some(package) = packages::find(tx.conn(), request.package_id).await?.filter(|p| p.approval_mode != "none") {
         let status = state.links().signup_status(status_token(state, request.id).expose());
         let notice = crate::mail::notices::request_received(&org, &request.name, &package.name, status);
         super::queue_notice(state, tx.conn(), &request.email, &notice).await?;
@@ -273,6 +274,26 @@ pub async fn request_more(
         e.add("package", "You have sent many requests in the last hour. Wait a while before sending another.");
         return Ok(Err(e));
     }
+    let request = ask_in(state, &mut tx, user, package_id, reason.as_str(), ip).await?;
+    if let Some(package) = packages::find(tx.conn(), package_id).await? {
+        super::sponsors::tell_of_request(state, tx.conn(), user, &package).await?;
+    }
+    tx.commit().await?;
+    Ok(Ok(status_token(state, request.id).expose().to_string()))
+}
+
+/// A request of a signed-in user (their address is proven) for a package, in `tx`: told to
+/// them and routed to the approvers, or granted at once when the package needs no approval.
+pub(super) async fn ask_in(
+    state: &AppState,
+    tx: &mut Tx,
+    user: &User,
+    package_id: Uuid,
+    reason: &str,
+    ip: &str,
+) -> AppResult<Request> {
+    let now = state.clock.now();
+    let portal = super::settings::current(state).await?;
     let id = Uuid::new_v4();
     let row = requests::NewRequest {
         id,
@@ -281,7 +302,7 @@ pub async fn request_more(
         email: &user.email,
         name: &user.display_name,
         company: &user.company,
-        reason: reason.as_str(),
+        reason,
         status: RequestStatus::PendingApproval,
         status_token_hash: &status_token(state, id).hash().0,
         ip,
@@ -290,10 +311,6 @@ pub async fn request_more(
         email_verified_at: Some(now),
     };
     let request = requests::insert(tx.conn(), &row, now).await?;
-    send_on(state, &mut tx, &request, &Actor::user(user.id, &user.email, ip)).await?;
-    if let Some(package) = packages::find(tx.conn(), package_id).await? {
-        super::sponsors::tell_of_request(state, tx.conn(), user, &package).await?;
-    }
-    tx.commit().await?;
-    Ok(Ok(status_token(state, request.id).expose().to_string()))
+    send_on(state, tx, &request, &Actor::user(user.id, &user.email, ip)).await?;
+    Ok(request)
 }

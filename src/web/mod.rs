@@ -48,6 +48,15 @@ pub fn chosen(ids: &[uuid::Uuid]) -> Vec<uuid::Uuid> {
     ids
 }
 
+/// The access package chosen in a form's select (empty: none), or `Err` for a value the
+/// form never offered.
+pub fn chosen_package(raw: &str) -> Result<Option<uuid::Uuid>, &'static str> {
+    match raw.trim() {
+        "" => Ok(None),
+        id => uuid::Uuid::parse_str(id).map(Some).map_err(|_| "Choose a package from the list."),
+    }
+}
+
 /// Keeps what was typed, cut to a sane length, to show it again with the errors.
 pub fn kept(s: &str, max: usize) -> String {
     s.chars().take(max).collect()

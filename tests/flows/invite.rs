@@ -209,6 +209,7 @@ async fn settings_say_who_may_invite(app: TestApp) -> TestApp {
         app_ids: vec![wiki.parse().unwrap()],
         group_ids: Vec::new(),
         sponsor_ids: Vec::new(),
+        package_id: None,
         send_email: true,
     };
     let actor = vestibule::domain::audit::Actor::user(mo_id, "mo@host.example", "127.0.0.1");

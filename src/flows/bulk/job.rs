@@ -131,7 +131,7 @@ async fn work_on(state: &AppState, job: &Job, budget: usize) -> AppResult<usize>
             .map_err(|e| crate::error::AppError::Internal(anyhow::anyhow!("bulk row {}: {e}", row.number)))?;
         let fields = InviteFields { send_email: job.send_mail, ..fields };
         let (outcome, invitation_id) = match fields.read(&public_origin, &app_origins) {
-            Err(errors) => (super::invalid(&errors), None),
+            Err(errors) => (super::invalid(&errors, &fields.email), None),
             // A refusal comes before the invite flow writes anything: only the outcome is.
             Ok(read) => match invite::invite_in(state, &mut tx, &inviter, &read, &actor, IfPending::Refuse).await? {
                 Ok(done) => (Outcome::Invited, Some(done.invitation_id)),
@@ -230,6 +230,28 @@ pub async fn report(state: &AppState, id: Uuid) -> AppResult<Option<Report>> {
 pub async fn rows(state: &AppState, id: Uuid, after: i64, limit: i64) -> AppResult<Vec<(bulk::Row, Outcome)>> {
     let mut c = state.db.acquire().await?;
     let rows = bulk::rows(c.conn(), id, after, limit).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let o = Outcome::parse(&r.outcome, &r.detail).unwrap_or_else(|| Outcome::Invalid(r.detail.clone()));
+            (r, o)
+        })
+        .collect())
+}
+
+/// Up to `limit` rows of a job for its page: the problem rows first (a person fixes those),
+/// then, unless `problems_only`, the others; each part in file order.
+pub async fn rows_shown(
+    state: &AppState,
+    id: Uuid,
+    problems_only: bool,
+    limit: i64,
+) -> AppResult<Vec<(bulk::Row, Outcome)>> {
+    let mut c = state.db.acquire().await?;
+    let mut rows = bulk::rows_by_kind(c.conn(), id, true, limit).await?;
+    if !problems_only && (rows.len() as i64) < limit {
+        rows.extend(bulk::rows_by_kind(c.conn(), id, false, limit - rows.len() as i64).await?);
+    }
     Ok(rows
         .into_iter()
         .map(|r| {

@@ -82,7 +82,7 @@ async fn check_with(state: &AppState, rows: Vec<RowInput>, all_apps: &[apps::App
     let mut checked = Vec::with_capacity(rows.len());
     for input in rows {
         let outcome = match input.fields.read(&public_origin, &app_origins) {
-            Err(errors) => invalid(&errors),
+            Err(errors) => invalid(&errors, &input.fields.email),
             Ok(_) if input.unknown_app.is_some() => {
                 Outcome::Invalid(format!("No app is called “{}”.", input.unknown_app.clone().unwrap_or_default()))
             }
@@ -93,9 +93,19 @@ async fn check_with(state: &AppState, rows: Vec<RowInput>, all_apps: &[apps::App
     Ok(DryRun { rows: checked })
 }
 
-/// A row refused by the invite form's rules, with every reason.
-fn invalid(errors: &crate::domain::FieldErrors) -> Outcome {
-    Outcome::Invalid(errors.iter().map(|(_, why)| why).collect::<Vec<_>>().join(" "))
+/// A row refused by the invite form's rules, with every reason, worded as what was found
+/// (the form's words tell a person what to type; a row's outcome says what is wrong).
+fn invalid(errors: &crate::domain::FieldErrors, email: &str) -> Outcome {
+    let said: Vec<String> = errors
+        .iter()
+        .map(|(field, why)| match field {
+            "email" if email.trim().is_empty() => "No email address.".to_string(),
+            "email" if email.trim().len() > 254 => "Email address too long.".to_string(),
+            "email" => "Not an email address.".to_string(),
+            _ => why.to_string(),
+        })
+        .collect();
+    Outcome::Invalid(said.join(" "))
 }
 
 async fn classify(

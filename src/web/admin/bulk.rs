@@ -7,6 +7,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
+use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::auth::AdminUser;
@@ -98,6 +99,8 @@ struct JobPage {
     rows: Vec<(Row, Outcome)>,
     listed: i64,
     refresh: u32,
+    /// Only the rows with a problem are listed (`?show=problems`).
+    problems_only: bool,
 }
 
 impl JobPage {
@@ -115,15 +118,23 @@ impl JobPage {
     }
 }
 
+#[derive(Deserialize)]
+pub struct Show {
+    #[serde(default)]
+    show: String,
+}
+
 pub async fn show(
     ctx: PageCtx,
     state: web::Data<AppState>,
     _a: AdminUser,
     id: web::Path<Uuid>,
+    q: web::Query<Show>,
 ) -> AppResult<HttpResponse> {
     let report = job::report(&state, *id).await?.ok_or(AppError::NotFound)?;
-    let rows = job::rows(&state, *id, 0, LISTED).await?;
-    Ok(render(&JobPage { ctx, report, rows, listed: LISTED, refresh: REFRESH_SECS }))
+    let problems_only = q.show == "problems";
+    let rows = job::rows_shown(&state, *id, problems_only, LISTED).await?;
+    Ok(render(&JobPage { ctx, report, rows, listed: LISTED, refresh: REFRESH_SECS, problems_only }))
 }
 
 /// `POST …/{id}/start`: a second click finds the job started and only shows it.

@@ -8,6 +8,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::auth::CurrentUser;
+use crate::db::packages::Package;
 use crate::domain::FieldErrors;
 use crate::error::AppResult;
 use crate::flows::invite::{self, InviteFields};
@@ -23,7 +24,15 @@ struct InvitePage {
     email: String,
     display_name: String,
     message: String,
+    /// The published access packages an inviter may offer, and the one chosen (its id).
+    packages: Vec<Package>,
+    package: String,
     errors: FieldErrors,
+}
+
+async fn published(state: &AppState) -> AppResult<Vec<Package>> {
+    let mut c = state.db.acquire().await?;
+    Ok(crate::db::packages::published(c.conn()).await?)
 }
 
 fn not_open(ctx: PageCtx) -> HttpResponse {
@@ -50,6 +59,8 @@ pub async fn form(ctx: PageCtx, state: web::Data<AppState>, CurrentUser(user): C
         email: String::new(),
         display_name: String::new(),
         message: String::new(),
+        packages: published(&state).await?,
+        package: String::new(),
         errors: FieldErrors::default(),
     }))
 }
@@ -62,6 +73,8 @@ pub struct InviteForm {
     display_name: String,
     #[serde(default)]
     message: String,
+    #[serde(default)]
+    package: String,
 }
 
 pub async fn submit(
@@ -74,10 +87,16 @@ pub async fn submit(
 ) -> AppResult<HttpResponse> {
     let form = &f.form;
     // The same read as the admin's form and the API: this form just has fewer fields.
+    let mut early = FieldErrors::default();
+    let package_id = crate::web::chosen_package(&form.package).unwrap_or_else(|e| {
+        early.add("package", e);
+        None
+    });
     let fields = InviteFields {
         email: form.email.clone(),
         display_name: form.display_name.clone(),
         message: form.message.clone(),
+        package_id,
         send_email: true,
         ..InviteFields::default()
     };
@@ -85,7 +104,10 @@ pub async fn submit(
         Ok(input) => (Some(input), FieldErrors::default()),
         Err(errors) => (None, errors),
     };
-    if let Some(input) = input {
+    for (field, e) in early.iter() {
+        errors.add(field, e.to_string());
+    }
+    if let Some(input) = input.filter(|_| errors.is_empty()) {
         match invite::invite(&state, &user, &input, &actor(&req, &user)).await? {
             Ok(done) => {
                 let msg = if done.resent {
@@ -97,7 +119,7 @@ pub async fn submit(
                 return Ok(see_other("/guests"));
             }
             Err(invite::InviteRefused::NotAllowed) => return Ok(not_open(ctx)),
-            Err(refused) => errors.add("email", refused.to_string()),
+            Err(refused) => errors.add(refused.field(), refused.to_string()),
         }
     }
     Ok(render_invalid(&InvitePage {
@@ -105,6 +127,8 @@ pub async fn submit(
         email: kept(&form.email, 300),
         display_name: kept(&form.display_name, 200),
         message: kept(&form.message, 4000),
+        packages: published(&state).await?,
+        package: kept(&form.package, 40),
         errors,
     }))
 }

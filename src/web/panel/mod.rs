@@ -33,6 +33,8 @@ struct AppsPage {
     issuer: String,
     /// Settings let this person invite guests.
     may_invite: bool,
+    /// A guest's first sponsor, named on an empty panel as whom to ask.
+    sponsor: Option<User>,
 }
 
 pub async fn apps_page(req: HttpRequest, state: web::Data<AppState>) -> AppResult<HttpResponse> {
@@ -42,7 +44,15 @@ pub async fn apps_page(req: HttpRequest, state: web::Data<AppState>) -> AppResul
     let ctx = PageCtx::extract(&req).await?;
     let may_invite =
         flows::settings::current(&state).await?.may_invite(&user.user_type, user.is_admin, user.is_inviter);
-    Ok(render(&AppsPage { ctx, name: user.display_name, apps, issuer: crate::provider::issuer(&state), may_invite }))
+    // Only an empty panel names whom to ask: the common, full one costs no extra query.
+    let sponsor = if apps.is_empty() && user.user_type == crate::domain::user::GUEST {
+        let mut c = state.db.acquire().await?;
+        sponsors::of(c.conn(), user.id).await?.into_iter().next()
+    } else {
+        None
+    };
+    let issuer = crate::provider::issuer(&state);
+    Ok(render(&AppsPage { ctx, name: user.display_name, apps, issuer, may_invite, sponsor }))
 }
 
 /// `/apps/{id}/launch`, the tile of an app that requires a second factor: a session without

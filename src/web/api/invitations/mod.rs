@@ -54,6 +54,8 @@ fn refused(r: InviteRefused) -> Problem {
         InviteRefused::UnknownApp
         | InviteRefused::UnknownGroup
         | InviteRefused::NotASponsor(_)
+        | InviteRefused::UnknownPackage
+        | InviteRefused::PackageRefusesDomain(..)
         | InviteRefused::DomainNotAllowed(_) => StatusCode::UNPROCESSABLE_ENTITY,
     };
     let mut p = Problem::new(status, "Invitation refused", r.to_string());

@@ -69,6 +69,7 @@ impl NewInvitation {
             app_ids: self.apps.clone(),
             group_ids: self.groups.clone(),
             sponsor_ids: self.sponsors.iter().copied().filter(|id| *id != inviter).collect(),
+            package_id: None,
             send_email: self.send_invitation_message,
         }
     }

@@ -419,6 +419,9 @@ export async function guestRequestsAccessThroughAGroup(ctx) {
   await admin.getByLabel('Project Atlas').check();
   await admin.getByLabel('Any one approver decides').check();
   await pickApprover(admin, ctx, 'admin@', ADMIN);
+  // A new package is offered to nobody until it is ticked.
+  assert.equal(await admin.getByLabel('Offer it on the sign-up page').isChecked(), false);
+  await admin.getByLabel('Offer it on the sign-up page').check();
   await press(admin, 'Save');
 
   const gus = await signInWithCode(ctx, 'gus@fabrikam.example', 'gus');

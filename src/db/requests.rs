@@ -102,6 +102,12 @@ pub async fn list(c: Conn<'_>, status: Option<RequestStatus>, limit: i64) -> sql
     run!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(status).bind(limit).fetch_all(e).await)
 }
 
+/// A signed-in user's own requests, newest first.
+pub async fn of_user(c: Conn<'_>, user_id: Uuid, limit: i64) -> sqlx::Result<Vec<Request>> {
+    let sql = format!("SELECT {COLUMNS} FROM signup_requests WHERE user_id = $1 ORDER BY created_at DESC, id LIMIT $2");
+    run!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(user_id).bind(limit).fetch_all(e).await)
+}
+
 /// The user's open (waiting for a decision) request for this package, if any.
 pub async fn open_for(
     c: Conn<'_>,

@@ -38,7 +38,12 @@ async fn send_on(state: &AppState, tx: &mut Tx, request: &Request, actor: &Actor
     let org = super::settings::current(state).await?.org_name.clone();
     // A package that needs no approval is granted at once, and that mail says so.
     if let Some(package) = packages::find(tx.conn(), request.package_id).await?.filter(|p| p.approval_mode != "none") {
-        let status = state.links().signup_status(status_token(state, request.id).expose());
+        // A signed-in user follows their requests on their own page; a partner on the
+        // status page their secret link opens.
+        let status = match request.user_id {
+            Some(_) => format!("{}/requests", state.links().apps()),
+            None => state.links().signup_status(status_token(state, request.id).expose()),
+        };
         let notice = crate::mail::notices::request_received(&org, &request.name, &package.name, status);
         super::queue_notice(state, tx.conn(), &request.email, &notice).await?;
     }
@@ -240,6 +245,41 @@ pub async fn withdraw(state: &AppState, request: &Request, ip: &str) -> AppResul
     }
     tx.commit().await?;
     Ok(done)
+}
+
+/// One of a signed-in user's own requests, as their requests page lists it.
+pub struct OwnRequest {
+    pub request: Request,
+    pub package: String,
+    /// The status now (a request past its date reads as expired).
+    pub status: RequestStatus,
+}
+
+/// A signed-in user's requests (from the Access Panel or offered with their invitation),
+/// newest first: they follow them on their own page, not on the public status page.
+pub async fn own_requests(state: &AppState, user: &User) -> AppResult<Vec<OwnRequest>> {
+    let now = state.clock.now();
+    let mut c = state.db.acquire().await?;
+    let mut out = Vec::new();
+    for request in requests::of_user(c.conn(), user.id, 100).await? {
+        let package = packages::find(c.conn(), request.package_id).await?.map(|p| p.name).unwrap_or_default();
+        let status = request.status.effective(request.expires_at, now);
+        out.push(OwnRequest { request, package, status });
+    }
+    Ok(out)
+}
+
+/// A signed-in user withdraws one of their own requests: `None` when it is not theirs,
+/// else whether it was still waiting.
+pub async fn withdraw_own(state: &AppState, user: &User, request_id: Uuid, ip: &str) -> AppResult<Option<bool>> {
+    let request = {
+        let mut c = state.db.acquire().await?;
+        requests::find(c.conn(), request_id).await?
+    };
+    match request {
+        Some(r) if r.user_id == Some(user.id) => Ok(Some(withdraw(state, &r, ip).await?)),
+        _ => Ok(None),
+    }
 }
 
 /// A signed-in user asks for a package from the Access Panel: their address is verified

@@ -38,6 +38,9 @@ pub enum SponsorRefused {
     NoLifetime,
     #[error("{0} has not redeemed the invitation yet; their access starts counting when they do.")]
     NotRedeemed(String),
+    /// Extending would not move the end (clicked twice, or it ends later already).
+    #[error("Nothing changed: {name}'s access already lasts until {until}, as long as an extension would give.")]
+    LastsAlready { name: String, until: String },
 }
 
 /// The guest, when `by` may look after them: one of their sponsors, or an admin. To anyone
@@ -114,6 +117,12 @@ pub async fn extend(
         return Ok(Err(SponsorRefused::NotRedeemed(guest.display_name)));
     }
     let ends = now + Duration::days(lifetime);
+    // Never shortens, and a second click says so instead of "extending" to the same day.
+    if let Some(current) = guest.expires_at
+        && current.date_naive() >= ends.date_naive()
+    {
+        return Ok(Err(SponsorRefused::LastsAlready { name: guest.display_name, until: super::human_date(current) }));
+    }
     sponsors::set_expiry(tx.conn(), guest.id, Some(ends)).await?;
     let ev = Event::new(Action::UserAccessExtended, "user", guest.id, &guest.email)
         .details(format!("until={}", ends.format("%Y-%m-%d")));

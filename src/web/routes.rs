@@ -95,6 +95,8 @@ fn routes() -> Routes {
         .get("/apps/{id}/launch", SignedIn, panel::launch)
         .get("/apps/request", SignedIn, panel::request::form)
         .post("/apps/request", SignedIn, panel::request::submit)
+        .get("/apps/requests", SignedIn, panel::request::list)
+        .post("/apps/requests/{id}/withdraw", SignedIn, panel::request::withdraw)
         .get("/invite", Inviter, panel::invite::form)
         .post("/invite", Inviter, panel::invite::submit)
         .get("/approvals", SignedIn, panel::approvals::list)

@@ -339,6 +339,9 @@ async fn the_admin_menu_folds_and_marks_the_page_shown(app: TestApp) -> TestApp 
     let page = app.get("/admin/identity-providers/new-saml").await;
     assert!(page.has(r#"<a href="/admin/identity-providers" aria-current="page">"#), "{}", page.body);
     assert!(!page.has(r#"<a href="/admin" aria-current="page">"#));
+    // A member's own profile shows no guest-only facts.
+    let profile = app.get("/profile").await;
+    assert!(!profile.has("Access expires") && !profile.has("<dt>Sponsors</dt>"), "{}", profile.body);
     app
 }
 both!(the_admin_menu_folds_and_marks_the_page_shown);

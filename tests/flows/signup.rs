@@ -402,7 +402,11 @@ async fn a_guest_requests_more_access_and_an_admin_decides(app: TestApp) -> Test
     let form = [("csrf", token.as_str()), ("package", pkg.as_str()), ("reason", "Joining Atlas")];
     let page = Page::from(guest.post(app.url("/apps/request")).form(&form).send().await.unwrap()).await;
     assert!(page.has("Waiting for a decision"), "{}", page.body);
-    app.one_mail("ana@partner.example").await;
+    // A signed-in guest follows the request on their own page, not the public status page.
+    assert!(page.url.ends_with("/apps/requests") && page.has("Your requests"), "{}", page.url);
+    let received = app.one_mail("ana@partner.example").await;
+    assert!(received.text_body.contains("/apps/requests"), "{}", received.text_body);
+    assert!(!received.text_body.contains("/signup/status/"), "{}", received.text_body);
     app.one_mail("root@contoso.example").await;
     // The admin decides from the requests page instead of the mail.
     app.sign_in_admin("root@contoso.example").await;
@@ -531,3 +535,34 @@ async fn an_invitation_offers_an_access_package(app: TestApp) -> TestApp {
     app
 }
 both!(an_invitation_offers_an_access_package);
+
+/// A signed-in guest withdraws their own request from their requests page; another
+/// person's request cannot be withdrawn there.
+async fn a_guest_withdraws_their_own_request(app: TestApp) -> TestApp {
+    app.sign_in_admin("root@contoso.example").await;
+    let pkg = package(&app, "Atlas", "any", &["root@contoso.example"], &[]).await;
+    let link = app.invite("ana@partner.example", &[]).await;
+    app.sign_out().await;
+    let (ana, _) = app.new_browser();
+    app.redeem_as(&ana, &link, "ana@partner.example").await;
+    let token = csrf_of(&ana, &app.url("/apps/request")).await;
+    let form = [("csrf", token.as_str()), ("package", pkg.as_str()), ("reason", "Joining Atlas")];
+    let page = Page::from(ana.post(app.url("/apps/request")).form(&form).send().await.unwrap()).await;
+    assert!(page.has("Your request was sent"), "{}", page.body);
+    let id = between(&page.body, "/apps/requests/", "/withdraw").unwrap();
+    // Someone else (the admin, signed in) cannot withdraw it.
+    app.sign_in_admin("root@contoso.example").await;
+    let other = app.post(&format!("/apps/requests/{id}/withdraw"), &[]).await;
+    assert_eq!(other.status, StatusCode::NOT_FOUND);
+    let token = csrf_of(&ana, &app.url("/apps/requests")).await;
+    let url = app.url(&format!("/apps/requests/{id}/withdraw"));
+    let page = Page::from(ana.post(&url).form(&[("csrf", token.as_str())]).send().await.unwrap()).await;
+    assert!(page.has("Your request was withdrawn") && page.has("Withdrawn"), "{}", page.body);
+    let again = Page::from(ana.post(&url).form(&[("csrf", token.as_str())]).send().await.unwrap()).await;
+    assert!(again.has("Nothing changed") && again.has("flash refused"), "{}", again.body);
+    assert_eq!(app.count("SELECT COUNT(*) FROM signup_requests WHERE status = 'withdrawn'").await, 1);
+    app.take_mail("ana@partner.example").await;
+    app.take_mail("root@contoso.example").await;
+    app
+}
+both!(a_guest_withdraws_their_own_request);

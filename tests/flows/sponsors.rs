@@ -150,6 +150,16 @@ async fn members_look_after_their_own_guests(app: TestApp) -> TestApp {
     assert!(page.has("Access now lasts until"), "{}", page.body);
     let ends = expires_at(&app, ana_id).await.unwrap();
     assert_eq!(ends - app.state.clock.now(), chrono::Duration::days(30));
+    // A second click the same day changes nothing, and says so.
+    let page = post_in(&app, &mo, &format!("/guests/{ana_id}/extend"), &[]).await;
+    assert!(
+        page.has("Nothing changed: Ana&#39;s access already lasts until")
+            || page.has("Nothing changed: Ana's access already lasts until"),
+        "{}",
+        page.body
+    );
+    assert!(page.has("flash refused"), "{}", page.body);
+    assert_eq!(expires_at(&app, ana_id).await.unwrap(), ends);
 
     // A second invitation, sent again and then revoked from Ana's… from Bo's page.
     post_in(&app, &mo, "/invite", &[("email", "bo@partner.example")]).await;
@@ -227,6 +237,8 @@ async fn members_decide_requests_from_their_approvals_page(app: TestApp) -> Test
     // The package form finds members by name or address instead of listing everyone.
     let form = app.get("/admin/packages/new").await;
     assert!(!form.has("mo@contoso.example"), "no list of everyone");
+    // A new package is offered to nobody until the admin ticks it.
+    assert!(form.has(r#"name="published" value="yes" aria-describedby="published-hint" >"#), "{}", form.body);
     let found = app.post("/admin/packages", &[("name", "Atlas"), ("approver_q", "Mo Mem"), ("find", "yes")]).await;
     assert_eq!(found.status, StatusCode::OK);
     assert!(found.has(&format!("value=\"{mo_id}\"")) && !found.has("lu@contoso.example"), "{}", found.body);

@@ -154,7 +154,7 @@ fn raw<'a>(f: &'a PackageForm, c: &Contents) -> RawPackage<'a> {
 }
 
 pub async fn new_form(ctx: PageCtx, state: web::Data<AppState>, _a: AdminUser) -> AppResult<HttpResponse> {
-    let f = PackageForm { approval_mode: "any".into(), published: Some("yes".into()), ..PackageForm::default() };
+    let f = PackageForm { approval_mode: "any".into(), published: None, ..PackageForm::default() };
     let c = Contents { app_ids: vec![], group_ids: vec![], approver_ids: vec![] };
     Ok(render(&form_page(ctx, &state, None, f, c, FieldErrors::default()).await?))
 }

@@ -1,6 +1,7 @@
 //! "Request access" in the Access Panel: a signed-in user asks for a published access
 //! package; it goes to the package's approvers like a partner's sign-up.
 
+use actix_session::Session;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
@@ -11,8 +12,8 @@ use crate::domain::FieldErrors;
 use crate::error::AppResult;
 use crate::flows::signup;
 use crate::state::AppState;
-use crate::web::csrf::CsrfForm;
-use crate::web::page::{PageCtx, render, render_invalid};
+use crate::web::csrf::{CsrfForm, NoFields};
+use crate::web::page::{PageCtx, flash, flash_refused, render, render_invalid};
 use crate::web::{client_ip, kept, see_other};
 
 #[derive(Template)]
@@ -66,6 +67,7 @@ pub async fn submit(
     req: HttpRequest,
     ctx: PageCtx,
     state: web::Data<AppState>,
+    session: Session,
     CurrentUser(user): CurrentUser,
     f: CsrfForm<RequestForm>,
 ) -> AppResult<HttpResponse> {
@@ -77,7 +79,40 @@ pub async fn submit(
         return Ok(render_invalid(&page(ctx, &state, package, reason, e).await?));
     };
     match signup::request_more(&state, &user, package_id, &reason, &client_ip(&req)).await? {
-        Ok(status_token) => Ok(see_other(&format!("/signup/status/{status_token}"))),
+        Ok(_) => {
+            flash(&session, "Your request was sent. You get a mail when it is decided; it is followed here.");
+            Ok(see_other("/apps/requests"))
+        }
         Err(e) => Ok(render_invalid(&page(ctx, &state, package, reason, e).await?)),
     }
+}
+
+#[derive(Template)]
+#[template(path = "panel/requests.html")]
+struct OwnRequestsPage {
+    ctx: PageCtx,
+    requests: Vec<signup::OwnRequest>,
+}
+
+/// `GET /apps/requests`: the signed-in user's own requests and their state.
+pub async fn list(ctx: PageCtx, state: web::Data<AppState>, CurrentUser(user): CurrentUser) -> AppResult<HttpResponse> {
+    let requests = signup::own_requests(&state, &user).await?;
+    Ok(render(&OwnRequestsPage { ctx, requests }))
+}
+
+/// `POST /apps/requests/{id}/withdraw`: only one's own request, only while it waits.
+pub async fn withdraw(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: Session,
+    CurrentUser(user): CurrentUser,
+    id: web::Path<uuid::Uuid>,
+    _f: CsrfForm<NoFields>,
+) -> AppResult<HttpResponse> {
+    match signup::withdraw_own(&state, &user, *id, &client_ip(&req)).await? {
+        None => return Err(crate::error::AppError::NotFound),
+        Some(true) => flash(&session, "Your request was withdrawn: nobody will decide on it."),
+        Some(false) => flash_refused(&session, "Nothing changed: that request was decided or ended already."),
+    }
+    Ok(see_other("/apps/requests"))
 }

@@ -55,7 +55,7 @@ async fn no_secret_is_logged_or_left_readable_in_the_database(app: TestApp) -> T
     let token = csrf_of(&approver, &approve).await;
     let form = [("csrf", token.as_str()), ("decision", "approve"), ("note", "")];
     let page = Page::from(approver.post(&approve).form(&form).send().await.unwrap()).await;
-    assert!(page.has("The request is approved"), "{}", page.body);
+    assert!(page.has("Thank you. Approved: "), "{}", page.body);
     let welcome = redeem_link_in(&app.one_mail("pat@fabrikam.example").await);
     Page::from(partner.get(&welcome).send().await.unwrap()).await;
 

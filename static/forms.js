@@ -31,7 +31,8 @@ document.addEventListener('DOMContentLoaded', function () {
     button.textContent = 'Copy';
     button.setAttribute('aria-label', 'Copy ' + (el.dataset.copy || 'this'));
     button.addEventListener('click', function () {
-      navigator.clipboard.writeText(el.textContent.trim()).then(function () {
+      var text = el.tagName === 'INPUT' ? el.value : el.textContent;
+      navigator.clipboard.writeText(text.trim()).then(function () {
         button.textContent = 'Copied';
         setTimeout(function () { button.textContent = 'Copy'; }, 2000);
       });

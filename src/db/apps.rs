@@ -36,11 +36,17 @@ pub struct App {
     /// Declared in `vestibule.toml` under this slug: changed there, not on the form.
     pub slug: Option<String>,
     pub managed_by_config: bool,
+    /// When the client secret stops working; `None`: it does not.
+    pub client_secret_expires_at: Option<DateTime<Utc>>,
+    /// The secret before the last new one, still accepted until its end (rotation).
+    pub previous_secret_hash: Option<String>,
+    pub previous_secret_expires_at: Option<DateTime<Utc>>,
 }
 
 const COLUMNS: &str = "id, name, description, launch_url, icon_url, visible_in_panel, mfa_required, created_at, updated_at, \
     client_id, client_type, client_secret_hash, redirect_uris, post_logout_redirect_uris, backchannel_logout_uri, \
-    initiate_login_uri, id_token_alg, consent_required, pairwise_subject, client_first_used_at, slug, managed_by_config";
+    initiate_login_uri, id_token_alg, consent_required, pairwise_subject, client_first_used_at, slug, managed_by_config, \
+    client_secret_expires_at, previous_secret_hash, previous_secret_expires_at";
 
 /// The OpenID Connect side of an app, as the admin form or the config file sets it.
 pub struct ClientFields<'a> {
@@ -107,7 +113,8 @@ pub async fn update(c: Conn<'_>, id: Uuid, a: &AppFields<'_>, now: DateTime<Utc>
 pub async fn set_client(mut c: Conn<'_>, id: Uuid, f: Option<&ClientFields<'_>>) -> sqlx::Result<bool> {
     let Some(f) = f else {
         return run!(c, |e| sqlx::query(
-            "UPDATE apps SET client_id = NULL, client_secret_hash = NULL, redirect_uris = '', \
+            "UPDATE apps SET client_id = NULL, client_secret_hash = NULL, client_secret_expires_at = NULL, \
+             previous_secret_hash = NULL, previous_secret_expires_at = NULL, redirect_uris = '', \
              post_logout_redirect_uris = '', backchannel_logout_uri = NULL, initiate_login_uri = NULL WHERE id = $1"
         )
         .bind(id)
@@ -127,7 +134,8 @@ pub async fn set_client(mut c: Conn<'_>, id: Uuid, f: Option<&ClientFields<'_>>)
     run!(c, |e| sqlx::query(
         "UPDATE apps SET client_id = $2, client_type = $3, redirect_uris = $4, post_logout_redirect_uris = $5, \
          backchannel_logout_uri = $6, initiate_login_uri = $7, id_token_alg = $8, consent_required = $9, \
-         pairwise_subject = $10, client_secret_hash = CASE WHEN $3 = 'public' THEN NULL ELSE client_secret_hash END \
+         pairwise_subject = $10, client_secret_hash = CASE WHEN $3 = 'public' THEN NULL ELSE client_secret_hash END, \
+         previous_secret_hash = CASE WHEN $3 = 'public' THEN NULL ELSE previous_secret_hash END \
          WHERE id = $1"
     )
     .bind(id)
@@ -145,13 +153,40 @@ pub async fn set_client(mut c: Conn<'_>, id: Uuid, f: Option<&ClientFields<'_>>)
     .map(|_| true))
 }
 
-pub async fn set_client_secret_hash(c: Conn<'_>, id: Uuid, hash: &str) -> sqlx::Result<bool> {
-    run!(c, |e| sqlx::query("UPDATE apps SET client_secret_hash = $2 WHERE id = $1 AND client_id IS NOT NULL")
-        .bind(id)
-        .bind(hash)
-        .execute(e)
-        .await
-        .map(|r| r.rows_affected() == 1))
+/// A new client secret (its hash) working until `expires`; the one it replaces keeps
+/// working until `previous_until`, or stops at once (`None`).
+pub async fn set_client_secret(
+    c: Conn<'_>,
+    id: Uuid,
+    hash: &str,
+    expires: Option<DateTime<Utc>>,
+    previous_until: Option<DateTime<Utc>>,
+) -> sqlx::Result<bool> {
+    run!(c, |e| sqlx::query(
+        "UPDATE apps SET previous_secret_hash = CASE WHEN $4 THEN client_secret_hash ELSE NULL END, \
+         previous_secret_expires_at = $5, client_secret_hash = $2, client_secret_expires_at = $3 \
+         WHERE id = $1 AND client_id IS NOT NULL"
+    )
+    .bind(id)
+    .bind(hash)
+    .bind(expires)
+    .bind(previous_until.is_some())
+    .bind(previous_until)
+    .execute(e)
+    .await
+    .map(|r| r.rows_affected() == 1))
+}
+
+/// The previous client secret stops working now.
+pub async fn drop_previous_secret(c: Conn<'_>, id: Uuid) -> sqlx::Result<bool> {
+    run!(c, |e| sqlx::query(
+        "UPDATE apps SET previous_secret_hash = NULL, previous_secret_expires_at = NULL \
+         WHERE id = $1 AND previous_secret_hash IS NOT NULL"
+    )
+    .bind(id)
+    .execute(e)
+    .await
+    .map(|r| r.rows_affected() == 1))
 }
 
 /// The app the config file declares under `slug`.

@@ -156,6 +156,7 @@ catalogue! {
     AppConfigured = "app.configured" in Apps, "App set up from the configuration file";
     AppDeleted = "app.deleted" in Apps, "App deleted";
     AppSecretRegenerated = "app.secret_regenerated" in Apps, "Client secret renewed";
+    AppPreviousSecretRemoved = "app.previous_secret_removed" in Apps, "Previous client secret stopped";
     AppAssigned = "app.assigned" in Apps, "App assigned";
     AppUnassigned = "app.unassigned" in Apps, "App unassigned";
     AppAccessRefused = "app.access_refused" in Apps, "App access refused";

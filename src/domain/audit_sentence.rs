@@ -230,7 +230,11 @@ impl Action {
             AppUpdated => actor("changed the app ").target(),
             AppConfigured => actor("set up the app ").target().and(" from the configuration file"),
             AppDeleted => actor("deleted the app ").target(),
-            AppSecretRegenerated => actor("made a new client secret for ").target(),
+            AppSecretRegenerated => actor("made a new client secret for ")
+                .target()
+                .then(value(d, "until").map(|u| format!(", working until {u}")))
+                .then(value(d, "previous_until").map(|u| format!("; the previous one works until {u}"))),
+            AppPreviousSecretRemoved => actor("stopped the previous client secret of ").target(),
             AppAssigned => actor("gave ").target().then(match name_in_parentheses(d) {
                 Some(app) => format!(" access to {app}"),
                 None => " access to an app".to_string(),

@@ -1,5 +1,6 @@
 //! Apps: create, edit, delete, and assigning them to users — each audited.
 
+use chrono::{DateTime, Duration, Months, Utc};
 use uuid::Uuid;
 
 use secrecy::ExposeSecret;
@@ -9,6 +10,7 @@ use crate::db::apps::{self, App, AppFields, ClientFields};
 use crate::db::audit::{self, Event};
 use crate::db::{assignments, users};
 use crate::domain::audit::{Action, Actor};
+use crate::domain::audit_details;
 use crate::domain::client::{
     ClientType, SigningAlg, client_id_from_name, parse_client_id, parse_optional_uri, parse_uri_list,
 };
@@ -193,7 +195,7 @@ pub async fn create(state: &AppState, input: &AppInput, actor: &Actor) -> AppRes
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     let app = apps::insert(tx.conn(), &input.fields(), now).await?;
-    let new_secret = match set_client(&mut tx, &app, input).await? {
+    let new_secret = match set_client(&mut tx, &app, input, now).await? {
         Ok(secret) => secret,
         Err(errors) => return Ok(Err(errors)),
     };
@@ -230,7 +232,7 @@ pub async fn update(
         return Ok(Err(errors));
     }
     apps::update(tx.conn(), id, &input.fields(), now).await?;
-    let new_secret = match set_client(&mut tx, &before, input).await? {
+    let new_secret = match set_client(&mut tx, &before, input, now).await? {
         Ok(secret) => secret,
         Err(errors) => return Ok(Err(errors)),
     };
@@ -248,6 +250,7 @@ async fn set_client(
     tx: &mut crate::db::Tx,
     before: &App,
     input: &AppInput,
+    now: DateTime<Utc>,
 ) -> AppResult<Result<Option<String>, FieldErrors>> {
     let Some(client) = &input.client else {
         apps::set_client(tx.conn(), before.id, None).await?;
@@ -269,12 +272,39 @@ async fn set_client(
         return Ok(Ok(None));
     }
     let (secret, hash) = crate::provider::token::new_client_secret();
-    apps::set_client_secret_hash(tx.conn(), before.id, &hash).await?;
+    let ends = now + Months::new(SECRET_MONTHS_DEFAULT);
+    apps::set_client_secret(tx.conn(), before.id, &hash, Some(ends), None).await?;
     Ok(Ok(Some(secret)))
 }
 
-/// A new client secret for a confidential client; the old one stops working at once.
-pub async fn regenerate_secret(state: &AppState, id: Uuid, actor: &Actor) -> AppResult<(App, String)> {
+/// How long a new client secret works unless the admin chooses: a year, as Entra suggests.
+pub const SECRET_MONTHS_DEFAULT: u32 = 12;
+
+/// How long a new client secret may work, and how long the one it replaces may go on
+/// working (so the app's configuration can be changed without downtime).
+pub struct SecretTerms {
+    pub valid_months: u32,
+    /// 0: the old secret stops at once.
+    pub keep_previous_days: i64,
+}
+
+impl SecretTerms {
+    /// The choices the form offers: 6, 12 or 24 months; the old one 0, 7 or 30 days more.
+    pub fn parse(months: &str, keep: &str) -> Option<SecretTerms> {
+        let valid_months = months.parse().ok().filter(|m| [6, 12, 24].contains(m))?;
+        let keep_previous_days = keep.parse().ok().filter(|d| [0, 7, 30].contains(d))?;
+        Some(SecretTerms { valid_months, keep_previous_days })
+    }
+}
+
+/// A new client secret for a confidential client; the old one stops working at once or
+/// after the days `terms` give.
+pub async fn regenerate_secret(
+    state: &AppState,
+    id: Uuid,
+    terms: &SecretTerms,
+    actor: &Actor,
+) -> AppResult<(App, String)> {
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     let app = apps::find(tx.conn(), id).await?.ok_or(AppError::NotFound)?;
@@ -285,11 +315,36 @@ pub async fn regenerate_secret(state: &AppState, id: Uuid, actor: &Actor) -> App
         return Err(AppError::BadRequest("Only a confidential OpenID Connect client has a secret.".into()));
     }
     let (secret, hash) = crate::provider::token::new_client_secret();
-    apps::set_client_secret_hash(tx.conn(), id, &hash).await?;
-    audit::record(tx.conn(), actor, &Event::new(Action::AppSecretRegenerated, "app", id, &app.name), now).await?;
+    let ends = now + Months::new(terms.valid_months);
+    // An old secret that no longer works is not kept on.
+    let old_works = app.client_secret_expires_at.is_none_or(|e| now < e);
+    let previous_until =
+        (terms.keep_previous_days > 0 && old_works).then(|| now + Duration::days(terms.keep_previous_days));
+    apps::set_client_secret(tx.conn(), id, &hash, Some(ends), previous_until).await?;
+    let mut details = audit_details::pair("until", &ends.format("%Y-%m-%d").to_string());
+    if let Some(t) = previous_until {
+        details = format!("{details} {}", audit_details::pair("previous_until", &t.format("%Y-%m-%d").to_string()));
+    }
+    let ev = Event::new(Action::AppSecretRegenerated, "app", id, &app.name).details(details);
+    audit::record(tx.conn(), actor, &ev, now).await?;
     tx.commit().await?;
     state.clients.forget();
     Ok((app, secret))
+}
+
+/// The previous client secret stops working now (the app uses the new one).
+pub async fn drop_previous_secret(state: &AppState, id: Uuid, actor: &Actor) -> AppResult<bool> {
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
+    let app = apps::find(tx.conn(), id).await?.ok_or(AppError::NotFound)?;
+    if !apps::drop_previous_secret(tx.conn(), id).await? {
+        return Ok(false);
+    }
+    let ev = Event::new(Action::AppPreviousSecretRemoved, "app", id, &app.name);
+    audit::record(tx.conn(), actor, &ev, now).await?;
+    tx.commit().await?;
+    state.clients.forget();
+    Ok(true)
 }
 
 /// Rotates the OpenID Provider's signing keys now (the admin's button).
@@ -395,11 +450,13 @@ pub async fn sync_from_config(state: &AppState, declared: &[AppConfig]) -> anyho
             }
             None => (apps::insert(tx.conn(), &input.fields(), now).await?, Action::AppCreated),
         };
-        if let Err(errors) = set_client(&mut tx, &app, &input).await? {
+        if let Err(errors) = set_client(&mut tx, &app, &input, now).await? {
             anyhow::bail!("app {:?} in the config file: {errors}", d.slug);
         }
         if let Some(secret) = &secret {
-            apps::set_client_secret_hash(tx.conn(), app.id, &crate::secrets::TokenHash::of(secret).0).await?;
+            // A secret from the config file ends when the file says so: not here.
+            let hash = crate::secrets::TokenHash::of(secret).0;
+            apps::set_client_secret(tx.conn(), app.id, &hash, None, None).await?;
         }
         apps::mark_managed(tx.conn(), app.id, &d.slug).await?;
         audit::record(tx.conn(), &actor, &Event::new(action, "app", app.id, &d.name), now).await?;

@@ -78,11 +78,24 @@ pub async fn authenticate(state: &AppState, f: &TokenForm, basic: Option<BasicAu
         (None, secret) => (f.client_id.clone().ok_or_else(invalid)?, secret.clone()),
     };
     let app = super::client(state, &client_id).await?.ok_or_else(invalid)?;
-    match (app.client_type, secret, app.client_secret_hash.as_deref()) {
-        (ClientType::Public, None, _) => Ok(app),
-        (ClientType::Confidential, Some(s), Some(stored)) if TokenHash::of(&s).matches(stored) => Ok(app),
+    match (app.client_type, secret) {
+        (ClientType::Public, None) => Ok(app),
+        (ClientType::Confidential, Some(s)) if secret_works(&app, &s, state.clock.now()) => Ok(app),
         _ => Err(invalid()),
     }
+}
+
+/// Whether `secret` is the app's client secret, or its previous one during rotation, and
+/// has not reached its end.
+fn secret_works(app: &App, secret: &str, now: DateTime<Utc>) -> bool {
+    let hash = TokenHash::of(secret);
+    let live = |end: Option<DateTime<Utc>>| end.is_none_or(|e| now < e);
+    let current =
+        app.client_secret_hash.as_deref().is_some_and(|h| hash.matches(h)) && live(app.client_secret_expires_at);
+    // The previous secret always has an end: it exists only while a rotation lasts.
+    let previous = app.previous_secret_hash.as_deref().is_some_and(|h| hash.matches(h))
+        && app.previous_secret_expires_at.is_some_and(|e| now < e);
+    current || previous
 }
 
 pub async fn grant(state: &AppState, app: &App, f: &TokenForm) -> ProviderResult<TokenResponse> {

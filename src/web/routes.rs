@@ -142,6 +142,7 @@ fn routes() -> Routes {
         .post("/admin/apps/{id}", Admin, admin::apps::update)
         .post("/admin/apps/{id}/delete", Admin, admin::apps::delete)
         .post("/admin/apps/{id}/secret", Admin, admin::apps::regenerate_secret)
+        .post("/admin/apps/{id}/secret/previous/remove", Admin, admin::apps::drop_previous_secret)
         .post("/admin/signing-keys/rotate", Admin, admin::apps::rotate_keys)
         .get("/admin/audit", Admin, admin::audit::list)
         .get("/admin/audit.csv", Admin, admin::audit::export)

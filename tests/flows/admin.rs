@@ -345,3 +345,75 @@ async fn the_admin_menu_folds_and_marks_the_page_shown(app: TestApp) -> TestApp 
     app
 }
 both!(the_admin_menu_folds_and_marks_the_page_shown);
+
+/// The token endpoint's verdict on a client secret: `invalid_grant` (the secret was
+/// taken, the bogus refresh token not) or `invalid_client`.
+async fn secret_verdict(app: &TestApp, client_id: &str, secret: &str) -> String {
+    let form = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", "not-a-token"),
+        ("client_id", client_id),
+        ("client_secret", secret),
+    ];
+    let r = reqwest::Client::new().post(app.url("/oauth2/token")).form(&form).send().await.unwrap();
+    let body: serde_json::Value = r.json().await.unwrap();
+    body["error"].as_str().unwrap_or_default().to_string()
+}
+
+async fn client_secrets_end_and_rotate_without_downtime(app: TestApp) -> TestApp {
+    app.sign_in_admin("root@contoso.example").await;
+    let fields = [
+        ("name", "Wiki"),
+        ("launch_url", "https://wiki.contoso.example/"),
+        ("visible_in_panel", "yes"),
+        ("oidc", "yes"),
+        ("client_id", "wiki"),
+        ("client_type", "confidential"),
+        ("redirect_uris", "https://wiki.contoso.example/cb"),
+        ("id_token_alg", "RS256"),
+    ];
+    let page = app.post("/admin/apps", &fields).await;
+    let first = between(&page.body, "id=\"secret\" value=\"", "\"").unwrap();
+    assert!(page.has("data-copy=\"the client secret\""), "a Copy button (with script)");
+    let id = between(&app.get("/admin/apps").await.body, "class=\"key\"><a href=\"/admin/apps/", "\"").unwrap();
+    let shown = app.get(&format!("/admin/apps/{id}")).await;
+    assert!(shown.has("; works until"), "a new secret has an end: {}", shown.body);
+    assert_eq!(secret_verdict(&app, "wiki", &first).await, "invalid_grant");
+
+    // A new secret, the old one kept for 7 days: both work, then only the new one.
+    let page = app.post(&format!("/admin/apps/{id}/secret"), &[("valid_months", "6"), ("keep_previous", "7")]).await;
+    let second = between(&page.body, "id=\"secret\" value=\"", "\"").unwrap();
+    assert_eq!(secret_verdict(&app, "wiki", &first).await, "invalid_grant", "the old one still works");
+    assert_eq!(secret_verdict(&app, "wiki", &second).await, "invalid_grant");
+    assert!(app.get(&format!("/admin/apps/{id}")).await.has("Previous secret"));
+    app.advance(chrono::Duration::days(8));
+    app.state.clients.forget();
+    assert_eq!(secret_verdict(&app, "wiki", &first).await, "invalid_client", "the old one ended");
+    assert_eq!(secret_verdict(&app, "wiki", &second).await, "invalid_grant");
+    app.sign_in_admin("root@contoso.example").await;
+
+    // Stopped early by the admin; a form value we never offered is refused.
+    let page = app.post(&format!("/admin/apps/{id}/secret"), &[("valid_months", "12"), ("keep_previous", "30")]).await;
+    let third = between(&page.body, "id=\"secret\" value=\"", "\"").unwrap();
+    assert_eq!(secret_verdict(&app, "wiki", &second).await, "invalid_grant");
+    let page = app.post(&format!("/admin/apps/{id}/secret/previous/remove"), &[]).await;
+    assert!(page.has("The previous client secret no longer works"), "{}", page.body);
+    assert_eq!(secret_verdict(&app, "wiki", &second).await, "invalid_client");
+    assert_eq!(secret_verdict(&app, "wiki", &third).await, "invalid_grant");
+    let odd = app.post(&format!("/admin/apps/{id}/secret"), &[("valid_months", "1000")]).await;
+    assert_eq!(odd.status, StatusCode::BAD_REQUEST);
+
+    // The secret's own end: a warning a month before, and no sign-in after.
+    app.advance(chrono::Duration::days(350));
+    app.sign_in_admin("root@contoso.example").await;
+    assert!(app.get(&format!("/admin/apps/{id}")).await.has("make a new one and put it in the app"));
+    app.advance(chrono::Duration::days(40));
+    app.state.clients.forget();
+    app.sign_in_admin("root@contoso.example").await;
+    assert!(app.get(&format!("/admin/apps/{id}")).await.has("the app can no longer sign anyone in"));
+    assert_eq!(secret_verdict(&app, "wiki", &third).await, "invalid_client");
+    let actions = app.audit_actions().await;
+    assert!(actions.contains(&"app.previous_secret_removed".to_string()), "{actions:?}");
+    app
+}
+both!(client_secrets_end_and_rotate_without_downtime);

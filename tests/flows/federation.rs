@@ -333,7 +333,7 @@ async fn idp_secrets_are_encrypted_and_bad_input_is_refused(app: TestApp) -> Tes
         0
     );
     let list = app.get("/admin/identity-providers").await;
-    let id = between(&list.body, "<td><a href=\"/admin/identity-providers/", "\"").unwrap();
+    let id = between(&list.body, "class=\"key\"><a href=\"/admin/identity-providers/", "\"").unwrap();
     let edit = app.get(&format!("/admin/identity-providers/{id}")).await;
     assert!(!edit.has("vestibule-test-secret"), "the secret is never shown again");
     let page = app
@@ -427,7 +427,7 @@ async fn a_configured_workforce_idp_signs_members_in_and_cannot_be_edited(app: T
     app.sign_in_admin("root@contoso.example").await;
     let list = app.get("/admin/identity-providers").await;
     assert!(list.has("managed by configuration") && list.has("workforce (members)"));
-    let id = between(&list.body, "<td><a href=\"/admin/identity-providers/", "\"").unwrap();
+    let id = between(&list.body, "class=\"key\"><a href=\"/admin/identity-providers/", "\"").unwrap();
     let page = app
         .post(
             &format!("/admin/identity-providers/{id}"),

@@ -3,6 +3,7 @@
 use actix_session::Session;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
+use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
 
 use uuid::Uuid;
@@ -14,9 +15,10 @@ use crate::domain::FieldErrors;
 use crate::domain::client::{ClientType, SigningAlg};
 use crate::error::{AppError, AppResult};
 use crate::flows::apps::{self as app_flows, AppInput, ClientForm, Saved};
+use crate::flows::human_date;
 use crate::state::AppState;
 use crate::web::csrf::{CsrfForm, NoFields};
-use crate::web::page::{PageCtx, flash, render, render_invalid};
+use crate::web::page::{PageCtx, flash, flash_refused, render, render_invalid};
 use crate::web::{actor, kept, see_other};
 
 #[derive(Template)]
@@ -61,16 +63,48 @@ fn saved(ctx: PageCtx, session: &Session, s: Saved, verb: &str) -> HttpResponse 
     }
 }
 
+#[derive(serde::Deserialize)]
+pub struct SecretForm {
+    /// 6, 12 or 24; absent: a year.
+    #[serde(default)]
+    valid_months: String,
+    /// Days the old secret keeps working: 0, 7 or 30; absent: it stops at once.
+    #[serde(default)]
+    keep_previous: String,
+}
+
 pub async fn regenerate_secret(
     req: HttpRequest,
     ctx: PageCtx,
     state: web::Data<AppState>,
     AdminUser(admin): AdminUser,
     id: web::Path<Uuid>,
+    f: CsrfForm<SecretForm>,
+) -> AppResult<HttpResponse> {
+    let or = |s: &str, default: &'static str| if s.is_empty() { default.to_string() } else { s.to_string() };
+    let months = or(&f.form.valid_months, "12");
+    let terms = app_flows::SecretTerms::parse(&months, &or(&f.form.keep_previous, "0"))
+        .ok_or_else(|| AppError::BadRequest("Choose how long the secrets work from the lists.".into()))?;
+    let (app, secret) = app_flows::regenerate_secret(&state, id.into_inner(), &terms, &actor(&req, &admin)).await?;
+    Ok(secret_page(ctx, app, secret))
+}
+
+/// `POST /admin/apps/{id}/secret/previous/remove`: the previous secret stops now.
+pub async fn drop_previous_secret(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: Session,
+    AdminUser(admin): AdminUser,
+    id: web::Path<Uuid>,
     _f: CsrfForm<NoFields>,
 ) -> AppResult<HttpResponse> {
-    let (app, secret) = app_flows::regenerate_secret(&state, id.into_inner(), &actor(&req, &admin)).await?;
-    Ok(secret_page(ctx, app, secret))
+    let id = id.into_inner();
+    if app_flows::drop_previous_secret(&state, id, &actor(&req, &admin)).await? {
+        flash(&session, "The previous client secret no longer works.");
+    } else {
+        flash_refused(&session, "Nothing changed: there was no previous secret.");
+    }
+    Ok(see_other(&format!("/admin/apps/{id}")))
 }
 
 pub async fn rotate_keys(
@@ -101,7 +135,18 @@ struct FormPage {
     /// The saved app, when editing: its connection details.
     app: Option<App>,
     issuer: String,
+    /// For the secret's end: works, ends soon, ended.
+    now: DateTime<Utc>,
     errors: FieldErrors,
+}
+
+/// The client secret's end as the app page says it (dates in words).
+enum SecretState {
+    NoEnd,
+    Works(String),
+    /// Within 30 days.
+    EndsSoon(String),
+    Ended(String),
 }
 
 /// The OpenID Connect part of the form, as shown.
@@ -159,6 +204,25 @@ impl FormPage {
 
     fn discovery_url(&self) -> String {
         format!("{}/.well-known/openid-configuration", self.issuer)
+    }
+
+    fn secret_state(&self) -> SecretState {
+        let Some(end) = self.app.as_ref().and_then(|a| a.client_secret_expires_at) else { return SecretState::NoEnd };
+        let words = human_date(end);
+        if end <= self.now {
+            SecretState::Ended(words)
+        } else if end - self.now <= Duration::days(30) {
+            SecretState::EndsSoon(words)
+        } else {
+            SecretState::Works(words)
+        }
+    }
+
+    /// Until when the previous secret still works, during a rotation.
+    fn previous_until(&self) -> Option<String> {
+        let a = self.app.as_ref()?;
+        a.previous_secret_hash.as_ref()?;
+        a.previous_secret_expires_at.filter(|e| *e > self.now).map(human_date)
     }
 }
 
@@ -221,6 +285,7 @@ impl FormPage {
             },
             app,
             issuer: crate::provider::issuer(state),
+            now: state.clock.now(),
             errors,
         }
     }
@@ -239,6 +304,7 @@ pub async fn new_form(ctx: PageCtx, state: web::Data<AppState>, _a: AdminUser) -
         client: ClientValues::new_app(),
         app: None,
         issuer: crate::provider::issuer(&state),
+        now: state.clock.now(),
         errors: FieldErrors::default(),
     })
 }
@@ -306,6 +372,7 @@ pub async fn edit_form(
         client: if app.client_id.is_some() { ClientValues::of(&app) } else { ClientValues::new_app() },
         app: Some(app),
         issuer: crate::provider::issuer(&state),
+        now: state.clock.now(),
         errors: FieldErrors::default(),
     }))
 }

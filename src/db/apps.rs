@@ -36,11 +36,14 @@ pub struct App {
     /// Declared in `vestibule.toml` under this slug: changed there, not on the form.
     pub slug: Option<String>,
     pub managed_by_config: bool,
+    /// An uploaded icon (`db::images`); it wins over `icon_url`.
+    pub icon_image_id: Option<Uuid>,
 }
 
 const COLUMNS: &str = "id, name, description, launch_url, icon_url, visible_in_panel, mfa_required, created_at, updated_at, \
     client_id, client_type, client_secret_hash, redirect_uris, post_logout_redirect_uris, backchannel_logout_uri, \
-    initiate_login_uri, id_token_alg, consent_required, pairwise_subject, client_first_used_at, slug, managed_by_config";
+    initiate_login_uri, id_token_alg, consent_required, pairwise_subject, client_first_used_at, slug, managed_by_config, \
+    icon_image_id";
 
 /// The OpenID Connect side of an app, as the admin form or the config file sets it.
 pub struct ClientFields<'a> {
@@ -170,6 +173,22 @@ pub async fn mark_managed(c: Conn<'_>, id: Uuid, slug: &str) -> sqlx::Result<()>
         .map(|_| ()))
 }
 
+/// Points the app at an uploaded icon, or at none. Returns the icon it had.
+pub async fn set_icon(mut c: Conn<'_>, id: Uuid, image: Option<Uuid>) -> sqlx::Result<Option<Uuid>> {
+    let before: Option<Option<Uuid>> =
+        run!(c.reborrow(), |e| sqlx::query_scalar("SELECT icon_image_id FROM apps WHERE id = $1")
+            .bind(id)
+            .fetch_optional(e)
+            .await)?;
+    run!(c, |e| sqlx::query("UPDATE apps SET icon_image_id = $2 WHERE id = $1")
+        .bind(id)
+        .bind(image)
+        .execute(e)
+        .await
+        .map(|_| ()))?;
+    Ok(before.flatten())
+}
+
 /// The app whose OIDC client id this is.
 pub async fn find_by_client_id(c: Conn<'_>, client_id: &str) -> sqlx::Result<Option<App>> {
     let sql = format!("SELECT {COLUMNS} FROM apps WHERE client_id = $1");
@@ -253,13 +272,14 @@ pub struct Tile {
     pub mfa_required: bool,
     pub client_id: Option<String>,
     pub initiate_login_uri: Option<String>,
+    pub icon_image_id: Option<Uuid>,
 }
 
 /// The tiles of the apps given to `user_id` and shown in the panel, by name.
 pub async fn tiles_for_user(c: Conn<'_>, user_id: Uuid, now: DateTime<Utc>) -> sqlx::Result<Vec<Tile>> {
     let sql = format!(
         "SELECT a.id, a.name, a.description, a.launch_url, a.icon_url, a.mfa_required, a.client_id, \
-         a.initiate_login_uri FROM apps a WHERE a.visible_in_panel AND {GIVEN_TO_USER} ORDER BY lower(a.name)"
+         a.initiate_login_uri, a.icon_image_id FROM apps a WHERE a.visible_in_panel AND {GIVEN_TO_USER} ORDER BY lower(a.name)"
     );
     run!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(user_id).bind(now).fetch_all(e).await)
 }
@@ -290,6 +310,16 @@ impl App {
     pub fn initial(&self) -> String {
         initial(&self.name)
     }
+
+    /// The address of the tile's icon: the uploaded one, else the icon URL.
+    pub fn icon_src(&self) -> Option<String> {
+        icon_src(self.icon_image_id, self.icon_url.as_deref())
+    }
+
+    /// The colour class number of a tile without an icon (`.tile-cN`).
+    pub fn colour(&self) -> usize {
+        crate::domain::tile::colour(&self.name)
+    }
 }
 
 impl Tile {
@@ -300,6 +330,18 @@ impl Tile {
     pub fn initial(&self) -> String {
         initial(&self.name)
     }
+
+    pub fn icon_src(&self) -> Option<String> {
+        icon_src(self.icon_image_id, self.icon_url.as_deref())
+    }
+
+    pub fn colour(&self) -> usize {
+        crate::domain::tile::colour(&self.name)
+    }
+}
+
+fn icon_src(image: Option<Uuid>, url: Option<&str>) -> Option<String> {
+    image.map(crate::domain::image::path).or_else(|| url.filter(|u| !u.is_empty()).map(str::to_string))
 }
 
 /// Where an app's tile goes: its initiate-login URI, when it is an OIDC client with one, so

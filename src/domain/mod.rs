@@ -43,6 +43,7 @@ pub mod email;
 pub mod form;
 pub mod forwarded;
 pub mod idp;
+pub mod image;
 pub mod invitation;
 pub mod invite;
 pub mod mfa;
@@ -51,6 +52,7 @@ pub mod package;
 pub mod request;
 pub mod settings;
 pub mod text;
+pub mod tile;
 pub mod url;
 pub mod user;
 

@@ -175,6 +175,13 @@ pub async fn mark_managed(c: Conn<'_>, id: Uuid, slug: &str) -> sqlx::Result<()>
 
 /// Points the app at an uploaded icon, or at none. Returns the icon it had.
 pub async fn set_icon(mut c: Conn<'_>, id: Uuid, image: Option<Uuid>) -> sqlx::Result<Option<Uuid>> {
+    // Takes the row's lock before reading (PostgreSQL; SQLite has one writer anyway): two
+    // uploads at once then each see the icon the other replaced, and none is left behind.
+    run!(c.reborrow(), |e| sqlx::query("UPDATE apps SET icon_image_id = icon_image_id WHERE id = $1")
+        .bind(id)
+        .execute(e)
+        .await
+        .map(|_| ()))?;
     let before: Option<Option<Uuid>> =
         run!(c.reborrow(), |e| sqlx::query_scalar("SELECT icon_image_id FROM apps WHERE id = $1")
             .bind(id)

@@ -103,8 +103,10 @@ pub async fn remove_logo(state: &AppState, actor: &Actor) -> AppResult<bool> {
 }
 
 /// The logo's row as the database has it now (not the cached settings: another instance
-/// may have changed it within the cache's few seconds).
+/// may have changed it within the cache's few seconds), its setting locked first so that
+/// two uploads at once each see the logo the other replaced.
 async fn stored_logo(tx: &mut crate::db::Tx) -> AppResult<Option<Uuid>> {
+    rows::lock(tx.conn(), LOGO_KEY).await?;
     let pairs = rows::all(tx.conn()).await?;
     Ok(pairs.iter().find(|(k, _)| k == LOGO_KEY).and_then(|(_, v)| Uuid::parse_str(v).ok()))
 }

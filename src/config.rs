@@ -290,6 +290,7 @@ impl Settings {
         PortalSettings {
             org_name: self.org_name.clone(),
             logo_url: String::new(),
+            logo_image: None,
             accent: DEFAULT_ACCENT.into(),
             privacy_url: self.privacy_url.clone(),
             terms_text: self.terms_text.clone(),

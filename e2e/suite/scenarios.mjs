@@ -33,6 +33,40 @@ function heading(page) {
   return page.getByRole('heading', { level: 1 }).innerText();
 }
 
+/** A real PNG of `w` × `h` blue pixels (8-bit RGB), for the icon upload. */
+function pngBytes(w, h) {
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const crc32 = (buf) => {
+    let c = 0xffffffff;
+    for (const b of buf) c = crcTable[(c ^ b) & 0xff] ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+  };
+  const chunk = (kind, data) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const body = Buffer.concat([Buffer.from(kind, 'ascii'), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(body));
+    return Buffer.concat([len, body, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0);
+  ihdr.writeUInt32BE(h, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8);
+  const line = Buffer.concat([Buffer.from([0]), Buffer.from(Array(w).fill([0x15, 0x65, 0xc0]).flat())]);
+  const raw = Buffer.concat(Array(h).fill(line));
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', zlib.deflateSync(raw)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
 function codeIn(mail) {
   const code = mail.text.match(/\b(\d{8})\b/);
   assert.ok(code, `no 8-digit code in:\n${mail.text}`);
@@ -182,6 +216,19 @@ export async function bootstrapInviteAndRedeemWithCode(ctx) {
   assert.equal(res.status(), 410);
   await ctx.look(replay, 'invitation-used');
   assert.match(await replay.locator('main').innerText(), /already been accepted/);
+
+  // Issue 26 (18): an icon uploaded for the wiki (a real PNG); the guest's tile shows it,
+  // decoded, under the portal's CSP. (Before, the tile showed its initial on a colour from
+  // the name: axe checked that contrast on the access panel above.)
+  await ctx.admin.goto(`${ctx.base}/admin/apps`);
+  await follow(ctx.admin, WIKI);
+  await ctx.admin.getByLabel(/Upload an icon/).setInputFiles({ name: 'wiki.png', mimeType: 'image/png', buffer: pngBytes(48, 48) });
+  await press(ctx.admin, 'Upload the icon');
+  assert.match(await ctx.admin.locator('main').innerText(), /The icon of Partner Wiki was uploaded/);
+  await ctx.look(ctx.admin, 'admin-app-icon');
+  await guest.goto(`${ctx.base}/apps`);
+  const decoded = await guest.locator('img.tile-icon').first().evaluate((img) => img.complete && img.naturalWidth);
+  assert.equal(decoded, 48, 'the uploaded icon is served and decodes');
 }
 
 /** Fills the identity provider form (the test peers' client credentials) and saves it. */

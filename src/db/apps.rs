@@ -41,12 +41,15 @@ pub struct App {
     /// The secret before the last new one, still accepted until its end (rotation).
     pub previous_secret_hash: Option<String>,
     pub previous_secret_expires_at: Option<DateTime<Utc>>,
+    /// An uploaded icon (`db::images`); it wins over `icon_url`.
+    pub icon_image_id: Option<Uuid>,
 }
 
 const COLUMNS: &str = "id, name, description, launch_url, icon_url, visible_in_panel, mfa_required, created_at, updated_at, \
     client_id, client_type, client_secret_hash, redirect_uris, post_logout_redirect_uris, backchannel_logout_uri, \
     initiate_login_uri, id_token_alg, consent_required, pairwise_subject, client_first_used_at, slug, managed_by_config, \
-    client_secret_expires_at, previous_secret_hash, previous_secret_expires_at";
+    client_secret_expires_at, previous_secret_hash, previous_secret_expires_at, \
+    icon_image_id";
 
 /// The OpenID Connect side of an app, as the admin form or the config file sets it.
 pub struct ClientFields<'a> {
@@ -205,6 +208,29 @@ pub async fn mark_managed(c: Conn<'_>, id: Uuid, slug: &str) -> sqlx::Result<()>
         .map(|_| ()))
 }
 
+/// Points the app at an uploaded icon, or at none. Returns the icon it had.
+pub async fn set_icon(mut c: Conn<'_>, id: Uuid, image: Option<Uuid>) -> sqlx::Result<Option<Uuid>> {
+    // Takes the row's lock before reading (PostgreSQL; SQLite has one writer anyway): two
+    // uploads at once then each see the icon the other replaced, and none is left behind.
+    run!(c.reborrow(), |e| sqlx::query("UPDATE apps SET icon_image_id = icon_image_id WHERE id = $1")
+        .bind(id)
+        .execute(e)
+        .await
+        .map(|_| ()))?;
+    let before: Option<Option<Uuid>> =
+        run!(c.reborrow(), |e| sqlx::query_scalar("SELECT icon_image_id FROM apps WHERE id = $1")
+            .bind(id)
+            .fetch_optional(e)
+            .await)?;
+    run!(c, |e| sqlx::query("UPDATE apps SET icon_image_id = $2 WHERE id = $1")
+        .bind(id)
+        .bind(image)
+        .execute(e)
+        .await
+        .map(|_| ()))?;
+    Ok(before.flatten())
+}
+
 /// The app whose OIDC client id this is.
 pub async fn find_by_client_id(c: Conn<'_>, client_id: &str) -> sqlx::Result<Option<App>> {
     let sql = format!("SELECT {COLUMNS} FROM apps WHERE client_id = $1");
@@ -288,13 +314,14 @@ pub struct Tile {
     pub mfa_required: bool,
     pub client_id: Option<String>,
     pub initiate_login_uri: Option<String>,
+    pub icon_image_id: Option<Uuid>,
 }
 
 /// The tiles of the apps given to `user_id` and shown in the panel, by name.
 pub async fn tiles_for_user(c: Conn<'_>, user_id: Uuid, now: DateTime<Utc>) -> sqlx::Result<Vec<Tile>> {
     let sql = format!(
         "SELECT a.id, a.name, a.description, a.launch_url, a.icon_url, a.mfa_required, a.client_id, \
-         a.initiate_login_uri FROM apps a WHERE a.visible_in_panel AND {GIVEN_TO_USER} ORDER BY lower(a.name)"
+         a.initiate_login_uri, a.icon_image_id FROM apps a WHERE a.visible_in_panel AND {GIVEN_TO_USER} ORDER BY lower(a.name)"
     );
     run!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(user_id).bind(now).fetch_all(e).await)
 }
@@ -325,6 +352,16 @@ impl App {
     pub fn initial(&self) -> String {
         initial(&self.name)
     }
+
+    /// The address of the tile's icon: the uploaded one, else the icon URL.
+    pub fn icon_src(&self) -> Option<String> {
+        icon_src(self.icon_image_id, self.icon_url.as_deref())
+    }
+
+    /// The colour class number of a tile without an icon (`.tile-cN`).
+    pub fn colour(&self) -> usize {
+        crate::domain::tile::colour(&self.name)
+    }
 }
 
 impl Tile {
@@ -335,6 +372,18 @@ impl Tile {
     pub fn initial(&self) -> String {
         initial(&self.name)
     }
+
+    pub fn icon_src(&self) -> Option<String> {
+        icon_src(self.icon_image_id, self.icon_url.as_deref())
+    }
+
+    pub fn colour(&self) -> usize {
+        crate::domain::tile::colour(&self.name)
+    }
+}
+
+fn icon_src(image: Option<Uuid>, url: Option<&str>) -> Option<String> {
+    image.map(crate::domain::image::path).or_else(|| url.filter(|u| !u.is_empty()).map(str::to_string))
 }
 
 /// Where an app's tile goes: its initiate-login URI, when it is an OIDC client with one, so

@@ -22,6 +22,7 @@ pub mod devices;
 pub mod groups;
 pub mod identities;
 pub mod identity_providers;
+pub mod images;
 pub mod invitations;
 pub mod links;
 pub mod mfa;
@@ -91,6 +92,7 @@ text_enum!(crate::domain::invitation::InvitationStatus);
 text_enum!(crate::domain::client::ClientType);
 text_enum!(crate::domain::client::SigningAlg);
 text_enum!(crate::domain::bulk::JobStatus);
+text_enum!(crate::domain::image::ImageType);
 
 /// Connections of a SQLite pool (the reference page of the benchmark uses as many).
 pub const SQLITE_POOL: u32 = 16;

@@ -10,12 +10,15 @@ use super::sessions::SessionWithUser;
 use super::{Conn, run};
 
 /// A tile as the statement hands it over: one JSON array per tile, in `Tile`'s field order
-/// (the id as text, `mfa_required` as 0 or 1, the same on both databases).
-type TileJson = (String, String, String, String, Option<String>, i64, Option<String>, Option<String>);
+/// (ids as text — SQLite's `hex()` gives '' for none —, `mfa_required` as 0 or 1, the same
+/// on both databases).
+type TileJson = (String, String, String, String, Option<String>, i64, Option<String>, Option<String>, Option<String>);
 
 fn tile_of(t: TileJson) -> Result<Tile, sqlx::Error> {
-    let (id, name, description, launch_url, icon_url, mfa_required, client_id, initiate_login_uri) = t;
-    let id = uuid::Uuid::parse_str(&id).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+    let (id, name, description, launch_url, icon_url, mfa_required, client_id, initiate_login_uri, icon) = t;
+    let uuid = |s: &str| uuid::Uuid::parse_str(s).map_err(|e| sqlx::Error::Decode(Box::new(e)));
+    let id = uuid(&id)?;
+    let icon_image_id = icon.filter(|s| !s.is_empty()).map(|s| uuid(&s)).transpose()?;
     Ok(Tile {
         id,
         name,
@@ -25,6 +28,7 @@ fn tile_of(t: TileJson) -> Result<Tile, sqlx::Error> {
         mfa_required: mfa_required != 0,
         client_id,
         initiate_login_uri,
+        icon_image_id,
     })
 }
 
@@ -41,22 +45,22 @@ pub async fn session_and_tiles(
 ) -> sqlx::Result<Option<(SessionWithUser, Vec<Tile>)>> {
     // The user's id as an uncorrelated subquery: read once, as the bound id was.
     let given = GIVEN_TO_USER.replace("$1", "(SELECT user_id FROM sessions WHERE token_hash = $1)");
-    let fields = |id: &str| {
+    let fields = |id: &str, icon: &str| {
         format!(
             "{id}, a.name, a.description, a.launch_url, a.icon_url, CASE WHEN a.mfa_required THEN 1 ELSE 0 END, \
-             a.client_id, a.initiate_login_uri"
+             a.client_id, a.initiate_login_uri, {icon}"
         )
     };
     let tiles = match c {
         Conn::Sqlite(_) => format!(
             "(SELECT json_group_array(json_array({})) FROM \
              (SELECT a.* FROM apps a WHERE a.visible_in_panel AND {given} ORDER BY lower(a.name)) a)",
-            fields("hex(a.id)")
+            fields("hex(a.id)", "hex(a.icon_image_id)")
         ),
         Conn::Postgres(_) => format!(
             "(SELECT COALESCE(json_agg(json_build_array({}) ORDER BY lower(a.name)), '[]')::text \
              FROM apps a WHERE a.visible_in_panel AND {given})",
-            fields("a.id")
+            fields("a.id", "a.icon_image_id")
         ),
     };
     let sql = format!(

@@ -20,3 +20,9 @@ pub async fn put(c: Conn<'_>, key: &str, value: &str, now: DateTime<Utc>) -> sql
     .await
     .map(|_| ()))
 }
+
+/// Takes the lock on a stored setting's row until the transaction ends (PostgreSQL; SQLite
+/// has one writer anyway), to read it and change it without another writer in between.
+pub async fn lock(c: Conn<'_>, key: &str) -> sqlx::Result<()> {
+    run!(c, |e| sqlx::query("UPDATE settings SET value = value WHERE key = $1").bind(key).execute(e).await.map(|_| ()))
+}

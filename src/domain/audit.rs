@@ -156,6 +156,8 @@ catalogue! {
     AppConfigured = "app.configured" in Apps, "App set up from the configuration file";
     AppDeleted = "app.deleted" in Apps, "App deleted";
     AppSecretRegenerated = "app.secret_regenerated" in Apps, "Client secret renewed";
+    AppIconUploaded = "app.icon_uploaded" in Apps, "App icon uploaded";
+    AppIconRemoved = "app.icon_removed" in Apps, "App icon removed";
     AppPreviousSecretRemoved = "app.previous_secret_removed" in Apps, "Previous client secret stopped";
     AppAssigned = "app.assigned" in Apps, "App assigned";
     AppUnassigned = "app.unassigned" in Apps, "App unassigned";
@@ -191,6 +193,8 @@ catalogue! {
         "Metadata refresh failed";
 
     SettingsUpdated = "settings.updated" in Portal, "Settings changed";
+    SettingsLogoUploaded = "settings.logo_uploaded" in Portal, "Logo uploaded";
+    SettingsLogoRemoved = "settings.logo_removed" in Portal, "Logo removed";
     ApiKeyCreated = "api_key.created" in Portal, "API key made";
     ApiKeyRevoked = "api_key.revoked" in Portal, "API key revoked";
     SigningKeysRotated = "signing_keys.rotated" in Portal, "Signing keys rotated";

@@ -234,6 +234,8 @@ impl Action {
                 .target()
                 .then(value(d, "until").map(|u| format!(", working until {u}")))
                 .then(value(d, "previous_until").map(|u| format!("; the previous one works until {u}"))),
+            AppIconUploaded => actor("uploaded an icon for ").target(),
+            AppIconRemoved => actor("removed the icon of ").target(),
             AppPreviousSecretRemoved => actor("stopped the previous client secret of ").target(),
             AppAssigned => actor("gave ").target().then(match name_in_parentheses(d) {
                 Some(app) => format!(" access to {app}"),
@@ -308,6 +310,8 @@ impl Action {
             }
 
             SettingsUpdated => actor("changed the settings"),
+            SettingsLogoUploaded => actor("uploaded the organization's logo"),
+            SettingsLogoRemoved => actor("removed the organization's logo"),
             ApiKeyCreated => actor("made the API key ")
                 .target()
                 .then(number(d, "days").map(|n| format!(", valid for {}", count(n, "day", "days")))),

@@ -45,6 +45,7 @@ pub mod email;
 pub mod form;
 pub mod forwarded;
 pub mod idp;
+pub mod image;
 pub mod invitation;
 pub mod invite;
 pub mod mfa;
@@ -53,6 +54,7 @@ pub mod package;
 pub mod request;
 pub mod settings;
 pub mod text;
+pub mod tile;
 pub mod url;
 pub mod user;
 

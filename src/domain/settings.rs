@@ -6,6 +6,7 @@ use super::form::{FieldErrors, InputError};
 use super::text::BoundedText;
 use crate::domain::idp::parse_domains;
 use crate::domain::url::WebUrl;
+use uuid::Uuid;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DomainPolicy {
@@ -70,6 +71,9 @@ pub struct PortalSettings {
     pub org_name: String,
     /// An https URL of the logo shown in pages and mail; empty for the initial letter.
     pub logo_url: String,
+    /// An uploaded logo (`db::images`), which wins over `logo_url`. Stored under the key
+    /// `logo_image` by its own flow: the settings form neither shows nor saves it.
+    pub logo_image: Option<Uuid>,
     /// `#rrggbb`.
     pub accent: String,
     pub privacy_url: String,
@@ -97,6 +101,15 @@ pub struct PortalSettings {
 pub const DEFAULT_ACCENT: &str = "#2f4ea8";
 
 impl PortalSettings {
+    /// The logo's address on the portal's pages: the uploaded one, else the logo URL; empty
+    /// for the initial letter.
+    pub fn logo_src(&self) -> String {
+        match self.logo_image {
+            Some(id) => crate::domain::image::path(id),
+            None => self.logo_url.clone(),
+        }
+    }
+
     /// The stored pairs over the defaults. A stored value that no longer parses keeps the
     /// default (and the settings page shows what is in effect).
     pub fn from_pairs(defaults: PortalSettings, pairs: &[(String, String)]) -> PortalSettings {
@@ -105,6 +118,7 @@ impl PortalSettings {
             match k.as_str() {
                 "org_name" => s.org_name = v.clone(),
                 "logo_url" => s.logo_url = v.clone(),
+                "logo_image" => s.logo_image = Uuid::parse_str(v).ok(),
                 "accent" if parse_accent(v).is_ok() => s.accent = v.clone(),
                 "privacy_url" => s.privacy_url = v.clone(),
                 "terms_text" => s.terms_text = v.clone(),
@@ -125,6 +139,7 @@ impl PortalSettings {
         s
     }
 
+    /// The pairs the settings form saves (not the uploaded logo: its flow stores that).
     pub fn to_pairs(&self) -> Vec<(&'static str, String)> {
         vec![
             ("org_name", self.org_name.clone()),
@@ -267,6 +282,7 @@ impl RawSettings<'_> {
             ) if e.is_empty() => Ok(PortalSettings {
                 org_name: o.into_string(),
                 logo_url: l,
+                logo_image: None,
                 accent: a,
                 privacy_url: p,
                 terms_text: tt.into_string(),
@@ -333,6 +349,7 @@ pub(crate) mod tests {
         PortalSettings {
             org_name: "Vestibule".into(),
             logo_url: String::new(),
+            logo_image: None,
             accent: DEFAULT_ACCENT.into(),
             privacy_url: String::new(),
             terms_text: "Be kind.".into(),

@@ -366,6 +366,9 @@ pub async fn delete(state: &AppState, id: Uuid, actor: &Actor) -> AppResult<()> 
         return Err(AppError::BadRequest(MANAGED.into()));
     }
     apps::delete(tx.conn(), id).await?;
+    if let Some(icon) = app.icon_image_id {
+        crate::db::images::delete(tx.conn(), icon).await?;
+    }
     audit::record(tx.conn(), actor, &Event::new(Action::AppDeleted, "app", id, &app.name), now).await?;
     tx.commit().await?;
     state.csp_sources.forget();
@@ -409,7 +412,7 @@ pub async fn unassign(state: &AppState, app_id: Uuid, user_id: Uuid, actor: &Act
     Ok(removed)
 }
 
-const MANAGED: &str = "This app is managed by the configuration file (vestibule.toml); change it there.";
+pub(super) const MANAGED: &str = "This app is managed by the configuration file (vestibule.toml); change it there.";
 
 /// Creates or updates the apps declared in the config file, marked as managed by it. A
 /// configured client secret is stored as its hash, like one made on the form.

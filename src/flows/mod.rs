@@ -12,6 +12,7 @@ pub mod federated;
 pub mod groups;
 pub mod housekeeping;
 pub mod idps;
+pub mod images;
 pub mod invitations;
 pub mod invite;
 pub mod invite_input;

@@ -20,9 +20,11 @@ pub async fn current(state: &AppState) -> AppResult<Arc<PortalSettings>> {
 }
 
 /// Saves every setting; the audit event names the ones that changed. Requiring the
-/// workforce IdP for members is refused while there is no enabled one.
+/// workforce IdP for members is refused while there is no enabled one. The uploaded logo
+/// is not the form's: it stays as it is.
 pub async fn save(state: &AppState, new: PortalSettings, actor: &Actor) -> AppResult<Result<(), FieldErrors>> {
     let old = current(state).await?;
+    let new = PortalSettings { logo_image: old.logo_image, ..new };
     let changed: Vec<&str> =
         new.to_pairs().iter().zip(old.to_pairs()).filter(|(n, o)| n.1 != o.1).map(|(n, _)| n.0).collect();
     let now = state.clock.now();
@@ -51,7 +53,10 @@ pub async fn branding(state: &AppState) -> AppResult<Branding> {
     let work_accounts = csp_sources(state).await?.any_idp_enabled;
     Ok(Branding {
         org_name: s.org_name.clone(),
-        logo_url: s.logo_url.clone(),
+        logo_url: match s.logo_image {
+            Some(id) => state.links().image(id),
+            None => s.logo_url.clone(),
+        },
         accent: s.accent.clone(),
         public_url: state.settings.public_url.clone(),
         work_accounts,

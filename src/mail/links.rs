@@ -14,6 +14,11 @@ impl<'a> Links<'a> {
         format!("{}{path}", self.base)
     }
 
+    /// An uploaded image (the logo in mail's header).
+    pub fn image(&self, id: uuid::Uuid) -> String {
+        self.at(&crate::domain::image::path(id))
+    }
+
     pub fn signin(&self) -> String {
         self.at("/signin")
     }

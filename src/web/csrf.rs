@@ -77,11 +77,15 @@ const UPLOAD_MARGIN: usize = 64 * 1024;
 /// number of fields of any size (issue 23: 60 MB of extra fields were taken).
 #[derive(Debug, thiserror::Error)]
 pub enum UploadRefused {
-    /// The file is over its limit, or the body is no form with a file: said next to the field.
+    /// The body is no form with a file: said next to the field.
     #[error("{0}")]
     File(String),
-    /// The whole body is over the file's limit and a margin.
-    #[error("The upload is larger than {0} MB. Send only the form's file, split into smaller files if need be.")]
+    /// The file is over its limit (in bytes): said next to the field, with what the form's
+    /// caller advises.
+    #[error("The file is larger than {}.", size(*.0))]
+    FileTooLarge(usize),
+    /// The whole body is over the file's limit (in bytes) and a margin.
+    #[error("The upload is larger than {}. Send only the form's file, and a smaller one if need be.", size(*.0))]
     TooLarge(usize),
     #[error("The form holds more fields than it has. Reload the page and send the file again.")]
     TooManyFields,
@@ -90,11 +94,17 @@ pub enum UploadRefused {
 impl UploadRefused {
     pub fn status(&self) -> StatusCode {
         match self {
-            UploadRefused::File(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            UploadRefused::File(_) | UploadRefused::FileTooLarge(_) => StatusCode::UNPROCESSABLE_ENTITY,
             UploadRefused::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             UploadRefused::TooManyFields => StatusCode::BAD_REQUEST,
         }
     }
+}
+
+/// A limit in bytes as people read it: `5 MB`, `256 KB`.
+fn size(bytes: usize) -> String {
+    const MB: usize = 1024 * 1024;
+    if bytes >= MB { format!("{} MB", bytes.div_ceil(MB)) } else { format!("{} KB", bytes.div_ceil(1024)) }
 }
 
 /// A file sent with a form (`multipart/form-data`) and the CSRF token checked: the file's
@@ -115,7 +125,7 @@ impl CsrfUpload {
     ) -> Result<Result<CsrfUpload, UploadRefused>, AppError> {
         use futures_util::StreamExt;
         let limit = max + UPLOAD_MARGIN;
-        let too_large = UploadRefused::TooLarge(max.div_ceil(1024 * 1024));
+        let too_large = UploadRefused::TooLarge(max);
         let declared = req.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
         if declared.is_some_and(|n| n > limit as u64) {
             return Ok(Err(too_large));
@@ -155,10 +165,7 @@ impl CsrfUpload {
                     Err(_) => return Ok(Err(UploadRefused::File("The upload was cut off. Try again.".into()))),
                 };
                 if value.len() + chunk.len() > max {
-                    return Ok(Err(UploadRefused::File(format!(
-                        "The file is larger than {} MB. Split it into smaller files.",
-                        max / (1024 * 1024)
-                    ))));
+                    return Ok(Err(UploadRefused::FileTooLarge(max)));
                 }
                 value.extend_from_slice(&chunk);
             }

@@ -10,6 +10,7 @@ pub mod device;
 pub mod error_page;
 pub mod headers;
 pub mod health;
+pub mod images;
 pub mod input_guard;
 pub mod mfa;
 pub mod oauth2;

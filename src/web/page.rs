@@ -28,7 +28,7 @@ pub struct NavUser {
 /// The context of the base layout.
 pub struct PageCtx {
     pub org_name: String,
-    /// An https URL, or empty for the initial letter.
+    /// The uploaded logo's path, an https URL, or empty for the initial letter.
     pub logo_url: String,
     pub csrf: String,
     pub user: Option<NavUser>,
@@ -158,7 +158,7 @@ impl FromRequest for PageCtx {
             let brand = portal(&req, state).await?;
             Ok(PageCtx {
                 org_name: brand.org_name.clone(),
-                logo_url: brand.logo_url.clone(),
+                logo_url: brand.logo_src(),
                 csrf: csrf_token(&session),
                 user: user.map(|u| NavUser {
                     name: u.display_name,

@@ -15,7 +15,7 @@ use std::rc::Rc;
 use actix_web::middleware::from_fn;
 
 use super::audience::{self, Audience, Audience::*, Audiences};
-use super::{admin, api, health, mfa, oauth2, panel, public, static_files};
+use super::{admin, api, health, images, mfa, oauth2, panel, public, static_files};
 use crate::error::AppError;
 
 pub fn table(cfg: &mut web::ServiceConfig) {
@@ -37,6 +37,9 @@ fn routes() -> Routes {
         .get("/metrics", Scraper, health::metrics)
         .get("/static/{file}", Anyone, static_files::serve)
         .get("/brand.css", Anyone, static_files::brand_css)
+        // Uploaded icons and the logo: the logo is on the sign-in page, and an image's id
+        // is a random UUID, new with each upload.
+        .get("/images/{id}", Anyone, images::serve)
         // People who are not signed in: sign-in, redemption, sign-up, approval.
         .get("/", Anyone, public::home)
         .get("/signin", Anyone, public::signin::form)
@@ -143,6 +146,8 @@ fn routes() -> Routes {
         .post("/admin/apps/{id}/delete", Admin, admin::apps::delete)
         .post("/admin/apps/{id}/secret", Admin, admin::apps::regenerate_secret)
         .post("/admin/apps/{id}/secret/previous/remove", Admin, admin::apps::drop_previous_secret)
+        .post("/admin/apps/{id}/icon", Admin, admin::apps::upload_icon)
+        .post("/admin/apps/{id}/icon/remove", Admin, admin::apps::remove_icon)
         .post("/admin/signing-keys/rotate", Admin, admin::apps::rotate_keys)
         .get("/admin/audit", Admin, admin::audit::list)
         .get("/admin/audit.csv", Admin, admin::audit::export)
@@ -167,6 +172,8 @@ fn routes() -> Routes {
         .post("/admin/requests/{id}/decide", Admin, admin::requests::decide)
         .get("/admin/settings", Admin, admin::settings::show)
         .post("/admin/settings", Admin, admin::settings::save)
+        .post("/admin/settings/logo", Admin, admin::settings::upload_logo)
+        .post("/admin/settings/logo/remove", Admin, admin::settings::remove_logo)
         .get("/admin/identity-providers", Admin, admin::idps::list)
         .post("/admin/identity-providers", Admin, admin::idps::create)
         .get("/admin/identity-providers/new", Admin, admin::idps::new_form)

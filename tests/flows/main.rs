@@ -10,6 +10,7 @@ mod bulk;
 mod federation;
 mod foundation;
 mod hardening;
+mod images;
 mod invite;
 mod mail;
 mod mfa;

@@ -28,6 +28,7 @@ fn known() -> Vec<(&'static str, &'static str, BTreeSet<String>)> {
         ("signing_keys", "alg", set(client::SigningAlg::ALL.iter().map(|s| s.as_str()))),
         ("identity_providers", "kind", set(domain::idp::KINDS.iter().map(|(k, _)| *k))),
         ("access_packages", "approval_mode", set(domain::package::MODES.iter().map(|(m, _)| *m))),
+        ("images", "content_type", set(domain::image::ImageType::ALL.iter().map(|s| s.as_str()))),
     ]
 }
 

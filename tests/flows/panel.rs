@@ -49,6 +49,10 @@ async fn the_panels_one_statement_answers_as_the_tiles_query(app: TestApp) -> Te
     app.sign_in_admin("root@contoso.example").await;
     vestibule::flows::dev_seed::seed(&app.state, 60).await.unwrap();
     let wiki = app.add_app("Wiki", "https://wiki.contoso.example/").await;
+    // An uploaded icon, so that both statements read one (SQLite hands it over as hex).
+    let icon = vestibule::domain::image::Image::parse(b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\0\0\0\x30\0\0\0\x30".to_vec());
+    let actor = vestibule::domain::audit::Actor::system("test");
+    vestibule::flows::images::set_app_icon(&app.state, wiki.parse().unwrap(), &icon.unwrap(), &actor).await.unwrap();
     let now = app.state.clock.now();
     let mut c = app.state.db.acquire().await.unwrap();
     let ids: Vec<uuid::Uuid> = match &app.state.db {
@@ -76,6 +80,8 @@ async fn the_panels_one_statement_answers_as_the_tiles_query(app: TestApp) -> Te
         with_tiles += usize::from(!tiles.is_empty());
     }
     assert!(with_tiles > 10, "only {with_tiles} users had tiles: the comparison proves little");
+    let (_, tiles) = panel::session_and_tiles(c.conn(), &format!("{:064}", 0), now).await.unwrap().unwrap();
+    assert!(tiles.iter().any(|t| t.icon_image_id.is_some()), "the first user's Wiki has its icon: {tiles:?}");
     assert!(panel::session_and_tiles(c.conn(), &"f".repeat(64), now).await.unwrap().is_none());
     drop(c);
     app

@@ -16,10 +16,11 @@ use crate::domain::client::{ClientType, SigningAlg};
 use crate::error::{AppError, AppResult};
 use crate::flows::apps::{self as app_flows, AppInput, ClientForm, Saved};
 use crate::flows::human_date;
+use crate::flows::images as image_flows;
 use crate::state::AppState;
 use crate::web::csrf::{CsrfForm, NoFields};
-use crate::web::page::{PageCtx, flash, flash_refused, render, render_invalid};
-use crate::web::{actor, kept, see_other};
+use crate::web::page::{PageCtx, flash, flash_refused, flash_said, render, render_invalid, render_with_status};
+use crate::web::{actor, images, kept, see_other};
 
 #[derive(Template)]
 #[template(path = "admin/apps.html")]
@@ -138,6 +139,8 @@ struct FormPage {
     /// For the secret's end: works, ends soon, ended.
     now: DateTime<Utc>,
     errors: FieldErrors,
+    /// Why an uploaded icon was refused (its own form, below the app's).
+    icon_errors: FieldErrors,
 }
 
 /// The client secret's end as the app page says it (dates in words).
@@ -287,6 +290,7 @@ impl FormPage {
             issuer: crate::provider::issuer(state),
             now: state.clock.now(),
             errors,
+            icon_errors: FieldErrors::default(),
         }
     }
 }
@@ -306,6 +310,7 @@ pub async fn new_form(ctx: PageCtx, state: web::Data<AppState>, _a: AdminUser) -
         issuer: crate::provider::issuer(&state),
         now: state.clock.now(),
         errors: FieldErrors::default(),
+        icon_errors: FieldErrors::default(),
     })
 }
 
@@ -357,10 +362,14 @@ pub async fn edit_form(
     _a: AdminUser,
     id: web::Path<Uuid>,
 ) -> AppResult<HttpResponse> {
-    let id = id.into_inner();
+    edit_page(ctx, &state, id.into_inner(), FieldErrors::default()).await.map(|page| render(&page))
+}
+
+/// The saved app's form, with `icon_errors` next to the icon upload.
+async fn edit_page(ctx: PageCtx, state: &AppState, id: Uuid, icon_errors: FieldErrors) -> AppResult<FormPage> {
     let mut c = state.db.acquire().await?;
     let app = apps::find(c.conn(), id).await?.ok_or(AppError::NotFound)?;
-    Ok(render(&FormPage {
+    Ok(FormPage {
         ctx,
         id: Some(app.id.to_string()),
         name: app.name.clone(),
@@ -371,10 +380,11 @@ pub async fn edit_form(
         mfa_required: app.mfa_required,
         client: if app.client_id.is_some() { ClientValues::of(&app) } else { ClientValues::new_app() },
         app: Some(app),
-        issuer: crate::provider::issuer(&state),
+        issuer: crate::provider::issuer(state),
         now: state.clock.now(),
         errors: FieldErrors::default(),
-    }))
+        icon_errors,
+    })
 }
 
 pub async fn update(
@@ -413,4 +423,48 @@ pub async fn delete(
     app_flows::delete(&state, id, &actor(&req, &admin)).await?;
     flash(&session, "The app was deleted.");
     Ok(see_other("/admin/apps"))
+}
+
+/// `POST /admin/apps/{id}/icon`: an icon uploaded from a form of its own (the app's form stays
+/// urlencoded), then the app's form again; a refused file is said next to the field.
+pub async fn upload_icon(
+    req: HttpRequest,
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    session: Session,
+    AdminUser(admin): AdminUser,
+    id: web::Path<Uuid>,
+    payload: web::Payload,
+) -> AppResult<HttpResponse> {
+    let id = id.into_inner();
+    let image = match images::read(&req, payload).await? {
+        Ok(image) => image,
+        Err(refused) => {
+            let mut errors = FieldErrors::default();
+            errors.add("icon_file", refused.message);
+            let page = edit_page(ctx, &state, id, errors).await?;
+            return Ok(render_with_status(refused.status, &page));
+        }
+    };
+    let app = image_flows::set_app_icon(&state, id, &image, &actor(&req, &admin)).await?;
+    flash(&session, format!("The icon of {} was uploaded.", app.name));
+    Ok(see_other(&format!("/admin/apps/{id}")))
+}
+
+/// `POST /admin/apps/{id}/icon/remove`: the tile shows the icon URL or the initial again.
+pub async fn remove_icon(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: Session,
+    AdminUser(admin): AdminUser,
+    id: web::Path<Uuid>,
+    _f: CsrfForm<NoFields>,
+) -> AppResult<HttpResponse> {
+    let id = id.into_inner();
+    let said = match image_flows::remove_app_icon(&state, id, &actor(&req, &admin)).await? {
+        true => Ok("The uploaded icon was removed.".to_string()),
+        false => Err("Nothing was removed: the app has no uploaded icon.".to_string()),
+    };
+    flash_said(&session, said);
+    Ok(see_other(&format!("/admin/apps/{id}")))
 }

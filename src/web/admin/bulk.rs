@@ -17,7 +17,7 @@ use crate::flows::bulk::job::{self, Report};
 use crate::flows::bulk::{self, Outcome};
 use crate::state::AppState;
 use crate::web::admin::fmt_time;
-use crate::web::csrf::{CsrfForm, CsrfUpload, NoFields};
+use crate::web::csrf::{CsrfForm, CsrfUpload, NoFields, UploadRefused};
 use crate::web::csv_download::CsvFile;
 use crate::web::page::{PageCtx, flash_refused, render, render_with_status};
 use crate::web::{actor, see_other};
@@ -80,6 +80,10 @@ pub async fn check(
 ) -> AppResult<HttpResponse> {
     let upload = match CsrfUpload::read(&req, payload, bulk::MAX_BYTES).await? {
         Ok(u) => u,
+        Err(refused @ UploadRefused::FileTooLarge(_)) => {
+            let why = format!("{refused} Split it into smaller files.");
+            return upload_page(&state, ctx, Some(why), refused.status()).await;
+        }
         Err(refused) => return upload_page(&state, ctx, Some(refused.to_string()), refused.status()).await,
     };
     let run = match bulk::dry_run(&state, &upload.bytes).await? {

@@ -11,11 +11,12 @@ use crate::db::identity_providers;
 use crate::domain::FieldErrors;
 use crate::domain::settings::{DomainPolicy, InvitePolicy, PortalSettings, RawSettings};
 use crate::error::AppResult;
+use crate::flows::images as image_flows;
 use crate::flows::settings;
 use crate::state::AppState;
-use crate::web::csrf::CsrfForm;
-use crate::web::page::{PageCtx, flash, render, render_invalid};
-use crate::web::{actor, kept, see_other};
+use crate::web::csrf::{CsrfForm, NoFields};
+use crate::web::page::{PageCtx, flash, flash_said, render, render_invalid, render_with_status};
+use crate::web::{actor, images, kept, see_other};
 
 #[derive(Deserialize, Default)]
 pub struct SettingsForm {
@@ -132,12 +133,17 @@ struct SettingsPage {
     /// The From partners see, and whether its address is a placeholder.
     sender: (String, bool),
     errors: FieldErrors,
+    /// The uploaded logo's address, if there is one.
+    logo_upload: Option<String>,
+    /// Why an uploaded logo was refused (its own form).
+    logo_errors: FieldErrors,
 }
 
 async fn page(ctx: PageCtx, state: &AppState, f: SettingsForm, errors: FieldErrors) -> AppResult<SettingsPage> {
     let mut c = state.db.acquire().await?;
     let workforce = identity_providers::enabled_workforce(c.conn()).await?.map(|i| i.display_name);
     let sender = settings::mail_sender(state, &f.org_name);
+    let logo_upload = settings::current(state).await?.logo_image.map(crate::domain::image::path);
     Ok(SettingsPage {
         ctx,
         f,
@@ -146,6 +152,8 @@ async fn page(ctx: PageCtx, state: &AppState, f: SettingsForm, errors: FieldErro
         workforce,
         sender,
         errors,
+        logo_upload,
+        logo_errors: FieldErrors::default(),
     })
 }
 
@@ -173,4 +181,44 @@ pub async fn save(
         }
         Err(errors) => Ok(render_invalid(&page(ctx, &state, f.form.kept(), errors).await?)),
     }
+}
+
+/// `POST /admin/settings/logo`: a logo uploaded from a form of its own (the settings form
+/// stays urlencoded); a refused file is said next to the field.
+pub async fn upload_logo(
+    req: HttpRequest,
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    session: Session,
+    AdminUser(admin): AdminUser,
+    payload: web::Payload,
+) -> AppResult<HttpResponse> {
+    let image = match images::read(&req, payload).await? {
+        Ok(image) => image,
+        Err(refused) => {
+            let current = settings::current(&state).await?;
+            let mut page = page(ctx, &state, SettingsForm::of(&current), FieldErrors::default()).await?;
+            page.logo_errors.add("logo_file", refused.message);
+            return Ok(render_with_status(refused.status, &page));
+        }
+    };
+    image_flows::set_logo(&state, &image, &actor(&req, &admin)).await?;
+    flash(&session, "The logo was uploaded.");
+    Ok(see_other("/admin/settings"))
+}
+
+/// `POST /admin/settings/logo/remove`: pages and mail show the logo address or the initial.
+pub async fn remove_logo(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: Session,
+    AdminUser(admin): AdminUser,
+    _f: CsrfForm<NoFields>,
+) -> AppResult<HttpResponse> {
+    let said = match image_flows::remove_logo(&state, &actor(&req, &admin)).await? {
+        true => Ok("The uploaded logo was removed.".to_string()),
+        false => Err("Nothing was removed: there is no uploaded logo.".to_string()),
+    };
+    flash_said(&session, said);
+    Ok(see_other("/admin/settings"))
 }

@@ -16,7 +16,7 @@ use crate::db::identities::{self, NamedIdentity};
 use crate::db::sessions::{self, SessionRecord};
 use crate::db::sponsors;
 use crate::db::users::User;
-use crate::domain::DisplayName;
+use crate::domain::{DisplayName, tile};
 use crate::error::AppResult;
 use crate::flows;
 use crate::state::AppState;
@@ -29,30 +29,53 @@ use crate::web::{actor, kept, see_other};
 struct AppsPage {
     ctx: PageCtx,
     name: String,
+    /// The tiles shown: all of them, or those matching the search.
     apps: Vec<Tile>,
     issuer: String,
     /// Settings let this person invite guests.
     may_invite: bool,
     /// A guest's first sponsor, named on an empty panel as whom to ask.
     sponsor: Option<User>,
+    /// How many apps the person has in all.
+    total: usize,
+    /// The search box is shown (more tiles than fit at a glance).
+    searchable: bool,
+    /// What was searched for; empty shows every tile.
+    q: String,
 }
 
-pub async fn apps_page(req: HttpRequest, state: web::Data<AppState>) -> AppResult<HttpResponse> {
+#[derive(Deserialize)]
+pub struct AppsQuery {
+    #[serde(default)]
+    q: String,
+}
+
+/// `GET /apps`, and `GET /apps?q=…` once there are enough tiles to search: a plain GET
+/// form, so the search works without script.
+pub async fn apps_page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    query: web::Query<AppsQuery>,
+) -> AppResult<HttpResponse> {
     // The session check and the tiles in one statement, before `PageCtx` (which then reuses
     // the check): the panel is the page opened most.
-    let (user, apps) = crate::auth::session::user_with_tiles(&req).await?;
+    let (user, mut apps) = crate::auth::session::user_with_tiles(&req).await?;
     let ctx = PageCtx::extract(&req).await?;
     let may_invite =
         flows::settings::current(&state).await?.may_invite(&user.user_type, user.is_admin, user.is_inviter);
+    let total = apps.len();
+    let searchable = total > tile::SEARCH_ABOVE;
+    let q = if searchable { kept(query.q.trim(), 100) } else { String::new() };
+    apps.retain(|a| tile::matches(&q, &a.name, &a.description));
     // Only an empty panel names whom to ask: the common, full one costs no extra query.
-    let sponsor = if apps.is_empty() && user.user_type == crate::domain::user::GUEST {
+    let sponsor = if total == 0 && user.user_type == crate::domain::user::GUEST {
         let mut c = state.db.acquire().await?;
         sponsors::of(c.conn(), user.id).await?.into_iter().next()
     } else {
         None
     };
     let issuer = crate::provider::issuer(&state);
-    Ok(render(&AppsPage { ctx, name: user.display_name, apps, issuer, may_invite, sponsor }))
+    Ok(render(&AppsPage { ctx, name: user.display_name, apps, issuer, may_invite, sponsor, total, searchable, q }))
 }
 
 /// `/apps/{id}/launch`, the tile of an app that requires a second factor: a session without

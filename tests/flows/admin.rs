@@ -375,7 +375,7 @@ async fn client_secrets_end_and_rotate_without_downtime(app: TestApp) -> TestApp
     let page = app.post("/admin/apps", &fields).await;
     let first = between(&page.body, "id=\"secret\" value=\"", "\"").unwrap();
     assert!(page.has("data-copy=\"the client secret\""), "a Copy button (with script)");
-    let id = between(&app.get("/admin/apps").await.body, "class=\"key\"><a href=\"/admin/apps/", "\"").unwrap();
+    let id = between(&app.get("/admin/apps").await.body, "</span><a href=\"/admin/apps/", "\"").unwrap();
     let shown = app.get(&format!("/admin/apps/{id}")).await;
     assert!(shown.has("; works until"), "a new secret has an end: {}", shown.body);
     assert_eq!(secret_verdict(&app, "wiki", &first).await, "invalid_grant");

@@ -285,7 +285,7 @@ async fn an_app_declared_in_the_config_file_signs_people_in_and_cannot_be_edited
     app.sign_in_admin("admin@host.example").await;
     let list = app.get("/admin/apps").await;
     assert!(list.has("managed by configuration"), "{}", list.body);
-    let id = between(&list.body, "class=\"key\"><a href=\"/admin/apps/", "\"").unwrap();
+    let id = between(&list.body, "</span><a href=\"/admin/apps/", "\"").unwrap();
     let form = app.get(&format!("/admin/apps/{id}")).await;
     assert!(form.has("managed by the configuration file") && form.has("OIDCClientID wiki"));
     let page = app.post(&format!("/admin/apps/{id}/delete"), &[]).await;

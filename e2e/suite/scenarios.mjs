@@ -485,7 +485,8 @@ export async function guestRequestsAccessThroughAGroup(ctx) {
   assert.equal(await gus.getByLabel('Why do you need it? (optional)').inputValue(), 'I joined the Atlas project.');
   await gus.getByLabel(/^Project Atlas/).check();
   await press(gus, 'Send my request');
-  assert.match(new URL(gus.url()).pathname, /^\/signup\/status\//);
+  // A signed-in guest follows the request on their own page.
+  assert.equal(new URL(gus.url()).pathname, '/apps/requests');
   await ctx.look(gus, 'request-access-status');
   assert.match(await gus.locator('main').innerText(), /Waiting for a decision/);
   await ctx.mailbox.next(ADMIN, { subject: /Gus Guest/ });

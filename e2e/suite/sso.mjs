@@ -35,7 +35,7 @@ export async function guestOpensAnAppThroughSingleSignOn(ctx) {
   await ctx.look(admin, 'admin-app-oidc');
   await press(admin, 'Save');
   await ctx.look(admin, 'admin-app-secret');
-  const secret = await admin.getByLabel('Client secret').inputValue();
+  const secret = await admin.getByLabel('Client secret', { exact: true }).inputValue();
   assert.ok(secret.length >= 43, 'a 256-bit secret');
   await loadAfter(admin, () => admin.getByRole('link', { name: 'I have copied it' }).click());
   await ctx.look(admin, 'admin-app-connection');

@@ -61,3 +61,28 @@ pub async fn assign_from_package(
     .await
     .map(|_| ()))
 }
+
+/// Someone an app is assigned to, directly or through an access package.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Holder {
+    pub user_id: Uuid,
+    pub display_name: String,
+    pub email: String,
+    /// `direct` or `package`.
+    pub source: String,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// Who holds the app by assignment (not through a group), by name.
+pub async fn holders(c: Conn<'_>, app_id: Uuid, limit: i64) -> sqlx::Result<Vec<Holder>> {
+    run!(c, |e| {
+        sqlx::query_as(
+        "SELECT u.id AS user_id, u.display_name, u.email, a.source, a.expires_at FROM assignments a \
+         JOIN users u ON u.id = a.user_id WHERE a.app_id = $1 ORDER BY lower(u.display_name), u.email, a.source LIMIT $2"
+    )
+    .bind(app_id)
+    .bind(limit)
+    .fetch_all(e)
+    .await
+    })
+}

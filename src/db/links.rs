@@ -38,3 +38,31 @@ pub async fn items(c: Conn<'_>, t: &LinkTable, owner: Uuid) -> sqlx::Result<Vec<
     let sql = format!("SELECT {} FROM {} WHERE {} = $1", t.item, t.table, t.owner);
     run!(c, |e| sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(owner).fetch_all(e).await)
 }
+
+/// The owners linked to `item` (the groups that give an app, say).
+pub async fn owners(c: Conn<'_>, t: &LinkTable, item: Uuid) -> sqlx::Result<Vec<Uuid>> {
+    let sql = format!("SELECT {} FROM {} WHERE {} = $1", t.owner, t.table, t.item);
+    run!(c, |e| sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(item).fetch_all(e).await)
+}
+
+/// Links one item to its owner; false when it was linked already.
+pub async fn add(c: Conn<'_>, t: &LinkTable, owner: Uuid, item: Uuid) -> sqlx::Result<bool> {
+    let sql = format!("INSERT INTO {} ({}, {}) VALUES ($1, $2) ON CONFLICT DO NOTHING", t.table, t.owner, t.item);
+    run!(c, |e| sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(owner)
+        .bind(item)
+        .execute(e)
+        .await
+        .map(|r| r.rows_affected() == 1))
+}
+
+/// Unlinks one item from its owner; false when it was not linked.
+pub async fn remove(c: Conn<'_>, t: &LinkTable, owner: Uuid, item: Uuid) -> sqlx::Result<bool> {
+    let sql = format!("DELETE FROM {} WHERE {} = $1 AND {} = $2", t.table, t.owner, t.item);
+    run!(c, |e| sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(owner)
+        .bind(item)
+        .execute(e)
+        .await
+        .map(|r| r.rows_affected() == 1))
+}

@@ -166,6 +166,8 @@ catalogue! {
 
     GroupCreated = "group.created" in Groups, "Group created";
     GroupUpdated = "group.updated" in Groups, "Group changed";
+    GroupAppAdded = "group.app_added" in Groups, "App given to a group";
+    GroupAppRemoved = "group.app_removed" in Groups, "App taken from a group";
     GroupDeleted = "group.deleted" in Groups, "Group deleted";
     GroupMemberAdded = "group.member_added" in Groups, "Group member added";
     GroupMemberRemoved = "group.member_removed" in Groups, "Group member removed";

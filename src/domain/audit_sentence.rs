@@ -250,6 +250,13 @@ impl Action {
 
             GroupCreated => actor("created the group ").target(),
             GroupUpdated => actor("changed the group ").target(),
+            GroupAppAdded => {
+                actor("gave the group ").target().then(name_in_parentheses(d).map(|app| format!(" the app {app}")))
+            }
+            GroupAppRemoved => match name_in_parentheses(d) {
+                Some(app) => actor(format!("took the app {app} from the group ")).target(),
+                None => actor("took an app from the group ").target(),
+            },
             GroupDeleted => actor("deleted the group ").target(),
             GroupMemberAdded => match address(d) {
                 Some(member) => actor(format!("added {member} to the group ")).target(),

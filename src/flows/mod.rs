@@ -2,6 +2,7 @@
 //! one change in one transaction, with its audit event and any mail queued alongside.
 
 pub mod api_keys;
+pub mod app_access;
 pub mod approval;
 pub mod apps;
 pub mod bootstrap;

@@ -417,3 +417,44 @@ async fn client_secrets_end_and_rotate_without_downtime(app: TestApp) -> TestApp
     app
 }
 both!(client_secrets_end_and_rotate_without_downtime);
+
+/// Issue 26: an app's page lists who can open it and gives or takes it there.
+async fn an_apps_page_lists_and_changes_who_has_it(app: TestApp) -> TestApp {
+    app.sign_in_admin("root@contoso.example").await;
+    let wiki = app.add_app("Wiki", "https://wiki.contoso.example/").await;
+    app.invite("ana@partner.example", &[]).await;
+    let group = app.post("/admin/groups", &[("name", "Partners")]).await;
+    let group_id = between(&group.body, "/admin/groups/", "\"").unwrap();
+    let page = app.get(&format!("/admin/apps/{wiki}")).await;
+    assert!(page.has("Users and groups") && page.has("Nobody is assigned this app directly"), "{}", page.body);
+    // A person by address, once; an unknown address is refused and nothing is written.
+    let page = app.post(&format!("/admin/apps/{wiki}/users"), &[("email", "ana@partner.example")]).await;
+    assert!(page.has("can now open the app") && page.has("ana@partner.example"), "{}", page.body);
+    let page = app.post(&format!("/admin/apps/{wiki}/users"), &[("email", "ana@partner.example")]).await;
+    assert!(page.has("Nothing changed") && page.has("flash refused"), "{}", page.body);
+    let page = app.post(&format!("/admin/apps/{wiki}/users"), &[("email", "nobody@partner.example")]).await;
+    assert!(page.has("Nobody here has the address nobody@partner.example"), "{}", page.body);
+    assert_eq!(app.count("SELECT COUNT(*) FROM assignments").await, 1);
+    // A group, then taken back; the person too.
+    let page = app.post(&format!("/admin/apps/{wiki}/groups"), &[("group_id", &group_id)]).await;
+    assert!(
+        page.has("The group&#39;s members can now open the app")
+            || page.has("The group's members can now open the app"),
+        "{}",
+        page.body
+    );
+    assert!(page.has(&format!("<a href=\"/admin/groups/{group_id}\">Partners</a>")), "{}", page.body);
+    let page = app.post(&format!("/admin/apps/{wiki}/groups/{group_id}/remove"), &[]).await;
+    assert!(page.has("The group no longer gives the app"), "{}", page.body);
+    let ana = app.user_id("ana@partner.example").await;
+    let page = app.post(&format!("/admin/apps/{wiki}/users/{ana}/remove"), &[]).await;
+    assert!(page.has("The app was taken away"), "{}", page.body);
+    assert_eq!(app.count("SELECT COUNT(*) FROM assignments").await, 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM group_apps").await, 0);
+    let actions = app.audit_actions().await;
+    for a in ["app.assigned", "group.app_added", "group.app_removed", "app.unassigned"] {
+        assert!(actions.contains(&a.to_string()), "{a}: {actions:?}");
+    }
+    app
+}
+both!(an_apps_page_lists_and_changes_who_has_it);

@@ -141,6 +141,8 @@ struct FormPage {
     errors: FieldErrors,
     /// Why an uploaded icon was refused (its own form, below the app's).
     icon_errors: FieldErrors,
+    /// Who may open the saved app ("Users and groups"); not while a form is sent back.
+    access: Option<crate::flows::app_access::AppAccess>,
 }
 
 /// The client secret's end as the app page says it (dates in words).
@@ -291,6 +293,7 @@ impl FormPage {
             now: state.clock.now(),
             errors,
             icon_errors: FieldErrors::default(),
+            access: None,
         }
     }
 }
@@ -311,6 +314,7 @@ pub async fn new_form(ctx: PageCtx, state: web::Data<AppState>, _a: AdminUser) -
         now: state.clock.now(),
         errors: FieldErrors::default(),
         icon_errors: FieldErrors::default(),
+        access: None,
     })
 }
 
@@ -384,6 +388,7 @@ async fn edit_page(ctx: PageCtx, state: &AppState, id: Uuid, icon_errors: FieldE
         now: state.clock.now(),
         errors: FieldErrors::default(),
         icon_errors,
+        access: Some(crate::flows::app_access::of_app(state, id).await?),
     })
 }
 

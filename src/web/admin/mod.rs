@@ -2,6 +2,7 @@
 //! takes `AdminUser`, so non-admins get 403.
 
 pub mod api_keys;
+pub mod app_access;
 pub mod apps;
 pub mod audit;
 pub mod audit_words;

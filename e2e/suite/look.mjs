@@ -61,6 +61,27 @@ export class Inspector {
     await page.setViewportSize(size);
   }
 
+  /** Checks a mail's HTML part as a phone shows it: nothing wider than 360 px, and a
+   * screenshot beside the pages'. */
+  async lookAtMail(context, mail, name) {
+    if (!mail.html) {
+      this.problems.push(`mail ${name}: no HTML part`);
+      return;
+    }
+    const page = await context.newPage();
+    try {
+      await page.setViewportSize({ width: 360, height: 780 });
+      await page.setContent(mail.html, { waitUntil: 'load' });
+      const extra = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      if (extra > 0) this.problems.push(`mail ${name}: ${extra} px wider than a 360 px screen`);
+      this.count += 1;
+      const file = path.join(screenshotDir, `${this.run}-${String(this.count).padStart(2, '0')}-mail-${name}-360.png`);
+      await page.screenshot({ path: file, fullPage: true });
+    } finally {
+      await page.close();
+    }
+  }
+
   /** Pages the browser showed that no `look` covered. */
   unchecked() {
     return [...this.visited].filter(([p]) => !this.checked.has(p)).map(([, href]) => href);

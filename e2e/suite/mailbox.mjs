@@ -44,9 +44,10 @@ export function parse(raw) {
   const [head] = raw.split(/\r?\n\r?\n/);
   const to = (head.match(/^X-Envelope-To: (.*)$/m)?.[1] ?? '').toLowerCase().split(',');
   const subject = decodeWords(unfold(head).match(/^Subject: (.*)$/m)?.[1] ?? '');
-  const text = textPart(raw);
+  const text = bodyPart(raw, 'text/plain');
+  const html = bodyPart(raw, 'text/html', { optional: true });
   const links = [...text.matchAll(/https?:\/\/[^\s<>"]+/g)].map((m) => m[0]);
-  return { to, subject, text, links, raw };
+  return { to, subject, text, html, links, raw };
 }
 
 function unfold(head) {
@@ -61,13 +62,16 @@ function decodeWords(s) {
       : decodeQuotedPrintable(data.replace(/_/g, ' ')));
 }
 
-function textPart(raw) {
+/** The decoded body of the message's part of `type` (text/plain or text/html). */
+function bodyPart(raw, type, { optional = false } = {}) {
   const boundaries = [...raw.matchAll(/boundary="?([^";\r\n]+)"?/gi)].map((m) => m[1]);
   const parts = boundaries.length
     ? boundaries.flatMap((b) => raw.split(`--${b}`))
     : [raw.slice(raw.indexOf('\n\n') + 2)];
-  const plain = parts.find((p) => /content-type:\s*text\/plain/i.test(p.split(/\r?\n\r?\n/)[0]));
-  if (!plain) throw new Error(`no text/plain part in:\n${raw.slice(0, 2000)}`);
+  const wanted = new RegExp(`content-type:\\s*${type.replace('/', '\\/')}`, 'i');
+  const plain = parts.find((p) => wanted.test(p.split(/\r?\n\r?\n/)[0]));
+  if (!plain && optional) return '';
+  if (!plain) throw new Error(`no ${type} part in:\n${raw.slice(0, 2000)}`);
   const sep = plain.search(/\r?\n\r?\n/);
   const headers = unfold(plain.slice(0, sep));
   const body = plain.slice(sep).replace(/^\r?\n\r?\n/, '');

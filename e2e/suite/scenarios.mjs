@@ -138,7 +138,9 @@ async function invite(ctx, email, name, apps = [WIKI]) {
   await press(admin, 'Invite');
   assert.match(await admin.locator('body').innerText(), new RegExp(email.replace('.', '\\.')));
   await look(admin, 'admin-invited');
-  return linkIn(await ctx.mailbox.next(email), /\/redeem\//);
+  const mail = await ctx.mailbox.next(email);
+  await ctx.inspector.lookAtMail(admin.context(), mail, `invitation-${name.split(' ')[0].toLowerCase()}`);
+  return linkIn(mail, /\/redeem\//);
 }
 
 /** The admin invites `email`; the guest opens the mail's link in a browser of their own. */
@@ -543,8 +545,8 @@ export async function adminPagesWithdrawalAndProfile(ctx) {
   await press(lee, 'Send my request');
   await lee.getByLabel('One-time code').fill(codeIn(await ctx.mailbox.next(email, { subject: /code/ })));
   await press(lee, 'Confirm my address');
-  await ctx.mailbox.next(email, { subject: /Your request for/ });
-  await ctx.mailbox.next(ADMIN, { subject: /Lee Partner/ });
+  await ctx.inspector.lookAtMail(lee.context(), await ctx.mailbox.next(email, { subject: /Your request for/ }), 'request-received');
+  await ctx.inspector.lookAtMail(lee.context(), await ctx.mailbox.next(ADMIN, { subject: /Lee Partner/ }), 'approval-request');
   // The button asks first (static/app.js); a person says yes.
   lee.once('dialog', (dialog) => dialog.accept());
   await press(lee, 'Withdraw my request');
@@ -918,6 +920,9 @@ async function memberLooksAfterHerGuests(ctx) {
   assert.match(text, /Nothing waits for you/);
   const approved = await ctx.mailbox.next(email, { subject: /approved/ });
   assert.match(approved.text, /approved by Mia Member/);
+  // The partner's mail carries the approver's note, and reads on a phone.
+  assert.match(approved.text, /Glad to have you\./);
+  await ctx.inspector.lookAtMail(mia.context(), approved, 'approved-invitation');
   await follow(mia, 'My guests');
   assert.match(await mia.locator('main table').innerText(), /Noa Partner/);
 }

@@ -27,6 +27,8 @@ pub struct Landing {
     pub inviter_name: String,
     pub apps: Vec<App>,
     pub state: LinkState,
+    /// The access package offered with the invitation (still offered), asked for on accepting.
+    pub package: Option<crate::db::packages::Package>,
 }
 
 /// Finds the invitation behind a link; `None` for a link that never existed.
@@ -61,7 +63,11 @@ pub async fn open(state: &AppState, token: &str) -> AppResult<Option<Landing>> {
         LinkState::Open if refused(&portal, &invitee) => LinkState::Refused,
         other => other,
     };
-    Ok(Some(Landing { invitation, invitee, inviter_name, apps, state: state_now }))
+    let package = match invitation.package_id {
+        Some(id) => crate::db::packages::find(c.reborrow(), id).await?.filter(|p| p.published),
+        None => None,
+    };
+    Ok(Some(Landing { invitation, invitee, inviter_name, apps, state: state_now, package }))
 }
 
 /// Whether the invitee may not redeem now: blocked, or a guest of a domain the partner

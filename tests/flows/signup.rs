@@ -516,6 +516,13 @@ async fn an_invitation_offers_an_access_package(app: TestApp) -> TestApp {
     assert!(app.post("/admin/invitations", &form).await.has("Invitation sent"));
     let link = redeem_link_in(&app.one_mail("bo@partner.example").await);
     app.assert_no_mail("sam@contoso.example").await;
+    let (stranger, _) = app.new_browser();
+    let landing = Page::from(stranger.get(&link).send().await.unwrap()).await;
+    assert!(
+        landing.has("also offers you Board") && landing.has("the people who approve it decide"),
+        "{}",
+        landing.body
+    );
     let (bo, _) = app.new_browser();
     let page = app.redeem_as(&bo, &link, "bo@partner.example").await;
     assert!(!page.has("Board Wiki"), "not before a decision: {}", page.body);

@@ -55,6 +55,8 @@ struct LandingPage {
     expires: String,
     /// A colleague joining as a member, not a guest.
     as_member: bool,
+    /// The access package offered with the invitation, and whether it needs approval.
+    package: Option<crate::db::packages::Package>,
 }
 
 #[derive(Template)]
@@ -95,6 +97,7 @@ pub async fn landing(ctx: PageCtx, state: web::Data<AppState>, token: web::Path<
         apps: l.apps,
         expires: human_date(l.invitation.expires_at),
         as_member: l.invitee.user_type == crate::domain::user::MEMBER,
+        package: l.package,
     }))
 }
 

@@ -18,7 +18,7 @@ import { chromium } from 'playwright-core';
 import { Inspector, screenshotDir } from './suite/look.mjs';
 import { Mailbox } from './suite/mailbox.mjs';
 import {
-  createApiKey, freePort, fuzzApi, startPartnerApp, startPeer, startVestibule, stopAll, vestibuleBin, vestibuleEnv,
+  createApiKey, e2eDir, freePort, fuzzApi, startPartnerApp, startPeer, startVestibule, stopAll, vestibuleBin, vestibuleEnv,
 } from './suite/processes.mjs';
 import { scenarios } from './suite/scenarios.mjs';
 
@@ -107,7 +107,7 @@ async function runOn(db, browser) {
       await new Promise((r) => setTimeout(r, 500)); // let Vestibule's pool close
       try { psql(`DROP DATABASE IF EXISTS ${pgName} WITH (FORCE)`); } catch { /* reported by the CREATE next time */ }
     }
-    fs.rmSync(tmp, { recursive: true, force: true });
+    fs.rmSync(tmp, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 }); // a peer may still be writing as it stops
   }
   const unchecked = inspector.unchecked();
   if (!failures.length && unchecked.length) failures.push(`${db}: pages visited but never checked: ${unchecked.join(', ')}`);
@@ -145,8 +145,32 @@ try {
   stopAll();
 }
 console.log(`screenshots: ${screenshotDir}`);
+if (!failures.length) refreshReadmeScreenshots();
 if (failures.length) {
   console.log(`\n${failures.length} problem(s):\n${failures.map((f) => `- ${f}`).join('\n')}`);
   process.exit(1);
 }
 console.log(`browser suite passed on ${dbs.join(' and ')} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+
+/** The README's pictures, taken from this run (the first SQLite screenshot of each page), so
+ * they always show the pages as they are. */
+function refreshReadmeScreenshots() {
+  const wanted = {
+    'invitation.png': 'redeem-1280',
+    'access-panel.png': 'access-panel-1280',
+    'approve.png': 'approve-1280',
+    'signup-phone.png': 'signup-360',
+    'consent-phone.png': 'redeem-consent-360',
+    'admin-user.png': 'admin-user-1280',
+    'admin-request.png': 'admin-request-approved-1280',
+  };
+  const shots = fs.readdirSync(screenshotDir).filter((f) => f.startsWith('sqlite-')).sort(
+    (a, b) => Number(a.split('-')[1]) - Number(b.split('-')[1]),
+  );
+  const docs = path.join(e2eDir, '..', 'docs', 'screenshots');
+  for (const [file, page] of Object.entries(wanted)) {
+    const shot = shots.find((f) => f.replace(/^sqlite-\d+-/, '') === `${page}.png`);
+    if (shot) fs.copyFileSync(path.join(screenshotDir, shot), path.join(docs, file));
+    else console.log(`  README screenshot ${file}: no ${page} screenshot in this run`);
+  }
+}

@@ -139,7 +139,7 @@ async fn members_look_after_their_own_guests(app: TestApp) -> TestApp {
     let done = vestibule::flows::housekeeping::run(&app.state).await.unwrap();
     assert_eq!(done.expiry_notices, 1);
     let mail = app.one_mail("mo@contoso.example").await;
-    assert!(mail.subject.starts_with("Access for Ana ends on"), "{}", mail.subject);
+    assert_eq!(mail.subject, format!("Access for Ana ends on {}", utc_words(ends)));
     assert!(mail.text_body.contains("Hello Mo Member, you sponsor Ana (ana@partner.example)"), "{}", mail.text_body);
     assert!(link_in(&mail, "/guests/").ends_with(&ana_id.to_string()));
     assert_eq!(vestibule::flows::housekeeping::run(&app.state).await.unwrap().expiry_notices, 0, "once");
@@ -147,8 +147,9 @@ async fn members_look_after_their_own_guests(app: TestApp) -> TestApp {
     sign_in_in(&app, &mo, "mo@contoso.example").await;
     sign_in_in(&app, &ana, "ana@partner.example").await;
     let page = post_in(&app, &mo, &format!("/guests/{ana_id}/extend"), &[]).await;
-    assert!(page.has("Access now lasts until"), "{}", page.body);
     let ends = expires_at(&app, ana_id).await.unwrap();
+    // A flash is plain text: it says the moment in UTC, and says so.
+    assert!(page.has(&format!("Access now lasts until {}.", utc_words(ends))), "{}", page.body);
     assert_eq!(ends - app.state.clock.now(), chrono::Duration::days(30));
     // A second click the same day changes nothing, and says so.
     let page = post_in(&app, &mo, &format!("/guests/{ana_id}/extend"), &[]).await;

@@ -378,7 +378,8 @@ async fn client_secrets_end_and_rotate_without_downtime(app: TestApp) -> TestApp
     assert!(page.has("data-copy=\"the client secret\""), "a Copy button (with script)");
     let id = between(&app.get("/admin/apps").await.body, "</span><a href=\"/admin/apps/", "\"").unwrap();
     let shown = app.get(&format!("/admin/apps/{id}")).await;
-    assert!(shown.has("; works until"), "a new secret has an end: {}", shown.body);
+    let until = between(&shown.body, "; works until <time datetime=\"", "</time>.");
+    assert!(until.is_some_and(|t| t.ends_with(" UTC")), "a new secret has an end: {}", shown.body);
     assert_eq!(secret_verdict(&app, "wiki", &first).await, "invalid_grant");
 
     // A new secret, the old one kept for 7 days: both work, then only the new one.

@@ -669,7 +669,7 @@ async function aSamlPartnerRedeemsThroughItsOwnIdp(ctx) {
     assert.ok(read.includes(northwind.entityId), read);
     assert.ok(read.includes(northwind.ssoUrl), read);
     // saml-idp.mjs makes a certificate for a week: the page says to ask for the next one.
-    assert.match(read, /valid until \d{4}-\d\d-\d\d — expires within 30 days/);
+    assert.match(read, /valid until \d{1,2} [A-Z][a-z]{2} \d{4}, \d\d:\d\d \S+ — expires within 30 days/);
     const main = await admin.locator('main').innerText();
     assert.match(main, /Northwind was added/);
     const ours = `${ctx.base}/auth/northwind/saml/metadata`;
@@ -872,6 +872,22 @@ async function memberLooksAfterHerGuests(ctx) {
   const rows = await mia.locator('main table').innerText();
   assert.match(rows, /Lin Partner[\s\S]*Active until/);
   assert.match(rows, /Max Partner[\s\S]*Invited; the link works until/);
+  // Dates are said in the reader's zone where the browser tells it: from Berlin, Lin's end
+  // reads in CET (or GMT+1), not in the page's UTC, which stays at hand on hover.
+  const berlin = await ctx.browser.newContext({
+    timezoneId: 'Europe/Berlin', storageState: await mia.context().storageState(),
+  });
+  try {
+    const there = await berlin.newPage();
+    await there.goto(`${ctx.base}/guests`);
+    const until = there.locator('main table tr', { hasText: 'Lin Partner' }).locator('time[data-local]');
+    const said = await until.innerText();
+    assert.match(said, /^\d{1,2} [A-Z][a-z]{2} \d{4}, \d\d:\d\d \S+$/);
+    assert.ok(!said.endsWith('UTC'), said);
+    assert.match(await until.getAttribute('title'), / UTC$/);
+  } finally {
+    await berlin.close();
+  }
   await follow(mia, 'Max Partner');
   await ctx.look(mia, 'my-guest-pending');
   mia.once('dialog', (dialog) => dialog.accept());

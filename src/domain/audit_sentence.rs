@@ -6,6 +6,7 @@
 
 use super::audit::Action;
 use super::audit_details::{number, value, values};
+use super::dates::stored_day_words;
 
 /// A piece of a sentence.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -158,9 +159,9 @@ impl Action {
             UserBlocked => actor("blocked sign-in for ").target(),
             UserUnblocked => actor("unblocked sign-in for ").target(),
             UserRemoved => actor("removed the guest ").target(),
-            UserAccessExtended => {
-                actor("extended the access of ").target().then(value(d, "until").map(|day| format!(" until {day}")))
-            }
+            UserAccessExtended => actor("extended the access of ")
+                .target()
+                .then(value(d, "until").map(|day| format!(" until {}", stored_day_words(&day)))),
             UserSponsorAdded => match address(d) {
                 Some(sponsor) => actor(format!("made {sponsor} a sponsor of ")).target(),
                 None => actor("added a sponsor to ").target(),
@@ -232,8 +233,11 @@ impl Action {
             AppDeleted => actor("deleted the app ").target(),
             AppSecretRegenerated => actor("made a new client secret for ")
                 .target()
-                .then(value(d, "until").map(|u| format!(", working until {u}")))
-                .then(value(d, "previous_until").map(|u| format!("; the previous one works until {u}"))),
+                .then(value(d, "until").map(|u| format!(", working until {}", stored_day_words(&u))))
+                .then(
+                    value(d, "previous_until")
+                        .map(|u| format!("; the previous one works until {}", stored_day_words(&u))),
+                ),
             AppIconUploaded => actor("uploaded an icon for ").target(),
             AppIconRemoved => actor("removed the icon of ").target(),
             AppPreviousSecretRemoved => actor("stopped the previous client secret of ").target(),
@@ -416,5 +420,10 @@ mod tests {
         );
         assert_eq!(text(&Action::InvitationsExpired.sentence("count=1")), "Bob Member marked 1 invitation as expired");
         assert_eq!(listed(&["A".into(), "B".into(), "C".into()]), "A, B and C");
+        // A stored day reads as every date does.
+        assert_eq!(
+            text(&Action::UserAccessExtended.sentence("until=2026-12-01")),
+            "Bob Member extended the access of carol@fabrikam.example until 1 Dec 2026"
+        );
     }
 }

@@ -40,6 +40,7 @@ pub mod audit_details;
 pub mod audit_sentence;
 pub mod bulk;
 pub mod client;
+pub mod dates;
 pub mod device;
 pub mod email;
 pub mod form;

@@ -57,7 +57,8 @@ pub fn email_issuer(public_url: &str) -> String {
     format!("{public_url}/email-code")
 }
 
-/// A date as people read it in mail and pages.
+/// A moment in mail, and in plain text on a page (a flash, a refusal): "7 Dec 2026, 14:32
+/// UTC". Mail runs no script, so it says the zone; pages show dates with `web::dates`.
 pub fn human_date(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.format("%-d %B %Y, %H:%M UTC").to_string()
+    crate::domain::dates::moment_words(t)
 }

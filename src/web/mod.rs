@@ -5,6 +5,7 @@ pub mod api;
 pub mod audience;
 pub mod csrf;
 pub mod csv_download;
+pub mod dates;
 pub mod decision;
 pub mod device;
 pub mod error_page;

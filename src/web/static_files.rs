@@ -8,6 +8,7 @@ const FILES: &[(&str, &str, &str)] = &[
     ("style.css", "text/css; charset=utf-8", include_str!("../../static/style.css")),
     ("favicon.svg", "image/svg+xml", include_str!("../../static/favicon.svg")),
     ("forms.js", "text/javascript; charset=utf-8", include_str!("../../static/forms.js")),
+    ("dates.js", "text/javascript; charset=utf-8", include_str!("../../static/dates.js")),
     ("passkeys.js", "text/javascript; charset=utf-8", include_str!("../../static/passkeys.js")),
 ];
 

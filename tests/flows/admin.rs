@@ -244,7 +244,8 @@ async fn settings_brand_the_portal_and_bad_values_are_refused(app: TestApp) -> T
     let mail = app.one_mail("ana@partner.example").await;
     assert!(mail.subject.ends_with("invited you to Contoso Ltd"), "{}", mail.subject);
     assert!(mail.html_body.contains("#1f4e3d") && mail.html_body.contains("https://contoso.example/logo.png"));
-    assert!(mail.text_body.contains("9 March 2026"), "valid for 7 days: {}", mail.text_body);
+    let until = between(&mail.text_body, "The link works until ", ".").unwrap_or_default();
+    assert!(until.starts_with("9 Mar 2026, ") && until.ends_with(" UTC"), "valid for 7 days: {}", mail.text_body);
     let link = redeem_link_in(&mail);
     app.sign_out().await;
     app.prove_with_code(&app.browser, &link, "ana@partner.example").await;
@@ -377,7 +378,8 @@ async fn client_secrets_end_and_rotate_without_downtime(app: TestApp) -> TestApp
     assert!(page.has("data-copy=\"the client secret\""), "a Copy button (with script)");
     let id = between(&app.get("/admin/apps").await.body, "</span><a href=\"/admin/apps/", "\"").unwrap();
     let shown = app.get(&format!("/admin/apps/{id}")).await;
-    assert!(shown.has("; works until"), "a new secret has an end: {}", shown.body);
+    let until = between(&shown.body, "; works until <time datetime=\"", "</time>.");
+    assert!(until.is_some_and(|t| t.ends_with(" UTC")), "a new secret has an end: {}", shown.body);
     assert_eq!(secret_verdict(&app, "wiki", &first).await, "invalid_grant");
 
     // A new secret, the old one kept for 7 days: both work, then only the new one.

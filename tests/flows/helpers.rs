@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 
-use chrono::{Duration, TimeZone, Utc};
+use chrono::{DateTime, Duration, SecondsFormat, TimeZone, Utc};
 use reqwest::cookie::Jar;
 use reqwest::redirect::Policy;
 use reqwest::{Client, Response, StatusCode};
@@ -706,6 +706,16 @@ pub fn text_of(html: &str) -> String {
         }
     }
     html_unescape(&out).split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A moment as mail, and a page without script, say it: "7 Dec 2026, 14:32 UTC".
+pub fn utc_words(t: DateTime<Utc>) -> String {
+    t.format("%-d %b %Y, %H:%M UTC").to_string()
+}
+
+/// A moment as a page shows it: the browser's script says it again in the reader's zone.
+pub fn time_element(t: DateTime<Utc>) -> String {
+    format!(r#"<time datetime="{}" data-local>{}</time>"#, t.to_rfc3339_opts(SecondsFormat::Secs, true), utc_words(t))
 }
 
 pub fn between(s: &str, start: &str, end: &str) -> Option<String> {

@@ -68,6 +68,55 @@ async fn opening_the_link_changes_nothing(app: TestApp) -> TestApp {
 }
 both!(opening_the_link_changes_nothing);
 
+/// One date style: a page shows a moment as a `<time>` whose words say UTC, which the
+/// reader's browser says again in their own zone (static/dates.js, allowed by the CSP);
+/// the mail, which runs no script, says the same words. A day shows as a day.
+async fn dates_show_as_time_elements_that_say_utc(app: TestApp) -> TestApp {
+    app.sign_in_admin("root@contoso.example").await;
+    let page = app.post("/admin/invitations", &[("email", "ana@partner.example"), ("send_email", "yes")]).await;
+    assert!(page.has("Invitation sent to ana@partner.example"), "{}", page.body);
+    let mail = app.one_mail("ana@partner.example").await;
+    let id = app.user_id("ana@partner.example").await;
+    let (ends, created) = {
+        let mut c = app.state.db.acquire().await.unwrap();
+        let invitation = vestibule::db::invitations::for_user(c.conn(), id).await.unwrap().remove(0);
+        let user = vestibule::db::users::find(c.conn(), id).await.unwrap().unwrap();
+        (invitation.expires_at, user.created_at)
+    };
+    let words = utc_words(ends);
+    assert!(words.ends_with(" UTC") && words.contains(&ends.format(" %b %Y, ").to_string()), "{words}");
+    assert!(mail.text_body.contains(&format!("The link works until {words}.")), "{}", mail.text_body);
+    assert!(mail.html_body.contains(&format!("The link works until {words}.")), "{}", mail.html_body);
+
+    // The landing: the element itself, not its escaped text, and the script that localises it.
+    let landing = app.get(&redeem_link_in(&mail)).await;
+    let shown = format!("It works until {}.", time_element(ends));
+    assert!(shown.contains(r#"" data-local>"#), "{shown}");
+    assert!(landing.has(&shown), "{shown} in {}", landing.body);
+    assert!(!landing.has("&lt;time"), "{}", landing.body);
+    assert!(landing.has(r#"<script src="/static/dates.js" defer></script>"#), "{}", landing.body);
+    let csp = landing.headers["content-security-policy"].to_str().unwrap().to_string();
+    assert!(csp.contains("script-src 'self';"), "{csp}");
+    let script = app.get_raw("/static/dates.js").await;
+    assert_eq!(script.status(), StatusCode::OK);
+    assert!(script.headers()["content-type"].to_str().unwrap().starts_with("text/javascript"));
+    assert!(script.text().await.unwrap().contains("time[data-local]"));
+
+    // The admin's list of people: when Ana's account was made is a day, no time, no zone.
+    let users = app.get("/admin/users?q=ana").await;
+    let day = format!(
+        r#"<time datetime="{}" data-local="day">{}</time>"#,
+        created.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        created.format("%-d %b %Y")
+    );
+    assert!(users.has(&day), "{day} in {}", users.body);
+    // Her page: the invitation's end is a moment, like every end.
+    let user = app.get(&format!("/admin/users/{id}")).await;
+    assert!(user.has(&time_element(ends)), "{}", user.body);
+    app
+}
+both!(dates_show_as_time_elements_that_say_utc);
+
 async fn the_terms_must_be_accepted(app: TestApp) -> TestApp {
     let link = invited(&app).await;
     app.prove_with_code(&app.browser, &link, "ana@partner.example").await;
@@ -223,6 +272,7 @@ async fn declining_redeems_nothing_and_the_link_still_works(app: TestApp) -> Tes
     let page = app.post(&format!("{link}/decline"), &[]).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.has("You declined the invitation") && page.has("Nothing was shared with Contoso"), "{}", page.body);
+    assert!(page.has("invitation mail works until <time datetime=\""), "{}", page.body);
     assert_eq!(app.count("SELECT COUNT(*) FROM invitations WHERE status = 'pending'").await, 1);
     assert_eq!(app.count("SELECT COUNT(*) FROM identities").await, 0, "no identity was linked");
     assert!(app.audit_actions().await.contains(&"invitation.declined".to_string()));

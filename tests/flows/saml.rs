@@ -542,7 +542,7 @@ async fn an_admin_adds_a_partner_from_pasted_metadata_and_hands_over_ours(app: T
     let page = app.post("/admin/identity-providers/saml", &saml_form("fabrikam", &[("metadata_xml", &xml)])).await;
     assert!(page.has("Fabrikam was added"), "{}", page.body);
     assert!(page.has(&metadata_url()), "the entityID read is shown: {}", page.body);
-    assert!(page.has("valid until"), "each signing certificate's end is shown");
+    assert!(page.has("valid until <time datetime=\""), "each signing certificate's end is shown: {}", page.body);
     assert!(page.has("expires within 30 days"), "pysaml2's test certificate lasts 30 days: warned");
     let ours = format!("{}/auth/fabrikam/saml/metadata", app.state.settings.public_url);
     assert!(page.has(&ours), "our metadata's address is shown");

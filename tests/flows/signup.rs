@@ -151,6 +151,10 @@ async fn a_partner_signs_up_a_sponsor_approves_and_the_partner_redeems(app: Test
         assert!(invitation.html_body.contains(words), "{words}: {}", invitation.html_body);
     }
     assert!(!invitation.text_body.contains("did not expect"), "{}", invitation.text_body);
+    // Mail runs no script: its dates say UTC, in the pages' words ("7 Dec 2026, 14:32 UTC").
+    let until = between(&invitation.text_body, "This access lasts until ", ".").unwrap_or_default();
+    let read = chrono::NaiveDateTime::parse_from_str(&until, "%d %b %Y, %H:%M UTC");
+    assert!(read.is_ok(), "{until:?}: {}", invitation.text_body);
     let link = redeem_link_in(&invitation);
     // …and the invitation shows what the package gives.
     let landing = Page::from(partner.get(&link).send().await.unwrap()).await;

@@ -15,7 +15,6 @@ use crate::domain::FieldErrors;
 use crate::domain::client::{ClientType, SigningAlg};
 use crate::error::{AppError, AppResult};
 use crate::flows::apps::{self as app_flows, AppInput, ClientForm, Saved};
-use crate::flows::human_date;
 use crate::flows::images as image_flows;
 use crate::state::AppState;
 use crate::web::csrf::{CsrfForm, NoFields};
@@ -145,13 +144,13 @@ struct FormPage {
     access: Option<crate::flows::app_access::AppAccess>,
 }
 
-/// The client secret's end as the app page says it (dates in words).
+/// The client secret's end as the app page says it.
 enum SecretState {
     NoEnd,
-    Works(String),
+    Works(DateTime<Utc>),
     /// Within 30 days.
-    EndsSoon(String),
-    Ended(String),
+    EndsSoon(DateTime<Utc>),
+    Ended(DateTime<Utc>),
 }
 
 /// The OpenID Connect part of the form, as shown.
@@ -213,21 +212,20 @@ impl FormPage {
 
     fn secret_state(&self) -> SecretState {
         let Some(end) = self.app.as_ref().and_then(|a| a.client_secret_expires_at) else { return SecretState::NoEnd };
-        let words = human_date(end);
         if end <= self.now {
-            SecretState::Ended(words)
+            SecretState::Ended(end)
         } else if end - self.now <= Duration::days(30) {
-            SecretState::EndsSoon(words)
+            SecretState::EndsSoon(end)
         } else {
-            SecretState::Works(words)
+            SecretState::Works(end)
         }
     }
 
     /// Until when the previous secret still works, during a rotation.
-    fn previous_until(&self) -> Option<String> {
+    fn previous_until(&self) -> Option<DateTime<Utc>> {
         let a = self.app.as_ref()?;
         a.previous_secret_hash.as_ref()?;
-        a.previous_secret_expires_at.filter(|e| *e > self.now).map(human_date)
+        a.previous_secret_expires_at.filter(|e| *e > self.now)
     }
 }
 

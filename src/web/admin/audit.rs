@@ -13,7 +13,7 @@ use crate::domain::audit::{Action, Category};
 use crate::error::AppResult;
 use crate::state::AppState;
 use crate::web::admin::audit_words::Entry;
-use crate::web::admin::{Pager, filtered, fmt_time};
+use crate::web::admin::{Pager, filtered};
 use crate::web::csv_download::CsvFile;
 use crate::web::kept;
 use crate::web::page::{PageCtx, render};
@@ -167,12 +167,6 @@ struct AuditPage {
     pager: Pager,
     export: String,
     export_max: i64,
-}
-
-impl AuditPage {
-    fn t(&self, t: &chrono::DateTime<chrono::Utc>) -> String {
-        fmt_time(t)
-    }
 }
 
 pub async fn list(

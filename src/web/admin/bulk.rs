@@ -16,7 +16,6 @@ use crate::error::{AppError, AppResult};
 use crate::flows::bulk::job::{self, Report};
 use crate::flows::bulk::{self, Outcome};
 use crate::state::AppState;
-use crate::web::admin::fmt_time;
 use crate::web::csrf::{CsrfForm, CsrfUpload, NoFields, UploadRefused};
 use crate::web::csv_download::CsvFile;
 use crate::web::page::{PageCtx, flash_refused, render, render_with_status};
@@ -34,12 +33,6 @@ struct UploadPage {
     error: Option<String>,
     max_rows: usize,
     jobs: Vec<Job>,
-}
-
-impl UploadPage {
-    fn t(&self, t: &chrono::DateTime<chrono::Utc>) -> String {
-        fmt_time(t)
-    }
 }
 
 /// A file that could not be read: the form again, with why next to the field.
@@ -110,10 +103,6 @@ struct JobPage {
 impl JobPage {
     fn more(&self) -> bool {
         self.report.tally.total > self.listed
-    }
-
-    fn t(&self, t: &chrono::DateTime<chrono::Utc>) -> String {
-        fmt_time(t)
     }
 
     /// Rows the check found to invite: what Start will do.

@@ -35,12 +35,6 @@ struct Dashboard {
     recent: Vec<audit_words::Entry>,
 }
 
-impl Dashboard {
-    fn t(&self, t: &chrono::DateTime<chrono::Utc>) -> String {
-        fmt_time(t)
-    }
-}
-
 pub async fn dashboard(ctx: PageCtx, state: web::Data<AppState>, _admin: AdminUser) -> AppResult<HttpResponse> {
     let all_guests_need_mfa = crate::flows::settings::current(&state).await?.guests_mfa;
     let mut c = state.db.acquire().await?;
@@ -89,8 +83,4 @@ pub fn filtered(path: &str, filters: &[(&str, &str)]) -> String {
         s.push('&');
     }
     s
-}
-
-pub fn fmt_time(t: &chrono::DateTime<chrono::Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M").to_string()
 }

@@ -10,7 +10,6 @@ use crate::auth::AdminUser;
 use crate::db::outbox::{self, OutboxMessage};
 use crate::error::AppResult;
 use crate::state::AppState;
-use crate::web::admin::fmt_time;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::page::{PageCtx, flash, flash_refused, render};
 use crate::web::{actor, see_other};
@@ -27,12 +26,6 @@ struct OutboxPage {
     failed: i64,
     shown: i64,
     max_attempts: i64,
-}
-
-impl OutboxPage {
-    fn t(&self, t: &chrono::DateTime<chrono::Utc>) -> String {
-        fmt_time(t)
-    }
 }
 
 pub async fn list(ctx: PageCtx, state: web::Data<AppState>, _a: AdminUser) -> AppResult<HttpResponse> {

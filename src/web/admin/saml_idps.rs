@@ -60,10 +60,6 @@ impl ReadView {
     }
 }
 
-fn day(t: &DateTime<Utc>) -> String {
-    t.format("%Y-%m-%d").to_string()
-}
-
 #[derive(Deserialize, Default)]
 pub struct SamlIdpForm {
     #[serde(default)]

@@ -19,7 +19,7 @@ use crate::error::{AppError, AppResult};
 use crate::flows;
 use crate::state::AppState;
 use crate::web::admin::audit_words::Entry;
-use crate::web::admin::{Pager, filtered, fmt_time};
+use crate::web::admin::{Pager, filtered};
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::page::{PageCtx, flash, flash_refused, flash_said, render};
 use crate::web::{actor, kept, see_other};
@@ -319,10 +319,6 @@ pub async fn unassign_app(
 }
 
 impl UserPage {
-    fn t(&self, t: &chrono::DateTime<chrono::Utc>) -> String {
-        fmt_time(t)
-    }
-
     fn mfa_reason(&self, r: &crate::domain::mfa::Required) -> &'static str {
         use crate::domain::mfa::Required;
         match r {

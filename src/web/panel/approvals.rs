@@ -11,7 +11,6 @@ use crate::db::requests::Waiting;
 use crate::domain::request::RequestStatus;
 use crate::error::{AppError, AppResult};
 use crate::flows::approval::{self, Decided};
-use crate::flows::human_date;
 use crate::state::AppState;
 use crate::web::csrf::CsrfForm;
 use crate::web::decision::{DOMAIN_REFUSED, DecisionForm, approved_words};
@@ -23,12 +22,6 @@ use crate::web::{client_ip, see_other};
 struct ApprovalsPage {
     ctx: PageCtx,
     waiting: Vec<Waiting>,
-}
-
-impl ApprovalsPage {
-    fn when(&self, t: &chrono::DateTime<chrono::Utc>) -> String {
-        human_date(*t)
-    }
 }
 
 pub async fn list(ctx: PageCtx, state: web::Data<AppState>, CurrentUser(user): CurrentUser) -> AppResult<HttpResponse> {

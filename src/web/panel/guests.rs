@@ -22,23 +22,30 @@ use crate::web::csrf::CsrfForm;
 use crate::web::page::{PageCtx, flash, flash_said, render};
 use crate::web::{actor, see_other};
 
-/// Where a guest stands, in a sponsor's words.
-fn standing(user: &User, pending_until: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
-    match (user.state, pending_until) {
-        (UserState::Blocked, _) => "Blocked by an admin".into(),
-        (UserState::PendingAcceptance, Some(until)) => format!("Invited; the link works until {}", human_date(until)),
-        (UserState::PendingAcceptance, None) => "Invitation revoked or expired".into(),
+/// Where a guest stands, in a sponsor's words, ending on a moment when there is one (the
+/// page shows it as every date is shown).
+pub struct Standing {
+    pub words: &'static str,
+    pub at: Option<DateTime<Utc>>,
+}
+
+fn standing(user: &User, pending_until: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Standing {
+    let (words, at) = match (user.state, pending_until) {
+        (UserState::Blocked, _) => ("Blocked by an admin", None),
+        (UserState::PendingAcceptance, Some(until)) => ("Invited; the link works until", Some(until)),
+        (UserState::PendingAcceptance, None) => ("Invitation revoked or expired", None),
         (UserState::Accepted, _) => match user.expires_at {
-            Some(t) if t <= now => format!("Access ended {}", human_date(t)),
-            Some(t) => format!("Active until {}", human_date(t)),
-            None => "Active".into(),
+            Some(t) if t <= now => ("Access ended", Some(t)),
+            Some(t) => ("Active until", Some(t)),
+            None => ("Active", None),
         },
-    }
+    };
+    Standing { words, at }
 }
 
 pub struct GuestRow {
     pub user: User,
-    pub standing: String,
+    pub standing: Standing,
 }
 
 #[derive(Template)]
@@ -66,7 +73,7 @@ pub async fn list(ctx: PageCtx, state: web::Data<AppState>, CurrentUser(user): C
 struct GuestPage {
     ctx: PageCtx,
     v: GuestView,
-    standing: String,
+    standing: Standing,
     /// Where the sponsor forms bring the person back: this page.
     back: &'static str,
     guest_id: Uuid,
@@ -96,12 +103,6 @@ pub async fn show(
         viewer_is_admin: user.is_admin,
         v,
     }))
-}
-
-impl GuestPage {
-    fn when(&self, t: &DateTime<Utc>) -> String {
-        human_date(*t)
-    }
 }
 
 #[derive(Deserialize)]

@@ -125,18 +125,9 @@ impl SessionRow {
         crate::domain::user::device_name(&self.record.user_agent)
     }
 
+    /// For the End button's label: an attribute holds words, not a `<time>`.
     fn last_seen(&self) -> String {
         flows::human_date(self.record.last_seen_at)
-    }
-}
-
-impl ProfilePage {
-    fn expires(&self) -> Option<String> {
-        self.user.expires_at.map(flows::human_date)
-    }
-
-    fn when(&self, t: &chrono::DateTime<chrono::Utc>) -> String {
-        flows::human_date(*t)
     }
 }
 

@@ -4,7 +4,7 @@ use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -15,8 +15,8 @@ use crate::domain::url::RedirectTarget;
 use crate::domain::user::{SignInVerdict, may_sign_in};
 use crate::error::{AppError, AppResult};
 use crate::flows::codes::{Checked, Issued};
+use crate::flows::email_issuer;
 use crate::flows::redeem::{self, Landing, Proof, Redeemed};
-use crate::flows::{email_issuer, human_date};
 use crate::state::AppState;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::page::{Notice, PageCtx, render, render_invalid, render_with_status};
@@ -52,7 +52,7 @@ struct LandingPage {
     email: String,
     message: String,
     apps: Vec<App>,
-    expires: String,
+    expires: DateTime<Utc>,
     /// A colleague joining as a member, not a guest.
     as_member: bool,
     /// The access package offered with the invitation, and whether it needs approval.
@@ -95,7 +95,7 @@ pub async fn landing(ctx: PageCtx, state: web::Data<AppState>, token: web::Path<
         email: l.invitation.email,
         message: l.invitation.message,
         apps: l.apps,
-        expires: human_date(l.invitation.expires_at),
+        expires: l.invitation.expires_at,
         as_member: l.invitee.user_type == crate::domain::user::MEMBER,
         package: l.package,
     }))
@@ -260,18 +260,15 @@ pub async fn decline(
     redeem::decline(&state, &proof, &client_ip(&req)).await?;
     session.remove(PROOF_KEY);
     session.remove(CODE_KEY);
-    let notice = Notice {
-        message: format!(
-            "Nothing was shared with {org} and you were not added. If you change your mind, the link in your \
-             invitation mail works until {expires}.",
-            org = ctx.org_name,
-            expires = human_date(l.invitation.expires_at)
-        ),
-        ctx,
-        title: "You declined the invitation".into(),
-        link: None,
-    };
-    Ok(render(&notice))
+    Ok(render(&Declined { ctx, expires: l.invitation.expires_at }))
+}
+
+/// After declining: nothing happened, and the link still works until it ends.
+#[derive(Template)]
+#[template(path = "public/declined.html")]
+struct Declined {
+    ctx: PageCtx,
+    expires: DateTime<Utc>,
 }
 
 #[derive(Deserialize)]

@@ -25,13 +25,65 @@ pub enum AppError {
     RecentSecondStepRequired { next: String },
     #[error("too many requests: {0}")]
     TooManyRequests(String),
+    /// The database cannot be reached (no connection within the short wait): a 503 with
+    /// `Retry-After`, not a hang and a 500.
+    #[error("the database is unavailable")]
+    Unavailable,
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
 
 impl From<sqlx::Error> for AppError {
     fn from(e: sqlx::Error) -> Self {
+        if is_unavailable(&e) {
+            database_down(&e);
+            return AppError::Unavailable;
+        }
         AppError::Internal(anyhow::Error::new(e).context("database"))
+    }
+}
+
+impl AppError {
+    /// The database could not be reached, whether said so (`Unavailable`) or found in the
+    /// cause chain of an internal error (a `?` that passed through `anyhow`).
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            AppError::Unavailable => true,
+            AppError::Internal(e) => e.chain().any(|c| c.downcast_ref::<sqlx::Error>().is_some_and(is_unavailable)),
+            _ => false,
+        }
+    }
+}
+
+/// No connection could be had (the server is down or restarting, or refuses connections to
+/// the database), or it went away under the query (PostgreSQL's "connection exception"
+/// 08xxx and "operator intervention" 57Pxx, such as a shutdown or a terminated backend):
+/// the request may be tried again in a moment.
+fn is_unavailable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Protocol(_) => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|c| {
+            // 55000 also when an operator stopped connections to the database (maintenance).
+            c.starts_with("08")
+                || c.starts_with("57P")
+                || (c == "55000" && db.message().contains("accepting connections"))
+        }),
+        _ => false,
+    }
+}
+
+/// Seconds a client is asked to wait when the database is unavailable.
+pub const RETRY_AFTER_SECS: u32 = 5;
+
+/// Says once (at most every 30 s) that the database cannot be reached, rather than once
+/// per request while it is down.
+fn database_down(e: &sqlx::Error) {
+    use std::sync::atomic::{AtomicI64, Ordering};
+    static LAST: AtomicI64 = AtomicI64::new(0);
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
+    let last = LAST.load(Ordering::Relaxed);
+    if now - last >= 30 && LAST.compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed).is_ok() {
+        tracing::error!(error = %e, "the database cannot be reached; requests answer 503 until it is back");
     }
 }
 

@@ -94,6 +94,9 @@ text_enum!(crate::domain::client::SigningAlg);
 text_enum!(crate::domain::bulk::JobStatus);
 text_enum!(crate::domain::image::ImageType);
 
+/// How long a request waits for a PostgreSQL connection before it is told to come back.
+pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
+
 /// Connections of a SQLite pool (the reference page of the benchmark uses as many).
 pub const SQLITE_POOL: u32 = 16;
 
@@ -141,7 +144,9 @@ impl Db {
                         Ok(true)
                     })
                 })
-                .acquire_timeout(Duration::from_secs(10))
+                // A request waits at most this long for a connection: with the server down it
+                // answers 503 at once instead of hanging (`AppError::Unavailable`).
+                .acquire_timeout(ACQUIRE_TIMEOUT)
                 .connect_with(opts)
                 .await
                 .context("connecting to PostgreSQL")?;

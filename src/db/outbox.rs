@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::{Conn, run};
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, Default, sqlx::FromRow)]
 pub struct OutboxMessage {
     pub id: Uuid,
     /// `mail`, or `backchannel_logout` (recipient: the app's logout URI).
@@ -108,6 +108,17 @@ pub async fn claim_next(
         "UPDATE outbox SET locked_until = $2, attempts = attempts + 1 WHERE id = ({pick}) AND {due} RETURNING {COLUMNS}"
     );
     run!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(now).bind(lease_until).fetch_optional(e).await)
+}
+
+/// Extends the lease of a message still being delivered by this worker: a live worker holds
+/// it, a dead one lets it go within one short lease.
+pub async fn renew(c: Conn<'_>, id: Uuid, lease_until: DateTime<Utc>) -> sqlx::Result<()> {
+    run!(c, |e| sqlx::query("UPDATE outbox SET locked_until = $2 WHERE id = $1 AND status = 'pending'")
+        .bind(id)
+        .bind(lease_until)
+        .execute(e)
+        .await
+        .map(|_| ()))
 }
 
 /// Marks a mail delivered and clears its bodies: a delivered mail's live links and codes

@@ -13,8 +13,11 @@ use crate::state::AppState;
 
 /// A mail that failed this many times is given up on (marked failed for the admin).
 pub const MAX_ATTEMPTS: i64 = 12;
-/// How long a worker may hold a claimed message before another may take it.
-const LEASE: Span = Span::minutes(5);
+/// How long a worker may hold a claimed message before another may take it: short, since a
+/// live worker renews it while the message is in flight (`RENEW_EVERY`); a crashed one lets
+/// it go within a minute.
+const LEASE: Span = Span::seconds(60);
+const RENEW_EVERY: Duration = Duration::from_secs(20);
 /// At most this many mails in one pass, so one pass never runs for long.
 const BATCH: usize = 50;
 
@@ -53,12 +56,25 @@ pub async fn run_once(state: &AppState) -> anyhow::Result<Pass> {
         };
         let Some(message) = claimed else { break };
         let is_mail = message.kind == "mail";
-        let result = if is_mail {
-            state.mailer.send(&message).await
-        } else {
-            crate::provider::logout::deliver(state, &message).await
-        };
+        // The connection is taken before sending: the mail is marked sent in the very next
+        // round trip after the server's answer, which keeps the window for a second copy
+        // (a crash in between; delivery is at least once) as small as it can be.
         let mut c = state.db.acquire().await?;
+        let delivery = async {
+            if is_mail {
+                state.mailer.send(&message).await
+            } else {
+                crate::provider::logout::deliver(state, &message).await
+            }
+        };
+        tokio::pin!(delivery);
+        let mut renew = tokio::time::interval_at(tokio::time::Instant::now() + RENEW_EVERY, RENEW_EVERY);
+        let result = loop {
+            tokio::select! {
+                result = &mut delivery => break result,
+                _ = renew.tick() => outbox::renew(c.conn(), message.id, state.clock.now() + LEASE).await?,
+            }
+        };
         match result {
             Ok(()) => {
                 outbox::mark_sent(c.conn(), message.id, state.clock.now()).await?;

@@ -43,6 +43,7 @@ impl Mailer {
             message = message.reply_to(reply_to);
         }
         let message = message
+            .message_id(Some(message_id(m.id, &self.from)))
             .subject(&m.subject)
             .multipart(MultiPart::alternative_plain_html(m.text_body.clone(), m.html_body.clone()))
             .context("building the message")?;
@@ -51,6 +52,12 @@ impl Mailer {
             Transport::Smtp(t) => t.send(message).await.map(|_| ()).context("sending through SMTP"),
         }
     }
+}
+
+/// The `Message-ID` of an outbox message: derived from its id, so a copy sent again after
+/// a crash (delivery is at least once) carries the same id and receivers drop it.
+pub fn message_id(outbox_id: uuid::Uuid, from: &Mailbox) -> String {
+    format!("<{outbox_id}@{}>", from.email.domain())
 }
 
 /// The From of a mail: the configured address, under the operator's display name if they

@@ -34,6 +34,8 @@ impl ResponseError for AppError {
             | AppError::MfaRequired { .. }
             | AppError::RecentSecondStepRequired { .. } => StatusCode::SEE_OTHER,
             AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Internal(_) if self.is_unavailable() => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -57,15 +59,28 @@ impl ResponseError for AppError {
             AppError::MfaRequired { next } => return see_other_with_next("/mfa", next),
             AppError::RecentSecondStepRequired { next } => return see_other_with_next("/mfa?again=1&", next),
             AppError::TooManyRequests(why) => ("Please wait a moment", why.clone()),
+            AppError::Unavailable => unavailable(),
+            AppError::Internal(_) if self.is_unavailable() => unavailable(),
             AppError::Internal(err) => {
                 tracing::error!(error = %format!("{err:#}"), "internal error");
                 ("Something went wrong on our side", "The problem was logged. Try again in a moment.".into())
             }
         };
-        let mut res = HttpResponse::build(self.status_code()).content_type("text/html; charset=utf-8").finish();
+        let mut res = HttpResponse::build(self.status_code());
+        if self.is_unavailable() {
+            res.insert_header((actix_web::http::header::RETRY_AFTER, crate::error::RETRY_AFTER_SECS.to_string()));
+        }
+        let mut res = res.content_type("text/html; charset=utf-8").finish();
         res.extensions_mut().insert(ErrorParts { title, message });
         res
     }
+}
+
+fn unavailable() -> (&'static str, String) {
+    (
+        "The portal is briefly unavailable",
+        "It cannot reach its database just now. Nothing you sent was saved; try again in a few seconds.".into(),
+    )
 }
 
 /// A redirect to `page` that brings the person back to `next` afterwards.
@@ -133,7 +148,9 @@ pub async fn render_errors(
     // The API answers every error as a problem (RFC 9457), never with a page.
     if req.path().starts_with("/api/") {
         let problem = crate::web::api::Problem::new(res.status(), parts.title, parts.message);
-        return Ok(ServiceResponse::new(req, problem.error_response()));
+        let mut answer = problem.error_response();
+        keep_headers(&res, &mut answer);
+        return Ok(ServiceResponse::new(req, answer));
     }
     let ctx = match PageCtx::extract(&req).await {
         Ok(ctx) => ctx,

@@ -9,11 +9,19 @@ pub async fn healthz() -> HttpResponse {
 }
 
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    match state.db.ping().await {
-        Ok(()) => HttpResponse::Ok().content_type("text/plain").body("ready"),
-        Err(e) => {
-            tracing::warn!(error = %e, "database not ready");
-            HttpResponse::ServiceUnavailable().content_type("text/plain").body("database unavailable")
+    // Within a second: a load balancer should take the instance out promptly.
+    match tokio::time::timeout(std::time::Duration::from_secs(1), state.db.ping()).await {
+        Ok(Ok(())) => HttpResponse::Ok().content_type("text/plain").body("ready"),
+        outcome => {
+            let why = match outcome {
+                Ok(Err(e)) => e.to_string(),
+                _ => "no answer within a second".into(),
+            };
+            tracing::warn!(error = %why, "database not ready");
+            HttpResponse::ServiceUnavailable()
+                .insert_header((actix_web::http::header::RETRY_AFTER, crate::error::RETRY_AFTER_SECS.to_string()))
+                .content_type("text/plain")
+                .body("database unavailable")
         }
     }
 }

@@ -480,6 +480,11 @@ impl TestApp {
         Page::from(browser.post(format!("{link}/accept")).form(&form).send().await.unwrap()).await
     }
 
+    /// The PostgreSQL database of this app (`None` on SQLite).
+    pub fn pg_database(&self) -> Option<&str> {
+        self.pg_database.as_deref()
+    }
+
     pub async fn user_id(&self, email: &str) -> Uuid {
         let mut c = self.state.db.acquire().await.unwrap();
         vestibule::db::users::find_by_email(c.conn(), email).await.unwrap().expect("the user exists").id
@@ -820,6 +825,17 @@ pub mod pg {
                 }
                 Err(e) => panic!("cloning the template database failed: {e}"),
             }
+        }
+    }
+
+    /// Cuts the database off (no new connections; the open ones are ended), or lets it
+    /// back: a PostgreSQL outage for one test's database only.
+    pub async fn allow_connections(name: &str, allow: bool) {
+        let mut c = admin().await;
+        c.execute(sqlx::AssertSqlSafe(format!("ALTER DATABASE {name} WITH ALLOW_CONNECTIONS {allow}"))).await.unwrap();
+        if !allow {
+            let sql = format!("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'");
+            c.execute(sqlx::AssertSqlSafe(sql)).await.unwrap();
         }
     }
 

@@ -7,6 +7,7 @@ mod admin;
 mod api;
 mod architecture;
 mod bulk;
+mod faults;
 mod federation;
 mod foundation;
 mod hardening;

@@ -110,6 +110,15 @@ impl From<AppError> for Problem {
             AppError::Forbidden => Problem::new(StatusCode::FORBIDDEN, "Forbidden", "This key may not do that."),
             AppError::BadRequest(why) => Problem::bad_request(why),
             AppError::TooManyRequests(why) => Problem::new(StatusCode::TOO_MANY_REQUESTS, "Too many requests", why),
+            e if e.is_unavailable() => {
+                let mut p = Problem::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Service unavailable",
+                    "The database cannot be reached just now; nothing was changed. Try again.",
+                );
+                p.retry_after = Some(crate::error::RETRY_AFTER_SECS.into());
+                p
+            }
             other => {
                 tracing::error!(error = %format!("{other:#}"), "internal error in the API");
                 Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal error", "The problem was logged. Try again.")

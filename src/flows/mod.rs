@@ -7,6 +7,7 @@ pub mod approval;
 pub mod apps;
 pub mod bootstrap;
 pub mod bulk;
+pub mod client_secrets;
 pub mod codes;
 pub mod dev_seed;
 pub mod federated;

@@ -230,13 +230,7 @@ pub async fn report(state: &AppState, id: Uuid) -> AppResult<Option<Report>> {
 pub async fn rows(state: &AppState, id: Uuid, after: i64, limit: i64) -> AppResult<Vec<(bulk::Row, Outcome)>> {
     let mut c = state.db.acquire().await?;
     let rows = bulk::rows(c.conn(), id, after, limit).await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| {
-            let o = Outcome::parse(&r.outcome, &r.detail).unwrap_or_else(|| Outcome::Invalid(r.detail.clone()));
-            (r, o)
-        })
-        .collect())
+    Ok(with_outcomes(rows))
 }
 
 /// Up to `limit` rows of a job for its page: the problem rows first (a person fixes those),
@@ -252,13 +246,18 @@ pub async fn rows_shown(
     if !problems_only && (rows.len() as i64) < limit {
         rows.extend(bulk::rows_by_kind(c.conn(), id, false, limit - rows.len() as i64).await?);
     }
-    Ok(rows
-        .into_iter()
+    Ok(with_outcomes(rows))
+}
+
+/// Each stored row with its outcome read back (a code this version does not know reads as
+/// its detail).
+fn with_outcomes(rows: Vec<bulk::Row>) -> Vec<(bulk::Row, Outcome)> {
+    rows.into_iter()
         .map(|r| {
             let o = Outcome::parse(&r.outcome, &r.detail).unwrap_or_else(|| Outcome::Invalid(r.detail.clone()));
             (r, o)
         })
-        .collect())
+        .collect()
 }
 
 /// The jobs started lately, newest first.

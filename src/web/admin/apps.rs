@@ -15,6 +15,7 @@ use crate::domain::FieldErrors;
 use crate::domain::client::{ClientType, SigningAlg};
 use crate::error::{AppError, AppResult};
 use crate::flows::apps::{self as app_flows, AppInput, ClientForm, Saved};
+use crate::flows::client_secrets;
 use crate::flows::images as image_flows;
 use crate::state::AppState;
 use crate::web::csrf::{CsrfForm, NoFields};
@@ -83,9 +84,10 @@ pub async fn regenerate_secret(
 ) -> AppResult<HttpResponse> {
     let or = |s: &str, default: &'static str| if s.is_empty() { default.to_string() } else { s.to_string() };
     let months = or(&f.form.valid_months, "12");
-    let terms = app_flows::SecretTerms::parse(&months, &or(&f.form.keep_previous, "0"))
+    let terms = client_secrets::SecretTerms::parse(&months, &or(&f.form.keep_previous, "0"))
         .ok_or_else(|| AppError::BadRequest("Choose how long the secrets work from the lists.".into()))?;
-    let (app, secret) = app_flows::regenerate_secret(&state, id.into_inner(), &terms, &actor(&req, &admin)).await?;
+    let (app, secret) =
+        client_secrets::regenerate_secret(&state, id.into_inner(), &terms, &actor(&req, &admin)).await?;
     Ok(secret_page(ctx, app, secret))
 }
 
@@ -99,7 +101,7 @@ pub async fn drop_previous_secret(
     _f: CsrfForm<NoFields>,
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
-    if app_flows::drop_previous_secret(&state, id, &actor(&req, &admin)).await? {
+    if client_secrets::drop_previous_secret(&state, id, &actor(&req, &admin)).await? {
         flash(&session, "The previous client secret no longer works.");
     } else {
         flash_refused(&session, "Nothing changed: there was no previous secret.");

@@ -62,12 +62,24 @@ impl AppError {
 fn is_unavailable(e: &sqlx::Error) -> bool {
     match e {
         sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Protocol(_) => true,
-        sqlx::Error::Database(db) => db.code().is_some_and(|c| {
-            // 55000 also when an operator stopped connections to the database (maintenance).
-            c.starts_with("08")
-                || c.starts_with("57P")
-                || (c == "55000" && db.message().contains("accepting connections"))
-        }),
+        sqlx::Error::Database(db) => {
+            is_disk_full(e)
+                || db.code().is_some_and(|c| {
+                    // 55000 also when an operator stopped connections to the database (maintenance).
+                    c.starts_with("08")
+                        || c.starts_with("57P")
+                        || (c == "55000" && db.message().contains("accepting connections"))
+                })
+        }
+        _ => false,
+    }
+}
+
+/// The disk holding the database is full (SQLite's SQLITE_FULL, PostgreSQL's 53100): no
+/// write can be kept until space is freed, and the transaction was rolled back whole.
+fn is_disk_full(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Database(db) => db.code().is_some_and(|c| c == "13" || c == "53100"),
         _ => false,
     }
 }
@@ -75,14 +87,22 @@ fn is_unavailable(e: &sqlx::Error) -> bool {
 /// Seconds a client is asked to wait when the database is unavailable.
 pub const RETRY_AFTER_SECS: u32 = 5;
 
-/// Says once (at most every 30 s) that the database cannot be reached, rather than once
-/// per request while it is down.
+/// Says once (at most every 30 s for each of the two faults) that the database cannot be
+/// reached or that its disk is full, rather than once per request while it lasts.
 fn database_down(e: &sqlx::Error) {
     use std::sync::atomic::{AtomicI64, Ordering};
-    static LAST: AtomicI64 = AtomicI64::new(0);
+    static UNREACHABLE: AtomicI64 = AtomicI64::new(0);
+    static DISK_FULL: AtomicI64 = AtomicI64::new(0);
+    let disk_full = is_disk_full(e);
+    let said = if disk_full { &DISK_FULL } else { &UNREACHABLE };
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
-    let last = LAST.load(Ordering::Relaxed);
-    if now - last >= 30 && LAST.compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed).is_ok() {
+    let last = said.load(Ordering::Relaxed);
+    if now - last < 30 || said.compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed).is_err() {
+        return;
+    }
+    if disk_full {
+        tracing::error!(error = %e, "the database's disk is full; changes answer 503 until space is freed");
+    } else {
         tracing::error!(error = %e, "the database cannot be reached; requests answer 503 until it is back");
     }
 }

@@ -112,15 +112,16 @@ pub async fn revoke_created_by(c: Conn<'_>, user_id: Uuid, now: DateTime<Utc>) -
 #[derive(Debug, sqlx::FromRow)]
 pub struct Remembered {
     pub request_hash: String,
-    /// 0 while the first request is still being answered.
+    /// 0 only in a claim's own (uncommitted) transaction, or left by an earlier version.
     pub status: i64,
     /// Encrypted.
     pub response: String,
     pub created_at: DateTime<Utc>,
 }
 
-/// Claims an idempotency key for a request: true if this request is the first (a row with
-/// status 0 now holds the place); false if the key was used already.
+/// Claims an idempotency key inside the transaction that makes the request's change: true
+/// if this request is the first. While that transaction is open the row is locked, so a
+/// second request with the key waits here for it, then finds the key taken (false).
 pub async fn claim_idempotency(
     c: Conn<'_>,
     key_id: Uuid,
@@ -141,25 +142,45 @@ pub async fn claim_idempotency(
     .map(|r| r.rows_affected() == 1))
 }
 
-/// The first answer to an idempotency key, if it is still remembered (since `since`).
-pub async fn remembered(
+/// Keeps a refusal for a key not yet used (a refusal changed nothing, so it needs no
+/// transaction of its own); a key taken meanwhile keeps its answer.
+pub async fn keep_refusal(
     c: Conn<'_>,
     key_id: Uuid,
     idempotency_key: &str,
-    since: DateTime<Utc>,
-) -> sqlx::Result<Option<Remembered>> {
-    run!(c, |e| sqlx::query_as(
-        "SELECT request_hash, status, response, created_at FROM api_idempotency \
-         WHERE key_id = $1 AND idempotency_key = $2 AND created_at > $3"
+    request_hash: &str,
+    status: i64,
+    response: &str,
+    now: DateTime<Utc>,
+) -> sqlx::Result<()> {
+    run!(c, |e| sqlx::query(
+        "INSERT INTO api_idempotency (key_id, idempotency_key, request_hash, status, response, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING"
     )
     .bind(key_id)
     .bind(idempotency_key)
-    .bind(since)
+    .bind(request_hash)
+    .bind(status)
+    .bind(response)
+    .bind(now)
+    .execute(e)
+    .await
+    .map(|_| ()))
+}
+
+/// What an idempotency key stands for, if anything.
+pub async fn remembered(c: Conn<'_>, key_id: Uuid, idempotency_key: &str) -> sqlx::Result<Option<Remembered>> {
+    run!(c, |e| sqlx::query_as(
+        "SELECT request_hash, status, response, created_at FROM api_idempotency \
+         WHERE key_id = $1 AND idempotency_key = $2"
+    )
+    .bind(key_id)
+    .bind(idempotency_key)
     .fetch_optional(e)
     .await)
 }
 
-/// Keeps the answer to the request that claimed the key.
+/// Keeps the answer to the request that claimed the key, in the claim's transaction.
 pub async fn remember(
     c: Conn<'_>,
     key_id: Uuid,
@@ -179,7 +200,7 @@ pub async fn remember(
     .map(|_| ()))
 }
 
-/// Lets go of a claim whose request failed on our side, so that a retry can run.
+/// Drops a key too old to count, so that it can be claimed again.
 pub async fn forget(c: Conn<'_>, key_id: Uuid, idempotency_key: &str) -> sqlx::Result<()> {
     run!(c, |e| sqlx::query("DELETE FROM api_idempotency WHERE key_id = $1 AND idempotency_key = $2")
         .bind(key_id)

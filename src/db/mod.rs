@@ -169,6 +169,7 @@ impl Db {
             let pool = SqlitePoolOptions::new()
                 .max_connections(SQLITE_POOL)
                 .test_before_acquire(false)
+                .after_release(|conn, _| Box::pin(keep_sqlite_connection(conn)))
                 .connect_with(opts)
                 .await
                 .context("opening the SQLite database")?;
@@ -209,6 +210,18 @@ impl Db {
         })
     }
 
+    /// Begins a write transaction, writes one row and commits: what `/readyz` proves (a
+    /// database that answers reads may still refuse every write).
+    pub async fn check_writable(&self, now: chrono::DateTime<chrono::Utc>) -> sqlx::Result<()> {
+        let mut tx = self.begin().await?;
+        run!(tx.conn(), |e| sqlx::query("UPDATE readiness SET checked_at = $1 WHERE id = 1")
+            .bind(now)
+            .execute(e)
+            .await
+            .map(|_| ()))?;
+        tx.commit().await
+    }
+
     pub async fn ping(&self) -> sqlx::Result<()> {
         let mut c = self.acquire().await?;
         run!(c.conn(), |e| sqlx::query("SELECT 1").execute(e).await.map(|_| ()))
@@ -233,6 +246,25 @@ impl Db {
             Db::Postgres(p, _) => p.close().await,
         }
     }
+}
+
+/// Whether a SQLite connection given back goes back into the pool. A transaction whose end
+/// failed leaves sqlx counting one the connection no longer has — on a full disk SQLite
+/// rolls the transaction back itself, so the COMMIT fails and the ROLLBACK after it too —
+/// and such a connection refuses every later `BEGIN` ("attempted to call begin_with at
+/// non-zero transaction depth"). It is closed instead, and the pool opens a sound one.
+async fn keep_sqlite_connection(conn: &mut sqlx::SqliteConnection) -> sqlx::Result<bool> {
+    use sqlx::Connection;
+    if !conn.is_in_transaction() {
+        return Ok(true);
+    }
+    // A transaction dropped unfinished queued its rollback: let it run, then look again.
+    conn.ping().await?;
+    let sound = !conn.is_in_transaction();
+    if !sound {
+        tracing::warn!("closing a database connection left in an unknown transaction state");
+    }
+    Ok(sound)
 }
 
 /// A PostgreSQL connection, taken (and, when the pool has none idle, opened) on `home`,

@@ -392,8 +392,23 @@ pub async fn admin_decide(
     admin: &User,
     actor: &Actor,
 ) -> AppResult<Option<Decided>> {
-    let now = state.clock.now();
     let mut tx = state.db.begin().await?;
+    let decided = admin_decide_within(state, &mut tx, request_id, approve, note, admin, actor).await?;
+    tx.commit().await?;
+    Ok(decided)
+}
+
+/// `admin_decide`, inside the caller's transaction (the API keeps its answer in it).
+pub async fn admin_decide_within(
+    state: &AppState,
+    tx: &mut Tx,
+    request_id: Uuid,
+    approve: bool,
+    note: &str,
+    admin: &User,
+    actor: &Actor,
+) -> AppResult<Option<Decided>> {
+    let now = state.clock.now();
     requests::lock(tx.conn(), request_id).await?;
     let Some(request) = requests::find(tx.conn(), request_id).await? else { return Ok(None) };
     let Some(package) = packages::find(tx.conn(), request.package_id).await? else { return Ok(None) };
@@ -405,18 +420,16 @@ pub async fn admin_decide(
     }
     let status = if approve { RequestStatus::Approved } else { RequestStatus::Denied };
     if !requests::decide(tx.conn(), request.id, status, &admin.email, note, now).await? {
-        tx.commit().await?;
         return Ok(Some(Decided::AlreadyClosed(request.status.effective(request.expires_at, now))));
     }
     let ev =
         Event::new(Action::SignupDecidedByAdmin, "signup_request", request.id, &request.email).details(status.as_str());
     audit::record(tx.conn(), actor, &ev, now).await?;
     let decided = if approve {
-        Decided::Approved(grant(state, &mut tx, &request, &package, Some(admin), note).await?)
+        Decided::Approved(grant(state, tx, &request, &package, Some(admin), note).await?)
     } else {
-        deny(state, &mut tx, &request, &package.name, note).await?;
+        deny(state, tx, &request, &package.name, note).await?;
         Decided::Recorded(status)
     };
-    tx.commit().await?;
     Ok(Some(decided))
 }

@@ -8,7 +8,7 @@ use secrecy::ExposeSecret;
 use crate::config::AppConfig;
 use crate::db::apps::{self, App, AppFields, ClientFields};
 use crate::db::audit::{self, Event};
-use crate::db::{assignments, users};
+use crate::db::{Tx, assignments, users};
 use crate::domain::audit::{Action, Actor};
 use crate::domain::client::{
     ClientType, SigningAlg, client_id_from_name, parse_client_id, parse_optional_uri, parse_uri_list,
@@ -306,8 +306,21 @@ pub async fn delete(state: &AppState, id: Uuid, actor: &Actor) -> AppResult<()> 
 }
 
 pub async fn assign(state: &AppState, app_id: Uuid, user_id: Uuid, actor: &Actor) -> AppResult<bool> {
-    let now = state.clock.now();
     let mut tx = state.db.begin().await?;
+    let new = assign_within(state, &mut tx, app_id, user_id, actor).await?;
+    tx.commit().await?;
+    Ok(new)
+}
+
+/// `assign`, inside the caller's transaction (the API keeps its answer in it).
+pub async fn assign_within(
+    state: &AppState,
+    tx: &mut Tx,
+    app_id: Uuid,
+    user_id: Uuid,
+    actor: &Actor,
+) -> AppResult<bool> {
+    let now = state.clock.now();
     let app = apps::find(tx.conn(), app_id)
         .await?
         .ok_or_else(|| AppError::BadRequest("That app no longer exists.".into()))?;
@@ -318,7 +331,6 @@ pub async fn assign(state: &AppState, app_id: Uuid, user_id: Uuid, actor: &Actor
             .details(format!("app={} ({})", app.id, app.name));
         audit::record(tx.conn(), actor, &ev, now).await?;
     }
-    tx.commit().await?;
     Ok(new)
 }
 

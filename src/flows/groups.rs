@@ -5,7 +5,7 @@ use uuid::Uuid;
 use crate::db::audit::{self, Event};
 use crate::db::groups::{self, Group};
 use crate::db::links::{self, GROUP_APPS};
-use crate::db::users;
+use crate::db::{Tx, users};
 use crate::domain::audit::{Action, Actor};
 use crate::domain::{BoundedText, EmailAddress, FieldErrors};
 use crate::error::AppResult;
@@ -77,18 +77,32 @@ pub async fn delete(state: &AppState, group: &Group, actor: &Actor) -> AppResult
 
 /// Adds the user with this address; `Err` says why not.
 pub async fn add_member(state: &AppState, group: &Group, email: &str, actor: &Actor) -> AppResult<Result<(), String>> {
+    let mut tx = state.db.begin().await?;
+    let added = add_member_within(state, &mut tx, group, email, actor).await?;
+    if added.is_ok() {
+        tx.commit().await?;
+    }
+    Ok(added)
+}
+
+/// `add_member`, inside the caller's transaction (the API keeps its answer in it).
+pub async fn add_member_within(
+    state: &AppState,
+    tx: &mut Tx,
+    group: &Group,
+    email: &str,
+    actor: &Actor,
+) -> AppResult<Result<(), String>> {
     let Ok(email) = EmailAddress::parse(email) else {
         return Ok(Err("Enter an email address like name@partner.example.".into()));
     };
     let now = state.clock.now();
-    let mut tx = state.db.begin().await?;
     let Some(user) = users::find_by_email(tx.conn(), email.as_str()).await? else {
         return Ok(Err(format!("There is no user {}. Invite them first.", email.as_str())));
     };
     groups::add_member(tx.conn(), group.id, user.id, None, now).await?;
     let ev = Event::new(Action::GroupMemberAdded, "group", group.id, &group.name).details(user.email.clone());
     audit::record(tx.conn(), actor, &ev, now).await?;
-    tx.commit().await?;
     Ok(Ok(()))
 }
 

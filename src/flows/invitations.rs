@@ -81,10 +81,20 @@ fn ask_whom(sponsor: Option<&str>) -> String {
 /// mails it.
 pub async fn resend(state: &AppState, user_id: Uuid, actor: &Actor) -> AppResult<Result<String, InviteRefused>> {
     let mut tx = state.db.begin().await?;
-    let user = users::find(tx.conn(), user_id).await?.ok_or(AppError::NotFound)?;
-    let outcome = resend_in(state, &mut tx, &user, true, actor).await?;
+    let outcome = resend_within(state, &mut tx, user_id, actor).await?;
     tx.commit().await?;
-    Ok(outcome.map(|(_, link)| link))
+    Ok(outcome)
+}
+
+/// `resend`, inside the caller's transaction (the API keeps its answer in it).
+pub async fn resend_within(
+    state: &AppState,
+    tx: &mut Tx,
+    user_id: Uuid,
+    actor: &Actor,
+) -> AppResult<Result<String, InviteRefused>> {
+    let user = users::find(tx.conn(), user_id).await?.ok_or(AppError::NotFound)?;
+    Ok(resend_in(state, tx, &user, true, actor).await?.map(|(_, link)| link))
 }
 
 pub(super) async fn resend_in(
@@ -141,8 +151,23 @@ pub async fn reset_redemption(
     inviter: &User,
     actor: &Actor,
 ) -> AppResult<Result<String, InviteRefused>> {
-    let now = state.clock.now();
     let mut tx = state.db.begin().await?;
+    let outcome = reset_redemption_within(state, &mut tx, user_id, inviter, actor).await?;
+    if outcome.is_ok() {
+        tx.commit().await?;
+    }
+    Ok(outcome)
+}
+
+/// `reset_redemption`, inside the caller's transaction (the API keeps its answer in it).
+pub async fn reset_redemption_within(
+    state: &AppState,
+    tx: &mut Tx,
+    user_id: Uuid,
+    inviter: &User,
+    actor: &Actor,
+) -> AppResult<Result<String, InviteRefused>> {
+    let now = state.clock.now();
     let user = users::find(tx.conn(), user_id).await?.ok_or(AppError::NotFound)?;
     if user.user_type != GUEST {
         return Ok(Err(InviteRefused::IsMember(user.email)));
@@ -153,12 +178,10 @@ pub async fn reset_redemption(
     let unlinked = identities::delete_for_user(tx.conn(), user.id).await?;
     users::set_state(tx.conn(), user.id, UserState::PendingAcceptance).await?;
     crate::auth::ending::all(tx.conn(), user.id, now).await?;
-    let (_, link) =
-        issue_invitation(state, &mut tx, &user, Some(inviter), None, "", InvitationMail::Invitation).await?;
+    let (_, link) = issue_invitation(state, tx, &user, Some(inviter), None, "", InvitationMail::Invitation).await?;
     let ev = Event::new(Action::UserRedemptionReset, "user", user.id, &user.email)
         .details(format!("identities_unlinked={unlinked}"));
     audit::record(tx.conn(), actor, &ev, now).await?;
-    tx.commit().await?;
     Ok(Ok(link))
 }
 

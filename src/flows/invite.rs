@@ -68,7 +68,7 @@ pub async fn sponsors_named(state: &AppState, emails: &[EmailAddress]) -> AppRes
     Ok(Ok(ids))
 }
 
-pub(crate) async fn invite_in(
+pub async fn invite_in(
     state: &AppState,
     tx: &mut Tx,
     inviter: &User,

@@ -1,4 +1,4 @@
-//! `/healthz`: the process is up. `/readyz`: and its database answers.
+//! `/healthz`: the process is up. `/readyz`: and its database takes a write.
 
 use actix_web::{HttpResponse, web};
 
@@ -9,8 +9,10 @@ pub async fn healthz() -> HttpResponse {
 }
 
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    // Within a second: a load balancer should take the instance out promptly.
-    match tokio::time::timeout(std::time::Duration::from_secs(1), state.db.ping()).await {
+    // Within a second: a load balancer should take the instance out promptly. A write, not
+    // a read: after a full disk, reads worked while every write failed.
+    let check = state.db.check_writable(state.clock.now());
+    match tokio::time::timeout(std::time::Duration::from_secs(1), check).await {
         Ok(Ok(())) => HttpResponse::Ok().content_type("text/plain").body("ready"),
         outcome => {
             let why = match outcome {

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use crate::helpers::*;
 
 /// Makes an API key on the admin's page with these scopes; its secret, shown once.
-async fn make_key(app: &TestApp, name: &str, scopes: &[&str]) -> String {
+pub async fn make_key(app: &TestApp, name: &str, scopes: &[&str]) -> String {
     let mut fields = vec![("name", name), ("days", "30")];
     fields.extend(scopes.iter().map(|s| ("scope", *s)));
     let page = app.post("/admin/api-keys", &fields).await;
@@ -39,7 +39,7 @@ impl<'a> Api<'a> {
 }
 
 /// A response's status and JSON body; problems must say so in their content type.
-async fn read(r: Response) -> (StatusCode, Value) {
+pub async fn read(r: Response) -> (StatusCode, Value) {
     let status = r.status();
     let ct = r.headers().get("content-type").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
     let text = r.text().await.unwrap();

@@ -553,6 +553,16 @@ impl TestApp {
         }
     }
 
+    /// Runs statements on the app's database (one or several, separated by `;`), as an
+    /// operator or a fault would.
+    pub async fn execute(&self, sql: &str) {
+        match &self.state.db {
+            Db::Sqlite(p, _) => sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string())).execute(p).await.map(|_| ()),
+            Db::Postgres(p, _) => sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string())).execute(p).await.map(|_| ()),
+        }
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    }
+
     /// Every mail the app queued must have been looked at by the test.
     pub async fn finish(self) {
         let read = self.read_mail.lock().unwrap().clone();

@@ -11,7 +11,7 @@ use super::{DryRun, Outcome};
 use crate::db::audit::{self, Event};
 use crate::db::bulk::{self, Job, NewJob};
 use crate::db::users::User;
-use crate::db::{apps, users};
+use crate::db::{Conn, Tx, apps, users};
 use crate::domain::audit::{Action, Actor};
 use crate::domain::bulk::JobStatus;
 use crate::domain::invite::InviteFields;
@@ -28,8 +28,24 @@ pub async fn store(
     send_mail: bool,
     run: &DryRun,
 ) -> AppResult<Uuid> {
-    let now = state.clock.now();
     let mut tx = state.db.begin().await?;
+    let id = store_within(state, &mut tx, inviter, actor, file_name, send_mail, run).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// `store`, inside the caller's transaction (the API stores and starts in one, and keeps
+/// its answer in it).
+pub async fn store_within(
+    state: &AppState,
+    tx: &mut Tx,
+    inviter: &User,
+    actor: &Actor,
+    file_name: &str,
+    send_mail: bool,
+    run: &DryRun,
+) -> AppResult<Uuid> {
+    let now = state.clock.now();
     let new = NewJob { inviter_id: inviter.id, actor, file_name, send_mail, total: run.rows.len() as i64 };
     let id = bulk::insert_job(tx.conn(), &new, now).await?;
     let rows: Vec<bulk::Row> = run
@@ -60,7 +76,6 @@ pub async fn store(
         .collect::<Result<_, serde_json::Error>>()
         .map_err(|e| crate::error::AppError::Internal(anyhow::anyhow!("a bulk row: {e}")))?;
     bulk::insert_rows(tx.conn(), &rows).await?;
-    tx.commit().await?;
     Ok(id)
 }
 
@@ -76,8 +91,23 @@ fn kept(text: &str, max_chars: usize, to_invite: bool) -> String {
 /// Starts a stored job: the worker invites its rows from now on. False if it was started
 /// already (a second click) or is not there.
 pub async fn start(state: &AppState, id: Uuid, actor: &Actor) -> AppResult<bool> {
-    let now = state.clock.now();
     let mut tx = state.db.begin().await?;
+    let started = start_within(state, &mut tx, id, actor).await?;
+    tx.commit().await?;
+    if started {
+        wake_worker(state);
+    }
+    Ok(started)
+}
+
+/// The worker looks for rows to invite now rather than at its next round.
+pub fn wake_worker(state: &AppState) {
+    state.bulk_wake.notify_one();
+}
+
+/// `start`, inside the caller's transaction; the caller wakes the worker once committed.
+pub async fn start_within(state: &AppState, tx: &mut Tx, id: Uuid, actor: &Actor) -> AppResult<bool> {
+    let now = state.clock.now();
     let Some(job) = bulk::find_job(tx.conn(), id).await? else { return Ok(false) };
     if !bulk::start(tx.conn(), id, now).await? {
         return Ok(false);
@@ -86,8 +116,6 @@ pub async fn start(state: &AppState, id: Uuid, actor: &Actor) -> AppResult<bool>
     audit::record(tx.conn(), actor, &ev, now).await?;
     // A job with nothing to invite is done at once.
     finish_in(tx.conn(), &job, now).await?;
-    tx.commit().await?;
-    state.bulk_wake.notify_one();
     Ok(true)
 }
 
@@ -221,16 +249,23 @@ impl Report {
 
 pub async fn report(state: &AppState, id: Uuid) -> AppResult<Option<Report>> {
     let mut c = state.db.acquire().await?;
-    let Some(job) = bulk::find_job(c.conn(), id).await? else { return Ok(None) };
-    let tally = Tally::of(bulk::tally(c.conn(), id).await?);
+    report_in(c.conn(), id).await
+}
+
+pub async fn report_in(mut c: Conn<'_>, id: Uuid) -> AppResult<Option<Report>> {
+    let Some(job) = bulk::find_job(c.reborrow(), id).await? else { return Ok(None) };
+    let tally = Tally::of(bulk::tally(c, id).await?);
     Ok(Some(Report { job, tally }))
 }
 
 /// A job's rows in file order from row `after` on, each with its outcome.
 pub async fn rows(state: &AppState, id: Uuid, after: i64, limit: i64) -> AppResult<Vec<(bulk::Row, Outcome)>> {
     let mut c = state.db.acquire().await?;
-    let rows = bulk::rows(c.conn(), id, after, limit).await?;
-    Ok(with_outcomes(rows))
+    rows_in(c.conn(), id, after, limit).await
+}
+
+pub async fn rows_in(c: Conn<'_>, id: Uuid, after: i64, limit: i64) -> AppResult<Vec<(bulk::Row, Outcome)>> {
+    Ok(with_outcomes(bulk::rows(c, id, after, limit).await?))
 }
 
 /// Up to `limit` rows of a job for its page: the problem rows first (a person fixes those),

@@ -8,10 +8,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use super::idempotency::{self, Answer};
 use super::problem_doc::{BodyRefusals, ProblemDoc, Refusals};
-use super::{ApiCaller, ApiResult, Problem, id_of, idempotency, json_body, ok_json, to_json};
+use super::{ApiCaller, ApiResult, Problem, id_of, json_body, ok_json, to_json};
 use crate::db::apps::{self, App};
-use crate::db::users;
+use crate::db::{Tx, users};
+use crate::domain::audit::Actor;
 use crate::state::AppState;
 
 /// An app of the portal.
@@ -86,19 +88,25 @@ pub async fn assign(
     id: web::Path<String>,
     body: web::Bytes,
 ) -> ApiResult<HttpResponse> {
-    idempotency::once(&req, &state, &caller, &body, || async {
-        let user_id = id_of(&id)?;
+    let state = state.get_ref();
+    let actor = caller.actor(&req);
+    let prepare = || async {
         let new: AppRef = json_body(&req, &body)?;
-        let (user, app) = {
-            let mut c = state.db.acquire().await?;
-            (users::find(c.conn(), user_id).await?, apps::find(c.conn(), new.id).await?)
-        };
-        user.ok_or_else(Problem::not_found)?;
-        let app = app.ok_or_else(|| Problem::invalid_field("id", "There is no such app."))?;
-        crate::flows::apps::assign(&state, app.id, user_id, &caller.actor(&req)).await?;
-        Ok((StatusCode::OK, to_json(&doc(&app))?))
-    })
-    .await
+        Ok((id_of(&id)?, new.id))
+    };
+    let change = |mut tx: Tx, (user_id, app_id): (Uuid, Uuid)| async move {
+        let answer = assign_in(state, &mut tx, user_id, app_id, &actor).await;
+        (tx, answer)
+    };
+    idempotency::once(&req, state, &caller, &body, prepare, change).await
+}
+
+async fn assign_in(state: &AppState, tx: &mut Tx, user_id: Uuid, app_id: Uuid, actor: &Actor) -> Answer {
+    users::find(tx.conn(), user_id).await?.ok_or_else(Problem::not_found)?;
+    let app = apps::find(tx.conn(), app_id).await?;
+    let app = app.ok_or_else(|| Problem::invalid_field("id", "There is no such app."))?;
+    crate::flows::apps::assign_within(state, tx, app.id, user_id, actor).await?;
+    Ok((StatusCode::OK, to_json(&doc(&app))?))
 }
 
 #[utoipa::path(

@@ -9,13 +9,17 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use super::idempotency::{self, Answer};
 use super::invitations::MessageInfo;
 use super::problem_doc::{BodyRefusals, ProblemDoc, Refusals};
-use super::{ApiCaller, ApiResult, Problem, id_of, idempotency, json_body, ok_json, to_json};
+use super::{ApiCaller, ApiResult, Problem, id_of, json_body, ok_json, to_json};
+use crate::db::users::User;
+use crate::db::{Conn, Tx};
+use crate::domain::audit::Actor;
 use crate::domain::bulk::JobStatus;
 use crate::domain::invite::InviteFields;
 use crate::flows::bulk::job::{self, Report};
-use crate::flows::bulk::{self, RowInput};
+use crate::flows::bulk::{self, DryRun, RowInput};
 use crate::state::AppState;
 
 /// The largest list body accepted: 10,000 rows of addresses, names and notes.
@@ -104,7 +108,12 @@ pub struct BulkRowResult {
 }
 
 async fn resource(state: &AppState, report: Report) -> ApiResult<BulkJob> {
-    let rows = job::rows(state, report.job.id, 0, bulk::MAX_ROWS as i64).await?;
+    let mut c = state.db.acquire().await?;
+    resource_in(c.conn(), report).await
+}
+
+async fn resource_in(c: Conn<'_>, report: Report) -> ApiResult<BulkJob> {
+    let rows = job::rows_in(c, report.job.id, 0, bulk::MAX_ROWS as i64).await?;
     let t = report.tally;
     Ok(BulkJob {
         id: report.job.id,
@@ -150,7 +159,11 @@ pub async fn create(
     caller: ApiCaller,
     body: web::Bytes,
 ) -> ApiResult<HttpResponse> {
-    idempotency::once(&req, &state, &caller, &body, || async {
+    let state = state.get_ref();
+    let actor = caller.actor(&req);
+    let inviter = &caller.0.user;
+    // Checking the rows reads a lot and writes nothing: it happens before the transaction.
+    let prepare = || async {
         let new: NewBulk = json_body(&req, &body)?;
         let name = new.name.unwrap_or_default();
         let mut errors = Vec::new();
@@ -172,15 +185,32 @@ pub async fn create(
             .enumerate()
             .map(|(i, r)| RowInput { number: i + 1, fields: r.fields(), unknown_app: None })
             .collect();
-        let run = bulk::check(&state, rows).await?;
+        let run = bulk::check(state, rows).await?;
         let name: String = name.chars().filter(|c| !c.is_control()).collect();
-        let actor = caller.actor(&req);
-        let id = job::store(&state, &caller.0.user, &actor, &name, new.send_invitation_message, &run).await?;
-        job::start(&state, id, &actor).await?;
-        let report = job::report(&state, id).await?.ok_or_else(Problem::not_found)?;
-        Ok((StatusCode::ACCEPTED, to_json(&resource(&state, report).await?)?))
-    })
-    .await
+        Ok((name, new.send_invitation_message, run))
+    };
+    let change = |mut tx: Tx, (name, send, run): (String, bool, DryRun)| async move {
+        let answer = store_and_start(state, &mut tx, inviter, &actor, &name, send, &run).await;
+        (tx, answer)
+    };
+    let answer = idempotency::once(&req, state, &caller, &body, prepare, change).await;
+    job::wake_worker(state);
+    answer
+}
+
+async fn store_and_start(
+    state: &AppState,
+    tx: &mut Tx,
+    inviter: &User,
+    actor: &Actor,
+    name: &str,
+    send: bool,
+    run: &DryRun,
+) -> Answer {
+    let id = job::store_within(state, tx, inviter, actor, name, send, run).await?;
+    job::start_within(state, tx, id, actor).await?;
+    let report = job::report_in(tx.conn(), id).await?.ok_or_else(Problem::not_found)?;
+    Ok((StatusCode::ACCEPTED, to_json(&resource_in(tx.conn(), report).await?)?))
 }
 
 #[utoipa::path(

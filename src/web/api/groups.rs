@@ -7,10 +7,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use super::idempotency::{self, Answer};
 use super::problem_doc::{BodyRefusals, ProblemDoc, Refusals};
-use super::{ApiCaller, ApiResult, Problem, id_of, idempotency, json_body, ok_json, to_json};
+use super::{ApiCaller, ApiResult, Problem, id_of, json_body, ok_json, to_json};
 use crate::db::groups::{self, Group, Member};
-use crate::db::users;
+use crate::db::{Tx, users};
+use crate::domain::audit::Actor;
 use crate::state::AppState;
 
 pub const SCOPE: &str = "groups:write";
@@ -130,20 +132,26 @@ pub async fn add_member(
     id: web::Path<String>,
     body: web::Bytes,
 ) -> ApiResult<HttpResponse> {
-    idempotency::once(&req, &state, &caller, &body, || async {
-        let group = find(&state, &id).await?;
+    let state = state.get_ref();
+    let actor = caller.actor(&req);
+    let prepare = || async {
         let new: NewMember = json_body(&req, &body)?;
-        let user = {
-            let mut c = state.db.acquire().await?;
-            users::find(c.conn(), new.id).await?
-        };
-        let refused = |why: String| Problem::invalid_field("id", why);
-        let user = user.ok_or_else(|| refused("There is no such user.".into()))?;
-        crate::flows::groups::add_member(&state, &group, &user.email, &caller.actor(&req)).await?.map_err(refused)?;
-        let member = MemberDoc { id: user.id, mail: user.email, display_name: user.display_name };
-        Ok((StatusCode::OK, to_json(&member)?))
-    })
-    .await
+        Ok((id_of(&id)?, new.id))
+    };
+    let change = |mut tx: Tx, (group_id, user_id): (Uuid, Uuid)| async move {
+        let answer = add_member_in(state, &mut tx, group_id, user_id, &actor).await;
+        (tx, answer)
+    };
+    idempotency::once(&req, state, &caller, &body, prepare, change).await
+}
+
+async fn add_member_in(state: &AppState, tx: &mut Tx, group_id: Uuid, user_id: Uuid, actor: &Actor) -> Answer {
+    let group = groups::find(tx.conn(), group_id).await?.ok_or_else(Problem::not_found)?;
+    let refused = |why: String| Problem::invalid_field("id", why);
+    let user = users::find(tx.conn(), user_id).await?.ok_or_else(|| refused("There is no such user.".into()))?;
+    crate::flows::groups::add_member_within(state, tx, &group, &user.email, actor).await?.map_err(refused)?;
+    let member = MemberDoc { id: user.id, mail: user.email, display_name: user.display_name };
+    Ok((StatusCode::OK, to_json(&member)?))
 }
 
 #[utoipa::path(

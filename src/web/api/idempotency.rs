@@ -1,110 +1,150 @@
 //! `Idempotency-Key` on POST: the first answer to a key and body is kept (encrypted: it
 //! may hold a redemption link) and replayed for 24 hours; the same key with another body
-//! is a 422; a retry while the first is still running is a 409.
+//! is a 422.
+//!
+//! The key is claimed, and the answer kept, in the same transaction as the change the
+//! request makes: either both are in the database or neither is. A retry after a crash
+//! therefore replays the answer (the change happened) or runs the request afresh (it did
+//! not) — never the change twice. A retry while the first request is still running waits
+//! for its transaction (the claim's row is locked until then) and then replays its answer.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
 use chrono::Duration;
+use serde_json::Value;
 use sha2::{Digest, Sha256};
+use uuid::Uuid;
 
 use super::{ApiCaller, ApiResult, Problem, json};
-use crate::db::api_keys;
+use crate::db::{Tx, api_keys};
 use crate::state::AppState;
 
 /// How long an answer is replayed.
 pub const KEPT: Duration = Duration::hours(24);
-/// A claim older than this with no answer was left by a request that died: it is dropped.
-const ABANDONED: Duration = Duration::minutes(2);
 const PURPOSE: &str = "api-idempotency";
 const HEADER: &str = "Idempotency-Key";
 
-/// Runs `call` once per idempotency key (when the request has one) and answers with what
-/// it returned, or with the kept answer of the first request.
-pub async fn once<F, Fut>(
+/// What a request answers: a status and a JSON body.
+pub type Answer = ApiResult<(StatusCode, Value)>;
+
+/// The key a request came with, and what identifies its request (method, path, body).
+struct Key {
+    api_key: Uuid,
+    key: String,
+    hash: String,
+}
+
+/// Runs a POST once per idempotency key (when the request has one). `prepare` reads and
+/// checks the request without writing; `change` makes the change in the transaction it is
+/// given and hands it back with the answer, which is committed with it when it is a success.
+/// A refusal (4xx) rolls the change back and is kept on its own; a failure on our side
+/// (5xx, 429) is not kept, so that a retry runs again.
+pub async fn once<T, P, PF, C, CF>(
     req: &HttpRequest,
     state: &AppState,
     caller: &ApiCaller,
     body: &[u8],
-    call: F,
+    prepare: P,
+    change: C,
 ) -> ApiResult<HttpResponse>
 where
-    F: FnOnce() -> Fut,
-    Fut: std::future::Future<Output = ApiResult<(StatusCode, serde_json::Value)>>,
+    P: FnOnce() -> PF,
+    PF: Future<Output = ApiResult<T>>,
+    C: FnOnce(Tx, T) -> CF,
+    CF: Future<Output = (Tx, Answer)>,
 {
-    let Some(header) = req.headers().get(HEADER) else {
-        return answer(call().await);
+    let key = match req.headers().get(HEADER) {
+        None => None,
+        Some(header) => Some(Key::of(req, caller, header.to_str().ok(), body)?),
     };
-    let key = header
-        .to_str()
-        .ok()
-        .filter(|k| !k.is_empty() && k.len() <= 255)
-        .ok_or_else(|| Problem::bad_request("Idempotency-Key must be 1 to 255 visible ASCII characters."))?
-        .to_string();
-    let hash = {
+    if let Some(key) = &key
+        && let Some(kept) = key.kept(state).await?
+    {
+        return kept;
+    }
+    let prepared = match prepare().await {
+        Ok(prepared) => prepared,
+        Err(p) => return refused(state, key.as_ref(), p).await,
+    };
+    let mut tx = state.db.begin().await?;
+    if let Some(key) = &key
+        && !api_keys::claim_idempotency(tx.conn(), key.api_key, &key.key, &key.hash, state.clock.now()).await?
+    {
+        // Another request with this key committed while this one prepared (or while its
+        // claim waited on that request's lock): answer as it did.
+        drop(tx);
+        return match key.kept(state).await? {
+            Some(kept) => kept,
+            None => Err(Problem::new(StatusCode::CONFLICT, "Request in progress", "Retry in a moment.")),
+        };
+    }
+    let (mut tx, answer) = change(tx, prepared).await;
+    match answer {
+        Ok((status, body)) => {
+            if let Some(key) = &key {
+                let sealed = state.key.encrypt(PURPOSE, &body.to_string());
+                api_keys::remember(tx.conn(), key.api_key, &key.key, i64::from(status.as_u16()), &sealed).await?;
+            }
+            tx.commit().await?;
+            Ok(json(status, &body))
+        }
+        Err(p) => {
+            drop(tx);
+            refused(state, key.as_ref(), p).await
+        }
+    }
+}
+
+impl Key {
+    fn of(req: &HttpRequest, caller: &ApiCaller, header: Option<&str>, body: &[u8]) -> ApiResult<Key> {
+        let key = header
+            .filter(|k| !k.is_empty() && k.len() <= 255)
+            .ok_or_else(|| Problem::bad_request("Idempotency-Key must be 1 to 255 visible ASCII characters."))?;
         let mut h = Sha256::new();
         h.update(req.method().as_str().as_bytes());
         h.update(b" ");
         h.update(req.path().as_bytes());
         h.update(b"\n");
         h.update(body);
-        hex::encode(h.finalize())
-    };
-    let key_id = caller.0.key.id;
-    let now = state.clock.now();
-    let mut c = state.db.acquire().await?;
-    if !api_keys::claim_idempotency(c.conn(), key_id, &key, &hash, now).await? {
-        match api_keys::remembered(c.conn(), key_id, &key, now - KEPT).await? {
-            Some(first) if first.request_hash != hash => {
-                return Err(Problem::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "Idempotency key reused",
-                    "This Idempotency-Key was used with another request. Use a new key for a new request.",
-                ));
-            }
-            Some(first) if first.status != 0 => {
-                let body = state.key.decrypt(PURPOSE, &first.response)?;
-                let status = StatusCode::from_u16(first.status as u16).unwrap_or(StatusCode::OK);
-                let mut r = HttpResponse::build(status);
-                r.insert_header(("Idempotent-Replayed", "true"));
-                let ct = if status.is_success() { "application/json" } else { "application/problem+json" };
-                return Ok(r.content_type(ct).body(body));
-            }
-            // A claim still unanswered after `ABANDONED` belongs to a request that died.
-            Some(first) if first.created_at > now - ABANDONED => {
-                return Err(Problem::new(
-                    StatusCode::CONFLICT,
-                    "Request in progress",
-                    "A request with this Idempotency-Key is still being answered. Retry in a moment.",
-                ));
-            }
-            // Too old to count, or abandoned: this request takes the key over.
-            _ => {
-                api_keys::forget(c.conn(), key_id, &key).await?;
-                if !api_keys::claim_idempotency(c.conn(), key_id, &key, &hash, now).await? {
-                    return Err(Problem::new(StatusCode::CONFLICT, "Request in progress", "Retry in a moment."));
-                }
-            }
-        }
+        Ok(Key { api_key: caller.0.key.id, key: key.to_string(), hash: hex::encode(h.finalize()) })
     }
-    drop(c);
-    let outcome = call().await;
-    let mut c = state.db.acquire().await?;
-    match &outcome {
-        Err(p) if p.status.is_server_error() || p.status == StatusCode::TOO_MANY_REQUESTS => {
-            api_keys::forget(c.conn(), key_id, &key).await?;
+
+    /// The kept answer to this key, replayed; a 422 if the key came with another request.
+    /// A claim too old to count (or left unanswered by an earlier version) is dropped.
+    async fn kept(&self, state: &AppState) -> ApiResult<Option<ApiResult<HttpResponse>>> {
+        let mut c = state.db.acquire().await?;
+        let Some(first) = api_keys::remembered(c.conn(), self.api_key, &self.key).await? else { return Ok(None) };
+        if first.created_at <= state.clock.now() - KEPT || first.status == 0 {
+            api_keys::forget(c.conn(), self.api_key, &self.key).await?;
+            return Ok(None);
         }
-        Ok((status, body)) => {
-            let sealed = state.key.encrypt(PURPOSE, &body.to_string());
-            api_keys::remember(c.conn(), key_id, &key, i64::from(status.as_u16()), &sealed).await?;
+        if first.request_hash != self.hash {
+            return Ok(Some(Err(Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Idempotency key reused",
+                "This Idempotency-Key was used with another request. Use a new key for a new request.",
+            ))));
         }
-        Err(p) => {
-            let sealed = state.key.encrypt(PURPOSE, &p.body().to_string());
-            api_keys::remember(c.conn(), key_id, &key, i64::from(p.status.as_u16()), &sealed).await?;
-        }
+        let body = state.key.decrypt(PURPOSE, &first.response)?;
+        let status = StatusCode::from_u16(first.status as u16).unwrap_or(StatusCode::OK);
+        let ct = if status.is_success() { "application/json" } else { "application/problem+json" };
+        let replay =
+            HttpResponse::build(status).insert_header(("Idempotent-Replayed", "true")).content_type(ct).body(body);
+        Ok(Some(Ok(replay)))
     }
-    answer(outcome)
 }
 
-fn answer(outcome: ApiResult<(StatusCode, serde_json::Value)>) -> ApiResult<HttpResponse> {
-    outcome.map(|(status, body)| json(status, &body))
+/// A request that changed nothing: a refusal (4xx) is kept for the key, as a success would
+/// be; a failure on our side or a rate limit is not, so that a retry runs again.
+async fn refused(state: &AppState, key: Option<&Key>, p: Problem) -> ApiResult<HttpResponse> {
+    if let Some(key) = key
+        && p.status.is_client_error()
+        && p.status != StatusCode::TOO_MANY_REQUESTS
+    {
+        let sealed = state.key.encrypt(PURPOSE, &p.body().to_string());
+        let mut c = state.db.acquire().await?;
+        let status = i64::from(p.status.as_u16());
+        api_keys::keep_refusal(c.conn(), key.api_key, &key.key, &key.hash, status, &sealed, state.clock.now()).await?;
+    }
+    Err(p)
 }

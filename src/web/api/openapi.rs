@@ -31,7 +31,7 @@ impl Modify for BearerKeys {
     info(
         title = "Vestibule API",
         version = "1",
-        description = "Invite guests and look after them from your own programs. Modelled on Microsoft Graph's invitation resource. Authenticate with an API key (Admin → API keys); each key has scopes and a rate limit (429 with Retry-After beyond it). Errors are RFC 9457 problems. Every POST honours an `Idempotency-Key` header (1 to 255 visible characters): the same key and body within 24 hours gets the first answer again, marked `Idempotent-Replayed: true`; the same key with another body is a 422; a retry while the first is still running is a 409."
+        description = "Invite guests and look after them from your own programs. Modelled on Microsoft Graph's invitation resource. Authenticate with an API key (Admin → API keys); each key has scopes and a rate limit (429 with Retry-After beyond it). Errors are RFC 9457 problems. Every POST honours an `Idempotency-Key` header (1 to 255 visible characters): the same key and body within 24 hours gets the first answer again, marked `Idempotent-Replayed: true`; the same key with another body is a 422; a retry while the first is still running waits for it and gets its answer. The answer is kept in the same transaction as the change, so a retry after a lost answer never makes the change twice."
     ),
     paths(
         invitations::create,

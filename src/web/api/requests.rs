@@ -9,11 +9,14 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use super::idempotency::{self, Answer};
 use super::problem_doc::{BodyRefusals, ProblemDoc, Refusals};
-use super::{ApiCaller, ApiResult, Problem, id_of, idempotency, json_body, ok_json, page_size, to_json};
-use crate::db::packages;
+use super::{ApiCaller, ApiResult, Problem, id_of, json_body, ok_json, page_size, to_json};
 use crate::db::requests::{self, Request};
+use crate::db::users::User;
+use crate::db::{Conn, Tx, packages};
 use crate::domain::BoundedText;
+use crate::domain::audit::Actor;
 use crate::domain::request::RequestStatus;
 use crate::flows::approval::{self, Decided};
 use crate::state::AppState;
@@ -113,11 +116,13 @@ fn doc(r: Request, package_name: String, now: DateTime<Utc>) -> RequestDoc {
 
 /// One request as the API shows it.
 async fn one(state: &AppState, r: Request) -> ApiResult<RequestDoc> {
-    let package = {
-        let mut c = state.db.acquire().await?;
-        packages::find(c.conn(), r.package_id).await?
-    };
-    Ok(doc(r, package.map(|p| p.name).unwrap_or_default(), state.clock.now()))
+    let mut c = state.db.acquire().await?;
+    one_in(c.conn(), r, state.clock.now()).await
+}
+
+async fn one_in(c: Conn<'_>, r: Request, now: DateTime<Utc>) -> ApiResult<RequestDoc> {
+    let package = packages::find(c, r.package_id).await?;
+    Ok(doc(r, package.map(|p| p.name).unwrap_or_default(), now))
 }
 
 async fn find(state: &AppState, id: Uuid) -> ApiResult<Request> {
@@ -205,29 +210,45 @@ pub async fn decide(
     id: web::Path<String>,
     body: web::Bytes,
 ) -> ApiResult<HttpResponse> {
-    idempotency::once(&req, &state, &caller, &body, || async {
-        let id = id_of(&id)?;
+    let state = state.get_ref();
+    let actor = caller.actor(&req);
+    let admin = &caller.0.user;
+    let prepare = || async {
         let d: Decision = json_body(&req, &body)?;
         let note = BoundedText::parse(d.note.as_deref().unwrap_or(""), "The note", 1000, true)
             .map_err(|e| Problem::invalid_field("note", e.to_string()))?;
-        let approve = d.decision == Verdict::Approve;
-        let conflict = |why: String| Problem::new(StatusCode::CONFLICT, "Not decided", why);
-        match approval::admin_decide(&state, id, approve, note.as_str(), &caller.0.user, &caller.actor(&req)).await? {
-            None => return Err(Problem::not_found()),
-            Some(Decided::Recorded(_) | Decided::Approved(_)) => {}
-            Some(Decided::AlreadyClosed(status)) => {
-                return Err(conflict(format!("The request was already {}.", status.in_sentence())));
-            }
-            Some(Decided::DomainRefused) => {
-                return Err(conflict(
-                    "The partner domain policy no longer admits this address; deny it instead.".into(),
-                ));
-            }
-            Some(Decided::NotEntitled) => {
-                return Err(conflict("Nobody decides their own request: the key's admin asked for this one.".into()));
-            }
+        Ok((id_of(&id)?, d.decision == Verdict::Approve, note.as_str().to_string()))
+    };
+    let change = |mut tx: Tx, (id, approve, note): (Uuid, bool, String)| async move {
+        let answer = decide_in(state, &mut tx, id, approve, &note, admin, &actor).await;
+        (tx, answer)
+    };
+    idempotency::once(&req, state, &caller, &body, prepare, change).await
+}
+
+async fn decide_in(
+    state: &AppState,
+    tx: &mut Tx,
+    id: Uuid,
+    approve: bool,
+    note: &str,
+    admin: &User,
+    actor: &Actor,
+) -> Answer {
+    let conflict = |why: String| Problem::new(StatusCode::CONFLICT, "Not decided", why);
+    match approval::admin_decide_within(state, tx, id, approve, note, admin, actor).await? {
+        None => return Err(Problem::not_found()),
+        Some(Decided::Recorded(_) | Decided::Approved(_)) => {}
+        Some(Decided::AlreadyClosed(status)) => {
+            return Err(conflict(format!("The request was already {}.", status.in_sentence())));
         }
-        Ok((StatusCode::OK, to_json(&one(&state, find(&state, id).await?).await?)?))
-    })
-    .await
+        Some(Decided::DomainRefused) => {
+            return Err(conflict("The partner domain policy no longer admits this address; deny it instead.".into()));
+        }
+        Some(Decided::NotEntitled) => {
+            return Err(conflict("Nobody decides their own request: the key's admin asked for this one.".into()));
+        }
+    }
+    let request = requests::find(tx.conn(), id).await?.ok_or_else(Problem::not_found)?;
+    Ok((StatusCode::OK, to_json(&one_in(tx.conn(), request, state.clock.now()).await?)?))
 }

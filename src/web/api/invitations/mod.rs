@@ -10,13 +10,17 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::Value;
 use uuid::Uuid;
 
+use super::idempotency::{self, Answer};
 use super::problem_doc::{BodyRefusals, ProblemDoc, Refusals};
-use super::{ApiCaller, ApiResult, Problem, id_of, idempotency, json_body, ok_json, to_json};
+use super::{ApiCaller, ApiResult, Problem, id_of, json_body, ok_json, to_json};
 use crate::db::invitations::{self, Listed};
+use crate::db::users::User;
+use crate::db::{Conn, Tx};
+use crate::domain::audit::Actor;
 use crate::domain::invitation::InvitationStatus;
 use crate::domain::user::MAX_SPONSORS;
 use crate::flows::invitations as invitation_flows;
-use crate::flows::invite::{self, InviteRefused};
+use crate::flows::invite::{self, IfPending, InviteRefused};
 use crate::state::AppState;
 use schema::{
     Invitation, InvitationList, ListQuery, NewInvitation, api_field, cursor_of, read_cursor, resource, status_of_word,
@@ -30,16 +34,18 @@ const PAGE_DEFAULT: i64 = 50;
 
 async fn listed(state: &AppState, id: Uuid) -> ApiResult<Listed> {
     let mut c = state.db.acquire().await?;
-    invitations::find_listed(c.conn(), id).await?.ok_or_else(Problem::not_found)
+    listed_in(c.conn(), id).await
 }
 
-/// A guest's pending invitation just (re)sent with a new `link`, as JSON.
-async fn pending_with_link(state: &AppState, user_id: Uuid, link: &str) -> ApiResult<Value> {
-    let pending = {
-        let mut c = state.db.acquire().await?;
-        invitations::pending_for_user(c.conn(), user_id).await?.ok_or_else(Problem::not_found)?
-    };
-    to_json(&resource(&listed(state, pending.id).await?, Some(link), Some(true)))
+async fn listed_in(c: Conn<'_>, id: Uuid) -> ApiResult<Listed> {
+    invitations::find_listed(c, id).await?.ok_or_else(Problem::not_found)
+}
+
+/// A guest's pending invitation just (re)sent with a new `link`, as JSON, read in the
+/// transaction that sent it.
+async fn pending_with_link(tx: &mut Tx, user_id: Uuid, link: &str) -> ApiResult<Value> {
+    let pending = invitations::pending_for_user(tx.conn(), user_id).await?.ok_or_else(Problem::not_found)?;
+    to_json(&resource(&listed_in(tx.conn(), pending.id).await?, Some(link), Some(true)))
 }
 
 fn refused(r: InviteRefused) -> Problem {
@@ -95,7 +101,10 @@ pub async fn create(
     caller: ApiCaller,
     body: web::Bytes,
 ) -> ApiResult<HttpResponse> {
-    idempotency::once(&req, &state, &caller, &body, || async {
+    let state = state.get_ref();
+    let actor = caller.actor(&req);
+    let inviter = &caller.0.user;
+    let prepare = || async {
         let new: NewInvitation = json_body(&req, &body)?;
         if new.invited_user_type.as_deref().is_some_and(|t| !t.eq_ignore_ascii_case("guest")) {
             let mut p = Problem::new(
@@ -106,28 +115,53 @@ pub async fn create(
             p.errors.push(("invitedUserType".into(), "Only Guest is supported.".into()));
             return Err(p);
         }
-        let actor = caller.actor(&req);
         if new.reset_redemption {
             let user_id = new
                 .invited_user
                 .as_ref()
                 .map(|u| u.id)
                 .ok_or_else(|| Problem::invalid_field("invitedUser.id", "resetRedemption needs the guest's id."))?;
-            let link =
-                invitation_flows::reset_redemption(&state, user_id, &caller.0.user, &actor).await?.map_err(refused)?;
-            return Ok((StatusCode::CREATED, pending_with_link(&state, user_id, &link).await?));
+            return Ok(Asked::ResetRedemption(user_id));
         }
         if new.sponsors.len() as i64 >= MAX_SPONSORS {
             let why = format!("A guest has at most {MAX_SPONSORS} sponsors, the inviter among them.");
             return Err(Problem::invalid_field("sponsors", why));
         }
-        let fields = new.fields(caller.0.user.id);
-        let input = invite::read(&state, &fields).await?.map_err(|errors| Problem::invalid(&errors, api_field))?;
-        let done = invite::invite(&state, &caller.0.user, &input, &actor).await?.map_err(refused)?;
-        let invitation = listed(&state, done.invitation_id).await?;
-        Ok((StatusCode::CREATED, to_json(&resource(&invitation, Some(&done.link), Some(done.sent)))?))
-    })
-    .await
+        let fields = new.fields(inviter.id);
+        let input = invite::read(state, &fields).await?.map_err(|errors| Problem::invalid(&errors, api_field))?;
+        Ok(Asked::Invite(Box::new(input)))
+    };
+    let change = |mut tx: Tx, asked: Asked| async move {
+        let answer = match asked {
+            Asked::ResetRedemption(user_id) => reset_in(state, &mut tx, user_id, inviter, &actor).await,
+            Asked::Invite(input) => invite_in(state, &mut tx, inviter, &input, &actor).await,
+        };
+        (tx, answer)
+    };
+    idempotency::once(&req, state, &caller, &body, prepare, change).await
+}
+
+/// What `POST /api/v1/invitations` asks for, once read.
+enum Asked {
+    ResetRedemption(Uuid),
+    Invite(Box<invite::InviteInput>),
+}
+
+async fn reset_in(state: &AppState, tx: &mut Tx, user_id: Uuid, inviter: &User, actor: &Actor) -> Answer {
+    let link = invitation_flows::reset_redemption_within(state, tx, user_id, inviter, actor).await?.map_err(refused)?;
+    Ok((StatusCode::CREATED, pending_with_link(tx, user_id, &link).await?))
+}
+
+async fn invite_in(
+    state: &AppState,
+    tx: &mut Tx,
+    inviter: &User,
+    input: &invite::InviteInput,
+    actor: &Actor,
+) -> Answer {
+    let done = invite::invite_in(state, tx, inviter, input, actor, IfPending::Resend).await?.map_err(refused)?;
+    let invitation = listed_in(tx.conn(), done.invitation_id).await?;
+    Ok((StatusCode::CREATED, to_json(&resource(&invitation, Some(&done.link), Some(done.sent)))?))
 }
 
 #[utoipa::path(
@@ -220,16 +254,23 @@ pub async fn resend(
     body: web::Bytes,
 ) -> ApiResult<HttpResponse> {
     let id = id_of(&id)?;
-    idempotency::once(&req, &state, &caller, &body, || async {
-        let invitation = listed(&state, id).await?;
-        if invitation.invitation.status != InvitationStatus::Pending {
-            return Err(Problem::new(StatusCode::CONFLICT, "Not pending", "Only a pending invitation can be resent."));
-        }
-        let user_id = invitation.invitation.user_id;
-        let link = invitation_flows::resend(&state, user_id, &caller.actor(&req)).await?.map_err(refused)?;
-        Ok((StatusCode::OK, pending_with_link(&state, user_id, &link).await?))
-    })
-    .await
+    let state = state.get_ref();
+    let actor = caller.actor(&req);
+    let change = |mut tx: Tx, ()| async move {
+        let answer = resend_in(state, &mut tx, id, &actor).await;
+        (tx, answer)
+    };
+    idempotency::once(&req, state, &caller, &body, || async { Ok(()) }, change).await
+}
+
+async fn resend_in(state: &AppState, tx: &mut Tx, id: Uuid, actor: &Actor) -> Answer {
+    let invitation = listed_in(tx.conn(), id).await?;
+    if invitation.invitation.status != InvitationStatus::Pending {
+        return Err(Problem::new(StatusCode::CONFLICT, "Not pending", "Only a pending invitation can be resent."));
+    }
+    let user_id = invitation.invitation.user_id;
+    let link = invitation_flows::resend_within(state, tx, user_id, actor).await?.map_err(refused)?;
+    Ok((StatusCode::OK, pending_with_link(tx, user_id, &link).await?))
 }
 
 #[utoipa::path(

@@ -143,7 +143,7 @@ pub async fn claim_idempotency(
 }
 
 /// Keeps a refusal for a key not yet used (a refusal changed nothing, so it needs no
-/// transaction of its own); a key taken meanwhile keeps its answer.
+/// transaction of its own): true if kept; false if the key was taken meanwhile.
 pub async fn keep_refusal(
     c: Conn<'_>,
     key_id: Uuid,
@@ -152,7 +152,7 @@ pub async fn keep_refusal(
     status: i64,
     response: &str,
     now: DateTime<Utc>,
-) -> sqlx::Result<()> {
+) -> sqlx::Result<bool> {
     run!(c, |e| sqlx::query(
         "INSERT INTO api_idempotency (key_id, idempotency_key, request_hash, status, response, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING"
@@ -165,7 +165,7 @@ pub async fn keep_refusal(
     .bind(now)
     .execute(e)
     .await
-    .map(|_| ()))
+    .map(|r| r.rows_affected() == 1))
 }
 
 /// What an idempotency key stands for, if anything.
@@ -200,14 +200,18 @@ pub async fn remember(
     .map(|_| ()))
 }
 
-/// Drops a key too old to count, so that it can be claimed again.
-pub async fn forget(c: Conn<'_>, key_id: Uuid, idempotency_key: &str) -> sqlx::Result<()> {
-    run!(c, |e| sqlx::query("DELETE FROM api_idempotency WHERE key_id = $1 AND idempotency_key = $2")
-        .bind(key_id)
-        .bind(idempotency_key)
-        .execute(e)
-        .await
-        .map(|_| ()))
+/// Drops a key too old to count, so that it can be claimed again — the row that was read
+/// (made at `seen`) only: a request that claimed the key meanwhile keeps its row.
+pub async fn forget(c: Conn<'_>, key_id: Uuid, idempotency_key: &str, seen: DateTime<Utc>) -> sqlx::Result<()> {
+    run!(c, |e| sqlx::query(
+        "DELETE FROM api_idempotency WHERE key_id = $1 AND idempotency_key = $2 AND created_at = $3"
+    )
+    .bind(key_id)
+    .bind(idempotency_key)
+    .bind(seen)
+    .execute(e)
+    .await
+    .map(|_| ()))
 }
 
 /// Idempotency keys older than `before` (24 hours) go.

@@ -30,6 +30,7 @@ pub mod oauth;
 pub mod outbox;
 pub mod packages;
 pub mod panel;
+pub mod purge;
 pub mod requests;
 pub mod saml_flights;
 pub mod saml_idps;
@@ -213,7 +214,15 @@ impl Db {
     /// Begins a write transaction, writes one row and commits: what `/readyz` proves (a
     /// database that answers reads may still refuse every write).
     pub async fn check_writable(&self, now: chrono::DateTime<chrono::Utc>) -> sqlx::Result<()> {
-        let mut tx = self.begin().await?;
+        let mut tx = match self {
+            // Another write holds this process's turn: writes are being taken (one that fails
+            // says so itself), and waiting behind a long one would look like an outage.
+            Db::Sqlite(p, writer) => match writer.clone().try_lock_owned() {
+                Ok(turn) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?, turn),
+                Err(_) => return self.ping().await,
+            },
+            Db::Postgres(..) => self.begin().await?,
+        };
         run!(tx.conn(), |e| sqlx::query("UPDATE readiness SET checked_at = $1 WHERE id = 1")
             .bind(now)
             .execute(e)

@@ -25,10 +25,13 @@ pub struct User {
     pub accepted_at: Option<DateTime<Utc>>,
     pub last_sign_in_at: Option<DateTime<Utc>>,
     pub expires_at: Option<DateTime<Utc>>,
+    /// Soft-deleted (left, or deleted by the end-of-access policy): blocked meanwhile, and
+    /// purged `flows::leaving::PURGE_AFTER` later unless an admin restores the account.
+    pub deleted_at: Option<DateTime<Utc>>,
 }
 
 pub(super) const COLUMNS: &str = "id, email, display_name, company, user_type, state, created_via, is_admin, is_inviter, \
-    mfa_required, terms_version, created_at, accepted_at, last_sign_in_at, expires_at";
+    mfa_required, terms_version, created_at, accepted_at, last_sign_in_at, expires_at, deleted_at";
 
 /// The user columns of a query that names the users table `alias`.
 pub(super) fn columns_of(alias: &str) -> String {
@@ -239,6 +242,32 @@ pub async fn set_state(c: Conn<'_>, id: Uuid, state: UserState) -> sqlx::Result<
         .execute(e)
         .await
         .map(|_| ()))
+}
+
+/// Blocks and soft-deletes the account (F12).
+pub async fn soft_delete(c: Conn<'_>, id: Uuid, now: DateTime<Utc>) -> sqlx::Result<bool> {
+    run!(c, |e| sqlx::query("UPDATE users SET state = 'blocked', deleted_at = $2 WHERE id = $1 AND deleted_at IS NULL")
+        .bind(id)
+        .bind(now)
+        .execute(e)
+        .await
+        .map(|r| r.rows_affected() == 1))
+}
+
+/// Undoes `soft_delete`, back to `state`; false when the account was not soft-deleted.
+pub async fn restore(c: Conn<'_>, id: Uuid, state: UserState) -> sqlx::Result<bool> {
+    run!(c, |e| sqlx::query("UPDATE users SET state = $2, deleted_at = NULL WHERE id = $1 AND deleted_at IS NOT NULL")
+        .bind(id)
+        .bind(state)
+        .execute(e)
+        .await
+        .map(|r| r.rows_affected() == 1))
+}
+
+/// Soft-deleted accounts whose time to be restored ended by `before`, oldest first.
+pub async fn due_for_purge(c: Conn<'_>, before: DateTime<Utc>, limit: i64) -> sqlx::Result<Vec<User>> {
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE deleted_at <= $1 ORDER BY deleted_at LIMIT $2");
+    run!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(before).bind(limit).fetch_all(e).await)
 }
 
 impl User {

@@ -130,6 +130,9 @@ catalogue! {
     UserBlocked = "user.blocked" in Users, "Sign-in blocked";
     UserUnblocked = "user.unblocked" in Users, "Sign-in unblocked";
     UserRemoved = "user.removed" in Users, "Guest removed";
+    UserLeft = "user.left" in Users, "Guest left the organization";
+    UserRestored = "user.restored" in Users, "Account restored";
+    UserPurged = "user.purged" in Users, "Personal data purged";
     UserAccessExtended = "user.access_extended" in Users, "Access extended";
     UserSponsorAdded = "user.sponsor_added" in Users, "Sponsor added";
     UserSponsorRemoved = "user.sponsor_removed" in Users, "Sponsor removed";

@@ -159,6 +159,9 @@ impl Action {
             UserBlocked => actor("blocked sign-in for ").target(),
             UserUnblocked => actor("unblocked sign-in for ").target(),
             UserRemoved => actor("removed the guest ").target(),
+            UserLeft => actor("left the organization"),
+            UserRestored => actor("restored the account of ").target(),
+            UserPurged => actor("purged the personal data of ").target().and(", 30 days after the account was deleted"),
             UserAccessExtended => actor("extended the access of ")
                 .target()
                 .then(value(d, "until").map(|day| format!(" until {}", stored_day_words(&day)))),

@@ -25,6 +25,8 @@ pub struct Done {
     pub ended_sessions: u64,
     pub rotated_keys: usize,
     pub expiry_notices: usize,
+    /// Accounts soft-deleted 30 days ago whose personal data went (F12).
+    pub purged: usize,
 }
 
 /// One pass; its mail is queued, not sent (the worker's delivery does that).
@@ -40,6 +42,7 @@ pub async fn run(state: &AppState) -> AppResult<Done> {
         ended_sessions: end_stale_sessions(state).await?,
         rotated_keys: rotate_keys(state).await?,
         expiry_notices: crate::flows::sponsors::announce_expiring(state).await?,
+        purged: crate::flows::leaving::purge_due(state).await?,
     })
 }
 

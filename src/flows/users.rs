@@ -18,6 +18,10 @@ pub async fn set_blocked(state: &AppState, user_id: Uuid, blocked: bool, actor: 
     if actor.id == Some(user.id) {
         return Err(AppError::BadRequest("You cannot block your own account.".into()));
     }
+    // Unblocking would leave its purge scheduled: restoring is what brings it back.
+    if user.deleted_at.is_some() && !blocked {
+        return Err(AppError::BadRequest("This account was deleted: restore it instead.".into()));
+    }
     // Every state named, no wildcard: a new state does not compile until this is decided.
     let (to, action) = match (blocked, user.state) {
         (true, UserState::Blocked) | (false, UserState::Accepted) | (false, UserState::PendingAcceptance) => {

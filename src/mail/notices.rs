@@ -187,6 +187,20 @@ pub fn guest_access_ending(sponsor: &str, guest: &str, guest_email: &str, ends: 
     }
 }
 
+/// To each sponsor, when their guest leaves the organization.
+pub fn guest_left(sponsor: &str, guest: &str, guest_email: &str, org: &str, purge_day: &str) -> Notice {
+    Notice {
+        subject: format!("{guest} left {org}"),
+        heading: format!("{guest} left {org}"),
+        paragraph: format!(
+            "Hello {sponsor}, {guest} ({guest_email}), whom you sponsored, left {org}: their sessions ended and \
+             they can no longer sign in or open any app. An admin can restore the account until {purge_day}; \
+             after that their personal data is deleted. There is nothing you need to do."
+        ),
+        button: None,
+    }
+}
+
 /// To each sponsor, when their guest asks for more access from their Access Panel.
 pub fn guest_asked(sponsor: &str, guest: &str, guest_email: &str, package: &str, page: String) -> Notice {
     Notice {

@@ -112,6 +112,9 @@ fn routes() -> Routes {
         .post("/profile", SignedIn, panel::rename)
         .post("/profile/sessions/{id}/end", SignedIn, panel::end_session)
         .post("/profile/sign-out-everywhere", SignedIn, panel::sign_out_everywhere)
+        .get("/profile/data", SignedIn, panel::leaving::my_data)
+        .get("/profile/leave", SignedIn, panel::leaving::form)
+        .post("/profile/leave", SignedIn, panel::leaving::leave)
         // The admin portal (F7): every handler takes AdminUser.
         .get("/admin", Admin, admin::dashboard)
         .get("/admin/users", Admin, admin::users::list)
@@ -121,6 +124,7 @@ fn routes() -> Routes {
         .post("/admin/users/{id}/block", Admin, admin::users::account_action)
         .post("/admin/users/{id}/reset-redemption", Admin, admin::users::reset_redemption)
         .post("/admin/users/{id}/unblock", Admin, admin::users::account_action)
+        .post("/admin/users/{id}/restore", Admin, admin::users::account_action)
         .post("/admin/users/{id}/make-admin", Admin, admin::users::account_action)
         .post("/admin/users/{id}/remove-admin", Admin, admin::users::account_action)
         .post("/admin/users/{id}/make-inviter", Admin, admin::users::account_action)

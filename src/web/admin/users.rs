@@ -269,6 +269,10 @@ pub async fn account_action(
             }
             said
         }
+        "restore" => match flows::leaving::restore(&state, id, &who).await? {
+            Ok(()) => Ok("The account is restored: it can sign in again. Its sessions stay ended.".into()),
+            Err(refused) => Err(refused.to_string()),
+        },
         "make-inviter" | "remove-inviter" => {
             let inviter = action == "make-inviter";
             flows::users::set_inviter(&state, id, inviter, &who).await?;

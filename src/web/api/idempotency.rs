@@ -115,7 +115,7 @@ impl Key {
         let mut c = state.db.acquire().await?;
         let Some(first) = api_keys::remembered(c.conn(), self.api_key, &self.key).await? else { return Ok(None) };
         if first.created_at <= state.clock.now() - KEPT || first.status == 0 {
-            api_keys::forget(c.conn(), self.api_key, &self.key).await?;
+            api_keys::forget(c.conn(), self.api_key, &self.key, first.created_at).await?;
             return Ok(None);
         }
         if first.request_hash != self.hash {
@@ -135,16 +135,20 @@ impl Key {
 }
 
 /// A request that changed nothing: a refusal (4xx) is kept for the key, as a success would
-/// be; a failure on our side or a rate limit is not, so that a retry runs again.
+/// be; a failure on our side or a rate limit is not, so that a retry runs again. When the
+/// key was taken meanwhile, its answer is the answer.
 async fn refused(state: &AppState, key: Option<&Key>, p: Problem) -> ApiResult<HttpResponse> {
-    if let Some(key) = key
-        && p.status.is_client_error()
-        && p.status != StatusCode::TOO_MANY_REQUESTS
-    {
-        let sealed = state.key.encrypt(PURPOSE, &p.body().to_string());
+    let Some(key) = key.filter(|_| p.status.is_client_error() && p.status != StatusCode::TOO_MANY_REQUESTS) else {
+        return Err(p);
+    };
+    let sealed = state.key.encrypt(PURPOSE, &p.body().to_string());
+    let status = i64::from(p.status.as_u16());
+    let kept = {
         let mut c = state.db.acquire().await?;
-        let status = i64::from(p.status.as_u16());
-        api_keys::keep_refusal(c.conn(), key.api_key, &key.key, &key.hash, status, &sealed, state.clock.now()).await?;
+        api_keys::keep_refusal(c.conn(), key.api_key, &key.key, &key.hash, status, &sealed, state.clock.now()).await?
+    };
+    if !kept && let Some(first) = key.kept(state).await? {
+        return first;
     }
     Err(p)
 }

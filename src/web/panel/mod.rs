@@ -3,6 +3,7 @@
 pub mod approvals;
 pub mod guests;
 pub mod invite;
+pub mod leaving;
 pub mod request;
 
 use actix_session::Session;

@@ -333,6 +333,14 @@ impl Action {
             }),
             SigningKeysRotated => actor("rotated the signing keys"),
             OutboxRetried => actor("queued the mail to ").target().and(" again"),
+            RecordsPurged => match (number(d, "audit_events"), number(d, "mails")) {
+                (Some(a), Some(m)) => actor(format!(
+                    "deleted {} and {} past their retention",
+                    count(a, "audit event", "audit events"),
+                    count(m, "sent mail", "sent mails")
+                )),
+                _ => actor("deleted old audit events and sent mail"),
+            },
         };
         say.0
     }
@@ -419,6 +427,10 @@ mod tests {
             "Bob Member gave carol@fabrikam.example access to Wiki"
         );
         assert_eq!(text(&Action::InvitationsExpired.sentence("count=1")), "Bob Member marked 1 invitation as expired");
+        assert_eq!(
+            text(&Action::RecordsPurged.sentence("audit_events=2 mails=1")),
+            "Bob Member deleted 2 audit events and 1 sent mail past their retention"
+        );
         assert_eq!(listed(&["A".into(), "B".into(), "C".into()]), "A, B and C");
         // A stored day reads as every date does.
         assert_eq!(

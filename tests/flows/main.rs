@@ -13,6 +13,7 @@ mod foundation;
 mod hardening;
 mod images;
 mod invite;
+mod lifecycle_inactivity;
 mod mail;
 mod mfa;
 mod migrations;

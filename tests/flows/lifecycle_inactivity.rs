@@ -12,7 +12,7 @@ use crate::helpers::*;
 async fn lifecycle_settings_are_saved_and_refused_out_of_range(app: TestApp) -> TestApp {
     app.sign_in_admin("root@contoso.example").await;
     let page = app.get("/admin/settings").await;
-    assert!(page.has("<legend><h2>Guest lifecycle</h2></legend>"), "{}", page.body);
+    assert!(page.has("<legend class=\"section-legend\"><h2>Guest lifecycle</h2></legend>"), "{}", page.body);
     assert!(page.has("id=\"inactive_after_days\"") && page.has("value=\"90\""), "the default: 90 days");
     assert!(page.has("name=\"audit_retention_days\" inputmode=\"numeric\" maxlength=\"4\" value=\"365\""));
     assert!(page.has("name=\"mail_retention_days\" inputmode=\"numeric\" maxlength=\"4\" value=\"30\""));

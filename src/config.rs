@@ -8,7 +8,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use url::Url;
 
-use crate::domain::settings::{DEFAULT_ACCENT, DomainPolicy, PortalSettings};
+use crate::domain::settings::{DEFAULT_ACCENT, DomainPolicy, EndOfAccess, PortalSettings};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -305,6 +305,10 @@ impl Settings {
             guest_lifetime_days: 0,
             guests_mfa: false,
             members_mfa: false,
+            inactive_after_days: 90,
+            end_of_access: EndOfAccess::BlockThenDelete,
+            audit_retention_days: 365,
+            mail_retention_days: 30,
         }
     }
 

@@ -67,6 +67,15 @@ pub async fn record(c: Conn<'_>, actor: &Actor, ev: &Event<'_>, now: DateTime<Ut
     })
 }
 
+/// Deletes the events from before `cutoff` (the retention Settings give); how many went.
+pub async fn delete_before(c: Conn<'_>, cutoff: DateTime<Utc>) -> sqlx::Result<u64> {
+    run!(c, |e| sqlx::query("DELETE FROM audit_events WHERE at < $1")
+        .bind(cutoff)
+        .execute(e)
+        .await
+        .map(|r| r.rows_affected()))
+}
+
 /// The events with their actor's current name: a primary-key look-up per row shown.
 const SELECT: &str = "SELECT a.id, a.at, a.actor_kind, a.actor_id, a.actor_label, a.action, a.target_kind, \
     a.target_id, a.target_label, a.ip, a.details, u.display_name AS actor_name \

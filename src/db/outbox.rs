@@ -138,6 +138,16 @@ pub async fn mark_sent(c: Conn<'_>, id: Uuid, now: DateTime<Utc>) -> sqlx::Resul
     })
 }
 
+/// Deletes delivered messages sent before `cutoff` (by when they were queued, should a row
+/// lack its sending time); waiting and failed ones stay for the admin. How many went.
+pub async fn delete_sent_before(c: Conn<'_>, cutoff: DateTime<Utc>) -> sqlx::Result<u64> {
+    run!(c, |e| sqlx::query("DELETE FROM outbox WHERE status = 'sent' AND COALESCE(sent_at, created_at) < $1")
+        .bind(cutoff)
+        .execute(e)
+        .await
+        .map(|r| r.rows_affected()))
+}
+
 /// Records a failed attempt: try again at `retry_at`, or give up (`failed`) when `None`.
 pub async fn mark_failed(c: Conn<'_>, id: Uuid, error: &str, retry_at: Option<DateTime<Utc>>) -> sqlx::Result<()> {
     let status = if retry_at.is_some() { "pending" } else { "failed" };

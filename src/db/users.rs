@@ -75,6 +75,7 @@ pub async fn find_by_email(c: Conn<'_>, email: &str) -> sqlx::Result<Option<User
     run!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(email).fetch_optional(e).await)
 }
 
+#[derive(Default)]
 pub struct Filter<'a> {
     /// Matched against names as typed, and against addresses in their stored (ASCII) form.
     pub query: &'a str,
@@ -82,6 +83,36 @@ pub struct Filter<'a> {
     pub user_type: &'a str,
     /// A stored state name; empty for all.
     pub state: &'a str,
+    /// Only inactive guests: accepted, their last sign-in (or acceptance) before this.
+    pub inactive_before: Option<DateTime<Utc>>,
+    /// Only users whose last sign-in compares so with the moment (never signed in: none).
+    pub last_sign_in: Option<(Compare, DateTime<Utc>)>,
+}
+
+/// How a column compares with a bound.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compare {
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+impl Compare {
+    fn sql(self) -> &'static str {
+        match self {
+            Compare::Lt => "<",
+            Compare::Le => "<=",
+            Compare::Gt => ">",
+            Compare::Ge => ">=",
+        }
+    }
+}
+
+/// The condition an inactive guest meets, on the users table named `p` (`""` or `u.`),
+/// the moment bound as `$at`. Written as the partial index of migration 0027 is.
+fn inactive_guest(p: &str, at: &str) -> String {
+    format!("{p}user_type = 'guest' AND {p}state = 'accepted' AND COALESCE({p}last_sign_in_at, {p}accepted_at) < {at}")
 }
 
 /// Users matching a search on name or email (a domain matches the email), newest first.
@@ -111,11 +142,19 @@ pub async fn search(c: Conn<'_>, f: &Filter<'_>, page: Page) -> sqlx::Result<(Ve
             ("(lower(email) LIKE $4 OR lower(display_name) LIKE $1)", contains_pattern(name), contains_pattern(email))
         }
     };
-    let cond = format!("{matches} AND ($2 = '' OR user_type = $2) AND ($3 = '' OR state = $3)");
-    let unfiltered = f.user_type.is_empty() && f.state.is_empty();
+    // The activity bounds ($5, $6) are always bound; NULL leaves them out.
+    let op = f.last_sign_in.map_or("<", |(c, _)| c.sql());
+    let activity = |p: &str| {
+        format!("($5 IS NULL OR ({})) AND ($6 IS NULL OR {p}last_sign_in_at {op} $6)", inactive_guest(p, "$5"))
+    };
+    let cond = format!("{matches} AND ($2 = '' OR user_type = $2) AND ($3 = '' OR state = $3) AND {}", activity(""));
+    let unfiltered =
+        f.user_type.is_empty() && f.state.is_empty() && f.inactive_before.is_none() && f.last_sign_in.is_none();
     // FTS5 counts its own hits (one row a user) without fetching a user.
     let count = if fts && unfiltered {
-        "SELECT COUNT(*) FROM users_search WHERE users_search MATCH $1 AND $2 = $2 AND $3 = $3 AND $4 = $4".to_string()
+        "SELECT COUNT(*) FROM users_search WHERE users_search MATCH $1 AND $2 = $2 AND $3 = $3 AND $4 = $4 \
+         AND $5 IS NULL AND $6 IS NULL"
+            .to_string()
     } else {
         format!("SELECT COUNT(*) FROM users WHERE {cond}")
     };
@@ -126,19 +165,23 @@ pub async fn search(c: Conn<'_>, f: &Filter<'_>, page: Page) -> sqlx::Result<(Ve
         format!(
             "SELECT {} FROM users_search_keys k CROSS JOIN users u ON u.id = k.user_id \
          WHERE k.rowid IN (SELECT rowid FROM users_search WHERE users_search MATCH $1) AND $4 = $4 \
-         AND ($2 = '' OR u.user_type = $2) AND ($3 = '' OR u.state = $3) \
-         ORDER BY u.created_at DESC, u.email LIMIT $5 OFFSET $6",
-            columns_of("u")
+         AND ($2 = '' OR u.user_type = $2) AND ($3 = '' OR u.state = $3) AND {} \
+         ORDER BY u.created_at DESC, u.email LIMIT $7 OFFSET $8",
+            columns_of("u"),
+            activity("u.")
         )
     };
     let newest_first =
-        format!("SELECT {COLUMNS} FROM users WHERE {cond} ORDER BY created_at DESC, email LIMIT $5 OFFSET $6");
+        format!("SELECT {COLUMNS} FROM users WHERE {cond} ORDER BY created_at DESC, email LIMIT $7 OFFSET $8");
+    let last_sign_in = f.last_sign_in.map(|(_, at)| at);
     run!(c, |e| {
         let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(count))
             .bind(&first)
             .bind(f.user_type)
             .bind(f.state)
             .bind(&fourth)
+            .bind(f.inactive_before)
+            .bind(last_sign_in)
             .fetch_one(&mut *e)
             .await?;
         let list = if fts && total <= 2_000 { few_hits() } else { newest_first };
@@ -147,6 +190,8 @@ pub async fn search(c: Conn<'_>, f: &Filter<'_>, page: Page) -> sqlx::Result<(Ve
             .bind(f.user_type)
             .bind(f.state)
             .bind(&fourth)
+            .bind(f.inactive_before)
+            .bind(last_sign_in)
             .bind(page.size)
             .bind(page.offset())
             .fetch_all(&mut *e)
@@ -161,6 +206,13 @@ pub async fn count_by(c: Conn<'_>, user_type: &str, state: &str) -> sqlx::Result
         .bind(state)
         .fetch_one(e)
         .await)
+}
+
+/// How many guests are inactive: accepted, without a sign-in (or acceptance) since
+/// `before`. Served by the partial index of migration 0027.
+pub async fn count_inactive_guests(c: Conn<'_>, before: DateTime<Utc>) -> sqlx::Result<i64> {
+    let sql = format!("SELECT COUNT(*) FROM users WHERE {}", inactive_guest("", "$1"));
+    run!(c, |e| sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(before).fetch_one(e).await)
 }
 
 /// Marks an invited guest as having accepted; returns false if they were not pending.

@@ -204,6 +204,7 @@ catalogue! {
     ApiKeyRevoked = "api_key.revoked" in Portal, "API key revoked";
     SigningKeysRotated = "signing_keys.rotated" in Portal, "Signing keys rotated";
     OutboxRetried = "outbox.retried" in Portal, "Mail queued again";
+    RecordsPurged = "records.purged" in Portal, "Old records deleted";
 }
 
 impl Action {

@@ -336,6 +336,17 @@ impl Action {
             }),
             SigningKeysRotated => actor("rotated the signing keys"),
             OutboxRetried => actor("queued the mail to ").target().and(" again"),
+            RecordsPurged => {
+                let what: Vec<String> =
+                    [("audit_events", "audit event", "audit events"), ("mails", "sent mail", "sent mails")]
+                        .into_iter()
+                        .filter_map(|(key, one, many)| number(d, key).filter(|n| *n > 0).map(|n| count(n, one, many)))
+                        .collect();
+                match what.is_empty() {
+                    true => actor("deleted old audit events and sent mail"),
+                    false => actor(format!("deleted {} past their retention", listed(&what))),
+                }
+            }
         };
         say.0
     }
@@ -422,6 +433,14 @@ mod tests {
             "Bob Member gave carol@fabrikam.example access to Wiki"
         );
         assert_eq!(text(&Action::InvitationsExpired.sentence("count=1")), "Bob Member marked 1 invitation as expired");
+        assert_eq!(
+            text(&Action::RecordsPurged.sentence("audit_events=2 mails=1")),
+            "Bob Member deleted 2 audit events and 1 sent mail past their retention"
+        );
+        assert_eq!(
+            text(&Action::RecordsPurged.sentence("audit_events=0 mails=3")),
+            "Bob Member deleted 3 sent mails past their retention"
+        );
         assert_eq!(listed(&["A".into(), "B".into(), "C".into()]), "A, B and C");
         // A stored day reads as every date does.
         assert_eq!(

@@ -6,6 +6,7 @@ use super::form::{FieldErrors, InputError};
 use super::text::BoundedText;
 use crate::domain::idp::parse_domains;
 use crate::domain::url::WebUrl;
+use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,6 +67,35 @@ impl InvitePolicy {
     }
 }
 
+/// What happens to a guest when their last assignment ends or an access review removes
+/// them (F12). Stored and shown here; the lifecycle flow acts on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndOfAccess {
+    Nothing,
+    Block,
+    BlockThenDelete,
+}
+
+impl EndOfAccess {
+    pub const ALL: [(EndOfAccess, &'static str); 3] = [
+        (EndOfAccess::Nothing, "Nothing: the account stays"),
+        (EndOfAccess::Block, "Block sign-in"),
+        (EndOfAccess::BlockThenDelete, "Block sign-in, then delete after 30 days"),
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EndOfAccess::Nothing => "nothing",
+            EndOfAccess::Block => "block",
+            EndOfAccess::BlockThenDelete => "block_then_delete",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<EndOfAccess> {
+        Self::ALL.iter().map(|(p, _)| *p).find(|p| p.as_str() == s)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PortalSettings {
     pub org_name: String,
@@ -96,6 +126,13 @@ pub struct PortalSettings {
     pub guests_mfa: bool,
     /// Members must use a second factor (admins always must).
     pub members_mfa: bool,
+    /// A guest who has not signed in for this many days is inactive (1–3650).
+    pub inactive_after_days: i64,
+    pub end_of_access: EndOfAccess,
+    /// Audit events older than this many days are deleted by the worker (30–3650).
+    pub audit_retention_days: i64,
+    /// Sent mail older than this many days leaves the outbox (1–3650).
+    pub mail_retention_days: i64,
 }
 
 pub const DEFAULT_ACCENT: &str = "#2f4ea8";
@@ -133,6 +170,10 @@ impl PortalSettings {
                 "guest_lifetime_days" => s.guest_lifetime_days = v.parse().unwrap_or(s.guest_lifetime_days),
                 "guests_mfa" => s.guests_mfa = v == "true",
                 "members_mfa" => s.members_mfa = v == "true",
+                "inactive_after_days" => s.inactive_after_days = v.parse().unwrap_or(s.inactive_after_days),
+                "end_of_access" => s.end_of_access = EndOfAccess::parse(v).unwrap_or(s.end_of_access),
+                "audit_retention_days" => s.audit_retention_days = v.parse().unwrap_or(s.audit_retention_days),
+                "mail_retention_days" => s.mail_retention_days = v.parse().unwrap_or(s.mail_retention_days),
                 _ => {}
             }
         }
@@ -158,7 +199,17 @@ impl PortalSettings {
             ("guest_lifetime_days", self.guest_lifetime_days.to_string()),
             ("guests_mfa", self.guests_mfa.to_string()),
             ("members_mfa", self.members_mfa.to_string()),
+            ("inactive_after_days", self.inactive_after_days.to_string()),
+            ("end_of_access", self.end_of_access.as_str().into()),
+            ("audit_retention_days", self.audit_retention_days.to_string()),
+            ("mail_retention_days", self.mail_retention_days.to_string()),
         ]
+    }
+
+    /// Guests whose last sign-in (or, never signed in, acceptance) is before this moment
+    /// are inactive.
+    pub fn inactive_before(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        now - Duration::days(self.inactive_after_days)
     }
 
     /// Whether this person may invite guests under the policy.
@@ -218,6 +269,10 @@ pub struct RawSettings<'a> {
     pub guest_lifetime_days: &'a str,
     pub guests_mfa: bool,
     pub members_mfa: bool,
+    pub inactive_after_days: &'a str,
+    pub end_of_access: &'a str,
+    pub audit_retention_days: &'a str,
+    pub mail_retention_days: &'a str,
 }
 
 impl RawSettings<'_> {
@@ -250,6 +305,7 @@ impl RawSettings<'_> {
             InvitePolicy::parse(self.invite_policy).ok_or_else(|| InputError::new("Choose who may invite guests.")),
         );
         let guest_lifetime_days = e.take("guest_lifetime_days", lifetime(self.guest_lifetime_days));
+        let lifecycle = self.lifecycle(&mut e);
         match (
             org_name,
             logo_url,
@@ -264,6 +320,7 @@ impl RawSettings<'_> {
             org_domains,
             invite_policy,
             guest_lifetime_days,
+            lifecycle,
         ) {
             (
                 Some(o),
@@ -279,6 +336,7 @@ impl RawSettings<'_> {
                 Some(od),
                 Some(ip),
                 Some(gl),
+                Some((ia, ea, ar, mr)),
             ) if e.is_empty() => Ok(PortalSettings {
                 org_name: o.into_string(),
                 logo_url: l,
@@ -297,9 +355,36 @@ impl RawSettings<'_> {
                 guest_lifetime_days: gl,
                 guests_mfa: self.guests_mfa,
                 members_mfa: self.members_mfa,
+                inactive_after_days: ia,
+                end_of_access: ea,
+                audit_retention_days: ar,
+                mail_retention_days: mr,
             }),
             _ => Err(e),
         }
+    }
+
+    /// The guest lifecycle's fields: inactivity, the end of access, and how long records
+    /// are kept.
+    fn lifecycle(&self, e: &mut FieldErrors) -> Option<(i64, EndOfAccess, i64, i64)> {
+        let inactive = e.take(
+            "inactive_after_days",
+            within(self.inactive_after_days, 1, 3650, "A guest becomes inactive after between 1 and 3650 days."),
+        );
+        let end = e.take(
+            "end_of_access",
+            EndOfAccess::parse(self.end_of_access)
+                .ok_or_else(|| InputError::new("Choose what happens when a guest's access ends.")),
+        );
+        let audit = e.take(
+            "audit_retention_days",
+            within(self.audit_retention_days, 30, 3650, "Keep the audit log for between 30 and 3650 days."),
+        );
+        let mail = e.take(
+            "mail_retention_days",
+            within(self.mail_retention_days, 1, 3650, "Keep sent mail for between 1 and 3650 days."),
+        );
+        Some((inactive?, end?, audit?, mail?))
     }
 }
 
@@ -329,6 +414,14 @@ fn days(input: &str, what: &str, max: i64) -> Result<i64, InputError> {
     match input.trim().parse::<i64>() {
         Ok(n) if (1..=max).contains(&n) => Ok(n),
         _ => Err(InputError::new(format!("{what} must last between 1 and {max} days."))),
+    }
+}
+
+/// A whole number of days in `min..=max`; `message` says the range otherwise.
+fn within(input: &str, min: i64, max: i64, message: &str) -> Result<i64, InputError> {
+    match input.trim().parse::<i64>() {
+        Ok(n) if (min..=max).contains(&n) => Ok(n),
+        _ => Err(InputError::new(message)),
     }
 }
 
@@ -364,6 +457,10 @@ pub(crate) mod tests {
             guest_lifetime_days: 0,
             guests_mfa: false,
             members_mfa: false,
+            inactive_after_days: 90,
+            end_of_access: EndOfAccess::BlockThenDelete,
+            audit_retention_days: 365,
+            mail_retention_days: 30,
         }
     }
 
@@ -391,10 +488,29 @@ pub(crate) mod tests {
         s.domain_policy = DomainPolicy::Denylist;
         s.domains = vec!["a.example".into(), "b.example".into()];
         s.members_require_workforce = true;
+        s.inactive_after_days = 30;
+        s.end_of_access = EndOfAccess::Block;
+        s.audit_retention_days = 400;
+        s.mail_retention_days = 7;
         let pairs: Vec<(String, String)> = s.to_pairs().into_iter().map(|(k, v)| (k.to_string(), v)).collect();
         assert_eq!(PortalSettings::from_pairs(defaults.clone(), &pairs), s);
         let bad = vec![("accent".to_string(), "red".to_string()), ("signup_ttl_days".into(), "x".into())];
         assert_eq!(PortalSettings::from_pairs(defaults.clone(), &bad), defaults);
+    }
+
+    #[test]
+    fn end_of_access_reads_back_what_it_stores() {
+        for (e, _) in EndOfAccess::ALL {
+            assert_eq!(EndOfAccess::parse(e.as_str()), Some(e));
+        }
+        assert_eq!(EndOfAccess::parse("delete"), None);
+    }
+
+    #[test]
+    fn a_guest_is_inactive_after_the_days_set() {
+        let s = defaults();
+        let now = DateTime::UNIX_EPOCH + Duration::days(1000);
+        assert_eq!(now - s.inactive_before(now), Duration::days(90));
     }
 
     #[test]

@@ -147,16 +147,13 @@ pub async fn seed(state: &AppState, guests: usize) -> AppResult<Seeded> {
     let mut c = state.db.acquire().await?;
     // Numbering goes on from the users already there, so seeding twice adds new people.
     let first_number = users::count_by(c.conn(), "guest", "").await? as usize;
-    let inviters: Vec<(Uuid, String)> = users::search(
-        c.conn(),
-        &users::Filter { query: "", email_query: "", user_type: "member", state: "" },
-        Page::new(1, 20),
-    )
-    .await?
-    .0
-    .into_iter()
-    .map(|u| (u.id, u.email))
-    .collect();
+    let inviters: Vec<(Uuid, String)> =
+        users::search(c.conn(), &users::Filter { user_type: "member", ..Default::default() }, Page::new(1, 20))
+            .await?
+            .0
+            .into_iter()
+            .map(|u| (u.id, u.email))
+            .collect();
     drop(c);
     let mut rng = Sequence(0x5EED_0000 + first_number as u64);
 

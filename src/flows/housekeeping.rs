@@ -3,11 +3,12 @@
 //! records past their idle or absolute limit, abandoned passkey ceremonies and old
 //! idempotency keys are dropped, SAML IdPs' metadata is read again when due, and the OpenID Provider's signing keys rotate when due.
 //! Sponsors hear a week before a guest's access ends. The dashboard's tallies are folded.
+//! Audit events and sent mail past the retention Settings give are deleted.
 
 use chrono::Duration;
 
 use crate::db::audit::{self, Event};
-use crate::db::{invitations, packages, requests, tallies, users};
+use crate::db::{invitations, outbox, packages, requests, tallies, users};
 use crate::domain::audit::{Action, Actor};
 use crate::error::AppResult;
 use crate::mail;
@@ -25,6 +26,8 @@ pub struct Done {
     pub ended_sessions: u64,
     pub rotated_keys: usize,
     pub expiry_notices: usize,
+    pub purged_audit_events: u64,
+    pub purged_mails: u64,
     /// Accounts soft-deleted 30 days ago whose personal data went (F12).
     pub purged: usize,
 }
@@ -35,6 +38,7 @@ pub async fn run(state: &AppState) -> AppResult<Done> {
     sweep_ceremonies(state).await?;
     fold_tallies(state).await?;
     crate::flows::saml_metadata::refresh_due(state).await?;
+    let (purged_audit_events, purged_mails) = sweep_retention(state).await?;
     Ok(Done {
         expired_invitations: expire_invitations(state).await?,
         expired_requests,
@@ -42,8 +46,27 @@ pub async fn run(state: &AppState) -> AppResult<Done> {
         ended_sessions: end_stale_sessions(state).await?,
         rotated_keys: rotate_keys(state).await?,
         expiry_notices: crate::flows::sponsors::announce_expiring(state).await?,
+        purged_audit_events,
+        purged_mails,
         purged: crate::flows::leaving::purge_due(state).await?,
     })
+}
+
+/// Audit events older than the audit retention, and delivered mail older than the mail
+/// retention, are deleted; one audit event (kept, being new) says how many went.
+async fn sweep_retention(state: &AppState) -> AppResult<(u64, u64)> {
+    let now = state.clock.now();
+    let settings = crate::flows::settings::current(state).await?;
+    let mut tx = state.db.begin().await?;
+    let events = audit::delete_before(tx.conn(), now - Duration::days(settings.audit_retention_days)).await?;
+    let mails = outbox::delete_sent_before(tx.conn(), now - Duration::days(settings.mail_retention_days)).await?;
+    if events + mails > 0 {
+        let ev = Event::new(Action::RecordsPurged, "settings", "retention", "")
+            .details(format!("audit_events={events} mails={mails}"));
+        audit::record(tx.conn(), &Actor::system("worker"), &ev, now).await?;
+    }
+    tx.commit().await?;
+    Ok((events, mails))
 }
 
 /// The OpenID Provider's upkeep: spent codes and refresh tokens go, and signing keys rotate

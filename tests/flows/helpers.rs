@@ -687,6 +687,10 @@ pub fn settings_form<'a>(over: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)>
         ("domain_policy", "allow_all"),
         ("domains", ""),
         ("invite_policy", "members"),
+        ("inactive_after_days", "90"),
+        ("end_of_access", "block_then_delete"),
+        ("audit_retention_days", "365"),
+        ("mail_retention_days", "30"),
     ];
     for (k, v) in over {
         form.retain(|(f, _)| f != k);

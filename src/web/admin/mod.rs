@@ -32,15 +32,21 @@ use crate::web::page::{PageCtx, render};
 struct Dashboard {
     ctx: PageCtx,
     counts: crate::db::stats::Dashboard,
+    /// Guests without a sign-in for `inactive_after_days` (Settings).
+    inactive_guests: i64,
+    inactive_after_days: i64,
     recent: Vec<audit_words::Entry>,
 }
 
 pub async fn dashboard(ctx: PageCtx, state: web::Data<AppState>, _admin: AdminUser) -> AppResult<HttpResponse> {
-    let all_guests_need_mfa = crate::flows::settings::current(&state).await?.guests_mfa;
+    let settings = crate::flows::settings::current(&state).await?;
+    let inactive_before = settings.inactive_before(state.clock.now());
     let mut c = state.db.acquire().await?;
     let page = Dashboard {
         ctx,
-        counts: crate::db::stats::dashboard(c.conn(), all_guests_need_mfa).await?,
+        counts: crate::db::stats::dashboard(c.conn(), settings.guests_mfa).await?,
+        inactive_guests: crate::db::users::count_inactive_guests(c.conn(), inactive_before).await?,
+        inactive_after_days: settings.inactive_after_days,
         // The newest few, without counting the whole log as a listing would.
         recent: audit_rows::batch(c.conn(), &Default::default(), 8)
             .await?

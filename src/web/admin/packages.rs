@@ -115,7 +115,8 @@ async fn form_page(
     let searched = f.find.is_some() && !query.is_empty();
     if searched {
         let email_query = crate::domain::email::ascii_for_search(&query);
-        let filter = users::Filter { query: &query, email_query: &email_query, user_type: MEMBER, state: "" };
+        let filter =
+            users::Filter { query: &query, email_query: &email_query, user_type: MEMBER, ..Default::default() };
         let (found, _) = users::search(conn.conn(), &filter, Page::new(1, FOUND_MEMBERS)).await?;
         let fresh: Vec<User> = found
             .into_iter()

@@ -1,5 +1,5 @@
-//! Admin: the settings page — branding, terms, lifetimes, partner domain policy and the
-//! members' sign-in rule.
+//! Admin: the settings page — branding, terms, lifetimes, partner domain policy, the
+//! members' sign-in rule and the guest lifecycle.
 
 use actix_session::Session;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -9,7 +9,7 @@ use serde::Deserialize;
 use crate::auth::AdminUser;
 use crate::db::identity_providers;
 use crate::domain::FieldErrors;
-use crate::domain::settings::{DomainPolicy, InvitePolicy, PortalSettings, RawSettings};
+use crate::domain::settings::{DomainPolicy, EndOfAccess, InvitePolicy, PortalSettings, RawSettings};
 use crate::error::AppResult;
 use crate::flows::images as image_flows;
 use crate::flows::settings;
@@ -52,6 +52,14 @@ pub struct SettingsForm {
     guests_mfa: Option<String>,
     #[serde(default)]
     members_mfa: Option<String>,
+    #[serde(default)]
+    inactive_after_days: String,
+    #[serde(default)]
+    end_of_access: String,
+    #[serde(default)]
+    audit_retention_days: String,
+    #[serde(default)]
+    mail_retention_days: String,
 }
 
 impl SettingsForm {
@@ -76,6 +84,10 @@ impl SettingsForm {
             },
             guests_mfa: s.guests_mfa.then(|| "yes".into()),
             members_mfa: s.members_mfa.then(|| "yes".into()),
+            inactive_after_days: s.inactive_after_days.to_string(),
+            end_of_access: s.end_of_access.as_str().into(),
+            audit_retention_days: s.audit_retention_days.to_string(),
+            mail_retention_days: s.mail_retention_days.to_string(),
         }
     }
 
@@ -97,6 +109,10 @@ impl SettingsForm {
             guest_lifetime_days: &self.guest_lifetime_days,
             guests_mfa: self.guests_mfa.is_some(),
             members_mfa: self.members_mfa.is_some(),
+            inactive_after_days: &self.inactive_after_days,
+            end_of_access: &self.end_of_access,
+            audit_retention_days: &self.audit_retention_days,
+            mail_retention_days: &self.mail_retention_days,
         }
     }
 
@@ -116,6 +132,10 @@ impl SettingsForm {
             org_domains: kept(&self.org_domains, 3000),
             invite_policy: kept(&self.invite_policy, 20),
             guest_lifetime_days: kept(&self.guest_lifetime_days, 10),
+            inactive_after_days: kept(&self.inactive_after_days, 10),
+            end_of_access: kept(&self.end_of_access, 20),
+            audit_retention_days: kept(&self.audit_retention_days, 10),
+            mail_retention_days: kept(&self.mail_retention_days, 10),
             ..self
         }
     }
@@ -128,6 +148,7 @@ struct SettingsPage {
     f: SettingsForm,
     policies: [(DomainPolicy, &'static str); 3],
     invite_policies: [(InvitePolicy, &'static str); 4],
+    ends_of_access: [(EndOfAccess, &'static str); 3],
     /// The enabled workforce IdP's name, if there is one.
     workforce: Option<String>,
     /// The From partners see, and whether its address is a placeholder.
@@ -149,6 +170,7 @@ async fn page(ctx: PageCtx, state: &AppState, f: SettingsForm, errors: FieldErro
         f,
         policies: DomainPolicy::ALL,
         invite_policies: InvitePolicy::ALL,
+        ends_of_access: EndOfAccess::ALL,
         workforce,
         sender,
         errors,

@@ -34,6 +34,9 @@ pub struct ListQuery {
     user_type: String,
     #[serde(default)]
     state: String,
+    /// `inactive`: only guests without a sign-in for the days Settings give.
+    #[serde(default)]
+    activity: String,
     #[serde(default)]
     page: Option<i64>,
 }
@@ -45,6 +48,9 @@ struct ListPage {
     q: String,
     user_type: String,
     state: String,
+    activity: String,
+    /// After how many days without a sign-in a guest is inactive.
+    inactive_after_days: i64,
     users: Vec<User>,
     pager: Pager,
 }
@@ -57,21 +63,46 @@ pub async fn list(
 ) -> AppResult<HttpResponse> {
     let q = q.into_inner();
     // Unknown filter values match nothing rather than everything.
-    let user_type = if matches!(q.user_type.as_str(), "" | "member" | "guest") { q.user_type } else { "none".into() };
+    let known_activity = matches!(q.activity.as_str(), "" | "inactive");
+    let user_type = if matches!(q.user_type.as_str(), "" | "member" | "guest") && known_activity {
+        q.user_type
+    } else {
+        "none".into()
+    };
     let st = if matches!(q.state.as_str(), "" | "pending_acceptance" | "accepted" | "blocked") {
         q.state
     } else {
         "none".into()
     };
+    let activity = if known_activity { q.activity } else { "none".into() };
+    let settings = flows::settings::current(&state).await?;
+    let inactive_before = (activity == "inactive").then(|| settings.inactive_before(state.clock.now()));
     let search: String = kept(&q.q, 200);
     let page = Page::new(q.page.unwrap_or(1), PAGE_SIZE);
     let mut c = state.db.acquire().await?;
     let email_query = crate::domain::email::ascii_for_search(&search);
-    let filter = Filter { query: &search, email_query: &email_query, user_type: &user_type, state: &st };
+    let filter = Filter {
+        query: &search,
+        email_query: &email_query,
+        user_type: &user_type,
+        state: &st,
+        inactive_before,
+        last_sign_in: None,
+    };
     let (users, total) = users::search(c.conn(), &filter, page).await?;
-    let base = filtered("/admin/users", &[("q", &search), ("type", &user_type), ("state", &st)]);
+    let base =
+        filtered("/admin/users", &[("q", &search), ("type", &user_type), ("state", &st), ("activity", &activity)]);
     let pager = Pager::new(&base, page, total);
-    Ok(render(&ListPage { ctx, q: search, user_type, state: st, users, pager }))
+    Ok(render(&ListPage {
+        ctx,
+        q: search,
+        user_type,
+        state: st,
+        activity,
+        inactive_after_days: settings.inactive_after_days,
+        users,
+        pager,
+    }))
 }
 
 #[derive(Template)]

@@ -11,7 +11,7 @@ use uuid::Uuid;
 use super::problem_doc::{ProblemDoc, Refusals};
 use super::{ApiCaller, ApiResult, Problem, id_of, ok_json};
 use crate::db::Page;
-use crate::db::users::{self, Filter, User};
+use crate::db::users::{self, Compare, Filter, User};
 use crate::domain::user::{GUEST, MEMBER, UserState};
 use crate::state::AppState;
 
@@ -35,9 +35,17 @@ pub struct UserDoc {
     is_admin: bool,
     created_date_time: DateTime<Utc>,
     accepted_date_time: Option<DateTime<Utc>>,
-    last_sign_in_date_time: Option<DateTime<Utc>>,
+    sign_in_activity: SignInActivity,
     /// When a guest's access ends, if it does.
     expires_date_time: Option<DateTime<Utc>>,
+}
+
+/// When the user last signed in, as Graph's `signInActivity` says it.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SignInActivity {
+    /// Their last sign-in; null if they never signed in.
+    last_sign_in_date_time: Option<DateTime<Utc>>,
 }
 
 /// A page of users, newest first.
@@ -66,7 +74,7 @@ fn doc(u: &User) -> UserDoc {
         is_admin: u.is_admin,
         created_date_time: u.created_at,
         accepted_date_time: u.accepted_at,
-        last_sign_in_date_time: u.last_sign_in_at,
+        sign_in_activity: SignInActivity { last_sign_in_date_time: u.last_sign_in_at },
         expires_date_time: u.expires_at,
     }
 }
@@ -83,6 +91,12 @@ pub struct UserQuery {
     #[serde(default)]
     #[param(value_type = Option<String>, example = "Accepted")]
     state: Option<String>,
+    /// Graph's filter on the last sign-in, the one this API takes:
+    /// `signInActivity/lastSignInDateTime` with `le`, `lt`, `ge` or `gt` and a UTC date and
+    /// time. Users who never signed in match none.
+    #[serde(default, rename = "$filter")]
+    #[param(rename = "$filter", example = "signInActivity/lastSignInDateTime le 2026-09-01T00:00:00Z")]
+    filter: Option<String>,
     /// How many on a page: 1 to 200 (default 50).
     #[serde(default, rename = "$top")]
     #[param(rename = "$top", value_type = Option<i64>, minimum = 1, maximum = 200)]
@@ -98,7 +112,7 @@ pub struct UserQuery {
     path = "/api/v1/users",
     tag = "users",
     summary = "List users",
-    description = "Guests and members, newest first, a page at a time: follow `@odata.nextLink`. `userType` is `Guest` or `Member`; `state` is `PendingAcceptance`, `Accepted` or `Blocked`.",
+    description = "Guests and members, newest first, a page at a time: follow `@odata.nextLink`. `userType` is `Guest` or `Member`; `state` is `PendingAcceptance`, `Accepted` or `Blocked`. `$filter` takes Graph's `signInActivity/lastSignInDateTime` with `le`, `lt`, `ge` or `gt`, e.g. `signInActivity/lastSignInDateTime le 2026-09-01T00:00:00Z` for users who have not signed in since.",
     params(UserQuery),
     security(("api_key" = ["users:read"])),
     responses(
@@ -132,18 +146,57 @@ pub async fn list(state: web::Data<AppState>, _caller: ApiCaller, q: web::Query<
                 .ok_or_else(|| Problem::bad_request("state must be PendingAcceptance, Accepted or Blocked."))?,
         ),
     };
+    let last_sign_in = q.filter.as_deref().map(sign_in_filter).transpose()?;
     let search = q.search.as_deref().unwrap_or("").chars().take(200).collect::<String>();
     let email_query = crate::domain::email::ascii_for_search(&search);
-    let filter = Filter { query: &search, email_query: &email_query, user_type, state: st.map_or("", |s| s.as_str()) };
+    let filter = Filter {
+        query: &search,
+        email_query: &email_query,
+        user_type,
+        state: st.map_or("", |s| s.as_str()),
+        inactive_before: None,
+        last_sign_in,
+    };
     let (rows, total) = {
         let mut c = state.db.acquire().await?;
         users::search(c.conn(), &filter, Page { number: skip / top + 1, size: top }).await?
     };
-    let filters =
-        [("search", q.search.as_deref()), ("userType", q.user_type.as_deref()), ("state", q.state.as_deref())];
+    let filters = [
+        ("search", q.search.as_deref()),
+        ("userType", q.user_type.as_deref()),
+        ("state", q.state.as_deref()),
+        ("$filter", q.filter.as_deref()),
+    ];
     let next_link = (skip + top < total)
         .then(|| super::next_link(&state, "/api/v1/users", &filters, top, &(skip + top).to_string()));
     ok_json(&UserList { value: rows.iter().map(doc).collect(), next_link })
+}
+
+/// Reads Graph's `signInActivity/lastSignInDateTime le 2026-09-01T00:00:00Z`: the one
+/// property, one of four operators, a date and time with its offset. Anything else is
+/// refused rather than ignored, so a program never mistakes every user for the few it
+/// asked for.
+fn sign_in_filter(text: &str) -> ApiResult<(Compare, DateTime<Utc>)> {
+    let refused = || {
+        Problem::bad_request(
+            "$filter takes only signInActivity/lastSignInDateTime with le, lt, ge or gt and a date and time, \
+             such as signInActivity/lastSignInDateTime le 2026-09-01T00:00:00Z.",
+        )
+    };
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let [property, op, at] = words.as_slice() else { return Err(refused()) };
+    if !property.eq_ignore_ascii_case("signInActivity/lastSignInDateTime") {
+        return Err(refused());
+    }
+    let op = match op.to_ascii_lowercase().as_str() {
+        "lt" => Compare::Lt,
+        "le" => Compare::Le,
+        "gt" => Compare::Gt,
+        "ge" => Compare::Ge,
+        _ => return Err(refused()),
+    };
+    let at = DateTime::parse_from_rfc3339(at).map_err(|_| refused())?.with_timezone(&Utc);
+    Ok((op, at))
 }
 
 async fn find(state: &AppState, id: Uuid) -> ApiResult<User> {

@@ -233,6 +233,41 @@ export async function bootstrapInviteAndRedeemWithCode(ctx) {
   assert.equal(decoded, 48, 'the uploaded icon is served and decodes');
 }
 
+/** Issue 27: a guest leaves from their profile — the page says what goes, the sponsor is
+ * mailed, the guest can no longer sign in — and the admin restores the account. */
+async function aGuestLeavesAndIsRestored(ctx) {
+  const email = 'lou@northwind.example';
+  const { page: lou } = await invitedGuestOpens(ctx, email, 'Lou Partner', 'redeem-lou');
+  await press(lou, 'Email me a one-time code');
+  await ctx.look(lou, 'redeem-lou-code');
+  await lou.getByLabel('One-time code').fill(codeIn(await ctx.mailbox.next(email, { subject: /code/ })));
+  await press(lou, 'Continue');
+  await ctx.look(lou, 'redeem-lou-consent');
+  await lou.getByLabel('I accept the terms of use').check();
+  await press(lou, 'Accept and continue');
+  assert.equal(new URL(lou.url()).pathname, '/apps');
+  await follow(lou, 'Profile');
+  await follow(lou, 'Leave Contoso');
+  await ctx.look(lou, 'leave');
+  assert.match(await lou.locator('main').innerText(), new RegExp(WIKI));
+  await press(lou, 'Leave Contoso');
+  await ctx.look(lou, 'left');
+  assert.match(await heading(lou), /You left Contoso/);
+  await ctx.mailbox.next(ADMIN, { subject: /Lou Partner left Contoso/ });
+  await lou.goto(`${ctx.base}/apps`);
+  assert.equal(new URL(lou.url()).pathname, '/signin');
+
+  const { admin } = ctx;
+  await admin.goto(`${ctx.base}/admin/users?q=lou`);
+  await follow(admin, 'Lou Partner');
+  await ctx.look(admin, 'admin-user-left');
+  assert.match(await admin.locator('main').innerText(), /left the organization/);
+  await press(admin, 'Restore account');
+  assert.match(await admin.locator('main').innerText(), /The account is restored/);
+  const again = await signInWithCode(ctx, email, 'lou-again');
+  assert.match(await again.locator('main').innerText(), new RegExp(WIKI));
+}
+
 /** Fills the identity provider form (the test peers' client credentials) and saves it. */
 async function fillIdpForm(admin, name, slug, kind, issuer, domains, workforce = false) {
   await admin.getByLabel('Display name').fill(name);
@@ -1347,6 +1382,7 @@ export const scenarios = [
   aSamlPartnerRedeemsThroughItsOwnIdp,
   aSamlPartnersMfaCountsWhenTrusted,
   memberLooksAfterHerGuests,
+  aGuestLeavesAndIsRestored,
   guestsUseASecondStep,
   aProgramInvitesThroughTheApi,
   aBulkJobSurvivesACrash,

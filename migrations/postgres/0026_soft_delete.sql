@@ -3,3 +3,6 @@
 -- the person's data. Kept in step with the other database's migration.
 ALTER TABLE users ADD COLUMN deleted_at TIMESTAMPTZ;
 CREATE INDEX users_deleted_at ON users (deleted_at) WHERE deleted_at IS NOT NULL;
+-- When the end-of-access policy last acted on a guest whose assignments had all ended: it
+-- acts again only after a later end (the guest was given access again meanwhile).
+ALTER TABLE users ADD COLUMN access_ended_at TIMESTAMPTZ;

@@ -133,6 +133,7 @@ catalogue! {
     UserLeft = "user.left" in Users, "Guest left the organization";
     UserRestored = "user.restored" in Users, "Account restored";
     UserPurged = "user.purged" in Users, "Personal data purged";
+    UserAccessEnded = "user.access_ended" in Users, "End-of-access policy applied";
     UserAccessExtended = "user.access_extended" in Users, "Access extended";
     UserSponsorAdded = "user.sponsor_added" in Users, "Sponsor added";
     UserSponsorRemoved = "user.sponsor_removed" in Users, "Sponsor removed";

@@ -161,6 +161,17 @@ impl Action {
             UserRemoved => actor("removed the guest ").target(),
             UserLeft => actor("left the organization"),
             UserRestored => actor("restored the account of ").target(),
+            UserAccessEnded => {
+                actor("found every assignment of ").target().and(" ended").then(value(d, "policy").map(|p| {
+                    match p.as_str() {
+                        "block" => ": sign-in blocked".to_string(),
+                        "block_then_delete" => {
+                            ": sign-in blocked and the account deleted, to be purged in 30 days".into()
+                        }
+                        _ => ": the account was left as it is".into(),
+                    }
+                }))
+            }
             UserPurged => actor("purged the personal data of ").target().and(", 30 days after the account was deleted"),
             UserAccessExtended => actor("extended the access of ")
                 .target()

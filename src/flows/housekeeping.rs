@@ -28,6 +28,8 @@ pub struct Done {
     pub expiry_notices: usize,
     pub purged_audit_events: u64,
     pub purged_mails: u64,
+    /// Guests whose assignments had all ended, handled by the end-of-access policy (F12).
+    pub access_ended: usize,
     /// Accounts soft-deleted 30 days ago whose personal data went (F12).
     pub purged: usize,
 }
@@ -48,6 +50,7 @@ pub async fn run(state: &AppState) -> AppResult<Done> {
         expiry_notices: crate::flows::sponsors::announce_expiring(state).await?,
         purged_audit_events,
         purged_mails,
+        access_ended: crate::flows::end_of_access::apply_due(state).await?,
         purged: crate::flows::leaving::purge_due(state).await?,
     })
 }

@@ -10,6 +10,7 @@ pub mod bulk;
 pub mod client_secrets;
 pub mod codes;
 pub mod dev_seed;
+pub mod end_of_access;
 pub mod federated;
 pub mod groups;
 pub mod housekeeping;

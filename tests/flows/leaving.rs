@@ -1,7 +1,7 @@
 //! Issue 27 (F12): a guest leaves from their profile — access ends at once, sponsors are
 //! told — an admin can restore the account for 30 days, and then the worker purges the
-//! person's data while the audit log stays whole under a pseudonym. And "Download your
-//! data".
+//! person's data while the audit log stays whole under a pseudonym. "Download your data".
+//! And the end-of-access policy, when a guest's last assignment ends.
 
 use chrono::Duration;
 use reqwest::StatusCode;
@@ -95,6 +95,65 @@ async fn members_do_not_leave_this_way(app: TestApp) -> TestApp {
     app
 }
 both!(members_do_not_leave_this_way);
+
+/// A guest invited with a package that lasts 10 days and needs no approval; redeemed.
+async fn guest_with_ten_days(app: &TestApp, email: &str, package: &str) -> uuid::Uuid {
+    let pkg = crate::signup::package(app, package, "none", &[], &[("duration_days", "10")]).await;
+    let form = [("email", email), ("package", pkg.as_str()), ("send_email", "yes")];
+    assert!(app.post("/admin/invitations", &form).await.has("Invitation sent"));
+    let link = redeem_link_in(&app.one_mail(email).await);
+    let (guest, _) = app.new_browser();
+    assert!(app.redeem_as(&guest, &link, email).await.has(&format!("{package} Wiki")));
+    app.take_mail(email).await;
+    app.user_id(email).await
+}
+
+async fn state_of(app: &TestApp, id: uuid::Uuid) -> (String, bool) {
+    let mut c = app.state.db.acquire().await.unwrap();
+    let u = vestibule::db::users::find(c.conn(), id).await.unwrap().unwrap();
+    (u.state.as_str().to_string(), u.deleted_at.is_some())
+}
+
+/// By default a guest whose every assignment ended is blocked and deleted (restorable for
+/// 30 days, then purged); once, even when the worker passes again.
+async fn when_the_last_assignment_ends_the_guest_is_blocked_then_deleted(app: TestApp) -> TestApp {
+    app.sign_in_admin("root@contoso.example").await;
+    let id = guest_with_ten_days(&app, GUEST, "Atlas").await;
+    let pass = || async { vestibule::flows::housekeeping::run(&app.state).await.unwrap().access_ended };
+    app.advance(Duration::days(9));
+    assert_eq!(pass().await, 0);
+    assert_eq!(state_of(&app, id).await, ("accepted".to_string(), false));
+    app.advance(Duration::days(2));
+    assert_eq!(pass().await, 1);
+    assert_eq!(state_of(&app, id).await, ("blocked".to_string(), true));
+    assert!(app.audit_actions().await.contains(&"user.access_ended".to_string()));
+    assert_eq!(pass().await, 0, "applied once");
+    app.advance(Duration::days(31));
+    assert_eq!(vestibule::flows::housekeeping::run(&app.state).await.unwrap().purged, 1);
+    app
+}
+both!(when_the_last_assignment_ends_the_guest_is_blocked_then_deleted);
+
+/// With the policy "nothing" the account stays as it is; with "block" it is blocked only.
+async fn the_end_of_access_policy_is_the_admins_choice(app: TestApp) -> TestApp {
+    app.sign_in_admin("root@contoso.example").await;
+    let page = app.post("/admin/settings", &settings_form(&[("end_of_access", "nothing")])).await;
+    assert!(page.has("The settings were saved"), "{}", page.body);
+    let kept = guest_with_ten_days(&app, GUEST, "Atlas").await;
+    app.advance(Duration::days(11));
+    assert_eq!(vestibule::flows::housekeeping::run(&app.state).await.unwrap().access_ended, 1);
+    assert_eq!(state_of(&app, kept).await, ("accepted".to_string(), false));
+    app.sign_in_admin("root@contoso.example").await;
+    let page = app.post("/admin/settings", &settings_form(&[("end_of_access", "block")])).await;
+    assert!(page.has("The settings were saved"), "{}", page.body);
+    let blocked = guest_with_ten_days(&app, "bo@fabrikam.example", "Borealis").await;
+    app.advance(Duration::days(11));
+    assert_eq!(vestibule::flows::housekeeping::run(&app.state).await.unwrap().access_ended, 1);
+    assert_eq!(state_of(&app, blocked).await, ("blocked".to_string(), false));
+    assert_eq!(state_of(&app, kept).await, ("accepted".to_string(), false), "handled once");
+    app
+}
+both!(the_end_of_access_policy_is_the_admins_choice);
 
 fn lines_with(dump: &str, needle: &str) -> String {
     dump.lines().filter(|l| l.contains(needle)).collect::<Vec<_>>().join("\n")

@@ -34,6 +34,9 @@ pub struct ListQuery {
     user_type: String,
     #[serde(default)]
     state: String,
+    /// `outdated`: only the guests who have not accepted the current terms of use.
+    #[serde(default)]
+    terms: String,
     #[serde(default)]
     page: Option<i64>,
 }
@@ -47,6 +50,11 @@ struct ListPage {
     state: String,
     users: Vec<User>,
     pager: Pager,
+    /// Listing only the guests who have not accepted the current terms.
+    terms_outdated: bool,
+    terms_version: String,
+    /// How many guests have not accepted the current terms (yet).
+    not_accepted: i64,
 }
 
 pub async fn list(
@@ -67,11 +75,29 @@ pub async fn list(
     let page = Page::new(q.page.unwrap_or(1), PAGE_SIZE);
     let mut c = state.db.acquire().await?;
     let email_query = crate::domain::email::ascii_for_search(&search);
-    let filter = Filter { query: &search, email_query: &email_query, user_type: &user_type, state: &st };
-    let (users, total) = users::search(c.conn(), &filter, page).await?;
-    let base = filtered("/admin/users", &[("q", &search), ("type", &user_type), ("state", &st)]);
+    let terms_version = flows::settings::current(&state).await?.terms_version.clone();
+    let terms_outdated = q.terms == "outdated";
+    let (users, total) = if terms_outdated {
+        users::terms_not_accepted(c.conn(), &terms_version, page).await?
+    } else {
+        let filter = Filter { query: &search, email_query: &email_query, user_type: &user_type, state: &st };
+        users::search(c.conn(), &filter, page).await?
+    };
+    let not_accepted = users::count_terms_not_accepted(c.conn(), &terms_version).await?;
+    let terms = if terms_outdated { "outdated" } else { "" };
+    let base = filtered("/admin/users", &[("q", &search), ("type", &user_type), ("state", &st), ("terms", terms)]);
     let pager = Pager::new(&base, page, total);
-    Ok(render(&ListPage { ctx, q: search, user_type, state: st, users, pager }))
+    Ok(render(&ListPage {
+        ctx,
+        q: search,
+        user_type,
+        state: st,
+        users,
+        pager,
+        terms_outdated,
+        terms_version,
+        not_accepted,
+    }))
 }
 
 #[derive(Template)]

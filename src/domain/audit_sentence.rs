@@ -142,9 +142,10 @@ impl Action {
                     _ => None,
                 },
             ),
-            DoNotInviteAdded => actor("blocked future invitations to ").target().and(" from an invitation mail").then(
-                number(d, "revoked").filter(|n| *n > 0).map(|_| ", revoking the pending one".to_string()),
-            ),
+            DoNotInviteAdded => actor("blocked future invitations to ")
+                .target()
+                .and(" from an invitation mail")
+                .then(number(d, "revoked").filter(|n| *n > 0).map(|_| ", revoking the pending one".to_string())),
             DoNotInviteLifted => actor("lifted the do-not-invite entry of ").target(),
 
             UserMemberAdded => actor("added ").target().and(" as a member"),

@@ -14,6 +14,7 @@ mod hardening;
 mod images;
 mod invite;
 mod leaving;
+mod lifecycle_terms;
 mod mail;
 mod mfa;
 mod migrations;

@@ -8,8 +8,8 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use crate::auth::session::TermsSession;
-use crate::domain::user::GUEST;
 use crate::domain::url::is_local_path;
+use crate::domain::user::GUEST;
 use crate::error::AppResult;
 use crate::flows;
 use crate::state::AppState;

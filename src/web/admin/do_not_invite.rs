@@ -45,7 +45,7 @@ pub async fn lift(
         Err(_) => None,
     };
     match lifted {
-        Some(email) => flash(&session, &format!("{email} can be invited again.")),
+        Some(email) => flash(&session, format!("{email} can be invited again.")),
         None => flash_refused(&session, "That address is not on the list (any more)."),
     }
     Ok(see_other("/admin/do-not-invite"))

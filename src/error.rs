@@ -19,6 +19,10 @@ pub enum AppError {
     /// one up) first, then come back to `next`.
     #[error("second factor required")]
     MfaRequired { next: String },
+    /// A guest who has not accepted the current terms of use: accept them (or leave)
+    /// first, then come back to `next`.
+    #[error("terms of use to accept")]
+    TermsRequired { next: String },
     /// Changing second factors (or resetting another person's) needs a second step passed
     /// within the last ten minutes: pass it again, then come back to `next`.
     #[error("recent second step required")]

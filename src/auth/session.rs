@@ -109,6 +109,9 @@ pub struct Signed {
     /// the person set one up): only the second-step pages (and signing out) are open until
     /// it is used.
     pub mfa_pending: bool,
+    /// A guest who has not accepted the current terms of use (a new version came): only
+    /// the terms page and leaving are open until they accept (`PortalSettings::asks_terms`).
+    pub terms_pending: bool,
     /// Whether the person has a confirmed second factor of their own.
     pub has_factor: bool,
     /// When this session last passed a second step with one of the person's own factors.
@@ -137,10 +140,10 @@ impl Signed {
 #[derive(Clone)]
 struct Loaded(Option<Signed>);
 
-/// The signed-in user, if the session is still valid and any second factor the policy wants
-/// was used; an invalid session is cleared.
+/// The signed-in user, if the session is still valid, any second factor the policy wants
+/// was used and the current terms are accepted; an invalid session is cleared.
 pub async fn current(req: &HttpRequest) -> AppResult<Option<User>> {
-    Ok(current_session(req).await?.filter(|s| !s.mfa_pending).map(|s| s.user))
+    Ok(current_session(req).await?.filter(|s| !s.mfa_pending && !s.terms_pending).map(|s| s.user))
 }
 
 /// Like `current`, with the id of the session record (the profile marks "this browser").
@@ -202,7 +205,9 @@ async fn load_with(req: &HttpRequest, fetch: Fetch) -> AppResult<Option<(Signed,
             }
             let required = required_for(&portal, &user.user_type, user.is_admin, user.mfa_required);
             let wants_mfa = wants_second_step(required, found.has_factor);
+            let terms_pending = portal.asks_terms(&user.user_type, user.terms_version.as_deref());
             let signed = Signed {
+                terms_pending,
                 mfa_pending: wants_mfa
                     && !second_step_passed(&found.session_amr, found.has_factor, found.session_second_step_at),
                 user,
@@ -231,7 +236,7 @@ async fn load_with(req: &HttpRequest, fetch: Fetch) -> AppResult<Option<(Signed,
 pub async fn user_with_tiles(req: &HttpRequest) -> AppResult<(User, Vec<Tile>)> {
     let signed = if req.extensions().get::<Loaded>().is_some() { None } else { load_with(req, Fetch::Tiles).await? };
     match signed {
-        Some((s, tiles)) if !s.mfa_pending => Ok((s.user, tiles)),
+        Some((s, tiles)) if !s.mfa_pending && !s.terms_pending => Ok((s.user, tiles)),
         _ => {
             // Already checked (or refused): the usual way, then the tiles on their own.
             let user = session_for(req, false).await?.user;
@@ -255,10 +260,12 @@ fn next_of(req: &HttpRequest) -> String {
 type Fut<T> = Pin<Box<dyn Future<Output = Result<T, AppError>>>>;
 
 /// The session the extractors below start from: to the sign-in page without one, and —
-/// unless `any` — to the second step while it is still to come.
+/// unless `any` — to the second step while it is still to come, then to the terms of use
+/// while they are still to accept.
 async fn session_for(req: &HttpRequest, any: bool) -> AppResult<Signed> {
     match current_session(req).await? {
         Some(s) if s.mfa_pending && !any => Err(AppError::MfaRequired { next: next_of(req) }),
+        Some(s) if s.terms_pending && !any => Err(AppError::TermsRequired { next: next_of(req) }),
         Some(s) => Ok(s),
         None => Err(AppError::SignInRequired { next: next_of(req) }),
     }
@@ -298,3 +305,22 @@ session_extractor!(AdminUser, false, |s| if s.user.is_admin {
 /// still to come (else: to the sign-in page).
 pub struct AnySession(pub Signed);
 session_extractor!(AnySession, true, |s| Ok(AnySession(s)));
+
+/// A handler argument for the terms page and leaving: a signed-in user whose second step
+/// is done, whether or not they have the current terms of use still to accept.
+pub struct TermsSession(pub Signed);
+
+impl FromRequest for TermsSession {
+    type Error = AppError;
+    type Future = Fut<Self>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            match session_for(&req, true).await? {
+                s if s.mfa_pending => Err(AppError::MfaRequired { next: next_of(&req) }),
+                s => Ok(TermsSession(s)),
+            }
+        })
+    }
+}

@@ -177,14 +177,15 @@ pub async fn rows(c: Conn<'_>, job_id: Uuid, after: i64, limit: i64) -> sqlx::Re
 
 /// A job's problem rows (`problems`) or all its other rows, in file order.
 pub async fn rows_by_kind(c: Conn<'_>, job_id: Uuid, problems: bool, limit: i64) -> sqlx::Result<Vec<Row>> {
-    let [a, b, d] = crate::domain::bulk::Outcome::PROBLEM_CODES;
+    let [a, b, d, f] = crate::domain::bulk::Outcome::PROBLEM_CODES;
     let not = if problems { "" } else { "NOT" };
-    let sql = format!("{ROW} WHERE job_id = $1 AND outcome {not} IN ($2, $3, $4) ORDER BY number LIMIT $5");
+    let sql = format!("{ROW} WHERE job_id = $1 AND outcome {not} IN ($2, $3, $4, $5) ORDER BY number LIMIT $6");
     run!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(job_id)
         .bind(a)
         .bind(b)
         .bind(d)
+        .bind(f)
         .bind(limit)
         .fetch_all(e)
         .await)

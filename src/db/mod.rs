@@ -19,6 +19,7 @@ pub mod audit;
 pub mod bulk;
 pub mod codes;
 pub mod devices;
+pub mod do_not_invite;
 pub mod groups;
 pub mod identities;
 pub mod identity_providers;

@@ -21,6 +21,8 @@ pub struct User {
     /// Must use a second factor whatever the organization's policy says.
     pub mfa_required: bool,
     pub terms_version: Option<String>,
+    /// When they accepted `terms_version`: at redemption, or again after a new version.
+    pub terms_accepted_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub accepted_at: Option<DateTime<Utc>>,
     pub last_sign_in_at: Option<DateTime<Utc>>,
@@ -31,7 +33,7 @@ pub struct User {
 }
 
 pub(super) const COLUMNS: &str = "id, email, display_name, company, user_type, state, created_via, is_admin, is_inviter, \
-    mfa_required, terms_version, created_at, accepted_at, last_sign_in_at, expires_at, deleted_at";
+    mfa_required, terms_version, terms_accepted_at, created_at, accepted_at, last_sign_in_at, expires_at, deleted_at";
 
 /// The user columns of a query that names the users table `alias`.
 pub(super) fn columns_of(alias: &str) -> String {
@@ -219,7 +221,8 @@ pub async fn count_inactive_guests(c: Conn<'_>, before: DateTime<Utc>) -> sqlx::
 pub async fn accept(c: Conn<'_>, id: Uuid, terms_version: &str, now: DateTime<Utc>) -> sqlx::Result<bool> {
     run!(c, |e| {
         sqlx::query(
-            "UPDATE users SET state = 'accepted', accepted_at = $2, terms_version = $3, last_sign_in_at = $2 \
+            "UPDATE users SET state = 'accepted', accepted_at = $2, terms_version = $3, terms_accepted_at = $2, \
+         last_sign_in_at = $2 \
          WHERE id = $1 AND state = 'pending_acceptance'",
         )
         .bind(id)
@@ -229,6 +232,48 @@ pub async fn accept(c: Conn<'_>, id: Uuid, terms_version: &str, now: DateTime<Ut
         .await
         .map(|r| r.rows_affected() == 1)
     })
+}
+
+/// Records that the user accepted this version of the terms of use now.
+pub async fn accept_terms(c: Conn<'_>, id: Uuid, terms_version: &str, now: DateTime<Utc>) -> sqlx::Result<()> {
+    run!(c, |e| sqlx::query("UPDATE users SET terms_version = $2, terms_accepted_at = $3 WHERE id = $1")
+        .bind(id)
+        .bind(terms_version)
+        .bind(now)
+        .execute(e)
+        .await
+        .map(|_| ()))
+}
+
+/// Guests who can sign in and have not accepted this version of the terms (yet), newest
+/// first, a page of them, and how many there are in all (Admin → Users
+/// filtered by "not yet accepted the current terms").
+pub async fn terms_not_accepted(c: Conn<'_>, terms_version: &str, page: Page) -> sqlx::Result<(Vec<User>, i64)> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM users WHERE user_type = 'guest' AND state = 'accepted' \
+         AND (terms_version IS NULL OR terms_version <> $1) ORDER BY created_at DESC, email LIMIT $2 OFFSET $3"
+    );
+    run!(c, |e| {
+        let rows: Vec<User> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(terms_version)
+            .bind(page.size)
+            .bind(page.offset())
+            .fetch_all(&mut *e)
+            .await?;
+        let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(TERMS_NOT_ACCEPTED_COUNT))
+            .bind(terms_version)
+            .fetch_one(&mut *e)
+            .await?;
+        Ok((rows, total))
+    })
+}
+
+const TERMS_NOT_ACCEPTED_COUNT: &str = "SELECT COUNT(*) FROM users WHERE user_type = 'guest' AND state = 'accepted' \
+    AND (terms_version IS NULL OR terms_version <> $1)";
+
+/// How many guests `terms_not_accepted` lists.
+pub async fn count_terms_not_accepted(c: Conn<'_>, terms_version: &str) -> sqlx::Result<i64> {
+    run!(c, |e| sqlx::query_scalar(TERMS_NOT_ACCEPTED_COUNT).bind(terms_version).fetch_one(e).await)
 }
 
 pub async fn touch_sign_in(c: Conn<'_>, id: Uuid, now: DateTime<Utc>) -> sqlx::Result<()> {

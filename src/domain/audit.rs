@@ -118,6 +118,8 @@ catalogue! {
     UserRedemptionReset = "user.redemption_reset" in Invitations, "Redemption reset";
     BulkStarted = "bulk.started" in Invitations, "Bulk invitation started";
     BulkFinished = "bulk.finished" in Invitations, "Bulk invitation finished";
+    DoNotInviteAdded = "do_not_invite.added" in Invitations, "Invitations blocked by their recipient";
+    DoNotInviteLifted = "do_not_invite.lifted" in Invitations, "Do-not-invite entry lifted";
 
     UserMemberAdded = "user.member_added" in Users, "Member added";
     UserCreatedAdmin = "user.created_admin" in Users, "Admin created";
@@ -137,6 +139,7 @@ catalogue! {
     UserAccessExtended = "user.access_extended" in Users, "Access extended";
     UserSponsorAdded = "user.sponsor_added" in Users, "Sponsor added";
     UserSponsorRemoved = "user.sponsor_removed" in Users, "Sponsor removed";
+    UserTermsAccepted = "user.terms_accepted" in Users, "New terms of use accepted";
 
     UserSignedIn = "user.signed_in" in SignIn, "Signed in";
     UserSignInRefused = "user.sign_in_refused" in SignIn, "Sign-in refused";

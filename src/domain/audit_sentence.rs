@@ -142,6 +142,11 @@ impl Action {
                     _ => None,
                 },
             ),
+            DoNotInviteAdded => actor("blocked future invitations to ")
+                .target()
+                .and(" from an invitation mail")
+                .then(number(d, "revoked").filter(|n| *n > 0).map(|_| ", revoking the pending one".to_string())),
+            DoNotInviteLifted => actor("lifted the do-not-invite entry of ").target(),
 
             UserMemberAdded => actor("added ").target().and(" as a member"),
             UserCreatedAdmin => actor("created the admin ").target(),
@@ -160,6 +165,9 @@ impl Action {
             UserUnblocked => actor("unblocked sign-in for ").target(),
             UserRemoved => actor("removed the guest ").target(),
             UserLeft => actor("left the organization"),
+            UserTermsAccepted => {
+                actor("accepted the terms of use").then(value(d, "version").map(|v| format!(", version “{v}”")))
+            }
             UserRestored => actor("restored the account of ").target(),
             UserAccessEnded => {
                 actor("found every assignment of ").target().and(" ended").then(value(d, "policy").map(|p| {

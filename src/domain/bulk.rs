@@ -25,6 +25,8 @@ pub enum Outcome {
     Duplicate(usize),
     /// The partner domain policy refuses the address's domain.
     DomainRefused,
+    /// The address's owner asked for no more invitations (the do-not-invite list).
+    DoNotInvite,
     /// A field is wrong: which and why.
     Invalid(String),
     /// The invitation was refused when the job ran (why), e.g. the inviter may no longer invite.
@@ -41,6 +43,7 @@ impl Outcome {
             Outcome::IsMember => "A member of the organization: skipped".into(),
             Outcome::Duplicate(row) => format!("Same address as row {row}: skipped"),
             Outcome::DomainRefused => "Refused by the partner domain policy".into(),
+            Outcome::DoNotInvite => "On the do-not-invite list: its owner asked for no more invitations".into(),
             Outcome::Invalid(why) | Outcome::Refused(why) => why.clone(),
         }
     }
@@ -55,6 +58,7 @@ impl Outcome {
             Outcome::IsMember => "member",
             Outcome::Duplicate(_) => "duplicate",
             Outcome::DomainRefused => "domain_refused",
+            Outcome::DoNotInvite => "do_not_invite",
             Outcome::Invalid(_) => "invalid",
             Outcome::Refused(_) => "refused",
         }
@@ -78,6 +82,7 @@ impl Outcome {
             "member" => Outcome::IsMember,
             "duplicate" => Outcome::Duplicate(detail.parse().ok()?),
             "domain_refused" => Outcome::DomainRefused,
+            "do_not_invite" => Outcome::DoNotInvite,
             "invalid" => Outcome::Invalid(detail.to_string()),
             "refused" => Outcome::Refused(detail.to_string()),
             _ => return None,
@@ -91,11 +96,11 @@ impl Outcome {
 
     /// Not invited because something is wrong with the row.
     pub fn is_problem(&self) -> bool {
-        matches!(self, Outcome::DomainRefused | Outcome::Invalid(_) | Outcome::Refused(_))
+        matches!(self, Outcome::DomainRefused | Outcome::DoNotInvite | Outcome::Invalid(_) | Outcome::Refused(_))
     }
 
     /// The stored codes of the outcomes `is_problem` names.
-    pub const PROBLEM_CODES: [&'static str; 3] = ["domain_refused", "invalid", "refused"];
+    pub const PROBLEM_CODES: [&'static str; 4] = ["domain_refused", "do_not_invite", "invalid", "refused"];
 }
 
 #[cfg(test)]
@@ -112,6 +117,7 @@ mod tests {
             Outcome::IsMember,
             Outcome::Duplicate(7),
             Outcome::DomainRefused,
+            Outcome::DoNotInvite,
             Outcome::Invalid("That is not an email address.".into()),
             Outcome::Refused("You may not invite guests.".into()),
         ];

@@ -32,6 +32,10 @@ pub enum InviteRefused {
     TooManySends(i64),
     #[error("Addresses at {0} may not be invited: the partner domain policy in Settings does not allow it.")]
     DomainNotAllowed(String),
+    #[error(
+        "{0} asked not to be invited by this organization (it is on the do-not-invite list). An admin can lift the entry if they ask to be invited after all."
+    )]
+    DoNotInvite(String),
     #[error("You may not invite guests: Settings say who may, and ask an admin if you need to.")]
     NotAllowed,
     #[error(
@@ -285,7 +289,8 @@ async fn queue_invitation_mail(
         Some(i) => (i.display_name.as_str(), Some(i.email.as_str())),
         None => (brand.org_name.as_str(), None),
     };
-    let letter = mail::letters::invitation(&brand, name, address, &invitation.message, link, &expires)?;
+    let block = super::do_not_invite::link(state, invitation.id);
+    let letter = mail::letters::invitation(&brand, name, address, &invitation.message, link, &expires, &block)?;
     mail::queue(tx.conn(), &invitation.email, &letter, state.clock.now()).await?;
     Ok(())
 }

@@ -89,6 +89,10 @@ pub async fn invite_in(
     if !portal.admits_domain(input.email.domain()) {
         return Ok(Err(InviteRefused::DomainNotAllowed(input.email.domain().to_string())));
     }
+    // Its owner asked for no more invitations: nobody invites them, pending or not.
+    if super::do_not_invite::is_listed(tx.conn(), input.email.as_str()).await? {
+        return Ok(Err(InviteRefused::DoNotInvite(input.email.to_string())));
+    }
     // Their names go into the audit event: the log says which apps, even once renamed.
     let mut app_names = Vec::with_capacity(input.app_ids.len());
     for app_id in &input.app_ids {

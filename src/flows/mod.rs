@@ -10,6 +10,7 @@ pub mod bulk;
 pub mod client_secrets;
 pub mod codes;
 pub mod dev_seed;
+pub mod do_not_invite;
 pub mod end_of_access;
 pub mod federated;
 pub mod groups;
@@ -31,9 +32,11 @@ pub mod saml;
 pub mod saml_idps;
 pub mod saml_metadata;
 pub mod settings;
+pub mod sign_in_history;
 pub mod signin;
 pub mod signup;
 pub mod sponsors;
+pub mod terms;
 pub mod users;
 
 /// Queues a plain notice mail (its words from `mail::notices`) in the caller's

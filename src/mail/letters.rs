@@ -13,6 +13,8 @@ struct HtmlPart<'a> {
     body: &'a str,
     button: Option<(&'a str, &'a str)>,
     footnote: &'a str,
+    /// An invitation's "Block future invitations" link, under the footnote.
+    block: Option<&'a str>,
 }
 
 #[derive(Template)]
@@ -24,6 +26,7 @@ struct InvitationText<'a> {
     message: &'a str,
     link: &'a str,
     expires: &'a str,
+    block: &'a str,
 }
 
 #[derive(Template)]
@@ -58,11 +61,12 @@ fn html(
     button: Option<(&str, &str)>,
     footnote: &str,
 ) -> askama::Result<String> {
-    HtmlPart { brand, heading, body, button, footnote }.render()
+    HtmlPart { brand, heading, body, button, footnote, block: None }.render()
 }
 
 /// `inviter`: a person's name with their address (replies go to them), or the
-/// organization's name with none.
+/// organization's name with none. `block`: the link that puts the address on the
+/// do-not-invite list.
 pub fn invitation(
     brand: &Branding,
     inviter: &str,
@@ -70,20 +74,23 @@ pub fn invitation(
     message: &str,
     link: &str,
     expires: &str,
+    block: &str,
 ) -> askama::Result<Letter> {
     let body = InvitationBody { brand, inviter, inviter_address, message, expires }.render()?;
     let letter = Letter {
         sender_name: brand.org_name.clone(),
         reply_to: None,
         subject: format!("{inviter} invited you to {}", brand.org_name),
-        text: InvitationText { brand, inviter, inviter_address, message, link, expires }.render()?,
-        html: html(
+        text: InvitationText { brand, inviter, inviter_address, message, link, expires, block }.render()?,
+        html: HtmlPart {
             brand,
-            &format!("You're invited to {}", brand.org_name),
-            &body,
-            Some(("Accept invitation", link)),
-            "If you did not expect this invitation, you can ignore this mail.",
-        )?,
+            heading: &format!("You're invited to {}", brand.org_name),
+            body: &body,
+            button: Some(("Accept invitation", link)),
+            footnote: "If you did not expect this invitation, you can ignore this mail.",
+            block: Some(block),
+        }
+        .render()?,
     };
     Ok(match inviter_address {
         Some(address) => letter.replying_to(inviter, address),

@@ -51,6 +51,11 @@ impl<'a> Links<'a> {
         self.at(&format!("/redeem/{token}"))
     }
 
+    /// An invitation mail's "Block future invitations" (the do-not-invite list).
+    pub fn do_not_invite(&self, token: &str) -> String {
+        self.at(&format!("/unsubscribe/{token}"))
+    }
+
     /// One approver's link to a sign-up request.
     pub fn approve(&self, token: &str) -> String {
         self.at(&format!("/approve/{token}"))

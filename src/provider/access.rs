@@ -20,6 +20,8 @@ pub enum AppAccess {
     Allowed,
     /// A second step first (set up or used), then the same request again.
     SecondStepFirst,
+    /// A guest accepts the new terms of use first (or leaves), then the same request again.
+    TermsFirst,
     /// Blocked, expired, not redeemed, or not assigned to the app.
     Refused,
 }
@@ -74,6 +76,11 @@ pub fn app_access(
         && !second_step_passed(who.amr, who.has_factor, who.second_step_at)
     {
         return AppAccess::SecondStepFirst;
+    }
+    // No app is reached before new terms are accepted (F12): a grant's refresh and UserInfo
+    // wait for them too.
+    if portal.asks_terms(&user.user_type, user.terms_version.as_deref()) {
+        return AppAccess::TermsFirst;
     }
     if !who.assigned {
         return AppAccess::Refused;

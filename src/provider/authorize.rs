@@ -191,6 +191,8 @@ pub enum Next {
     Refused,
     /// The second step first (set up or used), then this request again.
     SecondStep,
+    /// New terms of use to accept first, then this request again.
+    Terms,
     /// The app asks for consent and none is on record (or `prompt=consent`).
     AskConsent,
 }
@@ -239,6 +241,12 @@ pub async fn decide(
             return Ok(error("interaction_required", "the person must pass a second step first"));
         }
         return Ok(Next::SecondStep);
+    }
+    if access == AppAccess::TermsFirst {
+        if r.prompt_none {
+            return Ok(error("interaction_required", "the person must accept new terms of use first"));
+        }
+        return Ok(Next::Terms);
     }
     if access == AppAccess::Refused {
         let mut tx = state.db.begin().await?;

@@ -37,8 +37,12 @@ pub enum Audience {
     /// Setting up a second factor: the first one from any session (even one waiting for
     /// its second step); another only after a recent second step.
     Enrollment,
-    /// Signed in, second step passed where wanted.
+    /// Signed in, second step passed where wanted, and the current terms of use accepted
+    /// where asked (else to `/terms`).
     SignedIn,
+    /// Signed in, second step passed where wanted, whether or not new terms of use are still
+    /// to accept: the terms page itself, and leaving instead (with one's data first).
+    SignedInBeforeTerms,
     /// Signed in, and a second step within the last ten minutes when the person has a
     /// factor: removing a factor, new recovery codes.
     RecentSecondStep,
@@ -103,11 +107,19 @@ fn here(req: &HttpRequest) -> String {
 }
 
 /// A session whose second step is done where wanted (else to `/mfa`), or to `/signin`.
-async fn signed_in(req: &HttpRequest) -> Result<Signed, AppError> {
+async fn before_terms(req: &HttpRequest) -> Result<Signed, AppError> {
     match current_session(req).await? {
         Some(s) if s.mfa_pending => Err(AppError::MfaRequired { next: here(req) }),
         Some(s) => Ok(s),
         None => Err(AppError::SignInRequired { next: here(req) }),
+    }
+}
+
+/// `before_terms`, with the current terms of use accepted where asked (else to `/terms`).
+async fn signed_in(req: &HttpRequest) -> Result<Signed, AppError> {
+    match before_terms(req).await? {
+        s if s.terms_pending => Err(AppError::TermsRequired { next: here(req) }),
+        s => Ok(s),
     }
 }
 
@@ -143,6 +155,7 @@ async fn admit(req: &HttpRequest, audience: Audience) -> Result<(), Refusal> {
         Audience::SignedIn | Audience::SponsorOfGuest | Audience::ApproverOfRequest => {
             signed_in(req).await.map(|_| ()).map_err(Refusal::from)
         }
+        Audience::SignedInBeforeTerms => before_terms(req).await.map(|_| ()).map_err(Refusal::from),
         Audience::RecentSecondStep => {
             let s = signed_in(req).await?;
             if s.may_change_factors(now(req)?) {

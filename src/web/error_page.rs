@@ -32,6 +32,7 @@ impl ResponseError for AppError {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::SignInRequired { .. }
             | AppError::MfaRequired { .. }
+            | AppError::TermsRequired { .. }
             | AppError::RecentSecondStepRequired { .. } => StatusCode::SEE_OTHER,
             AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -57,6 +58,7 @@ impl ResponseError for AppError {
             ),
             AppError::SignInRequired { next } => return see_other_with_next("/signin", next),
             AppError::MfaRequired { next } => return see_other_with_next("/mfa", next),
+            AppError::TermsRequired { next } => return see_other_with_next("/terms", next),
             AppError::RecentSecondStepRequired { next } => return see_other_with_next("/mfa?again=1&", next),
             AppError::TooManyRequests(why) => ("Please wait a moment", why.clone()),
             AppError::Unavailable => unavailable(),

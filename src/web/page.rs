@@ -98,6 +98,7 @@ const ADMIN_MENU: &[(&str, &str)] = &[
     ("/admin/identity-providers", "Identity providers"),
     ("/admin/audit", "Audit log"),
     ("/admin/outbox", "Outbox"),
+    ("/admin/do-not-invite", "Do-not-invite list"),
     ("/admin/api-keys", "API keys"),
     ("/admin/settings", "Settings"),
 ];

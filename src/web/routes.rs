@@ -69,6 +69,9 @@ fn routes() -> Routes {
         .post("/signup/verify", Anyone, public::signup::verify)
         .get("/signup/status/{token}", LinkHolder, public::signup::status)
         .post("/signup/status/{token}/withdraw", LinkHolder, public::signup::withdraw)
+        // An invitation mail's "Block future invitations": GET asks, POST lists (F12).
+        .get("/unsubscribe/{token}", LinkHolder, public::unsubscribe::show)
+        .post("/unsubscribe/{token}", LinkHolder, public::unsubscribe::block)
         .get("/approve/{token}", LinkHolder, public::approve::show)
         .post("/approve/{token}", LinkHolder, public::approve::decide)
         // The second factor (F8): right after the first one, and from the profile.
@@ -112,9 +115,12 @@ fn routes() -> Routes {
         .post("/profile", SignedIn, panel::rename)
         .post("/profile/sessions/{id}/end", SignedIn, panel::end_session)
         .post("/profile/sign-out-everywhere", SignedIn, panel::sign_out_everywhere)
-        .get("/profile/data", SignedIn, panel::leaving::my_data)
-        .get("/profile/leave", SignedIn, panel::leaving::form)
-        .post("/profile/leave", SignedIn, panel::leaving::leave)
+        .get("/profile/data", SignedInBeforeTerms, panel::leaving::my_data)
+        .get("/profile/leave", SignedInBeforeTerms, panel::leaving::form)
+        .post("/profile/leave", SignedInBeforeTerms, panel::leaving::leave)
+        // New terms of use (F12): accepted before any other page, or leave instead.
+        .get("/terms", SignedInBeforeTerms, panel::terms::show)
+        .post("/terms", SignedInBeforeTerms, panel::terms::accept)
         // The admin portal (F7): every handler takes AdminUser.
         .get("/admin", Admin, admin::dashboard)
         .get("/admin/users", Admin, admin::users::list)
@@ -182,6 +188,8 @@ fn routes() -> Routes {
         .post("/admin/settings", Admin, admin::settings::save)
         .post("/admin/settings/logo", Admin, admin::settings::upload_logo)
         .post("/admin/settings/logo/remove", Admin, admin::settings::remove_logo)
+        .get("/admin/do-not-invite", Admin, admin::do_not_invite::list)
+        .post("/admin/do-not-invite/lift", Admin, admin::do_not_invite::lift)
         .get("/admin/identity-providers", Admin, admin::idps::list)
         .post("/admin/identity-providers", Admin, admin::idps::create)
         .get("/admin/identity-providers/new", Admin, admin::idps::new_form)

@@ -10,7 +10,7 @@ use crate::helpers::*;
 
 /// Sends `bytes` as the file of the check form, as a browser sends a form with a file (and
 /// "Send each partner the invitation by email" ticked, as it is at first).
-async fn upload(app: &TestApp, client: &Client, name: &str, bytes: &[u8], csrf: &str) -> Page {
+pub(crate) async fn upload(app: &TestApp, client: &Client, name: &str, bytes: &[u8], csrf: &str) -> Page {
     let boundary = "----vestibule-test-boundary";
     let mut body = Vec::new();
     body.extend_from_slice(

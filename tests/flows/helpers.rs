@@ -673,15 +673,16 @@ impl Page {
     }
 }
 
-/// The settings form as the page sends it with its defaults, with `over` changed.
+/// The settings form as the test app's settings have it (the same terms version, so saving
+/// it asks no guest to accept the terms again), with `over` changed.
 pub fn settings_form<'a>(over: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
     let mut form = vec![
         ("org_name", "Contoso"),
         ("logo_url", ""),
         ("accent", "#2f4ea8"),
         ("privacy_url", ""),
-        ("terms_text", "Be nice."),
-        ("terms_version", "1"),
+        ("terms_text", "Be kind. Keep shared data confidential."),
+        ("terms_version", "2026-1"),
         ("invitation_ttl_days", "30"),
         ("signup_ttl_days", "14"),
         ("domain_policy", "allow_all"),

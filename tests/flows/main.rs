@@ -15,6 +15,7 @@ mod images;
 mod invite;
 mod leaving;
 mod lifecycle_inactivity;
+mod lifecycle_terms;
 mod mail;
 mod mfa;
 mod migrations;

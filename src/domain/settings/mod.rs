@@ -128,6 +128,12 @@ impl PortalSettings {
         now - Duration::days(self.inactive_after_days)
     }
 
+    /// Whether a person must accept the current terms of use before going on (F12): guests
+    /// who accepted another version (or none). Members have no guest terms.
+    pub fn asks_terms(&self, user_type: &str, accepted_version: Option<&str>) -> bool {
+        user_type == super::user::GUEST && accepted_version != Some(self.terms_version.as_str())
+    }
+
     /// Whether this person may invite guests under the policy.
     pub fn may_invite(&self, user_type: &str, is_admin: bool, is_inviter: bool) -> bool {
         match self.invite_policy {

@@ -195,6 +195,7 @@ fn outcome_of(refused: InviteRefused) -> Outcome {
         InviteRefused::AlreadyGuest(_) => Outcome::AlreadyGuest,
         InviteRefused::IsMember(_) | InviteRefused::IsGuest(_) => Outcome::IsMember,
         InviteRefused::DomainNotAllowed(_) => Outcome::DomainRefused,
+        InviteRefused::DoNotInvite(_) => Outcome::DoNotInvite,
         other => Outcome::Refused(other.to_string()),
     }
 }

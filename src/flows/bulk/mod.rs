@@ -122,11 +122,13 @@ async fn classify(
     if !portal.admits_domain(email.domain()) {
         return Ok(Outcome::DomainRefused);
     }
-    let existing = {
+    let (existing, listed) = {
         let mut c = state.db.acquire().await?;
-        users::find_by_email(c.conn(), email.as_str()).await?
+        let listed = crate::flows::do_not_invite::is_listed(c.conn(), email.as_str()).await?;
+        (users::find_by_email(c.conn(), email.as_str()).await?, listed)
     };
     Ok(match existing {
+        _ if listed => Outcome::DoNotInvite,
         None => Outcome::WillInvite,
         Some(u) if u.user_type != GUEST => Outcome::IsMember,
         Some(u) if u.state == UserState::PendingAcceptance => Outcome::AlreadyInvited,

@@ -7,6 +7,7 @@ pub mod apps;
 pub mod audit;
 pub mod audit_words;
 pub mod bulk;
+pub mod do_not_invite;
 pub mod groups;
 pub mod idps;
 pub mod invitations;

@@ -37,6 +37,9 @@ pub struct ListQuery {
     /// `inactive`: only guests without a sign-in for the days Settings give.
     #[serde(default)]
     activity: String,
+    /// `outdated`: only the guests who have not accepted the current terms of use.
+    #[serde(default)]
+    terms: String,
     #[serde(default)]
     page: Option<i64>,
 }
@@ -53,6 +56,11 @@ struct ListPage {
     inactive_after_days: i64,
     users: Vec<User>,
     pager: Pager,
+    /// Listing only the guests who have not accepted the current terms.
+    terms_outdated: bool,
+    terms_version: String,
+    /// How many guests have not accepted the current terms (yet).
+    not_accepted: i64,
 }
 
 pub async fn list(
@@ -81,17 +89,29 @@ pub async fn list(
     let page = Page::new(q.page.unwrap_or(1), PAGE_SIZE);
     let mut c = state.db.acquire().await?;
     let email_query = crate::domain::email::ascii_for_search(&search);
-    let filter = Filter {
-        query: &search,
-        email_query: &email_query,
-        user_type: &user_type,
-        state: &st,
-        inactive_before,
-        last_sign_in: None,
+    let terms_version = settings.terms_version.clone();
+    // The guests still to accept the current terms: a list of its own (the other filters
+    // do not apply to it).
+    let terms_outdated = q.terms == "outdated";
+    let (users, total) = if terms_outdated {
+        users::terms_not_accepted(c.conn(), &terms_version, page).await?
+    } else {
+        let filter = Filter {
+            query: &search,
+            email_query: &email_query,
+            user_type: &user_type,
+            state: &st,
+            inactive_before,
+            last_sign_in: None,
+        };
+        users::search(c.conn(), &filter, page).await?
     };
-    let (users, total) = users::search(c.conn(), &filter, page).await?;
-    let base =
-        filtered("/admin/users", &[("q", &search), ("type", &user_type), ("state", &st), ("activity", &activity)]);
+    let not_accepted = users::count_terms_not_accepted(c.conn(), &terms_version).await?;
+    let terms = if terms_outdated { "outdated" } else { "" };
+    let base = filtered(
+        "/admin/users",
+        &[("q", &search), ("type", &user_type), ("state", &st), ("activity", &activity), ("terms", terms)],
+    );
     let pager = Pager::new(&base, page, total);
     Ok(render(&ListPage {
         ctx,
@@ -102,6 +122,9 @@ pub async fn list(
         inactive_after_days: settings.inactive_after_days,
         users,
         pager,
+        terms_outdated,
+        terms_version,
+        not_accepted,
     }))
 }
 

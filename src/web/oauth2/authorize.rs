@@ -75,6 +75,9 @@ pub async fn authorize(
         Next::SecondStep => Err(AppError::MfaRequired {
             next: format!("/oauth2/authorize?{}", serde_urlencoded::to_string(&params).unwrap_or_default()),
         }),
+        Next::Terms => Err(AppError::TermsRequired {
+            next: format!("/oauth2/authorize?{}", serde_urlencoded::to_string(&params).unwrap_or_default()),
+        }),
         Next::AskConsent => Ok(render(&ConsentPage {
             ctx,
             app_name: r.app.name.clone(),
@@ -164,6 +167,7 @@ pub async fn consent(
         Next::Redirect(url) => Ok(see_other(&url)),
         Next::Refused => refused(ctx, &state, &r, signed.as_ref()).await,
         Next::SecondStep => Err(AppError::MfaRequired { next: format!("/oauth2/authorize?{}", f.form.request) }),
+        Next::Terms => Err(AppError::TermsRequired { next: format!("/oauth2/authorize?{}", f.form.request) }),
         // Signed out meanwhile: start again from the app's request.
         Next::SignIn { .. } | Next::AskConsent => {
             Err(AppError::SignInRequired { next: format!("/oauth2/authorize?{}", f.form.request) })

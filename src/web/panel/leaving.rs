@@ -7,7 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chrono::{DateTime, Utc};
 
-use crate::auth::CurrentUser;
+use crate::auth::session::TermsSession;
 use crate::domain::user::GUEST;
 use crate::error::{AppError, AppResult};
 use crate::flows::leaving::{self, Loss};
@@ -31,7 +31,9 @@ struct LeftPage {
     restorable_until: DateTime<Utc>,
 }
 
-pub async fn form(ctx: PageCtx, state: web::Data<AppState>, CurrentUser(user): CurrentUser) -> AppResult<HttpResponse> {
+/// Open before new terms of use are accepted: leaving is the other answer to them.
+pub async fn form(ctx: PageCtx, state: web::Data<AppState>, TermsSession(s): TermsSession) -> AppResult<HttpResponse> {
+    let user = s.user;
     if user.user_type != GUEST {
         return Err(AppError::NotFound);
     }
@@ -44,9 +46,10 @@ pub async fn leave(
     ctx: PageCtx,
     state: web::Data<AppState>,
     session: Session,
-    CurrentUser(user): CurrentUser,
+    TermsSession(s): TermsSession,
     _f: CsrfForm<NoFields>,
 ) -> AppResult<HttpResponse> {
+    let user = s.user;
     if user.user_type != GUEST {
         return Err(AppError::NotFound);
     }
@@ -56,8 +59,8 @@ pub async fn leave(
 }
 
 /// `GET /profile/data`: the person's data as a JSON download.
-pub async fn my_data(state: web::Data<AppState>, CurrentUser(user): CurrentUser) -> AppResult<HttpResponse> {
-    let data = crate::flows::my_data::of(&state, &user).await?;
+pub async fn my_data(state: web::Data<AppState>, TermsSession(s): TermsSession) -> AppResult<HttpResponse> {
+    let data = crate::flows::my_data::of(&state, &s.user).await?;
     let body = serde_json::to_string_pretty(&data).map_err(|e| AppError::Internal(e.into()))?;
     Ok(HttpResponse::Ok()
         .content_type("application/json")

@@ -5,6 +5,7 @@ pub mod guests;
 pub mod invite;
 pub mod leaving;
 pub mod request;
+pub mod terms;
 
 use actix_session::Session;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
@@ -112,6 +113,11 @@ struct ProfilePage {
     /// Second factors: the authenticator apps, recovery codes left, and whether required.
     mfa: flows::mfa::Overview,
     error: Option<String>,
+    /// The version of the terms of use in effect now.
+    terms_version: String,
+    /// The last `sign_in_history::DAYS` days of sign-ins, newest first.
+    sign_ins: Vec<flows::sign_in_history::SignInEntry>,
+    history_days: i64,
 }
 
 /// One signed-in browser on the profile page.
@@ -142,6 +148,8 @@ async fn profile_page(
 ) -> AppResult<ProfilePage> {
     let this = crate::auth::session::current_session(req).await?.map(|s| s.session_id);
     let mfa = flows::mfa::overview(state, &user).await?;
+    let terms_version = flows::settings::current(state).await?.terms_version.clone();
+    let sign_ins = flows::sign_in_history::recent(state, user.id).await?;
     let mut c = state.db.acquire().await?;
     let identities = identities::named_for_user(c.conn(), user.id).await?;
     let sponsors = sponsors::of(c.conn(), user.id).await?;
@@ -150,7 +158,19 @@ async fn profile_page(
         .into_iter()
         .map(|record| SessionRow { current: Some(record.id) == this, record })
         .collect();
-    Ok(ProfilePage { ctx, user, name_input, identities, sponsors, sessions, mfa, error })
+    Ok(ProfilePage {
+        ctx,
+        user,
+        name_input,
+        identities,
+        sponsors,
+        sessions,
+        mfa,
+        error,
+        terms_version,
+        sign_ins,
+        history_days: flows::sign_in_history::DAYS,
+    })
 }
 
 pub async fn profile(

@@ -11,6 +11,7 @@ pub mod redeem;
 pub mod saml;
 pub mod signin;
 pub mod signup;
+pub mod unsubscribe;
 
 use actix_web::{HttpRequest, HttpResponse};
 

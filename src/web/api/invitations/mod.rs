@@ -62,7 +62,8 @@ fn refused(r: InviteRefused) -> Problem {
         | InviteRefused::NotASponsor(_)
         | InviteRefused::UnknownPackage
         | InviteRefused::PackageRefusesDomain(..)
-        | InviteRefused::DomainNotAllowed(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        | InviteRefused::DomainNotAllowed(_)
+        | InviteRefused::DoNotInvite(_) => StatusCode::UNPROCESSABLE_ENTITY,
     };
     let mut p = Problem::new(status, "Invitation refused", r.to_string());
     if status == StatusCode::UNPROCESSABLE_ENTITY {

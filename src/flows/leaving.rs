@@ -4,13 +4,13 @@
 //! An admin can restore it for 30 days (`PURGE_AFTER`); then the worker purges the
 //! person's data (`purge_due`), keeping the audit log whole under a pseudonym.
 
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::db::audit::{self, Event};
 use crate::db::users::{self, User};
-use crate::db::{apps, groups, purge, requests, sponsors};
+use crate::db::{Conn, apps, groups, purge, requests, sponsors};
 use crate::domain::audit::{Action, Actor};
 use crate::domain::request::RequestStatus;
 use crate::domain::user::{GUEST, UserState};
@@ -29,11 +29,22 @@ pub struct Loss {
     pub open_requests: usize,
 }
 
+/// The names of the apps and groups the person has now (what leaving takes, and what their
+/// data download lists).
+pub(super) async fn access_names(
+    mut c: Conn<'_>,
+    user_id: Uuid,
+    now: DateTime<Utc>,
+) -> AppResult<(Vec<String>, Vec<String>)> {
+    let apps = apps::tiles_for_user(c.reborrow(), user_id, now).await?.into_iter().map(|t| t.name).collect();
+    let groups = groups::of_user(c, user_id, now).await?.into_iter().map(|g| g.name).collect();
+    Ok((apps, groups))
+}
+
 pub async fn what_leaving_takes(state: &AppState, user: &User) -> AppResult<Loss> {
     let now = state.clock.now();
     let mut c = state.db.acquire().await?;
-    let apps = apps::tiles_for_user(c.conn(), user.id, now).await?.into_iter().map(|t| t.name).collect();
-    let groups = groups::of_user(c.conn(), user.id, now).await?.into_iter().map(|g| g.name).collect();
+    let (apps, groups) = access_names(c.conn(), user.id, now).await?;
     let open_requests = requests::of_user(c.conn(), user.id, 100)
         .await?
         .iter()

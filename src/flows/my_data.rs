@@ -4,10 +4,8 @@
 
 use serde_json::{Value, json};
 
-use crate::db::audit::{self, Filter};
 use crate::db::users::User;
-use crate::db::{apps, groups, identities, sponsors};
-use crate::domain::audit::Action;
+use crate::db::{identities, sponsors};
 use crate::error::AppResult;
 use crate::state::AppState;
 
@@ -18,15 +16,11 @@ pub async fn of(state: &AppState, user: &User) -> AppResult<Value> {
     let now = state.clock.now();
     let mut c = state.db.acquire().await?;
     let ids = identities::for_user(c.conn(), user.id).await?;
-    let app_names: Vec<String> =
-        apps::tiles_for_user(c.conn(), user.id, now).await?.into_iter().map(|t| t.name).collect();
-    let group_names: Vec<String> = groups::of_user(c.conn(), user.id, now).await?.into_iter().map(|g| g.name).collect();
+    let (app_names, group_names) = super::leaving::access_names(c.conn(), user.id, now).await?;
     let sponsors = sponsors::of(c.conn(), user.id).await?;
-    let id = user.id.to_string();
-    // Accepting the invitation signed them in the first time.
-    let actions = [Action::UserSignedIn, Action::InvitationRedeemed];
-    let filter = Filter { target_id: &id, actions: Some(&actions), ..Default::default() };
-    let sign_ins = audit::batch(c.conn(), &filter, SIGN_INS).await?;
+    drop(c);
+    // As the profile lists them, as far back as the audit log keeps them.
+    let sign_ins = super::sign_in_history::read(state, user.id, None, SIGN_INS).await?;
     Ok(json!({
         "exportedAt": now,
         "organization": super::settings::current(state).await?.org_name,
@@ -49,6 +43,6 @@ pub async fn of(state: &AppState, user: &User) -> AppResult<Value> {
         "apps": app_names,
         "groups": group_names,
         "sponsors": sponsors.iter().map(|s| json!({ "displayName": s.display_name, "email": s.email })).collect::<Vec<_>>(),
-        "signIns": sign_ins.iter().map(|e| json!({ "at": e.at, "what": e.action, "how": e.details, "ip": e.ip })).collect::<Vec<_>>(),
+        "signIns": sign_ins.iter().map(|e| json!({ "at": e.at, "how": e.how, "acceptedInvitation": e.redeemed, "ip": e.ip })).collect::<Vec<_>>(),
     }))
 }

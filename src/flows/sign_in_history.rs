@@ -15,7 +15,7 @@ use crate::state::AppState;
 
 /// How far back the profile looks.
 pub const DAYS: i64 = 30;
-/// At most this many are listed.
+/// At most this many are listed on the profile.
 const LIMIT: i64 = 200;
 
 pub struct SignInEntry {
@@ -31,11 +31,22 @@ pub struct SignInEntry {
 /// The person's sign-ins of the last `DAYS` days, newest first.
 pub async fn recent(state: &AppState, user_id: Uuid) -> AppResult<Vec<SignInEntry>> {
     let since = state.clock.now() - Duration::days(DAYS);
+    read(state, user_id, Some(since), LIMIT).await
+}
+
+/// Up to `limit` of the person's sign-ins since `since` (all the audit log keeps: `None`),
+/// newest first.
+pub async fn read(
+    state: &AppState,
+    user_id: Uuid,
+    since: Option<DateTime<Utc>>,
+    limit: i64,
+) -> AppResult<Vec<SignInEntry>> {
     let id = user_id.to_string();
     let actions = [Action::UserSignedIn, Action::InvitationRedeemed];
-    let filter = Filter { target_id: &id, actions: Some(&actions), since: Some(since), ..Default::default() };
+    let filter = Filter { target_id: &id, actions: Some(&actions), since, ..Default::default() };
     let mut c = state.db.acquire().await?;
-    let events = audit::batch(c.conn(), &filter, LIMIT).await?;
+    let events = audit::batch(c.conn(), &filter, limit).await?;
     let idps = identity_providers::all(c.conn()).await?;
     let named = |slug: &str| match slug {
         "email" => "Email code".to_string(),

@@ -86,3 +86,70 @@ pub async fn holders(c: Conn<'_>, app_id: Uuid, limit: i64) -> sqlx::Result<Vec<
     .await
     })
 }
+
+/// Records that an access package was granted (a review of the package's guests reads it);
+/// granting again renews it.
+pub async fn record_grant(
+    c: Conn<'_>,
+    package_id: Uuid,
+    user_id: Uuid,
+    expires_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> sqlx::Result<()> {
+    run!(c, |e| {
+        sqlx::query(
+        "INSERT INTO package_grants (package_id, user_id, granted_at, expires_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (package_id, user_id) DO UPDATE SET granted_at = excluded.granted_at, expires_at = excluded.expires_at"
+    )
+    .bind(package_id)
+    .bind(user_id)
+    .bind(now)
+    .bind(expires_at)
+    .execute(e)
+    .await
+    .map(|_| ())
+    })
+}
+
+/// Takes away what an access package gave: its grant, the apps assigned through it and
+/// its groups — except what another package the person holds gives too.
+pub async fn remove_package(mut c: Conn<'_>, package_id: Uuid, user_id: Uuid) -> sqlx::Result<()> {
+    for sql in [
+        "DELETE FROM package_grants WHERE package_id = $1 AND user_id = $2",
+        "DELETE FROM assignments WHERE user_id = $2 AND source = 'package' \
+         AND app_id IN (SELECT app_id FROM package_apps WHERE package_id = $1) \
+         AND app_id NOT IN (SELECT p.app_id FROM package_apps p JOIN package_grants g ON g.package_id = p.package_id \
+         WHERE g.user_id = $2)",
+        "DELETE FROM group_members WHERE user_id = $2 \
+         AND group_id IN (SELECT group_id FROM package_groups WHERE package_id = $1) \
+         AND group_id NOT IN (SELECT p.group_id FROM package_groups p JOIN package_grants g ON g.package_id = p.package_id \
+         WHERE g.user_id = $2)",
+    ] {
+        run!(c.reborrow(), |e| sqlx::query(sql).bind(package_id).bind(user_id).execute(e).await.map(|_| ()))?;
+    }
+    Ok(())
+}
+
+/// Takes away every app, group and package the person has.
+pub async fn remove_all(mut c: Conn<'_>, user_id: Uuid) -> sqlx::Result<()> {
+    for sql in [
+        "DELETE FROM package_grants WHERE user_id = $1",
+        "DELETE FROM assignments WHERE user_id = $1",
+        "DELETE FROM group_members WHERE user_id = $1",
+    ] {
+        run!(c.reborrow(), |e| sqlx::query(sql).bind(user_id).execute(e).await.map(|_| ()))?;
+    }
+    Ok(())
+}
+
+/// Whether the person still has any app or group, ended or not.
+pub async fn has_any(c: Conn<'_>, user_id: Uuid) -> sqlx::Result<bool> {
+    run!(c, |e| sqlx::query_scalar::<_, i64>(
+        "SELECT (SELECT COUNT(*) FROM assignments WHERE user_id = $1) + \
+         (SELECT COUNT(*) FROM group_members WHERE user_id = $1)"
+    )
+    .bind(user_id)
+    .fetch_one(e)
+    .await
+    .map(|n| n > 0))
+}

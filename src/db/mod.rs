@@ -33,6 +33,7 @@ pub mod packages;
 pub mod panel;
 pub mod purge;
 pub mod requests;
+pub mod reviews;
 pub mod saml_flights;
 pub mod saml_idps;
 pub mod seed;
@@ -95,6 +96,12 @@ text_enum!(crate::domain::client::ClientType);
 text_enum!(crate::domain::client::SigningAlg);
 text_enum!(crate::domain::bulk::JobStatus);
 text_enum!(crate::domain::image::ImageType);
+text_enum!(crate::domain::review::Scope);
+text_enum!(crate::domain::review::Reviewers);
+text_enum!(crate::domain::review::Recurrence);
+text_enum!(crate::domain::review::Undecided);
+text_enum!(crate::domain::review::Decision);
+text_enum!(crate::domain::review::ReviewStatus);
 
 /// How long a request waits for a PostgreSQL connection before it is told to come back.
 pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);

@@ -43,6 +43,7 @@ stored_states! {
         Apps = "apps",
         Groups = "groups",
         Requests = "requests",
+        Reviews = "reviews",
         IdentityProviders = "identity_providers",
         Portal = "portal",
     }
@@ -58,6 +59,7 @@ impl Category {
             Category::Apps => "Apps",
             Category::Groups => "Groups",
             Category::Requests => "Access packages and requests",
+            Category::Reviews => "Access reviews",
             Category::IdentityProviders => "Identity providers",
             Category::Portal => "Settings, API keys and mail",
         }
@@ -191,6 +193,14 @@ catalogue! {
     SignupApprovalRefused = "signup.approval_refused" in Requests, "Approver refused";
     SignupApprovalRecorded = "signup.approval_recorded" in Requests, "Approver decided";
     SignupDecidedByAdmin = "signup.decided_by_admin" in Requests, "Request decided by an admin";
+
+    ReviewCreated = "review.created" in Reviews, "Access review created";
+    ReviewStarted = "review.started" in Reviews, "Access review started";
+    ReviewDecided = "review.decided" in Reviews, "Reviewer decided";
+    ReviewStopped = "review.stopped" in Reviews, "Access review stopped early";
+    ReviewCancelled = "review.cancelled" in Reviews, "Scheduled access review cancelled";
+    ReviewApplied = "review.applied" in Reviews, "Access review applied";
+    ReviewRemovedAccess = "review.removed_access" in Reviews, "Access removed by a review";
 
     IdentityProviderCreated = "identity_provider.created" in IdentityProviders, "Identity provider added";
     IdentityProviderUpdated = "identity_provider.updated" in IdentityProviders, "Identity provider changed";

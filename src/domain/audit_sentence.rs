@@ -193,6 +193,26 @@ impl Action {
                 None => actor("removed a sponsor of ").target(),
             },
 
+            ReviewCreated => actor("created the access review ").target(),
+            ReviewStarted => actor("started the access review ")
+                .target()
+                .then(number(d, "guests").map(|n| format!(" of {n} guests"))),
+            ReviewDecided => actor(match value(d, "decision").as_deref() {
+                Some("remove") => "decided to remove the access of ",
+                _ => "decided to keep the access of ",
+            })
+            .target()
+            .then(value(d, "review").map(|r| format!(" in the review “{r}”")))
+            .then(value(d, "reason").map(|r| format!(": “{r}”"))),
+            ReviewStopped => actor("stopped the access review ").target().and(" before its end"),
+            ReviewCancelled => actor("cancelled the scheduled access review ").target(),
+            ReviewApplied => actor("applied the access review ")
+                .target()
+                .then(number(d, "kept").zip(number(d, "removed")).map(|(k, r)| format!(": {k} kept, {r} removed"))),
+            ReviewRemovedAccess => actor("removed the access of ")
+                .target()
+                .then(value(d, "review").map(|r| format!(" after the review “{r}”"))),
+
             UserSignedIn => match d.split_once(": ") {
                 Some(("email", _)) => actor("signed in with a code sent by email"),
                 Some((provider, _)) => actor(format!("signed in through {provider}")),

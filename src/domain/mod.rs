@@ -53,6 +53,7 @@ pub mod mfa;
 pub mod network;
 pub mod package;
 pub mod request;
+pub mod review;
 pub mod settings;
 pub mod text;
 pub mod tile;

@@ -137,6 +137,7 @@ async fn grant(
         groups::add_member(tx.conn(), group_id, user.id, expires, now).await?;
         app_ids.extend(links::items(tx.conn(), &GROUP_APPS, group_id).await?);
     }
+    assignments::record_grant(tx.conn(), package.id, user.id, expires, now).await?;
     let mut apps = Vec::new();
     for app_id in app_ids {
         if let Some(app) = crate::db::apps::find(tx.conn(), app_id).await?

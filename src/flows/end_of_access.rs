@@ -3,6 +3,7 @@
 //! becomes of the account — nothing, sign-in blocked, or blocked and soft-deleted, to be
 //! purged 30 days later unless an admin restores it (as when a guest leaves).
 
+use crate::db::Tx;
 use crate::db::audit::{self, Event};
 use crate::db::users;
 use crate::domain::audit::{Action, Actor};
@@ -29,17 +30,7 @@ pub async fn apply_due(state: &AppState) -> AppResult<usize> {
         if !users::mark_access_ended(tx.conn(), user.id, ended).await? {
             continue;
         }
-        match policy {
-            EndOfAccess::Nothing => {}
-            EndOfAccess::Block => {
-                users::set_state(tx.conn(), user.id, UserState::Blocked).await?;
-                crate::auth::ending::all(tx.conn(), user.id, now).await?;
-            }
-            EndOfAccess::BlockThenDelete => {
-                users::soft_delete(tx.conn(), user.id, now).await?;
-                crate::auth::ending::all(tx.conn(), user.id, now).await?;
-            }
-        }
+        apply(&mut tx, user.id, policy, now).await?;
         let ev = Event::new(Action::UserAccessEnded, "user", user.id, &user.email)
             .details(format!("policy={}", policy.as_str()));
         audit::record(tx.conn(), &Actor::system("end-of-access policy"), &ev, now).await?;
@@ -47,4 +38,26 @@ pub async fn apply_due(state: &AppState) -> AppResult<usize> {
         applied += 1;
     }
     Ok(applied)
+}
+
+/// Applies the policy to one guest in the caller's transaction (their access ended, or an
+/// access review removed them).
+pub(super) async fn apply(
+    tx: &mut Tx,
+    user_id: uuid::Uuid,
+    policy: EndOfAccess,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<()> {
+    match policy {
+        EndOfAccess::Nothing => {}
+        EndOfAccess::Block => {
+            users::set_state(tx.conn(), user_id, UserState::Blocked).await?;
+            crate::auth::ending::all(tx.conn(), user_id, now).await?;
+        }
+        EndOfAccess::BlockThenDelete => {
+            users::soft_delete(tx.conn(), user_id, now).await?;
+            crate::auth::ending::all(tx.conn(), user_id, now).await?;
+        }
+    }
+    Ok(())
 }

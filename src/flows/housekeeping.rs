@@ -3,7 +3,8 @@
 //! records past their idle or absolute limit, abandoned passkey ceremonies and old
 //! idempotency keys are dropped, SAML IdPs' metadata is read again when due, and the OpenID Provider's signing keys rotate when due.
 //! Sponsors hear a week before a guest's access ends. The dashboard's tallies are folded.
-//! Audit events and sent mail past the retention Settings give are deleted.
+//! Audit events and sent mail past the retention Settings give are deleted. Access reviews
+//! start, remind and are applied when due.
 
 use chrono::Duration;
 
@@ -32,6 +33,11 @@ pub struct Done {
     pub access_ended: usize,
     /// Accounts soft-deleted 30 days ago whose personal data went (F12).
     pub purged: usize,
+    /// Access reviews started (a recurring review's next occurrence), reminders sent to
+    /// reviewers, and reviews applied at their end (F12).
+    pub reviews_started: usize,
+    pub review_reminders: usize,
+    pub reviews_applied: usize,
 }
 
 /// One pass; its mail is queued, not sent (the worker's delivery does that).
@@ -41,6 +47,10 @@ pub async fn run(state: &AppState) -> AppResult<Done> {
     fold_tallies(state).await?;
     crate::flows::saml_metadata::refresh_due(state).await?;
     let (purged_audit_events, purged_mails) = sweep_retention(state).await?;
+    // Applied before the end-of-access pass, so a guest a review removes is handled at once.
+    let reviews_applied = crate::flows::reviews::apply_due(state).await?;
+    let reviews_started = crate::flows::reviews::start_due(state).await?;
+    let review_reminders = crate::flows::reviews::remind_due(state).await?;
     Ok(Done {
         expired_invitations: expire_invitations(state).await?,
         expired_requests,
@@ -52,6 +62,9 @@ pub async fn run(state: &AppState) -> AppResult<Done> {
         purged_mails,
         access_ended: crate::flows::end_of_access::apply_due(state).await?,
         purged: crate::flows::leaving::purge_due(state).await?,
+        reviews_started,
+        review_reminders,
+        reviews_applied,
     })
 }
 

@@ -28,6 +28,7 @@ pub mod outbox;
 pub mod packages;
 pub mod passkeys;
 pub mod redeem;
+pub mod reviews;
 pub mod saml;
 pub mod saml_idps;
 pub mod saml_metadata;
@@ -47,6 +48,17 @@ pub(crate) async fn queue_notice(
     to: &str,
     notice: &crate::mail::notices::Notice,
 ) -> crate::error::AppResult<()> {
+    queue_notice_replying(state, c, to, notice, None).await
+}
+
+/// As `queue_notice`, with replies going to a person (`(name, address)`) when given.
+pub(crate) async fn queue_notice_replying(
+    state: &crate::state::AppState,
+    c: crate::db::Conn<'_>,
+    to: &str,
+    notice: &crate::mail::notices::Notice,
+    reply_to: Option<(&str, &str)>,
+) -> crate::error::AppResult<()> {
     let button = notice.button.as_ref().map(|(words, url)| (*words, url.as_str()));
     let letter = crate::mail::letters::notice(
         &crate::flows::settings::branding(state).await?,
@@ -55,6 +67,10 @@ pub(crate) async fn queue_notice(
         &notice.paragraph,
         button,
     )?;
+    let letter = match reply_to {
+        Some((name, address)) => letter.replying_to(name, address),
+        None => letter,
+    };
     crate::mail::queue(c, to, &letter, state.clock.now()).await?;
     Ok(())
 }

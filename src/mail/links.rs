@@ -62,6 +62,11 @@ impl<'a> Links<'a> {
     }
 
     /// The partner's status page of their request.
+    /// An access review's page for one reviewer (F12): opening it changes nothing.
+    pub fn review(&self, token: &str) -> String {
+        self.at(&format!("/review/{token}"))
+    }
+
     pub fn signup_status(&self, token: &str) -> String {
         self.at(&format!("/signup/status/{token}"))
     }

@@ -242,3 +242,78 @@ mod tests {
         assert!(n.paragraph.contains("ask your contact at Contoso"), "{}", n.paragraph);
     }
 }
+
+/// What an access review asks of one reviewer, as their mail says it.
+pub struct ReviewAsk<'a> {
+    pub reviewer: &'a str,
+    pub review: &'a str,
+    pub org: &'a str,
+    /// The guests left for them to decide on.
+    pub guests: i64,
+    /// The guests review themselves.
+    pub own: bool,
+    pub ends: &'a str,
+}
+
+/// To a reviewer when a review starts (and, with `reminder`, at half time and two days
+/// before its end): their one link.
+pub fn review_request(ask: &ReviewAsk<'_>, link: String, reminder: bool) -> Notice {
+    let ReviewAsk { reviewer, review, org, guests, own, ends } = *ask;
+    if own {
+        return Notice {
+            subject: if reminder {
+                format!("Reminder: do you still need access to {org}?")
+            } else {
+                format!("Do you still need access to {org}?")
+            },
+            heading: "Do you still need access?".into(),
+            paragraph: format!(
+                "Hello {reviewer}, {org} reviews who still needs access to its apps (“{review}”). Please tell us \
+                 by {ends} whether you still need yours. Opening the link changes nothing; you answer on the page."
+            ),
+            button: Some(("Answer the review", link)),
+        };
+    }
+    let whom = if guests == 1 { "1 guest".to_string() } else { format!("{guests} guests") };
+    Notice {
+        subject: if reminder {
+            format!("Reminder: {whom} wait for your review by {ends}")
+        } else {
+            format!("Please review the access of {whom}")
+        },
+        heading: format!("Access review: {review}"),
+        paragraph: format!(
+            "Hello {reviewer}, {org} asks you to review whether {whom} still need their access, by {ends}. The \
+             page lists each guest with a recommendation; keep or remove them one by one or all at once, with a \
+             reason. Nothing is decided until you press a button there."
+        ),
+        button: Some(("Review access", link)),
+    }
+}
+
+/// To a guest whose access an access review removed.
+pub fn access_removed(guest: &str, org: &str, what: &str, reason: &str) -> Notice {
+    let reason = if reason.is_empty() { String::new() } else { format!(" The reviewer's reason: {}", quoted(reason)) };
+    Notice {
+        subject: format!("Your access to {what} has ended"),
+        heading: "Your access has ended".into(),
+        paragraph: format!(
+            "Hello {guest}, {org} reviewed who still needs access, and your access to {what} has ended.{reason} \
+             If you still need it, ask your contact at {org}."
+        ),
+        button: None,
+    }
+}
+
+/// To each sponsor of a guest an access review removed.
+pub fn guest_removed_by_review(sponsor: &str, guest: &str, guest_email: &str, what: &str, review: &str) -> Notice {
+    Notice {
+        subject: format!("{guest} no longer has access to {what}"),
+        heading: format!("{guest}'s access has ended"),
+        paragraph: format!(
+            "Hello {sponsor}, the access review “{review}” removed the access of {guest} ({guest_email}), whom you \
+             sponsor, to {what}. They were told. An admin can give access again if it is needed."
+        ),
+        button: None,
+    }
+}

@@ -54,6 +54,8 @@ pub enum Audience {
     SponsorOfGuest,
     /// A signed-in approver of the request in the path (others get 404 from the flow).
     ApproverOfRequest,
+    /// A signed-in reviewer of the access review in the path (others get 404 from the flow).
+    ReviewerOfReview,
     Admin,
     /// An admin who passed their second step within the last ten minutes.
     AdminRecentSecondStep,
@@ -152,7 +154,7 @@ async fn admit(req: &HttpRequest, audience: Audience) -> Result<(), Refusal> {
                 Err(AppError::RecentSecondStepRequired { next: here(req) }.into())
             }
         }
-        Audience::SignedIn | Audience::SponsorOfGuest | Audience::ApproverOfRequest => {
+        Audience::SignedIn | Audience::SponsorOfGuest | Audience::ApproverOfRequest | Audience::ReviewerOfReview => {
             signed_in(req).await.map(|_| ()).map_err(Refusal::from)
         }
         Audience::SignedInBeforeTerms => before_terms(req).await.map(|_| ()).map_err(Refusal::from),

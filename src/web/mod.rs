@@ -19,6 +19,7 @@ pub mod page;
 pub mod panel;
 pub mod public;
 pub mod request_log;
+pub mod review_page;
 pub mod routes;
 pub mod static_files;
 

@@ -95,6 +95,7 @@ const ADMIN_MENU: &[(&str, &str)] = &[
     ("/admin/apps", "Apps"),
     ("/admin/groups", "Groups"),
     ("/admin/packages", "Access packages"),
+    ("/admin/reviews", "Access reviews"),
     ("/admin/identity-providers", "Identity providers"),
     ("/admin/audit", "Audit log"),
     ("/admin/outbox", "Outbox"),

@@ -24,6 +24,7 @@ mod panel;
 mod provider;
 mod records;
 mod redeem;
+mod reviews;
 mod saml;
 mod scale;
 mod signin;

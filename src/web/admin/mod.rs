@@ -15,6 +15,7 @@ pub mod members;
 pub mod outbox;
 pub mod packages;
 pub mod requests;
+pub mod reviews;
 pub mod saml_idps;
 pub mod settings;
 pub mod users;

@@ -5,6 +5,7 @@ pub mod guests;
 pub mod invite;
 pub mod leaving;
 pub mod request;
+pub mod reviews;
 pub mod terms;
 
 use actix_session::Session;

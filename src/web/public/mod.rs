@@ -8,6 +8,7 @@ pub mod idp_choices;
 pub mod outcomes;
 pub mod passkey_signin;
 pub mod redeem;
+pub mod review;
 pub mod saml;
 pub mod signin;
 pub mod signup;

@@ -55,7 +55,7 @@ fn expect(audience: Audience, who: Person, method: &Method) -> Expect {
             _ => Expect::Through,
         },
         _ if who == P::PendingSecondStep => Expect::ToSecondStep,
-        A::SignedIn | A::SignedInBeforeTerms | A::ApproverOfRequest => Expect::Through,
+        A::SignedIn | A::SignedInBeforeTerms | A::ApproverOfRequest | A::ReviewerOfReview => Expect::Through,
         A::SponsorOfGuest if who == P::SponsorOfAnother && method == Method::GET => Expect::NotFound,
         A::SponsorOfGuest => Expect::Through,
         A::RecentSecondStep if who == P::AdminWithoutRecentStep => Expect::ToSecondStepAgain,

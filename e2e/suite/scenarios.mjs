@@ -268,6 +268,82 @@ async function aGuestLeavesAndIsRestored(ctx) {
   assert.match(await again.locator('main').innerText(), new RegExp(WIKI));
 }
 
+/** A guest redeems `email`'s invitation with an email code and lands on their apps. */
+async function redeemWithCode(ctx, email, name, lookName) {
+  const { page } = await invitedGuestOpens(ctx, email, name, lookName);
+  await press(page, 'Email me a one-time code');
+  await ctx.look(page, `${lookName}-code`);
+  await page.getByLabel('One-time code').fill(codeIn(await ctx.mailbox.next(email, { subject: /code/ })));
+  await press(page, 'Continue');
+  await ctx.look(page, `${lookName}-consent`);
+  await page.getByLabel('I accept the terms of use').check();
+  await press(page, 'Accept and continue');
+  assert.equal(new URL(page.url()).pathname, '/apps');
+  return page;
+}
+
+/** Access reviews (F12): the admin starts a review of Project Atlas's guests; as their
+ * sponsor she gets one mail, opens its link, keeps Rui and removes Val with a reason; she
+ * stops the review early, which applies it: Val is mailed, and Team Board (the group's app)
+ * refuses him while Rui still opens it. */
+async function aSponsorReviewsHerGuests(ctx) {
+  const rui = await redeemWithCode(ctx, 'rui@northwind.example', 'Rui Keeper', 'redeem-rui');
+  const val = await redeemWithCode(ctx, 'val@northwind.example', 'Val Leaver', 'redeem-val');
+  const { admin } = ctx;
+  await admin.goto(`${ctx.base}/admin/groups`);
+  await follow(admin, 'Project Atlas');
+  for (const email of ['rui@northwind.example', 'val@northwind.example']) {
+    await admin.getByLabel('Add a member by email').fill(email);
+    await press(admin, 'Add member');
+  }
+  await ctx.look(admin, 'admin-group-with-northwind');
+
+  await admin.goto(`${ctx.base}/admin/reviews`);
+  await ctx.look(admin, 'admin-reviews-empty');
+  await follow(admin, 'New review');
+  await admin.getByLabel('Name', { exact: true }).fill('Project Atlas review');
+  await admin.getByLabel('Whose access').selectOption({ label: 'Project Atlas' });
+  await admin.getByLabel("Each guest's sponsors").check();
+  await admin.getByLabel('If nobody decides on a guest').selectOption('keep');
+  await admin.getByLabel('Repeats').selectOption('quarterly');
+  await ctx.look(admin, 'admin-review-new');
+  await press(admin, 'Start the review');
+  await ctx.look(admin, 'admin-review-started');
+  assert.match(await admin.locator('main').innerText(), /has started/);
+
+  const mail = await ctx.mailbox.next(ADMIN, { subject: /Please review the access of/ });
+  await ctx.inspector.lookAtMail(admin.context(), mail, 'review-request');
+  await admin.goto(linkIn(mail, /\/review\//));
+  await ctx.look(admin, 'review-page');
+  const row = (name) => admin.getByRole('row', { name: new RegExp(name) });
+  await loadAfter(admin, () => row('Rui Keeper').getByRole('button', { name: 'Keep', exact: true }).click());
+  assert.match(await admin.locator('.flash').innerText(), /Saved: keep 1 guest/);
+  await row('Val Leaver').getByLabel('Reason for Val Leaver').fill('Left the project');
+  await loadAfter(admin, () => row('Val Leaver').getByRole('button', { name: 'Remove', exact: true }).click());
+  await ctx.look(admin, 'review-page-decided');
+  assert.match(await row('Val Leaver').innerText(), /Left the project/);
+  await admin.goto(`${ctx.base}/reviews`);
+  await ctx.look(admin, 'panel-reviews');
+
+  await admin.goto(`${ctx.base}/admin/reviews`);
+  await ctx.look(admin, 'admin-reviews');
+  await follow(admin, 'Project Atlas review');
+  await press(admin, 'Stop now and apply');
+  await ctx.look(admin, 'admin-review-applied');
+  assert.match(await admin.locator('main').innerText(), /stopped and its decisions applied/);
+
+  const told = await ctx.mailbox.next('val@northwind.example', { subject: /has ended/ });
+  assert.match(told.text, /Left the project/);
+  await ctx.inspector.lookAtMail(val.context(), told, 'review-removed');
+  const res = await val.goto(ctx.board);
+  assert.equal(res.status(), 403, `Val still reaches Team Board: ${val.url()}`);
+  await ctx.look(val, 'review-removed-refused');
+  assert.match(await val.locator('main').innerText(), /You don.t have access to Team Board/);
+  await rui.goto(`${ctx.base}/apps`);
+  await loadAfter(rui, () => rui.getByRole('link', { name: /Team Board/ }).click());
+  assert.equal(await heading(rui), 'Team Board', `at ${rui.url()}`);
+}
+
 /** Fills the identity provider form (the test peers' client credentials) and saves it. */
 async function fillIdpForm(admin, name, slug, kind, issuer, domains, workforce = false) {
   await admin.getByLabel('Display name').fill(name);
@@ -1383,6 +1459,7 @@ export const scenarios = [
   aSamlPartnersMfaCountsWhenTrusted,
   memberLooksAfterHerGuests,
   aGuestLeavesAndIsRestored,
+  aSponsorReviewsHerGuests,
   guestsUseASecondStep,
   aProgramInvitesThroughTheApi,
   aBulkJobSurvivesACrash,

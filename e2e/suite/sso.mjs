@@ -23,6 +23,8 @@ export async function guestOpensAnAppThroughSingleSignOn(ctx) {
   const { admin, gus, ana } = ctx;
   const port = await freePort();
   const board = `http://localhost:${port}`;
+  // Later scenarios open it too (a guest an access review removed is refused).
+  ctx.board = `${board}/protected/index.shtml`;
   await admin.goto(`${ctx.base}/admin/apps/new`);
   await admin.getByLabel('Name', { exact: true }).fill('Team Board');
   await admin.getByLabel('Launch URL').fill(`${board}/protected/index.shtml`);

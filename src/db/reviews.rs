@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{Conn, Page, run};
+use super::{Conn, run};
 use crate::domain::review::{Decision, Recurrence, ReviewStatus, Reviewers, Scope, Undecided};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -400,7 +400,8 @@ pub async fn items(
     review_id: Uuid,
     reviewer: Option<Uuid>,
     show: Show,
-    page: Page,
+    limit: i64,
+    offset: i64,
 ) -> sqlx::Result<Vec<Item>> {
     let mine = if reviewer.is_some() {
         " AND EXISTS (SELECT 1 FROM access_review_links l WHERE l.review_id = i.review_id \
@@ -414,7 +415,7 @@ pub async fn items(
         show.condition()
     );
     run!(c, |e| {
-        let q = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(review_id).bind(page.size).bind(page.offset());
+        let q = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(review_id).bind(limit).bind(offset);
         let q = if let Some(id) = reviewer { q.bind(id) } else { q };
         q.fetch_all(e).await
     })

@@ -10,6 +10,7 @@ pub const SCOPES: &[(&str, &str)] = &[
     ("groups:write", "List groups and add or remove their members"),
     ("requests:read", "Read partners' sign-up requests"),
     ("requests:write", "Approve or deny sign-up requests"),
+    ("reviews:read", "Read access reviews and their decisions"),
     ("audit:read", "Read the audit log"),
 ];
 

@@ -133,6 +133,41 @@ async fn a_sponsor_keeps_one_guest_and_removes_another_and_the_review_recurs(app
     let csv = app.get(&format!("/admin/reviews/{id}/result.csv")).await.body;
     assert!(csv.contains("The project ended") && csv.contains(",removed") && csv.contains(",kept"), "{csv}");
     assert!(csv.contains(ROOT), "who decided: {csv}");
+    // The API reads the review and each decision, in Graph's words.
+    let key = crate::api::make_key(&app, "Review reader", &["reviews:read"]).await;
+    let url = |path: &str| app.url(path);
+    let get = |path: String| {
+        let (key, url) = (key.clone(), url(&path));
+        async move { crate::api::read(Client::new().get(url).bearer_auth(key).send().await.unwrap()).await }
+    };
+    let (status, list) = get("/api/v1/accessReviews".into()).await;
+    assert_eq!(status, StatusCode::OK);
+    // The next occurrence first (the newest start), then this one.
+    assert_eq!(list["value"][0]["status"], "NotStarted", "{list}");
+    assert_eq!(list["value"][1]["status"], "Applied", "{list}");
+    assert_eq!(list["value"][1]["decisions"]["removed"], 1);
+    assert_eq!(list["value"][0]["previousId"], id.to_string());
+    let (_, one) = get(format!("/api/v1/accessReviews/{id}")).await;
+    assert_eq!(
+        (one["displayName"].as_str(), one["defaultDecision"].as_str()),
+        (Some("Quarterly partner review"), Some("Recommendation"))
+    );
+    let (_, decisions) = get(format!("/api/v1/accessReviews/{id}/decisions?$top=1&$skip=1")).await;
+    let d = &decisions["value"][0];
+    assert_eq!(
+        (d["principal"]["userPrincipalName"].as_str(), d["decision"].as_str()),
+        (Some(BO), Some("Deny")),
+        "{decisions}"
+    );
+    assert_eq!((d["justification"].as_str(), d["reviewedBy"].as_str()), (Some("The project ended"), Some(ROOT)));
+    let (status, _) = get(format!("/api/v1/accessReviews/{}/decisions", Uuid::new_v4())).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = get(format!("/api/v1/accessReviews/{id}/decisions?$skip=-1")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let other = crate::api::make_key(&app, "Inviter", &["invitations:write"]).await;
+    let r = Client::new().get(app.url("/api/v1/accessReviews")).bearer_auth(other).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN, "the scope is needed");
+
     // Decisions are closed after the end.
     let page = Page::from(reviewer.get(&link).send().await.unwrap()).await;
     assert!(page.has("This review has ended") && !page.has("name=\"decision\""), "{}", page.body);

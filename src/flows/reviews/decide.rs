@@ -48,7 +48,7 @@ pub async fn mine(state: &AppState, user_id: Uuid) -> AppResult<Vec<(Review, Rev
 /// A page of a reviewer's guests.
 pub async fn items(state: &AppState, reviewer: &Reviewer, show: Show, page: Page) -> AppResult<Vec<Item>> {
     let mut c = state.db.acquire().await?;
-    Ok(reviews::items(c.conn(), reviewer.review_id, Some(reviewer.user_id), show, page).await?)
+    Ok(reviews::items(c.conn(), reviewer.review_id, Some(reviewer.user_id), show, page.size, page.offset()).await?)
 }
 
 /// What a reviewer chose for the guests they sent.

@@ -121,6 +121,12 @@ pub async fn all(state: &AppState) -> AppResult<Vec<Progress>> {
     Ok(reviews::all(c.conn(), 500).await?)
 }
 
+/// One review with its progress.
+pub async fn progress(state: &AppState, id: Uuid) -> AppResult<Option<Progress>> {
+    let mut c = state.db.acquire().await?;
+    Ok(reviews::progress(c.conn(), id).await?)
+}
+
 /// One review, its reviewers and a page of its guests, for the admin.
 pub struct Overview {
     pub progress: Progress,
@@ -132,15 +138,24 @@ pub async fn overview(state: &AppState, id: Uuid, show: Show, page: Page) -> App
     let mut c = state.db.acquire().await?;
     let Some(progress) = reviews::progress(c.conn(), id).await? else { return Ok(None) };
     let reviewers = reviews::reviewers(c.conn(), id).await?;
-    let items = reviews::items(c.conn(), id, None, show, page).await?;
+    let items = reviews::items(c.conn(), id, None, show, page.size, page.offset()).await?;
     Ok(Some(Overview { progress, reviewers, items }))
+}
+
+/// Up to `limit` of a review's guests from `offset` on, by name (the API's decisions).
+pub async fn decisions(state: &AppState, id: Uuid, limit: i64, offset: i64) -> AppResult<Option<Vec<Item>>> {
+    let mut c = state.db.acquire().await?;
+    if reviews::find(c.conn(), id).await?.is_none() {
+        return Ok(None);
+    }
+    Ok(Some(reviews::items(c.conn(), id, None, Show::All, limit, offset).await?))
 }
 
 /// Every guest of a review with the decision, who made it and when (the result CSV).
 pub async fn result(state: &AppState, id: Uuid) -> AppResult<Option<(Review, Vec<Item>)>> {
     let mut c = state.db.acquire().await?;
     let Some(review) = reviews::find(c.conn(), id).await? else { return Ok(None) };
-    let items = reviews::items(c.conn(), id, None, Show::All, Page::new(1, i64::MAX / 2)).await?;
+    let items = reviews::items(c.conn(), id, None, Show::All, i64::MAX / 2, 0).await?;
     Ok(Some((review, items)))
 }
 

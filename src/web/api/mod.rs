@@ -11,6 +11,7 @@ pub mod invitations;
 pub mod openapi;
 pub mod problem_doc;
 pub mod requests;
+pub mod reviews;
 pub mod users;
 
 use actix_web::dev::Payload;

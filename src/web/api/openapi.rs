@@ -11,7 +11,7 @@ use utoipa::openapi::server::Server;
 use utoipa::{Modify, OpenApi};
 
 use super::problem_doc::{FieldProblem, ProblemDoc};
-use super::{apps, audit, bulk, groups, invitations, requests, users};
+use super::{apps, audit, bulk, groups, invitations, requests, reviews, users};
 use crate::state::AppState;
 use crate::web::page::{PageCtx, render};
 
@@ -57,6 +57,9 @@ impl Modify for BearerKeys {
         requests::list,
         requests::show,
         requests::decide,
+        reviews::list,
+        reviews::show,
+        reviews::decisions,
         audit::list
     ),
     components(schemas(ProblemDoc, FieldProblem, invitations::StatusWord)),
@@ -67,6 +70,7 @@ impl Modify for BearerKeys {
         (name = "apps", description = "The apps, and giving them to users (scopes `users:read`, `users:write`)"),
         (name = "groups", description = "Groups and their members (scope `groups:write`)"),
         (name = "requests", description = "Partners' sign-up requests (scopes `requests:read`, `requests:write`)"),
+        (name = "accessReviews", description = "Access reviews and their decisions, read-only (scope `reviews:read`)"),
         (name = "audit", description = "The audit log (scope `audit:read`)")
     )
 )]

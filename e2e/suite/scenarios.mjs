@@ -302,7 +302,9 @@ async function aSponsorReviewsHerGuests(ctx) {
   await ctx.look(admin, 'admin-reviews-empty');
   await follow(admin, 'New review');
   await admin.getByLabel('Name', { exact: true }).fill('Project Atlas review');
-  await admin.getByLabel('Whose access').selectOption({ label: 'Project Atlas' });
+  // A group and a package are both called Project Atlas: the group's.
+  const atlas = admin.locator('#scope optgroup[label="Guests in a group"] option', { hasText: 'Project Atlas' });
+  await admin.getByLabel('Whose access').selectOption(await atlas.getAttribute('value'));
   await admin.getByLabel("Each guest's sponsors").check();
   await admin.getByLabel('If nobody decides on a guest').selectOption('keep');
   await admin.getByLabel('Repeats').selectOption('quarterly');
@@ -328,6 +330,7 @@ async function aSponsorReviewsHerGuests(ctx) {
   await admin.goto(`${ctx.base}/admin/reviews`);
   await ctx.look(admin, 'admin-reviews');
   await follow(admin, 'Project Atlas review');
+  admin.once('dialog', (dialog) => dialog.accept());
   await press(admin, 'Stop now and apply');
   await ctx.look(admin, 'admin-review-applied');
   assert.match(await admin.locator('main').innerText(), /stopped and its decisions applied/);

@@ -229,20 +229,6 @@ pub fn member_invitation(org: &str, by: &str, link: String, expires: &str) -> No
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn quoted_words_end_with_one_full_stop() {
-        assert_eq!(quoted("See you there."), "“See you there.”");
-        assert_eq!(quoted("Welcome"), "“Welcome”.");
-        let n = request_denied("Contoso", "Pat", "Atlas", "Not this quarter.");
-        assert!(n.paragraph.contains("“Not this quarter.” If"), "{}", n.paragraph);
-        assert!(n.paragraph.contains("ask your contact at Contoso"), "{}", n.paragraph);
-    }
-}
-
 /// What an access review asks of one reviewer, as their mail says it.
 pub struct ReviewAsk<'a> {
     pub reviewer: &'a str,
@@ -315,5 +301,19 @@ pub fn guest_removed_by_review(sponsor: &str, guest: &str, guest_email: &str, wh
              sponsor, to {what}. They were told. An admin can give access again if it is needed."
         ),
         button: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoted_words_end_with_one_full_stop() {
+        assert_eq!(quoted("See you there."), "“See you there.”");
+        assert_eq!(quoted("Welcome"), "“Welcome”.");
+        let n = request_denied("Contoso", "Pat", "Atlas", "Not this quarter.");
+        assert!(n.paragraph.contains("“Not this quarter.” If"), "{}", n.paragraph);
+        assert!(n.paragraph.contains("ask your contact at Contoso"), "{}", n.paragraph);
     }
 }

@@ -194,6 +194,22 @@ pub fn render_invalid<T: Template>(t: &T) -> HttpResponse {
     render_with_status(StatusCode::UNPROCESSABLE_ENTITY, t)
 }
 
+/// A mailed link (an approver's, a reviewer's) opened in a browser signed in as another
+/// person: refused, saying whose it is. `role` names the link's owner ("approver").
+pub fn link_of_another(ctx: PageCtx, role: &str, link: &str, sent_to: &str, signed_in: &str) -> HttpResponse {
+    render_with_status(
+        StatusCode::FORBIDDEN,
+        &Notice {
+            ctx,
+            title: format!("This link is for another {role}"),
+            message: format!(
+                "This {link} was sent to {sent_to}, but this browser is signed in as {signed_in}. Use the link from your own mail, or sign out first."
+            ),
+            link: None,
+        },
+    )
+}
+
 pub fn render_with_status<T: Template>(status: StatusCode, t: &T) -> HttpResponse {
     match t.render() {
         Ok(body) => HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body),

@@ -11,7 +11,7 @@ use crate::flows::approval::{self, ApprovalView, Decided};
 use crate::state::AppState;
 use crate::web::csrf::CsrfForm;
 use crate::web::decision::{DOMAIN_REFUSED, DecisionForm, approved_words};
-use crate::web::page::{Notice, PageCtx, render, render_with_status};
+use crate::web::page::{Notice, PageCtx, link_of_another, render, render_with_status};
 use crate::web::{client_ip, kept};
 
 #[derive(Template)]
@@ -34,18 +34,7 @@ async fn someone_else(req: &HttpRequest, v: &ApprovalView) -> AppResult<Option<S
 }
 
 fn not_yours(ctx: PageCtx, v: &ApprovalView, signed_in: &str) -> HttpResponse {
-    render_with_status(
-        StatusCode::FORBIDDEN,
-        &Notice {
-            ctx,
-            title: "This link is for another approver".into(),
-            message: format!(
-                "This approval link was sent to {}, but this browser is signed in as {signed_in}. Use the link from your own mail, or sign out first.",
-                v.approver.email
-            ),
-            link: None,
-        },
-    )
+    link_of_another(ctx, "approver", "approval link", &v.approver.email, signed_in)
 }
 
 /// The link's approver may no longer decide: removed from the package, blocked, or the

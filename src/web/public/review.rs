@@ -2,7 +2,6 @@
 //! approver's link); a browser signed in as someone else is refused.
 
 use actix_session::Session;
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::db::reviews::{Review, Reviewer};
@@ -11,7 +10,7 @@ use crate::flows::reviews;
 use crate::state::AppState;
 use crate::web::client_ip;
 use crate::web::csrf::CsrfForm;
-use crate::web::page::{Notice, PageCtx, render_with_status};
+use crate::web::page::{PageCtx, link_of_another};
 use crate::web::review_page::{self, DecideForm, Shown};
 
 /// The link's review and reviewer, or the page that refuses a browser signed in as another.
@@ -24,18 +23,7 @@ async fn reviewer(req: &HttpRequest, state: &AppState, token: &str) -> AppResult
 }
 
 fn not_yours(ctx: PageCtx, r: &Reviewer, signed_in: &str) -> HttpResponse {
-    render_with_status(
-        StatusCode::FORBIDDEN,
-        &Notice {
-            ctx,
-            title: "This link is for another reviewer".into(),
-            message: format!(
-                "This review link was sent to {}, but this browser is signed in as {signed_in}. Use the link from your own mail, or sign out first.",
-                r.email
-            ),
-            link: None,
-        },
-    )
+    link_of_another(ctx, "reviewer", "review link", &r.email, signed_in)
 }
 
 pub async fn show(

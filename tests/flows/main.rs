@@ -5,6 +5,7 @@ pub mod helpers;
 
 mod admin;
 mod api;
+mod api_graph;
 mod architecture;
 mod bulk;
 mod faults;

@@ -34,6 +34,7 @@ pub struct AppList {
 
 /// Which app to give.
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct AppRef {
     /// The app's id.
     id: Uuid,

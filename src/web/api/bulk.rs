@@ -27,7 +27,7 @@ pub const MAX_BODY: usize = 8 * 1024 * 1024;
 
 /// A list of guests to invite.
 #[derive(Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NewBulk {
     /// At most 10,000.
     #[schema(min_items = 1, max_items = 10000)]
@@ -44,7 +44,7 @@ pub struct NewBulk {
 /// One guest of the list: the fields of one invitation. Each row is checked on its own: a
 /// bad field does not refuse the list, it is reported as the row's outcome (`invalid`).
 #[derive(Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct BulkRow {
     /// Checked as for one invitation; a bad address makes the row `invalid`.
     #[schema(example = "ana@fabrikam.example")]
@@ -165,6 +165,11 @@ pub async fn create(
     // Checking the rows reads a lot and writes nothing: it happens before the transaction.
     let prepare = || async {
         let new: NewBulk = json_body(&req, &body)?;
+        for (i, row) in new.invitations.iter().enumerate() {
+            if let Some(info) = &row.invited_user_message_info {
+                info.check_language(&format!("invitations[{i}].invitedUserMessageInfo"))?;
+            }
+        }
         let name = new.name.unwrap_or_default();
         let mut errors = Vec::new();
         if new.invitations.is_empty() || new.invitations.len() > bulk::MAX_ROWS {

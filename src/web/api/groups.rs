@@ -48,6 +48,7 @@ pub struct MemberList {
 
 /// Whom to add.
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewMember {
     /// The user's id (`invitedUser.id` of their invitation).
     id: Uuid,

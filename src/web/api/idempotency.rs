@@ -58,13 +58,13 @@ where
         Some(header) => Some(Key::of(req, caller, header.to_str().ok(), body)?),
     };
     if let Some(key) = &key
-        && let Some(kept) = key.kept(state).await?
+        && let Some(kept) = key.kept(state, req.path()).await?
     {
         return kept;
     }
     let prepared = match prepare().await {
         Ok(prepared) => prepared,
-        Err(p) => return refused(state, key.as_ref(), p).await,
+        Err(p) => return refused(state, req.path(), key.as_ref(), p).await,
     };
     let mut tx = state.db.begin().await?;
     if let Some(key) = &key
@@ -73,7 +73,7 @@ where
         // Another request with this key committed while this one prepared (or while its
         // claim waited on that request's lock): answer as it did.
         drop(tx);
-        return match key.kept(state).await? {
+        return match key.kept(state, req.path()).await? {
             Some(kept) => kept,
             None => Err(Problem::new(StatusCode::CONFLICT, "Request in progress", "Retry in a moment.")),
         };
@@ -86,11 +86,13 @@ where
                 api_keys::remember(tx.conn(), key.api_key, &key.key, i64::from(status.as_u16()), &sealed).await?;
             }
             tx.commit().await?;
-            Ok(json(status, &body))
+            let mut answer = json(status, &body);
+            locate(req.path(), status, &body, &mut answer);
+            Ok(answer)
         }
         Err(p) => {
             drop(tx);
-            refused(state, key.as_ref(), p).await
+            refused(state, req.path(), key.as_ref(), p).await
         }
     }
 }
@@ -105,13 +107,18 @@ impl Key {
         h.update(b" ");
         h.update(req.path().as_bytes());
         h.update(b"\n");
-        h.update(body);
+        // The same JSON sent again, re-serialised with other spacing or key order, is the
+        // same request; a body that is not JSON is compared as it came.
+        match serde_json::from_slice::<serde_json::Value>(body) {
+            Ok(v) => h.update(canonical(&v).as_bytes()),
+            Err(_) => h.update(body),
+        }
         Ok(Key { api_key: caller.0.key.id, key: key.to_string(), hash: hex::encode(h.finalize()) })
     }
 
     /// The kept answer to this key, replayed; a 422 if the key came with another request.
     /// A claim too old to count (or left unanswered by an earlier version) is dropped.
-    async fn kept(&self, state: &AppState) -> ApiResult<Option<ApiResult<HttpResponse>>> {
+    async fn kept(&self, state: &AppState, path: &str) -> ApiResult<Option<ApiResult<HttpResponse>>> {
         let mut c = state.db.acquire().await?;
         let Some(first) = api_keys::remembered(c.conn(), self.api_key, &self.key).await? else { return Ok(None) };
         if first.created_at <= state.clock.now() - KEPT || first.status == 0 {
@@ -128,8 +135,10 @@ impl Key {
         let body = state.key.decrypt(PURPOSE, &first.response)?;
         let status = StatusCode::from_u16(first.status as u16).unwrap_or(StatusCode::OK);
         let ct = if status.is_success() { "application/json" } else { "application/problem+json" };
-        let replay =
+        let located = serde_json::from_str::<Value>(&body).unwrap_or(Value::Null);
+        let mut replay =
             HttpResponse::build(status).insert_header(("Idempotent-Replayed", "true")).content_type(ct).body(body);
+        locate(path, status, &located, &mut replay);
         Ok(Some(Ok(replay)))
     }
 }
@@ -137,7 +146,7 @@ impl Key {
 /// A request that changed nothing: a refusal (4xx) is kept for the key, as a success would
 /// be; a failure on our side or a rate limit is not, so that a retry runs again. When the
 /// key was taken meanwhile, its answer is the answer.
-async fn refused(state: &AppState, key: Option<&Key>, p: Problem) -> ApiResult<HttpResponse> {
+async fn refused(state: &AppState, path: &str, key: Option<&Key>, p: Problem) -> ApiResult<HttpResponse> {
     let Some(key) = key.filter(|_| p.status.is_client_error() && p.status != StatusCode::TOO_MANY_REQUESTS) else {
         return Err(p);
     };
@@ -147,8 +156,47 @@ async fn refused(state: &AppState, key: Option<&Key>, p: Problem) -> ApiResult<H
         let mut c = state.db.acquire().await?;
         api_keys::keep_refusal(c.conn(), key.api_key, &key.key, &key.hash, status, &sealed, state.clock.now()).await?
     };
-    if !kept && let Some(first) = key.kept(state).await? {
+    if !kept && let Some(first) = key.kept(state, path).await? {
         return first;
     }
     Err(p)
+}
+
+/// A 202 (work accepted, as a bulk list is) says where to follow it: `Location` is the
+/// request's path and the answer's `id`.
+fn locate(path: &str, status: StatusCode, body: &Value, answer: &mut HttpResponse) {
+    let Some(id) = body.get("id").and_then(Value::as_str).filter(|_| status == StatusCode::ACCEPTED) else { return };
+    if let Ok(at) = actix_web::http::header::HeaderValue::from_str(&format!("{}/{id}", path.trim_end_matches('/'))) {
+        answer.headers_mut().insert(actix_web::http::header::LOCATION, at);
+    }
+}
+
+/// JSON written one way whatever its spacing and key order: objects' keys sorted.
+fn canonical(v: &serde_json::Value) -> String {
+    use serde_json::Value;
+    match v {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            let fields: Vec<String> =
+                keys.into_iter().map(|k| format!("{}:{}", Value::String(k.clone()), canonical(&map[k]))).collect();
+            format!("{{{}}}", fields.join(","))
+        }
+        Value::Array(items) => format!("[{}]", items.iter().map(canonical).collect::<Vec<_>>().join(",")),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::canonical;
+
+    #[test]
+    fn the_same_json_reads_the_same_whatever_its_order_and_spacing() {
+        let a: serde_json::Value = serde_json::from_str(r#"{"b": [1, {"y": 2, "x": 1}], "a": "z"}"#).unwrap();
+        let b: serde_json::Value = serde_json::from_str(r#"{"a":"z","b":[1,{"x":1,"y":2}]}"#).unwrap();
+        assert_eq!(canonical(&a), canonical(&b));
+        let c: serde_json::Value = serde_json::from_str(r#"{"a":"z","b":[{"x":1,"y":2},1]}"#).unwrap();
+        assert_ne!(canonical(&a), canonical(&c), "array order counts");
+    }
 }

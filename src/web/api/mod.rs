@@ -49,6 +49,14 @@ impl Problem {
         Problem::new(StatusCode::BAD_REQUEST, "Malformed request", detail)
     }
 
+    /// One field the call cannot take as sent (400), named by its JSON path.
+    pub fn bad_field(field: &str, why: impl Into<String>) -> Problem {
+        let why = why.into();
+        let mut p = Problem::bad_request(format!("{field}: {why}"));
+        p.errors.push((field.to_string(), why));
+        p
+    }
+
     /// One field refused, and why (422).
     pub fn invalid_field(field: &str, why: impl Into<String>) -> Problem {
         let why = why.into();
@@ -95,7 +103,9 @@ impl ResponseError for Problem {
         if self.status == StatusCode::UNAUTHORIZED {
             r.insert_header((WWW_AUTHENTICATE, "Bearer realm=\"vestibule\""));
         }
-        if let Some(secs) = self.retry_after {
+        // Every 429 says when to come back (a minute, unless the refusal knows better).
+        let retry_after = self.retry_after.or((self.status == StatusCode::TOO_MANY_REQUESTS).then_some(60));
+        if let Some(secs) = retry_after {
             r.insert_header((RETRY_AFTER, secs.to_string()));
         }
         r.content_type("application/problem+json").body(self.body().to_string())
@@ -229,28 +239,46 @@ pub fn json_body<T: serde::de::DeserializeOwned>(req: &HttpRequest, body: &[u8])
             "Send the body as application/json.",
         ));
     }
-    let wrong = |e: serde_json::Error| Problem::bad_request(format!("The body is not what this call takes: {e}"));
+    let value = serde_json::from_slice::<serde_json::Value>(body)
+        .map_err(|e| Problem::bad_request(format!("The body is not JSON: {e}")))?;
     // serde would read a struct from an array of its fields too: the bodies are objects.
-    match serde_json::from_slice::<serde_json::Value>(body).map_err(wrong)? {
-        v @ serde_json::Value::Object(_) => serde_json::from_value(v).map_err(wrong),
-        _ => Err(Problem::bad_request("The body is not what this call takes: a JSON object.")),
+    if !value.is_object() {
+        return Err(Problem::bad_request("The body is not what this call takes: a JSON object."));
     }
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let field = e.path().to_string();
+        let why = e.into_inner().to_string();
+        let mut p = Problem::bad_request(format!("The body is not what this call takes: {field}: {why}"));
+        p.errors.push((field, why));
+        p
+    })
 }
 
 /// For a field holding an object (`#[serde(default, deserialize_with = "...")]`): an
 /// object or null, never an array (which serde would read as the struct's fields in order).
+/// The object is read through the same map, so an error inside it keeps its whole path.
 pub fn object_or_null<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
 where
     D: serde::Deserializer<'de>,
-    T: serde::de::DeserializeOwned,
+    T: serde::Deserialize<'de>,
 {
-    use serde::Deserialize;
-    use serde::de::Error;
-    match serde_json::Value::deserialize(d)? {
-        serde_json::Value::Null => Ok(None),
-        v @ serde_json::Value::Object(_) => serde_json::from_value(v).map(Some).map_err(D::Error::custom),
-        _ => Err(D::Error::custom("expected an object")),
+    struct ObjectOrNull<T>(std::marker::PhantomData<T>);
+    impl<'de, T: serde::Deserialize<'de>> serde::de::Visitor<'de> for ObjectOrNull<T> {
+        type Value = Option<T>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an object or null")
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Option<T>, E> {
+            Ok(None)
+        }
+        fn visit_none<E: serde::de::Error>(self) -> Result<Option<T>, E> {
+            Ok(None)
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Option<T>, A::Error> {
+            T::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(Some)
+        }
     }
+    d.deserialize_any(ObjectOrNull(std::marker::PhantomData))
 }
 
 /// `$top`: a page size from 1 to `max`, `default` when absent.

@@ -80,6 +80,7 @@ pub struct ListQuery {
 
 /// An admin's decision.
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Decision {
     #[schema(example = "approve")]
     decision: Verdict,

@@ -55,7 +55,9 @@ fn refused(r: InviteRefused) -> Problem {
         | InviteRefused::IsGuest(_)
         | InviteRefused::Pending(_)
         | InviteRefused::InvitedByOther { .. } => StatusCode::CONFLICT,
-        InviteRefused::TooSoon(_) | InviteRefused::TooManySends(_) => StatusCode::TOO_MANY_REQUESTS,
+        InviteRefused::TooSoon(_) => StatusCode::TOO_MANY_REQUESTS,
+        // Not a rate: waiting does not help, revoking and checking the address does.
+        InviteRefused::TooManySends(_) => StatusCode::CONFLICT,
         InviteRefused::NotAllowed | InviteRefused::AppsNeedAdmin => StatusCode::FORBIDDEN,
         InviteRefused::UnknownApp
         | InviteRefused::UnknownGroup
@@ -66,6 +68,9 @@ fn refused(r: InviteRefused) -> Problem {
         | InviteRefused::DoNotInvite(_) => StatusCode::UNPROCESSABLE_ENTITY,
     };
     let mut p = Problem::new(status, "Invitation refused", r.to_string());
+    if let InviteRefused::TooSoon(secs) = &r {
+        p.retry_after = u64::try_from(*secs).ok();
+    }
     if status == StatusCode::UNPROCESSABLE_ENTITY {
         let field = match r {
             InviteRefused::UnknownApp => "apps",
@@ -107,6 +112,9 @@ pub async fn create(
     let inviter = &caller.0.user;
     let prepare = || async {
         let new: NewInvitation = json_body(&req, &body)?;
+        if let Some(info) = &new.invited_user_message_info {
+            info.check_language("invitedUserMessageInfo")?;
+        }
         if new.invited_user_type.as_deref().is_some_and(|t| !t.eq_ignore_ascii_case("guest")) {
             let mut p = Problem::new(
                 StatusCode::UNPROCESSABLE_ENTITY,

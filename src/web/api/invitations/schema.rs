@@ -16,7 +16,7 @@ use crate::domain::invite::InviteFields;
 /// A new invitation: Microsoft Graph's invitation fields, plus Vestibule's `apps`, `groups`
 /// and `sponsors`.
 #[derive(Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NewInvitation {
     /// The guest's address.
     #[schema(example = "ana@fabrikam.example", format = Email)]
@@ -76,14 +76,34 @@ impl NewInvitation {
 }
 
 #[derive(Deserialize, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct MessageInfo {
     /// A personal note in the invitation mail (at most 2,000 characters).
     #[serde(default)]
     pub customized_message_body: Option<String>,
+    /// The mail's language: `en` (or `en-US`, `en-GB`) is the one the portal has; another
+    /// is refused (400) rather than ignored.
+    #[serde(default)]
+    #[schema(example = "en-US")]
+    pub message_language: Option<String>,
+}
+
+impl MessageInfo {
+    /// A language the portal cannot write the mail in, refused by name.
+    pub fn check_language(&self, path: &str) -> Result<(), super::super::Problem> {
+        match self.message_language.as_deref().map(str::to_ascii_lowercase) {
+            None => Ok(()),
+            Some(l) if l == "en" || l.starts_with("en-") => Ok(()),
+            Some(_) => Err(super::super::Problem::bad_field(
+                &format!("{path}.messageLanguage"),
+                "The portal writes its mail in English (en) only.",
+            )),
+        }
+    }
 }
 
 #[derive(Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct UserRef {
     pub(super) id: Uuid,
 }
@@ -151,7 +171,10 @@ pub(super) fn resource(l: &Listed, redeem_url: Option<&str>, sent: Option<bool>)
         invite_redirect_url: i.redirect_url.clone(),
         invite_redeem_url: redeem_url.map(str::to_string),
         send_invitation_message: sent.unwrap_or(i.sent_count > 0),
-        invited_user_message_info: MessageInfo { customized_message_body: Some(i.message.clone()) },
+        invited_user_message_info: MessageInfo {
+            customized_message_body: Some(i.message.clone()),
+            message_language: None,
+        },
         invited_user: UserRef { id: i.user_id },
         status: status_word(i.status),
         created_date_time: i.created_at,

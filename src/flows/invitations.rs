@@ -156,7 +156,7 @@ pub async fn reset_redemption(
     actor: &Actor,
 ) -> AppResult<Result<String, InviteRefused>> {
     let mut tx = state.db.begin().await?;
-    let outcome = reset_redemption_within(state, &mut tx, user_id, inviter, actor).await?;
+    let outcome = reset_redemption_within(state, &mut tx, user_id, inviter, None, actor).await?;
     if outcome.is_ok() {
         tx.commit().await?;
     }
@@ -164,11 +164,13 @@ pub async fn reset_redemption(
 }
 
 /// `reset_redemption`, inside the caller's transaction (the API keeps its answer in it).
+/// The new invitation lands where `redirect` says, or where the guest's last one did.
 pub async fn reset_redemption_within(
     state: &AppState,
     tx: &mut Tx,
     user_id: Uuid,
     inviter: &User,
+    redirect: Option<&str>,
     actor: &Actor,
 ) -> AppResult<Result<String, InviteRefused>> {
     let now = state.clock.now();
@@ -179,10 +181,13 @@ pub async fn reset_redemption_within(
     if let Some(pending) = invitations::pending_for_user(tx.conn(), user.id).await? {
         invitations::revoke(tx.conn(), pending.id, now).await?;
     }
+    let last = invitations::for_user(tx.conn(), user.id).await?.into_iter().next();
+    let redirect = redirect.map(str::to_string).or_else(|| last.and_then(|i| i.redirect_url));
     let unlinked = identities::delete_for_user(tx.conn(), user.id).await?;
     users::set_state(tx.conn(), user.id, UserState::PendingAcceptance).await?;
     crate::auth::ending::all(tx.conn(), user.id, now).await?;
-    let (_, link) = issue_invitation(state, tx, &user, Some(inviter), None, "", InvitationMail::Invitation).await?;
+    let mail = InvitationMail::Invitation;
+    let (_, link) = issue_invitation(state, tx, &user, Some(inviter), redirect.as_deref(), "", mail).await?;
     let ev = Event::new(Action::UserRedemptionReset, "user", user.id, &user.email)
         .details(format!("identities_unlinked={unlinked}"));
     audit::record(tx.conn(), actor, &ev, now).await?;

@@ -103,3 +103,37 @@ async fn retries_are_told_when_and_recognised(app: TestApp) -> TestApp {
     app
 }
 both!(retries_are_told_when_and_recognised);
+
+/// Graph's resetRedemption: echoed in the answer, and the new invitation lands where the
+/// last one did unless the request names another place (checked as for any invitation).
+async fn a_reset_redemption_keeps_the_redirect_and_says_so(app: TestApp) -> TestApp {
+    app.sign_in_admin("root@contoso.example").await;
+    app.add_app("Team Board", "https://board.example/").await;
+    let key = make_key(&app, "Graph script", &["invitations:write"]).await;
+    let path = "/api/v1/invitations";
+    let body = json!({ "invitedUserEmailAddress": "ana@fabrikam.example", "inviteRedirectUrl": "https://board.example/start" });
+    let (status, made) = post(&app, &key, path, &body).await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+    let id = made["invitedUser"]["id"].as_str().unwrap().to_string();
+    let reset = json!({ "invitedUserEmailAddress": "ana@fabrikam.example", "resetRedemption": true,
+                        "invitedUser": { "id": id } });
+    let (status, again) = post(&app, &key, path, &reset).await;
+    assert_eq!(status, StatusCode::CREATED, "{again}");
+    assert_eq!(again["resetRedemption"], true);
+    assert_eq!(again["inviteRedirectUrl"], "https://board.example/start", "{again}");
+    app.take_mail("ana@fabrikam.example").await;
+    let elsewhere = json!({ "invitedUserEmailAddress": "ana@fabrikam.example", "resetRedemption": true,
+                            "invitedUser": { "id": id }, "inviteRedirectUrl": "https://evil.example/" });
+    let (status, problem) = post(&app, &key, path, &elsewhere).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(fields(&problem), vec!["inviteRedirectUrl"], "{problem}");
+    let portal = app.url("/apps");
+    let home = json!({ "invitedUserEmailAddress": "ana@fabrikam.example", "resetRedemption": true,
+                       "invitedUser": { "id": id }, "inviteRedirectUrl": portal });
+    let (status, again) = post(&app, &key, path, &home).await;
+    assert_eq!(status, StatusCode::CREATED, "{again}");
+    assert_eq!(again["inviteRedirectUrl"], portal.as_str());
+    app.take_mail("ana@fabrikam.example").await;
+    app
+}
+both!(a_reset_redemption_keeps_the_redirect_and_says_so);

@@ -130,7 +130,17 @@ pub async fn create(
                 .as_ref()
                 .map(|u| u.id)
                 .ok_or_else(|| Problem::invalid_field("invitedUser.id", "resetRedemption needs the guest's id."))?;
-            return Ok(Asked::ResetRedemption(user_id));
+            // The redirect, when given, is checked as for any invitation.
+            let redirect = match new.invite_redirect_url.as_deref().filter(|r| !r.trim().is_empty()) {
+                None => None,
+                Some(_) => {
+                    let input = invite::read(state, &new.fields(inviter.id))
+                        .await?
+                        .map_err(|errors| Problem::invalid(&errors, api_field))?;
+                    input.redirect.map(|r| r.as_str().to_string())
+                }
+            };
+            return Ok(Asked::ResetRedemption(user_id, redirect));
         }
         if new.sponsors.len() as i64 >= MAX_SPONSORS {
             let why = format!("A guest has at most {MAX_SPONSORS} sponsors, the inviter among them.");
@@ -142,7 +152,9 @@ pub async fn create(
     };
     let change = |mut tx: Tx, asked: Asked| async move {
         let answer = match asked {
-            Asked::ResetRedemption(user_id) => reset_in(state, &mut tx, user_id, inviter, &actor).await,
+            Asked::ResetRedemption(user_id, redirect) => {
+                reset_in(state, &mut tx, user_id, redirect.as_deref(), inviter, &actor).await
+            }
             Asked::Invite(input) => invite_in(state, &mut tx, inviter, &input, &actor).await,
         };
         (tx, answer)
@@ -152,13 +164,26 @@ pub async fn create(
 
 /// What `POST /api/v1/invitations` asks for, once read.
 enum Asked {
-    ResetRedemption(Uuid),
+    /// The guest, and where the new invitation lands (else where the last one did).
+    ResetRedemption(Uuid, Option<String>),
     Invite(Box<invite::InviteInput>),
 }
 
-async fn reset_in(state: &AppState, tx: &mut Tx, user_id: Uuid, inviter: &User, actor: &Actor) -> Answer {
-    let link = invitation_flows::reset_redemption_within(state, tx, user_id, inviter, actor).await?.map_err(refused)?;
-    Ok((StatusCode::CREATED, pending_with_link(tx, user_id, &link).await?))
+async fn reset_in(
+    state: &AppState,
+    tx: &mut Tx,
+    user_id: Uuid,
+    redirect: Option<&str>,
+    inviter: &User,
+    actor: &Actor,
+) -> Answer {
+    let link = invitation_flows::reset_redemption_within(state, tx, user_id, inviter, redirect, actor)
+        .await?
+        .map_err(refused)?;
+    let mut answer = pending_with_link(tx, user_id, &link).await?;
+    // Graph echoes what was asked.
+    answer["resetRedemption"] = Value::Bool(true);
+    Ok((StatusCode::CREATED, answer))
 }
 
 async fn invite_in(

@@ -123,6 +123,8 @@ pub struct Invitation {
     send_invitation_message: bool,
     invited_user_message_info: MessageInfo,
     invited_user: UserRef,
+    /// True in the answer to a `resetRedemption` request.
+    reset_redemption: bool,
     #[schema(value_type = StatusWord)]
     status: &'static str,
     created_date_time: DateTime<Utc>,
@@ -176,6 +178,7 @@ pub(super) fn resource(l: &Listed, redeem_url: Option<&str>, sent: Option<bool>)
             message_language: None,
         },
         invited_user: UserRef { id: i.user_id },
+        reset_redemption: false,
         status: status_word(i.status),
         created_date_time: i.created_at,
         expires_date_time: i.expires_at,

@@ -127,6 +127,7 @@ catalogue! {
     UserCreatedAdmin = "user.created_admin" in Users, "Admin created";
     UserCreatedMember = "user.created_member" in Users, "Member created at first sign-in";
     UserRenamed = "user.renamed" in Users, "Person renamed";
+    UserCompanyChanged = "user.company_changed" in Users, "Company changed";
     UserMadeAdmin = "user.made_admin" in Users, "Admin rights given";
     UserAdminRemoved = "user.admin_removed" in Users, "Admin rights removed";
     UserMadeInviter = "user.made_inviter" in Users, "Inviter role given";

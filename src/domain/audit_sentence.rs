@@ -157,6 +157,9 @@ impl Action {
             UserRenamed => actor("renamed ")
                 .target()
                 .then(d.split_once(" -> ").map(|(from, to)| format!(" from “{from}” to “{to}”"))),
+            UserCompanyChanged => {
+                actor("changed the company of ").target().then(value(d, "company").map(|c| format!(" to “{c}”")))
+            }
             UserMadeAdmin => actor("made ").target().and(" an admin"),
             UserAdminRemoved => actor("removed the admin rights of ").target(),
             UserMadeInviter => actor("gave ").target().and(" the inviter role"),

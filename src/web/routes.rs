@@ -239,6 +239,7 @@ fn routes() -> Routes {
         .get("/api/v1/accessReviews/{id}/decisions", Api(api::reviews::READ), api::reviews::decisions)
         .get("/api/v1/users", Api(api::users::READ), api::users::list)
         .get("/api/v1/users/{id}", Api(api::users::READ), api::users::show)
+        .patch("/api/v1/users/{id}", Api(api::users::WRITE), api::users::update)
         .delete("/api/v1/users/{id}", Api(api::users::WRITE), api::users::remove)
         .post("/api/v1/users/{id}/block", Api(api::users::WRITE), api::users::block)
         .post("/api/v1/users/{id}/unblock", Api(api::users::WRITE), api::users::unblock)
@@ -274,6 +275,15 @@ impl Routes {
         F::Output: Responder + 'static,
     {
         self.add(Method::POST, path, audience, web::post().to(handler))
+    }
+
+    fn patch<F, Args>(&mut self, path: &'static str, audience: Audience, handler: F) -> &mut Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.add(Method::PATCH, path, audience, web::patch().to(handler))
     }
 
     fn delete<F, Args>(&mut self, path: &'static str, audience: Audience, handler: F) -> &mut Self

@@ -137,3 +137,49 @@ async fn a_reset_redemption_keeps_the_redirect_and_says_so(app: TestApp) -> Test
     app
 }
 both!(a_reset_redemption_keeps_the_redirect_and_says_so);
+
+/// Graph's `PATCH /users/{id}`: a name, a company, and `accountEnabled` (false blocks and
+/// ends the sessions); anything else is a 400 naming it, a bad value a 422; members are not
+/// the API's to change.
+async fn a_guest_is_changed_with_patch(app: TestApp) -> TestApp {
+    app.sign_in_admin("root@contoso.example").await;
+    let link = app.invite("ana@fabrikam.example", &[]).await;
+    let (ana, _) = app.new_browser();
+    app.redeem_as(&ana, &link, "ana@fabrikam.example").await;
+    let id = app.user_id("ana@fabrikam.example").await;
+    let key = make_key(&app, "Graph script", &["users:write", "users:read"]).await;
+    let http = Client::new();
+    let patch = |path: String, body: Value| {
+        let (key, url) = (key.clone(), app.url(&path));
+        let http = http.clone();
+        async move { read(http.patch(url).bearer_auth(key).json(&body).send().await.unwrap()).await }
+    };
+    let (status, user) =
+        patch(format!("/api/v1/users/{id}"), json!({ "displayName": "Ana F.", "companyName": "Fabrikam" })).await;
+    assert_eq!(status, StatusCode::OK, "{user}");
+    assert_eq!((user["displayName"].as_str(), user["companyName"].as_str()), (Some("Ana F."), Some("Fabrikam")));
+    assert_eq!((user["accountEnabled"].as_bool(), user["externalUserState"].as_str()), (Some(true), Some("Accepted")));
+    let (status, user) = patch(format!("/api/v1/users/{id}"), json!({ "accountEnabled": false })).await;
+    assert_eq!((status, user["accountEnabled"].as_bool()), (StatusCode::OK, Some(false)));
+    assert!(get_in_page(&ana, &app.url("/apps")).await.contains("/signin"), "her session ended");
+    let (status, problem) = patch(format!("/api/v1/users/{id}"), json!({ "jobTitle": "Engineer" })).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(problem["detail"].as_str().unwrap().contains("jobTitle"), "{problem}");
+    let (status, problem) = patch(format!("/api/v1/users/{id}"), json!({ "displayName": "" })).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(fields(&problem), vec!["displayName"]);
+    let root = app.user_id("root@contoso.example").await;
+    let (status, _) = patch(format!("/api/v1/users/{root}"), json!({ "accountEnabled": false })).await;
+    assert_eq!(status, StatusCode::CONFLICT, "members are not the API's");
+    let actions = app.audit_actions().await;
+    for a in ["user.renamed", "user.company_changed", "user.blocked"] {
+        assert!(actions.contains(&a.to_string()), "{a}");
+    }
+    app
+}
+both!(a_guest_is_changed_with_patch);
+
+/// Where a GET in `browser` ends up.
+async fn get_in_page(browser: &Client, url: &str) -> String {
+    browser.get(url).send().await.unwrap().url().to_string()
+}

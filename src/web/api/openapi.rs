@@ -46,6 +46,7 @@ impl Modify for BearerKeys {
         users::block,
         users::unblock,
         users::extend,
+        users::update,
         users::remove,
         apps::list,
         apps::assign,

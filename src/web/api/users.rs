@@ -1,5 +1,5 @@
-//! `/api/v1/users`: read guests and members (scope `users:read`); block, unblock and remove
-//! guests (scope `users:write`), through the same flows as the admin's user page.
+//! `/api/v1/users`: read guests and members (scope `users:read`); change, block, unblock and
+//! remove guests (scope `users:write`), through the same flows as the admin's user page.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -8,11 +8,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::problem_doc::{ProblemDoc, Refusals};
-use super::{ApiCaller, ApiResult, Problem, id_of, ok_json};
+use super::problem_doc::{BodyRefusals, ProblemDoc, Refusals};
+use super::{ApiCaller, ApiResult, Problem, id_of, json_body, ok_json};
 use crate::db::Page;
 use crate::db::users::{self, Compare, Filter, User};
 use crate::domain::user::{GUEST, MEMBER, UserState};
+use crate::domain::{BoundedText, DisplayName};
 use crate::state::AppState;
 
 pub const READ: &str = "users:read";
@@ -38,6 +39,11 @@ pub struct UserDoc {
     sign_in_activity: SignInActivity,
     /// When a guest's access ends, if it does.
     expires_date_time: Option<DateTime<Utc>>,
+    /// False while sign-in is blocked (Graph's name).
+    account_enabled: bool,
+    company_name: String,
+    /// For guests, Graph's `PendingAcceptance` or `Accepted`; null for members.
+    external_user_state: Option<&'static str>,
 }
 
 /// When the user last signed in, as Graph's `signInActivity` says it.
@@ -76,7 +82,29 @@ fn doc(u: &User) -> UserDoc {
         accepted_date_time: u.accepted_at,
         sign_in_activity: SignInActivity { last_sign_in_date_time: u.last_sign_in_at },
         expires_date_time: u.expires_at,
+        account_enabled: u.state != UserState::Blocked,
+        company_name: u.company.clone(),
+        external_user_state: (u.user_type == GUEST).then_some(if u.accepted_at.is_some() {
+            "Accepted"
+        } else {
+            "PendingAcceptance"
+        }),
     }
+}
+
+/// The properties of a guest `PATCH` changes, by Graph's names; others are refused.
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UserPatch {
+    #[serde(default)]
+    #[schema(max_length = 100)]
+    display_name: Option<String>,
+    /// False blocks sign-in (sessions end at once); true unblocks.
+    #[serde(default)]
+    account_enabled: Option<bool>,
+    #[serde(default)]
+    #[schema(max_length = 100)]
+    company_name: Option<String>,
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -286,6 +314,57 @@ pub async fn unblock(
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     set_blocked(&req, &state, &caller, &id, false).await
+}
+
+#[utoipa::path(
+    patch,
+    path = "/api/v1/users/{id}",
+    tag = "users",
+    summary = "Change a guest",
+    description = "Graph's `PATCH /users/{id}` for what the portal keeps: `displayName`, `companyName`, and `accountEnabled` (false blocks sign-in and ends the guest's sessions). Any other property is a 400 naming it.",
+    params(("id" = Uuid, Path, description = "The guest's id")),
+    request_body = UserPatch,
+    security(("api_key" = ["users:write"])),
+    responses(
+        (status = 200, description = "Changed", body = UserDoc),
+        (status = 404, description = "No such user", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, description = "Not a guest", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = ProblemDoc, content_type = "application/problem+json"),
+        BodyRefusals,
+        Refusals,
+    )
+)]
+pub async fn update(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> ApiResult<HttpResponse> {
+    let patch: UserPatch = json_body(&req, &body)?;
+    let user = find(&state, id_of(&id)?).await?;
+    if user.user_type != GUEST {
+        return Err(Problem::new(
+            StatusCode::CONFLICT,
+            "Not a guest",
+            "The API changes guests; members are managed on the admin's pages.",
+        ));
+    }
+    let display_name = match patch.display_name.as_deref() {
+        None => None,
+        Some(n) => Some(DisplayName::parse(n).map_err(|e| Problem::invalid_field("displayName", e.to_string()))?),
+    };
+    let company = match patch.company_name.as_deref() {
+        None => None,
+        Some(c) => Some(
+            BoundedText::parse(c, "The company", 100, false)
+                .map_err(|e| Problem::invalid_field("companyName", e.to_string()))?
+                .into_string(),
+        ),
+    };
+    let change = crate::flows::users::Change { display_name, company, enabled: patch.account_enabled };
+    crate::flows::users::update(&state, user.id, &change, &caller.actor(&req)).await?;
+    ok_json(&doc(&find(&state, user.id).await?))
 }
 
 #[utoipa::path(

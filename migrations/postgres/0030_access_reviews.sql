@@ -1,6 +1,7 @@
 -- Access reviews (F12). `package_grants` records who was granted which access package (and
 -- until when), so a review can be scoped to a package's guests and remove exactly its
--- access; grants made before this migration are read from approved requests.
+-- access; grants made before this migration are read from approved requests whose access
+-- the guest still holds, with its end.
 -- One `access_reviews` row is one occurrence of a review; a recurring review's next
 -- occurrence is a new row pointing at the previous one. Its guests are snapshot into
 -- `access_review_items` when it starts, with each reviewer's share in
@@ -13,10 +14,20 @@ CREATE TABLE package_grants (
     PRIMARY KEY (package_id, user_id)
 );
 CREATE INDEX package_grants_user ON package_grants (user_id);
-INSERT INTO package_grants (package_id, user_id, granted_at)
-SELECT r.package_id, u.id, MAX(r.updated_at) FROM signup_requests r
+INSERT INTO package_grants (package_id, user_id, granted_at, expires_at)
+SELECT r.package_id, u.id, MAX(r.updated_at), COALESCE(
+    (SELECT MAX(a.expires_at) FROM assignments a JOIN package_apps pa ON pa.app_id = a.app_id
+     WHERE pa.package_id = r.package_id AND a.user_id = u.id AND a.source = 'package'),
+    (SELECT MAX(m.expires_at) FROM group_members m JOIN package_groups pg ON pg.group_id = m.group_id
+     WHERE pg.package_id = r.package_id AND m.user_id = u.id))
+FROM signup_requests r
 JOIN users u ON u.id = r.user_id OR (r.user_id IS NULL AND LOWER(u.email) = LOWER(r.email))
-WHERE r.status = 'approved' GROUP BY r.package_id, u.id;
+WHERE r.status = 'approved' AND (
+    EXISTS (SELECT 1 FROM assignments a JOIN package_apps pa ON pa.app_id = a.app_id
+            WHERE pa.package_id = r.package_id AND a.user_id = u.id AND a.source = 'package')
+    OR EXISTS (SELECT 1 FROM group_members m JOIN package_groups pg ON pg.group_id = m.group_id
+               WHERE pg.package_id = r.package_id AND m.user_id = u.id))
+GROUP BY r.package_id, u.id;
 
 CREATE TABLE access_reviews (
     id UUID PRIMARY KEY NOT NULL,

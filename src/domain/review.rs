@@ -114,6 +114,16 @@ words!(ReviewStatus {
 });
 
 impl Recurrence {
+    /// The longest a repeating review may last: less than its shortest period.
+    pub fn longest_duration(self) -> Option<i64> {
+        match self {
+            Recurrence::Once => None,
+            Recurrence::Monthly => Some(27),
+            Recurrence::Quarterly => Some(88),
+            Recurrence::Yearly => Some(MAX_DAYS),
+        }
+    }
+
     /// When the occurrence after one starting at `start` starts; none for a one-off.
     pub fn next(self, start: DateTime<Utc>) -> Option<DateTime<Utc>> {
         let months = match self {
@@ -185,7 +195,7 @@ impl ReviewRefused {
             ReviewRefused::Name => "name",
             ReviewRefused::Scope => "scope",
             ReviewRefused::Reviewers | ReviewRefused::ApproversNeedPackage => "reviewers",
-            ReviewRefused::Duration => "duration_days",
+            ReviewRefused::Duration | ReviewRefused::LongerThanPeriod(_) => "duration_days",
             ReviewRefused::Recurrence => "recurrence",
             ReviewRefused::Undecided => "undecided",
             ReviewRefused::Fallback(_) => "fallback",
@@ -206,6 +216,8 @@ pub enum ReviewRefused {
     ApproversNeedPackage,
     #[error("The duration is a number of days from 1 to {MAX_DAYS}.")]
     Duration,
+    #[error("A review that repeats must end before the next one starts: at most {0} days for this rhythm.")]
+    LongerThanPeriod(i64),
     #[error("Choose how often the review runs.")]
     Recurrence,
     #[error("Choose what happens to guests nobody decides on.")]
@@ -261,6 +273,9 @@ impl ReviewForm {
             d => d.parse::<i64>().ok().filter(|d| (1..=MAX_DAYS).contains(d)).ok_or(ReviewRefused::Duration)?,
         };
         let recurrence = Recurrence::parse(&self.recurrence).ok_or(ReviewRefused::Recurrence)?;
+        if let Some(max) = recurrence.longest_duration().filter(|max| duration_days > *max) {
+            return Err(ReviewRefused::LongerThanPeriod(max));
+        }
         let undecided = Undecided::parse(&self.undecided).ok_or(ReviewRefused::Undecided)?;
         let mut fallback = Vec::new();
         for word in self.fallback.split([',', ';', '\n', ' ', '\r', '\t']).filter(|w| !w.is_empty()) {
@@ -320,6 +335,8 @@ mod tests {
             Err(ReviewRefused::Duration)
         );
         assert_eq!(ReviewForm { name: " ".into(), ..form("all", "guests") }.parse(), Err(ReviewRefused::Name));
+        let f = ReviewForm { duration_days: "30".into(), recurrence: "monthly".into(), ..form("all", "guests") };
+        assert_eq!(f.parse(), Err(ReviewRefused::LongerThanPeriod(27)), "it would overlap the next");
         let f = ReviewForm { fallback: "ana@contoso.example, nope".into(), ..form("all", "sponsors") };
         assert_eq!(f.parse(), Err(ReviewRefused::Fallback("nope".into())));
     }

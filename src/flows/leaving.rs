@@ -129,7 +129,7 @@ pub async fn purge_due(state: &AppState) -> AppResult<usize> {
         let alias = pseudonym(user.id);
         purge::by_address(tx.conn(), &user.email).await?;
         purge::audit_labels(tx.conn(), user.id, &user.email, &user.display_name, &alias).await?;
-        crate::db::reviews::forget(tx.conn(), &user.email, &alias).await?;
+        crate::db::reviews::forget(tx.conn(), user.id, &user.email, &alias).await?;
         let ev = Event::new(Action::UserPurged, "user", user.id, &alias);
         audit::record(tx.conn(), &Actor::system("retention"), &ev, now).await?;
         tx.commit().await?;

@@ -263,7 +263,7 @@ pub fn review_request(ask: &ReviewAsk<'_>, link: String, reminder: bool) -> Noti
     let whom = if guests == 1 { "1 guest".to_string() } else { format!("{guests} guests") };
     Notice {
         subject: if reminder {
-            format!("Reminder: {whom} wait for your review by {ends}")
+            format!("Reminder: {whom} {} for your review by {ends}", if guests == 1 { "waits" } else { "wait" })
         } else {
             format!("Please review the access of {whom}")
         },

@@ -316,16 +316,22 @@ async fn guests_attest_and_wrong_input_decides_nothing(app: TestApp) -> TestApp 
         assert!(page.has("You answered") && page.has("I still need it"), "{}", page.body);
     }
     assert_eq!(decided(&app).await, 1);
+    // Bo is blocked meanwhile: his link no longer decides, nor shows anyone.
+    app.post(&format!("/admin/users/{bo_id}/block"), &[]).await;
+    let page = Page::from(Client::new().get(&bo_link).send().await.unwrap()).await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    assert!(page.has("no longer yours to use") && !page.has("Bo Northwind"), "{}", page.body);
 
     // The admin is nobody's reviewer here; their panel says so, and the page is not theirs.
     assert!(app.get("/reviews").await.has("Nothing to review"));
     assert_eq!(app.get(&format!("/reviews/{id}")).await.status, StatusCode::NOT_FOUND);
     // Stopping early applies now: Bo said nothing and is recommended to keep.
-    let page = app.post(&format!("/admin/reviews/{id}/stop"), &[]).await;
+    let page = app.post(&format!("/admin/reviews/{id}/stop"), &[("status", "running")]).await;
     assert!(page.has("stopped and its decisions applied") && page.has("stopped early by"), "{}", page.body);
     assert_eq!(app.count("SELECT COUNT(*) FROM access_review_items WHERE outcome = 'kept_by_default'").await, 1);
-    let page = app.post(&format!("/admin/reviews/{id}/stop"), &[]).await;
-    assert!(page.has("had ended already"), "{}", page.body);
+    let page = app.post(&format!("/admin/reviews/{id}/stop"), &[("status", "running")]).await;
+    assert!(page.has("Nothing was changed"), "a second click: {}", page.body);
+    assert_eq!(app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'review.applied'").await, 1);
     app
 }
 both!(guests_attest_and_wrong_input_decides_nothing);
@@ -340,13 +346,51 @@ async fn members_review_from_the_access_panel(app: TestApp) -> TestApp {
     let page = app.get(&format!("/reviews/{id}?show=undecided")).await;
     assert!(page.has("Accept the recommendations"), "{}", page.body);
     let ids = [app.user_id(ANA).await, app.user_id(BO).await];
-    let mut form = vec![("decision", "recommended".to_string()), ("back", "?show=undecided".into())];
+    // Ana first, on her own row; then the buttons for all shown leave her decision standing.
+    let ana = ids[0].to_string();
+    let page =
+        app.post(&format!("/reviews/{id}"), &[("decision", "remove"), ("guest", &ana), ("reason", "Done")]).await;
+    assert!(page.has("Saved: remove 1 guest"), "{}", page.body);
+    let mut form = vec![("decision", "keep".to_string()), ("back", "?show=all".into()), ("only", "undecided".into())];
     form.extend(ids.iter().map(|g| ("guest", g.to_string())));
     let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let page = app.post(&format!("/reviews/{id}"), &form).await;
-    assert!(page.has("Saved: 2 guests as recommended") && page.has("You decided on every guest"), "{}", page.body);
-    assert!(page.url.ends_with("?show=undecided"), "{}", page.url);
+    assert!(page.has("Saved: keep 1 guest"), "{}", page.body);
+    assert!(page.url.ends_with("?show=all"), "{}", page.url);
     assert_eq!(decided(&app).await, 2);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM access_review_items WHERE decision = 'remove'").await,
+        1,
+        "Ana's stands"
+    );
+    let page = app.post(&format!("/reviews/{id}?show=undecided"), &form).await;
+    assert!(page.has("every guest shown has a decision already"), "{}", page.body);
+    // A hundred and one guests at once is more than a page: refused, nothing decided.
+    let many: Vec<String> = (0..101).map(|_| uuid::Uuid::new_v4().to_string()).collect();
+    let mut form = vec![("decision", "keep")];
+    form.extend(many.iter().map(|g| ("guest", g.as_str())));
+    assert!(app.post(&format!("/reviews/{id}"), &form).await.has("at most 100 guests at once"));
     app
 }
 both!(members_review_from_the_access_panel);
+
+/// A review of one day reminds once, at half time — not twice at once, never before.
+async fn a_short_review_reminds_once(app: TestApp) -> TestApp {
+    two_guests(&app).await;
+    start_review(&app, &[("duration_days", "1"), ("recurrence", "once")]).await;
+    app.take_mail(ROOT).await;
+    app.advance(Duration::hours(11));
+    assert_eq!(housekeeping(&app).await.review_reminders, 0);
+    app.advance(Duration::hours(2));
+    assert_eq!(housekeeping(&app).await.review_reminders, 1);
+    app.advance(Duration::hours(10));
+    assert_eq!(housekeeping(&app).await.review_reminders, 0, "one reminder");
+    assert!(app.one_mail(ROOT).await.subject.contains("2 guests wait"));
+    app.advance(Duration::hours(2));
+    assert_eq!(housekeeping(&app).await.reviews_applied, 1);
+    app.take_mail(ROOT).await;
+    app.take_mail(ANA).await;
+    app.take_mail(BO).await;
+    app
+}
+both!(a_short_review_reminds_once);

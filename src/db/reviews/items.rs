@@ -157,6 +157,9 @@ pub async fn settle(c: Conn<'_>, review_id: Uuid, undecided: Undecided) -> sqlx:
         "UPDATE access_review_items SET outcome = CASE \
          WHEN NOT EXISTS (SELECT 1 FROM users u WHERE u.id = access_review_items.user_id AND u.deleted_at IS NULL) \
            THEN 'gone' \
+         WHEN decision IS NULL AND NOT EXISTS (SELECT 1 FROM access_review_links l \
+           WHERE l.review_id = access_review_items.review_id AND l.user_id = access_review_items.user_id) \
+           THEN 'kept_by_default' \
          WHEN decision = 'keep' THEN 'kept' WHEN decision = 'remove' THEN 'removed' \
          WHEN $2 = 'keep' THEN 'kept_by_default' WHEN $2 = 'remove' THEN 'removed_by_default' \
          WHEN recommendation = 'keep' THEN 'kept_by_default' ELSE 'removed_by_default' END \
@@ -169,6 +172,16 @@ pub async fn settle(c: Conn<'_>, review_id: Uuid, undecided: Undecided) -> sqlx:
     .map(|r| r.rows_affected()))
 }
 
+/// How many guests the applied review kept.
+pub async fn kept(c: Conn<'_>, review_id: Uuid) -> sqlx::Result<i64> {
+    run!(c, |e| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM access_review_items WHERE review_id = $1 AND outcome LIKE 'kept%'"
+    )
+    .bind(review_id)
+    .fetch_one(e)
+    .await)
+}
+
 /// The guests the applied review removes.
 pub async fn removed(c: Conn<'_>, review_id: Uuid) -> sqlx::Result<Vec<Item>> {
     let sql = format!(
@@ -178,11 +191,14 @@ pub async fn removed(c: Conn<'_>, review_id: Uuid) -> sqlx::Result<Vec<Item>> {
     run!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(review_id).fetch_all(e).await)
 }
 
-/// The person's name and address in past reviews become `pseudonym` (F12 purge).
-pub async fn forget(mut c: Conn<'_>, email: &str, pseudonym: &str) -> sqlx::Result<()> {
+/// The person's name and address in past reviews become `pseudonym`, and what was said of
+/// them goes (F12 purge): by their id, and by the address for rows of another id.
+pub async fn forget(mut c: Conn<'_>, user_id: Uuid, email: &str, pseudonym: &str) -> sqlx::Result<()> {
     run!(c.reborrow(), |e| sqlx::query(
-        "UPDATE access_review_items SET name = $2, email = '' WHERE LOWER(email) = $1"
+        "UPDATE access_review_items SET name = $3, email = '', reason = '', last_sign_in_at = NULL \
+         WHERE user_id = $1 OR LOWER(email) = $2"
     )
+    .bind(user_id)
     .bind(email.to_lowercase())
     .bind(pseudonym)
     .execute(e)

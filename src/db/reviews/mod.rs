@@ -8,7 +8,7 @@ use uuid::Uuid;
 mod items;
 mod reviewers;
 
-pub use items::{Decided, Item, Show, decide, forget, item, items, removed, reviews, settle, snapshot};
+pub use items::{Decided, Item, Show, decide, forget, item, items, kept, removed, reviews, settle, snapshot};
 pub use reviewers::{
     Reviewer, add_reviewer, candidates, drop_idle_reviewers, mark_reminded, open_for, reviewer_by_token, reviewer_of,
     reviewers, share, share_the_rest, unshared,
@@ -158,6 +158,17 @@ pub async fn claim(
     .execute(e)
     .await
     .map(|r| r.rows_affected() == 1))
+}
+
+/// Sets an occurrence's start and end (a scheduled one starting late runs its full length).
+pub async fn set_dates(c: Conn<'_>, id: Uuid, starts_at: DateTime<Utc>, ends_at: DateTime<Utc>) -> sqlx::Result<()> {
+    run!(c, |e| sqlx::query("UPDATE access_reviews SET starts_at = $2, ends_at = $3 WHERE id = $1")
+        .bind(id)
+        .bind(starts_at)
+        .bind(ends_at)
+        .execute(e)
+        .await
+        .map(|_| ()))
 }
 
 /// Ends a running review now; false when it was not running.

@@ -85,11 +85,14 @@ pub struct Reviewer {
     pub display_name: String,
     pub email: String,
     pub reminded: i64,
+    /// Can still sign in (not blocked, not deleted): only then does their link decide.
+    pub active: bool,
     pub guests: i64,
     pub undecided: i64,
 }
 
 const REVIEWER: &str = "SELECT r.id, r.review_id, r.user_id, u.display_name, u.email, r.reminded, \
+    (u.state <> 'blocked' AND u.deleted_at IS NULL) AS active, \
     (SELECT COUNT(*) FROM access_review_links l WHERE l.review_id = r.review_id AND l.reviewer_id = r.user_id) AS guests, \
     (SELECT COUNT(*) FROM access_review_links l JOIN access_review_items i ON i.review_id = l.review_id \
      AND i.user_id = l.user_id WHERE l.review_id = r.review_id AND l.reviewer_id = r.user_id \

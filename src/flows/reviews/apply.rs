@@ -45,7 +45,7 @@ pub(super) async fn apply(state: &AppState, id: Uuid) -> AppResult<bool> {
         return Ok(false);
     }
     let Some(review) = reviews::find(tx.conn(), id).await? else { return Ok(false) };
-    let guests = reviews::settle(tx.conn(), id, review.undecided).await?;
+    reviews::settle(tx.conn(), id, review.undecided).await?;
     let removed = reviews::removed(tx.conn(), id).await?;
     let what = what_goes(&review, &settings.org_name);
     for item in &removed {
@@ -53,7 +53,7 @@ pub(super) async fn apply(state: &AppState, id: Uuid) -> AppResult<bool> {
     }
     let details = format!(
         "{} {}",
-        pair("kept", &(guests - removed.len() as u64).to_string()),
+        pair("kept", &reviews::kept(tx.conn(), id).await?.to_string()),
         pair("removed", &removed.len().to_string())
     );
     let ev = Event::new(Action::ReviewApplied, "review", id, &review.name).details(details);
@@ -76,7 +76,7 @@ async fn remove(
     let guest = item.user_id;
     let ended = match (review.scope, review.scope_id) {
         (Scope::Package, Some(package)) => {
-            assignments::remove_package(tx.conn(), package, guest).await?;
+            assignments::remove_package(tx.conn(), package, guest, now).await?;
             !assignments::has_any(tx.conn(), guest).await?
         }
         (Scope::Group, Some(group)) => {
@@ -111,7 +111,12 @@ async fn remove(
 /// A recurring review's next occurrence, scheduled from this one's start (a review stopped
 /// early keeps its rhythm).
 async fn schedule_next(tx: &mut Tx, review: &Review, now: chrono::DateTime<chrono::Utc>) -> AppResult<()> {
-    let Some(starts_at) = review.recurrence.next(review.starts_at) else { return Ok(()) };
+    let Some(mut starts_at) = review.recurrence.next(review.starts_at) else { return Ok(()) };
+    // After a long outage: the next start still to come, not one per period missed.
+    while starts_at <= now {
+        let Some(later) = review.recurrence.next(starts_at) else { return Ok(()) };
+        starts_at = later;
+    }
     let next = Review {
         id: Uuid::new_v4(),
         status: ReviewStatus::Scheduled,

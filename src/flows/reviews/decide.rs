@@ -59,13 +59,29 @@ pub enum Choice {
     Recommended,
 }
 
+/// Which of the guests sent a choice touches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Touch {
+    /// Each one (a row's own buttons).
+    All,
+    /// Those nobody decided on yet (the buttons for all shown leave decisions standing).
+    Undecided,
+}
+
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum DecideRefused {
     #[error("This review has ended, so decisions can no longer be changed.")]
     Ended,
     #[error("Nothing was decided: choose at least one guest.")]
     NoGuest,
+    #[error("Nothing was decided: at most {MAX_AT_ONCE} guests at once.")]
+    TooMany,
+    #[error("This link is no longer yours to use: your account can no longer sign in here.")]
+    NotEntitled,
 }
+
+/// The most guests one decision covers (a page of the reviewer's list is 50).
+pub const MAX_AT_ONCE: usize = 100;
 
 /// Records the reviewer's choice for each of `guests` they review (others are skipped);
 /// how many were decided. A later decision replaces an earlier one while the review runs.
@@ -73,12 +89,21 @@ pub async fn decide(
     state: &AppState,
     reviewer: &Reviewer,
     guests: &[Uuid],
-    choice: Choice,
+    (choice, touch): (Choice, Touch),
     reason: &str,
     ip: &str,
 ) -> AppResult<Result<usize, DecideRefused>> {
-    if guests.is_empty() {
+    let mut unique: Vec<Uuid> = Vec::with_capacity(guests.len());
+    for g in guests {
+        if !unique.contains(g) {
+            unique.push(*g);
+        }
+    }
+    if unique.is_empty() {
         return Ok(Err(DecideRefused::NoGuest));
+    }
+    if unique.len() > MAX_AT_ONCE {
+        return Ok(Err(DecideRefused::TooMany));
     }
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
@@ -86,14 +111,22 @@ pub async fn decide(
     if !reviews::hold_open(tx.conn(), reviewer.review_id, now).await? {
         return Ok(Err(DecideRefused::Ended));
     }
+    // Read again in the transaction: a reviewer blocked or deleted since no longer decides.
+    let still = reviews::reviewer_of(tx.conn(), reviewer.review_id, reviewer.user_id).await?;
+    if !still.is_some_and(|r| r.active) {
+        return Ok(Err(DecideRefused::NotEntitled));
+    }
     let review = reviews::find(tx.conn(), reviewer.review_id).await?.map(|r| r.name).unwrap_or_default();
     let actor = Actor::user(reviewer.user_id, &reviewer.email, ip);
     let mut decided = 0;
-    for &guest in guests {
+    for guest in unique {
         if !reviews::reviews(tx.conn(), reviewer.review_id, reviewer.user_id, guest).await? {
             continue;
         }
         let Some(item) = reviews::item(tx.conn(), reviewer.review_id, guest).await? else { continue };
+        if touch == Touch::Undecided && item.decision.is_some() {
+            continue;
+        }
         let decision = match choice {
             Choice::Decide(d) => d,
             Choice::Recommended => item.recommendation,

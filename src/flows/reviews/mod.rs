@@ -12,7 +12,7 @@ mod remind;
 mod start;
 
 pub use apply::apply_due;
-pub use decide::{Choice, DecideRefused, by_token, by_user, decide, items, mine};
+pub use decide::{Choice, DecideRefused, MAX_AT_ONCE, Touch, by_token, by_user, decide, items, mine};
 pub use remind::remind_due;
 pub use start::start_due;
 
@@ -92,21 +92,30 @@ pub enum Stopped {
     Cancelled,
     /// It had ended already.
     NotRunning,
+    /// It is no longer what the admin saw (started, applied): nothing was done.
+    Moved,
 }
 
 /// An admin stops a review before its end: a running one is applied now (the undecided
-/// follow its default); a scheduled one is cancelled, ending the series.
-pub async fn stop(state: &AppState, id: Uuid, actor: &Actor) -> AppResult<Stopped> {
+/// follow its default; a recurring review's next occurrence stays scheduled); a scheduled
+/// one is cancelled, ending the series. `seen` is the status the admin's page showed: a
+/// review that moved on meanwhile (the worker started it) is left alone.
+pub async fn stop(state: &AppState, id: Uuid, seen: ReviewStatus, actor: &Actor) -> AppResult<Stopped> {
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     let review = reviews::find(tx.conn(), id).await?.ok_or(AppError::NotFound)?;
-    if reviews::stop(tx.conn(), id, &actor.label, now).await? {
+    if review.status != seen {
+        return Ok(Stopped::Moved);
+    }
+    if seen == ReviewStatus::Running && reviews::stop(tx.conn(), id, &actor.label, now).await? {
         audit::record(tx.conn(), actor, &Event::new(Action::ReviewStopped, "review", id, &review.name), now).await?;
         tx.commit().await?;
         apply::apply(state, id).await?;
         return Ok(Stopped::Applied);
     }
-    if reviews::claim(tx.conn(), id, ReviewStatus::Scheduled, ReviewStatus::Cancelled, now).await? {
+    if seen == ReviewStatus::Scheduled
+        && reviews::claim(tx.conn(), id, ReviewStatus::Scheduled, ReviewStatus::Cancelled, now).await?
+    {
         let ev = Event::new(Action::ReviewCancelled, "review", id, &review.name);
         audit::record(tx.conn(), actor, &ev, now).await?;
         tx.commit().await?;

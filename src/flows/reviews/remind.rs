@@ -21,7 +21,8 @@ pub async fn remind_due(state: &AppState) -> AppResult<usize> {
     let mut sent = 0;
     for review in running.into_iter().filter(|r| r.ends_at > now) {
         let half = review.starts_at + (review.ends_at - review.starts_at) / 2;
-        let level = if now >= review.ends_at - Duration::days(2) {
+        // Never before half time: a review of a day or two gets one reminder, not two at once.
+        let level = if now >= half.max(review.ends_at - Duration::days(2)) {
             2
         } else if now >= half {
             1
@@ -33,7 +34,7 @@ pub async fn remind_due(state: &AppState) -> AppResult<usize> {
             reviews::reviewers(c.conn(), review.id).await?
         };
         let ends = crate::flows::human_date(review.ends_at);
-        for r in waiting.into_iter().filter(|r| r.reminded < level && r.undecided > 0) {
+        for r in waiting.into_iter().filter(|r| r.reminded < level && r.undecided > 0 && r.active) {
             let mut tx = state.db.begin().await?;
             if !reviews::mark_reminded(tx.conn(), r.id, level).await? {
                 continue;

@@ -42,6 +42,9 @@ pub(super) async fn start(state: &AppState, tx: &mut Tx, review: &Review) -> App
         }
     }
     reviews::drop_idle_reviewers(tx.conn(), review.id).await?;
+    // Nobody could be found for these (no sponsor, no fallback that can sign in): they are
+    // kept at the end whatever the default, and the audit says how many.
+    let unreviewed = reviews::unshared(tx.conn(), review.id).await?;
     let org = settings.org_name.clone();
     let ends = crate::flows::human_date(review.ends_at);
     let reviewers = reviews::reviewers(tx.conn(), review.id).await?;
@@ -57,8 +60,12 @@ pub(super) async fn start(state: &AppState, tx: &mut Tx, review: &Review) -> App
         let link = state.links().review(link_token(state, r.id).expose());
         crate::flows::queue_notice(state, tx.conn(), &r.email, &review_request(&ask, link, false)).await?;
     }
-    let details =
-        format!("{} {}", pair("guests", &guests.to_string()), pair("reviewers", &reviewers.len().to_string()));
+    let details = format!(
+        "{} {} {}",
+        pair("guests", &guests.to_string()),
+        pair("reviewers", &reviewers.len().to_string()),
+        pair("unreviewed", &unreviewed.to_string())
+    );
     let ev = Event::new(Action::ReviewStarted, "review", review.id, &review.name).details(details);
     audit::record(tx.conn(), &Actor::system("access review"), &ev, now).await?;
     Ok(guests)
@@ -89,6 +96,9 @@ pub async fn start_due(state: &AppState) -> AppResult<usize> {
         if !reviews::claim(tx.conn(), review.id, ReviewStatus::Scheduled, ReviewStatus::Running, now).await? {
             continue;
         }
+        // Started late (the worker was down), it still gives reviewers its whole duration.
+        let review = Review { starts_at: now, ends_at: now + Duration::days(review.duration_days), ..review };
+        reviews::set_dates(tx.conn(), review.id, review.starts_at, review.ends_at).await?;
         start(state, &mut tx, &review).await?;
         tx.commit().await?;
         started += 1;

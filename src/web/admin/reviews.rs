@@ -13,12 +13,12 @@ use crate::db::groups::{self, Group};
 use crate::db::packages::{self, Package};
 use crate::db::reviews::{Progress, Show};
 use crate::domain::FieldErrors;
-use crate::domain::review::{self, Recurrence, ReviewForm, Reviewers, Undecided};
+use crate::domain::review::{self, Recurrence, ReviewForm, ReviewStatus, Reviewers, Undecided};
 use crate::error::{AppError, AppResult};
 use crate::flows::reviews::{self as flow, Overview, Stopped};
 use crate::state::AppState;
 use crate::web::admin::{Pager, filtered};
-use crate::web::csrf::{CsrfForm, NoFields};
+use crate::web::csrf::CsrfForm;
 use crate::web::csv_download::CsvFile;
 use crate::web::page::{PageCtx, flash, flash_refused, render, render_invalid};
 use crate::web::{actor, see_other};
@@ -140,18 +140,34 @@ pub async fn show(
     Ok(render(&ShowPage { ctx, o, show: name.to_string(), pager }))
 }
 
+#[derive(Deserialize)]
+pub struct StopForm {
+    /// The status the page showed (`running` or `scheduled`).
+    #[serde(default)]
+    status: String,
+}
+
 pub async fn stop(
     req: HttpRequest,
     state: web::Data<AppState>,
     session: Session,
     AdminUser(admin): AdminUser,
     id: web::Path<Uuid>,
-    _f: CsrfForm<NoFields>,
+    f: CsrfForm<StopForm>,
 ) -> AppResult<HttpResponse> {
-    match flow::stop(&state, *id, &actor(&req, &admin)).await? {
-        Stopped::Applied => flash(&session, "The review was stopped and its decisions applied."),
+    let seen = ReviewStatus::parse(&f.form.status)
+        .ok_or_else(|| AppError::BadRequest("Stop a review from its page.".into()))?;
+    match flow::stop(&state, *id, seen, &actor(&req, &admin)).await? {
+        Stopped::Applied => flash(
+            &session,
+            "The review was stopped and its decisions applied. If it repeats, its next occurrence is still scheduled: cancel it from the list if it should not run.",
+        ),
         Stopped::Cancelled => flash(&session, "The scheduled review was cancelled; it will not run again."),
         Stopped::NotRunning => flash_refused(&session, "Nothing was changed: this review had ended already."),
+        Stopped::Moved => flash_refused(
+            &session,
+            "Nothing was changed: this review moved on since the page was shown (it started or ended). Look again.",
+        ),
     }
     Ok(see_other(&format!("/admin/reviews/{id}")))
 }

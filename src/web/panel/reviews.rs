@@ -40,6 +40,7 @@ pub async fn show(
 
 pub async fn decide(
     req: HttpRequest,
+    ctx: PageCtx,
     state: web::Data<AppState>,
     session: Session,
     CurrentUser(user): CurrentUser,
@@ -47,5 +48,6 @@ pub async fn decide(
     f: CsrfForm<DecideForm>,
 ) -> AppResult<HttpResponse> {
     let (_, reviewer) = reviews::by_user(&state, *id, user.id).await?.ok_or(AppError::NotFound)?;
-    review_page::decide(&state, &session, &reviewer, &format!("/reviews/{id}"), &f.form, &client_ip(&req)).await
+    let here = format!("/reviews/{id}");
+    review_page::decide(ctx, &state, &session, &reviewer, &here, &f.form, &client_ip(&req)).await
 }

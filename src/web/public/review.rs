@@ -52,7 +52,8 @@ pub async fn decide(
 ) -> AppResult<HttpResponse> {
     match reviewer(&req, &state, &token).await? {
         Ok((_, r)) => {
-            review_page::decide(&state, &session, &r, &format!("/review/{token}"), &f.form, &client_ip(&req)).await
+            let here = format!("/review/{token}");
+            review_page::decide(ctx, &state, &session, &r, &here, &f.form, &client_ip(&req)).await
         }
         Err(other) => {
             let (_, r) = reviews::by_token(&state, &token).await?.ok_or(AppError::NotFound)?;

@@ -228,8 +228,19 @@ fn routes() -> Routes {
         .post("/api/v1/invitations/{id}/revoke", Api(api::invitations::SCOPE), api::invitations::revoke)
         .get("/api/v1/apps", Api(api::users::READ), api::apps::list)
         .get("/api/v1/groups", Api(api::groups::SCOPE), api::groups::list)
+        .post("/api/v1/groups", Api(api::groups::SCOPE), api::group_changes::create)
+        .get("/api/v1/groups/{id}", Api(api::groups::SCOPE), api::group_changes::show)
+        .patch("/api/v1/groups/{id}", Api(api::groups::SCOPE), api::group_changes::update)
+        .delete("/api/v1/groups/{id}", Api(api::groups::SCOPE), api::group_changes::delete)
         .get("/api/v1/groups/{id}/members", Api(api::groups::SCOPE), api::groups::list_members)
         .post("/api/v1/groups/{id}/members", Api(api::groups::SCOPE), api::groups::add_member)
+        // Graph's references: before `…/members/{userId}`, which would take `$ref` as an id.
+        .post("/api/v1/groups/{id}/members/$ref", Api(api::groups::SCOPE), api::group_changes::add_member_ref)
+        .delete(
+            "/api/v1/groups/{id}/members/{userId}/$ref",
+            Api(api::groups::SCOPE),
+            api::group_changes::remove_member_ref,
+        )
         .delete("/api/v1/groups/{id}/members/{userId}", Api(api::groups::SCOPE), api::groups::remove_member)
         .get("/api/v1/requests", Api(api::requests::READ), api::requests::list)
         .get("/api/v1/requests/{id}", Api(api::requests::READ), api::requests::show)
@@ -237,6 +248,7 @@ fn routes() -> Routes {
         .get("/api/v1/accessReviews", Api(api::reviews::READ), api::reviews::list)
         .get("/api/v1/accessReviews/{id}", Api(api::reviews::READ), api::reviews::show)
         .get("/api/v1/accessReviews/{id}/decisions", Api(api::reviews::READ), api::reviews::decisions)
+        .get("/api/v1/directoryObjects/{id}", Api(api::users::READ), api::directory::show)
         .get("/api/v1/users", Api(api::users::READ), api::users::list)
         .get("/api/v1/users/{id}", Api(api::users::READ), api::users::show)
         .patch("/api/v1/users/{id}", Api(api::users::WRITE), api::users::update)

@@ -183,3 +183,75 @@ both!(a_guest_is_changed_with_patch);
 async fn get_in_page(browser: &Client, url: &str) -> String {
     browser.get(url).send().await.unwrap().url().to_string()
 }
+
+/// Groups as Graph code makes them: created with Graph's fields, renamed, members added and
+/// removed by reference, objects read by id, deleted; what a group here cannot be is a 400.
+async fn groups_are_made_and_filled_by_reference(app: TestApp) -> TestApp {
+    app.sign_in_admin("root@contoso.example").await;
+    app.invite("ana@fabrikam.example", &[]).await;
+    let ana = app.user_id("ana@fabrikam.example").await;
+    let key = make_key(&app, "Graph script", &["groups:write", "users:read"]).await;
+    let http = Client::new();
+    let call = |method: reqwest::Method, path: String, body: Option<Value>| {
+        let (key, url, http) = (key.clone(), app.url(&path), http.clone());
+        async move {
+            let mut r = http.request(method, url).bearer_auth(key);
+            if let Some(b) = body {
+                r = r.json(&b);
+            }
+            read(r.send().await.unwrap()).await
+        }
+    };
+    use reqwest::Method;
+    let graph = json!({ "displayName": "Project Atlas", "mailEnabled": false, "mailNickname": "atlas",
+                        "securityEnabled": true, "description": "Atlas partners" });
+    let (status, group) = call(Method::POST, "/api/v1/groups".into(), Some(graph.clone())).await;
+    assert_eq!(status, StatusCode::CREATED, "{group}");
+    let id = group["id"].as_str().unwrap().to_string();
+    let (status, problem) = call(Method::POST, "/api/v1/groups".into(), Some(graph)).await;
+    assert_eq!((status, fields(&problem)), (StatusCode::UNPROCESSABLE_ENTITY, vec!["displayName".to_string()]));
+    let unified = json!({ "displayName": "Team", "mailEnabled": true, "mailNickname": "team", "securityEnabled": false,
+                          "groupTypes": ["Unified"] });
+    let (status, problem) = call(Method::POST, "/api/v1/groups".into(), Some(unified)).await;
+    assert_eq!((status, fields(&problem)), (StatusCode::BAD_REQUEST, vec!["mailEnabled".to_string()]));
+
+    let (status, _) =
+        call(Method::PATCH, format!("/api/v1/groups/{id}"), Some(json!({ "displayName": "Atlas partners" }))).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, group) = call(Method::GET, format!("/api/v1/groups/{id}"), None).await;
+    assert_eq!(
+        (group["displayName"].as_str(), group["description"].as_str()),
+        (Some("Atlas partners"), Some("Atlas partners"))
+    );
+
+    let reference = json!({ "@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{ana}") });
+    let (status, _) = call(Method::POST, format!("/api/v1/groups/{id}/members/$ref"), Some(reference)).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, members) = call(Method::GET, format!("/api/v1/groups/{id}/members"), None).await;
+    assert_eq!(members["value"][0]["id"].as_str(), Some(ana.to_string().as_str()), "{members}");
+    let (status, problem) =
+        call(Method::POST, format!("/api/v1/groups/{id}/members/$ref"), Some(json!({ "@odata.id": "nobody" }))).await;
+    assert_eq!((status, fields(&problem)), (StatusCode::BAD_REQUEST, vec!["@odata.id".to_string()]));
+    let (_, object) = call(Method::GET, format!("/api/v1/directoryObjects/{ana}"), None).await;
+    assert_eq!(
+        (object["@odata.type"].as_str(), object["mail"].as_str()),
+        (Some("#microsoft.graph.user"), Some("ana@fabrikam.example"))
+    );
+    let (_, object) = call(Method::GET, format!("/api/v1/directoryObjects/{id}"), None).await;
+    assert_eq!(object["@odata.type"], "#microsoft.graph.group");
+
+    let (status, _) = call(Method::DELETE, format!("/api/v1/groups/{id}/members/{ana}/$ref"), None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, members) = call(Method::GET, format!("/api/v1/groups/{id}/members"), None).await;
+    assert_eq!(members["value"].as_array().map(Vec::len), Some(0));
+    let (status, _) = call(Method::DELETE, format!("/api/v1/groups/{id}"), None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = call(Method::GET, format!("/api/v1/groups/{id}"), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let actions = app.audit_actions().await;
+    for a in ["group.created", "group.updated", "group.member_added", "group.member_removed", "group.deleted"] {
+        assert!(actions.contains(&a.to_string()), "{a}");
+    }
+    app
+}
+both!(groups_are_made_and_filled_by_reference);

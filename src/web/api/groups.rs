@@ -54,11 +54,15 @@ pub struct NewMember {
     id: Uuid,
 }
 
+pub(super) fn group_doc(g: Group) -> GroupDoc {
+    GroupDoc { id: g.id, display_name: g.name, description: g.description }
+}
+
 fn member_doc(m: &Member) -> MemberDoc {
     MemberDoc { id: m.user_id, mail: m.email.clone(), display_name: m.display_name.clone() }
 }
 
-async fn find(state: &AppState, id: &str) -> ApiResult<Group> {
+pub(super) async fn find(state: &AppState, id: &str) -> ApiResult<Group> {
     let id = id_of(id)?;
     let mut c = state.db.acquire().await?;
     groups::find(c.conn(), id).await?.ok_or_else(Problem::not_found)
@@ -82,8 +86,7 @@ pub async fn list(state: web::Data<AppState>, _caller: ApiCaller) -> ApiResult<H
         let mut c = state.db.acquire().await?;
         groups::all(c.conn()).await?
     };
-    let value =
-        all.into_iter().map(|g| GroupDoc { id: g.id, display_name: g.name, description: g.description }).collect();
+    let value = all.into_iter().map(group_doc).collect();
     ok_json(&GroupList { value })
 }
 

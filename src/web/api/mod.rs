@@ -5,6 +5,8 @@
 pub mod apps;
 pub mod audit;
 pub mod bulk;
+pub mod directory;
+pub mod group_changes;
 pub mod groups;
 pub mod idempotency;
 pub mod invitations;

@@ -11,7 +11,7 @@ use utoipa::openapi::server::Server;
 use utoipa::{Modify, OpenApi};
 
 use super::problem_doc::{FieldProblem, ProblemDoc};
-use super::{apps, audit, bulk, groups, invitations, requests, reviews, users};
+use super::{apps, audit, bulk, directory, group_changes, groups, invitations, requests, reviews, users};
 use crate::state::AppState;
 use crate::web::page::{PageCtx, render};
 
@@ -52,6 +52,13 @@ impl Modify for BearerKeys {
         apps::assign,
         apps::unassign,
         groups::list,
+        group_changes::create,
+        group_changes::show,
+        group_changes::update,
+        group_changes::delete,
+        group_changes::add_member_ref,
+        group_changes::remove_member_ref,
+        directory::show,
         groups::list_members,
         groups::add_member,
         groups::remove_member,

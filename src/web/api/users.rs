@@ -70,7 +70,7 @@ fn state_word(s: UserState) -> &'static str {
     }
 }
 
-fn doc(u: &User) -> UserDoc {
+pub(super) fn doc(u: &User) -> UserDoc {
     UserDoc {
         id: u.id,
         mail: u.email.clone(),

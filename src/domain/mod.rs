@@ -51,6 +51,7 @@ pub mod invitation;
 pub mod invite;
 pub mod mfa;
 pub mod network;
+pub mod odata;
 pub mod package;
 pub mod request;
 pub mod review;

@@ -164,7 +164,7 @@ async fn a_guest_without_a_sign_in_for_the_set_days_is_inactive(app: TestApp) ->
     both.sort();
     assert_eq!(both, later);
     for bad in [
-        "displayName eq 'Ana'",
+        "jobTitle eq 'Ana'",
         "signInActivity/lastSignInDateTime eq 2026-09-01T00:00:00Z",
         "signInActivity/lastSignInDateTime le yesterday",
         "signInActivity/lastSignInDateTime le",

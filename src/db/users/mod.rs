@@ -2,6 +2,7 @@
 //! due, the end of access — is in `lifecycle`.
 
 mod lifecycle;
+pub mod odata;
 
 pub use lifecycle::{access_ended, due_for_purge, mark_access_ended, restore, soft_delete};
 
@@ -94,6 +95,8 @@ pub struct Filter<'a> {
     pub inactive_before: Option<DateTime<Utc>>,
     /// Only users whose last sign-in compares so with the moment (never signed in: none).
     pub last_sign_in: Option<(Compare, DateTime<Utc>)>,
+    /// Only users a Graph `$filter` selects (the API's).
+    pub odata: Option<&'a crate::domain::odata::Expr>,
 }
 
 /// How a column compares with a bound.
@@ -154,16 +157,24 @@ pub async fn search(c: Conn<'_>, f: &Filter<'_>, page: Page) -> sqlx::Result<(Ve
     let activity = |p: &str| {
         format!("($5 IS NULL OR ({})) AND ($6 IS NULL OR {p}last_sign_in_at {op} $6)", inactive_guest(p, "$5"))
     };
-    let cond = format!("{matches} AND ($2 = '' OR user_type = $2) AND ($3 = '' OR state = $3) AND {}", activity(""));
-    let unfiltered =
-        f.user_type.is_empty() && f.state.is_empty() && f.inactive_before.is_none() && f.last_sign_in.is_none();
+    // A Graph filter's values follow the fixed ones: from $7 when counting, $9 when listing.
+    let (plain_odata, binds) = f.odata.map(|e| odata::condition(e, "")).unwrap_or(("1 = 1".into(), Vec::new()));
+    let (aliased_odata, _) = f.odata.map(|e| odata::condition(e, "u.")).unwrap_or(("1 = 1".into(), Vec::new()));
+    let base = format!("{matches} AND ($2 = '' OR user_type = $2) AND ($3 = '' OR state = $3) AND {}", activity(""));
+    let counted = format!("{base} AND {}", odata::numbered(&plain_odata, 7));
+    let cond = format!("{base} AND {}", odata::numbered(&plain_odata, 9));
+    let unfiltered = f.user_type.is_empty()
+        && f.state.is_empty()
+        && f.inactive_before.is_none()
+        && f.last_sign_in.is_none()
+        && f.odata.is_none();
     // FTS5 counts its own hits (one row a user) without fetching a user.
     let count = if fts && unfiltered {
         "SELECT COUNT(*) FROM users_search WHERE users_search MATCH $1 AND $2 = $2 AND $3 = $3 AND $4 = $4 \
          AND $5 IS NULL AND $6 IS NULL"
             .to_string()
     } else {
-        format!("SELECT COUNT(*) FROM users WHERE {cond}")
+        format!("SELECT COUNT(*) FROM users WHERE {counted}")
     };
     // SQLite would walk every user newest first looking for the few hits (all 100,000 for a
     // miss): with few hits, fetch those and sort them (CROSS JOIN keeps that order); with
@@ -172,27 +183,33 @@ pub async fn search(c: Conn<'_>, f: &Filter<'_>, page: Page) -> sqlx::Result<(Ve
         format!(
             "SELECT {} FROM users_search_keys k CROSS JOIN users u ON u.id = k.user_id \
          WHERE k.rowid IN (SELECT rowid FROM users_search WHERE users_search MATCH $1) AND $4 = $4 \
-         AND ($2 = '' OR u.user_type = $2) AND ($3 = '' OR u.state = $3) AND {} \
+         AND ($2 = '' OR u.user_type = $2) AND ($3 = '' OR u.state = $3) AND {} AND {} \
          ORDER BY u.created_at DESC, u.email LIMIT $7 OFFSET $8",
             columns_of("u"),
-            activity("u.")
+            activity("u."),
+            odata::numbered(&aliased_odata, 9)
         )
     };
     let newest_first =
         format!("SELECT {COLUMNS} FROM users WHERE {cond} ORDER BY created_at DESC, email LIMIT $7 OFFSET $8");
     let last_sign_in = f.last_sign_in.map(|(_, at)| at);
     run!(c, |e| {
-        let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(count))
+        let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(count))
             .bind(&first)
             .bind(f.user_type)
             .bind(f.state)
             .bind(&fourth)
             .bind(f.inactive_before)
-            .bind(last_sign_in)
-            .fetch_one(&mut *e)
-            .await?;
+            .bind(last_sign_in);
+        for b in &binds {
+            q = match b {
+                odata::Bind::Text(t) => q.bind(t),
+                odata::Bind::Time(t) => q.bind(*t),
+            };
+        }
+        let total: i64 = q.fetch_one(&mut *e).await?;
         let list = if fts && total <= 2_000 { few_hits() } else { newest_first };
-        let rows: Vec<User> = sqlx::query_as(sqlx::AssertSqlSafe(list))
+        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(list))
             .bind(&first)
             .bind(f.user_type)
             .bind(f.state)
@@ -200,9 +217,14 @@ pub async fn search(c: Conn<'_>, f: &Filter<'_>, page: Page) -> sqlx::Result<(Ve
             .bind(f.inactive_before)
             .bind(last_sign_in)
             .bind(page.size)
-            .bind(page.offset())
-            .fetch_all(&mut *e)
-            .await?;
+            .bind(page.offset());
+        for b in &binds {
+            q = match b {
+                odata::Bind::Text(t) => q.bind(t),
+                odata::Bind::Time(t) => q.bind(*t),
+            };
+        }
+        let rows: Vec<User> = q.fetch_all(&mut *e).await?;
         Ok((rows, total))
     })
 }

@@ -103,6 +103,7 @@ pub async fn list(
             state: &st,
             inactive_before,
             last_sign_in: None,
+            odata: None,
         };
         users::search(c.conn(), &filter, page).await?
     };

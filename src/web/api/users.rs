@@ -11,14 +11,14 @@ use uuid::Uuid;
 use super::problem_doc::{BodyRefusals, ProblemDoc, Refusals};
 use super::{ApiCaller, ApiResult, Problem, id_of, json_body, ok_json};
 use crate::db::Page;
-use crate::db::users::{self, Compare, Filter, User};
+use crate::db::users::{self, Filter, User};
 use crate::domain::user::{GUEST, MEMBER, UserState};
-use crate::domain::{BoundedText, DisplayName};
+use crate::domain::{BoundedText, DisplayName, odata};
 use crate::state::AppState;
 
 pub const READ: &str = "users:read";
 pub const WRITE: &str = "users:write";
-const PAGE_MAX: i64 = 200;
+const PAGE_MAX: i64 = 999;
 const PAGE_DEFAULT: i64 = 50;
 
 /// A guest or member.
@@ -119,15 +119,24 @@ pub struct UserQuery {
     #[serde(default)]
     #[param(value_type = Option<String>, example = "Accepted")]
     state: Option<String>,
-    /// Graph's filter on the last sign-in, the one this API takes:
-    /// `signInActivity/lastSignInDateTime` with `le`, `lt`, `ge` or `gt` and a UTC date and
-    /// time. Users who never signed in match none.
+    /// Graph's OData subset: `eq`, `ne`, `in`, `startswith` and `and`/`or` on `userType`,
+    /// `mail`, `displayName`, `accountEnabled`, `externalUserState`; `lt`, `le`, `gt`, `ge`
+    /// on `createdDateTime` and `signInActivity/lastSignInDateTime` (users who never signed
+    /// in match no bound on it). Anything else is a 400 naming it.
     #[serde(default, rename = "$filter")]
-    #[param(rename = "$filter", example = "signInActivity/lastSignInDateTime le 2026-09-01T00:00:00Z")]
+    #[param(rename = "$filter", example = "userType eq 'Guest' and startswith(mail,'ana')")]
     filter: Option<String>,
-    /// How many on a page: 1 to 200 (default 50).
+    /// The properties to answer with, comma-separated (`id` always comes).
+    #[serde(default, rename = "$select")]
+    #[param(rename = "$select", example = "id,displayName,mail")]
+    select: Option<String>,
+    /// `true` adds `@odata.count`; as in Graph it needs the header `ConsistencyLevel: eventual`.
+    #[serde(default, rename = "$count")]
+    #[param(rename = "$count", value_type = Option<bool>)]
+    count: Option<String>,
+    /// How many on a page: 1 to 999 (default 50).
     #[serde(default, rename = "$top")]
-    #[param(rename = "$top", value_type = Option<i64>, minimum = 1, maximum = 200)]
+    #[param(rename = "$top", value_type = Option<i64>, minimum = 1, maximum = 999)]
     top: Option<String>,
     /// Where the page starts: from the previous page's `@odata.nextLink`.
     #[serde(default, rename = "$skiptoken")]
@@ -140,7 +149,7 @@ pub struct UserQuery {
     path = "/api/v1/users",
     tag = "users",
     summary = "List users",
-    description = "Guests and members, newest first, a page at a time: follow `@odata.nextLink`. `userType` is `Guest` or `Member`; `state` is `PendingAcceptance`, `Accepted` or `Blocked`. `$filter` takes Graph's `signInActivity/lastSignInDateTime` with `le`, `lt`, `ge` or `gt`, e.g. `signInActivity/lastSignInDateTime le 2026-09-01T00:00:00Z` for users who have not signed in since.",
+    description = "Guests and members, newest first, a page at a time: follow `@odata.nextLink`. Graph's OData subset: `$filter` with `eq`, `ne`, `in`, `startswith`, `and`/`or` and parentheses on `userType`, `mail`, `displayName`, `accountEnabled`, `externalUserState`, and `lt`/`le`/`gt`/`ge` on `createdDateTime` and `signInActivity/lastSignInDateTime`; `$select`; `$top` up to 999; `$count=true` with `ConsistencyLevel: eventual`. Another option, property or operator is a 400 naming it. `userType`, `state` and `search` are Vestibule's own shortcuts.",
     params(UserQuery),
     security(("api_key" = ["users:read"])),
     responses(
@@ -149,7 +158,13 @@ pub struct UserQuery {
         Refusals,
     )
 )]
-pub async fn list(state: web::Data<AppState>, _caller: ApiCaller, q: web::Query<UserQuery>) -> ApiResult<HttpResponse> {
+pub async fn list(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    _caller: ApiCaller,
+    q: web::Query<UserQuery>,
+) -> ApiResult<HttpResponse> {
+    refuse_unknown_options(req.query_string())?;
     let top = super::page_size(q.top.as_deref(), PAGE_DEFAULT, PAGE_MAX)?;
     let skip = match q.skiptoken.as_deref() {
         None => 0,
@@ -171,10 +186,30 @@ pub async fn list(state: web::Data<AppState>, _caller: ApiCaller, q: web::Query<
             [UserState::PendingAcceptance, UserState::Accepted, UserState::Blocked]
                 .into_iter()
                 .find(|s| state_word(*s).eq_ignore_ascii_case(word))
-                .ok_or_else(|| Problem::bad_request("state must be PendingAcceptance, Accepted or Blocked."))?,
-        ),
+                .ok_or_else(|| Problem::bad_request("state must be PendingAcceptance, Accepted or Blocked.")),
+        )
+        .transpose()?,
     };
-    let last_sign_in = q.filter.as_deref().map(sign_in_filter).transpose()?;
+    let odata = q.filter.as_deref().map(odata::parse).transpose().map_err(|e| Problem::bad_field("$filter", e.0))?;
+    let select = q.select.as_deref().map(selected).transpose()?;
+    let count = match q.count.as_deref().map(str::to_ascii_lowercase).as_deref() {
+        None | Some("false") => false,
+        Some("true") => {
+            let eventual = req
+                .headers()
+                .get("consistencylevel")
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.eq_ignore_ascii_case("eventual"));
+            if !eventual {
+                return Err(Problem::bad_field(
+                    "$count",
+                    "Send the header ConsistencyLevel: eventual with $count, as Graph asks.",
+                ));
+            }
+            true
+        }
+        Some(_) => return Err(Problem::bad_field("$count", "Send true or false.")),
+    };
     let search = q.search.as_deref().unwrap_or("").chars().take(200).collect::<String>();
     let email_query = crate::domain::email::ascii_for_search(&search);
     let filter = Filter {
@@ -183,7 +218,8 @@ pub async fn list(state: web::Data<AppState>, _caller: ApiCaller, q: web::Query<
         user_type,
         state: st.map_or("", |s| s.as_str()),
         inactive_before: None,
-        last_sign_in,
+        last_sign_in: None,
+        odata: odata.as_ref(),
     };
     let (rows, total) = {
         let mut c = state.db.acquire().await?;
@@ -194,37 +230,75 @@ pub async fn list(state: web::Data<AppState>, _caller: ApiCaller, q: web::Query<
         ("userType", q.user_type.as_deref()),
         ("state", q.state.as_deref()),
         ("$filter", q.filter.as_deref()),
+        ("$select", q.select.as_deref()),
+        ("$count", q.count.as_deref()),
     ];
     let next_link = (skip + top < total)
         .then(|| super::next_link(&state, "/api/v1/users", &filters, top, &(skip + top).to_string()));
-    ok_json(&UserList { value: rows.iter().map(doc).collect(), next_link })
+    let mut value = Vec::with_capacity(rows.len());
+    for u in &rows {
+        let mut one = super::to_json(&doc(u))?;
+        if let (Some(keep), serde_json::Value::Object(map)) = (&select, &mut one) {
+            map.retain(|k, _| k == "id" || keep.iter().any(|s| s == k));
+        }
+        value.push(one);
+    }
+    let mut page = serde_json::json!({ "value": value });
+    if count {
+        page["@odata.count"] = total.into();
+    }
+    if let Some(link) = next_link {
+        page["@odata.nextLink"] = link.into();
+    }
+    Ok(super::json(StatusCode::OK, &page))
 }
 
-/// Reads Graph's `signInActivity/lastSignInDateTime le 2026-09-01T00:00:00Z`: the one
-/// property, one of four operators, a date and time with its offset. Anything else is
-/// refused rather than ignored, so a program never mistakes every user for the few it
-/// asked for.
-fn sign_in_filter(text: &str) -> ApiResult<(Compare, DateTime<Utc>)> {
-    let refused = || {
-        Problem::bad_request(
-            "$filter takes only signInActivity/lastSignInDateTime with le, lt, ge or gt and a date and time, \
-             such as signInActivity/lastSignInDateTime le 2026-09-01T00:00:00Z.",
-        )
-    };
-    let words: Vec<&str> = text.split_whitespace().collect();
-    let [property, op, at] = words.as_slice() else { return Err(refused()) };
-    if !property.eq_ignore_ascii_case("signInActivity/lastSignInDateTime") {
-        return Err(refused());
+/// The properties a user has here, as `$select` names them.
+const SELECTABLE: &[&str] = &[
+    "id",
+    "mail",
+    "displayName",
+    "userType",
+    "state",
+    "isAdmin",
+    "createdDateTime",
+    "acceptedDateTime",
+    "signInActivity",
+    "expiresDateTime",
+    "accountEnabled",
+    "companyName",
+    "externalUserState",
+];
+
+fn selected(text: &str) -> ApiResult<Vec<String>> {
+    let mut out = Vec::new();
+    for word in text.split(',').map(str::trim).filter(|w| !w.is_empty()) {
+        let Some(known) = SELECTABLE.iter().find(|s| s.eq_ignore_ascii_case(word)) else {
+            let word: String = word.chars().take(60).collect();
+            return Err(Problem::bad_field(
+                "$select",
+                format!("{word} is not a property here; these are: {}.", SELECTABLE.join(", ")),
+            ));
+        };
+        out.push((*known).to_string());
     }
-    let op = match op.to_ascii_lowercase().as_str() {
-        "lt" => Compare::Lt,
-        "le" => Compare::Le,
-        "gt" => Compare::Gt,
-        "ge" => Compare::Ge,
-        _ => return Err(refused()),
-    };
-    let at = DateTime::parse_from_rfc3339(at).map_err(|_| refused())?.with_timezone(&Utc);
-    Ok((op, at))
+    Ok(out)
+}
+
+/// The OData options this list takes; another (`$orderby`, `$expand`, `$search`, …) is a
+/// 400 naming it rather than ignored.
+fn refuse_unknown_options(query: &str) -> ApiResult<()> {
+    const TAKEN: &[&str] = &["$filter", "$select", "$count", "$top", "$skiptoken"];
+    for (key, _) in url::form_urlencoded::parse(query.as_bytes()) {
+        if key.starts_with('$') && !TAKEN.iter().any(|t| t.eq_ignore_ascii_case(&key)) {
+            let key: String = key.chars().take(40).collect();
+            return Err(Problem::bad_field(
+                &key,
+                format!("{key} is not supported here; these are: {}.", TAKEN.join(", ")),
+            ));
+        }
+    }
+    Ok(())
 }
 
 async fn find(state: &AppState, id: Uuid) -> ApiResult<User> {

@@ -56,10 +56,34 @@ pub struct SignInActivity {
 
 /// A page of users, newest first.
 #[derive(Serialize, ToSchema)]
+#[allow(dead_code)] // only its schema is used: the page is written as JSON, `$select` applied
 pub struct UserList {
-    value: Vec<UserDoc>,
+    value: Vec<SelectedUser>,
     #[serde(rename = "@odata.nextLink", skip_serializing_if = "Option::is_none")]
     next_link: Option<String>,
+    /// With `$count=true`.
+    #[serde(rename = "@odata.count", skip_serializing_if = "Option::is_none")]
+    count: Option<i64>,
+}
+
+/// A user in a list: every property of `UserDoc`, those `$select` names when it is given.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)] // only its schema is used
+pub struct SelectedUser {
+    id: Uuid,
+    mail: Option<String>,
+    display_name: Option<String>,
+    user_type: Option<String>,
+    state: Option<String>,
+    is_admin: Option<bool>,
+    created_date_time: Option<DateTime<Utc>>,
+    accepted_date_time: Option<DateTime<Utc>>,
+    sign_in_activity: Option<SignInActivity>,
+    expires_date_time: Option<DateTime<Utc>>,
+    account_enabled: Option<bool>,
+    company_name: Option<String>,
+    external_user_state: Option<String>,
 }
 
 fn state_word(s: UserState) -> &'static str {

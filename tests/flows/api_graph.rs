@@ -347,3 +347,31 @@ async fn users_are_filtered_selected_and_counted_as_graph_does(app: TestApp) -> 
     app
 }
 both!(users_are_filtered_selected_and_counted_as_graph_does);
+
+/// Microsoft's Graph JavaScript client runs a guest-management script here with only the
+/// base URL and the token changed (e2e/peers/graph-client.mjs).
+async fn the_graph_javascript_client_runs_a_guest_script(app: TestApp) -> TestApp {
+    app.sign_in_admin("root@contoso.example").await;
+    let key = make_key(&app, "Graph client", &["invitations:write", "users:read", "users:write", "groups:write"]).await;
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("e2e/peers/graph-client.mjs");
+    assert!(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("e2e/node_modules/@microsoft/microsoft-graph-client")
+            .exists(),
+        "the test peers are not installed: run `npm ci --prefix e2e`"
+    );
+    let base = app.base.clone();
+    let out =
+        tokio::task::spawn_blocking(move || std::process::Command::new("node").arg(script).arg(base).arg(key).output())
+            .await
+            .unwrap()
+            .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{said}");
+    assert!(said.contains("\"removed\":\"kim@graph-partner.example\""), "{said}");
+    for email in ["kim@graph-partner.example", "lee@graph-partner.example"] {
+        app.take_mail(email).await;
+    }
+    app
+}
+both!(the_graph_javascript_client_runs_a_guest_script);

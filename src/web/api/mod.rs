@@ -75,17 +75,39 @@ impl Problem {
     }
 
     pub fn body(&self) -> serde_json::Value {
+        // RFC 9457's members, and Graph's `error` (code and message) beside them for code
+        // written against Microsoft Graph.
         let mut body = json!({
             "type": "about:blank",
             "title": self.title,
             "status": self.status.as_u16(),
             "detail": self.detail,
+            "error": { "code": graph_code(self.status), "message": self.detail },
         });
         if !self.errors.is_empty() {
             body["errors"] =
                 self.errors.iter().map(|(field, detail)| json!({ "field": field, "detail": detail })).collect();
         }
         body
+    }
+}
+
+/// Graph's error code for a status.
+fn graph_code(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        400 => "BadRequest",
+        401 => "InvalidAuthenticationToken",
+        403 => "Authorization_RequestDenied",
+        404 => "Request_ResourceNotFound",
+        405 => "MethodNotAllowed",
+        409 => "Conflict",
+        413 => "RequestEntityTooLarge",
+        415 => "UnsupportedMediaType",
+        422 => "UnprocessableEntity",
+        429 => "TooManyRequests",
+        503 => "ServiceUnavailable",
+        _ if status.is_server_error() => "InternalServerError",
+        _ => "BadRequest",
     }
 }
 

@@ -16,6 +16,16 @@ pub struct ProblemDoc {
     /// For invalid fields: each field, as the API names it, and why.
     #[serde(skip_serializing_if = "Option::is_none")]
     errors: Option<Vec<FieldProblem>>,
+    /// The same in Microsoft Graph's shape, for code written against Graph.
+    error: GraphErrorDoc,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct GraphErrorDoc {
+    /// Graph's code for the status, e.g. `Request_ResourceNotFound`.
+    code: String,
+    /// As `detail`.
+    message: String,
 }
 
 #[derive(Serialize, ToSchema)]

@@ -301,6 +301,7 @@ impl Settings {
             domains: Vec::new(),
             members_require_workforce: false,
             org_domains: Vec::new(),
+            redirect_origins: Vec::new(),
             invite_policy: crate::domain::settings::InvitePolicy::Members,
             guest_lifetime_days: 0,
             guests_mfa: false,

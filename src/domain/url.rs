@@ -64,7 +64,10 @@ impl RedirectTarget {
         if origin == public_origin || app_origins.iter().any(|o| o == &origin) {
             Ok(RedirectTarget(url.0))
         } else {
-            Err(InputError::new("The redirect URL must be a page of this portal or of one of its registered apps."))
+            Err(InputError::new(
+                "The redirect URL must be a page of this portal, of one of its registered apps, or of an address \
+                 listed under Settings → Other addresses guests may be sent to.",
+            ))
         }
     }
 

@@ -15,7 +15,9 @@ pub async fn read(state: &AppState, fields: &InviteFields) -> AppResult<Result<I
         Vec::new()
     } else {
         let mut c = state.db.acquire().await?;
-        apps::origins(&apps::all(c.conn()).await?)
+        let mut origins = apps::origins(&apps::all(c.conn()).await?);
+        origins.extend(crate::flows::settings::current(state).await?.redirect_origins.iter().cloned());
+        origins
     };
     Ok(fields.read(&state.settings.public_origin(), &origins))
 }

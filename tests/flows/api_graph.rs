@@ -375,3 +375,31 @@ async fn the_graph_javascript_client_runs_a_guest_script(app: TestApp) -> TestAp
     app
 }
 both!(the_graph_javascript_client_runs_a_guest_script);
+
+/// An invitation may send a guest to a site an admin listed in Settings; elsewhere the
+/// 422 names the setting.
+async fn redirects_go_where_settings_allow(app: TestApp) -> TestApp {
+    app.sign_in_admin("root@contoso.example").await;
+    let key = make_key(&app, "Graph script", &["invitations:write"]).await;
+    let body = json!({ "invitedUserEmailAddress": "ana@fabrikam.example", "inviteRedirectUrl": "https://intranet.contoso.example/welcome" });
+    let (status, problem) = post(&app, &key, "/api/v1/invitations", &body).await;
+    assert_eq!((status, fields(&problem)), (StatusCode::UNPROCESSABLE_ENTITY, vec!["inviteRedirectUrl".to_string()]));
+    assert!(problem["detail"].as_str().unwrap().contains("Other addresses guests may be sent to"), "{problem}");
+    let page = app
+        .post(
+            "/admin/settings",
+            &settings_form(&[("redirect_origins", "https://intranet.contoso.example/start\nnot a url")]),
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "a bad line is refused");
+    let page = app
+        .post("/admin/settings", &settings_form(&[("redirect_origins", "https://intranet.contoso.example/start")]))
+        .await;
+    assert!(page.has("The settings were saved"), "{}", page.body);
+    assert!(app.get("/admin/settings").await.has("https://intranet.contoso.example"));
+    let (status, made) = post(&app, &key, "/api/v1/invitations", &body).await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+    assert_eq!(made["inviteRedirectUrl"], "https://intranet.contoso.example/welcome");
+    app
+}
+both!(redirects_go_where_settings_allow);

@@ -21,6 +21,7 @@ pub struct RawSettings<'a> {
     pub domains: &'a str,
     pub members_require_workforce: bool,
     pub org_domains: &'a str,
+    pub redirect_origins: &'a str,
     pub invite_policy: &'a str,
     pub guest_lifetime_days: &'a str,
     pub guests_mfa: bool,
@@ -56,6 +57,7 @@ impl RawSettings<'_> {
             e.add("domains", "List at least one domain to allow, or allow every domain.");
         }
         let org_domains = e.take("org_domains", parse_domains(self.org_domains));
+        let redirect_origins = e.take("redirect_origins", origins(self.redirect_origins));
         let invite_policy = e.take(
             "invite_policy",
             InvitePolicy::parse(self.invite_policy).ok_or_else(|| InputError::new("Choose who may invite guests.")),
@@ -74,6 +76,7 @@ impl RawSettings<'_> {
             domain_policy,
             domains,
             org_domains,
+            redirect_origins,
             invite_policy,
             guest_lifetime_days,
             lifecycle,
@@ -90,6 +93,7 @@ impl RawSettings<'_> {
                 Some(dp),
                 Some(d),
                 Some(od),
+                Some(ro),
                 Some(ip),
                 Some(gl),
                 Some((ia, ea, ar, mr)),
@@ -107,6 +111,7 @@ impl RawSettings<'_> {
                 domains: d,
                 members_require_workforce: self.members_require_workforce,
                 org_domains: od,
+                redirect_origins: ro,
                 invite_policy: ip,
                 guest_lifetime_days: gl,
                 guests_mfa: self.guests_mfa,
@@ -187,4 +192,21 @@ fn lifetime(input: &str) -> Result<i64, InputError> {
         "" | "0" => Ok(0),
         t => days(t, "Guest access", 3650),
     }
+}
+
+/// The origins of addresses listed one per line (`https://intranet.contoso.example/start`
+/// gives `https://intranet.contoso.example`), each once; at most 20.
+fn origins(text: &str) -> Result<Vec<String>, InputError> {
+    let mut out: Vec<String> = Vec::new();
+    for line in text.split_whitespace() {
+        let url = WebUrl::parse(line, "Each address")?;
+        let origin = url.origin();
+        if !out.contains(&origin) {
+            out.push(origin);
+        }
+    }
+    if out.len() > 20 {
+        return Err(InputError::new("List at most 20 addresses."));
+    }
+    Ok(out)
 }

@@ -34,6 +34,9 @@ pub struct PortalSettings {
     /// The organization's own email domains: a verified address in one of them, signing in
     /// through the workforce IdP for the first time, becomes a member just in time.
     pub org_domains: Vec<String>,
+    /// Origins besides the portal's and the apps' that an invitation may send a guest to
+    /// after redeeming (`https://intranet.contoso.example`).
+    pub redirect_origins: Vec<String>,
     pub invite_policy: InvitePolicy,
     /// How long a guest's access lasts from redemption, and how far a sponsor may extend it
     /// from today; 0: guests keep access until removed.
@@ -82,6 +85,7 @@ impl PortalSettings {
                 "domains" => s.domains = v.split_whitespace().map(str::to_string).collect(),
                 "members_require_workforce" => s.members_require_workforce = v == "true",
                 "org_domains" => s.org_domains = v.split_whitespace().map(str::to_string).collect(),
+                "redirect_origins" => s.redirect_origins = v.split_whitespace().map(str::to_string).collect(),
                 "invite_policy" => s.invite_policy = InvitePolicy::parse(v).unwrap_or(s.invite_policy),
                 "guest_lifetime_days" => s.guest_lifetime_days = v.parse().unwrap_or(s.guest_lifetime_days),
                 "guests_mfa" => s.guests_mfa = v == "true",
@@ -111,6 +115,7 @@ impl PortalSettings {
             ("domains", self.domains.join(" ")),
             ("members_require_workforce", self.members_require_workforce.to_string()),
             ("org_domains", self.org_domains.join(" ")),
+            ("redirect_origins", self.redirect_origins.join(" ")),
             ("invite_policy", self.invite_policy.as_str().into()),
             ("guest_lifetime_days", self.guest_lifetime_days.to_string()),
             ("guests_mfa", self.guests_mfa.to_string()),
@@ -193,6 +198,7 @@ pub(crate) mod tests {
             domains: Vec::new(),
             members_require_workforce: false,
             org_domains: Vec::new(),
+            redirect_origins: Vec::new(),
             invite_policy: InvitePolicy::Members,
             guest_lifetime_days: 0,
             guests_mfa: false,

@@ -45,6 +45,8 @@ pub struct SettingsForm {
     #[serde(default)]
     org_domains: String,
     #[serde(default)]
+    redirect_origins: String,
+    #[serde(default)]
     invite_policy: String,
     #[serde(default)]
     guest_lifetime_days: String,
@@ -77,6 +79,7 @@ impl SettingsForm {
             domains: s.domains.join("\n"),
             members_require_workforce: s.members_require_workforce.then(|| "yes".into()),
             org_domains: s.org_domains.join("\n"),
+            redirect_origins: s.redirect_origins.join("\n"),
             invite_policy: s.invite_policy.as_str().into(),
             guest_lifetime_days: match s.guest_lifetime_days {
                 0 => String::new(),
@@ -105,6 +108,7 @@ impl SettingsForm {
             domains: &self.domains,
             members_require_workforce: self.members_require_workforce.is_some(),
             org_domains: &self.org_domains,
+            redirect_origins: &self.redirect_origins,
             invite_policy: &self.invite_policy,
             guest_lifetime_days: &self.guest_lifetime_days,
             guests_mfa: self.guests_mfa.is_some(),
@@ -130,6 +134,7 @@ impl SettingsForm {
             domain_policy: kept(&self.domain_policy, 20),
             domains: kept(&self.domains, 3000),
             org_domains: kept(&self.org_domains, 3000),
+            redirect_origins: kept(&self.redirect_origins, 3000),
             invite_policy: kept(&self.invite_policy, 20),
             guest_lifetime_days: kept(&self.guest_lifetime_days, 10),
             inactive_after_days: kept(&self.inactive_after_days, 10),

@@ -71,6 +71,10 @@ impl Problem {
     pub fn invalid(errors: &FieldErrors, rename: fn(&str) -> &str) -> Problem {
         let mut p = Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "Invalid fields", "Some fields were not accepted.");
         p.errors = errors.iter().map(|(f, why)| (rename(f).to_string(), why.to_string())).collect();
+        // One field: its reason is the whole story (and what Graph's `error.message` says).
+        if let [(_, why)] = p.errors.as_slice() {
+            p.detail = why.clone();
+        }
         p
     }
 

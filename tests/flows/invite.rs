@@ -43,7 +43,9 @@ async fn bad_invitation_input_is_shown_next_to_the_field(app: TestApp) -> TestAp
         .await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.has("Enter an email address like name@example.com."));
-    assert!(page.has("The redirect URL must be a page of this portal or of one of its registered apps."));
+    assert!(
+        page.has("The redirect URL must be a page of this portal, of one of its registered apps, or of an address")
+    );
     assert!(page.has("The message can be at most 2000 characters."));
     assert!(page.has("value=\"Ana\""), "other input is kept");
     // A tampered checkbox value is a form this page never sends.

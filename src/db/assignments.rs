@@ -114,8 +114,14 @@ pub async fn record_grant(
 /// Takes away what an access package gave: its grant, the apps assigned through it and
 /// its groups — except what another package the person still holds gives too.
 pub async fn remove_package(mut c: Conn<'_>, package_id: Uuid, user_id: Uuid, now: DateTime<Utc>) -> sqlx::Result<()> {
+    run!(c.reborrow(), |e| sqlx::query("DELETE FROM package_grants WHERE package_id = $1 AND user_id = $2")
+        .bind(package_id)
+        .bind(user_id)
+        .execute(e)
+        .await
+        .map(|_| ()))?;
+    // The grant is gone, so "another live grant" below is another package's.
     for sql in [
-        "DELETE FROM package_grants WHERE package_id = $1 AND user_id = $2 AND $3 = $3",
         "DELETE FROM assignments WHERE user_id = $2 AND source = 'package' \
          AND app_id IN (SELECT app_id FROM package_apps WHERE package_id = $1) \
          AND app_id NOT IN (SELECT p.app_id FROM package_apps p JOIN package_grants g ON g.package_id = p.package_id \

@@ -142,20 +142,6 @@ pub fn recommend(last_active: DateTime<Utc>, now: DateTime<Utc>, inactive_after_
     if now - last_active >= Duration::days(inactive_after_days) { Decision::Remove } else { Decision::Keep }
 }
 
-/// What the review did to one guest when it was applied.
-pub fn outcome(decision: Option<Decision>, recommendation: Decision, undecided: Undecided) -> &'static str {
-    match (decision, undecided) {
-        (Some(Decision::Keep), _) => "kept",
-        (Some(Decision::Remove), _) => "removed",
-        (None, Undecided::Keep) => "kept_by_default",
-        (None, Undecided::Remove) => "removed_by_default",
-        (None, Undecided::Recommendation) => match recommendation {
-            Decision::Keep => "kept_by_default",
-            Decision::Remove => "removed_by_default",
-        },
-    }
-}
-
 /// An outcome in words, for the result page and CSV.
 pub fn outcome_words(outcome: &str) -> &'static str {
     match outcome {
@@ -353,12 +339,5 @@ mod tests {
         let start = Utc.with_ymd_and_hms(2026, 1, 31, 9, 0, 0).unwrap();
         assert_eq!(Recurrence::Quarterly.next(start), Some(Utc.with_ymd_and_hms(2026, 4, 30, 9, 0, 0).unwrap()));
         assert_eq!(Recurrence::Once.next(start), None);
-    }
-
-    #[test]
-    fn nobody_deciding_follows_the_default() {
-        assert_eq!(outcome(None, Decision::Remove, Undecided::Recommendation), "removed_by_default");
-        assert_eq!(outcome(None, Decision::Remove, Undecided::Keep), "kept_by_default");
-        assert_eq!(outcome(Some(Decision::Keep), Decision::Remove, Undecided::Remove), "kept");
     }
 }

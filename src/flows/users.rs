@@ -69,13 +69,7 @@ pub async fn update(state: &AppState, user_id: Uuid, change: &Change, actor: &Ac
     let mut tx = state.db.begin().await?;
     let user = users::find(tx.conn(), user_id).await?.ok_or(AppError::NotFound)?;
     if let Some(name) = change.display_name.as_ref().filter(|n| n.as_str() != user.display_name) {
-        users::set_display_name(tx.conn(), user.id, name.as_str()).await?;
-        let ev = Event::new(Action::UserRenamed, "user", user.id, &user.email).details(format!(
-            "{} -> {}",
-            user.display_name,
-            name.as_str()
-        ));
-        audit::record(tx.conn(), actor, &ev, now).await?;
+        renamed_within(&mut tx, &user, name, actor, now).await?;
     }
     if let Some(company) = change.company.as_ref().filter(|c| **c != user.company) {
         users::set_company(tx.conn(), user.id, company).await?;
@@ -154,6 +148,19 @@ pub async fn rename(state: &AppState, user_id: Uuid, name: &DisplayName, actor: 
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     let user = users::find(tx.conn(), user_id).await?.ok_or(AppError::NotFound)?;
+    renamed_within(&mut tx, &user, name, actor, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The new name and its audit event, in the caller's transaction.
+async fn renamed_within(
+    tx: &mut Tx,
+    user: &users::User,
+    name: &DisplayName,
+    actor: &Actor,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<()> {
     users::set_display_name(tx.conn(), user.id, name.as_str()).await?;
     let ev = Event::new(Action::UserRenamed, "user", user.id, &user.email).details(format!(
         "{} -> {}",
@@ -161,7 +168,6 @@ pub async fn rename(state: &AppState, user_id: Uuid, name: &DisplayName, actor: 
         name.as_str()
     ));
     audit::record(tx.conn(), actor, &ev, now).await?;
-    tx.commit().await?;
     Ok(())
 }
 

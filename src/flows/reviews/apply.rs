@@ -49,7 +49,7 @@ pub(super) async fn apply(state: &AppState, id: Uuid) -> AppResult<bool> {
     let removed = reviews::removed(tx.conn(), id).await?;
     let what = what_goes(&review, &settings.org_name);
     for item in &removed {
-        remove(state, &mut tx, &review, item, &what, settings.end_of_access).await?;
+        remove(state, &mut tx, (&review, &settings.org_name, &what), item, settings.end_of_access).await?;
     }
     let details = format!(
         "{} {}",
@@ -67,9 +67,8 @@ pub(super) async fn apply(state: &AppState, id: Uuid) -> AppResult<bool> {
 async fn remove(
     state: &AppState,
     tx: &mut Tx,
-    review: &Review,
+    (review, org, what): (&Review, &str, &str),
     item: &Item,
-    what: &str,
     policy: EndOfAccess,
 ) -> AppResult<()> {
     let now = state.clock.now();
@@ -91,9 +90,8 @@ async fn remove(
     if ended {
         crate::flows::end_of_access::apply(tx, guest, policy, now).await?;
     }
-    let org = crate::flows::settings::current(state).await?.org_name.clone();
     let decided_by = item.decision.map(|_| item.decided_by_label.as_str()).filter(|by| !by.is_empty());
-    let told = notices::access_removed(&item.name, &org, what, &item.reason);
+    let told = notices::access_removed(&item.name, org, what, &item.reason);
     crate::flows::queue_notice_replying(state, tx.conn(), &item.email, &told, decided_by.map(|by| (by, by))).await?;
     for sponsor in sponsors::of(tx.conn(), guest).await? {
         let told = notices::guest_removed_by_review(&sponsor.display_name, &item.name, &item.email, what, &review.name);

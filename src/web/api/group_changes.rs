@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::groups::{GroupDoc, find, group_doc};
 use super::problem_doc::{BodyRefusals, ProblemDoc, Refusals};
-use super::{ApiCaller, ApiResult, Problem, id_of, json_body};
+use super::{ApiCaller, ApiResult, Problem, json_body};
 use crate::db::links::{self, GROUP_APPS};
 use crate::db::users;
 use crate::domain::FieldErrors;
@@ -262,8 +262,5 @@ pub async fn remove_member_ref(
     caller: ApiCaller,
     path: web::Path<(String, String)>,
 ) -> ApiResult<HttpResponse> {
-    let group = find(&state, &path.0).await?;
-    let user_id = id_of(&path.1)?;
-    flow::remove_member(&state, &group, user_id, &caller.actor(&req)).await?;
-    Ok(HttpResponse::NoContent().finish())
+    super::groups::remove_member(req, state, caller, path).await
 }

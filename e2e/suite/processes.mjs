@@ -35,7 +35,8 @@ export function startProcess(name, command, args, { env = {}, ready = /^listenin
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     started.push(child);
-    let out = '';
+    let out = ''; // stdout and stderr together, for the report
+    let stdout = ''; // readiness is read from stdout alone: a stderr line must not split it
     let done = false;
     const finish = (err) => {
       if (done) return;
@@ -51,7 +52,8 @@ export function startProcess(name, command, args, { env = {}, ready = /^listenin
     const timer = setTimeout(() => finish(`not ready after ${timeoutMs} ms`), timeoutMs);
     const onData = (chunk) => {
       out += chunk;
-      if (out.split('\n').some((line) => ready.test(line))) finish();
+      stdout += chunk;
+      if (stdout.split('\n').some((line) => ready.test(line))) finish();
     };
     child.stdout.on('data', onData);
     child.stderr.on('data', (chunk) => { out += chunk; });
@@ -60,9 +62,16 @@ export function startProcess(name, command, args, { env = {}, ready = /^listenin
   });
 }
 
-/** Starts a peer script from e2e/peers. */
-export function startPeer(script, port, args = [], env = {}) {
-  return startProcess(script, process.execPath, [path.join(e2eDir, 'peers', script), String(port), ...args], { env });
+/** Starts a peer script from e2e/peers. A peer that does not come up is tried once more: on
+ * a loaded 2-core machine a Node start has once taken longer than the timeout. */
+export async function startPeer(script, port, args = [], env = {}) {
+  const start = () => startProcess(script, process.execPath, [path.join(e2eDir, 'peers', script), String(port), ...args], { env, timeoutMs: 60000 });
+  try {
+    return await start();
+  } catch (err) {
+    console.log(`  (retrying ${script}: ${String(err.message).split('\n')[0]})`);
+    return start();
+  }
 }
 
 /** The environment Vestibule reads its settings from (see the README's table). */

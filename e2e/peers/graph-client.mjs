@@ -40,9 +40,14 @@ for (const [address, name] of [['kim@graph-partner.example', 'Kim Graph'], ['lee
     invitedUserDisplayName: name,
     inviteRedirectUrl: `${base}/apps`,
     sendInvitationMessage: true,
-    invitedUserMessageInfo: { customizedMessageBody: 'Welcome to the project.', messageLanguage: 'en-US' },
+    invitedUserMessageInfo: {
+      customizedMessageBody: 'Welcome to the project.',
+      messageLanguage: 'en-US',
+      ccRecipients: [{ emailAddress: { address: 'lead@graph-partner.example', name: 'Project lead' } }],
+    },
   });
   assert.equal(invitation.status, 'PendingAcceptance');
+  assert.equal(invitation.invitedUserMessageInfo.ccRecipients[0].emailAddress.address, 'lead@graph-partner.example');
   assert.ok(invitation.inviteRedeemUrl.includes('/redeem/'));
 }
 

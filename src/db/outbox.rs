@@ -26,10 +26,12 @@ pub struct OutboxMessage {
     pub sender_name: String,
     /// A mailbox (`Name <address>`) that replies go to; empty: none.
     pub reply_to: String,
+    /// An address the mail is copied to; empty: none.
+    pub cc: String,
 }
 
 const COLUMNS: &str = "id, kind, recipient, subject, html_body, text_body, status, attempts, created_at, \
-    next_attempt_at, sent_at, last_error, sender_name, reply_to";
+    next_attempt_at, sent_at, last_error, sender_name, reply_to, cc";
 
 /// A mail as queued.
 pub struct NewMail<'a> {
@@ -39,6 +41,7 @@ pub struct NewMail<'a> {
     pub text: &'a str,
     pub sender_name: &'a str,
     pub reply_to: &'a str,
+    pub cc: &'a str,
 }
 
 pub async fn enqueue(c: Conn<'_>, m: &NewMail<'_>, now: DateTime<Utc>) -> sqlx::Result<Uuid> {
@@ -46,7 +49,7 @@ pub async fn enqueue(c: Conn<'_>, m: &NewMail<'_>, now: DateTime<Utc>) -> sqlx::
     run!(c, |e| {
         sqlx::query(
             "INSERT INTO outbox (id, recipient, subject, html_body, text_body, status, created_at, next_attempt_at, \
-             sender_name, reply_to) VALUES ($1, $2, $3, $4, $5, 'pending', $6, $6, $7, $8)",
+             sender_name, reply_to, cc) VALUES ($1, $2, $3, $4, $5, 'pending', $6, $6, $7, $8, $9)",
         )
         .bind(id)
         .bind(m.recipient)
@@ -56,6 +59,7 @@ pub async fn enqueue(c: Conn<'_>, m: &NewMail<'_>, now: DateTime<Utc>) -> sqlx::
         .bind(now)
         .bind(m.sender_name)
         .bind(m.reply_to)
+        .bind(m.cc)
         .execute(e)
         .await
         .map(|_| id)
@@ -175,7 +179,7 @@ pub async fn all(c: Conn<'_>) -> sqlx::Result<Vec<OutboxMessage>> {
 /// their bodies (the page needs none, and they may hold links).
 pub async fn undelivered(c: Conn<'_>, limit: i64) -> sqlx::Result<Vec<OutboxMessage>> {
     let sql = "SELECT id, kind, recipient, subject, '' AS html_body, '' AS text_body, status, attempts, created_at, \
-               next_attempt_at, sent_at, last_error, sender_name, reply_to FROM outbox WHERE status <> 'sent' \
+               next_attempt_at, sent_at, last_error, sender_name, reply_to, cc FROM outbox WHERE status <> 'sent' \
                ORDER BY created_at, id LIMIT $1";
     run!(c, |e| sqlx::query_as(sql).bind(limit).fetch_all(e).await)
 }

@@ -14,7 +14,8 @@ pub async fn by_address(mut c: Conn<'_>, email: &str) -> sqlx::Result<()> {
     for sql in [
         "DELETE FROM email_codes WHERE LOWER(email) = $1",
         "DELETE FROM signup_requests WHERE LOWER(email) = $1",
-        "DELETE FROM outbox WHERE LOWER(recipient) = $1",
+        "DELETE FROM outbox WHERE LOWER(recipient) = $1 OR LOWER(cc) = $1",
+        "UPDATE invitations SET cc = '' WHERE LOWER(cc) = $1",
     ] {
         run!(c.reborrow(), |e| sqlx::query(sql).bind(&email).execute(e).await.map(|_| ()))?;
     }

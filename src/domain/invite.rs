@@ -24,6 +24,9 @@ pub struct InviteFields {
     pub redirect_url: String,
     #[serde(default)]
     pub message: String,
+    /// An address the invitation mail is copied to (the API's `ccRecipients`).
+    #[serde(default)]
+    pub cc: String,
     /// Apps the guest gets at redemption.
     #[serde(default)]
     pub app_ids: Vec<Uuid>,
@@ -47,6 +50,7 @@ pub struct InviteInput {
     pub display_name: Option<DisplayName>,
     pub redirect: Option<RedirectTarget>,
     pub message: BoundedText,
+    pub cc: Option<EmailAddress>,
     pub app_ids: Vec<Uuid>,
     pub group_ids: Vec<Uuid>,
     pub sponsor_ids: Vec<Uuid>,
@@ -68,18 +72,26 @@ impl InviteFields {
             errors.take("redirect_url", RedirectTarget::parse(&self.redirect_url, public_origin, app_origins).map(Some))
         };
         let message = errors.take("message", BoundedText::parse(&self.message, "The message", MESSAGE_MAX, true));
-        match (email, display_name, redirect, message) {
-            (Some(email), Some(display_name), Some(redirect), Some(message)) if errors.is_empty() => Ok(InviteInput {
-                email,
-                display_name,
-                redirect,
-                message,
-                app_ids: each_once(&self.app_ids),
-                group_ids: each_once(&self.group_ids),
-                sponsor_ids: each_once(&self.sponsor_ids),
-                package_id: self.package_id,
-                send_email: self.send_email,
-            }),
+        let cc = if self.cc.trim().is_empty() {
+            Some(None)
+        } else {
+            errors.take("cc", EmailAddress::parse(&self.cc).map(Some))
+        };
+        match (email, display_name, redirect, message, cc) {
+            (Some(email), Some(display_name), Some(redirect), Some(message), Some(cc)) if errors.is_empty() => {
+                Ok(InviteInput {
+                    email,
+                    display_name,
+                    redirect,
+                    message,
+                    cc,
+                    app_ids: each_once(&self.app_ids),
+                    group_ids: each_once(&self.group_ids),
+                    sponsor_ids: each_once(&self.sponsor_ids),
+                    package_id: self.package_id,
+                    send_email: self.send_email,
+                })
+            }
             _ => Err(errors),
         }
     }

@@ -160,7 +160,7 @@ async fn grant(
     let invited = user.state == UserState::PendingAcceptance;
     if invited {
         let mail_with = super::invitations::InvitationMail::Approval(&approved);
-        super::invitations::issue_invitation(state, tx, &user, by, None, "", mail_with).await?;
+        super::invitations::issue_invitation(state, tx, &user, by, None, Default::default(), mail_with).await?;
     } else {
         let brand = super::settings::branding(state).await?;
         let letter = mail::letters::approved_access(&brand, &approved, &state.links().apps())?;

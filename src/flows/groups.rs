@@ -38,14 +38,27 @@ fn name_taken() -> FieldErrors {
 }
 
 pub async fn create(state: &AppState, input: &GroupInput, actor: &Actor) -> AppResult<Result<Group, FieldErrors>> {
-    let now = state.clock.now();
     let mut tx = state.db.begin().await?;
+    let made = create_within(state, &mut tx, input, actor).await?;
+    if made.is_ok() {
+        tx.commit().await?;
+    }
+    Ok(made)
+}
+
+/// `create`, inside the caller's transaction (the API keeps its answer in it).
+pub async fn create_within(
+    state: &AppState,
+    tx: &mut Tx,
+    input: &GroupInput,
+    actor: &Actor,
+) -> AppResult<Result<Group, FieldErrors>> {
+    let now = state.clock.now();
     let Some(group) = groups::insert(tx.conn(), &input.name, &input.description, now).await? else {
         return Ok(Err(name_taken()));
     };
     links::replace(tx.conn(), &GROUP_APPS, group.id, &input.app_ids).await?;
     audit::record(tx.conn(), actor, &Event::new(Action::GroupCreated, "group", group.id, &group.name), now).await?;
-    tx.commit().await?;
     Ok(Ok(group))
 }
 

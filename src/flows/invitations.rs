@@ -98,7 +98,7 @@ pub async fn resend_within(
     actor: &Actor,
 ) -> AppResult<Result<String, InviteRefused>> {
     let user = users::find(tx.conn(), user_id).await?.ok_or(AppError::NotFound)?;
-    Ok(resend_in(state, tx, &user, true, actor).await?.map(|(_, link)| link))
+    Ok(resend_in(state, tx, &user, true, None, actor).await?.map(|(_, link)| link))
 }
 
 pub(super) async fn resend_in(
@@ -106,6 +106,7 @@ pub(super) async fn resend_in(
     tx: &mut Tx,
     user: &User,
     send: bool,
+    note: Option<Note<'_>>,
     actor: &Actor,
 ) -> AppResult<Result<(Uuid, String), InviteRefused>> {
     let now = state.clock.now();
@@ -121,6 +122,15 @@ pub(super) async fn resend_in(
         let wait = RESEND_INTERVAL_SECS - (now - sent).num_seconds();
         return Ok(Err(InviteRefused::TooSoon(wait.max(1))));
     }
+    // A new request's message and Cc replace the earlier ones; a plain resend keeps them.
+    let invitation = match note {
+        Some(note) => {
+            invitations::set_note(tx.conn(), invitation.id, note.message, note.cc).await?;
+            let (message, cc) = (note.message.to_string(), note.cc.to_string());
+            invitations::Invitation { message, cc, ..invitation }
+        }
+        None => invitation,
+    };
     let token = Token::generate();
     let expires = now + Duration::days(crate::flows::settings::current(state).await?.invitation_ttl_days);
     invitations::reissue(tx.conn(), invitation.id, &token.hash().0, expires, now).await?;
@@ -156,7 +166,7 @@ pub async fn reset_redemption(
     actor: &Actor,
 ) -> AppResult<Result<String, InviteRefused>> {
     let mut tx = state.db.begin().await?;
-    let outcome = reset_redemption_within(state, &mut tx, user_id, inviter, None, actor).await?;
+    let outcome = reset_redemption_within(state, &mut tx, user_id, inviter, None, Note::default(), actor).await?;
     if outcome.is_ok() {
         tx.commit().await?;
     }
@@ -164,13 +174,15 @@ pub async fn reset_redemption(
 }
 
 /// `reset_redemption`, inside the caller's transaction (the API keeps its answer in it).
-/// The new invitation lands where `redirect` says, or where the guest's last one did.
+/// The new invitation lands where `redirect` says, or where the guest's last one did, and
+/// its mail says what `note` says.
 pub async fn reset_redemption_within(
     state: &AppState,
     tx: &mut Tx,
     user_id: Uuid,
     inviter: &User,
     redirect: Option<&str>,
+    note: Note<'_>,
     actor: &Actor,
 ) -> AppResult<Result<String, InviteRefused>> {
     let now = state.clock.now();
@@ -187,7 +199,7 @@ pub async fn reset_redemption_within(
     users::set_state(tx.conn(), user.id, UserState::PendingAcceptance).await?;
     crate::auth::ending::all(tx.conn(), user.id, now).await?;
     let mail = InvitationMail::Invitation;
-    let (_, link) = issue_invitation(state, tx, &user, Some(inviter), redirect.as_deref(), "", mail).await?;
+    let (_, link) = issue_invitation(state, tx, &user, Some(inviter), redirect.as_deref(), note, mail).await?;
     let ev = Event::new(Action::UserRedemptionReset, "user", user.id, &user.email)
         .details(format!("identities_unlinked={unlinked}"));
     audit::record(tx.conn(), actor, &ev, now).await?;
@@ -211,6 +223,20 @@ pub async fn revoke(state: &AppState, user_id: Uuid, actor: &Actor) -> AppResult
     Ok(revoked)
 }
 
+/// What an invitation says besides its link: the inviter's message, and the address its
+/// mail is copied to (empty: none).
+#[derive(Clone, Copy, Default)]
+pub struct Note<'a> {
+    pub message: &'a str,
+    pub cc: &'a str,
+}
+
+impl<'a> Note<'a> {
+    pub fn of(input: &'a crate::domain::invite::InviteInput) -> Note<'a> {
+        Note { message: input.message.as_str(), cc: input.cc.as_ref().map_or("", |c| c.as_str()) }
+    }
+}
+
 /// Which mail an invitation goes out with, if any.
 pub(crate) enum InvitationMail<'a> {
     None,
@@ -230,7 +256,7 @@ pub(crate) async fn issue_invitation(
     user: &User,
     inviter: Option<&User>,
     redirect_url: Option<&str>,
-    message: &str,
+    note: Note<'_>,
     mail_with: InvitationMail<'_>,
 ) -> AppResult<(invitations::Invitation, String)> {
     let send = !matches!(mail_with, InvitationMail::None);
@@ -241,7 +267,8 @@ pub(crate) async fn issue_invitation(
         inviter_id: inviter.map(|i| i.id),
         email: &user.email,
         redirect_url,
-        message,
+        message: note.message,
+        cc: note.cc,
         token_hash: &token.hash().0,
         sent: send,
         expires_at: now + Duration::days(crate::flows::settings::current(state).await?.invitation_ttl_days),
@@ -295,7 +322,8 @@ async fn queue_invitation_mail(
         None => (brand.org_name.as_str(), None),
     };
     let block = super::do_not_invite::link(state, invitation.id);
-    let letter = mail::letters::invitation(&brand, name, address, &invitation.message, link, &expires, &block)?;
+    let letter = mail::letters::invitation(&brand, name, address, &invitation.message, link, &expires, &block)?
+        .copying(&invitation.cc);
     mail::queue(tx.conn(), &invitation.email, &letter, state.clock.now()).await?;
     Ok(())
 }

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 pub use super::invitations::InviteRefused;
-use super::invitations::{InvitationMail, issue_invitation, resend_in};
+use super::invitations::{InvitationMail, Note, issue_invitation, resend_in};
 use crate::db::audit::{self, Event};
 use crate::db::users::User;
 use crate::db::{Tx, apps, groups, invitations, packages, sponsors, users};
@@ -139,7 +139,8 @@ pub async fn invite_in(
             // Inviting a pending guest again re-sends their invitation (with any new apps);
             // one whose invitation was revoked gets a new one.
             let (invitation_id, link) = if invitations::pending_for_user(tx.conn(), u.id).await?.is_some() {
-                match resend_in(state, tx, &u, input.send_email, actor).await? {
+                // The mail says what this request says, and copies whom it names.
+                match resend_in(state, tx, &u, input.send_email, Some(Note::of(input)), actor).await? {
                     Ok(sent) => sent,
                     Err(refused) => return Ok(Err(refused)),
                 }
@@ -147,7 +148,7 @@ pub async fn invite_in(
                 let redirect = input.redirect.as_ref().map(|r| r.as_str());
                 let mail_with = if input.send_email { InvitationMail::Invitation } else { InvitationMail::None };
                 let (invitation, link) =
-                    issue_invitation(state, tx, &u, Some(inviter), redirect, input.message.as_str(), mail_with).await?;
+                    issue_invitation(state, tx, &u, Some(inviter), redirect, Note::of(input), mail_with).await?;
                 let ev = Event::new(Action::UserInvited, "user", u.id, &u.email).details("again after a revocation");
                 audit::record(tx.conn(), actor, &ev, now).await?;
                 (invitation.id, link)
@@ -176,7 +177,7 @@ pub async fn invite_in(
                 &user,
                 Some(inviter),
                 redirect,
-                input.message.as_str(),
+                Note::of(input),
                 if input.send_email { InvitationMail::Invitation } else { InvitationMail::None },
             )
             .await?;
@@ -252,7 +253,7 @@ pub async fn add_member(
     };
     let user = users::insert(tx.conn(), &new, now).await?;
     let (invitation, link) =
-        issue_invitation(state, &mut tx, &user, Some(admin), None, "", InvitationMail::Member).await?;
+        issue_invitation(state, &mut tx, &user, Some(admin), None, Note::default(), InvitationMail::Member).await?;
     audit::record(tx.conn(), actor, &Event::new(Action::UserMemberAdded, "user", user.id, &user.email), now).await?;
     tx.commit().await?;
     Ok(Ok(Invited { user_id: user.id, invitation_id: invitation.id, link, sent: true, resent: false }))

@@ -80,6 +80,7 @@ pub fn invitation(
     let letter = Letter {
         sender_name: brand.org_name.clone(),
         reply_to: None,
+        cc: None,
         subject: format!("{inviter} invited you to {}", brand.org_name),
         text: InvitationText { brand, inviter, inviter_address, message, link, expires, block }.render()?,
         html: HtmlPart {
@@ -149,6 +150,7 @@ fn approved(brand: &Branding, a: &Approved<'_>, next: &Next<'_>) -> askama::Resu
     Ok(Letter {
         sender_name: brand.org_name.clone(),
         reply_to: None,
+        cc: None,
         subject,
         text: ApprovedText { brand, a, next }.render()?,
         html: html(brand, "Your request was approved", &body, Some(button), footnote)?,
@@ -190,6 +192,7 @@ pub fn one_time_code(brand: &Branding, code_use: CodeUse, code: &str) -> askama:
     Ok(Letter {
         sender_name: brand.org_name.clone(),
         reply_to: None,
+        cc: None,
         // Never the code itself: subjects show on lock screens and stay in the outbox.
         subject: format!("Your one-time code for {}", brand.org_name),
         text: CodeText { brand, purpose, code }.render()?,
@@ -230,6 +233,7 @@ pub fn notice(
     Ok(Letter {
         sender_name: brand.org_name.clone(),
         reply_to: None,
+        cc: None,
         subject: subject.to_string(),
         text: NoticeText { brand, heading, paragraph, button }.render()?,
         html: html(brand, heading, &body, button, "This mail was sent automatically; replies are not read.")?,

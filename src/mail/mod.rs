@@ -19,6 +19,8 @@ pub struct Letter {
     pub sender_name: String,
     /// `Name <address>` of the person behind the mail (the inviter), when there is one.
     pub reply_to: Option<String>,
+    /// An address the mail is copied to (an invitation's Cc).
+    pub cc: Option<String>,
 }
 
 impl Letter {
@@ -26,6 +28,11 @@ impl Letter {
     pub fn replying_to(self, name: &str, address: &str) -> Letter {
         let name: String = name.chars().filter(|c| !c.is_control() && !"<>\"".contains(*c)).collect();
         Letter { reply_to: Some(format!("\"{}\" <{address}>", name.trim())), ..self }
+    }
+
+    /// A copy goes to `address` (empty: none).
+    pub fn copying(self, address: &str) -> Letter {
+        Letter { cc: Some(address.to_string()).filter(|a| !a.is_empty()), ..self }
     }
 }
 
@@ -38,6 +45,7 @@ pub async fn queue(c: Conn<'_>, to: &str, letter: &Letter, now: DateTime<Utc>) -
         text: &letter.text,
         sender_name: &letter.sender_name,
         reply_to: letter.reply_to.as_deref().unwrap_or(""),
+        cc: letter.cc.as_deref().unwrap_or(""),
     };
     outbox::enqueue(c, &mail, now).await.map(|_| ())
 }

@@ -42,6 +42,9 @@ impl Mailer {
         if let Ok(reply_to) = m.reply_to.parse::<Mailbox>() {
             message = message.reply_to(reply_to);
         }
+        if !m.cc.is_empty() {
+            message = message.cc(m.cc.parse().context("bad Cc address")?);
+        }
         let message = message
             .message_id(Some(message_id(m.id, &self.from)))
             .subject(&m.subject)

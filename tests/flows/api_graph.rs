@@ -210,6 +210,25 @@ async fn groups_are_made_and_filled_by_reference(app: TestApp) -> TestApp {
     let id = group["id"].as_str().unwrap().to_string();
     let (status, problem) = call(Method::POST, "/api/v1/groups".into(), Some(graph)).await;
     assert_eq!((status, fields(&problem)), (StatusCode::UNPROCESSABLE_ENTITY, vec!["displayName".to_string()]));
+    // A retry with the same Idempotency-Key gets the first answer, not "the name is taken".
+    let retried = json!({ "displayName": "Project Borealis", "securityEnabled": true, "mailEnabled": false });
+    let mut made = Vec::new();
+    for _ in 0..2 {
+        let r = http
+            .post(app.url("/api/v1/groups"))
+            .bearer_auth(&key)
+            .header("Idempotency-Key", "group-borealis")
+            .json(&retried)
+            .send()
+            .await
+            .unwrap();
+        let at = r.headers().get("location").map(|l| l.to_str().unwrap().to_string());
+        let (status, group) = read(r).await;
+        assert_eq!(status, StatusCode::CREATED, "{group}");
+        assert_eq!(at, Some(format!("/api/v1/groups/{}", group["id"].as_str().unwrap())));
+        made.push(group["id"].clone());
+    }
+    assert_eq!(made[0], made[1], "one group, answered twice");
     let unified = json!({ "displayName": "Team", "mailEnabled": true, "mailNickname": "team", "securityEnabled": false,
                           "groupTypes": ["Unified"] });
     let (status, problem) = call(Method::POST, "/api/v1/groups".into(), Some(unified)).await;
@@ -370,7 +389,8 @@ async fn the_graph_javascript_client_runs_a_guest_script(app: TestApp) -> TestAp
     assert!(out.status.success(), "{said}");
     assert!(said.contains("\"removed\":\"kim@graph-partner.example\""), "{said}");
     for email in ["kim@graph-partner.example", "lee@graph-partner.example"] {
-        app.take_mail(email).await;
+        let mails = app.take_mail(email).await;
+        assert!(!mails.is_empty() && mails.iter().all(|m| m.cc == "lead@graph-partner.example"), "the Cc: {email}");
     }
     app
 }
@@ -403,3 +423,71 @@ async fn redirects_go_where_settings_allow(app: TestApp) -> TestApp {
     app
 }
 both!(redirects_go_where_settings_allow);
+
+/// `ccRecipients` is honoured as Graph does: one recipient gets a copy of the invitation
+/// mail (the .eml says `Cc:`), the invitation shows it, a re-invitation copies whom it
+/// names; two recipients are a 400 naming the limit, a bad address a 422 naming its path.
+async fn a_cc_recipient_gets_a_copy_of_the_invitation(app: TestApp) -> TestApp {
+    app.sign_in_admin("root@contoso.example").await;
+    let key = make_key(&app, "Graph script", &["invitations:write"]).await;
+    let path = "/api/v1/invitations";
+    let cc = |address: &str| json!({ "emailAddress": { "address": address, "name": "Lead" } });
+    let with = |email: &str, ccs: Value| {
+        json!({ "invitedUserEmailAddress": email, "sendInvitationMessage": true,
+                "invitedUserMessageInfo": { "customizedMessageBody": "Welcome", "ccRecipients": ccs } })
+    };
+    let two = with("ana@fabrikam.example", json!([cc("lead@fabrikam.example"), cc("boss@fabrikam.example")]));
+    let (status, problem) = post(&app, &key, path, &two).await;
+    assert_eq!(
+        (status, fields(&problem)),
+        (StatusCode::BAD_REQUEST, vec!["invitedUserMessageInfo.ccRecipients".into()])
+    );
+    assert!(problem["detail"].as_str().unwrap().contains("one Cc"), "{problem}");
+    let bad = with("ana@fabrikam.example", json!([cc("not an address")]));
+    let (status, problem) = post(&app, &key, path, &bad).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(fields(&problem), vec!["invitedUserMessageInfo.ccRecipients[0].emailAddress.address"]);
+    let row = json!({ "invitedUserEmailAddress": "bo@fabrikam.example",
+                      "invitedUserMessageInfo": { "ccRecipients": [cc("a@x.example"), cc("b@x.example")] } });
+    let bulk = json!({ "invitations": [row] });
+    let (status, problem) = post(&app, &key, "/api/v1/invitations/bulk", &bulk).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{problem}");
+    assert_eq!(fields(&problem), vec!["invitations[0].invitedUserMessageInfo.ccRecipients"]);
+    assert_eq!(app.count("SELECT COUNT(*) FROM invitations").await, 0, "nothing was made");
+
+    let (status, made) =
+        post(&app, &key, path, &with("ana@fabrikam.example", json!([cc("lead@fabrikam.example")]))).await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+    let shown = &made["invitedUserMessageInfo"]["ccRecipients"];
+    assert_eq!(shown, &json!([{ "emailAddress": { "address": "lead@fabrikam.example" } }]), "{made}");
+    let id = made["id"].as_str().unwrap();
+    let (_, again) =
+        read(Client::new().get(app.url(&format!("{path}/{id}"))).bearer_auth(&key).send().await.unwrap()).await;
+    assert_eq!(&again["invitedUserMessageInfo"]["ccRecipients"], shown, "{again}");
+    let mail = app.one_mail("ana@fabrikam.example").await;
+    assert_eq!(mail.cc, "lead@fabrikam.example");
+    vestibule::jobs::run_once(&app.state).await.unwrap();
+    let eml = |to: &str| -> Vec<String> {
+        std::fs::read_dir(app.dir.path().join("mail"))
+            .unwrap()
+            .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+            .filter(|f| f.contains(&format!("To: {to}")))
+            .collect()
+    };
+    let sent = eml("ana@fabrikam.example");
+    assert_eq!(sent.len(), 1);
+    assert!(sent[0].contains("Cc: lead@fabrikam.example"), "{}", sent[0]);
+
+    // Inviting her again a minute later: the new request's note and (no) Cc go out.
+    app.advance(chrono::Duration::seconds(61));
+    let none = json!({ "invitedUserEmailAddress": "ana@fabrikam.example", "sendInvitationMessage": true,
+                       "invitedUserMessageInfo": { "customizedMessageBody": "Reminder", "ccRecipients": null } });
+    let (status, made) = post(&app, &key, path, &none).await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+    assert_eq!(made["invitedUserMessageInfo"]["ccRecipients"], json!([]), "{made}");
+    let mail = app.one_mail("ana@fabrikam.example").await;
+    assert_eq!(mail.cc, "", "no copy this time");
+    assert!(mail.text_body.contains("Reminder"), "the new note: {}", mail.text_body);
+    app
+}
+both!(a_cc_recipient_gets_a_copy_of_the_invitation);

@@ -208,6 +208,7 @@ async fn settings_say_who_may_invite(app: TestApp) -> TestApp {
         display_name: None,
         redirect: None,
         message: vestibule::domain::BoundedText::parse("", "m", 10, false).unwrap(),
+        cc: None,
         app_ids: vec![wiki.parse().unwrap()],
         group_ids: Vec::new(),
         sponsor_ids: Vec::new(),

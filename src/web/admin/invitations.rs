@@ -133,6 +133,7 @@ pub async fn create(
         display_name: form.display_name.clone(),
         redirect_url: form.redirect_url.clone(),
         message: form.message.clone(),
+        cc: String::new(),
         app_ids: app_ids.clone(),
         group_ids: group_ids.clone(),
         sponsor_ids,

@@ -65,6 +65,7 @@ impl BulkRow {
         InviteFields {
             email: self.invited_user_email_address,
             display_name: self.invited_user_display_name.unwrap_or_default(),
+            cc: self.invited_user_message_info.as_ref().map(MessageInfo::cc).unwrap_or_default(),
             message: self.invited_user_message_info.and_then(|m| m.customized_message_body).unwrap_or_default(),
             redirect_url: self.invite_redirect_url.unwrap_or_default(),
             app_ids: self.apps,
@@ -167,7 +168,7 @@ pub async fn create(
         let new: NewBulk = json_body(&req, &body)?;
         for (i, row) in new.invitations.iter().enumerate() {
             if let Some(info) = &row.invited_user_message_info {
-                info.check_language(&format!("invitations[{i}].invitedUserMessageInfo"))?;
+                info.check(&format!("invitations[{i}].invitedUserMessageInfo"))?;
             }
         }
         let name = new.name.unwrap_or_default();

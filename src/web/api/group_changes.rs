@@ -10,8 +10,10 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::groups::{GroupDoc, find, group_doc};
+use super::idempotency;
 use super::problem_doc::{BodyRefusals, ProblemDoc, Refusals};
 use super::{ApiCaller, ApiResult, Problem, json_body};
+use crate::db::Tx;
 use crate::db::links::{self, GROUP_APPS};
 use crate::db::users;
 use crate::domain::FieldErrors;
@@ -80,7 +82,7 @@ fn invalid(errors: &FieldErrors) -> Problem {
     path = "/api/v1/groups",
     tag = "groups",
     summary = "Create a group",
-    description = "Graph's security group: `mailEnabled` false, `securityEnabled` true, no `groupTypes`; `mailNickname` is taken and not kept. Add apps to it on Admin → Groups.",
+    description = "Graph's security group: `mailEnabled` false, `securityEnabled` true, no `groupTypes`; `mailNickname` is taken and not kept. Add apps to it on Admin → Groups. With an `Idempotency-Key`, a retry gets the first answer.",
     request_body = NewGroup,
     security(("api_key" = ["groups:write"])),
     responses(
@@ -96,25 +98,32 @@ pub async fn create(
     caller: ApiCaller,
     body: web::Bytes,
 ) -> ApiResult<HttpResponse> {
-    let new: NewGroup = json_body(&req, &body)?;
-    if new.mail_enabled == Some(true) {
-        return Err(Problem::bad_field("mailEnabled", "Groups here have no mailbox: send false."));
-    }
-    if new.security_enabled == Some(false) {
-        return Err(Problem::bad_field("securityEnabled", "Groups here grant access: send true."));
-    }
-    if !new.group_types.is_empty() {
-        return Err(Problem::bad_field("groupTypes", "Only security groups are kept here: send an empty list."));
-    }
-    let _ = new.mail_nickname;
-    let input = GroupInput::parse(&new.display_name, new.description.as_deref().unwrap_or(""), Vec::new())
-        .map_err(|e| invalid(&e))?;
-    let group = flow::create(&state, &input, &caller.actor(&req)).await?.map_err(|e| invalid(&e))?;
-    let at = format!("/api/v1/groups/{}", group.id);
-    Ok(HttpResponse::build(StatusCode::CREATED)
-        .insert_header((actix_web::http::header::LOCATION, at))
-        .content_type("application/json")
-        .body(super::to_json(&group_doc(group))?.to_string()))
+    let state = state.get_ref();
+    let actor = caller.actor(&req);
+    let prepare = || async {
+        let new: NewGroup = json_body(&req, &body)?;
+        if new.mail_enabled == Some(true) {
+            return Err(Problem::bad_field("mailEnabled", "Groups here have no mailbox: send false."));
+        }
+        if new.security_enabled == Some(false) {
+            return Err(Problem::bad_field("securityEnabled", "Groups here grant access: send true."));
+        }
+        if !new.group_types.is_empty() {
+            return Err(Problem::bad_field("groupTypes", "Only security groups are kept here: send an empty list."));
+        }
+        let _ = new.mail_nickname;
+        GroupInput::parse(&new.display_name, new.description.as_deref().unwrap_or(""), Vec::new())
+            .map_err(|e| invalid(&e))
+    };
+    let change = |mut tx: Tx, input: GroupInput| async move {
+        let answer = match flow::create_within(state, &mut tx, &input, &actor).await {
+            Ok(Ok(group)) => super::to_json(&group_doc(group)).map(|doc| (StatusCode::CREATED, doc)),
+            Ok(Err(e)) => Err(invalid(&e)),
+            Err(e) => Err(e.into()),
+        };
+        (tx, answer)
+    };
+    idempotency::once(&req, state, &caller, &body, prepare, change).await
 }
 
 #[utoipa::path(

@@ -162,10 +162,11 @@ async fn refused(state: &AppState, path: &str, key: Option<&Key>, p: Problem) ->
     Err(p)
 }
 
-/// A 202 (work accepted, as a bulk list is) says where to follow it: `Location` is the
-/// request's path and the answer's `id`.
+/// A 201 (made) or 202 (work accepted, as a bulk list is) says where to find or follow
+/// it: `Location` is the request's path (a collection) and the answer's `id`.
 fn locate(path: &str, status: StatusCode, body: &Value, answer: &mut HttpResponse) {
-    let Some(id) = body.get("id").and_then(Value::as_str).filter(|_| status == StatusCode::ACCEPTED) else { return };
+    let made = status == StatusCode::CREATED || status == StatusCode::ACCEPTED;
+    let Some(id) = body.get("id").and_then(Value::as_str).filter(|_| made) else { return };
     if let Ok(at) = actix_web::http::header::HeaderValue::from_str(&format!("{}/{id}", path.trim_end_matches('/'))) {
         answer.headers_mut().insert(actix_web::http::header::LOCATION, at);
     }

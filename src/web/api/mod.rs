@@ -309,6 +309,15 @@ where
     d.deserialize_any(ObjectOrNull(std::marker::PhantomData))
 }
 
+/// For a list field: a list, or null read as an empty one.
+pub fn list_or_null<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    <Option<Vec<T>> as serde::Deserialize>::deserialize(d).map(Option::unwrap_or_default)
+}
+
 /// `$top`: a page size from 1 to `max`, `default` when absent.
 pub fn page_size(top: Option<&str>, default: i64, max: i64) -> ApiResult<i64> {
     match top {

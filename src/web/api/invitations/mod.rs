@@ -113,7 +113,7 @@ pub async fn create(
     let prepare = || async {
         let new: NewInvitation = json_body(&req, &body)?;
         if let Some(info) = &new.invited_user_message_info {
-            info.check_language("invitedUserMessageInfo")?;
+            info.check("invitedUserMessageInfo")?;
         }
         if new.invited_user_type.as_deref().is_some_and(|t| !t.eq_ignore_ascii_case("guest")) {
             let mut p = Problem::new(
@@ -130,17 +130,11 @@ pub async fn create(
                 .as_ref()
                 .map(|u| u.id)
                 .ok_or_else(|| Problem::invalid_field("invitedUser.id", "resetRedemption needs the guest's id."))?;
-            // The redirect, when given, is checked as for any invitation.
-            let redirect = match new.invite_redirect_url.as_deref().filter(|r| !r.trim().is_empty()) {
-                None => None,
-                Some(_) => {
-                    let input = invite::read(state, &new.fields(inviter.id))
-                        .await?
-                        .map_err(|errors| Problem::invalid(&errors, api_field))?;
-                    input.redirect.map(|r| r.as_str().to_string())
-                }
-            };
-            return Ok(Asked::ResetRedemption(user_id, redirect));
+            // The redirect, message and Cc are checked as for any invitation.
+            let input = invite::read(state, &new.fields(inviter.id))
+                .await?
+                .map_err(|errors| Problem::invalid(&errors, api_field))?;
+            return Ok(Asked::ResetRedemption(user_id, Box::new(input)));
         }
         if new.sponsors.len() as i64 >= MAX_SPONSORS {
             let why = format!("A guest has at most {MAX_SPONSORS} sponsors, the inviter among them.");
@@ -152,9 +146,7 @@ pub async fn create(
     };
     let change = |mut tx: Tx, asked: Asked| async move {
         let answer = match asked {
-            Asked::ResetRedemption(user_id, redirect) => {
-                reset_in(state, &mut tx, user_id, redirect.as_deref(), inviter, &actor).await
-            }
+            Asked::ResetRedemption(user_id, input) => reset_in(state, &mut tx, user_id, &input, inviter, &actor).await,
             Asked::Invite(input) => invite_in(state, &mut tx, inviter, &input, &actor).await,
         };
         (tx, answer)
@@ -164,8 +156,9 @@ pub async fn create(
 
 /// What `POST /api/v1/invitations` asks for, once read.
 enum Asked {
-    /// The guest, and where the new invitation lands (else where the last one did).
-    ResetRedemption(Uuid, Option<String>),
+    /// The guest, and what the new invitation says and where it lands (else where the
+    /// last one did).
+    ResetRedemption(Uuid, Box<invite::InviteInput>),
     Invite(Box<invite::InviteInput>),
 }
 
@@ -173,11 +166,13 @@ async fn reset_in(
     state: &AppState,
     tx: &mut Tx,
     user_id: Uuid,
-    redirect: Option<&str>,
+    input: &invite::InviteInput,
     inviter: &User,
     actor: &Actor,
 ) -> Answer {
-    let link = invitation_flows::reset_redemption_within(state, tx, user_id, inviter, redirect, actor)
+    let redirect = input.redirect.as_ref().map(|r| r.as_str());
+    let note = invitation_flows::Note::of(input);
+    let link = invitation_flows::reset_redemption_within(state, tx, user_id, inviter, redirect, note, actor)
         .await?
         .map_err(refused)?;
     let mut answer = pending_with_link(tx, user_id, &link).await?;

@@ -66,6 +66,7 @@ impl NewInvitation {
                 .as_ref()
                 .and_then(|m| m.customized_message_body.clone())
                 .unwrap_or_default(),
+            cc: self.invited_user_message_info.as_ref().map(MessageInfo::cc).unwrap_or_default(),
             app_ids: self.apps.clone(),
             group_ids: self.groups.clone(),
             sponsor_ids: self.sponsors.iter().copied().filter(|id| *id != inviter).collect(),
@@ -86,11 +87,39 @@ pub struct MessageInfo {
     #[serde(default)]
     #[schema(example = "en-US")]
     pub message_language: Option<String>,
+    /// Who gets a copy of the invitation mail: one recipient, as in Graph.
+    #[serde(default, deserialize_with = "crate::web::api::list_or_null")]
+    #[schema(max_items = 1)]
+    pub cc_recipients: Vec<Recipient>,
+}
+
+/// A mail recipient, as Graph writes one.
+#[derive(Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Recipient {
+    pub email_address: RecipientAddress,
+}
+
+#[derive(Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RecipientAddress {
+    #[schema(example = "lead@fabrikam.example", format = Email)]
+    pub address: String,
+    /// Accepted for Graph's sake; the copy goes to the address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
 }
 
 impl MessageInfo {
-    /// A language the portal cannot write the mail in, refused by name.
-    pub fn check_language(&self, path: &str) -> Result<(), super::super::Problem> {
+    /// What the portal cannot do as asked, refused by name: a language it has no mail in,
+    /// more than one Cc.
+    pub fn check(&self, path: &str) -> Result<(), super::super::Problem> {
+        if self.cc_recipients.len() > 1 {
+            return Err(super::super::Problem::bad_field(
+                &format!("{path}.ccRecipients"),
+                "At most one Cc recipient, as in Microsoft Graph.",
+            ));
+        }
         match self.message_language.as_deref().map(str::to_ascii_lowercase) {
             None => Ok(()),
             Some(l) if l == "en" || l.starts_with("en-") => Ok(()),
@@ -99,6 +128,21 @@ impl MessageInfo {
                 "The portal writes its mail in English (en) only.",
             )),
         }
+    }
+
+    /// The Cc's address (empty: none), once `check` passed.
+    pub fn cc(&self) -> String {
+        self.cc_recipients.first().map(|r| r.email_address.address.clone()).unwrap_or_default()
+    }
+
+    /// As an invitation shows it.
+    fn shown(message: &str, cc: &str) -> MessageInfo {
+        let cc_recipients = if cc.is_empty() {
+            Vec::new()
+        } else {
+            vec![Recipient { email_address: RecipientAddress { address: cc.to_string(), name: None } }]
+        };
+        MessageInfo { customized_message_body: Some(message.to_string()), message_language: None, cc_recipients }
     }
 }
 
@@ -147,6 +191,7 @@ pub(super) fn api_field(field: &str) -> &str {
         "display_name" => "invitedUserDisplayName",
         "redirect_url" => "inviteRedirectUrl",
         "message" => "invitedUserMessageInfo.customizedMessageBody",
+        "cc" => "invitedUserMessageInfo.ccRecipients[0].emailAddress.address",
         other => other,
     }
 }
@@ -173,10 +218,7 @@ pub(super) fn resource(l: &Listed, redeem_url: Option<&str>, sent: Option<bool>)
         invite_redirect_url: i.redirect_url.clone(),
         invite_redeem_url: redeem_url.map(str::to_string),
         send_invitation_message: sent.unwrap_or(i.sent_count > 0),
-        invited_user_message_info: MessageInfo {
-            customized_message_body: Some(i.message.clone()),
-            message_language: None,
-        },
+        invited_user_message_info: MessageInfo::shown(&i.message, &i.cc),
         invited_user: UserRef { id: i.user_id },
         reset_redemption: false,
         status: status_word(i.status),

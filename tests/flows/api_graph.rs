@@ -209,7 +209,11 @@ async fn groups_are_made_and_filled_by_reference(app: TestApp) -> TestApp {
     assert_eq!(status, StatusCode::CREATED, "{group}");
     let id = group["id"].as_str().unwrap().to_string();
     let (status, problem) = call(Method::POST, "/api/v1/groups".into(), Some(graph)).await;
-    assert_eq!((status, fields(&problem)), (StatusCode::UNPROCESSABLE_ENTITY, vec!["displayName".to_string()]));
+    assert_eq!(
+        (status, fields(&problem)),
+        (StatusCode::CONFLICT, vec!["displayName".to_string()]),
+        "the name is taken"
+    );
     // A retry with the same Idempotency-Key gets the first answer, not "the name is taken".
     let retried = json!({ "displayName": "Project Borealis", "securityEnabled": true, "mailEnabled": false });
     let mut made = Vec::new();
@@ -251,6 +255,18 @@ async fn groups_are_made_and_filled_by_reference(app: TestApp) -> TestApp {
     let (status, problem) =
         call(Method::POST, format!("/api/v1/groups/{id}/members/$ref"), Some(json!({ "@odata.id": "nobody" }))).await;
     assert_eq!((status, fields(&problem)), (StatusCode::BAD_REQUEST, vec!["@odata.id".to_string()]));
+    // Only the id's hyphenated form, as the document's pattern says.
+    let simple = json!({ "@odata.id": format!("https://graph.microsoft.com/v1.0/users/{}", ana.simple()) });
+    let (status, _) = call(Method::POST, format!("/api/v1/groups/{id}/members/$ref"), Some(simple)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    // A reference to nobody is Graph's 404, naming the field.
+    let nobody =
+        json!({ "@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{}", uuid::Uuid::new_v4()) });
+    let (status, problem) = call(Method::POST, format!("/api/v1/groups/{id}/members/$ref"), Some(nobody)).await;
+    assert_eq!((status, fields(&problem)), (StatusCode::NOT_FOUND, vec!["@odata.id".to_string()]));
+    let (status, problem) =
+        call(Method::POST, format!("/api/v1/groups/{id}/members"), Some(json!({ "id": uuid::Uuid::new_v4() }))).await;
+    assert_eq!((status, fields(&problem)), (StatusCode::NOT_FOUND, vec!["id".to_string()]));
     let (_, object) = call(Method::GET, format!("/api/v1/directoryObjects/{ana}"), None).await;
     assert_eq!(
         (object["@odata.type"].as_str(), object["mail"].as_str()),

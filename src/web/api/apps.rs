@@ -76,8 +76,7 @@ pub async fn list(state: web::Data<AppState>, _caller: ApiCaller) -> ApiResult<H
     security(("api_key" = ["users:write"])),
     responses(
         (status = 200, description = "The user has the app", body = AppDoc),
-        (status = 404, description = "No such user", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 422, description = "No such app", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such user, or no such app (naming `id`)", body = ProblemDoc, content_type = "application/problem+json"),
         BodyRefusals,
         Refusals,
     )
@@ -105,7 +104,7 @@ pub async fn assign(
 async fn assign_in(state: &AppState, tx: &mut Tx, user_id: Uuid, app_id: Uuid, actor: &Actor) -> Answer {
     users::find(tx.conn(), user_id).await?.ok_or_else(Problem::not_found)?;
     let app = apps::find(tx.conn(), app_id).await?;
-    let app = app.ok_or_else(|| Problem::invalid_field("id", "There is no such app."))?;
+    let app = app.ok_or_else(|| Problem::unknown_reference("id", "There is no such app."))?;
     crate::flows::apps::assign_within(state, tx, app.id, user_id, actor).await?;
     Ok((StatusCode::OK, to_json(&doc(&app))?))
 }

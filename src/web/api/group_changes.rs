@@ -77,6 +77,14 @@ fn invalid(errors: &FieldErrors) -> Problem {
     Problem::invalid(errors, api_field)
 }
 
+/// The flows refuse a valid group only when its name is another group's: a conflict.
+fn taken(errors: &FieldErrors) -> Problem {
+    let mut p = invalid(errors);
+    p.status = StatusCode::CONFLICT;
+    p.title = "Name taken";
+    p
+}
+
 #[utoipa::path(
     post,
     path = "/api/v1/groups",
@@ -87,7 +95,8 @@ fn invalid(errors: &FieldErrors) -> Problem {
     security(("api_key" = ["groups:write"])),
     responses(
         (status = 201, description = "Created", body = GroupDoc),
-        (status = 422, description = "Invalid fields, or the name is taken", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, description = "Another group has this name", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = ProblemDoc, content_type = "application/problem+json"),
         BodyRefusals,
         Refusals,
     )
@@ -118,7 +127,7 @@ pub async fn create(
     let change = |mut tx: Tx, input: GroupInput| async move {
         let answer = match flow::create_within(state, &mut tx, &input, &actor).await {
             Ok(Ok(group)) => super::to_json(&group_doc(group)).map(|doc| (StatusCode::CREATED, doc)),
-            Ok(Err(e)) => Err(invalid(&e)),
+            Ok(Err(e)) => Err(taken(&e)),
             Err(e) => Err(e.into()),
         };
         (tx, answer)
@@ -155,7 +164,8 @@ pub async fn show(state: web::Data<AppState>, _caller: ApiCaller, id: web::Path<
     responses(
         (status = 204, description = "Changed"),
         (status = 404, description = "No such group", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields, or the name is taken", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, description = "Another group has this name", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = ProblemDoc, content_type = "application/problem+json"),
         BodyRefusals,
         Refusals,
     )
@@ -176,7 +186,7 @@ pub async fn update(
     let name = patch.display_name.as_deref().unwrap_or(&group.name);
     let description = patch.description.as_deref().unwrap_or(&group.description);
     let input = GroupInput::parse(name, description, apps).map_err(|e| invalid(&e))?;
-    flow::update(&state, group.id, &input, &caller.actor(&req)).await?.map_err(|e| invalid(&e))?;
+    flow::update(&state, group.id, &input, &caller.actor(&req)).await?.map_err(|e| taken(&e))?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -205,11 +215,14 @@ pub async fn delete(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// The user's id at the end of an `@odata.id`.
+/// The user's id at the end of an `@odata.id`, in its hyphenated form (the document's
+/// pattern, `openapi_rules::MEMBER_REFERENCE`).
 fn referenced(odata_id: &str) -> Result<Uuid, Problem> {
     let last = odata_id.trim_end_matches('/').rsplit('/').next().unwrap_or("");
-    Uuid::parse_str(last)
-        .map_err(|_| Problem::bad_field("@odata.id", "Name the user as …/directoryObjects/{id} (or …/users/{id})."))
+    Some(last)
+        .filter(|l| l.len() == 36)
+        .and_then(|l| Uuid::try_parse(l).ok())
+        .ok_or_else(|| Problem::bad_field("@odata.id", "Name the user as …/directoryObjects/{id} (or …/users/{id})."))
 }
 
 #[utoipa::path(
@@ -223,8 +236,7 @@ fn referenced(odata_id: &str) -> Result<Uuid, Problem> {
     security(("api_key" = ["groups:write"])),
     responses(
         (status = 204, description = "A member now"),
-        (status = 404, description = "No such group", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 422, description = "No such user", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such group, or no such user (naming `@odata.id`), as Graph answers", body = ProblemDoc, content_type = "application/problem+json"),
         BodyRefusals,
         Refusals,
     )
@@ -242,7 +254,9 @@ pub async fn add_member_ref(
     let refused = |why: String| Problem::invalid_field("@odata.id", why);
     let user = {
         let mut c = state.db.acquire().await?;
-        users::find(c.conn(), user_id).await?.ok_or_else(|| refused("There is no such user.".into()))?
+        users::find(c.conn(), user_id)
+            .await?
+            .ok_or_else(|| Problem::unknown_reference("@odata.id", "There is no such user."))?
     };
     flow::add_member(&state, &group, &user.email, &caller.actor(&req)).await?.map_err(refused)?;
     Ok(HttpResponse::NoContent().finish())

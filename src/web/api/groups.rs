@@ -123,8 +123,7 @@ pub async fn list_members(
     security(("api_key" = ["groups:write"])),
     responses(
         (status = 200, description = "A member now", body = MemberDoc),
-        (status = 404, description = "No such group", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 422, description = "No such user", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such group, or no such user (naming `id`)", body = ProblemDoc, content_type = "application/problem+json"),
         BodyRefusals,
         Refusals,
     )
@@ -152,7 +151,9 @@ pub async fn add_member(
 async fn add_member_in(state: &AppState, tx: &mut Tx, group_id: Uuid, user_id: Uuid, actor: &Actor) -> Answer {
     let group = groups::find(tx.conn(), group_id).await?.ok_or_else(Problem::not_found)?;
     let refused = |why: String| Problem::invalid_field("id", why);
-    let user = users::find(tx.conn(), user_id).await?.ok_or_else(|| refused("There is no such user.".into()))?;
+    let user = users::find(tx.conn(), user_id)
+        .await?
+        .ok_or_else(|| Problem::unknown_reference("id", "There is no such user."))?;
     crate::flows::groups::add_member_within(state, tx, &group, &user.email, actor).await?.map_err(refused)?;
     let member = MemberDoc { id: user.id, mail: user.email, display_name: user.display_name };
     Ok((StatusCode::OK, to_json(&member)?))

@@ -11,6 +11,7 @@ pub mod groups;
 pub mod idempotency;
 pub mod invitations;
 pub mod openapi;
+mod openapi_rules;
 pub mod problem_doc;
 pub mod requests;
 pub mod reviews;
@@ -60,6 +61,15 @@ impl Problem {
     }
 
     /// One field refused, and why (422).
+    /// A 404 for something the body names that is not there (Graph's answer to a member
+    /// reference to nobody), naming the field.
+    pub fn unknown_reference(field: &str, why: impl Into<String>) -> Problem {
+        let why = why.into();
+        let mut p = Problem::new(StatusCode::NOT_FOUND, "Not found", why.clone());
+        p.errors.push((field.to_string(), why));
+        p
+    }
+
     pub fn invalid_field(field: &str, why: impl Into<String>) -> Problem {
         let why = why.into();
         let mut p = Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "Invalid fields", why.clone());

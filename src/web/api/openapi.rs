@@ -84,16 +84,19 @@ impl Modify for BearerKeys {
 )]
 pub struct ApiDoc;
 
-/// The document, with this portal as its server.
-pub fn document(state: &AppState) -> utoipa::openapi::OpenApi {
+/// The document, with this portal as its server and the rules annotations cannot state
+/// (`openapi_rules`).
+pub fn document(state: &AppState) -> Value {
     let mut doc = ApiDoc::openapi();
     doc.servers = Some(vec![Server::new(state.settings.public_url.clone())]);
+    let mut doc = serde_json::to_value(doc).unwrap_or(Value::Null);
+    super::openapi_rules::apply(&mut doc);
     doc
 }
 
 /// `GET /api/v1/openapi.json`: open to anyone (it holds no secret).
 pub async fn json(state: web::Data<AppState>) -> HttpResponse {
-    let doc = serde_json::to_value(document(&state)).unwrap_or(Value::Null);
+    let doc = document(&state);
     super::json(StatusCode::OK, &doc)
 }
 
@@ -163,7 +166,7 @@ fn type_of(v: &Value) -> String {
 
 /// `GET /api/v1/docs`: the reference, readable in a browser.
 pub async fn reference(ctx: PageCtx, state: web::Data<AppState>) -> HttpResponse {
-    let doc = serde_json::to_value(document(&state)).unwrap_or(Value::Null);
+    let doc = document(&state);
     let mut operations = Vec::new();
     for (path, item) in doc["paths"].as_object().into_iter().flatten() {
         for method in ["get", "post", "patch", "put", "delete"] {

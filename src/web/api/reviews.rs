@@ -108,7 +108,7 @@ pub struct DecisionsQuery {
     top: Option<String>,
     /// Page through with `$skip` (a number of decisions).
     #[serde(default, rename = "$skip")]
-    #[param(rename = "$skip", value_type = Option<i64>, minimum = 0)]
+    #[param(rename = "$skip", value_type = Option<i64>, minimum = 0, maximum = 10_000_000)]
     skip: Option<String>,
 }
 
@@ -222,7 +222,7 @@ pub async fn decisions(
             .parse::<i64>()
             .ok()
             .filter(|n| (0..=10_000_000).contains(n))
-            .ok_or_else(|| Problem::bad_request("`$skip` is a number of decisions, 0 or more."))?,
+            .ok_or_else(|| Problem::bad_request("`$skip` is a number of decisions, 0 to 10,000,000."))?,
     };
     let items = flow::decisions(&state, id_of(&id)?, top, skip).await?.ok_or_else(Problem::not_found)?;
     let value = items.into_iter().map(decision_doc).collect();

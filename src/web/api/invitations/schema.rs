@@ -89,7 +89,7 @@ pub struct MessageInfo {
     pub message_language: Option<String>,
     /// Who gets a copy of the invitation mail: one recipient, as in Graph.
     #[serde(default, deserialize_with = "crate::web::api::list_or_null")]
-    #[schema(max_items = 1)]
+    #[schema(value_type = Option<Vec<Recipient>>)]
     pub cc_recipients: Vec<Recipient>,
 }
 
@@ -103,7 +103,9 @@ pub struct Recipient {
 #[derive(Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RecipientAddress {
-    #[schema(example = "lead@fabrikam.example", format = Email)]
+    /// A mail address: refused by name (422) when it is not one, or, in a bulk list, the
+    /// row's outcome.
+    #[schema(example = "lead@fabrikam.example")]
     pub address: String,
     /// Accepted for Graph's sake; the copy goes to the address.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -120,9 +122,9 @@ impl MessageInfo {
                 "At most one Cc recipient, as in Microsoft Graph.",
             ));
         }
-        match self.message_language.as_deref().map(str::to_ascii_lowercase) {
+        match self.message_language.as_deref() {
             None => Ok(()),
-            Some(l) if l == "en" || l.starts_with("en-") => Ok(()),
+            Some(tag) if is_english(tag) => Ok(()),
             Some(_) => Err(super::super::Problem::bad_field(
                 &format!("{path}.messageLanguage"),
                 "The portal writes its mail in English (en) only.",
@@ -144,6 +146,14 @@ impl MessageInfo {
         };
         MessageInfo { customized_message_body: Some(message.to_string()), message_language: None, cc_recipients }
     }
+}
+
+/// `en`, or `en` with subtags (`en-US`, `en-GB-oxendict`), in any case: the document's
+/// pattern (`openapi_rules::ENGLISH`).
+fn is_english(tag: &str) -> bool {
+    let mut parts = tag.split('-');
+    parts.next().is_some_and(|l| l.eq_ignore_ascii_case("en"))
+        && parts.all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric()))
 }
 
 #[derive(Deserialize, Serialize, ToSchema)]

@@ -99,20 +99,16 @@ fn missing(what: &str) {
     debug_assert!(false, "the API document has no {what}");
 }
 
-/// (from path, method, status, link name, to path, method, parameters as runtime expressions)
-type Link = (
-    &'static str,
-    &'static str,
-    &'static str,
-    &'static str,
-    &'static str,
-    &'static str,
-    &'static [(&'static str, &'static str)],
-);
+/// The parameters a link fills, each from a runtime expression.
+type Fills = &'static [(&'static str, &'static str)];
+/// (from path, method, status, link name, to path, method, what it fills)
+type Link = (&'static str, &'static str, &'static str, &'static str, &'static str, &'static str, Fills);
 
-const INVITED_ID: &[(&str, &str)] = &[("id", "$response.body#/invitedUser/id")];
-const ANSWER_ID: &[(&str, &str)] = &[("id", "$response.body#/id")];
-const FIRST_ID: &[(&str, &str)] = &[("id", "$response.body#/value/0/id")];
+const INVITED_ID: Fills = &[("id", "$response.body#/invitedUser/id")];
+const ANSWER_ID: Fills = &[("id", "$response.body#/id")];
+const FIRST_ID: Fills = &[("id", "$response.body#/value/0/id")];
+const GIVEN_APP: Fills = &[("id", "$request.path.id"), ("appId", "$request.body#/id")];
+const MEMBER: Fills = &[("id", "$request.path.id"), ("userId", "$request.body#/id")];
 
 const LINKS: &[Link] = &[
     ("/api/v1/invitations", "post", "201", "ReadInvitation", "/api/v1/invitations/{id}", "get", ANSWER_ID),
@@ -129,30 +125,14 @@ const LINKS: &[Link] = &[
     ("/api/v1/invitations/bulk", "post", "202", "FollowList", "/api/v1/invitations/bulk/{id}", "get", ANSWER_ID),
     ("/api/v1/users", "get", "200", "ReadUser", "/api/v1/users/{id}", "get", FIRST_ID),
     ("/api/v1/users", "get", "200", "ChangeUser", "/api/v1/users/{id}", "patch", FIRST_ID),
-    (
-        "/api/v1/users/{id}/apps",
-        "post",
-        "200",
-        "TakeBackApp",
-        "/api/v1/users/{id}/apps/{appId}",
-        "delete",
-        &[("id", "$request.path.id"), ("appId", "$request.body#/id")],
-    ),
+    ("/api/v1/users/{id}/apps", "post", "200", "TakeBack", "/api/v1/users/{id}/apps/{appId}", "delete", GIVEN_APP),
     ("/api/v1/groups", "post", "201", "ReadGroup", "/api/v1/groups/{id}", "get", ANSWER_ID),
     ("/api/v1/groups", "post", "201", "RenameGroup", "/api/v1/groups/{id}", "patch", ANSWER_ID),
     ("/api/v1/groups", "post", "201", "ListMembers", "/api/v1/groups/{id}/members", "get", ANSWER_ID),
     ("/api/v1/groups", "post", "201", "DeleteGroup", "/api/v1/groups/{id}", "delete", ANSWER_ID),
     ("/api/v1/groups", "get", "200", "ReadGroup", "/api/v1/groups/{id}", "get", FIRST_ID),
     ("/api/v1/groups", "get", "200", "ReadObject", "/api/v1/directoryObjects/{id}", "get", FIRST_ID),
-    (
-        "/api/v1/groups/{id}/members",
-        "post",
-        "200",
-        "RemoveMember",
-        "/api/v1/groups/{id}/members/{userId}",
-        "delete",
-        &[("id", "$request.path.id"), ("userId", "$request.body#/id")],
-    ),
+    ("/api/v1/groups/{id}/members", "post", "200", "Remove", "/api/v1/groups/{id}/members/{userId}", "delete", MEMBER),
     ("/api/v1/requests", "get", "200", "ReadRequest", "/api/v1/requests/{id}", "get", FIRST_ID),
     ("/api/v1/requests", "get", "200", "DecideRequest", "/api/v1/requests/{id}/decision", "post", FIRST_ID),
     ("/api/v1/accessReviews", "get", "200", "ReadReview", "/api/v1/accessReviews/{id}", "get", FIRST_ID),

@@ -48,6 +48,7 @@ pub mod domain;
 pub mod error;
 pub mod federation;
 pub mod flows;
+pub mod i18n;
 pub mod jobs;
 pub mod mail;
 pub mod provider;

@@ -26,10 +26,13 @@ pub struct Invitation {
     pub package_id: Option<Uuid>,
     /// The address its mail is copied to (the API's `ccRecipients`); empty: none.
     pub cc: String,
+    /// The language its mail is written in, and the guest's once they redeem it; empty:
+    /// the guest's own or the organization's.
+    pub language: String,
 }
 
 const COLUMNS: &str = "id, user_id, inviter_id, email, redirect_url, message, token_hash, status, sent_count, \
-    created_at, expires_at, last_sent_at, redeemed_at, revoked_at, package_id, cc";
+    created_at, expires_at, last_sent_at, redeemed_at, revoked_at, package_id, cc, language";
 
 pub struct NewInvitation<'a> {
     pub user_id: Uuid,
@@ -38,6 +41,7 @@ pub struct NewInvitation<'a> {
     pub redirect_url: Option<&'a str>,
     pub message: &'a str,
     pub cc: &'a str,
+    pub language: &'a str,
     pub token_hash: &'a str,
     pub sent: bool,
     pub expires_at: DateTime<Utc>,
@@ -46,8 +50,8 @@ pub struct NewInvitation<'a> {
 pub async fn insert(c: Conn<'_>, i: &NewInvitation<'_>, now: DateTime<Utc>) -> sqlx::Result<Invitation> {
     let sql = format!(
         "INSERT INTO invitations (id, user_id, inviter_id, email, redirect_url, message, token_hash, status, \
-         sent_count, created_at, expires_at, last_sent_at, cc) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9, $10, $11, $12) RETURNING {COLUMNS}"
+         sent_count, created_at, expires_at, last_sent_at, cc, language) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9, $10, $11, $12, $13) RETURNING {COLUMNS}"
     );
     run!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(Uuid::new_v4())
@@ -62,6 +66,7 @@ pub async fn insert(c: Conn<'_>, i: &NewInvitation<'_>, now: DateTime<Utc>) -> s
         .bind(i.expires_at)
         .bind(i.sent.then_some(now))
         .bind(i.cc)
+        .bind(i.language)
         .fetch_one(e)
         .await)
 }
@@ -113,12 +118,14 @@ pub async fn revoke(c: Conn<'_>, id: Uuid, now: DateTime<Utc>) -> sqlx::Result<b
 }
 
 /// A resend: a new token (the old link stops working), a fresh expiry, one more send.
-/// What the invitation's mail says and whom it copies from now on (a new request's).
-pub async fn set_note(c: Conn<'_>, id: Uuid, message: &str, cc: &str) -> sqlx::Result<()> {
-    run!(c, |e| sqlx::query("UPDATE invitations SET message = $2, cc = $3 WHERE id = $1")
+/// What the invitation's mail says, in which language, and whom it copies from now on (a
+/// new request's).
+pub async fn set_note(c: Conn<'_>, id: Uuid, message: &str, cc: &str, language: &str) -> sqlx::Result<()> {
+    run!(c, |e| sqlx::query("UPDATE invitations SET message = $2, cc = $3, language = $4 WHERE id = $1")
         .bind(id)
         .bind(message)
         .bind(cc)
+        .bind(language)
         .execute(e)
         .await
         .map(|_| ()))
@@ -193,7 +200,7 @@ pub struct Listed {
 }
 
 const LISTED: &str = "SELECT i.id, i.user_id, i.inviter_id, i.email, i.redirect_url, i.message, i.token_hash, \
-    i.status, i.sent_count, i.created_at, i.expires_at, i.last_sent_at, i.redeemed_at, i.revoked_at, i.package_id, i.cc, \
+    i.status, i.sent_count, i.created_at, i.expires_at, i.last_sent_at, i.redeemed_at, i.revoked_at, i.package_id, i.cc, i.language, \
     u.display_name, u.user_type FROM invitations i JOIN users u ON u.id = i.user_id";
 
 /// A page of invitations, newest first, after the cursor `(created_at, id)` if given;

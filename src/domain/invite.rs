@@ -27,6 +27,9 @@ pub struct InviteFields {
     /// An address the invitation mail is copied to (the API's `ccRecipients`).
     #[serde(default)]
     pub cc: String,
+    /// The language of the invitation's mail, and the guest's (a tag, `de-DE` → German).
+    #[serde(default)]
+    pub language: String,
     /// Apps the guest gets at redemption.
     #[serde(default)]
     pub app_ids: Vec<Uuid>,
@@ -51,6 +54,7 @@ pub struct InviteInput {
     pub redirect: Option<RedirectTarget>,
     pub message: BoundedText,
     pub cc: Option<EmailAddress>,
+    pub language: Option<crate::i18n::Lang>,
     pub app_ids: Vec<Uuid>,
     pub group_ids: Vec<Uuid>,
     pub sponsor_ids: Vec<Uuid>,
@@ -77,14 +81,24 @@ impl InviteFields {
         } else {
             errors.take("cc", EmailAddress::parse(&self.cc).map(Some))
         };
-        match (email, display_name, redirect, message, cc) {
-            (Some(email), Some(display_name), Some(redirect), Some(message), Some(cc)) if errors.is_empty() => {
+        let language = if self.language.trim().is_empty() {
+            Some(None)
+        } else {
+            let named = crate::i18n::Lang::shipped_of(&self.language);
+            let why = || super::form::InputError::new(format!("Choose one of {}.", crate::i18n::Lang::shipped_tags()));
+            errors.take("language", named.map(Some).ok_or_else(why))
+        };
+        match (email, display_name, redirect, message, cc, language) {
+            (Some(email), Some(display_name), Some(redirect), Some(message), Some(cc), Some(language))
+                if errors.is_empty() =>
+            {
                 Ok(InviteInput {
                     email,
                     display_name,
                     redirect,
                     message,
                     cc,
+                    language,
                     app_ids: each_once(&self.app_ids),
                     group_ids: each_once(&self.group_ids),
                     sponsor_ids: each_once(&self.sponsor_ids),

@@ -11,6 +11,7 @@ use crate::domain::audit::{Action, Actor};
 use crate::domain::invitation::{MAX_SENDS, RESEND_INTERVAL_SECS};
 use crate::domain::user::{GUEST, MEMBER, UserState};
 use crate::error::{AppError, AppResult};
+use crate::i18n::Lang;
 use crate::mail;
 use crate::secrets::Token;
 use crate::state::AppState;
@@ -125,9 +126,9 @@ pub(super) async fn resend_in(
     // A new request's message and Cc replace the earlier ones; a plain resend keeps them.
     let invitation = match note {
         Some(note) => {
-            invitations::set_note(tx.conn(), invitation.id, note.message, note.cc).await?;
-            let (message, cc) = (note.message.to_string(), note.cc.to_string());
-            invitations::Invitation { message, cc, ..invitation }
+            invitations::set_note(tx.conn(), invitation.id, note.message, note.cc, note.language).await?;
+            let (message, cc, language) = (note.message.to_string(), note.cc.to_string(), note.language.to_string());
+            invitations::Invitation { message, cc, language, ..invitation }
         }
         None => invitation,
     };
@@ -229,11 +230,17 @@ pub async fn revoke(state: &AppState, user_id: Uuid, actor: &Actor) -> AppResult
 pub struct Note<'a> {
     pub message: &'a str,
     pub cc: &'a str,
+    /// The language its mail is in (a tag; empty: the guest's own or English).
+    pub language: &'a str,
 }
 
 impl<'a> Note<'a> {
     pub fn of(input: &'a crate::domain::invite::InviteInput) -> Note<'a> {
-        Note { message: input.message.as_str(), cc: input.cc.as_ref().map_or("", |c| c.as_str()) }
+        Note {
+            message: input.message.as_str(),
+            cc: input.cc.as_ref().map_or("", |c| c.as_str()),
+            language: input.language.map_or("", crate::i18n::Lang::tag),
+        }
     }
 }
 
@@ -269,6 +276,7 @@ pub(crate) async fn issue_invitation(
         redirect_url,
         message: note.message,
         cc: note.cc,
+        language: note.language,
         token_hash: &token.hash().0,
         sent: send,
         expires_at: now + Duration::days(crate::flows::settings::current(state).await?.invitation_ttl_days),
@@ -322,8 +330,19 @@ async fn queue_invitation_mail(
         None => (brand.org_name.as_str(), None),
     };
     let block = super::do_not_invite::link(state, invitation.id);
-    let letter = mail::letters::invitation(&brand, name, address, &invitation.message, link, &expires, &block)?
-        .copying(&invitation.cc);
+    // The invitation's language, else the guest's own, else English.
+    let guest_language = users::find(tx.conn(), invitation.user_id).await?.map(|u| u.language).unwrap_or_default();
+    let lang = Lang::shipped_of(&invitation.language).or_else(|| Lang::shipped_of(&guest_language)).unwrap_or(Lang::En);
+    let particulars = mail::letters::Invitation {
+        lang,
+        inviter: name,
+        inviter_address: address,
+        message: &invitation.message,
+        link,
+        expires: &expires,
+        block: &block,
+    };
+    let letter = mail::letters::invitation(&brand, &particulars)?.copying(&invitation.cc);
     mail::queue(tx.conn(), &invitation.email, &letter, state.clock.now()).await?;
     Ok(())
 }

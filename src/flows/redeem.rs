@@ -227,6 +227,10 @@ pub async fn accept(state: &AppState, proof: &Proof, ip: &str) -> AppResult<Rede
     // Members join their own organization: the guests' terms are not theirs to accept.
     let terms = if invitee.user_type == GUEST { portal.terms_version.as_str() } else { "" };
     users::accept(tx.conn(), invitation.user_id, terms, now).await?;
+    // The language the inviter chose becomes the guest's, unless they chose one already.
+    if !invitation.language.is_empty() && invitee.language.is_empty() {
+        users::set_language(tx.conn(), invitation.user_id, &invitation.language).await?;
+    }
     let identity = identities::NewIdentity {
         user_id: invitation.user_id,
         provider: &proof.provider,

@@ -3,11 +3,13 @@
 use askama::Template;
 
 use super::{Branding, Letter};
+use crate::i18n::{self, Lang};
 
 /// The HTML part wraps a body in the branded mail layout.
 #[derive(Template)]
 #[template(path = "mail/layout.html")]
 struct HtmlPart<'a> {
+    lang: Lang,
     brand: &'a Branding,
     heading: &'a str,
     body: &'a str,
@@ -17,26 +19,88 @@ struct HtmlPart<'a> {
     block: Option<&'a str>,
 }
 
+impl HtmlPart<'_> {
+    fn t(&self, id: &str) -> String {
+        i18n::t(self.lang, id)
+    }
+
+    /// A message that names the organization.
+    fn t_org(&self, id: &str) -> String {
+        i18n::t_args(self.lang, id, &[("org", &self.brand.org_name)])
+    }
+}
+
 #[derive(Template)]
 #[template(path = "mail/invitation.txt")]
 struct InvitationText<'a> {
     brand: &'a Branding,
-    inviter: &'a str,
-    inviter_address: Option<&'a str>,
+    w: &'a InvitationWords,
     message: &'a str,
     link: &'a str,
-    expires: &'a str,
     block: &'a str,
 }
 
 #[derive(Template)]
 #[template(path = "mail/invitation_body.html")]
 struct InvitationBody<'a> {
-    brand: &'a Branding,
-    inviter: &'a str,
-    inviter_address: Option<&'a str>,
+    w: &'a InvitationWords,
     message: &'a str,
-    expires: &'a str,
+}
+
+/// The invitation mail's sentences in its language.
+struct InvitationWords {
+    invited: String,
+    invited_html: String,
+    their_message: String,
+    accept_here: String,
+    sign_in: String,
+    unexpected: String,
+    block: String,
+    block_link: String,
+}
+
+impl InvitationWords {
+    fn new(lang: Lang, brand: &Branding, i: &Invitation<'_>) -> InvitationWords {
+        let org = brand.org_name.as_str();
+        let who = match i.inviter_address {
+            Some(a) => format!("{} ({a})", i.inviter),
+            None => i.inviter.to_string(),
+        };
+        let who_html = match i.inviter_address {
+            Some(a) => format!("<strong>{}</strong> ({})", i18n::escape(i.inviter), i18n::escape(a)),
+            None => format!("<strong>{}</strong>", i18n::escape(i.inviter)),
+        };
+        let org_html = format!("<strong>{}</strong>", i18n::escape(org));
+        let sign_in =
+            if brand.work_accounts { "mail-invitation-sign-in-either" } else { "mail-invitation-sign-in-code" };
+        InvitationWords {
+            invited: i18n::t_args(lang, "mail-invitation-invited", &[("inviter", &who), ("org", org)]),
+            invited_html: i18n::with_markup(
+                lang,
+                "mail-invitation-invited",
+                &[("inviter", &who_html), ("org", &org_html)],
+            ),
+            their_message: i18n::t(lang, "mail-invitation-their-message"),
+            accept_here: i18n::t(lang, "mail-invitation-accept-here"),
+            sign_in: i18n::t_args(lang, sign_in, &[("org", org), ("until", i.expires)]),
+            unexpected: i18n::t(lang, "mail-invitation-unexpected"),
+            block: i18n::t_args(lang, "mail-invitation-block", &[("org", org)]),
+            block_link: i18n::t(lang, "mail-invitation-block-link"),
+        }
+    }
+}
+
+/// An invitation mail's particulars. `inviter`: a person's name with their address
+/// (replies go to them), or the organization's name with none. `block`: the link that
+/// puts the address on the do-not-invite list.
+pub struct Invitation<'a> {
+    pub lang: Lang,
+    pub inviter: &'a str,
+    pub inviter_address: Option<&'a str>,
+    pub message: &'a str,
+    pub link: &'a str,
+    pub expires: &'a str,
+    pub block: &'a str,
 }
 
 #[derive(Template)]
@@ -61,40 +125,32 @@ fn html(
     button: Option<(&str, &str)>,
     footnote: &str,
 ) -> askama::Result<String> {
-    HtmlPart { brand, heading, body, button, footnote, block: None }.render()
+    HtmlPart { lang: Lang::En, brand, heading, body, button, footnote, block: None }.render()
 }
 
-/// `inviter`: a person's name with their address (replies go to them), or the
-/// organization's name with none. `block`: the link that puts the address on the
-/// do-not-invite list.
-pub fn invitation(
-    brand: &Branding,
-    inviter: &str,
-    inviter_address: Option<&str>,
-    message: &str,
-    link: &str,
-    expires: &str,
-    block: &str,
-) -> askama::Result<Letter> {
-    let body = InvitationBody { brand, inviter, inviter_address, message, expires }.render()?;
+pub fn invitation(brand: &Branding, i: &Invitation<'_>) -> askama::Result<Letter> {
+    let lang = i.lang;
+    let w = InvitationWords::new(lang, brand, i);
+    let org = brand.org_name.as_str();
     let letter = Letter {
         sender_name: brand.org_name.clone(),
         reply_to: None,
         cc: None,
-        subject: format!("{inviter} invited you to {}", brand.org_name),
-        text: InvitationText { brand, inviter, inviter_address, message, link, expires, block }.render()?,
+        subject: i18n::t_args(lang, "mail-invitation-subject", &[("inviter", i.inviter), ("org", org)]),
+        text: InvitationText { brand, w: &w, message: i.message, link: i.link, block: i.block }.render()?,
         html: HtmlPart {
+            lang,
             brand,
-            heading: &format!("You're invited to {}", brand.org_name),
-            body: &body,
-            button: Some(("Accept invitation", link)),
-            footnote: "If you did not expect this invitation, you can ignore this mail.",
-            block: Some(block),
+            heading: &i18n::t_args(lang, "mail-invitation-heading", &[("org", org)]),
+            body: &InvitationBody { w: &w, message: i.message }.render()?,
+            button: Some((&i18n::t(lang, "mail-invitation-button"), i.link)),
+            footnote: &w.unexpected,
+            block: Some(i.block),
         }
         .render()?,
     };
-    Ok(match inviter_address {
-        Some(address) => letter.replying_to(inviter, address),
+    Ok(match i.inviter_address {
+        Some(address) => letter.replying_to(i.inviter, address),
         None => letter,
     })
 }

@@ -13,6 +13,7 @@ pub mod headers;
 pub mod health;
 pub mod images;
 pub mod input_guard;
+pub mod language;
 pub mod mfa;
 pub mod oauth2;
 pub mod page;

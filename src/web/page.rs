@@ -34,6 +34,8 @@ pub struct PageCtx {
     pub user: Option<NavUser>,
     /// The request's path: menus mark the page the person is on.
     pub path: String,
+    /// The page's language (`web::language`).
+    pub lang: crate::i18n::Lang,
     /// Read when the page renders, so a handler that redirects instead keeps the message.
     session: Option<Session>,
 }
@@ -67,8 +69,29 @@ impl PageCtx {
             csrf: String::new(),
             user: None,
             path: String::new(),
+            lang: crate::i18n::Lang::En,
             session: None,
         }
+    }
+
+    /// The catalogue's message `id` in the page's language.
+    pub fn t(&self, id: &str) -> String {
+        crate::i18n::t(self.lang, id)
+    }
+
+    /// …with one value put in.
+    pub fn t1(&self, id: &str, name: &str, value: &str) -> String {
+        crate::i18n::t_args(self.lang, id, &[(name, value)])
+    }
+
+    /// …with two values put in.
+    pub fn t2(&self, id: &str, n1: &str, v1: &str, n2: &str, v2: &str) -> String {
+        crate::i18n::t_args(self.lang, id, &[(n1, v1), (n2, v2)])
+    }
+
+    /// The switcher's links: (language's tag, its name, whether it is this page's).
+    pub fn languages(&self) -> Vec<(&'static str, &'static str, bool)> {
+        crate::i18n::Lang::shipped().map(|(l, tag, name)| (tag, name, l == self.lang)).collect()
     }
 
     /// The one-time message for this page, taken out of the session. Looked for first:
@@ -153,6 +176,7 @@ impl FromRequest for PageCtx {
         let req = req.clone();
         Box::pin(async move {
             let user = crate::auth::session::current(&req).await?;
+            let lang = super::language::of_request(&req, user.as_ref().map(|u| u.language.as_str()));
             let session = req.get_session();
             let state = req
                 .app_data::<actix_web::web::Data<crate::state::AppState>>()
@@ -168,6 +192,7 @@ impl FromRequest for PageCtx {
                     is_member: u.user_type == crate::domain::user::MEMBER,
                 }),
                 path: req.path().to_string(),
+                lang,
                 session: Some(session),
             })
         })

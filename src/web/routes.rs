@@ -15,7 +15,7 @@ use std::rc::Rc;
 use actix_web::middleware::from_fn;
 
 use super::audience::{self, Audience, Audience::*, Audiences};
-use super::{admin, api, health, images, mfa, oauth2, panel, public, static_files};
+use super::{admin, api, health, images, language, mfa, oauth2, panel, public, static_files};
 use crate::error::AppError;
 
 pub fn table(cfg: &mut web::ServiceConfig) {
@@ -42,6 +42,7 @@ fn routes() -> Routes {
         .get("/images/{id}", Anyone, images::serve)
         // People who are not signed in: sign-in, redemption, sign-up, approval.
         .get("/", Anyone, public::home)
+        .get("/language", Anyone, language::switch)
         .get("/signin", Anyone, public::signin::form)
         .post("/signin", Anyone, public::signin::request_code)
         .get("/signin/code", Anyone, public::signin::code_form)

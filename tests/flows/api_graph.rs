@@ -34,7 +34,7 @@ async fn what_a_body_cannot_say_is_refused_by_name(app: TestApp) -> TestApp {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(fields(&problem), vec!["invitedUserMessageInfo.customizedMessageBody"], "{problem}");
     let body = json!({ "invitedUserEmailAddress": "ana@fabrikam.example",
-                       "invitedUserMessageInfo": { "messageLanguage": "de-DE" } });
+                       "invitedUserMessageInfo": { "messageLanguage": "pt-BR" } });
     let (status, problem) = post(&app, &key, path, &body).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(fields(&problem), vec!["invitedUserMessageInfo.messageLanguage"], "{problem}");

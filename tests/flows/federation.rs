@@ -123,7 +123,7 @@ async fn a_guest_redeems_through_their_home_idp_and_signs_in_again(app: TestApp)
     let idp_button = landing.body.find("Sign in with Partner SSO").unwrap();
     let code_button = landing.body.find("Email me a one-time code").unwrap();
     assert!(idp_button < code_button, "home-realm discovery puts the partner's IdP first");
-    assert!(landing.has("Your organization's sign-in."));
+    assert!(text_of(&landing.body).contains("Your organization's sign-in."));
     // The authorization request carries state, nonce, PKCE S256 and the invited address.
     let token = csrf_of(&app.browser, &link).await;
     let redeem_token = link.rsplit('/').next().unwrap();

@@ -209,6 +209,7 @@ async fn settings_say_who_may_invite(app: TestApp) -> TestApp {
         redirect: None,
         message: vestibule::domain::BoundedText::parse("", "m", 10, false).unwrap(),
         cc: None,
+        language: None,
         app_ids: vec![wiki.parse().unwrap()],
         group_ids: Vec::new(),
         sponsor_ids: Vec::new(),

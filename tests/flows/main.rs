@@ -14,6 +14,7 @@ mod foundation;
 mod hardening;
 mod images;
 mod invite;
+mod languages;
 mod leaving;
 mod lifecycle_inactivity;
 mod lifecycle_terms;

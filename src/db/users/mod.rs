@@ -36,10 +36,12 @@ pub struct User {
     /// Soft-deleted (left, or deleted by the end-of-access policy): blocked meanwhile, and
     /// purged `flows::leaving::PURGE_AFTER` later unless an admin restores the account.
     pub deleted_at: Option<DateTime<Utc>>,
+    /// The language they read the portal in (`i18n::Lang`'s tag); empty: not chosen.
+    pub language: String,
 }
 
 pub(super) const COLUMNS: &str = "id, email, display_name, company, user_type, state, created_via, is_admin, is_inviter, \
-    mfa_required, terms_version, terms_accepted_at, created_at, accepted_at, last_sign_in_at, expires_at, deleted_at";
+    mfa_required, terms_version, terms_accepted_at, created_at, accepted_at, last_sign_in_at, expires_at, deleted_at, language";
 
 /// The user columns of a query that names the users table `alias`.
 pub(super) fn columns_of(alias: &str) -> String {
@@ -392,4 +394,14 @@ pub async fn delete(c: Conn<'_>, user_id: Uuid) -> sqlx::Result<bool> {
         .execute(e)
         .await
         .map(|r| r.rows_affected() == 1))
+}
+
+/// Saves the language a person reads the portal in.
+pub async fn set_language(c: Conn<'_>, id: Uuid, language: &str) -> sqlx::Result<()> {
+    run!(c, |e| sqlx::query("UPDATE users SET language = $2 WHERE id = $1")
+        .bind(id)
+        .bind(language)
+        .execute(e)
+        .await
+        .map(|_| ()))
 }

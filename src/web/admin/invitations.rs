@@ -33,6 +33,8 @@ struct InvitePage {
     display_name: String,
     redirect_url: String,
     message: String,
+    /// The language chosen for the mail and the guest (a tag), or empty.
+    language: String,
     /// Further sponsors' addresses as typed; the inviting admin sponsors the guest anyway.
     sponsors: String,
     send_email: bool,
@@ -63,6 +65,7 @@ impl InvitePage {
             display_name: String::new(),
             redirect_url: String::new(),
             message: String::new(),
+            language: String::new(),
             sponsors: String::new(),
             send_email: true,
             errors: FieldErrors::default(),
@@ -83,6 +86,8 @@ pub struct InviteForm {
     redirect_url: String,
     #[serde(default)]
     message: String,
+    #[serde(default)]
+    language: String,
     #[serde(default)]
     send_email: Option<String>,
     /// The apps ticked.
@@ -134,6 +139,7 @@ pub async fn create(
         redirect_url: form.redirect_url.clone(),
         message: form.message.clone(),
         cc: String::new(),
+        language: form.language.clone(),
         app_ids: app_ids.clone(),
         group_ids: group_ids.clone(),
         sponsor_ids,
@@ -171,6 +177,7 @@ pub async fn create(
         display_name: kept(&form.display_name, 200),
         redirect_url: kept(&form.redirect_url, 2100),
         message: kept(&form.message, 4000),
+        language: kept(&form.language, 20),
         sponsors: kept(&form.sponsors, 2000),
         send_email,
         errors,

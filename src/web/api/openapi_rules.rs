@@ -33,9 +33,6 @@ const TEXT: &[(&str, &str, Text, u32)] = &[
     ("Decision", "note", Text::Lines, 1000),
 ];
 
-/// A language tag the portal writes its mail in (`MessageInfo::check`): English, with any
-/// region or variant.
-pub const ENGLISH: &str = "^[Ee][Nn](-[A-Za-z0-9]+)*$";
 /// A member reference (`group_changes::referenced`): a path ending in the user's id.
 pub const MEMBER_REFERENCE: &str =
     "^([\\s\\S]*/)?[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}/*$";
@@ -49,7 +46,7 @@ pub fn apply(doc: &mut Value) {
         };
         set(doc, schema, property, &[("pattern", json!(pattern)), ("maxLength", json!(max))]);
     }
-    set(doc, "MessageInfo", "messageLanguage", &[("pattern", json!(ENGLISH))]);
+    set(doc, "MessageInfo", "messageLanguage", &[("pattern", json!(crate::i18n::tag_pattern()))]);
     // Graph sends to one Cc recipient (`MessageInfo::check`).
     set(doc, "MessageInfo", "ccRecipients", &[("maxItems", json!(1))]);
     set(doc, "MemberRef", "@odata.id", &[("pattern", json!(MEMBER_REFERENCE))]);

@@ -59,6 +59,19 @@ struct LandingPage {
     package: Option<crate::db::packages::Package>,
 }
 
+impl LandingPage {
+    /// "This invitation is for <strong>ana@…</strong>. It works until <time>…</time>."
+    fn invited_for(&self) -> askama::filters::Safe<String> {
+        let email = format!("<strong>{}</strong>", crate::i18n::escape(&self.email));
+        let until = crate::web::dates::moment(&self.expires);
+        askama::filters::Safe(crate::i18n::with_markup(
+            self.ctx.lang,
+            "redeem-for",
+            &[("email", &email), ("until", &until)],
+        ))
+    }
+}
+
 #[derive(Template)]
 #[template(path = "public/redeem_consent.html")]
 struct ConsentPage {
@@ -81,8 +94,14 @@ async fn load(state: &AppState, token: &str) -> AppResult<Option<Landing>> {
     redeem::open(state, token).await
 }
 
-pub async fn landing(ctx: PageCtx, state: web::Data<AppState>, token: web::Path<String>) -> AppResult<HttpResponse> {
+pub async fn landing(
+    req: HttpRequest,
+    mut ctx: PageCtx,
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+) -> AppResult<HttpResponse> {
     let Some(l) = load(&state, &token).await? else { return Ok(super::outcomes::not_valid(ctx)) };
+    ctx.lang = crate::web::language::of_invitation(&req, &l.invitation.language);
     if l.state != LinkState::Open {
         return Ok(closed(ctx, &l));
     }

@@ -67,6 +67,11 @@ impl NewInvitation {
                 .and_then(|m| m.customized_message_body.clone())
                 .unwrap_or_default(),
             cc: self.invited_user_message_info.as_ref().map(MessageInfo::cc).unwrap_or_default(),
+            language: self
+                .invited_user_message_info
+                .as_ref()
+                .and_then(|m| m.message_language.clone())
+                .unwrap_or_default(),
             app_ids: self.apps.clone(),
             group_ids: self.groups.clone(),
             sponsor_ids: self.sponsors.iter().copied().filter(|id| *id != inviter).collect(),
@@ -82,8 +87,8 @@ pub struct MessageInfo {
     /// A personal note in the invitation mail (at most 2,000 characters).
     #[serde(default)]
     pub customized_message_body: Option<String>,
-    /// The mail's language: `en` (or `en-US`, `en-GB`) is the one the portal has; another
-    /// is refused (400) rather than ignored.
+    /// The mail's language, and the guest's: `en`, `de`, `fr` or `es`, with or without a
+    /// region (`fr-FR`); another is refused (400) rather than ignored.
     #[serde(default)]
     #[schema(example = "en-US")]
     pub message_language: Option<String>,
@@ -124,10 +129,10 @@ impl MessageInfo {
         }
         match self.message_language.as_deref() {
             None => Ok(()),
-            Some(tag) if is_english(tag) => Ok(()),
+            Some(tag) if crate::i18n::is_shipped_tag(tag) => Ok(()),
             Some(_) => Err(super::super::Problem::bad_field(
                 &format!("{path}.messageLanguage"),
-                "The portal writes its mail in English (en) only.",
+                format!("The portal writes its mail in {}.", crate::i18n::Lang::shipped_tags()),
             )),
         }
     }
@@ -146,14 +151,6 @@ impl MessageInfo {
         };
         MessageInfo { customized_message_body: Some(message.to_string()), message_language: None, cc_recipients }
     }
-}
-
-/// `en`, or `en` with subtags (`en-US`, `en-GB-oxendict`), in any case: the document's
-/// pattern (`openapi_rules::ENGLISH`).
-fn is_english(tag: &str) -> bool {
-    let mut parts = tag.split('-');
-    parts.next().is_some_and(|l| l.eq_ignore_ascii_case("en"))
-        && parts.all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric()))
 }
 
 #[derive(Deserialize, Serialize, ToSchema)]

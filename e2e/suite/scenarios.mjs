@@ -282,6 +282,32 @@ async function redeemWithCode(ctx, email, name, lookName) {
   return page;
 }
 
+/** Languages (F14): the admin invites Jonas in German; his mail and his invitation page
+ * are German (the longest words), and the page in the right-to-left pseudo-locale keeps
+ * its order mirrored; axe and the 360 px fit hold for both. */
+async function aGermanGuestIsInvited(ctx) {
+  const { admin, look } = ctx;
+  const email = 'jonas@muenchen.example';
+  await admin.goto(`${ctx.base}/admin/invitations/new`);
+  await admin.getByLabel('Email address').fill(email);
+  await admin.getByLabel('Language (optional)').selectOption('de');
+  await press(admin, 'Invite');
+  await look(admin, 'admin-invited-german');
+  const mail = await ctx.mailbox.next(email);
+  assert.match(mail.subject, /hat Sie zu Contoso eingeladen/);
+  await ctx.inspector.lookAtMail(admin.context(), mail, 'invitation-german');
+  const page = await newPage(ctx);
+  await page.goto(linkIn(mail, /\/redeem\//));
+  assert.equal(await page.locator('html').getAttribute('lang'), 'de');
+  assert.match(await page.locator('h2').first().innerText(), /Zum Annehmen anmelden/);
+  await look(page, 'redeem-german');
+  await page.context().addCookies([{ name: 'lang', value: 'ar-XB', url: ctx.base }]);
+  await page.reload();
+  assert.equal(await page.locator('html').getAttribute('dir'), 'rtl');
+  await look(page, 'redeem-pseudo-rtl');
+  await page.context().close();
+}
+
 /** Access reviews (F12): the admin starts a review of Project Atlas's guests; as their
  * sponsor she gets one mail, opens its link, keeps Rui and removes Val with a reason; she
  * stops the review early, which applies it: Val is mailed, and Team Board (the group's app)
@@ -1456,6 +1482,7 @@ export const scenarios = [
   guestRequestsAccessThroughAGroup,
   adminPagesWithdrawalAndProfile,
   memberInvitesFromTheAccessPanel,
+  aGermanGuestIsInvited,
   singleSignOnIntoAnApacheApp,
   // After it: Sam and Mo open its Team Board.
   aSamlPartnerRedeemsThroughItsOwnIdp,

@@ -3,8 +3,8 @@
 //! reader gets is decided in one place per channel: `web::language` for a page,
 //! the recipient's (or the invitation's) saved language for a mail.
 //!
-//! Two pseudo-locales make hard-coded text visible: `qps-ploc` shows every catalogue word
-//! accented, bracketed and 40 % longer, `qps-plocm` the same right to left. A word on a
+//! Two pseudo-locales (Android's tags) make hard-coded text visible: `en-XA` shows every catalogue word
+//! accented, bracketed and 40 % longer, `ar-XB` the same right to left. A word on a
 //! page in either that is not so is a word that did not come from the catalogue.
 //!
 //! Adding a language: copy `locales/en.ftl` to `locales/<tag>.ftl`, translate it, and add
@@ -49,8 +49,8 @@ impl Lang {
     /// The BCP 47 tag: `lang` on pages, what is saved.
     pub fn tag(self) -> &'static str {
         match self {
-            Lang::Pseudo => "qps-ploc",
-            Lang::PseudoRtl => "qps-plocm",
+            Lang::Pseudo => "en-XA",
+            Lang::PseudoRtl => "ar-XB",
             l => SHIPPED.iter().find(|(s, ..)| *s == l).map_or("en", |(_, tag, ..)| tag),
         }
     }
@@ -64,10 +64,10 @@ impl Lang {
     /// by their whole tag. None for a language the portal does not speak.
     pub fn parse(tag: &str) -> Option<Lang> {
         let tag = tag.trim();
-        if tag.eq_ignore_ascii_case("qps-ploc") {
+        if tag.eq_ignore_ascii_case("en-XA") {
             return Some(Lang::Pseudo);
         }
-        if tag.eq_ignore_ascii_case("qps-plocm") {
+        if tag.eq_ignore_ascii_case("ar-XB") {
             return Some(Lang::PseudoRtl);
         }
         let primary = tag.split(['-', '_']).next()?;

@@ -106,11 +106,7 @@ both!(the_profile_shows_the_terms_accepted_and_the_sign_ins_of_30_days);
 
 /// The "Block future invitations" link of an invitation mail, from both parts.
 fn block_link(mail: &vestibule::db::outbox::OutboxMessage) -> String {
-    assert!(
-        html_unescape(&mail.html_body).contains("Don't want invitations from Contoso?"),
-        "{}",
-        mail.html_body
-    );
+    assert!(html_unescape(&mail.html_body).contains("Don't want invitations from Contoso?"), "{}", mail.html_body);
     assert!(
         mail.text_body.contains("Don't want invitations from Contoso? Block future invitations"),
         "{}",

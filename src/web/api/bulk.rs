@@ -65,16 +65,9 @@ impl BulkRow {
         InviteFields {
             email: self.invited_user_email_address,
             display_name: self.invited_user_display_name.unwrap_or_default(),
-            cc: self.invited_user_message_info.as_ref().map(MessageInfo::cc).unwrap_or_default(),
-            language: self
-                .invited_user_message_info
-                .as_ref()
-                .and_then(|m| m.message_language.clone())
-                .unwrap_or_default(),
-            message: self.invited_user_message_info.and_then(|m| m.customized_message_body).unwrap_or_default(),
             redirect_url: self.invite_redirect_url.unwrap_or_default(),
             app_ids: self.apps,
-            ..InviteFields::default()
+            ..MessageInfo::fields(self.invited_user_message_info.as_ref())
         }
     }
 }

@@ -61,22 +61,12 @@ impl NewInvitation {
             email: self.invited_user_email_address.clone(),
             display_name: self.invited_user_display_name.clone().unwrap_or_default(),
             redirect_url: self.invite_redirect_url.clone().unwrap_or_default(),
-            message: self
-                .invited_user_message_info
-                .as_ref()
-                .and_then(|m| m.customized_message_body.clone())
-                .unwrap_or_default(),
-            cc: self.invited_user_message_info.as_ref().map(MessageInfo::cc).unwrap_or_default(),
-            language: self
-                .invited_user_message_info
-                .as_ref()
-                .and_then(|m| m.message_language.clone())
-                .unwrap_or_default(),
             app_ids: self.apps.clone(),
             group_ids: self.groups.clone(),
             sponsor_ids: self.sponsors.iter().copied().filter(|id| *id != inviter).collect(),
             package_id: None,
             send_email: self.send_invitation_message,
+            ..MessageInfo::fields(self.invited_user_message_info.as_ref())
         }
     }
 }
@@ -134,6 +124,17 @@ impl MessageInfo {
                 &format!("{path}.messageLanguage"),
                 format!("The portal writes its mail in {}.", crate::i18n::Lang::shipped_tags()),
             )),
+        }
+    }
+
+    /// The message, its Cc and its language as the invite flow reads them (the rest empty).
+    pub fn fields(info: Option<&MessageInfo>) -> InviteFields {
+        let Some(m) = info else { return InviteFields::default() };
+        InviteFields {
+            message: m.customized_message_body.clone().unwrap_or_default(),
+            cc: m.cc(),
+            language: m.message_language.clone().unwrap_or_default(),
+            ..InviteFields::default()
         }
     }
 

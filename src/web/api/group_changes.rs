@@ -15,7 +15,6 @@ use super::problem_doc::{BodyRefusals, ProblemDoc, Refusals};
 use super::{ApiCaller, ApiResult, Problem, json_body};
 use crate::db::Tx;
 use crate::db::links::{self, GROUP_APPS};
-use crate::db::users;
 use crate::domain::FieldErrors;
 use crate::flows::groups::{self as flow, GroupInput};
 use crate::state::AppState;
@@ -250,15 +249,11 @@ pub async fn add_member_ref(
 ) -> ApiResult<HttpResponse> {
     let reference: MemberRef = json_body(&req, &body)?;
     let user_id = referenced(&reference.odata_id)?;
-    let group = find(&state, &id).await?;
-    let refused = |why: String| Problem::invalid_field("@odata.id", why);
-    let user = {
-        let mut c = state.db.acquire().await?;
-        users::find(c.conn(), user_id)
-            .await?
-            .ok_or_else(|| Problem::unknown_reference("@odata.id", "There is no such user."))?
-    };
-    flow::add_member(&state, &group, &user.email, &caller.actor(&req)).await?.map_err(refused)?;
+    let group_id = super::id_of(&id)?;
+    // The same addition as `POST …/members`, answered as Graph does: no content.
+    let mut tx = state.db.begin().await?;
+    super::groups::add_member_in(&state, &mut tx, group_id, user_id, "@odata.id", &caller.actor(&req)).await?;
+    tx.commit().await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -142,18 +142,27 @@ pub async fn add_member(
         Ok((id_of(&id)?, new.id))
     };
     let change = |mut tx: Tx, (group_id, user_id): (Uuid, Uuid)| async move {
-        let answer = add_member_in(state, &mut tx, group_id, user_id, &actor).await;
+        let answer = add_member_in(state, &mut tx, group_id, user_id, "id", &actor).await;
         (tx, answer)
     };
     idempotency::once(&req, state, &caller, &body, prepare, change).await
 }
 
-async fn add_member_in(state: &AppState, tx: &mut Tx, group_id: Uuid, user_id: Uuid, actor: &Actor) -> Answer {
+/// Adds the user to the group (both by id); `field` is the body's name for the user
+/// (`id`, or Graph's `@odata.id`), which a refusal names.
+pub(super) async fn add_member_in(
+    state: &AppState,
+    tx: &mut Tx,
+    group_id: Uuid,
+    user_id: Uuid,
+    field: &str,
+    actor: &Actor,
+) -> Answer {
     let group = groups::find(tx.conn(), group_id).await?.ok_or_else(Problem::not_found)?;
-    let refused = |why: String| Problem::invalid_field("id", why);
+    let refused = |why: String| Problem::invalid_field(field, why);
     let user = users::find(tx.conn(), user_id)
         .await?
-        .ok_or_else(|| Problem::unknown_reference("id", "There is no such user."))?;
+        .ok_or_else(|| Problem::unknown_reference(field, "There is no such user."))?;
     crate::flows::groups::add_member_within(state, tx, &group, &user.email, actor).await?.map_err(refused)?;
     let member = MemberDoc { id: user.id, mail: user.email, display_name: user.display_name };
     Ok((StatusCode::OK, to_json(&member)?))
